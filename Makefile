@@ -1,0 +1,62 @@
+# Guichet — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install Guichet with its test tools
+
+system-deps: ## Install Debian's chromium and postgresql when missing (needs root or sudo)
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: $(STAMP) ## Migrate the database to the latest schema
+	$(BIN)/guichet db upgrade
+
+demo: migrate ## Load the demo accounts and deploy the shipped démarches
+	$(BIN)/guichet demo
+
+run: demo ## Set up and serve Guichet on http://127.0.0.1:5000 with demo data (SQLite)
+	$(BIN)/guichet run
+
+test: $(STAMP) system-deps ## Set up and run the whole test suite (browser and PostgreSQL tests included)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP) ## Run the tests without the browser and PostgreSQL ones
+	$(BIN)/pytest -m "not browser and not postgres" $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff, format check and the layering contracts
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+fmt: $(STAMP) ## Format the code
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+revision: $(STAMP) ## Autogenerate a migration: make revision m="add something"
+	$(BIN)/guichet db revision -m "$(m)"
+
+bench: $(STAMP) ## Run the benchmarks and print figures and ratios
+	$(BIN)/python -m benchmarks
+
+.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision bench

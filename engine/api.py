@@ -1,0 +1,424 @@
+"""The engine's public API: the only door to SpiffWorkflow for the rest of Guichet.
+
+Every function takes an open SQLAlchemy session and explicit users, only flushes, and leaves the
+commit to the caller (a view, a CLI command, a scheduled job), so that one transaction holds the
+business change, the instance, the inbox, the history and the outbox rows. The exceptions are
+`fire_due_timers` and `drain_outbox`, which are jobs and own their transactions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from . import outbox
+from .db import utcnow
+from .errors import Conflict, DeployError, NotAllowed, NotFound
+from .execution import Actor, Runner, add_event, bundle_of, lane_label, lock_instance, open_workflow
+from .lint import REQUESTER_LANE, LintContext, lint
+from .models import (
+    HistoryEvent,
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    OutboxMessage,
+    ProcessDefinition,
+    ProcessInstance,
+    Visibility,
+)
+from .runtime import GuichetScriptEngine, ServiceContext, build_bundle, find_process, new_workflow, parse_xml
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "LintContext",
+    "TaskView",
+    "complete",
+    "deploy",
+    "drain_outbox",
+    "fire_due_timers",
+    "get_instance",
+    "get_task",
+    "history",
+    "instances_for",
+    "queue_for",
+    "start",
+    "tasks_for",
+]
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What a task page needs, without SpiffWorkflow objects."""
+
+    id: int
+    instance_id: int
+    reference: str
+    demarche_title: str
+    title: str
+    form_key: str
+    lane: str
+    status_label: str
+    data: dict[str, Any]
+
+
+def deploy(session: Session, bpmn: bytes, author: str, ctx: LintContext) -> ProcessDefinition:
+    """Validate, lint and store a BPMN file as the next immutable version of its démarche.
+
+    Raises DeployError with one French message per problem. Deploying the same bytes as the
+    latest version returns that version instead of creating a new one.
+    """
+    root = parse_xml(bpmn)
+    bundle = build_bundle(root)
+    errors = lint(root, bundle, ctx)
+    if errors:
+        raise DeployError(errors)
+    digest = hashlib.sha256(bpmn).hexdigest()
+    latest = latest_definition(session, bundle.process_id)
+    if latest is not None and latest.sha256 == digest:
+        return latest
+    process_props = bundle.props(bundle.process_id)
+    process = find_process(root, bundle.process_id)
+    definition = ProcessDefinition(
+        key=bundle.process_id,
+        version=(latest.version + 1) if latest else 1,
+        title=(process.get("name") if process is not None else None) or bundle.process_id,
+        description=process_props.get("description", ""),
+        max_duration=process_props.get("dureeMaximale"),
+        bpmn_xml=bpmn.decode("utf-8"),
+        sha256=digest,
+        author=author,
+        created_at=utcnow(),
+    )
+    session.add(definition)
+    session.flush()
+    log.info("Deployed %s v%s by %s", definition.key, definition.version, author)
+    return definition
+
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
+    return session.execute(
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key, ProcessDefinition.is_published.is_(True))
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def published_definitions(session: Session) -> Sequence[ProcessDefinition]:
+    """The latest published version of every démarche, by title."""
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .where(ProcessDefinition.is_published.is_(True))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    return (
+        session.execute(
+            select(ProcessDefinition)
+            .join(
+                latest,
+                (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
+            )
+            .order_by(ProcessDefinition.title)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def _deadline(start: datetime, duration: str | None) -> datetime | None:
+    if not duration:
+        return None
+    parsed = TimerEventDefinition.parse_iso_duration(duration)
+    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+
+
+def start(
+    session: Session, demarche_key: str, requester: Actor, data: dict[str, Any] | None = None
+) -> ProcessInstance:
+    """Start the latest published version of a démarche for a family and run it to its first wait."""
+    definition = latest_definition(session, demarche_key)
+    if definition is None:
+        raise NotFound("Cette démarche n'existe pas ou n'est plus proposée.")
+    now = utcnow()
+    instance = ProcessInstance(
+        definition=definition,
+        requester_id=requester.id,
+        status=InstanceStatus.RUNNING,
+        serialization="",
+        created_at=now,
+        updated_at=now,
+        deadline_at=_deadline(now, definition.max_duration),
+    )
+    session.add(instance)
+    session.flush()
+    instance.reference = f"DEM-{now.year}-{instance.id:06d}"
+    workflow = new_workflow(
+        bundle_of(instance), GuichetScriptEngine(ServiceContext(session, instance, requester))
+    )
+    start_task = workflow.get_tasks(state=TaskState.READY)[0]
+    start_task.data.update(data or {})
+    start_task.data["demandeur_id"] = requester.id
+    start_task.data["reference"] = instance.reference
+    add_event(session, instance, "instance_started", "Demande créée", actor=requester, role="Famille")
+    Runner(session, instance, workflow, requester).advance()
+    return instance
+
+
+def may_act(user: Actor, task: HumanTask) -> bool:
+    """The requester acts in the Famille lane; agents act in the lanes of their groups."""
+    if task.lane == REQUESTER_LANE:
+        return task.requester_id == user.id
+    return task.lane in user.groups
+
+
+def _task_for(session: Session, task_id: int, user: Actor) -> HumanTask:
+    """Load a task the user may act on; a family never learns that another family's task exists."""
+    task = session.get(HumanTask, task_id)
+    if task is not None and may_act(user, task):
+        return task
+    if task is not None and task.lane != REQUESTER_LANE and user.groups:
+        raise NotAllowed("Cette tâche relève d'un autre service.")
+    raise NotFound("Cette tâche n'existe pas.")
+
+
+def get_task(session: Session, task_id: int, user: Actor) -> TaskView:
+    """Return an open task the user may act on, with the data its form starts from."""
+    task = _task_for(session, task_id, user)
+    if task.state != HumanTaskState.OPEN:
+        raise Conflict("Cette tâche a déjà été traitée.")
+    instance = task.instance
+    workflow = open_workflow(session, instance, user)
+    spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    return TaskView(
+        id=task.id,
+        instance_id=instance.id,
+        reference=instance.reference or "",
+        demarche_title=instance.definition.title,
+        title=task.title,
+        form_key=task.form_key,
+        lane=task.lane,
+        status_label=instance.status_label,
+        data=dict(spiff_task.data),
+    )
+
+
+def complete(
+    session: Session,
+    task_id: int,
+    user: Actor,
+    data: dict[str, Any],
+    *,
+    public_comment: str | None = None,
+    internal_comment: str | None = None,
+) -> HumanTask:
+    """Complete a user task with the form's data and run the instance to its next wait.
+
+    Raises NotFound, NotAllowed, Conflict (already completed, or completed concurrently), or
+    ScriptError when the diagram fails; the caller must then roll back.
+    """
+    task = _task_for(session, task_id, user)
+    instance = lock_instance(session, task.instance_id)
+    session.refresh(task)
+    if task.state != HumanTaskState.OPEN:
+        raise Conflict("Cette tâche a déjà été traitée ; la demande a avancé depuis l'ouverture de la page.")
+    workflow = open_workflow(session, instance, user)
+    spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
+    if spiff_task is None or spiff_task.state != TaskState.READY:
+        raise Conflict("Cette tâche n'est plus à traiter.")
+    spiff_task.data.update(data)
+    spiff_task.run()
+    now = utcnow()
+    task.state = HumanTaskState.COMPLETED
+    task.completed_at = now
+    task.completed_by_id = user.id
+    role = lane_label(task.lane)
+    add_event(
+        session,
+        instance,
+        "task_completed",
+        f"« {task.title} » traitée",
+        visibility=Visibility.INTERNAL,
+        actor=user,
+        role=role,
+    )
+    if public_comment:
+        add_event(
+            session,
+            instance,
+            "comment_added",
+            "Message du service",
+            comment=public_comment,
+            actor=user,
+            role=role,
+        )
+    if internal_comment:
+        add_event(
+            session,
+            instance,
+            "comment_added",
+            "Commentaire interne",
+            comment=internal_comment,
+            visibility=Visibility.INTERNAL,
+            actor=user,
+            role=role,
+        )
+    Runner(session, instance, workflow, user).advance()
+    return task
+
+
+def tasks_for(session: Session, user: Actor) -> Sequence[HumanTask]:
+    """The family's open tasks (their own démarches, Famille lane)."""
+    return (
+        session.execute(
+            select(HumanTask)
+            .where(
+                HumanTask.requester_id == user.id,
+                HumanTask.lane == REQUESTER_LANE,
+                HumanTask.state == HumanTaskState.OPEN,
+            )
+            .order_by(HumanTask.created_at)
+        )
+        .scalars()
+        .all()
+    )
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    demarche: str | None = None
+    assigned_to: int | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def queue_for(
+    session: Session, groups: frozenset[str], filters: QueueFilters | None = None
+) -> tuple[Sequence[HumanTask], int]:
+    """Open agent tasks of the given groups, oldest first, one page, plus the total count."""
+    filters = filters or QueueFilters()
+    conditions = [HumanTask.state == HumanTaskState.OPEN, HumanTask.lane.in_(sorted(groups))]
+    if filters.assigned_to is not None:
+        conditions.append(HumanTask.assignee_id == filters.assigned_to)
+    query = select(HumanTask).where(*conditions)
+    if filters.demarche:
+        query = (
+            query.join(ProcessInstance)
+            .join(ProcessDefinition)
+            .where(ProcessDefinition.key == filters.demarche)
+        )
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = max(filters.page, 1)
+    rows = (
+        session.execute(
+            query.order_by(HumanTask.created_at, HumanTask.id)
+            .offset((page - 1) * filters.per_page)
+            .limit(filters.per_page)
+        )
+        .scalars()
+        .all()
+    )
+    return rows, total
+
+
+def instances_for(session: Session, requester_id: int) -> Sequence[ProcessInstance]:
+    """The family's démarches, newest first."""
+    return (
+        session.execute(
+            select(ProcessInstance)
+            .where(ProcessInstance.requester_id == requester_id)
+            .order_by(ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+
+
+def get_instance(session: Session, instance_id: int, user: Actor) -> ProcessInstance:
+    """An instance the user may see: the family's own, or one with a task in the agent's groups."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound("Cette demande n'existe pas.")
+    if instance.requester_id == user.id:
+        return instance
+    if user.groups:
+        in_my_lanes = session.execute(
+            select(HumanTask.id)
+            .where(HumanTask.instance_id == instance_id, HumanTask.lane.in_(sorted(user.groups)))
+            .limit(1)
+        ).first()
+        if in_my_lanes:
+            return instance
+    raise NotFound("Cette demande n'existe pas.")
+
+
+def history(
+    session: Session, instance: ProcessInstance, *, include_internal: bool = False
+) -> Sequence[HistoryEvent]:
+    """The instance's timeline, oldest first; internal entries only for agents."""
+    query = select(HistoryEvent).where(HistoryEvent.instance_id == instance.id)
+    if not include_internal:
+        query = query.where(HistoryEvent.visibility == Visibility.PUBLIC)
+    return session.execute(query.order_by(HistoryEvent.created_at, HistoryEvent.id)).scalars().all()
+
+
+def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 100) -> int:
+    """Fire the timers that fell due, one savepoint per instance; commits. Returns instances advanced."""
+    now = now or utcnow()
+    query = (
+        select(ProcessInstance.id)
+        .where(ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.next_timer_at <= now)
+        .order_by(ProcessInstance.next_timer_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    due = session.execute(query).scalars().all()
+    fired = 0
+    for instance_id in due:
+        try:
+            with session.begin_nested():
+                instance = lock_instance(session, instance_id)
+                Runner(session, instance, open_workflow(session, instance, None), None).advance()
+            fired += 1
+        except Exception as exc:
+            log.exception("Timer of instance %s failed", instance_id)
+            with session.begin_nested():
+                instance = lock_instance(session, instance_id)
+                instance.status = InstanceStatus.ERROR
+                instance.next_timer_at = None
+                add_event(
+                    session,
+                    instance,
+                    "instance_failed",
+                    "Erreur technique lors d'une échéance",
+                    visibility=Visibility.INTERNAL,
+                    comment=str(exc)[:2000],
+                )
+    session.commit()
+    return fired
+
+
+def drain_outbox(
+    session: Session, send: Callable[[OutboxMessage], None], now: datetime | None = None, limit: int = 50
+) -> tuple[int, int]:
+    """Send due outbox mails with `send`, committing after each; returns (sent, failed)."""
+    return outbox.drain(session, send, now=now, limit=limit)
+
+
+def waiting_count(session: Session) -> int:
+    """How many outbox messages wait to be sent (for the operator's health page)."""
+    return session.execute(
+        select(func.count()).select_from(OutboxMessage).where(or_(OutboxMessage.status == "pending"))
+    ).scalar_one()

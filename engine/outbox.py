@@ -1,0 +1,97 @@
+"""The transactional outbox: mails are rows written with the business change, sent after commit."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import utcnow
+from .models import OutboxMessage, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+
+class PermanentFailure(Exception):
+    """Raised by a sender when retrying cannot help (e.g. the server refused the recipient)."""
+
+
+def enqueue_mail(
+    session: Session,
+    *,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str | None = None,
+    instance_id: int | None = None,
+    domain: str = "guichet.localhost",
+) -> OutboxMessage:
+    """Write a mail to the outbox in the caller's transaction; it is sent only if that commits."""
+    if "\r" in to or "\n" in to or "\r" in subject or "\n" in subject:
+        raise ValueError("line breaks are not allowed in mail headers")
+    message = OutboxMessage(
+        recipient=to,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        instance_id=instance_id,
+        message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        status=OutboxStatus.PENDING,
+        next_attempt_at=utcnow(),
+        created_at=utcnow(),
+    )
+    session.add(message)
+    session.info["outbox_written"] = True
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """Delay before the next try: 1, 2, 4 ... minutes, capped at 6 hours."""
+    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+
+
+def drain(
+    session: Session, send: Callable[[OutboxMessage], None], now: datetime | None = None, limit: int = 50
+) -> tuple[int, int]:
+    """Send the due pending messages, committing after each one; returns (sent, failed)."""
+    now = now or utcnow()
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    messages = session.execute(query).scalars().all()
+    session.commit()  # release read locks before talking to the SMTP server
+    sent = failed = 0
+    for message in messages:
+        message.attempts += 1
+        try:
+            send(message)
+        except PermanentFailure as exc:
+            message.status = OutboxStatus.FAILED
+            message.last_error = str(exc)[:2000]
+            failed += 1
+            log.warning("Mail %s refused for good: %s", message.id, exc)
+        except Exception as exc:
+            message.last_error = str(exc)[:2000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = OutboxStatus.FAILED
+                failed += 1
+            else:
+                message.next_attempt_at = utcnow() + backoff(message.attempts)
+            log.warning("Mail %s not sent (try %s): %s", message.id, message.attempts, exc)
+        else:
+            message.status = OutboxStatus.SENT
+            message.sent_at = utcnow()
+            sent += 1
+        session.commit()
+    return sent, failed

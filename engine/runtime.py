@@ -1,0 +1,241 @@
+"""SpiffWorkflow plumbing: hardened parsing, the spec cache, the serializer and the script engine."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from .errors import DeployError, ScriptError
+from .scripts import RestrictedEnvironment
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+MAX_BPMN_BYTES = 2 * 1024 * 1024
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse untrusted BPMN bytes: no DOCTYPE, no entities, no network, bounded size."""
+    if len(data) > MAX_BPMN_BYTES:
+        raise DeployError([f"le fichier dépasse la taille maximale de {MAX_BPMN_BYTES // 1024} Kio"])
+    if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
+        raise DeployError(["les déclarations DOCTYPE et ENTITY sont interdites"])
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
+    )
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise DeployError([f"XML invalide ({exc.msg})"]) from None
+    if root.getroottree().docinfo.doctype:
+        raise DeployError(["les déclarations DOCTYPE et ENTITY sont interdites"])
+    return root
+
+
+def element_properties(root: etree._Element) -> dict[str, dict[str, str]]:
+    """Map every BPMN element id (and process id) to its spiffworkflow:properties."""
+    props: dict[str, dict[str, str]] = {}
+    for prop in root.iterfind(".//spiffworkflow:property", NS):
+        owner = prop.getparent()
+        while owner is not None and owner.get("id") is None:
+            owner = owner.getparent()
+        if owner is not None:
+            props.setdefault(owner.get("id"), {})[prop.get("name", "")] = prop.get("value", "")
+    return props
+
+
+def find_process(root: etree._Element, process_id: str) -> etree._Element | None:
+    """The bpmn:process element with this id, if any."""
+    for process in root.iterfind("bpmn:process", NS):
+        if process.get("id") == process_id:
+            return process
+    return None
+
+
+@dataclass(frozen=True)
+class SpecBundle:
+    """What a process definition parses to; cached per definition id (definitions are immutable)."""
+
+    process_id: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    properties: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def props(self, bpmn_id: str | None) -> dict[str, str]:
+        return self.properties.get(bpmn_id or "", {})
+
+
+def build_bundle(root: etree._Element) -> SpecBundle:
+    """Parse and validate a BPMN tree with SpiffWorkflow; exactly one executable process."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(root, filename="demarche.bpmn")
+        process_ids = [
+            p.get("id") for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"
+        ]
+        if len(process_ids) != 1:
+            raise DeployError(["le fichier doit contenir exactement un processus exécutable (isExecutable)"])
+        spec = parser.get_spec(process_ids[0])
+        subs = parser.get_subprocess_specs(process_ids[0])
+    except DeployError:
+        raise
+    except Exception as exc:  # SpiffWorkflow raises many types; all mean "this BPMN is invalid"
+        raise DeployError([f"BPMN non valide : {exc}"]) from None
+    return SpecBundle(process_ids[0], spec, subs, element_properties(root))
+
+
+_bundle_cache: dict[tuple[int, str], SpecBundle] = {}
+_bundle_lock = threading.Lock()
+
+
+def bundle_for(definition_id: int, sha256: str, xml: str) -> SpecBundle:
+    """Return the parsed spec of a stored definition, parsing it once per process.
+
+    The key holds the hash too: an id can come back after a rolled-back deploy.
+    """
+    key = (definition_id, sha256)
+    bundle = _bundle_cache.get(key)
+    if bundle is None:
+        bundle = build_bundle(parse_xml(xml.encode("utf-8")))
+        with _bundle_lock:
+            _bundle_cache[key] = bundle
+    return bundle
+
+
+# --- Serializer: the spec is not embedded in each instance, it comes from the cache ---------------
+
+_current_bundle: contextvars.ContextVar[SpecBundle] = contextvars.ContextVar("guichet_bundle")
+
+
+class CachedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    """Serialise a workflow without its spec; restore it with the spec of the current bundle."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        bundle = _current_bundle.get()
+        workflow = self.target_class(bundle.spec, bundle.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _uuid(value: str) -> Any:
+    from uuid import UUID
+
+    return UUID(value)
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = CachedSpecWorkflowConverter
+    registry = BpmnWorkflowSerializer.configure(config)
+    # datetime is registered by Spiff; date (its base class) and Decimal come from WTForms data.
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+    return BpmnWorkflowSerializer(registry)
+
+
+SERIALIZER = _make_serializer()
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    """Serialise an instance to its JSON document (without the spec)."""
+    return str(SERIALIZER.serialize_json(workflow))
+
+
+def load_workflow(bundle: SpecBundle, document: str, script_engine: PythonScriptEngine) -> BpmnWorkflow:
+    """Restore an instance from its JSON document with the cached spec, and attach the script engine."""
+    token = _current_bundle.set(bundle)
+    try:
+        workflow = SERIALIZER.deserialize_json(document)
+    finally:
+        _current_bundle.reset(token)
+    workflow.script_engine = script_engine
+    return workflow
+
+
+def new_workflow(bundle: SpecBundle, script_engine: PythonScriptEngine) -> BpmnWorkflow:
+    return BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=script_engine)
+
+
+# --- Services and the script engine --------------------------------------------------------------
+
+
+@dataclass
+class ServiceContext:
+    """What a service operation may use: the open session, the instance and who acted."""
+
+    session: Any
+    instance: Any
+    actor: Any | None
+
+
+ServiceFunc = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class ServiceOperation:
+    name: str
+    func: ServiceFunc
+    description: str
+
+
+SERVICES: dict[str, ServiceOperation] = {}
+
+
+def service(name: str) -> Callable[[ServiceFunc], ServiceFunc]:
+    """Register a function as the BPMN service operation `name` (first argument: ServiceContext)."""
+
+    def decorator(func: ServiceFunc) -> ServiceFunc:
+        SERVICES[name] = ServiceOperation(name, func, (func.__doc__ or "").strip())
+        return func
+
+    return decorator
+
+
+_ENVIRONMENT = RestrictedEnvironment()
+
+
+class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+    """Restricted expressions, and service tasks dispatched to the registered operations."""
+
+    def __init__(self, context: ServiceContext | None = None) -> None:
+        super().__init__(environment=_ENVIRONMENT)
+        self.context = context
+
+    def call_service(self, task: Any, operation_name: str, operation_params: dict[str, Any]) -> str:
+        # Overridden: in 3.2.0 the stock version masks every error behind a NameError.
+        operation = SERVICES.get(operation_name)
+        if operation is None:
+            raise ScriptError(f"Opération de service inconnue : {operation_name}")
+        params = {name: spec["value"] for name, spec in operation_params.items()}
+        result = operation.func(self.context, **params)
+        return json.dumps(result, default=_json_default)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, datetime, Decimal)):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

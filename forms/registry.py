@@ -1,0 +1,65 @@
+"""The registry that maps a BPMN user task's formKey to its WTForms class."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask_wtf import FlaskForm
+
+FORMS: dict[str, type[TaskForm]] = {}
+
+
+class TaskForm(FlaskForm):  # type: ignore[misc]
+    """A form behind a user task: validates, normalises, and says what goes to the engine."""
+
+    #: Name of the field whose text the family sees in the timeline (agents' forms).
+    public_comment_field: str | None = None
+    #: Name of the field kept as an internal comment, never shown to the family nor stored in data.
+    internal_comment_field: str | None = None
+    #: Label of the submit button.
+    submit_label: str = "Valider"
+
+    def to_engine_data(self) -> dict[str, Any]:
+        """The task data sent to the engine: every field but buttons, the CSRF token and comments."""
+        skip = {"csrf_token", self.internal_comment_field}
+        return {
+            name: field.data
+            for name, field in self._fields.items()
+            if name not in skip and field.type not in {"SubmitField", "CSRFTokenField"}
+        }
+
+    def comment(self, which: str) -> str | None:
+        name = self.public_comment_field if which == "public" else self.internal_comment_field
+        if not name:
+            return None
+        value = (self._fields[name].data or "").strip()
+        return value or None
+
+
+F = TypeVar("F", bound=type[TaskForm])
+
+
+def task_form(form_key: str) -> Callable[[F], F]:
+    """Register a TaskForm class under a BPMN formKey."""
+
+    def decorator(cls: F) -> F:
+        if form_key in FORMS:
+            raise ValueError(f"formKey {form_key!r} is registered twice")
+        FORMS[form_key] = cls
+        return cls
+
+    return decorator
+
+
+def get_form_class(form_key: str) -> type[TaskForm]:
+    """The class registered for a formKey; KeyError when unknown."""
+    load_all()
+    return FORMS[form_key]
+
+
+def load_all() -> dict[str, type[TaskForm]]:
+    """Import every task form module so that the registry is complete."""
+    from .tasks import changement_adresse  # noqa: F401
+
+    return FORMS

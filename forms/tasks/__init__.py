@@ -1,0 +1,1 @@
+"""Task forms, one module per démarche."""

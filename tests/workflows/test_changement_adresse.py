@@ -1,0 +1,214 @@
+"""Scenario tests of workflows/changement_adresse.bpmn through engine.api, lane by lane."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from engine import api
+from engine.errors import Conflict, NotAllowed, NotFound
+from engine.models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, Visibility
+from web.accounts.models import User
+from web.extensions import db
+
+ADDRESS = {
+    "adresse_ligne1": "12 rue de la Mairie",
+    "adresse_ligne2": "",
+    "code_postal": "78140",
+    "commune": "Vélizy-Villacoublay",
+}
+
+
+@pytest.fixture
+def people(make_user):
+    return {
+        "famille": make_user("famille"),
+        "autre_famille": make_user("famille"),
+        "accueil": make_user("agent", groups=["Accueil"]),
+        "accueil2": make_user("agent", groups=["Accueil"]),
+        "etat_civil": make_user("agent", groups=["Etat civil"]),
+    }
+
+
+def submit(session, family):
+    instance = api.start(session, "changement_adresse", family)
+    (task,) = api.tasks_for(session, family)
+    api.complete(session, task.id, family, ADDRESS)
+    session.commit()
+    return instance
+
+
+def agent_task(session, agent):
+    tasks, total = api.queue_for(session, agent.groups)
+    assert total == 1
+    return tasks[0]
+
+
+def public_labels(session, instance):
+    return [e.label for e in api.history(session, instance) if e.event_type == "status_changed"]
+
+
+def test_family_submits_and_agent_accepts(session, people):
+    instance = submit(session, people["famille"])
+    assert instance.status_label == "En cours d'instruction"
+    assert instance.reference.startswith(f"DEM-{datetime.now(UTC).year}-")
+    task = agent_task(session, people["accueil"])
+    assert task.form_key == "changement_adresse.instruction"
+    assert task.lane == "Accueil"
+
+    api.complete(
+        session,
+        task.id,
+        people["accueil"],
+        {"decision": "acceptee"},
+        public_comment="Justificatif conforme",
+        internal_comment="Vérifié au guichet",
+    )
+    session.commit()
+
+    assert instance.status == InstanceStatus.COMPLETED
+    assert instance.status_label == "Acceptée"
+    family = session.get(User, people["famille"].id)
+    assert (family.adresse_ligne1, family.code_postal, family.commune) == (
+        "12 rue de la Mairie",
+        "78140",
+        "Vélizy-Villacoublay",
+    )
+    assert public_labels(session, instance) == ["En cours de saisie", "En cours d'instruction", "Acceptée"]
+    public = api.history(session, instance)
+    assert "Vérifié au guichet" not in [e.comment for e in public]
+    assert "Justificatif conforme" in [e.comment for e in public]
+    internal = api.history(session, instance, include_internal=True)
+    assert "Vérifié au guichet" in [e.comment for e in internal if e.visibility == Visibility.INTERNAL]
+    mails = session.execute(select(OutboxMessage)).scalars().all()
+    assert [m.recipient for m in mails] == [people["famille"].email]
+    assert "acceptée" in mails[0].subject
+    assert api.queue_for(session, people["accueil"].groups)[1] == 0
+
+
+def test_agent_refuses_and_address_is_kept(session, people):
+    instance = submit(session, people["famille"])
+    task = agent_task(session, people["accueil"])
+    api.complete(
+        session, task.id, people["accueil"], {"decision": "refusee"}, public_comment="Adresse hors commune"
+    )
+    session.commit()
+    assert instance.status_label == "Refusée"
+    assert session.get(User, people["famille"].id).adresse_ligne1 is None
+    (mail,) = session.execute(select(OutboxMessage)).scalars().all()
+    assert "pas été acceptée" in mail.subject
+
+
+def test_wrong_lane_is_refused(session, people):
+    submit(session, people["famille"])
+    task = agent_task(session, people["accueil"])
+    with pytest.raises(NotAllowed):
+        api.complete(session, task.id, people["etat_civil"], {"decision": "acceptee"})
+    with pytest.raises(NotFound):  # a family never learns another task exists
+        api.complete(session, task.id, people["famille"], {"decision": "acceptee"})
+    assert api.queue_for(session, people["etat_civil"].groups)[1] == 0
+
+
+def test_another_family_cannot_touch_the_request(session, people):
+    instance = submit(session, people["famille"])
+    other = people["autre_famille"]
+    assert api.tasks_for(session, other) == []
+    with pytest.raises(NotFound):
+        api.get_instance(session, instance.id, other)
+    own = api.start(session, "changement_adresse", people["famille"])
+    (task,) = api.tasks_for(session, people["famille"])
+    assert task.instance_id == own.id
+    with pytest.raises(NotFound):
+        api.get_task(session, task.id, other)
+
+
+def test_double_completion_is_refused(session, people):
+    submit(session, people["famille"])
+    task = agent_task(session, people["accueil"])
+    api.complete(session, task.id, people["accueil"], {"decision": "acceptee"})
+    session.commit()
+    with pytest.raises(Conflict):
+        api.complete(session, task.id, people["accueil"], {"decision": "refusee"})
+    session.rollback()
+    count = session.execute(select(func.count()).select_from(OutboxMessage)).scalar_one()
+    assert count == 1
+
+
+def test_timer_closes_the_request_after_the_maximum_duration(session, people):
+    instance = submit(session, people["famille"])
+    assert instance.next_timer_at is not None
+    assert timedelta(days=29) < instance.next_timer_at - instance.created_at <= timedelta(days=30, minutes=1)
+    assert api.fire_due_timers(session) == 0  # not due yet
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=30, hours=1)):
+        assert api.fire_due_timers(session) == 1
+        assert api.fire_due_timers(session) == 0  # fires exactly once
+    session.refresh(instance)
+    assert instance.status == InstanceStatus.COMPLETED
+    assert instance.status_label == "Clôturée : délai de traitement dépassé"
+    states = session.execute(select(HumanTask.state).order_by(HumanTask.id)).scalars().all()
+    assert states == [HumanTaskState.COMPLETED, HumanTaskState.CANCELLED]
+    (mail,) = session.execute(select(OutboxMessage)).scalars().all()
+    assert "durée maximale" in mail.subject
+
+
+def test_deploying_a_new_version_keeps_running_instances_on_theirs(session, people):
+    from pathlib import Path
+
+    instance = submit(session, people["famille"])
+    source = (Path(__file__).resolve().parents[2] / "workflows" / "changement_adresse.bpmn").read_text()
+    changed = source.replace('value="P30D"', 'value="P15D"').replace('"P30D"', '"P15D"')
+    from web.app import lint_context
+
+    new = api.deploy(session, changed.encode(), "analyste", lint_context())
+    session.commit()
+    assert new.version == instance.definition.version + 1
+    task = agent_task(session, people["accueil"])
+    api.complete(session, task.id, people["accueil"], {"decision": "acceptee"})
+    session.commit()
+    assert instance.definition_id != new.id
+    assert instance.status_label == "Acceptée"
+    fresh = api.start(session, "changement_adresse", people["autre_famille"])
+    assert fresh.definition_id == new.id
+    session.commit()
+
+
+def test_concurrent_completion_has_exactly_one_winner(app, people):
+    with app.app_context():
+        session = db.session()
+        submit(session, people["famille"])
+        task_id = agent_task(session, people["accueil"]).id
+        session.close()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def agent(user):
+        with app.app_context():
+            s = db.new_session()
+            try:
+                barrier.wait()
+                api.complete(s, task_id, user, {"decision": "acceptee"})
+                s.commit()
+                outcomes.append("won")
+            except Conflict:
+                s.rollback()
+                outcomes.append("conflict")
+            finally:
+                s.close()
+
+    threads = [threading.Thread(target=agent, args=(people[name],)) for name in ("accueil", "accueil2")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(outcomes) == ["conflict", "won"]
+    with app.app_context():
+        s = db.session()
+        completed = s.execute(
+            select(func.count()).select_from(HistoryEvent).where(HistoryEvent.event_type == "task_completed")
+        ).scalar_one()
+        assert completed == 2  # the family's submission and exactly one agent decision
+        assert s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 1

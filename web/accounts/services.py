@@ -1,0 +1,110 @@
+"""Account operations shared by the views, the CLI and the BPMN service tasks."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.db import utcnow
+from engine.runtime import ServiceContext, service
+
+from .models import AgentGroup, Role, User
+from .passwords import hash_password, needs_rehash, verify_password
+
+log = logging.getLogger(__name__)
+
+
+class AccountError(ValueError):
+    """A French message about why an account operation was refused."""
+
+
+def find_by_login(session: Session, login: str) -> User | None:
+    """The account whose user name or e-mail (case-insensitive) is `login`."""
+    login = login.strip()
+    if not login:
+        return None
+    return session.execute(
+        select(User).where(or_(User.username == login, func.lower(User.email) == login.lower()))
+    ).scalar_one_or_none()
+
+
+def authenticate(session: Session, login: str, password: str) -> User | None:
+    """Return the enabled account matching the credentials, else None (same cost either way)."""
+    user = find_by_login(session, login)
+    ok = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_enabled:
+        log.info("Login failed for %r", login[:150].encode("unicode_escape").decode())
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    log.info("Login succeeded for user %s", user.id)
+    return user
+
+
+def get_or_create_group(session: Session, name: str) -> AgentGroup:
+    group = session.execute(select(AgentGroup).where(AgentGroup.name == name)).scalar_one_or_none()
+    if group is None:
+        group = AgentGroup(name=name)
+        session.add(group)
+        session.flush()
+    return group
+
+
+def group_names(session: Session) -> list[str]:
+    return list(session.execute(select(AgentGroup.name).order_by(AgentGroup.name)).scalars())
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    email: str,
+    role: Role = Role.FAMILLE,
+    groups: Iterable[str] = (),
+    **profile: Any,
+) -> User:
+    """Create an account; raises AccountError when the user name or e-mail is taken."""
+    if find_by_login(session, username) or find_by_login(session, email):
+        raise AccountError("Ce nom d'utilisateur ou cette adresse de courriel est déjà utilisé.")
+    user = User(
+        username=username,
+        email=email,
+        password_hash=hash_password(password),
+        role=Role(role),
+        session_nonce=secrets.token_hex(16),
+        created_at=utcnow(),
+        **profile,
+    )
+    user.agent_groups = [get_or_create_group(session, name) for name in groups]
+    session.add(user)
+    session.flush()
+    log.info("Created %s account %s (%s)", user.role, user.id, user.username)
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Invalidate every session cookie of the account (logout everywhere)."""
+    user.session_nonce = secrets.token_hex(16)
+
+
+@service("compte_mettre_a_jour_adresse")
+def update_address(
+    ctx: ServiceContext, adresse_ligne1: str, adresse_ligne2: str | None, code_postal: str, commune: str
+) -> dict[str, Any]:
+    """Met à jour l'adresse postale du compte de la famille qui a fait la demande."""
+    user = ctx.session.get(User, ctx.instance.requester_id)
+    if user is None:
+        raise AccountError("Le compte de la famille n'existe plus.")
+    user.adresse_ligne1 = adresse_ligne1
+    user.adresse_ligne2 = adresse_ligne2 or None
+    user.code_postal = code_postal
+    user.commune = commune
+    log.info("Address of user %s updated by démarche %s", user.id, ctx.instance.reference)
+    return {"mise_a_jour": True}

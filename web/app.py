@@ -1,0 +1,72 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from engine.lint import LintContext
+from forms.registry import load_all
+
+from .config import load_config
+from .extensions import csrf, db, login_manager, mail
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages, security headers."""
+    app = Flask(__name__, instance_path=_instance_path(overrides))
+    load_config(app, overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    mail.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message_category = "info"
+
+    # Importing these modules registers the BPMN service operations (engine.runtime.SERVICES).
+    from . import accounts, backoffice, demarches, tasks
+    from .core import devmail, errors, security
+
+    load_all()
+    app.register_blueprint(accounts.bp)
+    app.register_blueprint(demarches.bp)
+    app.register_blueprint(tasks.bp)
+    app.register_blueprint(backoffice.bp)
+    app.register_blueprint(devmail.bp)
+    errors.register(app)
+    security.register(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from engine.db import utcnow
+
+    from .core.presentation import date_fr, duration_fr
+
+    app.add_template_filter(date_fr, "date_fr")
+    app.add_template_filter(duration_fr, "duration_fr")
+
+    @app.context_processor
+    def inject_now() -> dict[str, Any]:
+        return {"now": utcnow()}
+
+
+def _instance_path(overrides: dict[str, Any] | None) -> str | None:
+    import os
+
+    if overrides and overrides.get("INSTANCE_PATH"):
+        return str(overrides["INSTANCE_PATH"])
+    return os.environ.get("GUICHET_INSTANCE_PATH") or None
+
+
+def lint_context() -> LintContext:
+    """What deploys are checked against: registered forms and the agent groups in the database."""
+    from .accounts.services import group_names
+
+    return LintContext(form_keys=set(load_all()), lanes=set(group_names(db.session())))

@@ -1,0 +1,89 @@
+"""Configuration: one documented DEFAULTS dict, overridden by GUICHET_* environment variables.
+
+`GUICHET_MAIL_SERVER=smtp.ville.fr` sets `MAIL_SERVER`; values are parsed as JSON when they can be
+(`GUICHET_MAIL_PORT=587` is an int, `GUICHET_MAIL_USE_TLS=true` a bool). Every key is listed, with
+its meaning, in docs/operator-guide.md; a test checks that the two stay in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Where the data lives: a SQLite file in instance/ unless a URL is given (postgresql+psycopg://...).
+    "SQLALCHEMY_DATABASE_URI": None,
+    # Signs sessions and CSRF tokens; generated into instance/secret_key when absent.
+    "SECRET_KEY": None,
+    # Public address of the portal, used for links in mails (never the request's Host header).
+    "BASE_URL": "http://127.0.0.1:5000",
+    # "development" or "production": production refuses demo accounts and requires secure cookies.
+    "ENV": "development",
+    # Name of the town shown in pages and mails.
+    "TOWN_NAME": "Ville de Guichet",
+    # "A qui s'adresser en cas de problème ?": shown on the portal and in every mail.
+    "CONTACT_EMAIL": "relationcitoyens@ville.example",
+    # SMTP server; when empty, mails stay in the outbox and the « Courriels (développement) » page shows them.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Guichet <ne-pas-repondre@ville.example>",
+    # Show the development outbox page (defaults to on when no MAIL_SERVER is set, off in production).
+    "DEV_OUTBOX": None,
+    # Run the timer and outbox jobs inside the web process (set false when `guichet worker` runs them).
+    "SCHEDULER_ENABLED": True,
+    # Seconds between two runs of the timer job and of the outbox job.
+    "SCHEDULER_TIMERS_INTERVAL": 30,
+    "SCHEDULER_OUTBOX_INTERVAL": 10,
+    # Image and audio captcha on signup and after repeated login failures (issue 3).
+    "CAPTCHA_ENABLED": True,
+    # Cookies only over HTTPS (forced on in production).
+    "SESSION_COOKIE_SECURE": False,
+    # Largest accepted request body, in bytes (uploads included).
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Rows per page in lists and queues.
+    "PAGE_SIZE": 50,
+}
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Apply DEFAULTS, then the environment, then the test or CLI overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.from_prefixed_env("GUICHET")
+    if overrides:
+        app.config.update(overrides)
+    instance = Path(app.instance_path)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'guichet.sqlite3'}"
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    if app.config["DEV_OUTBOX"] is None:
+        app.config["DEV_OUTBOX"] = not app.config["MAIL_SERVER"] and app.config["ENV"] != "production"
+    if app.config["ENV"] == "production":
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        app.config["DEV_OUTBOX"] = False
+
+
+def _instance_secret(instance: Path) -> str:
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Cross-area pieces: database session helpers, mail, scheduler, errors, security headers."""

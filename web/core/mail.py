@@ -1,0 +1,75 @@
+"""Mails: rendered from templates/emails/<name>/, written to the engine's outbox, sent by Flask-Mail."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from typing import Any
+
+from flask import current_app, render_template
+from flask_mail import Message
+from sqlalchemy.orm import Session
+
+from engine.models import OutboxMessage
+from engine.outbox import PermanentFailure, enqueue_mail
+from engine.runtime import ServiceContext, service
+from web.accounts.models import User
+from web.extensions import mail
+
+log = logging.getLogger(__name__)
+
+
+def queue_mail(
+    session: Session, template: str, to: str, *, instance_id: int | None = None, **context: Any
+) -> OutboxMessage:
+    """Render templates/emails/<template>/ and write it to the outbox (sent after commit)."""
+    config = current_app.config
+    context.setdefault("base_url", config["BASE_URL"].rstrip("/"))
+    context.setdefault("town_name", config["TOWN_NAME"])
+    context.setdefault("contact_email", config["CONTACT_EMAIL"])
+    subject = render_template(f"emails/{template}/subject.txt", **context).strip()
+    body_text = render_template(f"emails/{template}/body.txt", **context)
+    body_html = render_template(f"emails/{template}/body.html", **context)
+    sender_domain = config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].rstrip(">") or "guichet.localhost"
+    return enqueue_mail(
+        session,
+        to=to,
+        subject=" ".join(subject.split()),
+        body_text=body_text,
+        body_html=body_html,
+        instance_id=instance_id,
+        domain=sender_domain,
+    )
+
+
+@service("courriel_envoyer")
+def send_mail_to_requester(ctx: ServiceContext, modele: str) -> dict[str, Any]:
+    """Envoie à la famille qui a fait la demande le courriel `modele` (dossier templates/emails/)."""
+    user = ctx.session.get(User, ctx.instance.requester_id)
+    if user is None:
+        return {"envoye": False}
+    queue_mail(
+        ctx.session,
+        modele,
+        user.email,
+        instance_id=ctx.instance.id,
+        user=user,
+        instance=ctx.instance,
+        demarche=ctx.instance.definition.title,
+    )
+    return {"envoye": True}
+
+
+def send_message(message: OutboxMessage) -> None:
+    """Send one outbox row over SMTP; a refused recipient is a permanent failure."""
+    msg = Message(
+        subject=message.subject,
+        recipients=[message.recipient],
+        body=message.body_text,
+        html=message.body_html,
+        extra_headers={"Message-ID": message.message_id},
+    )
+    try:
+        mail.send(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise PermanentFailure(str(exc)) from exc

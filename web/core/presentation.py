@@ -1,0 +1,72 @@
+"""Turning engine data into what pages show: labels of submitted fields, dates and durations in French."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from forms.registry import load_all
+
+PARIS = ZoneInfo("Europe/Paris")
+_HIDDEN_KEYS = {"demandeur_id", "reference", "decision"}
+
+
+def field_labels() -> dict[str, str]:
+    """Label of every field of every registered task form, by field name."""
+    labels: dict[str, str] = {}
+    for form_class in load_all().values():
+        for name, unbound in vars(form_class).items():
+            label = getattr(unbound, "kwargs", {}).get("label") or (
+                unbound.args[0] if getattr(unbound, "args", None) else None
+            )
+            if isinstance(label, str):
+                labels.setdefault(name, label)
+    return labels
+
+
+def submitted_data(data: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The family's answers as (label, value), for the agent's task page."""
+    labels = field_labels()
+    return [
+        (labels[key], value)
+        for key, value in data.items()
+        if key in labels and key not in _HIDDEN_KEYS and value not in (None, "")
+    ]
+
+
+def date_fr(value: datetime | date | None, with_time: bool = True) -> str:
+    """27/11/2026 à 14:05, in Paris time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        local = value.astimezone(PARIS)
+        return local.strftime("%d/%m/%Y à %H:%M") if with_time else local.strftime("%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+def duration_fr(iso: str | None) -> str:
+    """P30D -> « 30 jours »; P2M -> « 2 mois »."""
+    if not iso:
+        return ""
+    try:
+        parts = TimerEventDefinition.parse_iso_duration(iso)
+    except Exception:
+        return iso
+    names = {
+        "years": ("an", "ans"),
+        "months": ("mois", "mois"),
+        "weeks": ("semaine", "semaines"),
+        "days": ("jour", "jours"),
+        "hours": ("heure", "heures"),
+        "minutes": ("minute", "minutes"),
+        "seconds": ("seconde", "secondes"),
+    }
+    words = []
+    for key, (one, many) in names.items():
+        if parts.get(key):
+            amount = parts[key]
+            words.append(f"{amount:g} {one if amount == 1 else many}")
+    return " ".join(words) or iso

@@ -1,0 +1,88 @@
+"""Timers and the outbox, run by an in-process scheduler (or by `guichet worker` at scale)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from engine import api
+from web.extensions import db
+
+from .mail import send_message
+
+log = logging.getLogger(__name__)
+
+_scheduler: BaseScheduler | None = None
+
+
+def run_timers(app: Flask) -> int:
+    """Fire the due BPMN timers (one job run)."""
+    with app.app_context():
+        session = db.new_session()
+        try:
+            return api.fire_due_timers(session)
+        finally:
+            session.close()
+
+
+def run_outbox(app: Flask) -> tuple[int, int]:
+    """Send the due outbox mails, when a mail server is configured (one job run)."""
+    if not app.config["MAIL_SERVER"]:
+        return (0, 0)
+    with app.app_context():
+        session = db.new_session()
+        try:
+            return api.drain_outbox(session, send_message)
+        finally:
+            session.close()
+
+
+def _configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    scheduler.add_job(
+        run_timers,
+        "interval",
+        args=[app],
+        id="timers",
+        next_run_time=datetime.now(),  # noqa: DTZ005
+        seconds=app.config["SCHEDULER_TIMERS_INTERVAL"],
+        **common,
+    )
+    scheduler.add_job(
+        run_outbox,
+        "interval",
+        args=[app],
+        id="outbox",
+        next_run_time=datetime.now(),  # noqa: DTZ005
+        seconds=app.config["SCHEDULER_OUTBOX_INTERVAL"],
+        **common,
+    )
+    return scheduler
+
+
+def start_background(app: Flask) -> None:
+    """Start the jobs in a thread of the web process."""
+    global _scheduler
+    _scheduler = _configure(BackgroundScheduler(daemon=True), app)
+    _scheduler.start()
+    log.info(
+        "In-process scheduler started (timers every %ss, outbox every %ss)",
+        app.config["SCHEDULER_TIMERS_INTERVAL"],
+        app.config["SCHEDULER_OUTBOX_INTERVAL"],
+    )
+
+
+def run_blocking(app: Flask) -> None:
+    """Run the jobs in the foreground (the `guichet worker` command)."""
+    _configure(BlockingScheduler(), app).start()
+
+
+def wake_outbox() -> None:
+    """Ask the outbox job to run now (after a commit that wrote mails)."""
+    if _scheduler is not None and _scheduler.running:
+        _scheduler.modify_job("outbox", next_run_time=datetime.now())  # noqa: DTZ005

@@ -1,0 +1,83 @@
+"""Demo data for a newcomer: one family, one agent, one analyst, one admin, and the shipped démarches."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from engine import api
+
+from .accounts.models import Role
+from .accounts.services import create_user, find_by_login, get_or_create_group
+
+DEMO_ACCOUNTS = [
+    {
+        "role": "famille",
+        "username": "famille",
+        "password": "demo-famille-2026",
+        "email": "famille@demo.example",
+        "prenom": "Camille",
+        "nom": "Martin",
+        "civilite": "Mme",
+        "adresse_ligne1": "3 rue des Lilas",
+        "code_postal": "78140",
+        "commune": "Vélizy-Villacoublay",
+        "groups": [],
+    },
+    {
+        "role": "agent",
+        "username": "agent",
+        "password": "demo-agent-2026",
+        "email": "agent@demo.example",
+        "prenom": "Alex",
+        "nom": "Durand",
+        "groups": ["Accueil"],
+    },
+    {
+        "role": "analyste",
+        "username": "analyste",
+        "password": "demo-analyste-2026",
+        "email": "analyste@demo.example",
+        "prenom": "Sacha",
+        "nom": "Leroy",
+        "groups": [],
+    },
+    {
+        "role": "admin",
+        "username": "admin",
+        "password": "demo-admin-2026",
+        "email": "admin@demo.example",
+        "prenom": "Dominique",
+        "nom": "Petit",
+        "groups": ["Accueil"],
+    },
+]
+DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance"]
+
+
+def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
+    """Create what is missing of the demo data; running it twice changes nothing."""
+    from .app import lint_context
+
+    for name in DEMO_GROUPS:
+        get_or_create_group(session, name)
+    for account in DEMO_ACCOUNTS:
+        if find_by_login(session, account["username"]) is None:
+            profile = {
+                k: v
+                for k, v in account.items()
+                if k not in {"role", "username", "password", "email", "groups"}
+            }
+            create_user(
+                session,
+                username=account["username"],
+                password=account["password"],
+                email=account["email"],
+                role=Role(account["role"]),
+                groups=account["groups"],
+                **profile,
+            )
+    for path in sorted(workflows.glob("*.bpmn")):
+        api.deploy(session, path.read_bytes(), "demo", lint_context())
+    return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]

@@ -1,0 +1,74 @@
+"""Extensions, created unbound and initialised in the app factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_mail import Mail
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+
+class Database:
+    """A SQLAlchemy engine and a session scoped to the app context (one per request or job)."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._factory = sessionmaker(expire_on_commit=False)
+        self.session: scoped_session[Session] = scoped_session(self._factory, scopefunc=_context_id)
+
+    def init_app(self, app: Flask) -> None:
+        self.engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        self._factory.configure(bind=self.engine)
+        app.extensions["guichet_db"] = self
+
+        @app.teardown_appcontext
+        def remove_session(exc: BaseException | None) -> None:
+            self.session.remove()
+
+    def new_session(self) -> Session:
+        """A session outside the request scope, for jobs running in their own thread."""
+        return self._factory()
+
+
+def _context_id() -> int:
+    from flask import g
+
+    try:
+        return id(g._get_current_object())
+    except RuntimeError:
+        import threading
+
+        return threading.get_ident()
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; SQLite gets a busy timeout, WAL and foreign keys."""
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            if ":memory:" not in url and url != "sqlite://":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+    return engine
+
+
+db = Database()
+login_manager = LoginManager()
+mail = Mail()
+csrf = CSRFProtect()

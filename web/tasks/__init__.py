@@ -1,0 +1,7 @@
+"""The task page shared by families and agents: the engine decides who may act."""
+
+from flask import Blueprint
+
+bp = Blueprint("tasks", __name__, template_folder="templates")
+
+from . import views  # noqa: E402, F401
