@@ -30,8 +30,9 @@ def _describe(element: etree._Element) -> str:
 
 
 def _owner(element: etree._Element) -> etree._Element:
+    # spiffworkflow:* ids are not BPMN ids (a parameter's id is its name, an operator's its operation).
     node = element
-    while node.getparent() is not None and node.get("id") is None:
+    while node.getparent() is not None and (node.get("id") is None or node.tag.startswith(f"{{{SPIFF_NS}}}")):
         node = node.getparent()
     return node
 

@@ -67,7 +67,7 @@ _EXTRA_BUILTINS: dict[str, Any] = {
     "sorted": sorted,
     "tuple": tuple,
 }
-_UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "_getattr_", "id", "hash"}
+_UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "_getattr_", "id", "hash", "pow"}
 
 
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
@@ -220,6 +220,7 @@ _FORBIDDEN_NAMES = {
     "staticmethod",
     "property",
     "print",
+    "pow",
     "exit",
     "quit",
     "sys",
@@ -228,6 +229,8 @@ _FORBIDDEN_NAMES = {
 }
 _MAX_CONSTANT = 10**12
 _MAX_EXPONENT = 64
+# The in-place operators _inplacevar accepts at run time.
+_INPLACE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
 
 def _problems(tree: ast.AST) -> Iterable[str]:
@@ -240,6 +243,12 @@ def _problems(tree: ast.AST) -> Iterable[str]:
             yield f"attribut « {node.attr} » interdit"
         elif isinstance(node, ast.Attribute) and node.attr in {"format", "format_map", "mro"}:
             yield f"méthode « {node.attr} » interdite"
+        elif isinstance(node, ast.AugAssign) and not isinstance(node.op, _INPLACE_OPS):
+            yield "affectation composée interdite (seuls +=, -=, *= et /= sont permis)"
+        elif isinstance(node, ast.Call) and (
+            any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
+        ):
+            yield "appel avec * ou ** interdit"
         elif (
             isinstance(node, ast.Constant) and isinstance(node.value, int) and abs(node.value) > _MAX_CONSTANT
         ):
@@ -263,5 +272,5 @@ def check_expression(source: str, *, mode: str = "eval") -> list[str]:
     problems = list(dict.fromkeys(_problems(tree)))
     if not problems:
         compiled = compile_restricted_eval(source) if mode == "eval" else compile_restricted_exec(source)
-        problems.extend(compiled.errors)
+        problems.extend(f"interdite par l'environnement restreint ({error})" for error in compiled.errors)
     return problems
