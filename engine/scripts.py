@@ -8,6 +8,7 @@ with its guards when it runs (:class:`RestrictedEnvironment`).
 from __future__ import annotations
 
 import ast
+import contextvars
 import functools
 import operator
 from collections.abc import Callable, Iterable
@@ -77,15 +78,49 @@ def _inplacevar(op: str, x: Any, y: Any) -> Any:
     return ops[op](x, y)
 
 
+# Every loop and comprehension iterates through _getiter_: one evaluation may take this many steps.
+MAX_ITERATIONS = 100_000
+_iterations_left: contextvars.ContextVar[list[int]] = contextvars.ContextVar("guichet_iterations")
+
+
+class _BudgetedIterator:
+    def __init__(self, iterator: Any, budget: list[int]) -> None:
+        self._iterator = iterator
+        self._budget = budget
+
+    def __iter__(self) -> _BudgetedIterator:
+        return self
+
+    def __next__(self) -> Any:
+        self._budget[0] -= 1
+        if self._budget[0] < 0:
+            raise ScriptError(f"Boucle trop longue : plus de {MAX_ITERATIONS} tours dans une expression.")
+        return next(self._iterator)
+
+
+def _guarded_iter(obj: Any) -> Any:
+    budget = _iterations_left.get(None)
+    iterator = default_guarded_getiter(obj)
+    return iterator if budget is None else _BudgetedIterator(iter(iterator), budget)
+
+
+def _bounded_range(*args: int) -> range:
+    values = range(*args)
+    if len(values) > MAX_ITERATIONS:
+        raise ScriptError(f"range() limité à {MAX_ITERATIONS} valeurs.")
+    return values
+
+
 def restricted_globals() -> dict[str, Any]:
     """Build the globals every expression and script runs with."""
     builtins = {k: v for k, v in safe_builtins.items() if k not in _UNSAFE_BUILTINS}
     builtins.update(_EXTRA_BUILTINS)
+    builtins["range"] = _bounded_range
     return {
         "__builtins__": builtins,
         "_getattr_": safer_getattr,
         "_getitem_": default_guarded_getitem,
-        "_getiter_": default_guarded_getiter,
+        "_getiter_": _guarded_iter,
         "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
         "_unpack_sequence_": guarded_unpack_sequence,
         "_write_": full_write_guard,
@@ -121,16 +156,22 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         scope = dict(self.globals)
         scope.update(external_context or {})
         scope.update(context)
-        return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython, guarded globals
+        token = _iterations_left.set([MAX_ITERATIONS])
+        try:
+            return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython, guarded globals
+        finally:
+            _iterations_left.reset(token)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         code = _compile_exec(script)
         self.check_for_overwrite(context, external_context or {})
         context.update(self.globals)
         context.update(external_context or {})
+        token = _iterations_left.set([MAX_ITERATIONS])
         try:
             exec(code, context)  # noqa: S102 - compiled by RestrictedPython, guarded globals
         finally:
+            _iterations_left.reset(token)
             self._remove_globals_and_functions_from_context(context, external_context)
         return True
 
@@ -229,6 +270,7 @@ _FORBIDDEN_NAMES = {
 }
 _MAX_CONSTANT = 10**12
 _MAX_EXPONENT = 64
+_MAX_REPEAT = 10_000
 # The in-place operators _inplacevar accepts at run time.
 _INPLACE_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div)
 
@@ -261,6 +303,21 @@ def _problems(tree: ast.AST) -> Iterable[str]:
                 and abs(right.value) <= _MAX_EXPONENT
             ):
                 yield "puissance limitée à un exposant constant inférieur à 64"
+            elif any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(node.left)):
+                yield "puissances imbriquées interdites"
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.LShift)):
+            sides = (node.left, node.right)
+            if any(
+                isinstance(side, (ast.List, ast.Tuple, ast.JoinedStr))
+                or (isinstance(side, ast.Constant) and isinstance(side.value, (str, bytes)))
+                for side in sides
+            ) and not any(
+                isinstance(side, ast.Constant)
+                and isinstance(side.value, int)
+                and abs(side.value) <= _MAX_REPEAT
+                for side in sides
+            ):
+                yield f"répétition limitée à {_MAX_REPEAT} fois une valeur constante"
 
 
 def check_expression(source: str, *, mode: str = "eval") -> list[str]:

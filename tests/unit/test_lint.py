@@ -152,7 +152,9 @@ def test_empty_max_duration(services, real_xml: str) -> None:
     assert errors[0].startswith("Processus (changement_adresse) : la propriété « dureeMaximale »")
 
 
-@pytest.mark.parametrize("value", ["trente jours", "30", "-P1D", "P30DT", "P30D P1D"])
+@pytest.mark.parametrize(
+    "value", ["trente jours", "30", "-P1D", "P30DT", "P30D P1D", "P", "30D", "PT", "P1.5D"]
+)
 def test_invalid_max_duration(services, real_xml: str, value: str) -> None:
     xml = mutate(real_xml, 'name="dureeMaximale" value="P30D"', f'name="dureeMaximale" value="{value}"')
     assert lint_xml(xml) == [
@@ -160,7 +162,7 @@ def test_invalid_max_duration(services, real_xml: str, value: str) -> None:
     ]
 
 
-@pytest.mark.parametrize("value", ["P30D", "PT12H", "P1Y2M", "P2W"])
+@pytest.mark.parametrize("value", ["P30D", "PT12H", "P1Y2M", "P2W", "P1DT12H"])
 def test_valid_max_duration(services, real_xml: str, value: str) -> None:
     xml = mutate(real_xml, 'name="dureeMaximale" value="P30D"', f'name="dureeMaximale" value="{value}"')
     assert lint_xml(xml) == []

@@ -554,3 +554,52 @@ def test_helpers_are_callable_from_expressions() -> None:
     assert env.evaluate("ajouter_jours(jour, -1)", {"jour": date(2024, 1, 1)}) == date(2023, 12, 31)
     assert env.evaluate("est_vide(v)", {"v": "   "}) is True
     assert env.evaluate("aujourd_hui() <= maintenant().date()", {}) is True
+
+
+# --- Resource exhaustion ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("((9 ** 64) ** 64) ** 64", "puissances imbriquées interdites"),
+        ("'a' * 10 ** 12", "répétition limitée"),
+        ("[0] * 1000000", "répétition limitée"),
+        ("b'x' << n", "répétition limitée"),
+    ],
+)
+def test_check_expression_refuses_obvious_exhaustion(source: str, expected: str) -> None:
+    problems = check_expression(source)
+    assert any(expected in problem for problem in problems), problems
+
+
+def test_small_repetition_is_allowed() -> None:
+    assert check_expression("'-' * 20") == []
+    assert RestrictedEnvironment().evaluate("'-' * 20", {}) == "-" * 20
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[0 for a in range(10 ** 12)]",
+        "sum(1 for a in items for b in items)",
+    ],
+)
+def test_run_time_iteration_budget_stops_long_loops(source: str) -> None:
+    items = list(range(1000))  # 1000 x 1000 = 1,000,000 steps > MAX_ITERATIONS
+    with pytest.raises(ScriptError):
+        RestrictedEnvironment().evaluate(source, {"items": items})
+
+
+def test_run_time_iteration_budget_stops_long_script_loops() -> None:
+    context: dict[str, object] = {"items": list(range(1000))}
+    with pytest.raises(ScriptError):
+        RestrictedEnvironment().execute(
+            "n = 0\nfor a in items:\n    for b in items:\n        n += 1", context
+        )
+
+
+def test_iteration_budget_allows_ordinary_loops() -> None:
+    context: dict[str, object] = {"items": list(range(1000))}
+    RestrictedEnvironment().execute("n = 0\nfor a in items:\n    n += a", context)
+    assert context["n"] == sum(range(1000))
