@@ -14,25 +14,52 @@ from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 
 class Database:
-    """A SQLAlchemy engine and a session scoped to the app context (one per request or job)."""
+    """A SQLAlchemy engine per app and a session scoped to the app context (one per request or job).
+
+    Each app keeps its own engine and session factory in `app.extensions`, so that two apps in one
+    process (tests, a worker beside a web app) never share a database by accident.
+    """
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self._factory = sessionmaker(expire_on_commit=False)
-        self.session: scoped_session[Session] = scoped_session(self._factory, scopefunc=_context_id)
+        self._last: _AppDatabase | None = None
+        self.session: scoped_session[Session] = scoped_session(self._create_session, scopefunc=_context_id)
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-        self._factory.configure(bind=self.engine)
-        app.extensions["guichet_db"] = self
+        engine = make_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+        state = _AppDatabase(engine, sessionmaker(bind=engine, expire_on_commit=False))
+        app.extensions["guichet_db"] = state
+        self._last = state
 
         @app.teardown_appcontext
         def remove_session(exc: BaseException | None) -> None:
             self.session.remove()
 
+    def _state(self) -> _AppDatabase:
+        """The current app's database, or the last initialised one outside an app context."""
+        from flask import current_app, has_app_context
+
+        if has_app_context():
+            return current_app.extensions["guichet_db"]  # type: ignore[no-any-return]
+        if self._last is None:
+            raise RuntimeError("Database.init_app() has not been called")
+        return self._last
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._state().engine
+
+    def _create_session(self) -> Session:
+        return self._state().factory()
+
     def new_session(self) -> Session:
         """A session outside the request scope, for jobs running in their own thread."""
-        return self._factory()
+        return self._state().factory()
+
+
+class _AppDatabase:
+    def __init__(self, engine: Engine, factory: sessionmaker[Session]) -> None:
+        self.engine = engine
+        self.factory = factory
 
 
 def _context_id() -> int:
