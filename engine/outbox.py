@@ -16,6 +16,8 @@ from .models import OutboxMessage, OutboxStatus
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# How long a worker keeps the messages it is sending to itself.
+CLAIM_DURATION = timedelta(minutes=10)
 
 
 class PermanentFailure(Exception):
@@ -70,7 +72,12 @@ def drain(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     messages = session.execute(query).scalars().all()
-    session.commit()  # release read locks before talking to the SMTP server
+    # Claim them before the locks go: another worker must not pick them up while they are being sent.
+    # If this process dies mid-send, the claim lapses and they are sent again (at-least-once).
+    claimed_until = max(now, utcnow()) + CLAIM_DURATION
+    for message in messages:
+        message.next_attempt_at = claimed_until
+    session.commit()  # release the row locks before talking to the SMTP server
     sent = failed = 0
     for message in messages:
         message.attempts += 1

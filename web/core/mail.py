@@ -67,8 +67,10 @@ def send_message(message: OutboxMessage) -> None:
         recipients=[message.recipient],
         body=message.body_text,
         html=message.body_html,
-        extra_headers={"Message-ID": message.message_id},
     )
+    # The outbox row's Message-ID, the same on every retry. Flask-Mail always writes its own random
+    # one, so passing it in extra_headers would add a second Message-ID header after that one.
+    msg.msgId = message.message_id
     try:
         mail.send(msg)
     except smtplib.SMTPRecipientsRefused as exc:

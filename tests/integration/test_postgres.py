@@ -1,0 +1,258 @@
+"""The same app on a real PostgreSQL: migrations, the whole démarche, and concurrent agents."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from engine import api
+from engine.db import Base
+from engine.errors import Conflict
+from engine.models import (
+    HistoryEvent,
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessInstance,
+)
+from tests.fixtures.app import KEPT_TABLES, login, prepare_database
+from tests.fixtures.integration import (
+    ADDRESS,
+    create_account,
+    decide,
+    drain_while_another_worker_runs,
+    file_address_change,
+    outbox,
+    text,
+)
+from web import migrate
+from web.accounts.models import User
+from web.core.scheduler import run_outbox, run_timers
+from web.extensions import db
+
+pytestmark = pytest.mark.postgres
+
+ROUNDS = 20
+
+
+def empty_tables(application) -> None:
+    with application.app_context():
+        assert db.engine is not None
+        with db.engine.begin() as connection:
+            for table in reversed(Base.metadata.sorted_tables):
+                if table.name not in KEPT_TABLES:
+                    connection.execute(table.delete())
+            definitions = Base.metadata.tables["process_definition"]
+            connection.execute(definitions.delete().where(definitions.c.author != "tests"))
+
+
+@pytest.fixture(scope="module")
+def pg_app_once(app_factory, postgres_url):
+    application = app_factory(SQLALCHEMY_DATABASE_URI=postgres_url)
+    prepare_database(application)
+    yield application
+    with application.app_context():
+        assert db.engine is not None
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_app(pg_app_once):
+    """The PostgreSQL app, with the tables emptied after each test (clean_tables only does SQLite)."""
+    empty_tables(pg_app_once)
+    yield pg_app_once
+    empty_tables(pg_app_once)
+
+
+@pytest.fixture
+def mailer(pg_app, app_factory, postgres_url, smtp_server):
+    """A worker app on the same PostgreSQL database, whose outbox job talks to the test SMTP server."""
+    application = app_factory(
+        SQLALCHEMY_DATABASE_URI=postgres_url,
+        MAIL_SERVER=smtp_server.host,
+        MAIL_PORT=smtp_server.port,
+        MAIL_SUPPRESS_SEND=False,
+    )
+    yield application
+    with application.app_context():
+        assert db.engine is not None
+        db.engine.dispose()
+
+
+@pytest.fixture
+def pg_people(pg_app):
+    return {
+        "famille": create_account(pg_app, "famille", username="pg-famille", prenom="Camille", nom="Martin"),
+        "accueil": create_account(pg_app, "agent", username="pg-accueil", groups=("Accueil",)),
+        "accueil2": create_account(pg_app, "agent", username="pg-accueil2", groups=("Accueil",)),
+    }
+
+
+def test_the_app_really_runs_on_postgresql(pg_app, app):
+    with pg_app.app_context():
+        assert db.engine is not None
+        assert db.engine.dialect.name == "postgresql"
+        assert db.session().get_bind().dialect.name == "postgresql"
+    with app.app_context():  # the SQLite app of the other tests is not affected by the second app
+        assert db.engine is not None
+        assert db.engine.dialect.name == "sqlite"
+
+
+@pytest.mark.parametrize("which", ["sqlite", "postgresql"])
+def test_models_and_migrations_agree(which, app, pg_app):
+    application = app if which == "sqlite" else pg_app
+    with application.app_context():
+        assert db.engine is not None
+        assert db.engine.dialect.name == which
+        migrate.check(db.engine)  # raises when the models need a migration that does not exist
+
+
+def test_changement_adresse_end_to_end_on_postgresql(pg_app, pg_people, smtp_server, mailer):
+    famille = pg_app.test_client()
+    login(famille, pg_people["famille"])
+    agent = pg_app.test_client()
+    login(agent, pg_people["accueil"])
+
+    filed = file_address_change(pg_app, famille)
+    assert "En cours d'instruction" in text(famille.get("/mes-demandes"))
+    assert filed.reference in text(agent.get("/agents/"))
+    assert "Vélizy-Villacoublay" in text(agent.get(f"/taches/{filed.agent_task_id}"))
+    response = decide(agent, filed.agent_task_id, "acceptee", "Adresse vérifiée.", "Appel au bailleur")
+    assert response.status_code == 302
+
+    page = text(famille.get(f"/mes-demandes/{filed.instance_id}"))
+    assert "Statut : Acceptée" in page
+    assert "Adresse vérifiée." in page
+    assert "Appel au bailleur" not in page
+    with pg_app.app_context():
+        session = db.session()
+        instance = session.get(ProcessInstance, filed.instance_id)
+        assert (instance.status, instance.status_label) == (InstanceStatus.COMPLETED, "Acceptée")
+        assert instance.next_timer_at is None
+        account = session.get(User, pg_people["famille"].id)
+        assert account.address_lines == [
+            ADDRESS["adresse_ligne1"],
+            ADDRESS["adresse_ligne2"],
+            f"{ADDRESS['code_postal']} {ADDRESS['commune']}",
+        ]
+
+    assert run_outbox(mailer) == (1, 0)  # FOR UPDATE SKIP LOCKED path
+    (message,) = smtp_server.messages
+    assert message["Subject"] == f"Votre demande {filed.reference} est acceptée"
+    assert outbox(pg_app)[0].status == OutboxStatus.SENT
+
+
+def test_the_maximum_duration_timer_fires_once_on_postgresql(pg_app, pg_people):
+    famille = pg_app.test_client()
+    login(famille, pg_people["famille"])
+    filed = file_address_change(pg_app, famille)
+    assert run_timers(pg_app) == 0
+    with pg_app.app_context():
+        due = db.session.get(ProcessInstance, filed.instance_id).next_timer_at
+    assert due is not None
+    with time_machine.travel(due + timedelta(minutes=1)):
+        assert run_timers(pg_app) == 1
+        assert run_timers(pg_app) == 0
+    assert "Clôturée : délai de traitement dépassé" in text(famille.get(f"/mes-demandes/{filed.instance_id}"))
+    with pg_app.app_context():
+        assert db.session.get(HumanTask, filed.agent_task_id).state == HumanTaskState.CANCELLED
+    (mail,) = outbox(pg_app)
+    assert "durée maximale" in mail.subject
+
+
+def test_two_outbox_workers_never_send_the_same_mail_on_postgresql(pg_app, pg_people, smtp_server, mailer):
+    famille = pg_app.test_client()
+    login(famille, pg_people["famille"])
+    agent = pg_app.test_client()
+    login(agent, pg_people["accueil"])
+    filed = file_address_change(pg_app, famille)
+    assert decide(agent, filed.agent_task_id, "acceptee").status_code == 302
+    assert drain_while_another_worker_runs(mailer) == ((1, 0), (0, 0))
+    assert len(smtp_server.messages) == 1
+
+
+def test_two_agents_completing_the_same_task_at_once(pg_app, pg_people):
+    """K rounds: two Accueil agents press « Enregistrer la décision » on the same task at the same time."""
+    famille, agents = pg_people["famille"], (pg_people["accueil"], pg_people["accueil2"])
+    instance_ids = []
+    for round_number in range(ROUNDS):
+        with pg_app.app_context():
+            session = db.session()
+            instance = api.start(session, "changement_adresse", famille)
+            (own,) = api.tasks_for(session, famille)
+            api.complete(session, own.id, famille, ADDRESS)
+            session.commit()
+            (task,) = api.queue_for(session, agents[0].groups)[0]
+            task_id = task.id
+            instance_ids.append(instance.id)
+        barrier = threading.Barrier(2)
+        outcomes: dict[int, str] = {}
+
+        def decide_at_once(
+            agent: User,
+            task_id: int = task_id,
+            outcomes: dict[int, str] = outcomes,
+            barrier: threading.Barrier = barrier,
+        ) -> None:
+            with pg_app.app_context():
+                session = db.new_session()
+                try:
+                    barrier.wait(30)
+                    api.complete(
+                        session, task_id, agent, {"decision": "acceptee"}, public_comment=agent.username
+                    )
+                    session.commit()
+                    outcomes[agent.id] = "won"
+                except Conflict:
+                    session.rollback()
+                    outcomes[agent.id] = "conflict"
+                except Exception as exc:  # reported below with the round number
+                    session.rollback()
+                    outcomes[agent.id] = f"{type(exc).__name__}: {exc}"
+                finally:
+                    session.close()
+
+        threads = [threading.Thread(target=decide_at_once, args=(agent,)) for agent in agents]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not any(thread.is_alive() for thread in threads)
+        assert sorted(outcomes.values()) == ["conflict", "won"], (round_number, outcomes)
+
+    with pg_app.app_context():
+        session = db.session()
+        completed = Counter(
+            session.execute(
+                select(HistoryEvent.instance_id).where(HistoryEvent.event_type == "task_completed")
+            ).scalars()
+        )
+        assert completed == dict.fromkeys(instance_ids, 2)  # the family's and exactly one agent's
+        messages = Counter(session.execute(select(OutboxMessage.instance_id)).scalars())
+        assert messages == dict.fromkeys(instance_ids, 1)
+        public_comments = Counter(
+            session.execute(
+                select(HistoryEvent.instance_id).where(HistoryEvent.label == "Message du service")
+            ).scalars()
+        )
+        assert public_comments == dict.fromkeys(instance_ids, 1)  # the loser left no trace
+        statuses = session.execute(
+            select(ProcessInstance.status_label, func.count()).group_by(ProcessInstance.status_label)
+        ).all()
+        assert statuses == [("Acceptée", ROUNDS)]
+        winners = Counter(
+            session.execute(
+                select(HumanTask.completed_by_id).where(
+                    HumanTask.lane == "Accueil", HumanTask.state == HumanTaskState.COMPLETED
+                )
+            ).scalars()
+        )
+        assert sum(winners.values()) == ROUNDS
+        assert set(winners) <= {agent.id for agent in agents}
