@@ -66,7 +66,10 @@ class ProcessInstance(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(30), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
-    requester_id: Mapped[int] = mapped_column(Integer, index=True)
+    # The family's account; null while an anonymous visitor runs a démarche (signup, forgotten password),
+    # who is then recognised by a secret kept in their session (only its hash is stored).
+    requester_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    guest_key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[InstanceStatus] = mapped_column(String(20), default=InstanceStatus.RUNNING)
     status_label: Mapped[str] = mapped_column(String(200), default="")
     serialization: Mapped[str] = mapped_column(Text)
@@ -105,7 +108,7 @@ class HumanTask(Base):
     lane: Mapped[str] = mapped_column(String(100))
     status_label: Mapped[str] = mapped_column(String(200), default="")
     state: Mapped[HumanTaskState] = mapped_column(String(20), default=HumanTaskState.OPEN)
-    requester_id: Mapped[int] = mapped_column(Integer)
+    requester_id: Mapped[int | None] = mapped_column(Integer)
     assignee_id: Mapped[int | None] = mapped_column(Integer)
     completed_by_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,5 +1,25 @@
 """Import every web area's models so that the shared metadata is complete (Alembic, tests)."""
 
-from .accounts.models import AgentGroup, User, user_group
+from web.accounts.models import (
+    AccountToken,
+    AgentGroup,
+    CaptchaChallenge,
+    FamilyRecord,
+    LoginAttempt,
+    ServiceKey,
+    User,
+    user_family,
+    user_group,
+)
 
-__all__ = ["AgentGroup", "User", "user_group"]
+__all__ = [
+    "AccountToken",
+    "AgentGroup",
+    "CaptchaChallenge",
+    "FamilyRecord",
+    "LoginAttempt",
+    "ServiceKey",
+    "User",
+    "user_family",
+    "user_group",
+]

@@ -6,7 +6,9 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from datetime import date
+
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
@@ -52,9 +54,25 @@ class User(Base):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     # Changing it logs out every session of the account (logout, password change).
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16))
+    # Null until the family clicks the activation link; agents created by an admin are active at once.
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # IDENTITÉ
     civilite: Mapped[str | None] = mapped_column(String(20))
     nom: Mapped[str] = mapped_column(String(150), default="")
+    nom_naissance: Mapped[str | None] = mapped_column(String(150))
     prenom: Mapped[str] = mapped_column(String(150), default="")
+    date_naissance: Mapped[date | None] = mapped_column(Date)
+    pays_naissance: Mapped[str | None] = mapped_column(String(100))
+    departement_naissance: Mapped[str | None] = mapped_column(String(100))
+    commune_naissance: Mapped[str | None] = mapped_column(String(150))
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_mime: Mapped[str | None] = mapped_column(String(20))
+    # MOYENS DE CONTACT
+    telephone: Mapped[str | None] = mapped_column(String(20))
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    fax: Mapped[str | None] = mapped_column(String(20))
+    contact_prefere: Mapped[str] = mapped_column(String(20), default="courriel")
     adresse_ligne1: Mapped[str | None] = mapped_column(String(200))
     adresse_ligne2: Mapped[str | None] = mapped_column(String(200))
     code_postal: Mapped[str | None] = mapped_column(String(10))
@@ -63,6 +81,7 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agent_groups: Mapped[list[AgentGroup]] = relationship(secondary=user_group, lazy="selectin")
+    family_records: Mapped[list[FamilyRecord]] = relationship(secondary="user_family", lazy="selectin")
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username} {self.role}>"
@@ -107,3 +126,107 @@ class User(Base):
             f"{self.code_postal or ''} {self.commune or ''}".strip(),
         ]
         return [line for line in lines if line]
+
+
+class TokenPurpose(enum.StrEnum):
+    ACTIVATION = "activation"
+    RESET = "reset"
+    EMAIL_CHANGE = "email_change"
+
+
+class AccountToken(Base):
+    """A single-use secret sent by mail (activation, password reset, e-mail check); only its hash is kept."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    # For an e-mail change: the address to apply once the link is clicked.
+    payload: Mapped[str | None] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<AccountToken {self.id} {self.purpose} user={self.user_id}>"
+
+
+class CaptchaChallenge(Base):
+    """A CAPTCHA code shown as an image and as audio; single use, expiring; only its hash is kept."""
+
+    __tablename__ = "captcha_challenge"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<CaptchaChallenge {self.id[:8]}>"
+
+
+class LoginAttempt(Base):
+    """One login (or reset request) attempt, for throttling and the audit trail; never the password."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_login_created", "login_key", "created_at"),
+        Index("ix_login_attempt_ip_created", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="login")
+    # SHA-256 of the lower-cased login typed, so the table holds no list of typed names.
+    login_key: Mapped[str] = mapped_column(String(64))
+    ip: Mapped[str] = mapped_column(String(45))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<LoginAttempt {self.id} {self.kind} ok={self.succeeded}>"
+
+
+class FamilyRecord(Base):
+    """A family as known to one of the town's services (Enfance, ...): children, invoices hang here."""
+
+    __tablename__ = "family_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<FamilyRecord {self.id} {self.service} {self.name!r}>"
+
+
+class ServiceKey(Base):
+    """« Clé espace citoyens »: issued by a service to a family it knows; single use; only its hash is kept."""
+
+    __tablename__ = "service_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_record_id: Mapped[int] = mapped_column(ForeignKey("family_record.id", ondelete="CASCADE"))
+    issued_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    used_by_id: Mapped[int | None] = mapped_column(Integer)
+
+    family_record: Mapped[FamilyRecord] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<ServiceKey {self.id} family={self.family_record_id}>"
+
+
+user_family = Table(
+    "user_family",
+    Base.metadata,
+    Column("user_id", ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True),
+    Column("family_record_id", ForeignKey("family_record.id", ondelete="CASCADE"), primary_key=True),
+)

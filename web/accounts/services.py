@@ -37,7 +37,7 @@ def authenticate(session: Session, login: str, password: str) -> User | None:
     """Return the enabled account matching the credentials, else None (same cost either way)."""
     user = find_by_login(session, login)
     ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_enabled:
+    if not ok or user is None or not user.is_enabled or user.activated_at is None:
         log.info("Login failed for %r", login[:150].encode("unicode_escape").decode())
         return None
     if needs_rehash(user.password_hash):
@@ -68,9 +68,13 @@ def create_user(
     email: str,
     role: Role = Role.FAMILLE,
     groups: Iterable[str] = (),
+    activated: bool = True,
     **profile: Any,
 ) -> User:
-    """Create an account; raises AccountError when the user name or e-mail is taken."""
+    """Create an account; raises AccountError when the user name or e-mail is taken.
+
+    Accounts made by the CLI or an admin are active at once; signup creates them inactive.
+    """
     if find_by_login(session, username) or find_by_login(session, email):
         raise AccountError("Ce nom d'utilisateur ou cette adresse de courriel est déjà utilisé.")
     user = User(
@@ -80,6 +84,8 @@ def create_user(
         role=Role(role),
         session_nonce=secrets.token_hex(16),
         created_at=utcnow(),
+        activated_at=utcnow() if activated else None,
+        password_changed_at=utcnow(),
         **profile,
     )
     user.agent_groups = [get_or_create_group(session, name) for name in groups]
