@@ -18,13 +18,23 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import outbox
 from .db import utcnow
 from .errors import Conflict, DeployError, NotAllowed, NotFound
-from .execution import Actor, Runner, add_event, bundle_of, lane_label, lock_instance, open_workflow
+from .execution import (
+    Actor,
+    Guest,
+    Runner,
+    add_event,
+    bundle_of,
+    is_requester,
+    lane_label,
+    lock_instance,
+    open_workflow,
+)
 from .lint import REQUESTER_LANE, LintContext, lint
 from .models import (
     HistoryEvent,
@@ -32,6 +42,7 @@ from .models import (
     HumanTaskState,
     InstanceStatus,
     OutboxMessage,
+    OutboxStatus,
     ProcessDefinition,
     ProcessInstance,
     Visibility,
@@ -41,10 +52,12 @@ from .runtime import GuichetScriptEngine, ServiceContext, build_bundle, find_pro
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "Guest",
     "LintContext",
     "TaskView",
     "complete",
     "deploy",
+    "discard",
     "drain_outbox",
     "fire_due_timers",
     "get_instance",
@@ -155,6 +168,7 @@ def start(
     instance = ProcessInstance(
         definition=definition,
         requester_id=requester.id,
+        guest_key_hash=requester.key_hash if isinstance(requester, Guest) else None,
         status=InstanceStatus.RUNNING,
         serialization="",
         created_at=now,
@@ -179,7 +193,7 @@ def start(
 def may_act(user: Actor, task: HumanTask) -> bool:
     """The requester acts in the Famille lane; agents act in the lanes of their groups."""
     if task.lane == REQUESTER_LANE:
-        return task.requester_id == user.id
+        return is_requester(user, task.instance)
     return task.lane in user.groups
 
 
@@ -222,18 +236,21 @@ def complete(
     *,
     public_comment: str | None = None,
     internal_comment: str | None = None,
+    secrets: dict[str, Any] | None = None,
 ) -> HumanTask:
     """Complete a user task with the form's data and run the instance to its next wait.
 
-    Raises NotFound, NotAllowed, Conflict (already completed, or completed concurrently), or
-    ScriptError when the diagram fails; the caller must then roll back.
+    `secrets` (e.g. a password hash) reach the service tasks run by this call through their
+    ServiceContext and are never written to the workflow. Raises NotFound, NotAllowed, Conflict
+    (already completed, or completed concurrently), or ScriptError when the diagram fails; the
+    caller must then roll back.
     """
     task = _task_for(session, task_id, user)
     instance = lock_instance(session, task.instance_id)
     session.refresh(task)
     if task.state != HumanTaskState.OPEN:
         raise Conflict("Cette tâche a déjà été traitée ; la demande a avancé depuis l'ouverture de la page.")
-    workflow = open_workflow(session, instance, user)
+    workflow = open_workflow(session, instance, user, secrets)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict("Cette tâche n'est plus à traiter.")
@@ -279,20 +296,15 @@ def complete(
 
 
 def tasks_for(session: Session, user: Actor) -> Sequence[HumanTask]:
-    """The family's open tasks (their own démarches, Famille lane)."""
-    return (
-        session.execute(
-            select(HumanTask)
-            .where(
-                HumanTask.requester_id == user.id,
-                HumanTask.lane == REQUESTER_LANE,
-                HumanTask.state == HumanTaskState.OPEN,
-            )
-            .order_by(HumanTask.created_at)
+    """The family's (or the guest's) open tasks in their own démarches, Famille lane."""
+    query = select(HumanTask).where(HumanTask.lane == REQUESTER_LANE, HumanTask.state == HumanTaskState.OPEN)
+    if isinstance(user, Guest):
+        query = query.join(ProcessInstance).where(
+            ProcessInstance.requester_id.is_(None), ProcessInstance.guest_key_hash == user.key_hash
         )
-        .scalars()
-        .all()
-    )
+    else:
+        query = query.where(HumanTask.requester_id == user.id)
+    return session.execute(query.order_by(HumanTask.created_at, HumanTask.id)).scalars().all()
 
 
 @dataclass(frozen=True)
@@ -350,7 +362,7 @@ def get_instance(session: Session, instance_id: int, user: Actor) -> ProcessInst
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotFound("Cette demande n'existe pas.")
-    if instance.requester_id == user.id:
+    if is_requester(user, instance):
         return instance
     if user.groups:
         in_my_lanes = session.execute(
@@ -371,6 +383,22 @@ def history(
     if not include_internal:
         query = query.where(HistoryEvent.visibility == Visibility.PUBLIC)
     return session.execute(query.order_by(HistoryEvent.created_at, HistoryEvent.id)).scalars().all()
+
+
+def discard(session: Session, instance: ProcessInstance) -> None:
+    """Delete an instance with its tasks, timeline and unsent mails (an abandoned signup draft)."""
+    session.execute(delete(HumanTask).where(HumanTask.instance_id == instance.id))
+    session.execute(delete(HistoryEvent).where(HistoryEvent.instance_id == instance.id))
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.instance_id == instance.id, OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.instance_id == instance.id).values(instance_id=None)
+    )
+    session.delete(instance)
+    session.flush()
 
 
 def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 100) -> int:

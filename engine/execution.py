@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -20,16 +23,47 @@ from .runtime import GuichetScriptEngine, ServiceContext, SpecBundle, bundle_for
 
 
 class Actor(Protocol):
-    """Who acts: a family member (the requester) or an agent with groups."""
+    """Who acts: a family member (the requester), a guest visitor, or an agent with groups."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int | None: ...
 
     @property
     def display_name(self) -> str: ...
 
     @property
     def groups(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True)
+class Guest:
+    """An anonymous visitor running a démarche (signup, forgotten password).
+
+    They are recognised by a random secret kept in their session; the instance stores only its hash.
+    """
+
+    key: str
+    display_name: str = "Visiteur"
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def id(self) -> None:
+        return None
+
+    @property
+    def key_hash(self) -> str:
+        return hashlib.sha256(self.key.encode()).hexdigest()
+
+    @staticmethod
+    def new() -> Guest:
+        return Guest(secrets.token_urlsafe(32))
+
+
+def is_requester(user: Actor, instance: ProcessInstance) -> bool:
+    """True when the user is the family (or the guest) who started the instance."""
+    if instance.requester_id is not None:
+        return user.id == instance.requester_id
+    return isinstance(user, Guest) and instance.guest_key_hash == user.key_hash
 
 
 def lane_label(lane: str | None) -> str:
@@ -90,9 +124,11 @@ def bundle_of(instance: ProcessInstance) -> SpecBundle:
     return bundle_for(definition.id, definition.sha256, definition.bpmn_xml)
 
 
-def open_workflow(session: Session, instance: ProcessInstance, actor: Actor | None) -> BpmnWorkflow:
+def open_workflow(
+    session: Session, instance: ProcessInstance, actor: Actor | None, secrets: dict[str, Any] | None = None
+) -> BpmnWorkflow:
     """Deserialise an instance's workflow with a script engine bound to this transaction."""
-    engine = GuichetScriptEngine(ServiceContext(session, instance, actor))
+    engine = GuichetScriptEngine(ServiceContext(session, instance, actor, dict(secrets or {})))
     return load_workflow(bundle_of(instance), instance.serialization, engine)
 
 
@@ -171,6 +207,9 @@ class Runner:
             instance.status = InstanceStatus.COMPLETED
             instance.completed_at = instance.updated_at
             instance.next_timer_at = None
+            if self.bundle.props(self.bundle.process_id).get("effacerDonneesALaFin") == "oui":
+                # Data minimisation: the typed data go, the timeline stays.
+                instance.serialization = ""
         try:
             self.session.flush()
         except StaleDataError:

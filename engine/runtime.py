@@ -190,6 +190,8 @@ class ServiceContext:
     session: Any
     instance: Any
     actor: Any | None
+    # Values given to complete() for this call only (e.g. a password hash): never stored in the workflow.
+    secrets: dict[str, Any] = field(default_factory=dict)
 
 
 ServiceFunc = Callable[..., Any]

@@ -19,15 +19,25 @@ class TaskForm(FlaskForm):  # type: ignore[misc]
     internal_comment_field: str | None = None
     #: Label of the submit button.
     submit_label: str = "Valider"
+    #: Wizard screens: show ANNULER and PRÉCÉDENT beside the submit button (values of the field
+    #: `action` that the engine receives: "annuler", "precedent", "suivant").
+    navigation: tuple[str, ...] = ()
+    #: Password fields: never in the task data; the web layer hands their hash to the engine as a secret.
+    password_fields: tuple[str, ...] = ()
 
     def to_engine_data(self) -> dict[str, Any]:
         """The task data sent to the engine: every field but buttons, the CSRF token and comments."""
-        skip = {"csrf_token", self.internal_comment_field}
+        skip = {"csrf_token", self.internal_comment_field, *self.password_fields}
         return {
             name: field.data
             for name, field in self._fields.items()
-            if name not in skip and field.type not in {"SubmitField", "CSRFTokenField"}
+            if name not in skip and field.type not in {"SubmitField", "CSRFTokenField", "FileField"}
         }
+
+    def validate_csrf_token_only(self) -> bool:
+        """For ANNULER and PRÉCÉDENT: check the CSRF token, not the fields."""
+        csrf = self._fields.get("csrf_token")
+        return csrf is None or csrf.validate(self)
 
     def comment(self, which: str) -> str | None:
         name = self.public_comment_field if which == "public" else self.internal_comment_field
@@ -59,7 +69,12 @@ def get_form_class(form_key: str) -> type[TaskForm]:
 
 
 def load_all() -> dict[str, type[TaskForm]]:
-    """Import every task form module so that the registry is complete."""
-    from .tasks import changement_adresse  # noqa: F401
+    """Import every module of forms/tasks/ so that the registry is complete."""
+    import importlib
+    import pkgutil
 
+    from forms import tasks
+
+    for module in pkgutil.iter_modules(tasks.__path__):
+        importlib.import_module(f"forms.tasks.{module.name}")
     return FORMS

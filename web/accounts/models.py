@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
-
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship

@@ -1,49 +1,117 @@
-"""Show a user task's form and complete it through the engine."""
+"""Show a user task's form and complete it through the engine (families, guests and agents)."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import api
-from forms.registry import get_form_class
+from engine.api import Guest
+from forms.registry import TaskForm, get_form_class
 from web.core.presentation import submitted_data
 from web.core.transaction import commit
 from web.extensions import db
+from web.tasks.hooks import run_before_complete
 
 from . import bp
 
+GUEST_KEY = "guest_key"
+
+
+def current_actor(*, create_guest: bool = False) -> Any:
+    """The logged-in user, else the visitor's guest identity (kept in their session), else None."""
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    key = session.get(GUEST_KEY)
+    if key is None and create_guest:
+        guest = Guest.new()
+        session[GUEST_KEY] = guest.key
+        return guest
+    return Guest(key) if key else None
+
+
+def _navigation_data(form: TaskForm, action: str) -> dict[str, Any]:
+    """What a wizard screen sends without validation: ANNULER sends nothing, PRÉCÉDENT what was typed."""
+    if action == "annuler":
+        return {"action": "annuler"}
+    return {**form.to_engine_data(), "action": "precedent"}
+
 
 @bp.route("/taches/<int:task_id>", methods=["GET", "POST"])
-@login_required
 def show(task_id: int) -> str | Response:
-    session = db.session()
-    task = api.get_task(session, task_id, current_user)
-    form_class = get_form_class(task.form_key)
-    form = form_class(data=task.data)
+    actor = current_actor()
+    if actor is None:
+        return redirect(url_for("accounts.login", next=request.path))
+    db_session = db.session()
+    task = api.get_task(db_session, task_id, actor)
+    form = get_form_class(task.form_key)(data=task.data)
+    action = request.form.get("action", "suivant") if request.method == "POST" else None
+    if action in form.navigation and action in {"annuler", "precedent"}:
+        if not form.validate_csrf_token_only():
+            abort(400)
+        api.complete(db_session, task.id, actor, _navigation_data(form, action))
+        return _after(task, actor, action)
     if form.validate_on_submit():
-        api.complete(
-            session,
-            task.id,
-            current_user,
-            form.to_engine_data(),
-            public_comment=form.comment("public"),
-            internal_comment=form.comment("internal"),
-        )
-        commit()
-        flash(f"« {task.title} » : c'est enregistré.", "success")
-        if current_user.is_staff:
-            return redirect(url_for("backoffice.queue"))
-        return redirect(url_for("demarches.show_request", instance_id=task.instance_id))
-    template = "tasks/staff.html" if current_user.is_staff else "tasks/family.html"
-    context = {"task": task, "form": form}
-    if current_user.is_staff:
-        instance = api.get_instance(session, task.instance_id, current_user)
+        secrets = run_before_complete(db_session, form, actor, task)
+        if secrets is not None:
+            data = form.to_engine_data()
+            if form.navigation:
+                data["action"] = "suivant"
+            api.complete(
+                db_session,
+                task.id,
+                actor,
+                data,
+                public_comment=form.comment("public"),
+                internal_comment=form.comment("internal"),
+                secrets=secrets,
+            )
+            return _after(task, actor, "suivant")
+    staff = bool(getattr(actor, "is_staff", False))
+    context: dict[str, Any] = {"task": task, "form": form}
+    if staff:
+        instance = api.get_instance(db_session, task.instance_id, actor)
         context.update(
             instance=instance,
-            events=api.history(session, instance, include_internal=True),
+            events=api.history(db_session, instance, include_internal=True),
             data=submitted_data(task.data),
         )
+    template = "tasks/staff.html" if staff else "tasks/family.html"
     status = 400 if form.errors else 200
     return render_template([f"tasks/{task.form_key}.html", template], **context), status
+
+
+def _after(task: api.TaskView, actor: Any, action: str) -> Response:
+    """Commit, then go to the next screen of the same démarche, or to where the actor follows it."""
+    db_session = db.session()
+    if isinstance(actor, Guest) and action == "annuler":
+        instance = api.get_instance(db_session, task.instance_id, actor)
+        api.discard(db_session, instance)
+        commit()
+        session.pop(GUEST_KEY, None)
+        flash("C'est annulé : rien de ce que vous aviez saisi n'a été conservé.", "info")
+        return redirect(url_for("accounts.home"))
+    commit()
+    if getattr(actor, "is_staff", False):
+        flash(f"« {task.title} » : c'est enregistré.", "success")
+        return redirect(url_for("backoffice.queue"))
+    following = [t for t in api.tasks_for(db_session, actor) if t.instance_id == task.instance_id]
+    if following:
+        return redirect(url_for("tasks.show", task_id=following[0].id))
+    if isinstance(actor, Guest):
+        return redirect(url_for("tasks.guest_done", instance_id=task.instance_id))
+    flash(f"« {task.title} » : c'est enregistré.", "success")
+    return redirect(url_for("demarches.show_request", instance_id=task.instance_id))
+
+
+@bp.get("/demarche-terminee/<int:instance_id>")
+def guest_done(instance_id: int) -> str | Response:
+    """Where a visitor lands when their démarche waits for something else (e.g. the activation mail)."""
+    actor = current_actor()
+    if actor is None:
+        return redirect(url_for("accounts.login", next=request.path))
+    instance = api.get_instance(db.session(), instance_id, actor)
+    return render_template("tasks/guest_done.html", instance=instance)
