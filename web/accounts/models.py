@@ -204,7 +204,7 @@ class FamilyRecord(Base):
 
 
 class ServiceKey(Base):
-    """« Clé espace citoyens »: issued by a service to a family it knows; single use; only its hash is kept."""
+    """« Clé espace citoyens »: issued by a service to a family it knows; single use; only its hash kept."""
 
     __tablename__ = "service_key"
 
