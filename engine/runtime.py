@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import json
 import threading
 from collections.abc import Callable
@@ -192,6 +193,8 @@ class ServiceContext:
     actor: Any | None
     # Values given to complete() for this call only (e.g. a password hash): never stored in the workflow.
     secrets: dict[str, Any] = field(default_factory=dict)
+    # A copy of the calling task's data (what the forms completed so far hold).
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 ServiceFunc = Callable[..., Any]
@@ -233,7 +236,8 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         if operation is None:
             raise ScriptError(f"Opération de service inconnue : {operation_name}")
         params = {name: spec["value"] for name, spec in operation_params.items()}
-        result = operation.func(self.context, **params)
+        context = dataclasses.replace(self.context, data=dict(task.data)) if self.context else None
+        result = operation.func(context, **params)
         return json.dumps(result, default=_json_default)
 
 

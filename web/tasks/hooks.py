@@ -1,13 +1,15 @@
 """Web-side checks that run before a task is completed, for form keys that need the database.
 
 Forms validate what they can alone; a hook adds what needs the database or the session (a user
-name already taken, a captcha, hashing a password into a secret for the engine). A hook returns
-the secrets to hand to the engine, or None after adding errors to the form (nothing is completed).
+name already taken, a captcha, an uploaded photo). A hook returns a HookResult — `secrets` go to
+the engine for this call only, `data` is added to the task data — or None after adding errors to
+the form (then nothing is completed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +17,14 @@ from sqlalchemy.orm import Session
 from engine.api import TaskView
 from forms.registry import TaskForm
 
-Hook = Callable[[Session, TaskForm, Any, TaskView], dict[str, Any] | None]
+
+@dataclass
+class HookResult:
+    secrets: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Hook = Callable[[Session, TaskForm, Any, TaskView], HookResult | None]
 BEFORE_COMPLETE: dict[str, Hook] = {}
 
 
@@ -29,19 +38,15 @@ def before_complete(form_key: str) -> Callable[[Hook], Hook]:
     return decorator
 
 
-def run_before_complete(
-    session: Session, form: TaskForm, actor: Any, task: TaskView
-) -> dict[str, Any] | None:
-    """Password fields become Argon2 hashes in the secrets; then the form key's own hook, if any."""
+def run_before_complete(session: Session, form: TaskForm, actor: Any, task: TaskView) -> HookResult | None:
+    """The form key's own hook, if any; then password fields become Argon2 hashes in the secrets."""
     from web.accounts.passwords import hash_password
 
-    secrets = {
-        f"{name}_hash": hash_password(form[name].data) for name in form.password_fields if form[name].data
-    }
     hook = BEFORE_COMPLETE.get(task.form_key)
-    if hook is None:
-        return secrets
-    extra = hook(session, form, actor, task)
-    if extra is None:
+    result = HookResult() if hook is None else hook(session, form, actor, task)
+    if result is None:
         return None
-    return {**secrets, **extra}
+    for name in form.password_fields:
+        if form[name].data:
+            result.secrets[f"{name}_hash"] = hash_password(form[name].data)
+    return result

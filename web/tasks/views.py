@@ -55,9 +55,9 @@ def show(task_id: int) -> str | Response:
         api.complete(db_session, task.id, actor, _navigation_data(form, action))
         return _after(task, actor, action)
     if form.validate_on_submit():
-        secrets = run_before_complete(db_session, form, actor, task)
-        if secrets is not None:
-            data = form.to_engine_data()
+        hooked = run_before_complete(db_session, form, actor, task)
+        if hooked is not None:
+            data = {**form.to_engine_data(), **hooked.data}
             if form.navigation:
                 data["action"] = "suivant"
             api.complete(
@@ -67,7 +67,7 @@ def show(task_id: int) -> str | Response:
                 data,
                 public_comment=form.comment("public"),
                 internal_comment=form.comment("internal"),
-                secrets=secrets,
+                secrets=hooked.secrets,
             )
             return _after(task, actor, "suivant")
     staff = bool(getattr(actor, "is_staff", False))
