@@ -18,8 +18,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import outbox
 from .db import utcnow
@@ -47,7 +48,15 @@ from .models import (
     ProcessInstance,
     Visibility,
 )
-from .runtime import GuichetScriptEngine, ServiceContext, build_bundle, find_process, new_workflow, parse_xml
+from .runtime import (
+    GuichetScriptEngine,
+    ServiceContext,
+    build_bundle,
+    bundle_for,
+    find_process,
+    new_workflow,
+    parse_xml,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +128,17 @@ def deploy(session: Session, bpmn: bytes, author: str, ctx: LintContext) -> Proc
     return definition
 
 
+# Built once, like the statements of engine.execution: a prebuilt statement keeps its cache key.
+_LATEST_DEFINITION = (
+    select(ProcessDefinition)
+    .where(ProcessDefinition.key == bindparam("b_key"), ProcessDefinition.is_published.is_(True))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
+
+
 def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
-    return session.execute(
-        select(ProcessDefinition)
-        .where(ProcessDefinition.key == key, ProcessDefinition.is_published.is_(True))
-        .order_by(ProcessDefinition.version.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    return session.execute(_LATEST_DEFINITION, {"b_key": key}).scalar_one_or_none()
 
 
 def published_definitions(session: Session) -> Sequence[ProcessDefinition]:
@@ -148,6 +161,18 @@ def published_definitions(session: Session) -> Sequence[ProcessDefinition]:
         .scalars()
         .all()
     )
+
+
+def catalogue(session: Session) -> list[ProcessDefinition]:
+    """The démarches a family may start from the catalogue (process property catalogue != "non")."""
+    return [
+        definition
+        for definition in published_definitions(session)
+        if bundle_for(definition.id, definition.sha256, definition.bpmn_xml)
+        .props(definition.key)
+        .get("catalogue")
+        != "non"
+    ]
 
 
 def _deadline(start: datetime, duration: str | None) -> datetime | None:
@@ -177,22 +202,26 @@ def start(
     )
     session.add(instance)
     session.flush()
-    instance.reference = f"DEM-{now.year}-{instance.id:06d}"
     workflow = new_workflow(
         bundle_of(instance), GuichetScriptEngine(ServiceContext(session, instance, requester))
     )
+    runner = Runner(session, instance, workflow, requester)
+    runner.set("reference", f"DEM-{now.year}-{instance.id:06d}")
     start_task = workflow.get_tasks(state=TaskState.READY)[0]
     start_task.data.update(data or {})
     start_task.data["demandeur_id"] = requester.id
     start_task.data["reference"] = instance.reference
-    add_event(session, instance, "instance_started", "Demande créée", actor=requester, role="Famille")
-    Runner(session, instance, workflow, requester).advance()
+    runner.add_event("instance_started", "Demande créée", actor=requester, role="Famille")
+    runner.advance()
     return instance
 
 
 def may_act(user: Actor, task: HumanTask) -> bool:
     """The requester acts in the Famille lane; agents act in the lanes of their groups."""
     if task.lane == REQUESTER_LANE:
+        # Once a guest's démarche belongs to an account (signup), only that account may act on it.
+        if isinstance(user, Guest) and task.instance.requester_id is not None:
+            return False
         return is_requester(user, task.instance)
     return task.lane in user.groups
 
@@ -228,6 +257,12 @@ def get_task(session: Session, task_id: int, user: Actor) -> TaskView:
     )
 
 
+_TASKS = HumanTask.__table__
+_TASK_STATE = select(_TASKS.c.state).where(_TASKS.c.id == bindparam("b_id"))
+#: Values given at execution form the SET clause.
+_WRITE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
+
+
 def complete(
     session: Session,
     task_id: int,
@@ -247,7 +282,8 @@ def complete(
     """
     task = _task_for(session, task_id, user)
     instance = lock_instance(session, task.instance_id)
-    session.refresh(task)
+    # Only the task's state is read again: whoever held the lock before may have completed it.
+    set_committed_value(task, "state", session.execute(_TASK_STATE, {"b_id": task.id}).scalar_one())
     if task.state != HumanTaskState.OPEN:
         raise Conflict("Cette tâche a déjà été traitée ; la demande a avancé depuis l'ouverture de la page.")
     workflow = open_workflow(session, instance, user, secrets)
@@ -256,14 +292,13 @@ def complete(
         raise Conflict("Cette tâche n'est plus à traiter.")
     spiff_task.data.update(data)
     spiff_task.run()
-    now = utcnow()
-    task.state = HumanTaskState.COMPLETED
-    task.completed_at = now
-    task.completed_by_id = user.id
+    done = {"state": HumanTaskState.COMPLETED, "completed_at": utcnow(), "completed_by_id": user.id}
+    session.execute(_WRITE_TASK, {**done, "b_id": task.id})
+    for key, value in done.items():
+        set_committed_value(task, key, value)
+    runner = Runner(session, instance, workflow, user)
     role = lane_label(task.lane)
-    add_event(
-        session,
-        instance,
+    runner.add_event(
         "task_completed",
         f"« {task.title} » traitée",
         visibility=Visibility.INTERNAL,
@@ -271,9 +306,7 @@ def complete(
         role=role,
     )
     if public_comment:
-        add_event(
-            session,
-            instance,
+        runner.add_event(
             "comment_added",
             "Message du service",
             comment=public_comment,
@@ -281,9 +314,7 @@ def complete(
             role=role,
         )
     if internal_comment:
-        add_event(
-            session,
-            instance,
+        runner.add_event(
             "comment_added",
             "Commentaire interne",
             comment=internal_comment,
@@ -291,7 +322,7 @@ def complete(
             actor=user,
             role=role,
         )
-    Runner(session, instance, workflow, user).advance()
+    runner.advance()
     return task
 
 

@@ -11,8 +11,9 @@ from typing import Any, Protocol
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .db import utcnow
@@ -60,10 +61,10 @@ class Guest:
 
 
 def is_requester(user: Actor, instance: ProcessInstance) -> bool:
-    """True when the user is the family (or the guest) who started the instance."""
-    if instance.requester_id is not None:
-        return user.id == instance.requester_id
-    return isinstance(user, Guest) and instance.guest_key_hash == user.key_hash
+    """True when the user is the family, or the guest visitor, who started the instance."""
+    if isinstance(user, Guest):
+        return instance.guest_key_hash is not None and instance.guest_key_hash == user.key_hash
+    return instance.requester_id is not None and user.id == instance.requester_id
 
 
 def lane_label(lane: str | None) -> str:
@@ -71,6 +72,30 @@ def lane_label(lane: str | None) -> str:
     if not lane or lane == REQUESTER_LANE:
         return "Famille"
     return f"Service {lane}"
+
+
+def event_values(
+    instance_id: int,
+    event_type: str,
+    label: str,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    comment: str | None = None,
+    actor: Actor | None = None,
+    role: str | None = None,
+) -> dict[str, Any]:
+    """The columns of one history_event row."""
+    return {
+        "instance_id": instance_id,
+        "created_at": utcnow(),
+        "event_type": event_type,
+        "visibility": visibility,
+        "label": label[:300],
+        "comment": comment,
+        "actor_id": actor.id if actor else None,
+        "actor_name": actor.display_name if actor else None,
+        "actor_role": role,
+    }
 
 
 def add_event(
@@ -84,39 +109,65 @@ def add_event(
     actor: Actor | None = None,
     role: str | None = None,
 ) -> HistoryEvent:
-    """Append one timeline entry (event types are `subject_past_tense_verb`)."""
+    """Append one timeline entry (event types are `subject_past_tense_verb`).
+
+    Inside a step, `Runner.add_event` buffers the rows instead and writes them in one INSERT.
+    """
     event = HistoryEvent(
-        instance_id=instance.id,
-        created_at=utcnow(),
-        event_type=event_type,
-        visibility=visibility,
-        label=label[:300],
-        comment=comment,
-        actor_id=actor.id if actor else None,
-        actor_name=actor.display_name if actor else None,
-        actor_role=role,
+        **event_values(
+            instance.id, event_type, label, visibility=visibility, comment=comment, actor=actor, role=role
+        )
     )
     session.add(event)
     return event
+
+
+# --- Statements built once: a prebuilt statement keeps its SQL cache key, which a statement built at
+# each call computes again (≈ 5 × the execution cost of these one-row statements on SQLite).
+
+_INSTANCES = ProcessInstance.__table__
+_HUMAN_TASKS = HumanTask.__table__
+_HISTORY = HistoryEvent.__table__
+#: The instance's own columns, i.e. without the relationship to its (immutable) definition.
+INSTANCE_COLUMNS = tuple(prop.key for prop in ProcessInstance.__mapper__.column_attrs)
+if any(_INSTANCES.c[key] is not ProcessInstance.__mapper__.columns[key] for key in INSTANCE_COLUMNS):
+    raise RuntimeError("process_instance: an attribute is named unlike its column")
+
+_TOUCH_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"))
+_READ_INSTANCE = select(*(_INSTANCES.c[key] for key in INSTANCE_COLUMNS)).where(
+    _INSTANCES.c.id == bindparam("b_id")
+)
+_LOAD_INSTANCE = (
+    select(ProcessInstance)
+    .where(ProcessInstance.id == bindparam("b_id"))
+    .execution_options(populate_existing=True)
+)
+#: Values given at execution form the SET clause.
+WRITE_INSTANCE = update(_INSTANCES).where(
+    _INSTANCES.c.id == bindparam("b_id"), _INSTANCES.c.lock_version == bindparam("b_version")
+)
+_OPEN_TASKS = select(_HUMAN_TASKS.c.id, _HUMAN_TASKS.c.spiff_task_id).where(
+    _HUMAN_TASKS.c.instance_id == bindparam("b_instance_id"), _HUMAN_TASKS.c.state == HumanTaskState.OPEN
+)
+_INSERT_TASKS = insert(_HUMAN_TASKS)
+_INSERT_EVENTS = insert(_HISTORY)
 
 
 def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
     """Take the instance's write lock for this transaction and return it freshly loaded.
 
     A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite; a concurrent
-    transaction waits here, then sees the committed state of the winner.
+    transaction waits here, then sees the committed state of the winner. Only the instance's own
+    columns are read again: its definition is immutable, so a definition already loaded is kept.
     """
-    session.execute(
-        update(ProcessInstance.__table__)  # type: ignore[arg-type]
-        .where(ProcessInstance.__table__.c.id == instance_id)
-        .values(updated_at=utcnow())
-    )
-    instance = session.execute(
-        select(ProcessInstance)
-        .where(ProcessInstance.id == instance_id)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    return instance
+    session.execute(_TOUCH_INSTANCE, {"b_id": instance_id, "updated_at": utcnow()})
+    instance = session.identity_map.get(session.identity_key(ProcessInstance, (instance_id,)))
+    if instance is not None and "definition" in inspect(instance).dict:
+        row = session.execute(_READ_INSTANCE, {"b_id": instance_id}).one()
+        for key, value in zip(INSTANCE_COLUMNS, row, strict=True):
+            set_committed_value(instance, key, value)
+        return instance  # type: ignore[no-any-return]
+    return session.execute(_LOAD_INSTANCE, {"b_id": instance_id}).scalar_one()
 
 
 def bundle_of(instance: ProcessInstance) -> SpecBundle:
@@ -133,7 +184,13 @@ def open_workflow(
 
 
 class Runner:
-    """One unit of work on one instance: collects status changes while the engine runs."""
+    """One unit of work on one instance: collects status changes while the engine runs.
+
+    The step's writes are collected and made by `save` with SQLAlchemy Core: one INSERT per table
+    for the history and the new inbox rows, and one UPDATE of the instance guarded by its
+    `lock_version`. The ORM objects are kept in sync with what is written (committed values), so
+    the rest of the session reads the new state without reloading it.
+    """
 
     def __init__(
         self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor | None
@@ -143,12 +200,43 @@ class Runner:
         self.workflow = workflow
         self.actor = actor
         self.bundle = bundle_of(instance)
+        self._values: dict[str, Any] = {}
+        self._events: list[dict[str, Any]] = []
+        self._new_tasks: list[dict[str, Any]] = []
+
+    def set(self, key: str, value: Any) -> None:
+        """Change one column of the instance: visible on the object at once, written by `save`."""
+        set_committed_value(self.instance, key, value)
+        self._values[key] = value
+
+    def add_event(
+        self,
+        event_type: str,
+        label: str,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        comment: str | None = None,
+        actor: Actor | None = None,
+        role: str | None = None,
+    ) -> None:
+        """Like `add_event`, the row being written by `save` with the step's other events."""
+        self._events.append(
+            event_values(
+                self.instance.id,
+                event_type,
+                label,
+                visibility=visibility,
+                comment=comment,
+                actor=actor,
+                role=role,
+            )
+        )
 
     def note_status(self, bpmn_id: str | None, role: str | None = None) -> None:
         label = self.bundle.props(bpmn_id).get("statusLabel")
         if label and label != self.instance.status_label:
-            self.instance.status_label = label
-            add_event(self.session, self.instance, "status_changed", label, role=role)
+            self.set("status_label", label)
+            self.add_event("status_changed", label, role=role)
 
     def _did_complete(self, task: Any) -> None:
         self.note_status(getattr(task.task_spec, "bpmn_id", None), lane_label(task.task_spec.lane))
@@ -162,58 +250,85 @@ class Runner:
             raise
         except Exception as exc:
             raise ScriptError(f"Erreur d'exécution de la démarche : {exc}") from exc
-        self.sync_tasks()
+        with self.session.no_autoflush:
+            self.sync_tasks()
         self.save()
 
     def sync_tasks(self) -> None:
         """Make the open human_task rows match the READY user tasks of the workflow."""
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        open_rows = self.session.execute(
-            select(HumanTask).where(
-                HumanTask.instance_id == self.instance.id, HumanTask.state == HumanTaskState.OPEN
-            )
-        ).scalars()
+        open_rows = self.session.execute(_OPEN_TASKS, {"b_instance_id": self.instance.id}).all()
         now = utcnow()
-        for row in open_rows:
-            if row.spiff_task_id not in ready:
-                row.state = HumanTaskState.CANCELLED
-                row.completed_at = now
-            else:
-                del ready[row.spiff_task_id]
+        gone = [row_id for row_id, spiff_id in open_rows if ready.pop(spiff_id, None) is None]
+        if gone:
+            # ORM-enabled, so that task objects already in the session see the new state.
+            self.session.execute(
+                update(HumanTask)
+                .where(HumanTask.id.in_(gone))
+                .values(state=HumanTaskState.CANCELLED, completed_at=now),
+                execution_options={"synchronize_session": "evaluate"},
+            )
         for spiff_id, task in ready.items():
             props = self.bundle.props(task.task_spec.bpmn_id)
-            row = HumanTask(
-                instance_id=self.instance.id,
-                spiff_task_id=spiff_id,
-                task_name=task.task_spec.name,
-                title=task.task_spec.bpmn_name or task.task_spec.name,
-                form_key=props.get("formKey", ""),
-                lane=task.task_spec.lane or REQUESTER_LANE,
-                status_label=props.get("statusLabel", ""),
-                state=HumanTaskState.OPEN,
-                requester_id=self.instance.requester_id,
-                created_at=now,
-                due_at=self.instance.deadline_at,
+            lane = task.task_spec.lane or REQUESTER_LANE
+            self._new_tasks.append(
+                {
+                    "instance_id": self.instance.id,
+                    "spiff_task_id": spiff_id,
+                    "task_name": task.task_spec.name,
+                    "title": task.task_spec.bpmn_name or task.task_spec.name,
+                    "form_key": props.get("formKey", ""),
+                    "lane": lane,
+                    "status_label": props.get("statusLabel", ""),
+                    "state": HumanTaskState.OPEN,
+                    "requester_id": self.instance.requester_id,
+                    "created_at": now,
+                    "due_at": self.instance.deadline_at,
+                }
             )
-            self.session.add(row)
-            self.note_status(task.task_spec.bpmn_id, lane_label(row.lane))
+            self.note_status(task.task_spec.bpmn_id, lane_label(lane))
 
     def save(self) -> None:
         instance = self.instance
-        instance.serialization = dump_workflow(self.workflow)
-        instance.next_timer_at = next_timer(self.workflow)
-        instance.updated_at = utcnow()
+        now = utcnow()
+        values = self._values
+        values["serialization"] = dump_workflow(self.workflow)
+        values["next_timer_at"] = next_timer(self.workflow)
+        values["updated_at"] = now
         if self.workflow.is_completed() and instance.status == InstanceStatus.RUNNING:
-            instance.status = InstanceStatus.COMPLETED
-            instance.completed_at = instance.updated_at
-            instance.next_timer_at = None
+            values["status"] = InstanceStatus.COMPLETED
+            values["completed_at"] = now
+            values["next_timer_at"] = None
             if self.bundle.props(self.bundle.process_id).get("effacerDonneesALaFin") == "oui":
                 # Data minimisation: the typed data go, the timeline stays.
-                instance.serialization = ""
+                values["serialization"] = ""
+        state = inspect(instance)
+        if state.modified:
+            # Columns changed through the ORM during the step (a service setting requester_id).
+            for key in INSTANCE_COLUMNS:
+                if key not in values and state.attrs[key].history.added:
+                    values[key] = getattr(instance, key)
+        self._write_instance(values)
+        if self._events:
+            self.session.execute(_INSERT_EVENTS, self._events)
+        if self._new_tasks:
+            self.session.execute(_INSERT_TASKS, self._new_tasks)
+        self._values, self._events, self._new_tasks = {}, [], []
         try:
-            self.session.flush()
+            self.session.flush()  # what the services added (outbox rows, accounts)
         except StaleDataError:
             raise Conflict("Cette demande a été modifiée entre-temps ; rechargez la page.") from None
+
+    def _write_instance(self, values: dict[str, Any]) -> None:
+        """UPDATE the instance if its lock_version is still the one read, then sync the object."""
+        instance = self.instance
+        version = instance.lock_version
+        values["lock_version"] = version + 1
+        result = self.session.execute(WRITE_INSTANCE, {**values, "b_id": instance.id, "b_version": version})
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("Cette demande a été modifiée entre-temps ; rechargez la page.")
+        for key, value in values.items():
+            set_committed_value(instance, key, value)
 
 
 def next_timer(workflow: BpmnWorkflow) -> datetime | None:

@@ -82,6 +82,22 @@ class SpecBundle:
 
 def build_bundle(root: etree._Element) -> SpecBundle:
     """Parse and validate a BPMN tree with SpiffWorkflow; exactly one executable process."""
+    bpmn_ids = {el.get("id") for el in root.iter(f"{{{BPMN_NS}}}*") if el.get("id")}
+    clashes = sorted(
+        {
+            op.get("id", "")
+            for op in root.iter(f"{{{SPIFF_NS}}}serviceTaskOperator")
+            if op.get("id") in bpmn_ids
+        }
+    )
+    if clashes:
+        # SpiffWorkflow looks elements up by id: an operation named like an element breaks parsing.
+        raise DeployError(
+            [
+                f"l'opération de service « {name} » porte le même identifiant qu'un élément BPMN"
+                for name in clashes
+            ]
+        )
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(root, filename="demarche.bpmn")

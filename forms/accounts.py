@@ -1,10 +1,34 @@
-"""Page forms of the accounts area."""
+"""Page forms of the accounts area: login, « Modifier mon espace », « Modifier les identifiants »."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, Field, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
+
+from forms.validators import collapse_spaces, not_in_future, phone_number, strip
+from forms.validators import username as valid_username
+
+CIVILITES = ("Madame", "Monsieur")
+PASSWORD_MAX = 128  # code points, as forms.password_policy counts them
+
+
+def at_most(count: int, message: str) -> Any:
+    """Length(max=count) without the maxlength attribute: browsers count UTF-16 units, so an emoji
+    would count twice and a valid 128-character password could not be typed in full."""
+
+    def check(form: Any, field: Field) -> None:
+        if field.data and len(field.data) > count:
+            raise ValidationError(message)
+
+    return check
+
+
+TOO_LONG = f"Le mot de passe comporte au plus {PASSWORD_MAX} caractères."
+CONTACTS = (("courriel", "Courriel"), ("mobile", "Mobile (SMS)"), ("telephone", "Téléphone"))
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]
@@ -17,6 +41,174 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     )
     password = PasswordField(
         "Mot de passe",
-        validators=[DataRequired("Saisissez votre mot de passe."), Length(max=128)],
+        validators=[DataRequired("Saisissez votre mot de passe."), at_most(PASSWORD_MAX, TOO_LONG)],
         render_kw={"autocomplete": "current-password"},
+    )
+    # Asked for only after repeated failures of the login (the view checks it); rendered by the
+    # render_captcha macro, which also carries the challenge id.
+    captcha_reponse = StringField(
+        "Entrez le texte ci-dessous", filters=[strip], validators=[Optional(), Length(max=64)]
+    )
+
+
+class FrenchDateField(DateField):  # type: ignore[misc]
+    """A date field whose unreadable-value message is French (WTForms' own is English)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError("Cette date n'est pas valable. Format attendu : jj/mm/aaaa.") from exc
+
+
+def _choice_field(label: str, choices: tuple[tuple[str, str], ...], message: str, **kwargs: Any) -> Any:
+    """A select whose invalid-choice message is French (validate_choice off, AnyOf instead)."""
+    values = [value for value, _ in choices if value]
+    return SelectField(
+        label,
+        choices=[SelectChoice(value, text) for value, text in choices],
+        validate_choice=False,
+        validators=[*kwargs.pop("validators", []), AnyOf(values, message=message)],
+        **kwargs,
+    )
+
+
+def _text(label: str, max_length: int, *, required: str | None = None, **kwargs: Any) -> StringField:
+    first = DataRequired(required) if required else Optional()
+    return StringField(
+        label, filters=[strip, collapse_spaces], validators=[first, Length(max=max_length)], **kwargs
+    )
+
+
+class ProfileForm(FlaskForm):  # type: ignore[misc]
+    """« Modifier mon espace »: IDENTITÉ and MOYENS DE CONTACT (the address and e-mail have démarches)."""
+
+    # IDENTITÉ
+    civilite = _choice_field(
+        "Civilité",
+        (("", "—"), *((value, value) for value in CIVILITES)),
+        "Choisissez votre civilité.",
+        validators=[DataRequired("Choisissez votre civilité.")],
+        render_kw={"autocomplete": "honorific-prefix"},
+    )
+    nom = _text(
+        "Nom usuel", 150, required="Indiquez votre nom usuel.", render_kw={"autocomplete": "family-name"}
+    )
+    nom_naissance = _text("Nom de naissance", 150)
+    prenom = _text(
+        "Prénom(s)", 150, required="Indiquez votre ou vos prénoms.", render_kw={"autocomplete": "given-name"}
+    )
+    date_naissance = FrenchDateField(
+        "Date de naissance",
+        validators=[Optional(), not_in_future],
+        render_kw={"autocomplete": "bday"},
+        description="Format attendu : jj/mm/aaaa (votre navigateur propose un calendrier).",
+    )
+    pays_naissance = _text("Pays de naissance", 100)
+    departement_naissance = _text("Département de naissance", 100)
+    commune_naissance = _text("Commune de naissance", 150)
+    # MOYENS DE CONTACT
+    telephone = StringField(
+        "Téléphone",
+        validators=[phone_number],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+        description="Format attendu : 01 23 45 67 89",
+    )
+    mobile = StringField(
+        "Mobile",
+        validators=[phone_number],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+        description="Format attendu : 06 12 34 56 78",
+    )
+    fax = StringField(
+        "Fax", validators=[phone_number], render_kw={"inputmode": "tel"}, description="Facultatif"
+    )
+    contact_prefere = _choice_field("Moyen de contact préféré", CONTACTS, "Choisissez un moyen de contact.")
+
+    IDENTITY_FIELDS = (
+        "civilite",
+        "nom",
+        "nom_naissance",
+        "prenom",
+        "date_naissance",
+        "pays_naissance",
+        "departement_naissance",
+        "commune_naissance",
+    )
+    CONTACT_FIELDS = ("telephone", "mobile", "fax", "contact_prefere")
+
+    def validate_contact_prefere(self, field: Field) -> None:
+        if field.data in ("mobile", "telephone") and not self[field.data].data:
+            label = self[field.data].label.text
+            raise ValidationError(f"Indiquez un numéro dans « {label} » pour être contacté de cette façon.")
+
+    def values(self) -> dict[str, str | date | None]:
+        """The account columns and their new values (empty texts become None)."""
+        return {name: self[name].data or None for name in (*self.IDENTITY_FIELDS, *self.CONTACT_FIELDS)}
+
+
+class CredentialsForm(FlaskForm):  # type: ignore[misc]
+    """« Modifier les identifiants de mon espace personnel »: user name and/or password.
+
+    The current password is always asked (ASVS 6.2.3). The new password follows
+    forms.password_policy; `account_email` and `town` feed its checks (pass them to the constructor).
+    """
+
+    username = StringField(
+        "Nom d'utilisateur",
+        filters=[strip],
+        validators=[DataRequired("Indiquez votre nom d'utilisateur."), valid_username],
+        render_kw={"autocomplete": "username"},
+    )
+    current_password = PasswordField(
+        "Mot de passe actuel",
+        validators=[DataRequired("Saisissez votre mot de passe actuel."), at_most(PASSWORD_MAX, TOO_LONG)],
+        render_kw={"autocomplete": "current-password"},
+        description="Pour vérifier qu'il s'agit bien de vous.",
+    )
+    new_password = PasswordField(
+        "Nouveau mot de passe",
+        validators=[Optional(strip_whitespace=False)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirmation = PasswordField(
+        "Confirmation du mot de passe",
+        validators=[EqualTo("new_password", "Les deux mots de passe ne sont pas identiques.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+    def __init__(self, *args: Any, account_email: str = "", town: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+        self.town = town
+        from forms.password_policy import POLICY_TEXT
+
+        self.new_password.description = (
+            f"Laissez vide pour garder votre mot de passe. {POLICY_TEXT}"  # shown next to the field
+        )
+
+    def validate_new_password(self, field: Field) -> None:
+        if not field.data:
+            return
+        from forms.password_policy import check_password
+
+        errors = check_password(
+            field.data, username=self.username.data or "", email=self.account_email, town=self.town
+        )
+        if errors:
+            raise ValidationError(" ".join(errors))
+
+    def changes_password(self) -> bool:
+        return bool(self.new_password.data)
+
+
+class ServiceKeyForm(FlaskForm):  # type: ignore[misc]
+    """An agent issues a « clé espace citoyens » for a family their service knows."""
+
+    service = SelectField("Service", validators=[DataRequired("Choisissez le service.")], choices=[])
+    famille = StringField(
+        "Famille",
+        validators=[DataRequired("Indiquez le nom de la famille."), Length(max=200)],
+        description="Nom de la famille tel que le service le connaît (par exemple DUPONT Marie).",
     )

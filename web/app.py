@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib import import_module
 from typing import Any
 
 from flask import Flask
@@ -29,9 +30,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
 
-    # Importing these modules registers the BPMN service operations (engine.runtime.SERVICES).
     from . import accounts, backoffice, demarches, tasks
+    from .accounts import captcha
     from .core import devmail, errors, security
+
+    # These modules register BPMN service operations (engine.runtime.SERVICES) and task hooks.
+    import_module("web.accounts.signup")
+    import_module("web.core.mail")
 
     load_all()
     app.register_blueprint(accounts.bp)
@@ -39,8 +44,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(tasks.bp)
     app.register_blueprint(backoffice.bp)
     app.register_blueprint(devmail.bp)
+    app.register_blueprint(import_module("web.accounts.reset").bp)  # also its service operation and hook
+    app.register_blueprint(captcha.bp)
     errors.register(app)
     security.register(app)
+    accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)
     _register_template_helpers(app)
     return app
 

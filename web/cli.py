@@ -130,6 +130,31 @@ def user_create(
     click.echo(f"Compte {user.username} ({user.role}) créé.")
 
 
+@main.group("cle")
+def key_group() -> None:
+    """« Clés espace citoyens » (service keys)."""
+
+
+@key_group.command("emettre")
+@click.option(
+    "--service", "service_name", default="Enfance", show_default=True, help="Service qui connaît la famille."
+)
+@click.option(
+    "--famille", "family_name", required=True, help="Nom de la famille, tel que le service le connaît."
+)
+@with_appcontext
+def key_issue(service_name: str, family_name: str) -> None:
+    """Issue a single-use key linking an account to a family known to a service (printed once)."""
+    from .accounts.signup import issue_service_key
+
+    raw, record = issue_service_key(
+        db.session(), service=service_name, family_name=family_name, issued_by_id=None
+    )
+    commit()
+    click.echo(f"Clé Espace Citoyens {service_name} pour « {record.name} » : {raw}")
+    click.echo("Elle ne sera plus affichée : remettez-la à la famille (elle ne sert qu'une fois).")
+
+
 @main.command("demo")
 @with_appcontext
 def demo_command() -> None:

@@ -44,6 +44,18 @@ DEFAULTS: dict[str, Any] = {
     "SCHEDULER_OUTBOX_INTERVAL": 10,
     # Image and audio captcha on signup and after repeated login failures (issue 3).
     "CAPTCHA_ENABLED": True,
+    # Sessions end after this many minutes without a request, and this many hours after the login
+    # whatever the activity (ASVS 7.3.1/7.3.2); a « Prolonger » dialog warns 2 minutes before.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    # Login throttling per typed login (web/accounts/throttle.py): free failures in 15 min before the
+    # progressive delay (2^(n-free) s) and the captcha, the longest delay, hourly and daily ceilings
+    # (a password reset lifts them), and failures per IP address in 15 min.
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_MAX_DELAY_SECONDS": 900,
+    "LOGIN_HOURLY_FAILURE_LIMIT": 10,
+    "LOGIN_DAILY_FAILURE_LIMIT": 20,
+    "LOGIN_IP_FAILURE_LIMIT": 50,
     # Cookies only over HTTPS (forced on in production).
     "SESSION_COOKIE_SECURE": False,
     # Largest accepted request body, in bytes (uploads included).

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import wtforms
-from wtforms import RadioField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forms.registry import TaskForm, task_form
 from forms.validators import RequiredIf, collapse_spaces, french_postal_code, strip
-
-
-def _choice(value: str, label: str) -> Any:
-    """A SelectChoice on WTForms >= 3.3 (which deprecates tuples, removed in 3.4), a tuple before."""
-    select_choice = getattr(wtforms, "SelectChoice", None)
-    return select_choice(value, label) if select_choice else (value, label)
 
 
 @task_form("changement_adresse.saisie")
@@ -63,7 +54,10 @@ class AddressDecisionForm(TaskForm):
 
     decision = RadioField(
         "Décision",
-        choices=[_choice("acceptee", "Accepter la demande"), _choice("refusee", "Refuser la demande")],
+        choices=[
+            SelectChoice("acceptee", "Accepter la demande"),
+            SelectChoice("refusee", "Refuser la demande"),
+        ],
         validators=[InputRequired("Choisissez une décision.")],
     )
     motif = TextAreaField(

@@ -205,7 +205,8 @@ def test_login_with_the_keyboard_only(page: Any, make_user: Callable[..., User])
     expect(skip).to_be_in_viewport()
     assert focused()["outline"] == "solid"
 
-    # Tabbing on from the top reaches the username, the password and the button, in that order.
+    # Tabbing on from the top reaches the username, the password, the seed guide's
+    # « J'ai oublié mon mot de passe. » link and the button, in that order.
     order = []
     for _ in range(15):
         page.keyboard.press("Tab")
@@ -213,7 +214,7 @@ def test_login_with_the_keyboard_only(page: Any, make_user: Callable[..., User])
         order.append(current["id"] or current["text"])
         if current["tag"] == "button" and current["text"] == "Connexion":
             break
-    assert order[-3:] == ["username", "password", "Connexion"], order
+    assert order[-4:] == ["username", "password", "J'ai oublié mon mot de passe.", "Connexion"], order
 
     # The skip link lands in the content; the next Tab is the username field.
     page.goto("/connexion")
@@ -227,10 +228,13 @@ def test_login_with_the_keyboard_only(page: Any, make_user: Callable[..., User])
     expect(page.get_by_label("Mot de passe")).to_be_focused()
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="J'ai oublié mon mot de passe.")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Connexion")).to_be_focused()
     assert focused()["outline"] == "solid"
 
     # Enter in the password field submits the form.
+    page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")
     expect(page.get_by_label("Mot de passe")).to_be_focused()
     page.keyboard.press("Enter")

@@ -200,6 +200,8 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "task_id": request.agent_task_id,
         "message_id": mail.id,
         "key": "changement_adresse",
+        "challenge_id": "A" * 43,
+        "token": "jeton-inconnu",
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

@@ -337,3 +337,19 @@ def test_dangling_sequence_flow_is_invalid_bpmn(real_xml: str) -> None:
 def test_xml_that_is_not_bpmn_is_refused() -> None:
     error = _bundle_refusal("<demarche/>")
     assert error.errors[0].startswith("BPMN non valide : ")
+
+
+def test_an_operation_named_like_an_element_is_refused_clearly() -> None:
+    from engine.runtime import build_bundle
+
+    source = (Path(__file__).resolve().parents[2] / "workflows" / "changement_adresse.bpmn").read_text()
+    clashing = source.replace('<bpmn:serviceTask id="maj_adresse"', '<bpmn:serviceTask id="courriel_envoyer"')
+    clashing = clashing.replace('sourceRef="maj_adresse"', 'sourceRef="courriel_envoyer"')
+    clashing = clashing.replace('targetRef="maj_adresse"', 'targetRef="courriel_envoyer"')
+    clashing = clashing.replace("<bpmn:flowNodeRef>maj_adresse<", "<bpmn:flowNodeRef>courriel_envoyer<")
+    clashing = clashing.replace('bpmnElement="maj_adresse"', 'bpmnElement="courriel_envoyer"')
+    with pytest.raises(DeployError) as caught:
+        build_bundle(parse_xml(clashing.encode()))
+    assert caught.value.errors == [
+        "l'opération de service « courriel_envoyer » porte le même identifiant qu'un élément BPMN"
+    ]

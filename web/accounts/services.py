@@ -64,8 +64,9 @@ def create_user(
     session: Session,
     *,
     username: str,
-    password: str,
+    password: str | None = None,
     email: str,
+    password_hash: str | None = None,
     role: Role = Role.FAMILLE,
     groups: Iterable[str] = (),
     activated: bool = True,
@@ -73,14 +74,17 @@ def create_user(
 ) -> User:
     """Create an account; raises AccountError when the user name or e-mail is taken.
 
-    Accounts made by the CLI or an admin are active at once; signup creates them inactive.
+    Accounts made by the CLI or an admin are active at once; signup creates them inactive, with the
+    hash the web layer computed (the password itself never reaches the engine).
     """
+    if password is None and password_hash is None:
+        raise AccountError("Un mot de passe est obligatoire.")
     if find_by_login(session, username) or find_by_login(session, email):
         raise AccountError("Ce nom d'utilisateur ou cette adresse de courriel est déjà utilisé.")
     user = User(
         username=username,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password or ""),
         role=Role(role),
         session_nonce=secrets.token_hex(16),
         created_at=utcnow(),

@@ -1,4 +1,4 @@
-"""Portal home, login and logout."""
+"""Portal home, login (throttled, captcha after repeated failures) and logout."""
 
 from __future__ import annotations
 
@@ -12,9 +12,12 @@ from forms.accounts import LoginForm
 from web.core.transaction import commit
 from web.extensions import db, login_manager
 
-from . import bp
+from . import bp, captcha, sessions, throttle
 from .models import User
 from .services import authenticate, end_all_sessions
+
+LOGIN_FAILED = "Nom d'utilisateur ou mot de passe incorrect."
+CAPTCHA_MISSING = "Recopiez le texte de contrôle."
 
 
 @login_manager.user_loader
@@ -50,23 +53,72 @@ def home() -> str | Response:
     return render_template("accounts/home.html", form=form)
 
 
+def _login_failed(form: LoginForm, extra: str | None = None) -> None:
+    form.password.errors.append(f"{LOGIN_FAILED} {extra}" if extra else LOGIN_FAILED)
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int]:
+    """MON ESPACE PERSO. Throttled per typed login and per IP (web/accounts/throttle.py); after the free
+    failures of a login the captcha is asked for too. A refused attempt verifies no password."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = authenticate(db.session(), form.username.data, form.password.data)
-        if user is not None:
-            next_url = _safe_next(request.args.get("next"))
-            session.clear()  # a new session at login (no fixation)
-            login_user(user)
-            commit()
-            flash(f"Bienvenue, {user.display_name}.", "success")
-            return redirect(next_url or home_for(user))
-        commit()
-        form.password.errors.append("Nom d'utilisateur ou mot de passe incorrect.")
-    return render_template("accounts/login.html", form=form)
+    db_session = db.session()
+    status = 200
+    show_captcha = False
+    if request.method == "POST" and captcha.change_requested(request.form):
+        # « Changer le texte de contrôle » without JavaScript: the same form with a new text.
+        show_captcha = True
+    elif form.validate_on_submit():
+        typed = form.username.data
+        ip = throttle.client_ip(request.remote_addr)
+        attempt = throttle.begin(db_session, login=typed, ip=ip)
+        commit()  # counted before it is checked: concurrent attempts see it (throttle.begin)
+        verdict = throttle.check(db_session, typed, ip, attempt=attempt)
+        show_captcha = verdict.captcha_required
+        refusal: str | None = verdict.refusal
+        # verify() consumes the challenge (single use, right or wrong); committed below on every path.
+        answer = form.captcha_reponse.data
+        if (
+            verdict.allowed
+            and verdict.captcha_required
+            and not captcha.verify(db_session, request.form.get(captcha.ID_FIELD), answer)
+        ):
+            refusal = "captcha"
+        if refusal is not None:
+            # Refused before any password verification: the attempt costs no Argon2 run.
+            throttle.finish(attempt, login=typed, succeeded=False, user_id=verdict.user_id, refused=refusal)
+            if refusal == "captcha":
+                _login_failed(form)
+                form.captcha_reponse.errors.append(captcha.ERROR_MESSAGE if answer else CAPTCHA_MISSING)
+            else:
+                _login_failed(form, verdict.message)
+                status = 429
+        else:
+            user = authenticate(db_session, typed, form.password.data)
+            throttle.finish(
+                attempt,
+                login=typed,
+                succeeded=user is not None,
+                user_id=user.id if user is not None else verdict.user_id,
+            )
+            if user is not None:
+                next_url = _safe_next(request.args.get("next"))
+                session.clear()  # a new session at login (no fixation)
+                login_user(user)
+                sessions.start()
+                commit()
+                flash(f"Bienvenue, {user.display_name}.", "success")
+                return redirect(next_url or home_for(user))
+            _login_failed(form)
+            show_captcha = verdict.failures + 1 >= throttle.free_failures()
+    captcha_id = None
+    if show_captcha and captcha.enabled():
+        captcha_id = captcha.replace(db_session, request.form.get(captcha.ID_FIELD))
+        form.captcha_reponse.data = ""
+    commit()  # the attempt rows and the captcha challenges
+    return render_template("accounts/login.html", form=form, captcha_id=captcha_id), status
 
 
 @bp.post("/deconnexion")
@@ -78,3 +130,7 @@ def logout() -> Response:
     session.clear()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("accounts.home"))
+
+
+# The profile pages live on this blueprint too: imported here, their routes exist before it is registered.
+from . import profile  # noqa: E402, F401

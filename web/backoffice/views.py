@@ -35,3 +35,28 @@ def show_request(instance_id: int) -> str:
     requester = session.get(User, instance.requester_id)
     events = api.history(session, instance, include_internal=True)
     return render_template("backoffice/request.html", instance=instance, events=events, requester=requester)
+
+
+@bp.route("/cles", methods=["GET", "POST"])
+@staff_required
+def service_keys() -> str:
+    """Issue a « clé espace citoyens » for a family known to one of the agent's services."""
+    from wtforms import SelectChoice
+
+    from forms.accounts import ServiceKeyForm
+    from web.accounts.signup import issue_service_key
+    from web.core.transaction import commit
+
+    form = ServiceKeyForm()
+    form.service.choices = [SelectChoice(name, name) for name in sorted(current_user.groups)]
+    issued = None
+    if form.validate_on_submit():
+        raw, record = issue_service_key(
+            db.session(),
+            service=form.service.data,
+            family_name=form.famille.data,
+            issued_by_id=current_user.id,
+        )
+        commit()
+        issued = {"key": raw, "family": record.name, "service": record.service}
+    return render_template("backoffice/service_keys.html", form=form, issued=issued)

@@ -18,7 +18,7 @@ from . import bp
 @bp.get("/demarches")
 def catalogue() -> str:
     """Every published démarche, with its maximum duration and a start button."""
-    definitions = api.published_definitions(db.session())
+    definitions = api.catalogue(db.session())
     return render_template("demarches/catalogue.html", definitions=definitions, form=FlaskForm())
 
 

@@ -50,3 +50,17 @@ def run_before_complete(session: Session, form: TaskForm, actor: Any, task: Task
         if form[name].data:
             result.secrets[f"{name}_hash"] = hash_password(form[name].data)
     return result
+
+
+RenderHook = Callable[[Session, TaskForm, Any, TaskView], dict[str, Any]]
+BEFORE_RENDER: dict[str, RenderHook] = {}
+
+
+def before_render(form_key: str) -> Callable[[RenderHook], RenderHook]:
+    """Register a function that adds to the template context of this form key's page (e.g. a captcha)."""
+
+    def decorator(hook: RenderHook) -> RenderHook:
+        BEFORE_RENDER[form_key] = hook
+        return hook
+
+    return decorator

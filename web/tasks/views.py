@@ -14,7 +14,7 @@ from forms.registry import TaskForm, get_form_class
 from web.core.presentation import submitted_data
 from web.core.transaction import commit
 from web.extensions import db
-from web.tasks.hooks import run_before_complete
+from web.tasks.hooks import BEFORE_RENDER, run_before_complete
 
 from . import bp
 
@@ -49,12 +49,14 @@ def show(task_id: int) -> str | Response:
     task = api.get_task(db_session, task_id, actor)
     form = get_form_class(task.form_key)(data=task.data)
     action = request.form.get("action", "suivant") if request.method == "POST" else None
-    if action in form.navigation and action in {"annuler", "precedent"}:
+    if action == "changer_captcha":
+        pass  # « Changer le texte de contrôle » without JavaScript: show the screen again, new captcha
+    elif action in form.navigation and action in {"annuler", "precedent"}:
         if not form.validate_csrf_token_only():
             abort(400)
         api.complete(db_session, task.id, actor, _navigation_data(form, action))
         return _after(task, actor, action)
-    if form.validate_on_submit():
+    elif form.validate_on_submit():
         hooked = run_before_complete(db_session, form, actor, task)
         if hooked is not None:
             data = {**form.to_engine_data(), **hooked.data}
@@ -79,6 +81,10 @@ def show(task_id: int) -> str | Response:
             events=api.history(db_session, instance, include_internal=True),
             data=submitted_data(task.data),
         )
+    render_hook = BEFORE_RENDER.get(task.form_key)
+    if render_hook is not None:
+        context.update(render_hook(db_session, form, actor, task))
+        commit()
     template = "tasks/staff.html" if staff else "tasks/family.html"
     status = 400 if form.errors else 200
     return render_template([f"tasks/{task.form_key}.html", template], **context), status

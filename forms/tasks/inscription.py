@@ -1,0 +1,183 @@
+"""Screens of the signup wizard « CRÉATION D'UN ESPACE PERSONNEL » (workflows/inscription.bpmn).
+
+Wording, order and the « * » of required fields follow the town's guide (compte-famille-mode-d-emploi).
+"""
+
+from __future__ import annotations
+
+from flask_wtf.file import FileField
+from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from forms.password_policy import POLICY_TEXT, StrongPassword
+from forms.registry import TaskForm, task_form
+from forms.validators import ImageUpload, collapse_spaces, not_in_future, phone_number, strip, username
+
+WIZARD = ("annuler", "precedent")
+
+
+@task_form("inscription.bienvenue")
+class WelcomeForm(TaskForm):
+    """BIENVENUE: the only action is « JE CRÉE MON ESPACE »."""
+
+    submit_label = "JE CRÉE MON ESPACE"
+
+
+@task_form("inscription.identite")
+class IdentityForm(TaskForm):
+    """IDENTITÉ."""
+
+    submit_label = "SUIVANT"
+    navigation = ("annuler",)
+    multipart = True
+
+    civilite = SelectField(
+        "Civilité",
+        choices=[
+            SelectChoice("", "—"),
+            SelectChoice("Madame", "Madame"),
+            SelectChoice("Monsieur", "Monsieur"),
+        ],
+        validators=[DataRequired("Choisissez votre civilité.")],
+        render_kw={"autocomplete": "honorific-prefix"},
+    )
+    nom = StringField(
+        "Nom usuel",
+        filters=[strip, collapse_spaces],
+        validators=[DataRequired("Indiquez votre nom usuel."), Length(max=150)],
+        render_kw={"autocomplete": "family-name"},
+    )
+    nom_naissance = StringField(
+        "Nom de naissance", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)]
+    )
+    prenom = StringField(
+        "Prénom(s)",
+        filters=[strip, collapse_spaces],
+        validators=[DataRequired("Indiquez votre ou vos prénoms."), Length(max=150)],
+        render_kw={"autocomplete": "given-name"},
+    )
+    date_naissance = DateField(
+        "Date de naissance",
+        validators=[Optional(), not_in_future],
+        render_kw={"autocomplete": "bday"},
+        description="Format attendu : jj/mm/aaaa (votre navigateur propose un calendrier).",
+    )
+    pays_naissance = StringField(
+        "Pays de naissance", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=100)]
+    )
+    departement_naissance = StringField(
+        "Département de naissance", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=100)]
+    )
+    commune_naissance = StringField(
+        "Commune de naissance", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)]
+    )
+    photo = FileField(
+        "Photo",
+        validators=[ImageUpload()],
+        description="Facultative. Image JPEG ou PNG de 2 Mo au plus.",
+        render_kw={"accept": "image/jpeg,image/png"},
+    )
+
+
+@task_form("inscription.contact")
+class ContactForm(TaskForm):
+    """MOYENS DE CONTACT."""
+
+    submit_label = "SUIVANT"
+    navigation = WIZARD
+
+    telephone = StringField(
+        "Téléphone",
+        validators=[phone_number],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+        description="Format attendu : 01 23 45 67 89",
+    )
+    mobile = StringField(
+        "Mobile",
+        validators=[phone_number],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+        description="Format attendu : 06 12 34 56 78",
+    )
+    fax = StringField("Fax", validators=[phone_number], render_kw={"inputmode": "tel"})
+    courriel = EmailField(
+        "Courriel",
+        filters=[strip],
+        validators=[
+            DataRequired("Indiquez votre adresse de courriel."),
+            Email(
+                "Cette adresse de courriel n'est pas valable (exemple : prenom.nom@exemple.fr).",
+                check_deliverability=False,
+            ),
+            Length(max=320),
+        ],
+        render_kw={"autocomplete": "email"},
+    )
+    contact_prefere = SelectField(
+        "Moyen de contact préféré",
+        choices=[
+            SelectChoice("courriel", "Courriel"),
+            SelectChoice("mobile", "Mobile (SMS)"),
+            SelectChoice("telephone", "Téléphone"),
+        ],
+        default="courriel",
+    )
+
+
+@task_form("inscription.authentification")
+class CredentialsForm(TaskForm):
+    """AUTHENTIFICATION, SERVICES and CONTRÔLE DE SÉCURITÉ; VALIDER creates the (inactive) account."""
+
+    submit_label = "VALIDER"
+    navigation = WIZARD
+    password_fields = ("mot_de_passe",)
+    captcha = True
+
+    nom_utilisateur = StringField(
+        "Nom d'utilisateur",
+        filters=[strip],
+        validators=[DataRequired("Choisissez un nom d'utilisateur."), username],
+        render_kw={"autocomplete": "username"},
+    )
+    mot_de_passe = PasswordField(
+        "Mot de passe",
+        validators=[
+            DataRequired("Choisissez un mot de passe."),
+            StrongPassword(username_field="nom_utilisateur", email_field="courriel"),
+        ],
+        render_kw={"autocomplete": "new-password"},
+        description=POLICY_TEXT,
+    )
+    confirmation = PasswordField(
+        "Confirmation du mot de passe",
+        validators=[
+            DataRequired("Saisissez de nouveau le mot de passe."),
+            EqualTo("mot_de_passe", "Les deux mots de passe ne sont pas identiques."),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    cle_enfance = StringField(
+        "Clé Espace Citoyens Enfance",
+        filters=[strip],
+        validators=[Optional(), Length(max=40)],
+        description="Facultative : vous pourrez la saisir plus tard dans « Modifier mon espace ».",
+        render_kw={"autocomplete": "off"},
+    )
+    captcha_reponse = StringField(
+        "Entrez le texte ci-dessous",
+        filters=[strip],
+        validators=[DataRequired("Recopiez le texte de contrôle.")],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
+    )
+
+    def to_engine_data(self) -> dict[str, object]:
+        data = super().to_engine_data()
+        for private in ("confirmation", "cle_enfance", "captcha_reponse"):
+            data.pop(private, None)
+        return data
+
+
+@task_form("inscription.activation")
+class ActivationForm(TaskForm):
+    """Completed by the activation link (the family clicks « Activer mon espace »)."""
+
+    submit_label = "Activer mon espace"

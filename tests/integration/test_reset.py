@@ -1,0 +1,416 @@
+"""« OUBLI DE MOT DE PASSE » through the portal: real forms with CSRF, the mailed link, the new password."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import statistics
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from engine.models import ProcessInstance
+from forms.password_policy import MSG_TOO_SHORT, MSG_USERNAME, POLICY_TEXT
+from tests.fixtures.app import PASSWORD, csrf_token, login
+from tests.fixtures.integration import html, outbox, post_form, snapshot, text
+from web.accounts.models import AccountToken, User
+from web.accounts.tokens import RESET_TTL
+from web.core.scheduler import run_outbox
+from web.extensions import db
+
+NEW_PASSWORD = "Lune bleue sur le lavoir, 1987 !"
+DONE = "Si un compte correspond, un courriel contenant un lien de réinitialisation vient d'être envoyé."
+TASK_URL = re.compile(r"^/taches/(\d+)$")
+DONE_URL = re.compile(r"^/demarche-terminee/(\d+)$")
+LINK = re.compile(r"(https?://[^/\s]+)/mot-de-passe/([A-Za-z0-9_-]{43})\b")
+GONE = "Ce lien n'est plus valable"
+
+
+@pytest.fixture
+def famille(make_user):
+    return make_user("famille", username="camille.martin", email="camille.martin@example.test")
+
+
+def ask(client, login_typed: str, **request):
+    """« J'ai oublié mon mot de passe. » to the last page: (task page, VALIDER's answer, last page)."""
+    token = form_token(client.get("/mot-de-passe-oublie", **request))
+    started = client.post("/mot-de-passe-oublie", data={"csrf_token": token}, **request)
+    assert started.status_code == 302, text(started)[:300]
+    task_url = started.headers["Location"]
+    assert TASK_URL.match(task_url), task_url
+    page = client.get(task_url, **request)
+    assert page.status_code == 200
+    token = form_token(page)
+    answered = client.post(
+        task_url, data={"identifiant": login_typed, "action": "suivant", "csrf_token": token}, **request
+    )
+    assert answered.status_code == 302, text(answered)[:300]
+    assert DONE_URL.match(answered.headers["Location"]), answered.headers["Location"]
+    return page, answered, client.get(answered.headers["Location"], **request)
+
+
+def form_token(page) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+def last_link(app, recipient: str) -> tuple[str, str]:
+    """(base URL, raw token) of the last reset mail sent to `recipient`."""
+    mails = [m for m in outbox(app) if m.recipient == recipient and "Réinitialisation" in m.subject]
+    assert mails, [m.subject for m in outbox(app)]
+    (link,) = set(LINK.findall(mails[-1].body_text))
+    return link
+
+
+def open_link(client, raw: str):
+    """Follow the mailed link; returns the redirect and the new-password page."""
+    followed = client.get(f"/mot-de-passe/{raw}")
+    assert followed.status_code == 302, followed.status_code
+    return followed, client.get(followed.headers["Location"])
+
+
+def choose(client, password: str, confirmation: str | None = None):
+    token = csrf_token(client, "/mot-de-passe/nouveau")
+    return client.post(
+        "/mot-de-passe/nouveau",
+        data={"mot_de_passe": password, "confirmation": confirmation or password, "csrf_token": token},
+    )
+
+
+def mask(body: str) -> str:
+    """The page without its CSRF tokens (they differ per session) and instance ids (one per visit)."""
+    body = re.sub(r'(name="csrf_token"[^>]*value=")[^"]+"', r'\1…"', body)
+    return re.sub(r"/(demarche-terminee|taches)/\d+", r"/\1/…", body)
+
+
+def field_error(response, name: str) -> str:
+    """The French message shown next to the field `name` (inside its own block)."""
+    (block,) = html(response).xpath(f'//div[contains(@class, "field-error")][.//input[@name="{name}"]]')
+    (message,) = block.xpath('.//p[@class="error-message"]')
+    return " ".join(message.text_content().split())
+
+
+def test_the_login_box_link_opens_the_screen_of_the_guide(app, client):
+    home = html(client.get("/"))
+    (button,) = home.xpath('//button[normalize-space()="J\'ai oublié mon mot de passe."]')
+    (target,) = home.xpath(f'//form[@id="{button.get("form")}"]')
+    assert (target.get("method"), target.get("action")) == ("post", "/mot-de-passe-oublie")
+    assert target.xpath('.//input[@name="csrf_token"]')
+    assert not button.xpath("ancestor::form[@id]")  # not nested in another form with an id
+
+    page, _, _ = ask(client, "personne")
+    doc = html(page)
+    assert doc.xpath("//h1")[0].text_content().strip() == "OUBLI DE MOT DE PASSE"
+    words = text(page)
+    assert "Vous avez oublié votre mot de passe." in words
+    assert "Saisissez votre nom d'utilisateur ou votre adresse de courriel pour le réinitialiser." in words
+    (label,) = doc.xpath('//label[@for="identifiant"]')
+    assert "Nom d'utilisateur (ou adresse de courriel)" in label.text_content()
+    (field,) = doc.xpath('//input[@name="identifiant"]')
+    assert field.get("autocomplete") == "username"
+    buttons = [b.text_content().strip() for b in doc.xpath("//main//form//button")]
+    assert buttons == ["VALIDER", "ANNULER"]
+
+
+def test_the_start_page_and_a_post_without_csrf(app, client):
+    page = client.get("/mot-de-passe-oublie")
+    assert page.status_code == 200
+    assert "OUBLI DE MOT DE PASSE" in text(page)
+    before = snapshot(app)
+    assert client.post("/mot-de-passe-oublie").status_code == 400
+    assert snapshot(app) == before
+
+
+def test_an_existing_account_and_an_unknown_one_get_the_same_pages(app, famille):
+    known = ask(app.test_client(), "camille.martin")
+    unknown = ask(app.test_client(), "nobody-at-all")
+    assert len(outbox(app)) == 1  # the mail went to the existing account only
+
+    for left, right in zip(known, unknown, strict=True):
+        assert left.status_code == right.status_code
+        assert mask(left.get_data(as_text=True)) == mask(right.get_data(as_text=True))
+        assert sorted(left.headers.keys()) == sorted(right.headers.keys())
+        for name, value in left.headers.items():
+            if name == "Location":
+                assert mask(value) == mask(right.headers[name])
+            elif name != "Set-Cookie":  # the session cookie: a value per visitor
+                assert right.headers[name] == value, name
+    _, answered_known, done_known = known
+    _, answered_unknown, done_unknown = unknown
+    assert len(done_known.get_data()) == len(done_unknown.get_data())
+    assert done_known.status_code == 200
+    assert DONE in text(done_known)
+    assert "camille.martin" not in done_known.get_data(as_text=True)
+    ids = [int(DONE_URL.match(r.headers["Location"]).group(1)) for r in (answered_known, answered_unknown)]
+    with app.app_context():
+        labels = [db.session.get(ProcessInstance, i).status_label for i in ids]
+    assert labels == [DONE, DONE]
+
+
+def test_the_answer_takes_about_the_same_time_whether_or_not_an_account_matches(app, make_user):
+    """Same statements either way (the mail is only written to the outbox): a rough guard against a
+    branch that would do much more work, such as sending by SMTP or hashing, for existing accounts."""
+    accounts = [make_user("famille") for _ in range(15)]  # one request each: every one gets a mail
+
+    def timed(login_typed: str) -> float:
+        client = app.test_client()
+        task_url = client.post("/mot-de-passe-oublie", data={"csrf_token": csrf_token(client, "/connexion")})
+        task_url = task_url.headers["Location"]
+        data = {
+            "identifiant": login_typed,
+            "action": "suivant",
+            "csrf_token": form_token(client.get(task_url)),
+        }
+        started = time.perf_counter()
+        assert client.post(task_url, data=data).status_code == 302
+        return time.perf_counter() - started
+
+    known, unknown = [], []
+    for number, account in enumerate(accounts):  # interleaved, so that drifts hit both alike
+        known.append(timed(account.username))
+        unknown.append(timed(f"inconnu{number}"))
+    assert len(outbox(app)) == len(accounts)
+    ratio = statistics.median(known) / statistics.median(unknown)
+    assert 0.67 < ratio < 1.5, (statistics.median(known), statistics.median(unknown))
+
+
+def test_annuler_keeps_nothing(app, client, famille):
+    token = csrf_token(client, "/connexion")
+    task_url = client.post("/mot-de-passe-oublie", data={"csrf_token": token}).headers["Location"]
+    response = post_form(client, task_url, {"identifiant": "camille.martin", "action": "annuler"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    counts = {name: len(rows) for name, rows in snapshot(app).items()}
+    assert counts["process_instance"] == counts["human_task"] == counts["outbox_message"] == 0
+    assert counts["login_attempt"] == 0
+
+
+def test_a_logged_in_family_is_sent_home(app, famille, client_for):
+    client = client_for(famille)
+    response = post_form(client, "/mes-demandes", {}, action="/mot-de-passe-oublie")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert snapshot(app)["process_instance"] == []
+
+
+def test_the_whole_reset(app, famille, client_for, caplog):
+    caplog.set_level(logging.DEBUG)
+    old_device = client_for(famille)
+    assert old_device.get("/mes-demandes").status_code == 200
+    visitor = app.test_client()
+    ask(visitor, "camille.martin@example.test")
+    base, raw = last_link(app, "camille.martin@example.test")
+    assert base == "http://guichet.test"
+
+    followed, page = open_link(visitor, raw)
+    assert followed.headers["Location"] == "/mot-de-passe/nouveau"
+    for response in (followed, page):
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Cache-Control"] == "no-store"
+        assert raw not in response.get_data(as_text=True)
+        assert raw not in response.headers.get("Location", "")
+    assert page.status_code == 200
+    doc = html(page)
+    for name, label in (
+        ("mot_de_passe", "Nouveau mot de passe"),
+        ("confirmation", "Confirmation du mot de passe"),
+    ):
+        (field,) = doc.xpath(f'//input[@name="{name}"]')
+        assert (field.get("type"), field.get("autocomplete")) == ("password", "new-password")
+        assert label in doc.xpath(f'//label[@for="{field.get("id")}"]')[0].text_content()
+    assert POLICY_TEXT in text(page)
+    assert "camille.martin" in text(page)
+
+    # The policy, in French, next to the field; nothing is used up meanwhile.
+    short = choose(visitor, "court")
+    assert short.status_code == 400
+    assert MSG_TOO_SHORT in field_error(short, "mot_de_passe")
+    named = choose(visitor, "camille.martin et ses 40 chats")
+    assert MSG_USERNAME in field_error(named, "mot_de_passe")
+    different = choose(visitor, NEW_PASSWORD, NEW_PASSWORD + "?")
+    assert "ne sont pas identiques" in field_error(different, "confirmation")
+    with app.app_context():
+        assert db.session.execute(select(AccountToken.used_at)).scalar_one() is None
+        assert db.session.get(User, famille.id).password_hash != ""
+
+    done = choose(visitor, NEW_PASSWORD)
+    assert done.status_code == 302
+    assert done.headers["Location"] == "/connexion"
+    landing = visitor.get("/connexion")
+    assert "Votre mot de passe est modifié." in text(landing)
+    assert visitor.get("/mes-demandes").status_code == 302  # not logged in by the reset
+
+    # Every session of the account is over.
+    replay = old_device.get("/mes-demandes")
+    assert replay.status_code == 302
+    assert replay.headers["Location"].startswith("/connexion")
+
+    with app.app_context():
+        user = db.session.get(User, famille.id)
+        assert user.password_hash.startswith("$argon2id$")
+        assert user.password_changed_at is not None
+        assert NEW_PASSWORD not in repr(snapshot(app))
+    notice = [m for m in outbox(app) if "modifié" in m.subject]
+    assert len(notice) == 1
+    assert notice[0].recipient == "camille.martin@example.test"
+    assert "camille.martin" in notice[0].body_text
+    for body in (notice[0].body_text, notice[0].body_html):
+        assert NEW_PASSWORD not in body
+        assert PASSWORD not in body
+
+    # The old password no longer opens the account; the new one does.
+    refused = app.test_client()
+    token = csrf_token(refused, "/connexion")
+    response = refused.post(
+        "/connexion", data={"username": "camille.martin", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code != 302
+    assert refused.get("/mes-demandes").status_code == 302
+    fresh = app.test_client()
+    login(fresh, famille, NEW_PASSWORD)
+    assert fresh.get("/mes-demandes").status_code == 200
+
+    # The link is used up, in this session and in any other.
+    for client in (visitor, app.test_client()):
+        again = client.get(f"/mot-de-passe/{raw}")
+        assert again.status_code == 410
+        assert GONE in text(again)
+        assert again.headers["Referrer-Policy"] == "no-referrer"
+    assert visitor.get("/mot-de-passe/nouveau").status_code == 410
+    assert raw not in caplog.text
+    assert NEW_PASSWORD not in caplog.text
+
+
+def test_the_state_is_per_session_and_a_replayed_post_is_refused(app, famille):
+    visitor = app.test_client()
+    ask(visitor, "camille.martin")
+    _, raw = last_link(app, "camille.martin@example.test")
+    open_link(visitor, raw)
+    token = csrf_token(visitor, "/mot-de-passe/nouveau")
+    data = {"mot_de_passe": NEW_PASSWORD, "confirmation": NEW_PASSWORD, "csrf_token": token}
+    assert visitor.post("/mot-de-passe/nouveau", data=data).status_code == 302
+    replay = visitor.post("/mot-de-passe/nouveau", data=data)
+    assert replay.status_code == 410
+    stranger = app.test_client()  # no link followed: nothing to change
+    assert stranger.get("/mot-de-passe/nouveau").status_code == 410
+
+
+def test_the_link_is_refused_one_second_after_its_lifetime(app, famille):
+    visitor = app.test_client()
+    ask(visitor, "camille.martin")
+    _, raw = last_link(app, "camille.martin@example.test")
+    with app.app_context():
+        token = db.session.execute(select(AccountToken)).scalar_one()
+        created, expires = token.created_at, token.expires_at
+    assert expires - created == RESET_TTL == timedelta(hours=1)
+    with time_machine.travel(expires - timedelta(seconds=1), tick=False):
+        _, page = open_link(visitor, raw)
+        assert page.status_code == 200
+    with time_machine.travel(expires + timedelta(seconds=1), tick=False):
+        late = choose(visitor, NEW_PASSWORD)  # the page was opened in time, the POST comes too late
+        assert late.status_code == 410
+        assert GONE in text(late)
+        gone = app.test_client().get(f"/mot-de-passe/{raw}")
+        assert gone.status_code == 410
+    with app.app_context():
+        assert db.session.get(User, famille.id).password_changed_at < expires
+
+
+def test_a_new_request_revokes_the_previous_link(app, famille):
+    visitor = app.test_client()
+    ask(visitor, "camille.martin")
+    _, first = last_link(app, "camille.martin@example.test")
+    ask(visitor, "camille.martin")
+    _, second = last_link(app, "camille.martin@example.test")
+    assert first != second
+    assert app.test_client().get(f"/mot-de-passe/{first}").status_code == 410
+    assert app.test_client().get(f"/mot-de-passe/{second}").status_code == 302
+
+
+def test_two_concurrent_posts_with_one_link_have_exactly_one_winner(app, famille):
+    ask(app.test_client(), "camille.martin")
+    _, raw = last_link(app, "camille.martin@example.test")
+    tabs = [app.test_client(), app.test_client()]
+    forms = []
+    for number, tab in enumerate(tabs):
+        open_link(tab, raw)
+        password = f"{NEW_PASSWORD} onglet {number}"
+        forms.append(
+            {
+                "mot_de_passe": password,
+                "confirmation": password,
+                "csrf_token": csrf_token(tab, "/mot-de-passe/nouveau"),
+            }
+        )
+    barrier = threading.Barrier(2)
+    statuses: dict[int, int] = {}
+
+    def submit(number: int) -> None:
+        barrier.wait()
+        statuses[number] = tabs[number].post("/mot-de-passe/nouveau", data=forms[number]).status_code
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses.values()) == [302, 410]
+    winner = next(n for n, status in statuses.items() if status == 302)
+    fresh = app.test_client()
+    login(fresh, famille, forms[winner]["mot_de_passe"])
+    assert len([m for m in outbox(app) if "modifié" in m.subject]) == 1
+
+
+def test_a_forged_host_header_still_gets_a_link_to_the_configured_address(app, famille):
+    visitor = app.test_client()
+    ask(visitor, "camille.martin", headers={"Host": "evil.example"})
+    assert visitor.get_cookie("session", domain="evil.example") is not None  # the app did see that host
+    base, _ = last_link(app, "camille.martin@example.test")
+    assert base == "http://guichet.test"
+    (mail,) = outbox(app)
+    assert "evil.example" not in mail.body_text + mail.body_html
+
+
+def test_the_database_holds_only_the_sha256_of_the_token(app, famille):
+    ask(app.test_client(), "camille.martin")
+    _, raw = last_link(app, "camille.martin@example.test")
+    everything = snapshot(app)
+    (row,) = everything["account_token"]
+    assert hashlib.sha256(raw.encode()).hexdigest() in row
+    outbox_rows = everything.pop("outbox_message")
+    assert raw not in repr(everything)
+    assert len(outbox_rows) == 1  # the mail itself, until it is sent
+
+
+@pytest.fixture
+def mail_app(app, app_factory, smtp_server):
+    return app_factory(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False)
+
+
+def test_the_link_arrives_by_smtp_and_works(app, mail_app, smtp_server, famille):
+    visitor = app.test_client()
+    ask(visitor, "camille.martin")
+    assert smtp_server.messages == []
+    assert run_outbox(mail_app) == (1, 0)
+    (message,) = smtp_server.messages
+    assert message["X-Envelope-To"] == "camille.martin@example.test"
+    assert message["Subject"] == "Réinitialisation de votre mot de passe – Ville de Test"
+    plain = message.get_body(preferencelist=("plain",)).get_content()
+    rich = message.get_body(preferencelist=("html",)).get_content()
+    assert "Votre nom d'utilisateur : camille.martin" in plain
+    (link,) = set(LINK.findall(plain))
+    assert link[0] == "http://guichet.test"
+    assert f'href="http://guichet.test/mot-de-passe/{link[1]}"' in rich
+    for body in (plain, rich, message.as_string()):
+        assert PASSWORD not in body
+
+    open_link(visitor, link[1])
+    assert choose(visitor, NEW_PASSWORD).status_code == 302
+    assert run_outbox(mail_app) == (1, 0)
+    notice = smtp_server.messages[-1]
+    assert notice["Subject"] == "Votre mot de passe a été modifié – Ville de Test"
+    assert NEW_PASSWORD not in notice.as_string()
