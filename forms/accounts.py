@@ -212,3 +212,14 @@ class ServiceKeyForm(FlaskForm):  # type: ignore[misc]
         validators=[DataRequired("Indiquez le nom de la famille."), Length(max=200)],
         description="Nom de la famille tel que le service le connaît (par exemple DUPONT Marie).",
     )
+
+
+class EnterServiceKeyForm(FlaskForm):  # type: ignore[misc]
+    """SERVICES: a family enters the key a service gave them."""
+
+    cle = StringField(
+        "Clé Espace Citoyens Enfance",
+        validators=[DataRequired("Saisissez la clé qui vous a été remise."), Length(max=40)],
+        render_kw={"autocomplete": "off"},
+        description="Fournie par le service si vous y êtes connus (format XXXX-XXXX-XXXX-XXXX).",
+    )

@@ -276,3 +276,49 @@ def test_a_family_cannot_issue_keys(app, make_user):
     family = app.test_client()
     login(family, make_user("famille"))
     assert family.get("/agents/cles").status_code == 403
+
+
+def test_a_key_can_be_entered_later_and_wrong_keys_are_limited(app, make_user):
+    from tests.fixtures.app import login
+    from web.accounts.signup import KEY_TRIES_PER_HOUR, issue_service_key
+
+    family = make_user("famille")
+    client = app.test_client()
+    login(client, family)
+    with app.app_context():
+        raw, _ = issue_service_key(db.session(), service="Enfance", family_name="MARTIN", issued_by_id=None)
+        db.session.commit()
+    for _ in range(KEY_TRIES_PER_HOUR):
+        wrong = post(client, "/profil/services", {"cle": "AAAA-BBBB-CCCC-DDDD"})
+        assert "Cette clé n&#39;est pas valable" in wrong.get_data(as_text=True)
+    blocked = post(client, "/profil/services", {"cle": raw})
+    assert "Trop d&#39;essais" in blocked.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, family.id).family_records == []
+    other = make_user("famille")
+    client2 = app.test_client()
+    login(client2, other)
+    ok = post(client2, "/profil/services", {"cle": raw})
+    assert ok.status_code == 302
+    assert "MARTIN" in client2.get("/profil/services").get_data(as_text=True)
+
+
+def test_the_activation_link_expires_after_72_hours(app, client):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    url = to_credentials(client)
+    response, _ = credentials(app, client, url)
+    assert response.status_code == 302
+    with app.app_context():
+        mail = db.session().execute(select(OutboxMessage)).scalar_one()
+    link = re.search(r"http://guichet\.test(/activation/\S+)", mail.body_text).group(1)
+    page = client.get(link).get_data(as_text=True)
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=72, seconds=1)):
+        late = client.post(link, data={"csrf_token": token(page)})
+        assert late.status_code == 302
+        assert client.get(late.location).status_code == 410
+    with app.app_context():
+        user = db.session().execute(select(User).where(User.username == "louise")).scalar_one()
+        assert user.activated_at is None

@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -31,6 +32,7 @@ from web.accounts import bp
 from web.accounts.models import AccountToken, FamilyRecord, ServiceKey, TokenPurpose, User
 from web.accounts.services import create_user, find_by_login
 from web.accounts.tokens import ACTIVATION_TTL, consume, issue, peek
+from web.core.access import family_required
 from web.core.mail import queue_mail
 from web.core.transaction import commit
 from web.extensions import db
@@ -301,3 +303,55 @@ def activate(token: str) -> Response:
     commit()
     flash("Votre espace est activé : vous pouvez vous connecter.", "success")
     return redirect(url_for("accounts.login"))
+
+
+# --- « SERVICES » later, from « Modifier mon profil » ------------------------------------------------
+
+KEY_TRIES_PER_HOUR = 10
+
+
+@bp.route("/profil/services", methods=["GET", "POST"])
+@family_required
+def service_keys() -> str | Response:
+    """Enter a « clé espace citoyens » after signup; wrong keys are limited per account and hour."""
+    from datetime import timedelta
+
+    from engine.db import utcnow
+    from forms.accounts import EnterServiceKeyForm
+    from web.accounts.models import LoginAttempt
+
+    form = EnterServiceKeyForm()
+    session = db.session()
+    user: User = current_user._get_current_object()
+    if form.validate_on_submit():
+        since = utcnow() - timedelta(hours=1)
+        failures = session.execute(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                LoginAttempt.kind == "service_key",
+                LoginAttempt.user_id == user.id,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.created_at >= since,
+            )
+        ).scalar_one()
+        if failures >= KEY_TRIES_PER_HOUR:
+            form.cle.errors.append("Trop d'essais : réessayez dans une heure.")
+        else:
+            linked = link_service_key(session, user, form.cle.data)
+            session.add(
+                LoginAttempt(
+                    kind="service_key",
+                    login_key=key_hash(form.cle.data)[:64],
+                    ip=request.remote_addr or "",
+                    user_id=user.id,
+                    succeeded=linked,
+                    created_at=utcnow(),
+                )
+            )
+            commit()
+            if linked:
+                flash("La clé est enregistrée : votre espace est relié au dossier du service.", "success")
+                return redirect(url_for("accounts.service_keys"))
+            form.cle.errors.append(GENERIC_KEY_ERROR)
+    return render_template("accounts/service_keys.html", form=form, records=user.family_records)
