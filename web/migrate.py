@@ -24,11 +24,27 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database to `revision`."""
+    """Migrate the database to `revision`.
+
+    On SQLite, batch mode rebuilds a table by copy, drop and rename: foreign keys are switched off
+    for the migration (as SQLite's documentation prescribes for such changes), else dropping a table
+    that other rows reference fails. They are checked again after.
+    """
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        with connection.begin():
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+        if sqlite:
+            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+            if problems:
+                raise RuntimeError(f"foreign key violations after migration: {problems[:5]}")
 
 
 def revision(engine: Engine, message: str) -> None:
