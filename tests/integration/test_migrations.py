@@ -13,26 +13,64 @@ FIRST = "ab6862b12fbe"
 def test_upgrade_keeps_existing_rows_on_sqlite(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
     migrate.upgrade(engine, FIRST)
+    when = "2026-01-01 00:00:00"
+    rows = {
+        "user_account": dict(
+            id=1,
+            username="camille",
+            email="c@example.test",
+            password_hash="x",
+            role="famille",
+            is_enabled=1,
+            session_nonce="n",
+            nom="M",
+            prenom="C",
+            created_at=when,
+        ),
+        "process_definition": dict(
+            id=1,
+            key="d",
+            version=1,
+            title="D",
+            description="",
+            bpmn_xml="<x/>",
+            sha256="h",
+            author="a",
+            created_at=when,
+            is_published=1,
+        ),
+        "process_instance": dict(
+            id=1,
+            reference="DEM-1",
+            definition_id=1,
+            requester_id=1,
+            status="running",
+            status_label="En cours",
+            serialization="{}",
+            data_summary="{}",
+            created_at=when,
+            updated_at=when,
+            lock_version=1,
+        ),
+        "human_task": dict(
+            id=1,
+            instance_id=1,
+            spiff_task_id="u",
+            task_name="t",
+            title="T",
+            form_key="f",
+            lane="Famille",
+            status_label="",
+            state="open",
+            requester_id=1,
+            created_at=when,
+        ),
+    }
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO user_account (id, username, email, password_hash, role, is_enabled, session_nonce, nom,"
-            " prenom, created_at) VALUES (1, 'camille', 'c@example.test', 'x', 'famille', 1, 'n', 'M', 'C',"
-            " '2026-01-01 00:00:00')"
-        ))
-        connection.execute(text(
-            "INSERT INTO process_definition (id, key, version, title, description, bpmn_xml, sha256, author,"
-            " created_at, is_published) VALUES (1, 'd', 1, 'D', '', '<x/>', 'h', 'a', '2026-01-01 00:00:00', 1)"
-        ))
-        connection.execute(text(
-            "INSERT INTO process_instance (id, reference, definition_id, requester_id, status, status_label,"
-            " serialization, data_summary, created_at, updated_at, lock_version) VALUES (1, 'DEM-1', 1, 1,"
-            " 'running', 'En cours', '{}', '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 1)"
-        ))
-        connection.execute(text(
-            "INSERT INTO human_task (id, instance_id, spiff_task_id, task_name, title, form_key, lane,"
-            " status_label, state, requester_id, created_at) VALUES (1, 1, 'u', 't', 'T', 'f', 'Famille', '',"
-            " 'open', 1, '2026-01-01 00:00:00')"
-        ))
+        for table, row in rows.items():
+            columns = ", ".join(row)
+            values = ", ".join(f":{name}" for name in row)
+            connection.execute(text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), row)  # noqa: S608
     migrate.upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM human_task")).scalar_one() == 1
