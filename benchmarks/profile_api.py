@@ -131,6 +131,7 @@ def run_phases(site: guichet_app.Site, n: int) -> None:
     from web.extensions import db
 
     statements: Counter[str] = Counter()
+    param_sets: Counter[str] = Counter()  # an executemany is one statement with several parameter sets
     sql_seconds = [0.0]
     engine = db.engine
     assert engine is not None
@@ -138,9 +139,11 @@ def run_phases(site: guichet_app.Site, n: int) -> None:
     def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         conn.info["bench_t0"] = time.perf_counter()
 
-    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
         sql_seconds[0] += time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
-        statements[_statement_kind(statement)] += 1
+        kind = _statement_kind(statement)
+        statements[kind] += 1
+        param_sets[kind] += len(parameters) if many else 1
 
     scenario = guichet_app.scenario_b(site)
     with phase_timer() as timer:
@@ -169,8 +172,9 @@ def run_phases(site: guichet_app.Site, n: int) -> None:
         f"SQL: {sum(statements.values()) / n:.1f} statements per démarche, "
         f"{sql_seconds[0] / n * 1000:.3f} ms in the SQLite cursor (commits not included)"
     )
+    print(f"  {'stmts':>5}  {'sets':>5}  (parameter sets: an executemany INSERT writes one row per set)")
     for statement, count in statements.most_common():
-        print(f"  {count / n:5.1f}  {statement}")
+        print(f"  {count / n:5.1f}  {param_sets[statement] / n:5.1f}  {statement}")
 
 
 def run_cprofile(site: guichet_app.Site, n: int, sort: str, top: int, dump: Path | None) -> None:
