@@ -9,7 +9,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Field, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
-from forms.validators import collapse_spaces, not_in_future, phone_number, strip
+from forms.fields import CONTACT_FIELDS, IDENTITY_FIELDS, phone_field
+from forms.validators import collapse_spaces, not_in_future, strip
 from forms.validators import username as valid_username
 
 CIVILITES = ("Madame", "Monsieur")
@@ -109,34 +110,13 @@ class ProfileForm(FlaskForm):  # type: ignore[misc]
     departement_naissance = _text("Département de naissance", 100)
     commune_naissance = _text("Commune de naissance", 150)
     # MOYENS DE CONTACT
-    telephone = StringField(
-        "Téléphone",
-        validators=[phone_number],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-        description="Format attendu : 01 23 45 67 89",
-    )
-    mobile = StringField(
-        "Mobile",
-        validators=[phone_number],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-        description="Format attendu : 06 12 34 56 78",
-    )
-    fax = StringField(
-        "Fax", validators=[phone_number], render_kw={"inputmode": "tel"}, description="Facultatif"
-    )
+    telephone = phone_field("Téléphone", "01 23 45 67 89")
+    mobile = phone_field("Mobile", "06 12 34 56 78")
+    fax = phone_field("Fax", autocomplete=False)
     contact_prefere = _choice_field("Moyen de contact préféré", CONTACTS, "Choisissez un moyen de contact.")
 
-    IDENTITY_FIELDS = (
-        "civilite",
-        "nom",
-        "nom_naissance",
-        "prenom",
-        "date_naissance",
-        "pays_naissance",
-        "departement_naissance",
-        "commune_naissance",
-    )
-    CONTACT_FIELDS = ("telephone", "mobile", "fax", "contact_prefere")
+    IDENTITY_FIELDS = IDENTITY_FIELDS
+    CONTACT_FIELDS = CONTACT_FIELDS
 
     def validate_contact_prefere(self, field: Field) -> None:
         if field.data in ("mobile", "telephone") and not self[field.data].data:

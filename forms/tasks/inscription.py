@@ -9,9 +9,10 @@ from flask_wtf.file import FileField
 from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from forms.fields import phone_field
 from forms.password_policy import POLICY_TEXT, StrongPassword
 from forms.registry import TaskForm, task_form
-from forms.validators import ImageUpload, collapse_spaces, not_in_future, phone_number, strip, username
+from forms.validators import ImageUpload, collapse_spaces, not_in_future, strip, username
 
 WIZARD = ("annuler", "precedent")
 
@@ -86,19 +87,9 @@ class ContactForm(TaskForm):
     submit_label = "SUIVANT"
     navigation = WIZARD
 
-    telephone = StringField(
-        "Téléphone",
-        validators=[phone_number],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-        description="Format attendu : 01 23 45 67 89",
-    )
-    mobile = StringField(
-        "Mobile",
-        validators=[phone_number],
-        render_kw={"autocomplete": "tel", "inputmode": "tel"},
-        description="Format attendu : 06 12 34 56 78",
-    )
-    fax = StringField("Fax", validators=[phone_number], render_kw={"inputmode": "tel"})
+    telephone = phone_field("Téléphone", "01 23 45 67 89")
+    mobile = phone_field("Mobile", "06 12 34 56 78")
+    fax = phone_field("Fax", autocomplete=False)
     courriel = EmailField(
         "Courriel",
         filters=[strip],

@@ -25,6 +25,7 @@ from werkzeug.wrappers import Response
 from engine import api
 from engine.api import TaskView
 from engine.runtime import ServiceContext, service
+from forms.fields import CONTACT_FIELDS, IDENTITY_FIELDS
 from forms.password_policy import check_password
 from forms.registry import TaskForm
 from forms.validators import image_kind
@@ -42,17 +43,6 @@ from web.tasks.views import current_actor
 log = logging.getLogger(__name__)
 
 DEMARCHE = "inscription"
-IDENTITY_FIELDS = (
-    "civilite",
-    "nom",
-    "nom_naissance",
-    "prenom",
-    "date_naissance",
-    "pays_naissance",
-    "departement_naissance",
-    "commune_naissance",
-)
-CONTACT_FIELDS = ("telephone", "mobile", "fax", "contact_prefere")
 GENERIC_KEY_ERROR = "Cette clé n'est pas valable. Vérifiez-la ou laissez le champ vide."
 
 
