@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from engine import api
 from tests.fixtures.app import PASSWORD
-from tests.fixtures.browser import screenshot
+from tests.fixtures.browser import screenshot, watch
 from web.accounts.models import User
 from web.extensions import db
 
@@ -30,28 +30,6 @@ INTERNAL_COMMENT = "Justificatif de domicile vérifié au guichet (note interne)
 DATE_FR = re.compile(r"\d{2}/\d{2}/\d{4} à \d{2}:\d{2}")
 
 pytestmark = pytest.mark.browser
-
-
-def watch(tab: Any) -> list[str]:
-    """Record off-machine requests and console errors of a tab, like the `page` fixture does."""
-    problems: list[str] = []
-    tab.on(
-        "request",
-        lambda r: (
-            problems.append(f"external request {r.url}")
-            if not r.url.startswith(("http://127.0.0.1", "data:", "about:"))
-            else None
-        ),
-    )
-    tab.on(
-        "console",
-        lambda m: (
-            problems.append(f"console {m.type}: {m.text}")
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    return problems
 
 
 @pytest.fixture
