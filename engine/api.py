@@ -18,7 +18,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -474,10 +474,3 @@ def drain_outbox(
 ) -> tuple[int, int]:
     """Send due outbox mails with `send`, committing after each; returns (sent, failed)."""
     return outbox.drain(session, send, now=now, limit=limit)
-
-
-def waiting_count(session: Session) -> int:
-    """How many outbox messages wait to be sent (for the operator's health page)."""
-    return session.execute(
-        select(func.count()).select_from(OutboxMessage).where(or_(OutboxMessage.status == "pending"))
-    ).scalar_one()
