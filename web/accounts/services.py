@@ -109,7 +109,7 @@ def update_address(
     ctx: ServiceContext, adresse_ligne1: str, adresse_ligne2: str | None, code_postal: str, commune: str
 ) -> dict[str, Any]:
     """Met à jour l'adresse postale du compte de la famille qui a fait la demande."""
-    user = ctx.session.get(User, ctx.instance.requester_id)
+    user = User.load_plain(ctx.session, ctx.instance.requester_id)
     if user is None:
         raise AccountError("Le compte de la famille n'existe plus.")
     user.adresse_ligne1 = adresse_ligne1

@@ -45,7 +45,7 @@ def queue_mail(
 @service("courriel_envoyer")
 def send_mail_to_requester(ctx: ServiceContext, modele: str) -> dict[str, Any]:
     """Envoie à la famille qui a fait la demande le courriel `modele` (dossier templates/emails/)."""
-    user = ctx.session.get(User, ctx.instance.requester_id)
+    user = User.load_plain(ctx.session, ctx.instance.requester_id)
     if user is None:
         return {"envoye": False}
     queue_mail(
