@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, script_location: Path = MIGRATIONS) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("script_location", str(script_location))
     config.set_main_option(
         "file_template", "%%(year)d%%(month).2d%%(day).2d_%%(hour).2d%%(minute).2d_%%(rev)s_%%(slug)s"
     )
@@ -23,28 +26,45 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Migrate the database to `revision`.
+def _sqlite_migration_engine(engine: Engine) -> Engine:
+    """A private engine on the same SQLite file whose transactions really hold the DDL.
 
-    On SQLite, batch mode rebuilds a table by copy, drop and rename: foreign keys are switched off
-    for the migration (as SQLite's documentation prescribes for such changes), else dropping a table
-    that other rows reference fails. They are checked again after.
+    pysqlite runs DDL outside any transaction by default, so a migration failing halfway would leave
+    a half-migrated file. Here the driver's own transaction handling is off and SQLAlchemy emits
+    BEGIN itself (the recipe of SQLAlchemy's SQLite documentation). Foreign keys are off while batch
+    mode rebuilds tables by copy, drop and rename, as SQLite's documentation prescribes; they are
+    checked after the migration.
     """
-    config = alembic_config(engine)
-    sqlite = engine.dialect.name == "sqlite"
-    with engine.connect() as connection:
-        if sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
-        with connection.begin():
+    private = create_engine(engine.url, poolclass=NullPool)
+
+    @event.listens_for(private, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    @event.listens_for(private, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return private
+
+
+def upgrade(engine: Engine, revision: str = "head", script_location: Path = MIGRATIONS) -> None:
+    """Migrate the database to `revision`, all or nothing (on SQLite too)."""
+    config = alembic_config(engine, script_location)
+    file_sqlite = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+    target = _sqlite_migration_engine(engine) if file_sqlite else engine
+    try:
+        with target.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
-        if sqlite:
-            problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
-            if problems:
-                raise RuntimeError(f"foreign key violations after migration: {problems[:5]}")
+            if file_sqlite:
+                problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise RuntimeError(f"foreign key violations after migration: {problems[:5]}")
+    finally:
+        if target is not engine:
+            target.dispose()
 
 
 def revision(engine: Engine, message: str) -> None:

@@ -80,3 +80,51 @@ def test_upgrade_keeps_existing_rows_on_sqlite(tmp_path):
         assert activated[1] == "courriel"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
     migrate.check(engine)
+
+
+def test_a_failing_migration_leaves_the_sqlite_file_as_it_was(tmp_path):
+    import shutil
+
+    import pytest
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    from alembic.script import ScriptDirectory
+
+    current_head = ScriptDirectory(str(scripts)).get_current_head()
+    (scripts / "versions" / "zz_failing.py").write_text(
+        f"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "zz_failing"
+down_revision = {current_head!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table("half_done", sa.Column("id", sa.Integer, primary_key=True))
+    with op.batch_alter_table("user_account") as batch_op:
+        batch_op.add_column(sa.Column("extra", sa.String(10)))
+    raise RuntimeError("the migration fails halfway")
+
+
+def downgrade():
+    pass
+"""
+    )
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    migrate.upgrade(engine)
+    with pytest.raises(RuntimeError, match="halfway"):
+        migrate.upgrade(engine, script_location=scripts)
+    with engine.connect() as connection:
+        tables = {
+            row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+        }
+        assert "half_done" not in tables
+        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(user_account)"))}
+        assert "extra" not in columns
+        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == current_head
+    migrate.check(engine)
