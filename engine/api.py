@@ -64,6 +64,7 @@ __all__ = [
     "Guest",
     "LintContext",
     "TaskView",
+    "cancel",
     "complete",
     "deploy",
     "discard",
@@ -414,6 +415,41 @@ def history(
     if not include_internal:
         query = query.where(HistoryEvent.visibility == Visibility.PUBLIC)
     return session.execute(query.order_by(HistoryEvent.created_at, HistoryEvent.id)).scalars().all()
+
+
+CANCELLED_LABEL = "Annulée"
+
+
+def cancel(session: Session, instance_id: int, user: Actor, reason: str | None = None) -> ProcessInstance:
+    """The family withdraws its own running request: the workflow is cancelled, its tasks closed.
+
+    Only the requester may cancel (another family: NotFound; an agent who sees the request:
+    NotAllowed); a request that is no longer running raises Conflict. The public timeline records
+    « Demande annulée par la famille » with the reason, and the status becomes « Annulée ».
+    """
+    instance = get_instance(session, instance_id, user)
+    if not is_requester(user, instance):
+        raise NotAllowed("Seule la famille qui a déposé la demande peut l'annuler.")
+    instance = lock_instance(session, instance_id)
+    if instance.status != InstanceStatus.RUNNING:
+        raise Conflict("Cette demande n'est plus en cours : elle ne peut plus être annulée.")
+    workflow = open_workflow(session, instance, user)
+    workflow.cancel()
+    runner = Runner(session, instance, workflow, user)
+    runner.set("status", InstanceStatus.CANCELLED)
+    runner.set("completed_at", utcnow())
+    runner.set("status_label", CANCELLED_LABEL)
+    runner.add_event(
+        "instance_cancelled",
+        "Demande annulée par la famille",
+        comment=(reason or "").strip() or None,
+        actor=user,
+        role="Famille",
+    )
+    with session.no_autoflush:
+        runner.sync_tasks()  # no READY task is left: every open inbox row becomes cancelled
+    runner.save()
+    return instance
 
 
 def discard(session: Session, instance: ProcessInstance) -> None:

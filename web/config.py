@@ -56,6 +56,10 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_HOURLY_FAILURE_LIMIT": 10,
     "LOGIN_DAILY_FAILURE_LIMIT": 20,
     "LOGIN_IP_FAILURE_LIMIT": 50,
+    # « OUBLI DE MOT DE PASSE » per IP address and hour (web/accounts/reset.py): requests before the
+    # captcha is asked, and requests before further ones are refused (429).
+    "RESET_CAPTCHA_AFTER": 3,
+    "RESET_IP_HOURLY_LIMIT": 20,
     # Cookies only over HTTPS (forced on in production).
     "SESSION_COOKIE_SECURE": False,
     # Largest accepted request body, in bytes (uploads included).

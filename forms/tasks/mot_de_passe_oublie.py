@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from forms.password_policy import MIN_LENGTH, POLICY_TEXT, check_password
 from forms.registry import TaskForm, task_form
@@ -39,9 +39,19 @@ class ForgottenPasswordForm(TaskForm):
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
     )
 
+    # Shown (by the template, through the captcha macro) only when the visitor's address made many
+    # requests in the past hour; web/accounts/reset.py then requires and checks it before VALIDER.
+    captcha_reponse = StringField(
+        "Entrez le texte ci-dessous",
+        filters=[strip],
+        validators=[Optional(), Length(max=64)],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
+    )
+
     def to_engine_data(self) -> dict[str, Any]:
         data = super().to_engine_data()
-        data.pop("identifiant", None)  # a secret of the call, never stored in the instance
+        for private in ("identifiant", "captcha_reponse"):  # never stored in the instance
+            data.pop(private, None)
         return data
 
 

@@ -12,13 +12,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from engine.db import utcnow
 from engine.models import ProcessInstance
 from forms.password_policy import MSG_TOO_SHORT, MSG_USERNAME, POLICY_TEXT
 from tests.fixtures.app import PASSWORD, csrf_token, login
 from tests.fixtures.integration import html, outbox, post_form, snapshot, text
-from web.accounts.models import AccountToken, User
+from web.accounts import captcha
+from web.accounts.models import AccountToken, LoginAttempt, User
 from web.accounts.tokens import RESET_TTL
 from web.core.scheduler import run_outbox
 from web.extensions import db
@@ -82,8 +84,11 @@ def choose(client, password: str, confirmation: str | None = None):
 
 
 def mask(body: str) -> str:
-    """The page without its CSRF tokens (they differ per session) and instance ids (one per visit)."""
+    """The page without its CSRF tokens (they differ per session), instance ids (one per visit) and
+    captcha ids (one per display)."""
     body = re.sub(r'(name="csrf_token"[^>]*value=")[^"]+"', r'\1…"', body)
+    body = re.sub(r'(name="captcha_id" value=")[^"]+"', r'\1…"', body)
+    body = re.sub(r"/controle/[A-Za-z0-9_-]{43}\.", "/controle/….", body)
     return re.sub(r"/(demarche-terminee|taches)/\d+", r"/\1/…", body)
 
 
@@ -158,6 +163,7 @@ def test_the_answer_takes_about_the_same_time_whether_or_not_an_account_matches(
 
     def timed(login_typed: str) -> float:
         client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"198.51.100.{len(known) + len(unknown) + 1}"  # no captcha
         task_url = client.post("/mot-de-passe-oublie", data={"csrf_token": csrf_token(client, "/connexion")})
         task_url = task_url.headers["Location"]
         data = {
@@ -414,3 +420,183 @@ def test_the_link_arrives_by_smtp_and_works(app, mail_app, smtp_server, famille)
     notice = smtp_server.messages[-1]
     assert notice["Subject"] == "Votre mot de passe a été modifié – Ville de Test"
     assert NEW_PASSWORD not in notice.as_string()
+
+
+# --- Per-address captcha and ceiling ------------------------------------------------------------------
+
+
+def at(ip: str) -> dict:
+    """Request arguments for a visitor behind the address `ip`."""
+    return {"environ_base": {"REMOTE_ADDR": ip}}
+
+
+def challenge_of(page) -> str | None:
+    """The captcha id of a page of the screen, or None when it shows no captcha."""
+    values = html(page).xpath("//input[@name='captcha_id']/@value")
+    assert len(values) <= 1
+    return str(values[0]) if values else None
+
+
+def answer_for(app, challenge_id: str) -> str:
+    with app.app_context():
+        return captcha.code_for(challenge_id)
+
+
+def open_screen(client, ip: str):
+    """« J'ai oublié mon mot de passe. » from `ip`: (task URL, the screen)."""
+    token = form_token(client.get("/mot-de-passe-oublie", **at(ip)))
+    started = client.post("/mot-de-passe-oublie", data={"csrf_token": token}, **at(ip))
+    assert started.status_code == 302, text(started)[:300]
+    page = client.get(started.headers["Location"], **at(ip))
+    assert page.status_code == 200
+    return started.headers["Location"], page
+
+
+def validate(client, task_url: str, page, login_typed: str, ip: str, answer: str | None = None):
+    """VALIDER on the screen `page`, with `answer` in the captcha field when the screen shows one."""
+    data = {"identifiant": login_typed, "action": "suivant", "csrf_token": form_token(page)}
+    challenge_id = challenge_of(page)
+    if challenge_id is not None:
+        data.update(captcha_id=challenge_id, captcha_reponse=answer or "")
+    return client.post(task_url, data=data, **at(ip))
+
+
+def ask_from(app, ip: str, login_typed: str = "personne-inconnue"):
+    """A whole request from `ip`, solving the captcha when one is shown: (screen, VALIDER's answer)."""
+    client = app.test_client()
+    task_url, page = open_screen(client, ip)
+    challenge_id = challenge_of(page)
+    answer = answer_for(app, challenge_id) if challenge_id else None
+    answered = validate(client, task_url, page, login_typed, ip, answer)
+    assert answered.status_code == 302, text(answered)[:300]
+    return page, answered
+
+
+def reset_requests(app) -> int:
+    with app.app_context():
+        return db.session.execute(
+            select(func.count()).select_from(LoginAttempt).where(LoginAttempt.kind == "reset")
+        ).scalar_one()
+
+
+def test_the_captcha_appears_after_three_requests_from_one_address_only(app, client):
+    assert app.config["RESET_CAPTCHA_AFTER"] == 3
+    for _ in range(3):
+        page, _ = ask_from(app, "203.0.113.5")
+        assert challenge_of(page) is None
+        assert "CONTRÔLE DE SÉCURITÉ" not in text(page)
+
+    task_url, page = open_screen(client, "203.0.113.5")
+    first = challenge_of(page)
+    assert first is not None
+    doc = html(page)
+    assert "CONTRÔLE DE SÉCURITÉ" in text(page)
+    assert doc.xpath(f'//img[@src="/controle/{first}.png"]')
+    assert doc.xpath('//input[@name="captcha_reponse"]')
+    assert client.get(f"/controle/{first}.png").status_code == 200
+
+    # Each display gets a new challenge and uses up the previous one.
+    again = client.get(task_url, **at("203.0.113.5"))
+    second = challenge_of(again)
+    assert second is not None and second != first
+    assert client.get(f"/controle/{first}.png").status_code == 404
+    changed = client.post(
+        task_url,
+        data={"csrf_token": form_token(again), "captcha_id": second, "action": "changer_captcha"},
+        **at("203.0.113.5"),
+    )
+    assert changed.status_code == 200
+    assert challenge_of(changed) not in (None, first, second)
+
+    # Another address is not affected.
+    other, _ = ask_from(app, "203.0.113.6")
+    assert challenge_of(other) is None
+
+
+def test_a_wrong_or_missing_captcha_is_refused_and_the_right_one_sends_the_mail(app, famille):
+    ip = "203.0.113.7"
+    for _ in range(3):
+        ask_from(app, ip)
+    visitor = app.test_client()
+    task_url, page = open_screen(visitor, ip)
+    challenge_id = challenge_of(page)
+    wrong = "000000" if answer_for(app, challenge_id) != "000000" else "111111"
+
+    refused = validate(visitor, task_url, page, "camille.martin", ip, wrong)
+    assert refused.status_code == 400
+    assert field_error(refused, "captcha_reponse") == "Le texte recopié ne correspond pas : recopiez le nouveau texte."
+    assert challenge_of(refused) not in (None, challenge_id)
+    # The answer to the used challenge no longer works either (single use).
+    replay = validate(visitor, task_url, page, "camille.martin", ip, answer_for(app, challenge_id))
+    assert replay.status_code == 400
+
+    empty = validate(visitor, task_url, refused, "camille.martin", ip, "")
+    assert empty.status_code == 400
+    assert field_error(empty, "captcha_reponse") == "Recopiez le texte de contrôle."
+    assert outbox(app) == []
+    assert reset_requests(app) == 3  # the refused ones did not reach the service operation
+
+    right = answer_for(app, challenge_of(empty))
+    answered = validate(visitor, task_url, empty, "camille.martin", ip, right)
+    assert answered.status_code == 302
+    assert DONE_URL.match(answered.headers["Location"])
+    assert [m.recipient for m in outbox(app)] == ["camille.martin@example.test"]
+    assert reset_requests(app) == 4
+
+
+def test_with_the_captcha_an_existing_account_and_an_unknown_one_get_the_same_pages(app, famille):
+    ip = "203.0.113.8"
+    for _ in range(3):
+        ask_from(app, ip)
+
+    def visit(login_typed: str) -> list:
+        client = app.test_client()
+        task_url, page = open_screen(client, ip)
+        assert challenge_of(page) is not None
+        refused = validate(client, task_url, page, login_typed, ip, "not-the-code")
+        answered = validate(client, task_url, refused, login_typed, ip, answer_for(app, challenge_of(refused)))
+        assert answered.status_code == 302
+        return [page, refused, answered, client.get(answered.headers["Location"], **at(ip))]
+
+    known = visit("camille.martin")
+    unknown = visit("nobody-at-all")
+    assert len(outbox(app)) == 1
+    for left, right in zip(known, unknown, strict=True):
+        assert left.status_code == right.status_code
+        assert mask(left.get_data(as_text=True)) == mask(right.get_data(as_text=True))
+        assert mask(left.headers.get("Location", "")) == mask(right.headers.get("Location", ""))
+
+
+def test_more_than_twenty_requests_an_hour_from_one_address_are_refused(app, famille):
+    assert app.config["RESET_IP_HOURLY_LIMIT"] == 20
+    ip = "203.0.113.9"
+    for _ in range(19):
+        ask_from(app, ip)
+    late = app.test_client()
+    task_url, page = open_screen(late, ip)  # opened while the 20th request is still allowed
+    ask_from(app, ip)
+    assert reset_requests(app) == 20
+    assert outbox(app) == []
+
+    refused = validate(late, task_url, page, "camille.martin", ip, answer_for(app, challenge_of(page)))
+    assert refused.status_code == 429
+    assert "Trop de demandes" in text(refused)
+    assert "réessayez dans une heure" in text(refused)
+    assert outbox(app) == []
+    assert reset_requests(app) == 20
+
+    starts = []
+    for _ in range(2):  # a new request is refused from the start, the same for everyone
+        client = app.test_client()
+        token = form_token(client.get("/mot-de-passe-oublie", **at(ip)))
+        starts.append(client.post("/mot-de-passe-oublie", data={"csrf_token": token}, **at(ip)))
+    assert [r.status_code for r in starts] == [429, 429]
+    assert starts[0].get_data() == starts[1].get_data()
+
+    # Another address is not affected, and the ceiling wears off after an hour.
+    ask_from(app, "203.0.113.10", "camille.martin")
+    assert len(outbox(app)) == 1
+    with time_machine.travel(utcnow() + timedelta(hours=1, minutes=1), tick=False):
+        _, answered = ask_from(app, ip, "camille.martin")
+        assert DONE_URL.match(answered.headers["Location"])
+    assert len(outbox(app)) == 2

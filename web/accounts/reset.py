@@ -14,6 +14,10 @@ the page behind the link it mails.
    activated gets a fresh activation link instead. The work is the same either way: the same
    queries, and when no mail is due a decoy mail is rendered and written to the outbox, then removed
    before the commit (mails are only sent after it), so the answer's timing does not tell either.
+   Per IP address (request.remote_addr), counted over the past hour from the requests it made: past
+   RESET_CAPTCHA_AFTER the screen asks for the captcha (checked first by VALIDER, a new one on each
+   display), and past RESET_IP_HOURLY_LIMIT the request is refused (French page, status 429, no
+   mail). Neither depends on the typed login, so the answers stay the same for every account.
 3. The link GET /mot-de-passe/<token> (peek only: a mail scanner that fetches it uses nothing) puts
    the token in the visitor's session and redirects to /mot-de-passe/nouveau, so the token leaves
    the address bar, the history and the Referer; these pages send `Referrer-Policy: no-referrer`
@@ -60,7 +64,7 @@ from web.accounts.tokens import RESET_TTL, consume, issue, peek, token_hash
 from web.core.mail import queue_mail
 from web.core.transaction import commit
 from web.extensions import db
-from web.tasks.hooks import HookResult, before_complete
+from web.tasks.hooks import HookResult, before_complete, before_render
 from web.tasks.views import current_actor
 
 log = logging.getLogger(__name__)
@@ -108,6 +112,8 @@ def start() -> Response:
     if current_user.is_authenticated:
         flash("Vous êtes connecté : votre mot de passe ne vous est pas demandé.", "info")
         return redirect(url_for("accounts.home"))
+    if over_ceiling(requests_last_hour(db.session(), visitor_ip())):
+        return too_many_requests()
     actor = current_actor(create_guest=True)
     db_session = db.session()
     open_tasks = [t for t in api.tasks_for(db_session, actor) if t.form_key == FORM_KEY]
@@ -119,12 +125,83 @@ def start() -> Response:
     return redirect(url_for("tasks.show", task_id=task.id))
 
 
+# --- Per-address limits: a captcha after RESET_CAPTCHA_AFTER requests an hour, a ceiling at
+# RESET_IP_HOURLY_LIMIT. Both count only the requests of the visitor's IP address (the LoginAttempt
+# rows of kind "reset" that the service operation writes), never anything about the typed login, so
+# the screen and the answer stay the same whether or not an account matches.
+
+TOO_MANY_TITLE = "Trop de demandes"
+TOO_MANY_MESSAGE = (
+    "Trop de demandes de réinitialisation de mot de passe ont été faites depuis votre connexion "
+    "au cours de la dernière heure. Aucun courriel n'a été envoyé : réessayez dans une heure."
+)
+CAPTCHA_MISSING = "Recopiez le texte de contrôle."
+CAPTCHA_WRONG = "Le texte recopié ne correspond pas : recopiez le nouveau texte."
+
+
+def visitor_ip() -> str:
+    """The address the requests are counted by, as the service operation stores it."""
+    return (request.remote_addr or "")[:45]
+
+
+def requests_last_hour(db_session: Session, ip: str) -> int:
+    """Reset requests (VALIDER that reached the service operation) from this address in the past hour."""
+    return db_session.execute(
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.kind == ATTEMPT_KIND,
+            LoginAttempt.ip == ip,
+            LoginAttempt.created_at > utcnow() - timedelta(hours=1),
+        )
+    ).scalar_one()
+
+
+def over_ceiling(count: int) -> bool:
+    return count >= int(current_app.config["RESET_IP_HOURLY_LIMIT"])
+
+
+def captcha_required(count: int) -> bool:
+    return count >= int(current_app.config["RESET_CAPTCHA_AFTER"])
+
+
+def too_many_requests() -> Response:
+    """The French 429 page: nothing was done, no mail is sent."""
+    body = render_template("errors/error.html", code=429, title=TOO_MANY_TITLE, message=TOO_MANY_MESSAGE)
+    response = Response(body, status=429, mimetype="text/html")
+    response.headers["Retry-After"] = "3600"
+    return response
+
+
+@before_render(FORM_KEY)
+def captcha_when_needed(db_session: Session, form: TaskForm, actor: Any, task: TaskView) -> dict[str, Any]:
+    """Past RESET_CAPTCHA_AFTER requests from this address, each display gets a new captcha."""
+    from web.accounts import captcha
+
+    form["captcha_reponse"].data = ""  # never written back into the page
+    if not captcha.enabled() or not captcha_required(requests_last_hour(db_session, visitor_ip())):
+        captcha.discard(db_session, request.form.get(captcha.ID_FIELD))
+        return {"captcha_id": None}
+    return {"captcha_id": captcha.replace(db_session, request.form.get(captcha.ID_FIELD))}
+
+
 @before_complete(FORM_KEY)
-def login_as_secret(db_session: Session, form: TaskForm, actor: Any, task: TaskView) -> HookResult:
-    """The typed login and the visitor's address go to the service operation, for this call only."""
-    return HookResult(
-        secrets={"identifiant": form["identifiant"].data or "", "ip": request.remote_addr or ""}
-    )
+def login_as_secret(db_session: Session, form: TaskForm, actor: Any, task: TaskView) -> HookResult | None:
+    """The ceiling and the captcha of this address first; then the typed login and the address go to
+    the service operation, for this call only."""
+    from web.accounts import captcha
+
+    ip = visitor_ip()
+    count = requests_last_hour(db_session, ip)
+    if over_ceiling(count):
+        log.info("Password reset refused: hourly ceiling of requests reached for this address")
+        abort(too_many_requests())
+    if captcha_required(count):
+        answer = form["captcha_reponse"].data or ""
+        if not captcha.verify(db_session, request.form.get(captcha.ID_FIELD), answer):
+            form["captcha_reponse"].errors.append(CAPTCHA_WRONG if answer else CAPTCHA_MISSING)
+            return None
+    return HookResult(secrets={"identifiant": form["identifiant"].data or "", "ip": ip})
 
 
 # --- 2. The service operation ------------------------------------------------------------------------
