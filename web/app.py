@@ -36,6 +36,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # These modules register BPMN service operations (engine.runtime.SERVICES) and task hooks.
     import_module("web.accounts.signup")
+    import_module("web.accounts.email_change")
     import_module("web.accounts.phones")
     import_module("web.core.mail")
 

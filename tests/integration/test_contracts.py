@@ -31,6 +31,9 @@ PUBLIC_RULES = {
     # « Créer mon espace » (web/accounts/signup.py): the signup wizard and its activation link.
     "/creer-mon-espace",
     "/activation/<token>",
+    # « Changement de courriels » (web/accounts/email_change.py): the link mailed to the new address may
+    # be opened on another device, logged out; the single-use token is the credential.
+    "/courriel/verifier/<token>",
 }
 # /controle/: the captcha image, audio and renewal of the signup screen (web/accounts/captcha.py).
 PUBLIC_PREFIXES = ("/static/", "/dev/courriels/", "/controle/")
