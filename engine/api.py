@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -212,6 +212,8 @@ def start(
     start_task.data.update(data or {})
     start_task.data["demandeur_id"] = requester.id
     start_task.data["reference"] = instance.reference
+    if instance.deadline_at is not None:  # for the timers of engine/deadlines.py
+        start_task.data["date_limite"] = instance.deadline_at.isoformat()
     runner.add_event("instance_started", "Demande créée", actor=requester, role="Famille")
     runner.advance()
     return instance
@@ -506,7 +508,13 @@ def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 
 
 
 def drain_outbox(
-    session: Session, send: Callable[[OutboxMessage], None], now: datetime | None = None, limit: int = 50
+    session: Session,
+    send: Callable[[OutboxMessage], None],
+    now: datetime | None = None,
+    limit: int = 50,
+    *,
+    channels: Collection[str] | None = None,
+    on_done: Callable[[Session, OutboxMessage], None] | None = None,
 ) -> tuple[int, int]:
-    """Send due outbox mails with `send`, committing after each; returns (sent, failed)."""
-    return outbox.drain(session, send, now=now, limit=limit)
+    """Send due outbox messages with `send`, committing after each; returns (sent, failed)."""
+    return outbox.drain(session, send, now=now, limit=limit, channels=channels, on_done=on_done)

@@ -17,6 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .db import utcnow
+from .deadlines import NEW_TASK_VALUES
 from .errors import Conflict, ScriptError
 from .lint import REQUESTER_LANE
 from .models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance, Visibility
@@ -268,11 +269,16 @@ class Runner:
                 .values(state=HumanTaskState.CANCELLED, completed_at=now),
                 execution_options={"synchronize_session": "evaluate"},
             )
+        # Flags a service set during this step for agent tasks not written yet (engine/deadlines.py).
+        pending = self.session.info.get(NEW_TASK_VALUES, {}).pop(self.instance.id, {})
         for spiff_id, task in ready.items():
             props = self.bundle.props(task.task_spec.bpmn_id)
             lane = task.task_spec.lane or REQUESTER_LANE
             self._new_tasks.append(
                 {
+                    "reminded_at": None,
+                    "escalated_at": None,
+                    **(pending if lane != REQUESTER_LANE else {}),
                     "instance_id": self.instance.id,
                     "spiff_task_id": spiff_id,
                     "task_name": task.task_spec.name,
@@ -335,7 +341,8 @@ def next_timer(workflow: BpmnWorkflow) -> datetime | None:
     """The earliest due date among the workflow's waiting timer events."""
     due: list[datetime] = []
     for event in workflow.waiting_events():
-        if "Timer" in event.event_type and isinstance(event.value, str):
+        # DurationTimerEventDefinition, TimeDateEventDefinition (timeDate), CycleTimerEventDefinition
+        if event.event_type.startswith(("Duration", "TimeDate", "Cycle")) and isinstance(event.value, str):
             try:
                 due.append(TimerEventDefinition.get_datetime(event.value))
             except ValueError:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lxml import etree
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
+from .deadlines import timer_problems
 from .runtime import NS, SERVICES, SPIFF_NS, SpecBundle, find_process
 from .scripts import check_expression
 
@@ -99,6 +100,8 @@ def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str
             elif isinstance(task_spec, ServiceTask) and task_spec.operation_name not in SERVICES:
                 errors.append(f"{where} : l'opération de service « {task_spec.operation_name} » n'existe pas")
 
+    for timer, problem in timer_problems(root, ISO_DURATION):
+        errors.append(f"Minuterie {_describe(timer)} : {problem}")
     for owner, source, mode in _expressions(root):
         for problem in check_expression(source, mode=mode):
             errors.append(

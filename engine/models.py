@@ -114,6 +114,9 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Deadlines (engine/deadlines.py): set by the reminder and the escalation boundary timers.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     instance: Mapped[ProcessInstance] = relationship(lazy="joined")
 
@@ -160,6 +163,9 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "courriel" or "sms" (web/notifications.py); a family notification's row points at it.
+    channel: Mapped[str] = mapped_column(String(10), default="courriel", server_default="courriel")
+    notification_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status} {self.subject!r}>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -59,9 +59,19 @@ def backoff(attempts: int) -> timedelta:
 
 
 def drain(
-    session: Session, send: Callable[[OutboxMessage], None], now: datetime | None = None, limit: int = 50
+    session: Session,
+    send: Callable[[OutboxMessage], None],
+    now: datetime | None = None,
+    limit: int = 50,
+    *,
+    channels: Collection[str] | None = None,
+    on_done: Callable[[Session, OutboxMessage], None] | None = None,
 ) -> tuple[int, int]:
-    """Send the due pending messages, committing after each one; returns (sent, failed)."""
+    """Send the due pending messages, committing after each one; returns (sent, failed).
+
+    `channels` limits the rows to these channels ("courriel", "sms"); `on_done` runs in the same
+    transaction as the row's final status (sent, or failed for good), e.g. to record a delivery.
+    """
     now = now or utcnow()
     query = (
         select(OutboxMessage)
@@ -69,6 +79,8 @@ def drain(
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+    if channels is not None:
+        query = query.where(OutboxMessage.channel.in_(sorted(channels)))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     messages = session.execute(query).scalars().all()
@@ -100,5 +112,7 @@ def drain(
             message.status = OutboxStatus.SENT
             message.sent_at = utcnow()
             sent += 1
+        if on_done is not None and message.status != OutboxStatus.PENDING:
+            on_done(session, message)
         session.commit()
     return sent, failed

@@ -211,6 +211,8 @@ class ServiceContext:
     secrets: dict[str, Any] = field(default_factory=dict)
     # A copy of the calling task's data (what the forms completed so far hold).
     data: dict[str, Any] = field(default_factory=dict)
+    # The lane of the calling service task (None outside lanes).
+    lane: str | None = None
 
 
 ServiceFunc = Callable[..., Any]
@@ -252,7 +254,11 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         if operation is None:
             raise ScriptError(f"Opération de service inconnue : {operation_name}")
         params = {name: spec["value"] for name, spec in operation_params.items()}
-        context = dataclasses.replace(self.context, data=dict(task.data)) if self.context else None
+        context = (
+            dataclasses.replace(self.context, data=dict(task.data), lane=task.task_spec.lane)
+            if self.context
+            else None
+        )
         result = operation.func(context, **params)
         return json.dumps(result, default=_json_default)
 

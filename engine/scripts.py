@@ -25,6 +25,7 @@ from RestrictedPython.Guards import (
 )
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
+from .deadlines import before_deadline
 from .errors import ScriptError
 
 
@@ -48,8 +49,14 @@ def est_vide(valeur: object) -> bool:
     return valeur is None or (isinstance(valeur, str) and not valeur.strip()) or valeur in ([], {}, ())
 
 
+def avant_echeance(date_limite: str, duree: str) -> str:
+    """Renvoie la date (ISO 8601) située `duree` (durée ISO 8601, ex. "P3D") avant `date_limite`."""
+    return before_deadline(date_limite, duree)
+
+
 HELPERS: dict[str, Callable[..., Any]] = {
     "maintenant": maintenant,
+    "avant_echeance": avant_echeance,
     "aujourd_hui": aujourd_hui,
     "ajouter_jours": ajouter_jours,
     "est_vide": est_vide,

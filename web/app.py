@@ -39,6 +39,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     import_module("web.accounts.email_change")
     import_module("web.accounts.phones")
     import_module("web.core.mail")
+    import_module("web.notifications.routing")  # famille_notifier
+    import_module("web.delais.services")  # tache_relancer, demande_escalader
 
     load_all()
     app.register_blueprint(accounts.bp)

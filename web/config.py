@@ -66,6 +66,21 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # Rows per page in lists and queues.
     "PAGE_SIZE": 50,
+    # Family notifications (web/notifications/): SMS backend « developpement » (SMS kept in the outbox
+    # and shown on « Courriels (développement) ») or « http » (POST to the provider's URL with a
+    # bearer token); the sender name shown on the phone; seconds before a provider call gives up.
+    "SMS_BACKEND": "developpement",
+    "SMS_HTTP_URL": None,
+    "SMS_HTTP_TOKEN": None,
+    "SMS_SENDER": "Guichet",
+    "SMS_HTTP_TIMEOUT": 10,
+    # Daily digest mail to every agent (web/delais/digest.py): on or off, and the hour (Paris time).
+    "DIGEST_ENABLED": True,
+    "DIGEST_HOUR": 7,
+    # Expected completion date (engine/estimate.py): completed agent tasks the median is taken over,
+    # and the days assumed when a démarche has fewer than 3 of them.
+    "ESTIMATE_HISTORY_SIZE": 20,
+    "ESTIMATE_DEFAULT_DAYS": 3,
 }
 
 

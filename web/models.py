@@ -11,6 +11,7 @@ from web.accounts.models import (
     user_family,
     user_group,
 )
+from web.notifications.models import Notification
 
 __all__ = [
     "AccountToken",
@@ -18,6 +19,7 @@ __all__ = [
     "CaptchaChallenge",
     "FamilyRecord",
     "LoginAttempt",
+    "Notification",
     "ServiceKey",
     "User",
     "user_family",

@@ -434,7 +434,7 @@ def test_restricted_globals_hide_dangerous_builtins_and_expose_helpers() -> None
         assert name in builtins, name
     for name, func in HELPERS.items():
         assert scope[name] is func
-    assert set(HELPERS) == {"maintenant", "aujourd_hui", "ajouter_jours", "est_vide"}
+    assert set(HELPERS) == {"maintenant", "aujourd_hui", "ajouter_jours", "est_vide", "avant_echeance"}
 
 
 def test_restricted_globals_are_fresh_each_time() -> None:

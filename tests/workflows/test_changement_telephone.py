@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
-import time_machine
 from lxml import etree
 from sqlalchemy import select
 
 from engine import api
 from engine.errors import NotAllowed, NotFound
-from engine.models import HumanTask, HumanTaskState, InstanceStatus, OutboxMessage
+from engine.models import InstanceStatus, OutboxMessage
 from tests.fixtures.app import WORKFLOWS
 from web.accounts.models import User
 
@@ -116,43 +113,31 @@ def test_wrong_lane_is_refused(session, people):
     assert phones_of(session, people["famille"]) == ("+33199999999", None)
 
 
-def test_timer_closes_the_request_after_fifteen_days(session, people):
-    instance = submit(session, people["famille"])
-    session.commit()
-    assert instance.next_timer_at is not None
-    assert timedelta(days=14) < instance.next_timer_at - instance.created_at <= timedelta(days=15, minutes=1)
-    assert api.fire_due_timers(session) == 0  # not due yet
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=15, hours=1)):
-        assert api.fire_due_timers(session) == 1
-        assert api.fire_due_timers(session) == 0  # fires exactly once
-    session.refresh(instance)
-    assert instance.status == InstanceStatus.COMPLETED
-    assert instance.status_label == "Clôturée : délai de traitement dépassé"
-    states = session.execute(select(HumanTask.state).order_by(HumanTask.id)).scalars().all()
-    assert states == [HumanTaskState.COMPLETED, HumanTaskState.CANCELLED]
-    assert phones_of(session, people["famille"]) == ("+33199999999", None)
-    (mail,) = session.execute(select(OutboxMessage)).scalars().all()
-    assert "durée maximale" in mail.subject
-
-
 def without_agent_task(xml: bytes) -> bytes:
     """The shipped diagram as an analyst would edit it: no instruction, the family's task goes
     straight to the update of the account (no decision, no refusal, no timer)."""
     root = etree.fromstring(xml)
     removed = {
         "instruction",
-        "delai_depasse",
+        "relance",
+        "echeance",
         "decision_prise",
-        "courriel_refus",
+        "notifier_refus",
         "fin_refusee",
-        "courriel_delai",
-        "fin_delai",
+        "relancer_agents",
+        "relance_faite",
+        "signaler_retard",
+        "prevenir_retard",
+        "retard_signale",
         "flux_instruction_decision",
         "flux_acceptation",
         "flux_refus",
         "flux_courriel_fin_refusee",
-        "flux_delai_courriel",
-        "flux_courriel_fin_delai",
+        "flux_relance",
+        "flux_relance_fin",
+        "flux_echeance",
+        "flux_retard_famille",
+        "flux_retard_fin",
     }
     for element in list(root.iter()):
         if element.get("id") in removed or element.get("bpmnElement") in removed:
@@ -172,7 +157,7 @@ def without_agent_task(xml: bytes) -> bytes:
     waypoints[-1].set("y", "330")
     waypoints[-2].set("y", "330")
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    for gone in ("instruction", "decision_prise", "flux_refus", "courriel_delai"):
+    for gone in ("instruction", "decision_prise", "flux_refus", "relance", "signaler_retard"):
         assert f'"{gone}"'.encode() not in xml
     return xml
 

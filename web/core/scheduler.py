@@ -13,8 +13,6 @@ from flask import Flask
 from engine import api
 from web.extensions import db
 
-from .mail import send_message
-
 log = logging.getLogger(__name__)
 
 _scheduler: BaseScheduler | None = None
@@ -31,13 +29,15 @@ def run_timers(app: Flask) -> int:
 
 
 def run_outbox(app: Flask) -> tuple[int, int]:
-    """Send the due outbox mails, when a mail server is configured (one job run)."""
-    if not app.config["MAIL_SERVER"]:
-        return (0, 0)
+    """Send the due outbox mails (when a mail server is configured) and SMS (one job run)."""
+    from web.notifications.routing import outbox_channels, record_delivery, send_outbox_message
+
     with app.app_context():
         session = db.new_session()
         try:
-            return api.drain_outbox(session, send_message)
+            return api.drain_outbox(
+                session, send_outbox_message, channels=outbox_channels(app), on_done=record_delivery
+            )
         finally:
             session.close()
 

@@ -1,0 +1,132 @@
+"""Deadlines of the agents' tasks: the reminder and escalation flags, and the checks of timer values.
+
+A démarche reminds its agents with a non-interrupting boundary timer some time before its maximum
+duration (`avant_echeance(date_limite, "P3D")`), and escalates with another non-interrupting
+boundary timer at the maximum duration itself (`date_limite`); the service tasks behind them
+(web/delais/services.py) call `flag_open_agent_tasks` to stamp `reminded_at` / `escalated_at` on the
+open agent tasks of the instance. `date_limite` is written into the start task's data by
+`engine.api.start` (the instance's `deadline_at`, ISO 8601).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from datetime import datetime
+
+from lxml import etree
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import ScriptError
+from .models import HumanTask, HumanTaskState
+
+#: The family's lane (engine.lint.REQUESTER_LANE; not imported, lint imports this module).
+_REQUESTER_LANE = "Famille"
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+#: session.info key: {instance id: {column: value}} for the agent tasks a step is about to create
+#: (read by engine.execution.Runner.sync_tasks).
+NEW_TASK_VALUES = "guichet_new_task_values"
+REMINDED = "reminded_at"
+ESCALATED = "escalated_at"
+
+
+def before_deadline(deadline: str, duration: str) -> str:
+    """The ISO 8601 instant `duration` (ISO 8601, e.g. "P3D") before `deadline` (ISO 8601)."""
+    try:
+        end = TimerEventDefinition.get_datetime(str(deadline))
+        parsed = TimerEventDefinition.parse_iso_duration(str(duration))
+    except Exception as exc:  # SpiffWorkflow raises a bare Exception for a bad duration
+        raise ScriptError(f"avant_echeance : date « {deadline} » ou durée « {duration} » invalide") from exc
+    return (end - TimerEventDefinition.get_timedelta_from_end(parsed, end)).isoformat()
+
+
+def flag_open_agent_tasks(
+    session: Session, instance_id: int, column: str, now: datetime
+) -> Sequence[HumanTask]:
+    """Stamp `column` (reminded_at or escalated_at) on the instance's open agent tasks; return them.
+
+    A task already stamped keeps its first date (a timer fires once, but a diagram may have two).
+    When the timer was already due as the task became ready (a request filed late), the task's row
+    is written at the end of this very step: the flag is handed to it through the session.
+    """
+    if column not in (REMINDED, ESCALATED):
+        raise ValueError(column)
+    tasks = (
+        session.execute(
+            select(HumanTask)
+            .where(
+                HumanTask.instance_id == instance_id,
+                HumanTask.state == HumanTaskState.OPEN,
+                HumanTask.lane != _REQUESTER_LANE,
+            )
+            .order_by(HumanTask.id)
+        )
+        .scalars()
+        .all()
+    )
+    for task in tasks:
+        if getattr(task, column) is None:
+            setattr(task, column, now)
+    if not tasks:
+        session.info.setdefault(NEW_TASK_VALUES, {}).setdefault(instance_id, {}).setdefault(column, now)
+    return tasks
+
+
+# --- Deploy-time checks of timer values (called by engine.lint) ----------------------------------
+
+
+def _literal(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _bad_duration(value: str, iso_duration: object) -> bool:
+    return not iso_duration.match(value)  # type: ignore[attr-defined]
+
+
+def timer_problems(root: etree._Element, iso_duration: object) -> list[tuple[etree._Element, str]]:
+    """(timer element, French problem) for every timer whose literal value is malformed.
+
+    Literal values are checked: `"P15D"` in timeDuration, `"2027-01-31T12:00:00+00:00"` in timeDate,
+    and the duration given to `avant_echeance(date_limite, "P3D")`. A value computed from the data
+    (`date_limite`) is only known at run time.
+    """
+    problems: list[tuple[etree._Element, str]] = []
+    for definition in root.iter(f"{_BPMN}timerEventDefinition"):
+        owner = definition.getparent()
+        for kind in ("timeDuration", "timeDate", "timeCycle"):
+            node = definition.find(f"{_BPMN}{kind}")
+            if node is None or not (node.text or "").strip():
+                continue
+            source = node.text.strip()
+            try:
+                tree = ast.parse(source, mode="eval").body
+            except SyntaxError:
+                continue  # engine.lint reports the syntax error with the other expressions
+            literal = _literal(tree)
+            if kind == "timeDuration" and literal is not None and _bad_duration(literal, iso_duration):
+                problems.append(
+                    (owner, f"« {literal} » n'est pas une durée ISO 8601 (par exemple P3D ou PT48H)")
+                )
+            elif kind == "timeDate" and literal is not None:
+                try:
+                    datetime.fromisoformat(literal)
+                except ValueError:
+                    problems.append((owner, f"« {literal} » n'est pas une date ISO 8601"))
+            elif (
+                isinstance(tree, ast.Call)
+                and isinstance(tree.func, ast.Name)
+                and tree.func.id == "avant_echeance"
+            ):
+                if len(tree.args) != 2 or tree.keywords:
+                    problems.append(
+                        (owner, "avant_echeance attend deux arguments : la date limite et une durée")
+                    )
+                    continue
+                duration = _literal(tree.args[1])
+                if duration is not None and _bad_duration(duration, iso_duration):
+                    problems.append(
+                        (owner, f"« {duration} » n'est pas une durée ISO 8601 (par exemple P3D ou PT48H)")
+                    )
+    return problems

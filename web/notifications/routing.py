@@ -1,0 +1,210 @@
+"""Route a family notification by `User.contact_prefere`, record its delivery, fall back on failure.
+
+A notification is a row of `notification` plus one outbox row per channel tried (the row carries
+`channel` and `notification_id`). The preferred channel goes first: « mobile » → SMS, anything else
+(« courriel », « telephone »: nobody is called automatically) → courriel; the other channel is the
+fallback, used when the first one has no address (no mobile number) or fails for good (refused, or
+still failing after the outbox's last try). Every step is an internal entry of the request's
+timeline: « en attente », « envoyé », « échec », « repli ».
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from engine.db import utcnow
+from engine.execution import add_event
+from engine.models import OutboxMessage, OutboxStatus, ProcessInstance, Visibility
+from engine.outbox import enqueue_mail
+from engine.runtime import ServiceContext, service
+from web.accounts.models import User
+from web.core.mail import queue_mail, send_message
+
+from .models import Channel, DeliveryStatus, Notification
+from .sms import sms_backend
+
+log = logging.getLogger(__name__)
+
+CHANNEL_LABELS = {Channel.COURRIEL: "courriel", Channel.SMS: "SMS"}
+#: The longest SMS text sent (longer messages are cut, with « … »).
+SMS_MAX_CHARS = 300
+
+
+@dataclass(frozen=True)
+class ChannelRoute:
+    """How one channel reaches a family: its address on the account, and how to queue a message."""
+
+    channel: Channel
+    address: Callable[[User], str | None]
+    missing: str  # why the channel cannot be used, for the timeline
+
+
+ROUTES = {
+    Channel.COURRIEL: ChannelRoute(Channel.COURRIEL, lambda user: user.email, "pas d'adresse de courriel"),
+    Channel.SMS: ChannelRoute(Channel.SMS, lambda user: user.mobile, "pas de numéro de mobile"),
+}
+
+
+def channel_order(user: User) -> tuple[Channel, Channel]:
+    """The preferred channel first, then the fallback."""
+    if user.contact_prefere == "mobile":
+        return (Channel.SMS, Channel.COURRIEL)
+    return (Channel.COURRIEL, Channel.SMS)
+
+
+def _event(
+    session: Session, instance: ProcessInstance | None, label: str, comment: str | None = None
+) -> None:
+    if instance is not None:
+        add_event(
+            session,
+            instance,
+            "notification_recorded",
+            label,
+            visibility=Visibility.INTERNAL,
+            comment=comment,
+            role="Guichet",
+        )
+
+
+def _queue(
+    session: Session, notification: Notification, user: User, instance: ProcessInstance | None
+) -> OutboxMessage:
+    """Write the outbox row of the notification on its current channel."""
+    if notification.channel == Channel.SMS:
+        text = notification.message
+        if len(text) > SMS_MAX_CHARS:
+            text = text[: SMS_MAX_CHARS - 1] + "…"
+        row = enqueue_mail(
+            session,
+            to=user.mobile or "",
+            subject=f"SMS : {text[:80]}",
+            body_text=text,
+            instance_id=notification.instance_id,
+        )
+        row.channel = Channel.SMS
+    else:
+        context: dict[str, Any] = {"user": user, "message": notification.message}
+        if instance is not None:
+            context.update(instance=instance, demarche=instance.definition.title)
+        row = queue_mail(
+            session,
+            notification.template or "notification",
+            user.email,
+            instance_id=notification.instance_id,
+            **context,
+        )
+    row.notification_id = notification.id
+    return row
+
+
+def notify(
+    session: Session,
+    user: User,
+    message: str,
+    *,
+    instance: ProcessInstance | None = None,
+    template: str | None = None,
+) -> Notification:
+    """Queue a notification for the family on its preferred channel (or the fallback); returns it."""
+    preferred, fallback = channel_order(user)
+    chosen = preferred if ROUTES[preferred].address(user) else fallback
+    now = utcnow()
+    notification = Notification(
+        instance_id=instance.id if instance is not None else None,
+        user_id=user.id,
+        message=message,
+        template=template,
+        channel=chosen,
+        status=DeliveryStatus.PENDING,
+        created_at=now,
+        updated_at=now,
+    )
+    if not ROUTES[chosen].address(user):
+        notification.status = DeliveryStatus.FAILED
+        session.add(notification)
+        session.flush()
+        _event(session, instance, "Notification non envoyée (échec) : aucun moyen de contact", message)
+        return notification
+    session.add(notification)
+    session.flush()
+    if chosen != preferred:
+        _event(
+            session,
+            instance,
+            f"Notification : {ROUTES[preferred].missing}, repli sur le {CHANNEL_LABELS[chosen]}",
+        )
+    _queue(session, notification, user, instance)
+    _event(session, instance, f"Notification par {CHANNEL_LABELS[chosen]} en attente d'envoi", message)
+    return notification
+
+
+def record_delivery(session: Session, row: OutboxMessage) -> None:
+    """The outbox's `on_done` hook: note « envoyé » or « échec », and fall back to the other channel."""
+    if row.notification_id is None:
+        return
+    notification = session.get(Notification, row.notification_id)
+    if notification is None:
+        return
+    instance = session.get(ProcessInstance, notification.instance_id) if notification.instance_id else None
+    label = CHANNEL_LABELS[Channel(row.channel)]
+    notification.updated_at = utcnow()
+    if row.status == OutboxStatus.SENT:
+        notification.status = DeliveryStatus.SENT
+        _event(session, instance, f"Notification envoyée par {label}")
+        return
+    user = User.load_plain(session, notification.user_id)
+    other = Channel.COURRIEL if row.channel == Channel.SMS else Channel.SMS
+    can_fall_back = (
+        notification.status == DeliveryStatus.PENDING
+        and user is not None
+        and bool(ROUTES[other].address(user))
+    )
+    if not can_fall_back:
+        notification.status = DeliveryStatus.FAILED
+        _event(session, instance, f"Échec de la notification par {label}", row.last_error)
+        return
+    notification.status = DeliveryStatus.FALLBACK
+    notification.channel = other
+    _event(
+        session,
+        instance,
+        f"Échec de la notification par {label} : repli sur le {CHANNEL_LABELS[other]}",
+        row.last_error,
+    )
+    _queue(session, notification, user, instance)  # type: ignore[arg-type]
+
+
+def outbox_channels(app: Flask) -> set[str]:
+    """The channels the outbox job sends: SMS always (the development backend only logs them), mails
+    when an SMTP server is configured (otherwise they wait on « Courriels (développement) »)."""
+    channels = {Channel.SMS.value}
+    if app.config["MAIL_SERVER"]:
+        channels.add(Channel.COURRIEL.value)
+    return channels
+
+
+def send_outbox_message(message: OutboxMessage) -> None:
+    """Send one outbox row on its channel (within an app context)."""
+    if message.channel == Channel.SMS:
+        sms_backend(current_app.config).send(message)
+    else:
+        send_message(message)
+
+
+@service("famille_notifier")
+def notify_family(ctx: ServiceContext, message: str, modele: str | None = None) -> dict[str, Any]:
+    """Prévient la famille qui a fait la demande par son moyen de contact préféré (courriel ou SMS),
+    avec repli sur l'autre moyen. `message` : le texte du SMS (et du courriel quand `modele` est vide) ;
+    `modele` : le courriel de templates/emails/ à envoyer par courriel."""
+    user = User.load_plain(ctx.session, ctx.instance.requester_id)
+    if user is None:
+        return {"canal": None, "statut": DeliveryStatus.FAILED.value}
+    notification = notify(ctx.session, user, str(message), instance=ctx.instance, template=modele or None)
+    return {"canal": notification.channel.value, "statut": notification.status.value}

@@ -1,0 +1,92 @@
+"""SMS backends, chosen by GUICHET_SMS_BACKEND: « developpement » (kept in the outbox) or « http »."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from engine.models import OutboxMessage
+from engine.outbox import PermanentFailure
+
+log = logging.getLogger(__name__)
+
+
+class SmsBackend(Protocol):
+    """Sends one SMS outbox row; raises PermanentFailure when retrying cannot help."""
+
+    def send(self, message: OutboxMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class DevelopmentSms:
+    """Sends nothing: the SMS stays readable on « Courriels (développement) » and in the log."""
+
+    def send(self, message: OutboxMessage) -> None:
+        log.info("SMS (développement) pour %s : %s", message.recipient, message.body_text)
+
+
+@dataclass(frozen=True)
+class HttpSms:
+    """POSTs JSON {"to", "text", "sender", "id"} to the provider's URL with `Authorization: Bearer`.
+
+    2xx: sent. 4xx (but 408 and 429): refused for good (a bad number). 5xx, 408, 429 or no answer:
+    tried again later by the outbox (backoff, then « échec » after the last try).
+    """
+
+    url: str
+    token: str
+    sender: str = "Guichet"
+    timeout: float = 10.0
+
+    def send(self, message: OutboxMessage) -> None:
+        body = json.dumps(
+            {
+                "to": message.recipient,
+                "text": message.body_text,
+                "sender": self.sender,
+                "id": message.message_id,
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - the scheme is checked by sms_backend()
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {self.token}",
+                "Idempotency-Key": message.message_id,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                response.read()
+        except urllib.error.HTTPError as exc:
+            detail = f"fournisseur SMS : HTTP {exc.code}"
+            if 400 <= exc.code < 500 and exc.code not in (408, 429):
+                raise PermanentFailure(detail) from exc
+            raise RuntimeError(detail) from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise RuntimeError(f"fournisseur SMS injoignable : {exc}") from exc
+
+
+def sms_backend(config: Mapping[str, Any]) -> SmsBackend:
+    """The backend the configuration names (SMS_BACKEND, SMS_HTTP_URL, SMS_HTTP_TOKEN, SMS_SENDER)."""
+    name = config["SMS_BACKEND"]
+    if name == "developpement":
+        return DevelopmentSms()
+    if name == "http":
+        url = config["SMS_HTTP_URL"] or ""
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("GUICHET_SMS_HTTP_URL doit être une adresse http:// ou https://")
+        return HttpSms(
+            url,
+            config["SMS_HTTP_TOKEN"] or "",
+            config["SMS_SENDER"],
+            float(config["SMS_HTTP_TIMEOUT"]),
+        )
+    raise ValueError(f"GUICHET_SMS_BACKEND inconnu : {name!r} (developpement ou http)")
