@@ -114,7 +114,7 @@ def notify(
 ) -> Notification:
     """Queue a notification for the family on its preferred channel (or the fallback); returns it."""
     preferred, fallback = channel_order(user)
-    chosen = preferred if ROUTES[preferred].address(user) else fallback
+    chosen = preferred if ROUTES[preferred].address(user) or not ROUTES[fallback].address(user) else fallback
     now = utcnow()
     notification = Notification(
         instance_id=instance.id if instance is not None else None,
