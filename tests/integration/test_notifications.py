@@ -44,7 +44,7 @@ def provider() -> Iterator[Provider]:
     state = Provider()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             state.requests.append(
                 {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
