@@ -18,6 +18,7 @@ from web.accounts.sessions import SEEN_AT
 from web.core.access import family_required
 from web.core.presentation import date_fr
 from web.core.transaction import commit
+from web.delais.estimates import estimate_for
 from web.extensions import db
 
 from . import bp
@@ -92,6 +93,7 @@ def _request_page(instance: ProcessInstance, form: CancelForm, status: int = 200
     page = render_template(
         "demarches/request.html",
         instance=instance,
+        estimate=estimate_for(session_, instance),
         events=events,
         open_tasks=open_tasks,
         cancel_form=form,
@@ -166,6 +168,7 @@ def request_state(instance_id: int) -> Response:
         status_label=instance.status_label,
         updated_at=instance.updated_at.isoformat(),
         running=instance.status == InstanceStatus.RUNNING,
+        estimate=estimate_for(session_, instance),
         events=events,
     )
     response.headers["Cache-Control"] = "no-store"

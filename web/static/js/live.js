@@ -10,6 +10,8 @@
  * jour : … ». When the request is no longer running, « Annuler ma demande » ([data-live-running])
  * is hidden. Polls pause while the tab is hidden, and stop for good on 401/403/404 (session ended,
  * request gone). The server does not count a poll as activity: an idle session still times out.
+ * The expected completion date ([data-live-estimate], JSON `estimate`: {date, datetime, text, late}
+ * or null) is refreshed at each poll: the queue moves even when the request itself does not.
  */
 (function () {
   "use strict";
@@ -23,6 +25,7 @@
   var badge = root.querySelector("[data-live-status]");
   var timeline = root.querySelector("[data-live-timeline]");
   var announce = root.querySelector("[data-live-announce]");
+  var estimate = root.querySelector("[data-live-estimate]");
   var lastStatus = badge ? badge.textContent.trim() : "";
   var lastKey = null;
   var timer = null;
@@ -64,7 +67,18 @@
     return item;
   }
 
+  function renderEstimate(data) {
+    if (!estimate) {
+      return;
+    }
+    var value = data.running ? data.estimate : null;
+    estimate.hidden = !value;
+    estimate.textContent = value ? value.text : "";
+    estimate.className = value && value.late ? "estimate estimate-late" : "estimate";
+  }
+
   function render(data) {
+    renderEstimate(data);
     var key = data.status + "|" + data.status_label + "|" + data.updated_at + "|" + data.events.length;
     if (key === lastKey) {
       return;
