@@ -1,4 +1,4 @@
-"""The `guichet` command: run, db upgrade, demo, user create, deploy, worker."""
+"""The `guichet` command: run, db upgrade, demo, user create, deploy, worker, resume envoyer."""
 
 from __future__ import annotations
 
@@ -168,6 +168,21 @@ def demo_command() -> None:
     click.echo("Comptes de démonstration (nom d'utilisateur / mot de passe) :")
     for account in accounts:
         click.echo(f"  {account['role']:<9} {account['username']:<10} / {account['password']}")
+
+
+@main.group("resume")
+def digest_group() -> None:
+    """The agents' daily digest (« Résumé du jour »)."""
+
+
+@digest_group.command("envoyer")
+@with_appcontext
+def digest_send() -> None:
+    """Queue today's digest for every agent now (at most one per agent and day)."""
+    from .delais.digest import run_digest
+
+    count = run_digest(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"Résumés du jour mis en file d'envoi : {count}.")
 
 
 @main.command("worker")

@@ -62,6 +62,18 @@ def _configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
         seconds=app.config["SCHEDULER_OUTBOX_INTERVAL"],
         **common,
     )
+    if app.config["DIGEST_ENABLED"]:
+        from web.delais.digest import run_digest  # the agents' daily digest
+
+        scheduler.add_job(
+            run_digest,
+            "cron",
+            args=[app],
+            id="digest",
+            hour=int(app.config["DIGEST_HOUR"]),
+            timezone="Europe/Paris",
+            **common,
+        )
     return scheduler
 
 

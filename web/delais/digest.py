@@ -1,0 +1,135 @@
+"""The agents' daily digest (« Résumé du jour »): one mail per agent per day, through the outbox.
+
+For each enabled agent with groups: the open tasks they claimed (`assignee_id`), and their groups'
+open tasks, « relancées » (`reminded_at`) and « en retard » (`escalated_at`, or past `due_at`).
+An agent with nothing open gets no mail. The mail's Message-ID is derived from the agent and the
+day (Paris time), and `outbox_message.message_id` is unique: a second run the same day, from the
+scheduler, the CLI or another worker, sends nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Flask, current_app
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, lazyload
+
+from engine.db import utcnow
+from engine.models import HumanTask, HumanTaskState, OutboxMessage
+from web.accounts.models import Role, User
+from web.core.mail import queue_mail
+from web.core.presentation import PARIS
+from web.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Digest:
+    agent: User
+    day: str
+    claimed: list[HumanTask] = field(default_factory=list)
+    open: list[HumanTask] = field(default_factory=list)
+    reminded: list[HumanTask] = field(default_factory=list)
+    overdue: list[HumanTask] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.claimed or self.open)
+
+
+def is_overdue(task: HumanTask, now: datetime) -> bool:
+    return task.escalated_at is not None or (task.due_at is not None and task.due_at < now)
+
+
+def build_digest(session: Session, agent: User, now: datetime) -> Digest:
+    """What the agent's digest holds on the day of `now` (Paris time)."""
+    digest = Digest(agent, now.astimezone(PARIS).date().isoformat())
+    conditions = [HumanTask.state == HumanTaskState.OPEN]
+    lanes = sorted(agent.groups)
+    tasks = (
+        session.execute(
+            select(HumanTask)
+            .where(*conditions, (HumanTask.lane.in_(lanes)) | (HumanTask.assignee_id == agent.id))
+            .order_by(HumanTask.created_at, HumanTask.id)
+        )
+        .scalars()
+        .all()
+    )
+    for task in tasks:
+        if task.assignee_id == agent.id:
+            digest.claimed.append(task)
+        if task.lane in agent.groups:
+            digest.open.append(task)
+            if is_overdue(task, now):
+                digest.overdue.append(task)
+            elif task.reminded_at is not None:
+                digest.reminded.append(task)
+    return digest
+
+
+def message_id(agent: User, day: str, domain: str) -> str:
+    return f"<resume-{agent.id}-{day}@{domain}>"
+
+
+def send_digests(session: Session, now: datetime | None = None) -> int:
+    """Queue today's digest of every agent who has open tasks and has not had it yet; commits.
+
+    Returns the number of mails queued.
+    """
+    now = now or utcnow()
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    domain = sender.rsplit("@", 1)[-1].rstrip(">") or "guichet.localhost"
+    agents = (
+        session.execute(
+            select(User)
+            .options(lazyload(User.family_records))
+            .where(User.is_enabled.is_(True), User.role != Role.FAMILLE)
+            .order_by(User.id)
+        )
+        .scalars()
+        .all()
+    )
+    queued = 0
+    for agent in agents:
+        if not agent.groups:
+            continue
+        digest = build_digest(session, agent, now)
+        ident = message_id(agent, digest.day, domain)
+        if (
+            digest.is_empty
+            or session.execute(select(exists().where(OutboxMessage.message_id == ident))).scalar()
+        ):
+            continue
+        try:
+            with session.begin_nested():
+                row = queue_mail(
+                    session,
+                    "resume_quotidien",
+                    agent.email,
+                    agent=agent,
+                    digest=digest,
+                    now=now,
+                )
+                row.message_id = ident
+                session.flush()
+        except IntegrityError:  # another worker sent it a moment ago
+            continue
+        queued += 1
+    session.commit()
+    log.info("Daily digest: %s mail(s) queued", queued)
+    return queued
+
+
+def run_digest(app: Flask) -> int:
+    """The scheduler job (and `guichet resume envoyer`)."""
+    with app.app_context():
+        session = db.new_session()
+        try:
+            return send_digests(session)
+        finally:
+            session.close()
