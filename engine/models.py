@@ -97,6 +97,8 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_lane_state", "lane", "state"),
         Index("ix_human_task_requester_state", "requester_id", "state"),
+        # The latest completions of a lane, newest first (engine/estimate.py).
+        Index("ix_human_task_lane_state_completed", "lane", "state", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

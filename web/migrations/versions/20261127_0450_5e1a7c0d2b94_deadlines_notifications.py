@@ -1,4 +1,4 @@
-"""deadlines and notifications: human_task reminded/escalated, outbox channel, notification
+"""deadlines and notifications: human_task reminded/escalated (+ completions index), outbox channel, notification
 
 Revision ID: 5e1a7c0d2b94
 Revises: d19fb6b8d935
@@ -20,6 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reminded_at', engine.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('escalated_at', engine.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.create_index('ix_human_task_lane_state_completed', ['lane', 'state', 'completed_at'], unique=False)
 
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -54,5 +55,6 @@ def downgrade() -> None:
 
     op.drop_table('notification')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
+        batch_op.drop_index('ix_human_task_lane_state_completed')
         batch_op.drop_column('escalated_at')
         batch_op.drop_column('reminded_at')
