@@ -204,6 +204,8 @@ class Runner:
         self._values: dict[str, Any] = {}
         self._events: list[dict[str, Any]] = []
         self._new_tasks: list[dict[str, Any]] = []
+        # A step that failed and was rolled back may have left flags behind (engine/deadlines.py).
+        session.info.get(NEW_TASK_VALUES, {}).pop(instance.id, None)
 
     def set(self, key: str, value: Any) -> None:
         """Change one column of the instance: visible on the object at once, written by `save`."""
