@@ -10,7 +10,7 @@ For the request's open agent task, in its lane (the service):
 
 expected = max(task created + typical, now + (ahead + 1) × pace), never before `now` and never
 after the instance's deadline (the démarche's maximum duration): the family is never promised
-later than the rule allows. Past the deadline the request is late (`is_late`).
+later than the rule allows. Past the deadline, or once escalated, the request is late (`is_late`).
 """
 
 from __future__ import annotations
@@ -130,5 +130,5 @@ def expected_completion(
         pace=pace,
         samples=samples,
         is_capped=is_capped,
-        is_late=deadline is not None and deadline <= now,
+        is_late=(deadline is not None and deadline <= now) or task.escalated_at is not None,
     )

@@ -143,3 +143,13 @@ def test_no_estimate_for_a_finished_request_or_one_waiting_for_the_family(sessio
     assert expected_completion(session, finished, NOW) is None
     waiting = api.start(session, "changement_telephone", family)  # « Saisir les nouveaux numéros »
     assert expected_completion(session, waiting, NOW) is None
+
+
+def test_an_escalated_request_is_late(session, rows):
+    from sqlalchemy import select
+
+    mine = rows(NOW - DAY)
+    task = session.execute(select(HumanTask).where(HumanTask.instance_id == mine.id)).scalar_one()
+    task.escalated_at = NOW - timedelta(hours=1)
+    session.flush()
+    assert expected_completion(session, mine, NOW).is_late
