@@ -188,6 +188,6 @@ def digest_send() -> None:
 @main.command("worker")
 @with_appcontext
 def worker_command() -> None:
-    """Run the timer, outbox and digest jobs in the foreground (for deployments with several web processes)."""
+    """Run the timer, outbox and digest jobs in the foreground (deployments with several web processes)."""
     click.echo("Worker Guichet : échéances, courriels et SMS, résumé du jour.")
     scheduler.run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
