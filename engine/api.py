@@ -309,7 +309,7 @@ def complete(
     if public_comment:
         runner.add_event(
             "comment_added",
-            "Message du service",
+            "Message de la famille" if task.lane == REQUESTER_LANE else "Message du service",
             comment=public_comment,
             actor=user,
             role=role,
