@@ -21,6 +21,16 @@ def instance_documents(instance_id: int) -> list[Document]:
     return list(documents_of(db.session(), instance_id))
 
 
+@bp.app_template_filter("taille_fr")
+def size_fr(size: int) -> str:
+    """89 octets, 12 Ko, 1,5 Mo."""
+    if size < 1024:
+        return f"{size} octet{'s' if size > 1 else ''}"
+    if size < 1024 * 1024:
+        return f"{size // 1024} Ko"
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+
+
 def _shown(value: Any) -> str | None:
     if value in (None, "") or isinstance(value, (dict, list)):
         return None  # documents are listed apart
