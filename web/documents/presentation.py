@@ -54,6 +54,8 @@ def family_answers(instance: ProcessInstance, user: Any) -> list[tuple[str, str]
             label = getattr(unbound, "args", (None,))[0] if getattr(unbound, "args", None) else None
             if not isinstance(label, str) or name in seen or name not in data:
                 continue
+            if name == form_class.public_comment_field:
+                continue  # a message: the timeline shows each one, in order
             value = _shown(data[name])
             if value is not None:
                 seen.add(name)
