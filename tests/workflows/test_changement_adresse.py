@@ -341,3 +341,25 @@ def test_family_cancels_while_the_service_waits_for_its_answer(session, people):
     assert api.queue_for(session, people["accueil"].groups)[1] == 0
     assert instance.next_timer_at is None or api.fire_due_timers(session) == 0
     assert session.get(User, family.id).adresse_ligne1 is None
+
+
+def test_discarding_an_instance_removes_its_documents(session, people):
+    from engine.documents import Document, add_document, documents_of
+
+    instance = submit(session, people["famille"])
+    add_document(
+        session,
+        instance,
+        step="Saisir la nouvelle adresse",
+        field="justificatif_domicile",
+        actor=people["famille"],
+        role="Famille",
+        filename="facture.pdf",
+        mime="application/pdf",
+        content=b"%PDF-1.4 ... %%EOF",
+        label="Justificatif de domicile",
+    )
+    assert [d.filename for d in documents_of(session, instance.id)] == ["facture.pdf"]
+    api.discard(session, instance)
+    session.commit()
+    assert session.execute(select(func.count()).select_from(Document)).scalar_one() == 0
