@@ -290,13 +290,17 @@ def test_downloads_by_the_family_and_the_agents_of_the_instance_only(app, people
     assert anonymous.status_code == 302
     assert anonymous.headers["Location"].startswith("/connexion?next=")
 
-    # Both pages list it with a download link.
+    # The family's request page and the agents' task and request pages list it with a download link.
+    agent = client_for(people["accueil"])
     for client, page in (
         (famille, f"/mes-demandes/{filed.instance_id}"),
-        (client_for(people["accueil"]), f"/taches/{filed.agent_task_id}"),
+        (agent, f"/taches/{filed.agent_task_id}"),
+        (agent, f"/agents/demandes/{filed.instance_id}"),
     ):
-        links = html(client.get(page)).xpath(f"//a[@href='{url}']")
+        response = client.get(page)
+        links = html(response).xpath(f"//a[@href='{url}']")
         assert [link.text_content() for link in links] == ["facture-energie.pdf"], page
+        assert "Vélizy-Villacoublay" in text(response), page
 
 
 def test_the_family_request_page_shows_what_was_submitted(app, famille):
