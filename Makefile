@@ -56,6 +56,11 @@ fmt: $(STAMP) ## Format the code
 revision: $(STAMP) ## Autogenerate a migration: make revision m="add something"
 	$(BIN)/guichet db revision -m "$(m)"
 
+postal-data: $(STAMP) ## Rebuild forms/data/codes-postaux.json.gz from the Etalab npm packages (needs npm)
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent @etalab/decoupage-administratif@6.0.0 codes-postaux@4.1.2) \
+	  && $(BIN)/python forms/data/build_postal_codes.py $$tmp/etalab-decoupage-administratif-6.0.0.tgz \
+	  $$tmp/codes-postaux-4.1.2.tgz && rm -rf $$tmp
+
 bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 	$(BIN)/python -m benchmarks
 

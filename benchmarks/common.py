@@ -18,6 +18,20 @@ ADDRESS = {
     "commune": "Vélizy-Villacoublay",
 }
 DECISION = {"decision": "acceptee", "motif": ""}
+#: What the web form also needs: a date d'effet and a justificatif de domicile (a minimal PDF).
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
+
+
+def web_proof() -> dict[str, object]:
+    import io
+
+    from forms.dates import today_in_france
+
+    return {
+        "date_effet": today_in_france().isoformat(),
+        "justificatif_domicile": (io.BytesIO(PDF), "facture.pdf"),
+    }
+
 
 #: One démarche: runs it and returns the seconds spent in its measured part.
 Demarche = Callable[[], float]

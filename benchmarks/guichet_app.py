@@ -26,7 +26,7 @@ from web.accounts.services import create_user, get_or_create_group
 from web.app import create_app, lint_context
 from web.extensions import db
 
-from .common import ADDRESS, BPMN_PATH, DECISION, DEMARCHE, Demarche
+from .common import ADDRESS, BPMN_PATH, DECISION, DEMARCHE, Demarche, web_proof
 
 GROUPS = ("Accueil", "Etat civil", "Enfance")
 PASSWORD = "correct horse battery staple"
@@ -227,7 +227,7 @@ def scenario_c(site: Site) -> Demarche:
         begin = time.perf_counter()
         response = famille.post(f"/demarches/{DEMARCHE}/commencer")
         task_id = _location_id(response, TASK_URL, "start")
-        response = famille.post(f"/taches/{task_id}", data=ADDRESS)
+        response = famille.post(f"/taches/{task_id}", data={**ADDRESS, **web_proof()})
         instance_id = _location_id(response, REQUEST_URL, "family's form")
         measured = time.perf_counter() - begin
 

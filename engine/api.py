@@ -311,7 +311,7 @@ def complete(
     if public_comment:
         runner.add_event(
             "comment_added",
-            "Message du service",
+            "Message de la famille" if task.lane == REQUESTER_LANE else "Message du service",
             comment=public_comment,
             actor=user,
             role=role,
@@ -455,7 +455,10 @@ def cancel(session: Session, instance_id: int, user: Actor, reason: str | None =
 
 
 def discard(session: Session, instance: ProcessInstance) -> None:
-    """Delete an instance with its tasks, timeline and unsent mails (an abandoned signup draft)."""
+    """Delete an instance with its tasks, timeline, documents and unsent mails (an abandoned signup draft)."""
+    from .documents import Document  # documents.py imports this module lazily; keep the cycle out
+
+    session.execute(delete(Document).where(Document.instance_id == instance.id))
     session.execute(delete(HumanTask).where(HumanTask.instance_id == instance.id))
     session.execute(delete(HistoryEvent).where(HistoryEvent.instance_id == instance.id))
     session.execute(

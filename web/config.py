@@ -64,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     # Largest accepted request body, in bytes (uploads included).
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Largest document a family or an agent may join to a request (justificatif de domicile…), in bytes;
+    # keep MAX_CONTENT_LENGTH above it so that a too large file gets its French message next to the field.
+    "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
     # Rows per page in lists and queues.
     "PAGE_SIZE": 50,
     # Family notifications (web/notifications/): SMS backend « developpement » (SMS kept in the outbox

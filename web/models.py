@@ -1,5 +1,6 @@
 """Import every web area's models so that the shared metadata is complete (Alembic, tests)."""
 
+from engine.documents import Document
 from web.accounts.models import (
     AccountToken,
     AgentGroup,
@@ -17,6 +18,7 @@ __all__ = [
     "AccountToken",
     "AgentGroup",
     "CaptchaChallenge",
+    "Document",
     "FamilyRecord",
     "LoginAttempt",
     "Notification",

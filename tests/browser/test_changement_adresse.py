@@ -1,4 +1,5 @@
-"""« Changement d'adresses postales » in the real browser: a family asks, an Accueil agent accepts.
+"""« Changement d'adresses postales » in the real browser: a family asks with a justificatif, an Accueil
+agent asks for more information, the family completes, the agent accepts.
 
 Locators go by role and accessible name, so these tests also check what assistive technologies announce.
 """
@@ -7,12 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from engine import api
+from forms.dates import today_in_france
 from tests.fixtures.app import PASSWORD
 from tests.fixtures.browser import screenshot, watch
 from web.accounts.models import User
@@ -26,6 +29,9 @@ ADDRESS = {
     "commune": "Vélizy-Villacoublay",
 }
 PUBLIC_MESSAGE = "Votre nouvelle adresse est enregistrée, merci."
+QUESTION = "La facture est au nom d'une autre personne : joignez une attestation d'hébergement."
+ANSWER = "Voici l'attestation de mon hébergeur."
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
 INTERNAL_COMMENT = "Justificatif de domicile vérifié au guichet (note interne)."
 DATE_FR = re.compile(r"\d{2}/\d{2}/\d{4} à \d{2}:\d{2}")
 
@@ -55,9 +61,16 @@ def log_in(tab: Any, user: User, *, from_home: bool = False) -> None:
     expect(tab.get_by_role("status")).to_contain_text(f"Bienvenue, {user.display_name}.")
 
 
-def test_family_asks_and_accueil_accepts(page: Any, other_page: Any, make_user: Callable[..., User]) -> None:
+def test_family_asks_accueil_asks_for_more_then_accepts(
+    page: Any, other_page: Any, make_user: Callable[..., User], tmp_path: Path
+) -> None:
     family = make_user("famille", prenom="Camille", nom="Lefèvre")
     agent = make_user("agent", groups=["Accueil"], prenom="Dominique", nom="Garnier")
+    facture = tmp_path / "facture-electricite.pdf"
+    facture.write_bytes(PDF)
+    attestation = tmp_path / "attestation-hebergement.pdf"
+    attestation.write_bytes(PDF)
+    today = today_in_france()
 
     # The family logs in from the home page's MON ESPACE PERSO box.
     log_in(page, family, from_home=True)
@@ -80,6 +93,8 @@ def test_family_asks_and_accueil_accepts(page: Any, other_page: Any, make_user: 
     expect(postal_code).to_have_accessible_description("Format attendu : 5 chiffres, par exemple 78140")
     postal_code.fill("7814")
     page.get_by_role("textbox", name="Commune").fill(ADDRESS["commune"])
+    page.get_by_label("Date d'effet").fill(today.isoformat())
+    page.get_by_label("Justificatif de domicile").set_input_files(facture)
     page.get_by_role("button", name="Envoyer ma demande").click()
 
     message = "Le code postal doit comporter 5 chiffres (par exemple 78140)."
@@ -94,28 +109,47 @@ def test_family_asks_and_accueil_accepts(page: Any, other_page: Any, make_user: 
     expect(postal_code).to_have_accessible_description(re.compile(re.escape(message)))
     expect(page.locator("#code_postal-erreur")).to_have_text(message)
     expect(page.locator(".field-error")).to_have_count(1)
-    # What was typed is kept.
+    # What was typed is kept; the file cannot be, and the page says so next to its field.
     expect(page.get_by_role("textbox", name="Numéro et libellé de la voie")).to_have_value(
         ADDRESS["adresse_ligne1"]
     )
     expect(postal_code).to_have_value("7814")
+    expect(page.get_by_label("Date d'effet")).to_have_value(today.isoformat())
+    expect(page.get_by_label("Justificatif de domicile")).to_have_accessible_description(
+        re.compile("facture-electricite.pdf.*choisissez-le à nouveau")
+    )
     screenshot(page, "changement_adresse-01-famille-erreur-code-postal")
 
-    # The summary's link leads to the field; then the family corrects it and submits.
-    summary.get_by_role("link").click()
-    expect(page).to_have_url(re.compile(r"#code_postal$"))
-    expect(postal_code).to_be_focused()
+    # Then the commune does not match the postal code: the message names the right commune.
     postal_code.fill(ADDRESS["code_postal"])
+    page.get_by_role("textbox", name="Commune").fill("Versailles")
+    page.get_by_label("Justificatif de domicile").set_input_files(facture)
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    expect(page.locator("#commune-erreur")).to_have_text(
+        "Cette commune ne correspond pas au code postal. "
+        "Le code postal 78140 correspond à : Vélizy-Villacoublay."
+    )
+    screenshot(page, "changement_adresse-01b-famille-erreur-commune")
+
+    # The summary's link leads to the field; then the family corrects it and submits.
+    page.get_by_role("alert").get_by_role("link").click()
+    commune = page.get_by_role("textbox", name="Commune")
+    expect(commune).to_be_focused()
+    commune.fill("velizy villacoublay")
+    page.get_by_label("Justificatif de domicile").set_input_files(facture)
     page.get_by_role("button", name="Envoyer ma demande").click()
 
-    # (The browser keeps the #code_postal fragment through the redirect: harmless.)
-    expect(page).to_have_url(re.compile(r"/mes-demandes/\d+(#code_postal)?$"))
+    # (The browser keeps the #commune fragment through the redirect: harmless.)
+    expect(page).to_have_url(re.compile(r"/mes-demandes/\d+(#commune)?$"))
     expect(page.get_by_role("status")).to_contain_text("« Saisir la nouvelle adresse » : c'est enregistré.")
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text(DEMARCHE)
     reference = page.locator("h1 .reference").inner_text()
     assert re.fullmatch(r"DEM-\d{4}-\S+", reference), reference
-    expect(page.locator(".details")).to_contain_text("En cours d'instruction")
+    expect(page.locator(".details").first).to_contain_text("En cours d'instruction")
+    expect(page.locator(".details").nth(1)).to_contain_text("Vélizy-Villacoublay")  # the official name
+    expect(page.locator(".details").nth(1)).to_contain_text(today.strftime("%d/%m/%Y"))
+    expect(page.locator(".documents")).to_contain_text("facture-electricite.pdf")
     expect(page.locator(".timeline")).to_contain_text("En cours d'instruction")
     expect(page.get_by_role("alert")).to_have_count(0)
     screenshot(page, "changement_adresse-02-famille-demande-envoyee")
@@ -138,28 +172,72 @@ def test_family_asks_and_accueil_accepts(page: Any, other_page: Any, make_user: 
     for value in ADDRESS.values():
         expect(request_data).to_contain_text(value)
     expect(request_data.locator("dl")).to_contain_text("Code postal78140")
+    with other_page.expect_download() as download:
+        request_data.get_by_role("link", name="facture-electricite.pdf").click()
+    assert download.value.suggested_filename == "facture-electricite.pdf"
+    assert Path(download.value.path()).read_bytes() == PDF
 
-    other_page.get_by_role("radio", name="Accepter la demande").check()
-    other_page.get_by_role("textbox", name="Message à la famille").fill(PUBLIC_MESSAGE)
-    other_page.get_by_role("textbox", name="Commentaire interne").fill(INTERNAL_COMMENT)
-    screenshot(other_page, "changement_adresse-04-agent-decision")
+    # The agent asks for more information; the internal comment stays internal.
+    other_page.get_by_role("radio", name="Demander des compléments à la famille").check()
     other_page.get_by_role("button", name="Enregistrer la décision").click()
-
+    expect(other_page.locator("#motif-erreur")).to_have_text(
+        "Indiquez les informations ou les documents attendus : la famille lira ce message."
+    )
+    other_page.get_by_role("textbox", name="Message à la famille").fill(QUESTION)
+    other_page.get_by_role("textbox", name="Commentaire interne").fill(INTERNAL_COMMENT)
+    screenshot(other_page, "changement_adresse-04-agent-demande-complements")
+    other_page.get_by_role("button", name="Enregistrer la décision").click()
     expect(other_page.get_by_role("status")).to_contain_text("« Instruire la demande » : c'est enregistré.")
-    expect(other_page.get_by_role("heading", level=1)).to_have_text("Tâches à traiter")
     expect(other_page.get_by_text("Aucune tâche à traiter dans vos services.")).to_be_visible()
 
-    # Back in the family's context: the request is accepted, with the public message only.
+    # The family sees the action to do on « Mes demandes », reads the question and answers.
+    page.goto("/mes-demandes")
+    row = page.get_by_role("row").filter(has_text=reference)
+    expect(row).to_contain_text("En attente de compléments")
+    row.get_by_role("link", name="Compléter ma demande").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compléter ma demande")
+    expect(page.get_by_role("region", name="Message du service")).to_contain_text(QUESTION)
+    expect(page.get_by_role("main")).not_to_contain_text(INTERNAL_COMMENT)
+    page.get_by_role("textbox", name="Votre réponse").fill(ANSWER)
+    page.get_by_label("Documents").set_input_files(attestation)
+    screenshot(page, "changement_adresse-05-famille-complements")
+    page.get_by_role("button", name="Envoyer mes compléments").click()
+    expect(page).to_have_url(re.compile(r"/mes-demandes/\d+$"))
+    expect(page.locator(".details").first).to_contain_text("En cours d'instruction")
+    expect(page.locator(".documents")).to_contain_text("attestation-hebergement.pdf")
+
+    # Back to the agent: the answer and both documents are on the task page; the agent accepts.
+    other_page.goto("/agents/")
+    other_page.get_by_role("row").filter(has_text=reference).get_by_role("link", name=reference).click()
+    expect(other_page.locator(".timeline")).to_contain_text(ANSWER)
+    expect(other_page.locator(".documents")).to_contain_text("attestation-hebergement.pdf")
+    expect(other_page.locator(".timeline")).to_contain_text(INTERNAL_COMMENT)
+    other_page.get_by_role("radio", name="Accepter la demande").check()
+    other_page.get_by_role("textbox", name="Message à la famille").fill(PUBLIC_MESSAGE)
+    screenshot(other_page, "changement_adresse-06-agent-decision")
+    other_page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(other_page.get_by_role("status")).to_contain_text("« Instruire la demande » : c'est enregistré.")
+
+    # The family: accepted, the whole exchange in the timeline, never the internal comment.
     page.reload()
-    expect(page.locator(".details")).to_contain_text("Acceptée")
+    expect(page.locator(".details").first).to_contain_text("Acceptée")
     accepted = page.locator(".timeline-item").filter(has_text="Statut : Acceptée")
     expect(accepted).to_have_count(1)
     expect(accepted.locator("time")).to_have_text(DATE_FR)
-    expect(page.locator(".timeline")).to_contain_text(PUBLIC_MESSAGE)
+    timeline = page.locator(".timeline")
+    for text in (
+        QUESTION,
+        ANSWER,
+        PUBLIC_MESSAGE,
+        "Statut : En attente de compléments",
+        "Message de la famille",
+        "Document ajouté : Documents (attestation-hebergement.pdf)",
+    ):
+        expect(timeline).to_contain_text(text)
     expect(page.get_by_role("main")).not_to_contain_text(INTERNAL_COMMENT)
     assert INTERNAL_COMMENT not in page.content()
     assert agent.display_name not in page.content()
-    screenshot(page, "changement_adresse-05-famille-demande-acceptee")
+    screenshot(page, "changement_adresse-07-famille-demande-acceptee")
 
 
 def test_login_with_the_keyboard_only(page: Any, make_user: Callable[..., User]) -> None:

@@ -17,6 +17,7 @@ from tests.fixtures.integration import (
     html,
     outbox,
     post_form,
+    proof,
     snapshot,
     start_demarche,
     text,
@@ -202,6 +203,7 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "key": "changement_adresse",
         "challenge_id": "A" * 43,
         "token": "jeton-inconnu",
+        "document_id": 1,  # the justificatif of the first request filed
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}
@@ -327,7 +329,7 @@ def test_an_unexpected_exception_gives_the_generic_french_500_page(app, app_fact
 def test_the_family_task_page_of_a_finished_step_is_a_conflict_not_a_form(app, people, client_for):
     famille = client_for(people["famille"])
     task_id = start_demarche(famille)
-    assert post_form(famille, f"/taches/{task_id}", ADDRESS).status_code == 302
+    assert post_form(famille, f"/taches/{task_id}", {**ADDRESS, **proof()}).status_code == 302
     with app.app_context():
         assert db.session.get(HumanTask, task_id).state == HumanTaskState.COMPLETED
     assert_error_page(famille.get(f"/taches/{task_id}"), 409, "Conflit")

@@ -89,6 +89,7 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "key": "changement_adresse",
         "challenge_id": "A" * 43,
         "token": "jeton-inconnu",
+        "document_id": 1,  # the justificatif of the first request filed
     }
     checked = {}
     with app.test_request_context():
@@ -147,6 +148,7 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "key": "changement_adresse",
         "challenge_id": "A" * 43,
         "token": "jeton-inconnu",
+        "document_id": 1,  # the justificatif of the first request filed
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -12,6 +12,7 @@ from tests.fixtures.integration import (
     file_address_change,
     html,
     post_form,
+    proof,
     start_demarche,
     text,
 )
@@ -64,7 +65,7 @@ def test_family_files_and_accueil_accepts_through_the_forms(app, people, client_
 
     # A bad postal code: 400, the French message next to the field, the summary, the typed values kept.
     typed = {**ADDRESS, "code_postal": "7814"}
-    refused = post_form(famille, f"/taches/{task_id}", typed)
+    refused = post_form(famille, f"/taches/{task_id}", {**typed, **proof()})
     assert refused.status_code == 400
     doc = html(refused)
     assert doc.xpath("//title")[0].text_content().startswith("Erreur – ")
@@ -86,7 +87,7 @@ def test_family_files_and_accueil_accepts_through_the_forms(app, people, client_
         assert db.session.get(HumanTask, task_id).state == HumanTaskState.OPEN
 
     # Then correctly: the request goes to the Accueil service.
-    sent = post_form(famille, f"/taches/{task_id}", ADDRESS)
+    sent = post_form(famille, f"/taches/{task_id}", {**ADDRESS, **proof()})
     assert sent.status_code == 302
     request_url = sent.headers["Location"]
     with app.app_context():

@@ -256,3 +256,33 @@ def test_two_agents_completing_the_same_task_at_once(pg_app, pg_people):
         )
         assert sum(winners.values()) == ROUNDS
         assert set(winners) <= {agent.id for agent in agents}
+
+
+def test_justificatif_and_ask_for_information_on_postgresql(pg_app, pg_people):
+    """The document table (bytea) and the subprocess loop on PostgreSQL (branch h-adresse)."""
+    from engine.documents import Document
+    from tests.fixtures.integration import PDF
+
+    famille = pg_app.test_client()
+    login(famille, pg_people["famille"])
+    agent = pg_app.test_client()
+    login(agent, pg_people["accueil"])
+    filed = file_address_change(pg_app, famille)
+    with pg_app.app_context():
+        (document,) = db.session().execute(select(Document)).scalars()
+        assert document.content == PDF
+        document_id = document.id
+    download = famille.get(f"/documents/{document_id}")
+    assert (download.status_code, download.data) == (200, PDF)
+
+    assert decide(agent, filed.agent_task_id, "complement", "Précisez l'étage.").status_code == 302
+    with pg_app.app_context():
+        (task,) = (
+            db.session().execute(select(HumanTask).where(HumanTask.state == HumanTaskState.OPEN)).scalars()
+        )
+        assert task.lane == "Famille"
+        task_id = task.id
+    from tests.fixtures.integration import post_form
+
+    assert post_form(famille, f"/taches/{task_id}", {"reponse": "3e étage."}).status_code == 302
+    assert "En cours d'instruction" in text(famille.get(f"/mes-demandes/{filed.instance_id}"))

@@ -242,9 +242,11 @@ def bundle(real_xml: str):
 def test_build_bundle_on_the_real_file(bundle) -> None:
     assert bundle.process_id == "changement_adresse"
     assert bundle.spec.name == "changement_adresse"
-    assert bundle.subprocess_specs == {}
-    for task_id in ("debut", "saisie", "instruction", "delai_depasse", "decision_prise", "maj_adresse"):
+    assert set(bundle.subprocess_specs) == {"examen"}  # instruction and the requests for more information
+    for task_id in ("debut", "saisie", "examen", "delai_depasse", "decision_finale", "maj_adresse"):
         assert task_id in bundle.spec.task_specs
+    for task_id in ("instruction", "decision_prise", "complement", "nouvel_examen"):
+        assert task_id in bundle.subprocess_specs["examen"].task_specs
 
 
 def test_bundle_properties_of_the_user_task_and_the_process(bundle) -> None:
@@ -265,6 +267,7 @@ def test_element_properties_maps_every_owner(real_xml: str) -> None:
         "changement_adresse",
         "saisie",
         "instruction",
+        "complement",
         "fin_acceptee",
         "fin_refusee",
         "fin_delai",
@@ -326,7 +329,7 @@ def test_definitions_without_process_are_refused() -> None:
 
 def test_dangling_sequence_flow_is_invalid_bpmn(real_xml: str) -> None:
     xml = real_xml.replace(
-        'sourceRef="saisie" targetRef="instruction"', 'sourceRef="saisie" targetRef="nulle_part"'
+        'sourceRef="saisie" targetRef="examen"', 'sourceRef="saisie" targetRef="nulle_part"'
     )
     error = _bundle_refusal(xml)
     assert len(error.errors) == 1

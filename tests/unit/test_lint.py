@@ -11,7 +11,7 @@ from engine.lint import LintContext, lint
 from engine.runtime import ServiceOperation, build_bundle, parse_xml
 
 REAL_BPMN = Path(__file__).resolve().parents[2] / "workflows" / "changement_adresse.bpmn"
-FORM_KEYS = {"changement_adresse.saisie", "changement_adresse.instruction"}
+FORM_KEYS = {"changement_adresse.saisie", "changement_adresse.instruction", "changement_adresse.complement"}
 CONTEXT = LintContext(form_keys=FORM_KEYS, lanes={"Accueil"})
 OPERATIONS = ("compte_mettre_a_jour_adresse", "courriel_envoyer")
 DANGER = "__import__('os').system('x')"
@@ -71,6 +71,8 @@ def test_unregistered_operations_are_reported(monkeypatch: pytest.MonkeyPatch, r
             "l'opération de service « courriel_envoyer » n'existe pas",
             "Tâche « Informer la famille du dépassement du délai » (courriel_delai) : "
             "l'opération de service « courriel_envoyer » n'existe pas",
+            "Tâche « Informer la famille de la demande de compléments » (courriel_complement) : "
+            "l'opération de service « courriel_envoyer » n'existe pas",
         ]
     )
 
@@ -94,9 +96,10 @@ def test_requester_lane_is_always_known(services, real_xml: str) -> None:
     # "Famille" holds the saisie task; it needs no agent group.
     assert lint_xml(real_xml, LintContext(form_keys=FORM_KEYS, lanes={"Accueil"})) == []
     errors = lint_xml(mutate(real_xml, 'name="Famille"', 'name="Familles"'))
-    assert len(errors) == 1
+    assert len(errors) == 2  # the saisie and « Compléter ma demande »
     assert "(saisie)" in errors[0]
-    assert "« Familles »" in errors[0]
+    assert "(complement)" in errors[1]
+    assert all("« Familles »" in error for error in errors)
 
 
 def test_missing_form_key(services, real_xml: str) -> None:
@@ -122,7 +125,8 @@ def test_unregistered_form_key(services, real_xml: str) -> None:
 
 
 def test_form_key_unknown_to_this_site(services, real_xml: str) -> None:
-    errors = lint_xml(real_xml, LintContext(form_keys={"changement_adresse.saisie"}, lanes={"Accueil"}))
+    known = {"changement_adresse.saisie", "changement_adresse.complement"}
+    errors = lint_xml(real_xml, LintContext(form_keys=known, lanes={"Accueil"}))
     assert errors == [
         "Tâche « Instruire la demande » (instruction) : "
         "le formulaire « changement_adresse.instruction » n'est pas enregistré"

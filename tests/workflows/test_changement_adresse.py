@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -20,6 +20,7 @@ ADDRESS = {
     "adresse_ligne2": "",
     "code_postal": "78140",
     "commune": "Vélizy-Villacoublay",
+    "date_effet": date(2026, 11, 2),
 }
 
 
@@ -73,10 +74,11 @@ def test_family_submits_and_agent_accepts(session, people):
     assert instance.status == InstanceStatus.COMPLETED
     assert instance.status_label == "Acceptée"
     family = session.get(User, people["famille"].id)
-    assert (family.adresse_ligne1, family.code_postal, family.commune) == (
+    assert (family.adresse_ligne1, family.code_postal, family.commune, family.adresse_date_effet) == (
         "12 rue de la Mairie",
         "78140",
         "Vélizy-Villacoublay",
+        date(2026, 11, 2),
     )
     assert public_labels(session, instance) == ["En cours de saisie", "En cours d'instruction", "Acceptée"]
     public = api.history(session, instance)
@@ -212,3 +214,152 @@ def test_concurrent_completion_has_exactly_one_winner(app, people):
         ).scalar_one()
         assert completed == 2  # the family's submission and exactly one agent decision
         assert s.execute(select(func.count()).select_from(OutboxMessage)).scalar_one() == 1
+
+
+def family_task(session, family):
+    (task,) = api.tasks_for(session, family)
+    return task
+
+
+def ask_for_information(session, people, question, internal=None):
+    task = agent_task(session, people["accueil"])
+    api.complete(
+        session,
+        task.id,
+        people["accueil"],
+        {"decision": "complement", "motif": question},
+        public_comment=question,
+        internal_comment=internal,
+    )
+    session.commit()
+
+
+def answer(session, family, text):
+    task = family_task(session, family)
+    assert task.form_key == "changement_adresse.complement"
+    assert task.title == "Compléter ma demande"
+    api.complete(session, task.id, family, {"reponse": text, "pieces": []}, public_comment=text)
+    session.commit()
+
+
+def test_two_rounds_of_questions_then_acceptance(session, people):
+    family = people["famille"]
+    instance = submit(session, family)
+
+    ask_for_information(session, people, "Le justificatif est illisible.", internal="Scan flou")
+    assert instance.status_label == "En attente de compléments"
+    assert api.queue_for(session, people["accueil"].groups)[1] == 0  # the ball is in the family's court
+    view = api.get_task(session, family_task(session, family).id, family)
+    assert view.data["motif"] == "Le justificatif est illisible."
+    assert view.data["reponse"] == ""  # the family's form starts empty
+    answer(session, family, "Voici une copie lisible.")
+    assert instance.status_label == "En cours d'instruction"
+    second = api.get_task(session, agent_task(session, people["accueil"]).id, people["accueil"])
+    assert second.data["decision"] == ""  # the agent's form starts without the previous decision
+    assert second.data["reponse"] == "Voici une copie lisible."
+
+    ask_for_information(session, people, "Il manque la page 2.")
+    answer(session, family, "La voici.")
+    task = agent_task(session, people["accueil"])
+    api.complete(session, task.id, people["accueil"], {"decision": "acceptee"})
+    session.commit()
+
+    assert instance.status == InstanceStatus.COMPLETED
+    assert instance.status_label == "Acceptée"
+    assert session.get(User, family.id).adresse_ligne1 == "12 rue de la Mairie"
+    assert public_labels(session, instance) == [
+        "En cours de saisie",
+        "En cours d'instruction",
+        "En attente de compléments",
+        "En cours d'instruction",
+        "En attente de compléments",
+        "En cours d'instruction",
+        "Acceptée",
+    ]
+    public = [(e.label, e.comment, e.actor_role) for e in api.history(session, instance)]
+    assert ("Message du service", "Le justificatif est illisible.", "Service Accueil") in public
+    assert ("Message de la famille", "Voici une copie lisible.", "Famille") in public
+    assert ("Message du service", "Il manque la page 2.", "Service Accueil") in public
+    assert ("Message de la famille", "La voici.", "Famille") in public
+    assert "Scan flou" not in [comment for _, comment, _ in public]
+    subjects = [
+        m.subject for m in session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
+    ]
+    assert len(subjects) == 3
+    assert all("compléments sont demandés" in s for s in subjects[:2])
+    assert "acceptée" in subjects[2]
+
+
+def test_refusal_after_a_question(session, people):
+    family = people["famille"]
+    instance = submit(session, family)
+    ask_for_information(session, people, "Envoyez un justificatif à votre nom.")
+    answer(session, family, "Je n'en ai pas.")
+    task = agent_task(session, people["accueil"])
+    api.complete(
+        session, task.id, people["accueil"], {"decision": "refusee"}, public_comment="Aucun justificatif"
+    )
+    session.commit()
+    assert instance.status_label == "Refusée"
+    assert session.get(User, family.id).adresse_ligne1 is None
+
+
+def test_an_agent_cannot_answer_for_the_family(session, people):
+    submit(session, people["famille"])
+    ask_for_information(session, people, "Précisez l'étage.")
+    task = family_task(session, people["famille"])
+    with pytest.raises(NotFound):
+        api.complete(session, task.id, people["accueil"], {"reponse": "3e"})
+    with pytest.raises(NotFound):
+        api.complete(session, task.id, people["autre_famille"], {"reponse": "3e"})
+
+
+def test_timer_closes_the_request_while_the_family_has_not_answered(session, people):
+    family = people["famille"]
+    instance = submit(session, family)
+    first_due = instance.next_timer_at
+    ask_for_information(session, people, "Précisez l'étage.")
+    assert instance.next_timer_at == first_due  # the maximum duration covers the whole examination
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=30, hours=1)):
+        assert api.fire_due_timers(session) == 1
+    session.refresh(instance)
+    assert instance.status_label == "Clôturée : délai de traitement dépassé"
+    assert api.tasks_for(session, family) == []
+    states = session.execute(select(HumanTask.state).order_by(HumanTask.id)).scalars().all()
+    assert states == [HumanTaskState.COMPLETED, HumanTaskState.COMPLETED, HumanTaskState.CANCELLED]
+
+
+def test_family_cancels_while_the_service_waits_for_its_answer(session, people):
+    family = people["famille"]
+    instance = submit(session, family)
+    ask_for_information(session, people, "Précisez l'étage.")
+    api.cancel(session, instance.id, family, "J'ai finalement déménagé ailleurs.")
+    session.commit()
+    assert instance.status == InstanceStatus.CANCELLED
+    assert instance.status_label == "Annulée"
+    assert api.tasks_for(session, family) == []
+    assert api.queue_for(session, people["accueil"].groups)[1] == 0
+    assert instance.next_timer_at is None or api.fire_due_timers(session) == 0
+    assert session.get(User, family.id).adresse_ligne1 is None
+
+
+def test_discarding_an_instance_removes_its_documents(session, people):
+    from engine.documents import Document, add_document, documents_of
+
+    instance = submit(session, people["famille"])
+    add_document(
+        session,
+        instance,
+        step="Saisir la nouvelle adresse",
+        field="justificatif_domicile",
+        actor=people["famille"],
+        role="Famille",
+        filename="facture.pdf",
+        mime="application/pdf",
+        content=b"%PDF-1.4 ... %%EOF",
+        label="Justificatif de domicile",
+    )
+    assert [d.filename for d in documents_of(session, instance.id)] == ["facture.pdf"]
+    api.discard(session, instance)
+    session.commit()
+    assert session.execute(select(func.count()).select_from(Document)).scalar_one() == 0

@@ -76,6 +76,8 @@ class User(Base):
     adresse_ligne2: Mapped[str | None] = mapped_column(String(200))
     code_postal: Mapped[str | None] = mapped_column(String(10))
     commune: Mapped[str | None] = mapped_column(String(150))
+    # Since when the family lives at this address (« date d'effet » of « Changement d'adresses postales »).
+    adresse_date_effet: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -106,9 +107,14 @@ def end_all_sessions(user: User) -> None:
 
 @service("compte_mettre_a_jour_adresse")
 def update_address(
-    ctx: ServiceContext, adresse_ligne1: str, adresse_ligne2: str | None, code_postal: str, commune: str
+    ctx: ServiceContext,
+    adresse_ligne1: str,
+    adresse_ligne2: str | None,
+    code_postal: str,
+    commune: str,
 ) -> dict[str, Any]:
-    """Met à jour l'adresse postale du compte de la famille qui a fait la demande."""
+    """Met à jour l'adresse postale du compte de la famille qui a fait la demande, et sa date d'effet
+    quand les données de la demande en ont une (variable « date_effet »)."""
     user = User.load_plain(ctx.session, ctx.instance.requester_id)
     if user is None:
         raise AccountError("Le compte de la famille n'existe plus.")
@@ -116,5 +122,10 @@ def update_address(
     user.adresse_ligne2 = adresse_ligne2 or None
     user.code_postal = code_postal
     user.commune = commune
+    date_effet = ctx.data.get("date_effet")
+    if date_effet:
+        user.adresse_date_effet = (
+            date_effet if isinstance(date_effet, date) else date.fromisoformat(date_effet)
+        )
     log.info("Address of user %s updated by démarche %s", user.id, ctx.instance.reference)
     return {"mise_a_jour": True}

@@ -31,9 +31,12 @@ def submitted_data(data: dict[str, Any]) -> list[tuple[str, Any]]:
     """The family's answers as (label, value), for the agent's task page."""
     labels = field_labels()
     return [
-        (labels[key], value)
+        (labels[key], value.strftime("%d/%m/%Y") if isinstance(value, date) else value)
         for key, value in data.items()
-        if key in labels and key not in _HIDDEN_KEYS and value not in (None, "")
+        if key in labels
+        and key not in _HIDDEN_KEYS
+        and value not in (None, "")
+        and not isinstance(value, (dict, list))  # documents: listed by _macros/documents.html
     ]
 
 

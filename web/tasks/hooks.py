@@ -49,6 +49,10 @@ def run_before_complete(session: Session, form: TaskForm, actor: Any, task: Task
     for name in form.password_fields:
         if form[name].data:
             result.secrets[f"{name}_hash"] = hash_password(form[name].data)
+    # Files of forms.documents fields: stored now, in the completion's transaction; metadata in the data.
+    from web.documents.services import store_form_documents
+
+    result.data.update(store_form_documents(session, form, actor, task))
     return result
 
 

@@ -1,0 +1,38 @@
+"""What a request holds so far: the data of its latest step, and the form keys of a lane."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from SpiffWorkflow.util.task import TaskState
+
+from .execution import Actor, bundle_of, open_workflow
+from .models import ProcessInstance
+
+
+def current_data(session: Any, instance: ProcessInstance, user: Actor) -> dict[str, Any]:
+    """The data of the instance's most recently completed step ({} once erased at the end).
+
+    The caller has checked that `user` may see the instance (api.get_instance). This deserialises
+    the workflow: for one request page, never for lists.
+    """
+    if not instance.serialization:
+        return {}
+    workflow = open_workflow(session, instance, user)
+    done = workflow.get_tasks(state=TaskState.COMPLETED)
+    if not done:
+        return {}
+    latest = max(done, key=lambda task: task.last_state_change)
+    return dict(latest.data)
+
+
+def lane_form_keys(instance: ProcessInstance, lane: str) -> list[str]:
+    """The formKeys of the user tasks of `lane` in the instance's diagram, in document order."""
+    bundle = bundle_of(instance)
+    keys: list[str] = []
+    for spec in (bundle.spec, *bundle.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            key = bundle.props(getattr(task_spec, "bpmn_id", None)).get("formKey")
+            if key and task_spec.lane == lane and key not in keys:
+                keys.append(key)
+    return keys

@@ -1,0 +1,196 @@
+"""A reusable document field: PDF, JPEG or PNG, checked by content, size capped by configuration.
+
+Any task form may ask for a document:
+
+    class MyForm(DocumentFormMixin, TaskForm):
+        piece = DocumentField("Pièce justificative", required=True)
+        autres = DocumentField("Autres pièces", multiple=True)
+
+The field's validator reads the upload, checks it (magic bytes, then that it parses as what it
+claims) and leaves the checked files in `field.documents`; the web layer stores them in the
+`document` table with the task completion (web/documents/services.py) and puts their metadata in
+the task data under the field's name. The bytes never reach the workflow.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+PDF = "application/pdf"
+JPEG = "image/jpeg"
+PNG = "image/png"
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
+ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
+CHOOSE_AGAIN = "Le navigateur ne peut pas garder un fichier choisi : choisissez-le à nouveau avant d'envoyer."
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """An upload whose content was recognised."""
+
+    filename: str
+    mime: str
+    content: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+def sniff(content: bytes) -> str | None:
+    """PDF, JPEG or PNG from the first bytes; the name and the browser's Content-Type are never trusted."""
+    if content.startswith(b"%PDF-"):
+        return PDF
+    if content.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    return None
+
+
+def parses_as(content: bytes, mime: str) -> bool:
+    """Whether the content is complete enough to be what its first bytes claim."""
+    if mime == PDF:
+        return b"%%EOF" in content[-2048:] and b"startxref" in content[-4096:]
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow comes with the captcha package
+        return True
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if Image.MIME.get(image.format or "") != mime:
+                return False
+            image.verify()
+    except Exception:
+        return False
+    return True
+
+
+def safe_filename(name: str, mime: str) -> str:
+    """The file's name without path, accents or odd characters, with the extension of its content."""
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = _UNSAFE.sub("_", stem).strip(" ._-")[:100] or "document"
+    return f"{stem}.{EXTENSIONS[mime]}"
+
+
+def max_upload_bytes() -> int:
+    return int(current_app.config.get("MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
+
+
+def _size_text(size: int) -> str:
+    mib = size / (1024 * 1024)
+    return f"{mib:g} Mo" if mib >= 1 else f"{size // 1024} Ko"
+
+
+def check_upload(storage: Any, max_bytes: int) -> CheckedFile:
+    """Read and check one upload; raises ValidationError with a French message naming the file."""
+    original = getattr(storage, "filename", "") or "sans nom"
+    shown = original.replace("\\", "/").rsplit("/", 1)[-1][:80]
+    content = storage.read(max_bytes + 1)
+    storage.seek(0)
+    if not content:
+        raise ValidationError(f"Le fichier « {shown} » est vide. Choisissez un autre fichier.")
+    if len(content) > max_bytes:
+        raise ValidationError(
+            f"Le fichier « {shown} » dépasse la taille maximale de {_size_text(max_bytes)}. "
+            "Réduisez-le (par exemple en le numérisant en noir et blanc) et choisissez-le à nouveau."
+        )
+    mime = sniff(content)
+    if mime is None:
+        raise ValidationError(
+            f"Le fichier « {shown} » n'est ni un PDF, ni une image JPEG ou PNG : son contenu n'a pas "
+            "été reconnu. Choisissez un fichier PDF, JPEG ou PNG."
+        )
+    if not parses_as(content, mime):
+        kind = "PDF" if mime == PDF else f"image {EXTENSIONS[mime].upper().replace('JPG', 'JPEG')}"
+        raise ValidationError(
+            f"Le fichier « {shown} » semble endommagé ou incomplet : il ne se lit pas comme un {kind}. "
+            "Choisissez-le à nouveau ou envoyez-en une autre copie."
+        )
+    return CheckedFile(safe_filename(original, mime), mime, content)
+
+
+class DocumentUpload:
+    """Validator of DocumentField: every chosen file is checked; `required` wants at least one."""
+
+    def __init__(self, required: bool = False, message: str | None = None) -> None:
+        self.required = required
+        self.message = message
+        self.field_flags = {"required": True} if required else {}
+
+    def __call__(self, form: Any, field: Field) -> None:
+        field.documents = []
+        uploads = field.data if isinstance(field.data, list) else [field.data]
+        chosen = [u for u in uploads if u is not None and getattr(u, "filename", "")]
+        if not chosen:
+            if self.required:
+                raise ValidationError(self.message or f"Joignez un fichier : {field.label.text}.")
+            return
+        limit = max_upload_bytes()
+        field.documents = [check_upload(upload, limit) for upload in chosen]
+
+
+def _render_kw(multiple: bool) -> dict[str, Any]:
+    kw: dict[str, Any] = {"accept": ACCEPT}
+    if multiple:
+        kw["multiple"] = True
+    return kw
+
+
+def DocumentField(  # noqa: N802 - reads like a field class in form declarations
+    label: str,
+    *,
+    required: bool = False,
+    multiple: bool = False,
+    message: str | None = None,
+    description: str | None = None,
+) -> Field:
+    """A file input for one document (or several with `multiple`): PDF, JPEG or PNG."""
+    hint = description or "Formats acceptés : PDF, JPEG ou PNG."
+    field_class = MultipleFileField if multiple else FileField
+    return field_class(  # type: ignore[no-any-return]
+        label,
+        validators=[DocumentUpload(required, message)],
+        render_kw=_render_kw(multiple),
+        description=hint,
+    )
+
+
+def document_fields(form: Any) -> list[Field]:
+    return [field for field in form if any(isinstance(v, DocumentUpload) for v in field.validators)]
+
+
+class DocumentFormMixin:
+    """For task forms with document fields: multipart, files kept out of the engine data, and a
+    note on each chosen file when the form comes back with errors (browsers cannot refill it)."""
+
+    multipart = True
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid: bool = super().validate(extra_validators)  # type: ignore[misc]
+        if not valid:
+            for field in document_fields(self):
+                if getattr(field, "documents", None) and not field.errors:
+                    # A hint, not an error: the file was fine, only the browser forgets it.
+                    names = ", ".join(f"« {checked.filename} »" for checked in field.documents)
+                    field.description = f"Fichier lu : {names}. {CHOOSE_AGAIN} {field.description}"
+        return valid
+
+    def to_engine_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().to_engine_data()  # type: ignore[misc]
+        for field in document_fields(self):
+            data.pop(field.name, None)
+        return data

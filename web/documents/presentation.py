@@ -1,0 +1,63 @@
+"""Template helpers: an instance's documents, and what the family typed, for request and task pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from engine.data import current_data, lane_form_keys
+from engine.documents import Document, documents_of
+from engine.lint import REQUESTER_LANE
+from engine.models import ProcessInstance
+from forms.registry import get_form_class
+from web.extensions import db
+
+from . import bp
+
+
+@bp.app_template_global()
+def instance_documents(instance_id: int) -> list[Document]:
+    """Documents of an instance the page has already checked access to (no bytes loaded)."""
+    return list(documents_of(db.session(), instance_id))
+
+
+@bp.app_template_filter("taille_fr")
+def size_fr(size: int) -> str:
+    """89 octets, 12 Ko, 1,5 Mo."""
+    if size < 1024:
+        return f"{size} octet{'s' if size > 1 else ''}"
+    if size < 1024 * 1024:
+        return f"{size // 1024} Ko"
+    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+
+
+def _shown(value: Any) -> str | None:
+    if value in (None, "") or isinstance(value, (dict, list)):
+        return None  # documents are listed apart
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+@bp.app_template_global()
+def family_answers(instance: ProcessInstance, user: Any) -> list[tuple[str, str]]:
+    """(label, value) of the fields of the family's forms in this démarche, as last submitted."""
+    data = current_data(db.session(), instance, user)
+    rows: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for key in lane_form_keys(instance, REQUESTER_LANE):
+        try:
+            form_class = get_form_class(key)
+        except KeyError:
+            continue
+        for name, unbound in vars(form_class).items():
+            label = getattr(unbound, "args", (None,))[0] if getattr(unbound, "args", None) else None
+            if not isinstance(label, str) or name in seen or name not in data:
+                continue
+            if name == form_class.public_comment_field:
+                continue  # a message: the timeline shows each one, in order
+            value = _shown(data[name])
+            if value is not None:
+                seen.add(name)
+                rows.append((label, value))
+    return rows

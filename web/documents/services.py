@@ -1,0 +1,49 @@
+"""Store the checked files of a task form in the `document` table, within the completion's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.api import TaskView
+from engine.documents import add_document, metadata
+from engine.execution import lane_label
+from engine.models import ProcessInstance
+from forms.documents import document_fields
+from forms.registry import TaskForm
+
+
+def store_form_documents(session: Session, form: TaskForm, actor: Any, task: TaskView) -> dict[str, Any]:
+    """Add every file of the form's document fields; returns their metadata by field name.
+
+    A single-file field gives one dict (or None), a multiple one a list: that is what the task data
+    holds, never the bytes. Nothing is committed here: the view commits with the completion.
+    """
+    data: dict[str, Any] = {}
+    fields = document_fields(form)
+    if not fields:
+        return data
+    instance = session.get(ProcessInstance, task.instance_id)
+    assert instance is not None  # get_task has just loaded it  # noqa: S101
+    for field in fields:
+        stored = [
+            metadata(
+                add_document(
+                    session,
+                    instance,
+                    step=task.title,
+                    field=field.name,
+                    actor=actor,
+                    role=lane_label(task.lane),
+                    filename=checked.filename,
+                    mime=checked.mime,
+                    content=checked.content,
+                    label=field.label.text,
+                )
+            )
+            for checked in getattr(field, "documents", [])
+        ]
+        multiple = field.type == "MultipleFileField"
+        data[field.name] = stored if multiple else (stored[0] if stored else None)
+    return data
