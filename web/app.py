@@ -48,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(devmail.bp)
     app.register_blueprint(import_module("web.accounts.reset").bp)  # also its service operation and hook
     app.register_blueprint(captcha.bp)
+    app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     errors.register(app)
     security.register(app)
     accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)

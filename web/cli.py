@@ -176,3 +176,13 @@ def worker_command() -> None:
     """Run the timer and outbox jobs in the foreground (for deployments with several web processes)."""
     click.echo("Worker Guichet : échéances et courriels.")
     scheduler.run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _register_admin_commands() -> None:
+    """`guichet user groups|role|disable|enable`, `guichet group …`, `guichet agent …` (web/admin/cli.py)."""
+    from .admin.cli import register
+
+    register(main, user_group_cmd)
+
+
+_register_admin_commands()

@@ -11,9 +11,11 @@ from web.accounts.models import (
     user_family,
     user_group,
 )
+from web.admin.models import AgentAbsence
 
 __all__ = [
     "AccountToken",
+    "AgentAbsence",
     "AgentGroup",
     "CaptchaChallenge",
     "FamilyRecord",

@@ -89,6 +89,8 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "key": "changement_adresse",
         "challenge_id": "A" * 43,
         "token": "jeton-inconnu",
+        "user_id": 1,  # an account (admin pages)
+        "group_id": 1,  # an agent group (admin pages)
     }
     checked = {}
     with app.test_request_context():
@@ -147,6 +149,8 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "key": "changement_adresse",
         "challenge_id": "A" * 43,
         "token": "jeton-inconnu",
+        "user_id": 1,  # an account (admin pages)
+        "group_id": 1,  # an agent group (admin pages)
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0
