@@ -28,7 +28,7 @@ ROLE_CHOICES = [
     SelectChoice("admin", "Administrateur (gère les agents et les groupes)"),
 ]
 POLICY_CHOICES = [
-    SelectChoice("aucune", "Aucune : les agents prennent les tâches dans la file"),
+    SelectChoice("aucune", "Aucune (file du service)"),
     SelectChoice("tour_de_role", "Tour de rôle"),
     SelectChoice("moins_charge", "Au moins chargé"),
 ]
@@ -136,11 +136,11 @@ class AbsenceForm(FlaskForm):  # type: ignore[misc]
         default="groupe",
         validators=[InputRequired("Choisissez ce que deviennent vos tâches.")],
     )
-    delegate = SelectField("Collègue", choices=[], validate_choice=False, validators=[Optional()])
+    delegate = SelectField("Collègue", choices=[], validate_choice=False)
 
     def validate_delegate(self, field: Any) -> None:
         if self.mode.data == "collegue" and not field.data:
-            raise ValidationError("Choisissez le collègue à qui confier vos tâches.")
+            raise ValidationError("Choisissez le collègue à qui confier les tâches.")
 
     def validate_ends_on(self, field: Any) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
@@ -151,7 +151,7 @@ class InternalCommentForm(FlaskForm):  # type: ignore[misc]
     """« Ajouter un commentaire interne » on the dossier page."""
 
     commentaire = TextAreaField(
-        "Commentaire interne",
+        "Commentaire interne à ajouter",
         filters=[strip],
         validators=[
             DataRequired("Écrivez le commentaire."),
