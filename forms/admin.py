@@ -61,7 +61,7 @@ class AgentForm(FlaskForm):  # type: ignore[misc]
         filters=[strip],
         validators=[
             DataRequired("Indiquez l'adresse de courriel."),
-            Email("Adresse de courriel invalide."),
+            Email("Adresse de courriel invalide.", check_deliverability=False),
             Length(max=320),
         ],
         render_kw={"autocomplete": "off", "type": "email"},
