@@ -41,6 +41,11 @@ def test_dossier_diagram_comment_and_decision(app: Any, page: Any, make_user: Ca
     filed = file_address_change(app, client)
 
     log_in(page, agent)
+    # Every CSP violation of the page is recorded (the CSP has no 'unsafe-eval' nor 'unsafe-inline').
+    page.add_init_script(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation',"
+        " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
     page.goto(f"/agents/dossiers/{filed.instance_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(filed.reference)
     diagram = page.locator("#diagramme")
@@ -57,6 +62,9 @@ def test_dossier_diagram_comment_and_decision(app: Any, page: Any, make_user: Ca
     # The licence's bpmn.io watermark is kept.
     expect(diagram.locator(".bjs-powered-by")).to_be_visible()
     expect(page.locator("[data-diagram-error]")).to_be_hidden()
+    csp = page.evaluate("window.__csp")
+    assert csp == [], csp
+    assert "unsafe-eval" not in page.request.get("/").headers["content-security-policy"]
     diagram.scroll_into_view_if_needed()
     screenshot(page, "dossier-01-agent-dossier")
 
