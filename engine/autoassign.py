@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -98,8 +98,9 @@ class Assigner:
     """Chooses the assignees of the tasks one step creates (several may appear at once)."""
 
     session: Session
-    _given: dict[str, int] | None = None
-    _extra_load: dict[int, int] | None = None
+    #: Lane -> the agent who got its last task in this step; agent -> tasks given in this step.
+    given: dict[str, int] = field(default_factory=dict)
+    extra_load: dict[int, int] = field(default_factory=dict)
 
     def choose(self, lane: str) -> Candidate | None:
         if _directory is None or not lane or lane == REQUESTER_LANE:
@@ -107,8 +108,7 @@ class Assigner:
         policy, candidates = _directory(self.session, lane)
         if policy == Policy.NONE or not candidates:
             return None
-        given = self._given if self._given is not None else {}
-        extra = self._extra_load if self._extra_load is not None else {}
+        given, extra = self.given, self.extra_load
         last = given.get(lane)
         if last is None:
             last = self.session.execute(_LAST_ASSIGNED, {"b_lane": lane}).scalar_one_or_none()
@@ -119,12 +119,7 @@ class Assigner:
         if chosen is not None:
             given[lane] = chosen.id
             extra[chosen.id] = extra.get(chosen.id, 0) + 1
-            self._given, self._extra_load = given, extra
         return chosen
-
-
-def assignment_label(task_title: str, agent_name: str, policy_reason: str) -> str:
-    return f"« {task_title} » attribuée à {agent_name} ({policy_reason})"
 
 
 def move_tasks_of(

@@ -192,6 +192,9 @@ def test_cli_groups_role_group_and_absence(app, people, drop_new_groups):
     bad = runner.invoke(main, ["user", "groups", agent.username, "--add", "Inconnu"])
     assert bad.exit_code != 0
     assert "Le groupe « Inconnu » n'existe pas" in bad.output
+    family = runner.invoke(main, ["user", "role", people["famille"].username, "agent"])
+    assert family.exit_code != 0
+    assert "est un compte famille" in family.output
     assert "rôle analyste" in run("user", "role", agent.username, "analyste")
     assert account(app, agent.id).role == Role.ANALYSTE
     assert "Absence de" in run(

@@ -91,6 +91,11 @@ def find_user(session: Session, login: str) -> User:
     return user
 
 
+def _refuse_family(user: User) -> None:
+    if user.role == Role.FAMILLE:
+        raise AdminError(f"« {user.username} » est un compte famille : créez un compte d'agent.")
+
+
 def set_role(session: Session, user: User, role: Role) -> bool:
     """Change the role; returns True when the account's sessions were ended (privileges dropped).
 
@@ -98,7 +103,8 @@ def set_role(session: Session, user: User, role: Role) -> bool:
     an agent made analyst no longer sees queues as before...), so it ends every session.
     """
     role = Role(role)
-    if role == Role.FAMILLE and user.role != Role.FAMILLE:
+    _refuse_family(user)
+    if role == Role.FAMILLE:
         raise AdminError("Un compte d'agent ne peut pas devenir un compte famille.")
     if role == user.role:
         return False
@@ -113,6 +119,7 @@ def set_role(session: Session, user: User, role: Role) -> bool:
 
 def change_groups(session: Session, user: User, add: Iterable[str] = (), remove: Iterable[str] = ()) -> bool:
     """Add and remove groups by name (known groups only); True when sessions were ended (a removal)."""
+    _refuse_family(user)
     current = {group.name: group for group in user.agent_groups}
     dropped = False
     for name in remove:
