@@ -118,6 +118,14 @@ def test_dropping_privileges_ends_the_agents_sessions(app, admin, people, client
     assert response.status_code == 302
     assert "Ses sessions ouvertes sont terminées." in text(admin_client.get(url))
     assert agent_client.get("/agents/").headers["Location"].startswith("/connexion")
+    # A promotion to admin keeps the session; any other change of role ends it.
+    agent_client = client_for(account(app, agent.id))
+    response = post_form(admin_client, url, {"role": "admin", "groups": ["Enfance"], "is_enabled": "y"})
+    assert response.status_code == 302
+    assert agent_client.get("/admin/agents").status_code == 200
+    response = post_form(admin_client, url, {"role": "analyste", "groups": ["Enfance"], "is_enabled": "y"})
+    assert response.status_code == 302
+    assert agent_client.get("/agents/").headers["Location"].startswith("/connexion")
     # Deactivation: the account can no longer log in.
     post_form(admin_client, url, {"role": "agent", "groups": ["Enfance"]})
     assert account(app, agent.id).is_enabled is False
