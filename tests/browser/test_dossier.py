@@ -127,3 +127,33 @@ def test_absence_and_administration_pages(page: Any, make_user: Callable[..., Us
         "Changement d'adresses postales"
     )
     screenshot(page, "dossier-06-admin-groupes")
+
+
+def test_a_stale_decision_shows_the_new_state(app: Any, page: Any, make_user: Callable[..., User]) -> None:
+    from tests.fixtures.app import login
+    from tests.fixtures.integration import decide
+
+    family = make_user("famille", prenom="Camille", nom="Lefèvre")
+    agent = make_user("agent", groups=["Accueil"], prenom="Dominique", nom="Garnier")
+    colleague = make_user("agent", groups=["Accueil"], prenom="Sam", nom="Moreau")
+    client = app.test_client()
+    login(client, family)
+    filed = file_address_change(app, client)
+
+    log_in(page, agent)
+    page.goto(f"/agents/dossiers/{filed.instance_id}")
+    task = page.locator(".dossier-task")
+    task.get_by_label("Refuser la demande").check()
+    task.get_by_role("textbox", name="Message à la famille").fill("Pièce justificative manquante.")
+    # Meanwhile a colleague accepts the request.
+    other = app.test_client()
+    login(other, colleague)
+    assert decide(other, filed.agent_task_id, "acceptee").status_code == 302
+    task.get_by_role("button", name="Enregistrer la décision").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Votre envoi n'a pas été enregistré")
+    expect(alert).to_contain_text("Pièce justificative manquante.")
+    expect(page).to_have_title(re.compile("^Erreur – Dossier"))
+    expect(page.locator(".status")).to_have_text("Acceptée")
+    expect(page.locator(".dossier-task")).to_have_count(0)
+    screenshot(page, "dossier-07-decision-perimee")
