@@ -14,7 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.accounts import FrenchDateField
@@ -32,6 +32,14 @@ POLICY_CHOICES = [
     SelectChoice("tour_de_role", "Tour de rôle"),
     SelectChoice("moins_charge", "Au moins chargé"),
 ]
+
+ROLE_ERROR = "Choisissez un rôle de la liste."
+POLICY_ERROR = "Choisissez une attribution de la liste."
+
+
+def _listed(choices: list[SelectChoice], message: str) -> dict[str, Any]:
+    """A choice outside the list gets a French message (WTForms' own is English)."""
+    return {"validate_choice": False, "validators": [AnyOf([c.value for c in choices], message=message)]}
 
 
 class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
@@ -74,14 +82,14 @@ class AgentForm(FlaskForm):  # type: ignore[misc]
         description="Au moins 12 caractères ; l'agent le changera dans « Modifier mon profil ».",
         render_kw={"autocomplete": "new-password", "type": "password"},
     )
-    role = SelectField("Rôle", choices=ROLE_CHOICES, default="agent")
+    role = SelectField("Rôle", choices=ROLE_CHOICES, default="agent", **_listed(ROLE_CHOICES, ROLE_ERROR))
     groups = CheckboxesField("Groupes (services)", choices=[])
 
 
 class AgentEditForm(FlaskForm):  # type: ignore[misc]
     """An agent's role, groups and account state."""
 
-    role = SelectField("Rôle", choices=ROLE_CHOICES)
+    role = SelectField("Rôle", choices=ROLE_CHOICES, **_listed(ROLE_CHOICES, ROLE_ERROR))
     groups = CheckboxesField("Groupes (services)", choices=[])
     is_enabled = BooleanField(
         "Compte actif",
@@ -101,11 +109,18 @@ class GroupForm(FlaskForm):  # type: ignore[misc]
             "Le nom exact du couloir (lane) BPMN dont ce service traite les tâches, par exemple Accueil."
         ),
     )
-    assignment_policy = SelectField("Attribution automatique", choices=POLICY_CHOICES, default="aucune")
+    assignment_policy = SelectField(
+        "Attribution automatique",
+        choices=POLICY_CHOICES,
+        default="aucune",
+        **_listed(POLICY_CHOICES, POLICY_ERROR),
+    )
 
 
 class GroupPolicyForm(FlaskForm):  # type: ignore[misc]
-    assignment_policy = SelectField("Attribution automatique", choices=POLICY_CHOICES)
+    assignment_policy = SelectField(
+        "Attribution automatique", choices=POLICY_CHOICES, **_listed(POLICY_CHOICES, POLICY_ERROR)
+    )
 
 
 class AbsenceForm(FlaskForm):  # type: ignore[misc]
@@ -134,7 +149,11 @@ class AbsenceForm(FlaskForm):  # type: ignore[misc]
             SelectChoice("collegue", "Les confier à un collègue de mon service"),
         ],
         default="groupe",
-        validators=[InputRequired("Choisissez ce que deviennent vos tâches.")],
+        validate_choice=False,
+        validators=[
+            InputRequired("Choisissez ce que deviennent les tâches."),
+            AnyOf(["groupe", "collegue"], "Choisissez ce que deviennent les tâches."),
+        ],
     )
     delegate = SelectField("Collègue", choices=[], validate_choice=False)
 

@@ -95,6 +95,13 @@ def test_admin_creates_an_agent_with_groups_and_french_errors(app, admin, client
             True,
         )
         assert user.activated_at is not None
+    tampered = post_form(
+        client, "/admin/agents", {**good, "username": "autre", "role": "root", "groups": ["Pirates"]}
+    )
+    assert tampered.status_code == 400
+    doc = html(tampered)
+    assert doc.get_element_by_id("role-erreur").text_content().strip() == "Choisissez un rôle de la liste."
+    assert "Ce groupe n'existe pas." in text(tampered)
     again = post_form(client, "/admin/agents", good)
     assert again.status_code == 400
     assert "déjà utilisé" in html(again).get_element_by_id("username-erreur").text_content()

@@ -148,6 +148,7 @@ def test_absence_form_errors_are_french_and_keep_the_input(app, people, client_f
     with app.app_context():
         yesterday = services.today() - timedelta(days=1)
     cases = [
+        ({"mode": "vacances"}, "mode", "Choisissez ce que deviennent les tâches."),
         (
             {"mode": "collegue", "delegate": ""},
             "delegate",
