@@ -273,9 +273,22 @@ class Runner:
             )
         # Flags a service set during this step for agent tasks not written yet (engine/deadlines.py).
         pending = self.session.info.get(NEW_TASK_VALUES, {}).pop(self.instance.id, {})
+
+        from .autoassign import Assigner  # the group's automatic assignment policy, if any
+
+        assigner = Assigner(self.session)
         for spiff_id, task in ready.items():
             props = self.bundle.props(task.task_spec.bpmn_id)
             lane = task.task_spec.lane or REQUESTER_LANE
+            assignee = assigner.choose(lane)
+            title = task.task_spec.bpmn_name or task.task_spec.name
+            if assignee is not None:
+                self.add_event(
+                    "task_assigned",
+                    f"« {title} » attribuée automatiquement à {assignee.name}",
+                    visibility=Visibility.INTERNAL,
+                    role=lane_label(lane),
+                )
             self._new_tasks.append(
                 {
                     "reminded_at": None,
@@ -290,6 +303,7 @@ class Runner:
                     "status_label": props.get("statusLabel", ""),
                     "state": HumanTaskState.OPEN,
                     "requester_id": self.instance.requester_id,
+                    "assignee_id": assignee.id if assignee else None,
                     "created_at": now,
                     "due_at": self.instance.deadline_at,
                 }

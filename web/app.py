@@ -51,6 +51,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.accounts.reset").bp)  # also its service operation and hook
     app.register_blueprint(captcha.bp)
     app.register_blueprint(import_module("web.documents").bp)  # justificatifs: download
+
+    app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     errors.register(app)
     security.register(app)
     accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)

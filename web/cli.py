@@ -191,3 +191,13 @@ def worker_command() -> None:
     """Run the timer, outbox and digest jobs in the foreground (deployments with several web processes)."""
     click.echo("Worker Guichet : échéances, courriels et SMS, résumé du jour.")
     scheduler.run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _register_admin_commands() -> None:
+    """`guichet user groups|role|disable|enable`, `guichet group …`, `guichet agent …` (web/admin/cli.py)."""
+    from .admin.cli import register
+
+    register(main, user_group_cmd)
+
+
+_register_admin_commands()

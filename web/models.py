@@ -12,10 +12,12 @@ from web.accounts.models import (
     user_family,
     user_group,
 )
+from web.admin.models import AgentAbsence
 from web.notifications.models import Notification
 
 __all__ = [
     "AccountToken",
+    "AgentAbsence",
     "AgentGroup",
     "CaptchaChallenge",
     "Document",

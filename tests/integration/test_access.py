@@ -204,6 +204,8 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "challenge_id": "A" * 43,
         "token": "jeton-inconnu",
         "document_id": 1,  # the justificatif of the first request filed
+        "user_id": 1,  # an account (admin pages)
+        "group_id": 1,  # an agent group (admin pages)
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

@@ -90,6 +90,8 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "challenge_id": "A" * 43,
         "token": "jeton-inconnu",
         "document_id": 1,  # the justificatif of the first request filed
+        "user_id": 1,  # an account (admin pages)
+        "group_id": 1,  # an agent group (admin pages)
     }
     checked = {}
     with app.test_request_context():
@@ -149,6 +151,8 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "challenge_id": "A" * 43,
         "token": "jeton-inconnu",
         "document_id": 1,  # the justificatif of the first request filed
+        "user_id": 1,  # an account (admin pages)
+        "group_id": 1,  # an agent group (admin pages)
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -35,6 +35,8 @@ class AgentGroup(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    # Automatic assignment of the group's new tasks: engine.autoassign.Policy ("aucune", ...).
+    assignment_policy: Mapped[str] = mapped_column(String(20), default="aucune", server_default="aucune")
 
     def __repr__(self) -> str:
         return f"<AgentGroup {self.id} {self.name}>"

@@ -23,7 +23,12 @@ def run_timers(app: Flask) -> int:
     with app.app_context():
         session = db.new_session()
         try:
-            return api.fire_due_timers(session)
+            fired = api.fire_due_timers(session)
+            from web.admin.services import start_due_absences  # absences that begin today
+
+            if start_due_absences(session):
+                session.commit()
+            return fired
         finally:
             session.close()
 

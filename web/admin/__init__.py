@@ -1,0 +1,13 @@
+"""Administration of agents and groups (role admin), and the agents' absences."""
+
+from flask import Blueprint
+
+from engine.autoassign import set_directory
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+from . import services  # noqa: E402
+
+set_directory(services.directory)
+
+from . import views  # noqa: E402, F401

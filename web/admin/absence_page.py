@@ -1,0 +1,94 @@
+"""The « Absences » form, shared by the agent's own page and the admin's page for an agent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template
+from flask_login import current_user
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from forms.admin import AbsenceForm
+from web.accounts.models import User
+from web.core.presentation import date_fr
+from web.core.transaction import commit
+from web.extensions import db
+
+from . import services
+from .models import AbsenceMode
+
+
+def absence_form(user: User) -> AbsenceForm:
+    form = AbsenceForm()
+    form.delegate.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(c.id), f"{c.display_name} ({', '.join(sorted(c.groups & user.groups))})")
+        for c in services.colleagues(db.session(), user)
+    ]
+    return form
+
+
+def handle(user: User, *, back: str, template_context: dict[str, Any]) -> Response | tuple[str, int]:
+    """GET shows the form and the planned absences; POST records one (moving the tasks) or ends them."""
+    session = db.session()
+    form = absence_form(user)
+    status = 200
+    if form.is_submitted():
+        if not form.validate():
+            if "csrf_token" in form.errors:
+                abort(400)
+            status = 400
+        else:
+            delegate = None
+            if form.mode.data == AbsenceMode.DELEGATE and form.delegate.data:
+                delegate = (
+                    session.get(User, int(form.delegate.data)) if form.delegate.data.isdigit() else None
+                )
+            try:
+                _, moved = services.mark_absent(
+                    session,
+                    user,
+                    actor=current_user,
+                    starts_on=form.starts_on.data,
+                    ends_on=form.ends_on.data,
+                    mode=AbsenceMode(form.mode.data),
+                    delegate=delegate,
+                )
+            except services.AdminError as exc:
+                session.rollback()
+                field = form.delegate if exc.field == "delegate" else form.ends_on
+                field.errors = [*field.errors, str(exc)]
+                status = 400
+            else:
+                commit()
+                when = f" à partir du {date_fr(form.starts_on.data)}" if form.starts_on.data else ""
+                flash(
+                    f"Absence de {user.display_name} enregistrée{when} : {len(moved)} tâche"
+                    f"{'s' if len(moved) > 1 else ''} déplacée{'s' if len(moved) > 1 else ''}.",
+                    "success",
+                )
+                return redirect(back)
+    absences = services.planned_absences(session, user.id)
+    delegates = {a.delegate_id: session.get(User, a.delegate_id) for a in absences if a.delegate_id}
+    page = render_template(
+        "admin/absence.html",
+        form=form,
+        agent=user,
+        absences=absences,
+        delegates=delegates,
+        current=services.current_absence(session, user.id),
+        **template_context,
+    )
+    return page, status
+
+
+def back_to_work(user: User, back: str) -> Response:
+    ended = services.mark_present(db.session(), user)
+    commit()
+    flash(
+        f"{user.display_name} est de retour : les tâches seront de nouveau attribuées."
+        if ended
+        else f"{user.display_name} n'avait pas d'absence en cours.",
+        "success",
+    )
+    return redirect(back)

@@ -1,0 +1,181 @@
+"""The agent's dossier page: the family, its data, the timeline, the open task, the BPMN diagram.
+
+Forms posted from this page carry the instance's `lock_version` as rendered (hidden field `version`);
+`engine.autoassign.check_current` refuses them with a 409 when the request moved on meanwhile, and
+the page is shown again in its new state, with what the agent typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from engine import api
+from engine.autoassign import STALE_MESSAGE, check_current
+from engine.dossier import add_internal_comment, current_elements, instance_data, open_tasks
+from engine.errors import Conflict, NotFound
+from engine.models import HumanTask, HumanTaskState, ProcessInstance
+from forms.admin import InternalCommentForm
+from forms.registry import TaskForm, get_form_class
+from web.accounts.models import User
+from web.core.access import staff_required
+from web.core.presentation import submitted_data
+from web.core.transaction import commit
+from web.extensions import db
+from web.tasks.hooks import run_before_complete
+
+from . import bp
+
+
+def _instance(instance_id: int) -> ProcessInstance:
+    """An instance with a task in one of the agent's groups; 404 otherwise (another service's too)."""
+    return api.get_instance(db.session(), instance_id, current_user)
+
+
+def _typed(form: TaskForm) -> list[tuple[str, Any]]:
+    """What the agent typed in a refused form, to show it back (nothing typed is lost)."""
+    shown = []
+    for field in form:
+        if field.type in {"CSRFTokenField", "HiddenField", "SubmitField"} or field.data in (None, ""):
+            continue
+        value = field.data
+        for choice in getattr(field, "choices", None) or []:
+            if getattr(choice, "value", None) == value:
+                value = choice.label
+        shown.append((field.label.text, value))
+    return shown
+
+
+def render_dossier(
+    instance: ProcessInstance,
+    *,
+    forms: dict[int, TaskForm] | None = None,
+    comment_form: InternalCommentForm | None = None,
+    conflict: str | None = None,
+    typed: list[tuple[str, Any]] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    session = db.session()
+    requester = User.load_plain(session, instance.requester_id)
+    tasks = open_tasks(session, instance)
+    mine = [task for task in tasks if task.lane in current_user.groups]
+    forms = dict(forms or {})
+    for task in mine:
+        if task.id not in forms:
+            view = api.get_task(session, task.id, current_user)
+            forms[task.id] = get_form_class(task.form_key)(formdata=None, data=view.data)
+    assignees = {
+        u.id: u
+        for u in session.query(User).filter(User.id.in_({t.assignee_id for t in tasks if t.assignee_id}))
+    }
+    page = render_template(
+        "backoffice/dossier.html",
+        instance=instance,
+        requester=requester,
+        data=submitted_data(instance_data(session, instance, current_user)),
+        events=api.history(session, instance, include_internal=True),
+        open_tasks=tasks,
+        my_tasks=mine,
+        forms=forms,
+        assignees=assignees,
+        comment_form=comment_form or InternalCommentForm(formdata=None),
+        current=current_elements(session, instance),
+        conflict=conflict,
+        typed=typed or [],
+    )
+    return page, status
+
+
+@bp.get("/dossiers/<int:instance_id>")
+@staff_required
+def dossier(instance_id: int) -> tuple[str, int]:
+    return render_dossier(_instance(instance_id))
+
+
+@bp.get("/dossiers/<int:instance_id>/diagramme.bpmn")
+@staff_required
+def dossier_diagram(instance_id: int) -> Response:
+    """The BPMN of the instance's own version (running instances keep the version they started on)."""
+    instance = _instance(instance_id)
+    response = Response(instance.definition.bpmn_xml, mimetype="application/xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _task_of(instance: ProcessInstance, task_id: int) -> HumanTask:
+    task = db.session().get(HumanTask, task_id)
+    if task is None or task.instance_id != instance.id or task.lane not in current_user.groups:
+        raise NotFound("Cette tâche n'existe pas.")
+    return task
+
+
+def _version() -> int | None:
+    raw = request.form.get("version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.post("/dossiers/<int:instance_id>/taches/<int:task_id>")
+@staff_required
+def dossier_decide(instance_id: int, task_id: int) -> Response | tuple[str, int]:
+    """Complete the open task from the dossier page; a stale page gets 409 and the new state."""
+    session = db.session()
+    instance = _instance(instance_id)
+    task = _task_of(instance, task_id)
+    form = get_form_class(task.form_key)()
+    if task.state != HumanTaskState.OPEN:
+        if not form.validate_csrf_token_only():
+            abort(400)
+        return _conflict(instance, form, Conflict(STALE_MESSAGE))
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return render_dossier(instance, forms={task.id: form}, status=400)
+    try:
+        check_current(session, task.id, current_user, _version())
+        view = api.get_task(session, task.id, current_user)
+        hooked = run_before_complete(session, form, current_user, view)
+        if hooked is None:
+            return render_dossier(instance, forms={task.id: form}, status=400)
+        api.complete(
+            session,
+            task.id,
+            current_user,
+            {**form.to_engine_data(), **hooked.data},
+            public_comment=form.comment("public"),
+            internal_comment=form.comment("internal"),
+            secrets=hooked.secrets,
+        )
+    except Conflict as exc:
+        return _conflict(instance, form, exc)
+    commit()
+    flash(f"« {task.title} » : c'est enregistré.", "success")
+    return redirect(url_for("backoffice.dossier", instance_id=instance.id))
+
+
+def _conflict(instance: ProcessInstance, form: TaskForm, exc: Conflict) -> tuple[str, int]:
+    session = db.session()
+    session.rollback()
+    fresh = session.get(ProcessInstance, instance.id)
+    if fresh is None:  # not reached: instances are never deleted once an agent has a task
+        raise NotFound("Cette demande n'existe pas.")
+    session.refresh(fresh)
+    return render_dossier(fresh, conflict=exc.message, typed=_typed(form), status=409)
+
+
+@bp.post("/dossiers/<int:instance_id>/commentaires")
+@staff_required
+def dossier_comment(instance_id: int) -> Response | tuple[str, int]:
+    """« Ajouter un commentaire interne », at any time; never shown to the family."""
+    instance = _instance(instance_id)
+    form = InternalCommentForm()
+    if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
+        return render_dossier(instance, comment_form=form, status=400)
+    add_internal_comment(db.session(), instance.id, current_user, form.commentaire.data)
+    commit()
+    flash("Commentaire interne ajouté.", "success")
+    return redirect(url_for("backoffice.dossier", instance_id=instance.id) + "#historique-titre")

@@ -1,0 +1,42 @@
+/* The dossier page's BPMN diagram: bpmn-js (vendored, web/static/vendor/bpmn-js/) loads the XML of the
+ * instance's version and marks the element(s) the request waits on with the class "tache-courante".
+ * No inline script (CSP script-src 'self'). */
+(function () {
+  "use strict";
+  var container = document.getElementById("diagramme");
+  if (!container || typeof window.BpmnJS !== "function") {
+    return;
+  }
+  var errorBox = document.querySelector("[data-diagram-error]");
+  var current = (container.getAttribute("data-current") || "").split(" ").filter(Boolean);
+  var viewer = new window.BpmnJS({ container: container });
+
+  function fail() {
+    if (errorBox) {
+      errorBox.hidden = false;
+    }
+  }
+
+  fetch(container.getAttribute("data-xml-url"), { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) {
+        throw new Error("HTTP " + response.status);
+      }
+      return response.text();
+    })
+    .then(function (xml) {
+      return viewer.importXML(xml);
+    })
+    .then(function () {
+      var canvas = viewer.get("canvas");
+      var registry = viewer.get("elementRegistry");
+      canvas.zoom("fit-viewport");
+      current.forEach(function (id) {
+        if (registry.get(id)) {
+          canvas.addMarker(id, "tache-courante");
+        }
+      });
+      container.setAttribute("data-diagram-ready", "true");
+    })
+    .catch(fail);
+})();
