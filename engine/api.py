@@ -48,6 +48,7 @@ from .models import (
     ProcessInstance,
     Visibility,
 )
+from .references import next_reference
 from .runtime import (
     GuichetScriptEngine,
     ServiceContext,
@@ -207,7 +208,7 @@ def start(
         bundle_of(instance), GuichetScriptEngine(ServiceContext(session, instance, requester))
     )
     runner = Runner(session, instance, workflow, requester)
-    runner.set("reference", f"DEM-{now.year}-{instance.id:06d}")
+    runner.set("reference", next_reference(session, now.year))
     start_task = workflow.get_tasks(state=TaskState.READY)[0]
     start_task.data.update(data or {})
     start_task.data["demandeur_id"] = requester.id
@@ -294,6 +295,7 @@ def complete(
     spiff_task.data.update(data)
     spiff_task.run()
     done = {"state": HumanTaskState.COMPLETED, "completed_at": utcnow(), "completed_by_id": user.id}
+    done["draft"] = None  # a sent task keeps no draft
     session.execute(_WRITE_TASK, {**done, "b_id": task.id})
     for key, value in done.items():
         set_committed_value(task, key, value)

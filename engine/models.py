@@ -114,6 +114,9 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # « Enregistrer le brouillon »: the fields as typed, unvalidated ({name: [values]}), never
+    # passwords nor files (engine/drafts.py).
+    draft: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
 
     instance: Mapped[ProcessInstance] = relationship(lazy="joined")
 
@@ -163,3 +166,15 @@ class OutboxMessage(Base):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status} {self.subject!r}>"
+
+
+class ReferenceCounter(Base):
+    """The last request number given in a year: references DEM-<year>-<number> (engine/references.py)."""
+
+    __tablename__ = "reference_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        return f"<ReferenceCounter {self.year} {self.last_number}>"
