@@ -300,6 +300,10 @@ def complete(
     for key, value in done.items():
         set_committed_value(task, key, value)
     runner = Runner(session, instance, workflow, user)
+    if task.lane == REQUESTER_LANE and instance.submitted_at is None:
+        # The family sends its first step: the request is filed now, and its deadline counts from now.
+        runner.set("submitted_at", done["completed_at"])
+        runner.set("deadline_at", _deadline(done["completed_at"], instance.definition.max_duration))
     role = lane_label(task.lane)
     runner.add_event(
         "task_completed",

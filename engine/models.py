@@ -79,6 +79,9 @@ class ProcessInstance(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the family sent its first step (a draft may wait for days): « Déposée le », and the
+    # maximum duration counts from then (engine/api.py::complete).
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Optimistic version guard: an UPDATE that matches 0 rows raises StaleDataError.
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 

@@ -195,3 +195,23 @@ def test_an_expired_session_with_a_forged_token_keeps_nothing(app, people):
         response = famille.post(f"/taches/{task_id}", data={"csrf_token": "faux", "mobile": "06 00 00 00 00"})
         assert response.status_code == 400
     assert draft_of(app, task_id) is None
+
+
+def test_a_request_is_filed_when_sent_not_when_its_draft_began(app, people, client_for):
+    """« Déposée le » and the deadline count from the sending: a draft may wait for days."""
+    begun = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    sent = begun + timedelta(days=10)
+    with time_machine.travel(begun, tick=False) as traveller:
+        famille = client_for(people["famille"])
+        task_id = start_demarche(famille, "changement_telephone")
+        traveller.move_to(sent)
+        famille = client_for(people["famille"])  # the session of ten days ago has expired
+        post_form(famille, f"/taches/{task_id}", {"telephone": "", "mobile": "06 12 34 56 78"})
+        with app.app_context():
+            instance = db.session.get(HumanTask, task_id).instance
+            assert instance.created_at == begun
+            assert instance.submitted_at == sent
+            assert instance.deadline_at == sent + timedelta(days=15)
+        (row,) = html(famille.get("/mes-demandes")).xpath("//tbody/tr")
+        cells = [" ".join(cell.text_content().split()) for cell in row.xpath("td")]
+        assert cells[2:5] == ["12/03/2026", "En cours d'instruction", "27/03/2026"]

@@ -1,4 +1,4 @@
-"""catalogue: human_task.draft (« Enregistrer le brouillon ») and reference_counter (DEM-<year>-<n>)
+"""catalogue: human_task.draft, process_instance.submitted_at, reference_counter (DEM-<year>-<n>)
 
 Revision ID: 5c1e0a7b9d42
 Revises: d19fb6b8d935
@@ -7,6 +7,7 @@ Create Date: 2026-11-27 04:50:00.000000
 
 from alembic import op
 import sqlalchemy as sa
+import engine.db
 
 
 revision = '5c1e0a7b9d42'
@@ -23,6 +24,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.add_column(sa.Column('draft', sa.JSON(), nullable=True))
+    with op.batch_alter_table('process_instance', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('submitted_at', engine.db.UTCDateTime(timezone=True), nullable=True))
+    # Requests whose family already sent a step were filed when they were created.
+    op.execute(
+        "UPDATE process_instance SET submitted_at = created_at WHERE id IN "
+        "(SELECT instance_id FROM human_task WHERE lane = 'Famille' AND state = 'completed')"
+    )
     # Existing references were DEM-<year>-<instance id>: the counters start after the highest of each year.
     connection = op.get_bind()
     rows = connection.execute(
@@ -40,6 +48,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('process_instance', schema=None) as batch_op:
+        batch_op.drop_column('submitted_at')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.drop_column('draft')
     op.drop_table('reference_counter')
