@@ -130,9 +130,9 @@ def discard_draft(session: Session, instance_id: int, user: Actor) -> str:
     return title
 
 
-def task_already_done(session: Session, task_id: int, user: Actor) -> int | None:
-    """The instance of a task the user may act on that is no longer open (a second submission)."""
+def task_already_done(session: Session, task_id: int, user: Actor) -> tuple[int, str] | None:
+    """(instance id, task state) of a task the user may act on that is no longer open, else None."""
     task = session.get(HumanTask, task_id)
     if task is None or task.state == HumanTaskState.OPEN or not api.may_act(user, task):
         return None
-    return task.instance_id
+    return task.instance_id, task.state

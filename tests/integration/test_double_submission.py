@@ -151,3 +151,20 @@ def test_an_agent_still_gets_the_conflict_page(app, people, client_for):
     again = agent.post(f"/taches/{agent_task}", data=data)
     assert again.status_code == 409
     assert "Cette tâche a déjà été traitée" in text(again)
+
+
+def test_a_stale_form_of_a_cancelled_request_says_it_is_no_longer_to_do(app, people, client_for):
+    famille = client_for(people["famille"])
+    task_id = start_demarche(famille, "changement_telephone")
+    token = csrf_token(famille, f"/taches/{task_id}")
+    instance_id = instance_of(app, task_id)
+    response = post_form(
+        famille, f"/mes-demandes/{instance_id}", {"motif": ""}, action=f"/mes-demandes/{instance_id}/annuler"
+    )
+    assert response.status_code == 302
+    again = famille.post(f"/taches/{task_id}", data={**PHONES, "csrf_token": token})
+    assert again.headers["Location"] == f"/mes-demandes/{instance_id}"
+    page = text(famille.get(again.headers["Location"]))
+    assert "Cette étape n'est plus à faire : la demande a été annulée ou close entre-temps." in page
+    assert "Votre demande a déjà été envoyée." not in page
+    assert facts(app)["completions"] == Counter()

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 
 from engine import api, drafts
 from engine.errors import Conflict, EngineError
+from engine.models import HumanTaskState
 from forms.registry import TaskForm, get_form_class
 from web.accounts import sessions
 from web.core.errors import render_error
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 DRAFT_ACTION = "brouillon"
 ALREADY_SENT = "Votre demande a déjà été envoyée."
 STEP_ALREADY_DONE = "Cette étape était déjà enregistrée : vous pouvez continuer."
+NO_LONGER_OPEN = "Cette étape n'est plus à faire : la demande a été annulée ou close entre-temps."
 #: Field types never kept in a draft.
 SECRET_TYPES = {"PasswordField", "FileField", "MultipleFileField", "CSRFTokenField", "SubmitField"}
 
@@ -163,15 +165,17 @@ def already_done(exc: Conflict) -> Response | tuple[str, int]:
     staff = bool(getattr(actor, "is_staff", False))
     if request.endpoint == "tasks.show" and actor is not None and not staff and task_id is not None:
         db_session = db.session()
-        instance_id = drafts.task_already_done(db_session, int(task_id), actor)
-        if instance_id is not None:
+        found = drafts.task_already_done(db_session, int(task_id), actor)
+        if found is not None:
+            instance_id, state = found
+            notice = ALREADY_SENT if state == HumanTaskState.COMPLETED else NO_LONGER_OPEN
             if getattr(actor, "is_authenticated", False):
-                flash(ALREADY_SENT, "info")
+                flash(notice, "info")
                 return redirect(url_for("demarches.show_request", instance_id=instance_id))
             following = [t for t in api.tasks_for(db_session, actor) if t.instance_id == instance_id]
             if following:
                 flash(STEP_ALREADY_DONE, "info")
                 return redirect(url_for("tasks.show", task_id=following[0].id))
-            flash(ALREADY_SENT, "info")
+            flash(notice, "info")
             return redirect(url_for("tasks.guest_done", instance_id=instance_id))
     return render_error(exc.status_code, exc.message)
