@@ -88,6 +88,12 @@ def test_phone_change_from_the_catalogue_to_acceptance(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Saisir les nouveaux numéros")
     expect(page.get_by_role("status")).to_contain_text("Durée maximum de la démarche : 15 jours.")
+    # Under the heading, as in the seed guide: the maximum duration, then « Aide à la saisie » (folded).
+    expect(page.locator("main .hint").first).to_have_text("Durée maximum de la démarche : 15 jours")
+    help_text = page.locator(".task-help p").first
+    expect(help_text).to_be_hidden()
+    page.locator(".task-help summary").click()
+    expect(help_text).to_contain_text("Saisissez au moins un numéro")
     page.get_by_role("textbox", name="Mobile").fill(MOBILE)
     doc_screenshot(page, "famille-12-telephones-saisie")
     page.get_by_role("button", name="Envoyer ma demande").click()

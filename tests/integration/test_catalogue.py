@@ -130,3 +130,9 @@ def test_starting_shows_the_reference_and_the_maximum_duration(app, people, clie
     assert re.search(
         r"Votre demande DEM-\d{4}-\d{6} est commencée\. Durée maximum de la démarche : 15 jours\.", page
     ), page[:600]
+    # The task page keeps showing it, with « Aide à la saisie » folded under it (no page change).
+    (hint,) = html(famille.get(response.headers["Location"])).xpath("//main/p[@class='hint'][1]")
+    assert " ".join(hint.text_content().split()) == "Durée maximum de la démarche : 15 jours"
+    (details,) = html(famille.get(response.headers["Location"])).xpath("//details[@class='task-help']")
+    assert details.xpath("string(summary)") == "Aide à la saisie"
+    assert "Saisissez au moins un numéro" in details.text_content()

@@ -6,7 +6,7 @@ from flask import abort, render_template
 from flask_wtf import FlaskForm
 
 from engine import catalogue
-from engine.models import ProcessInstance
+from engine.models import ProcessDefinition, ProcessInstance
 from web.core.presentation import duration_fr
 from web.extensions import db
 
@@ -33,3 +33,15 @@ def help_page(key: str) -> str:
     if entry is None or not entry.listed:
         abort(404)
     return render_template("demarches/help.html", entry=entry, form=FlaskForm())
+
+
+def entry_of_instance(instance_id: int) -> catalogue.Entry | None:
+    """The catalogue entry of the démarche version an instance runs (for the family's task pages)."""
+    instance = db.session().get(ProcessInstance, instance_id)
+    definition: ProcessDefinition | None = instance.definition if instance is not None else None
+    return catalogue.describe(definition) if definition is not None else None
+
+
+@bp.app_context_processor
+def catalogue_helpers() -> dict[str, object]:
+    return {"demarche_entry": entry_of_instance}
