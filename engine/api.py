@@ -48,6 +48,7 @@ from .models import (
     ProcessInstance,
     Visibility,
 )
+from .references import next_reference
 from .runtime import (
     GuichetScriptEngine,
     ServiceContext,
@@ -207,7 +208,7 @@ def start(
         bundle_of(instance), GuichetScriptEngine(ServiceContext(session, instance, requester))
     )
     runner = Runner(session, instance, workflow, requester)
-    runner.set("reference", f"DEM-{now.year}-{instance.id:06d}")
+    runner.set("reference", next_reference(session, now.year))
     start_task = workflow.get_tasks(state=TaskState.READY)[0]
     start_task.data.update(data or {})
     start_task.data["demandeur_id"] = requester.id
@@ -293,13 +294,23 @@ def complete(
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
         raise Conflict("Cette tâche n'est plus à traiter.")
+    now = utcnow()
+    # The family sends its first step: the request is filed now, and its deadline counts from now.
+    filing = task.lane == REQUESTER_LANE and instance.submitted_at is None
+    deadline = _deadline(now, instance.definition.max_duration) if filing else None
     spiff_task.data.update(data)
+    if deadline is not None:  # the timers of engine/deadlines.py are dated from it
+        spiff_task.data["date_limite"] = deadline.isoformat()
     spiff_task.run()
-    done = {"state": HumanTaskState.COMPLETED, "completed_at": utcnow(), "completed_by_id": user.id}
+    done = {"state": HumanTaskState.COMPLETED, "completed_at": now, "completed_by_id": user.id}
+    done["draft"] = None  # a sent task keeps no draft
     session.execute(_WRITE_TASK, {**done, "b_id": task.id})
     for key, value in done.items():
         set_committed_value(task, key, value)
     runner = Runner(session, instance, workflow, user)
+    if filing:
+        runner.set("submitted_at", now)
+        runner.set("deadline_at", deadline)
     role = lane_label(task.lane)
     runner.add_event(
         "task_completed",

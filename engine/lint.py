@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lxml import etree
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
+from .catalogue import lint_properties
 from .deadlines import timer_problems
 from .runtime import NS, SERVICES, SPIFF_NS, SpecBundle, find_process
 from .scripts import check_expression
@@ -74,6 +75,7 @@ def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str
         )
     elif not ISO_DURATION.match(max_duration):
         errors.append(f"Processus ({bundle.process_id}) : « dureeMaximale » n'est pas une durée ISO 8601")
+    errors.extend(lint_properties(bundle.props(bundle.process_id), bundle.process_id))
 
     known_lanes = {REQUESTER_LANE, *ctx.lanes}
     elements = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}

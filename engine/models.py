@@ -79,6 +79,9 @@ class ProcessInstance(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the family sent its first step (a draft may wait for days): « Déposée le », and the
+    # maximum duration counts from then (engine/api.py::complete).
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Optimistic version guard: an UPDATE that matches 0 rows raises StaleDataError.
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -119,6 +122,10 @@ class HumanTask(Base):
     # Deadlines (engine/deadlines.py): set by the reminder and the escalation boundary timers.
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # « Enregistrer le brouillon »: the fields as typed, unvalidated ({name: [values]}), never
+    # passwords nor files (engine/drafts.py).
+    draft: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
 
     instance: Mapped[ProcessInstance] = relationship(lazy="joined")
 
@@ -171,3 +178,15 @@ class OutboxMessage(Base):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status} {self.subject!r}>"
+
+
+class ReferenceCounter(Base):
+    """The last request number given in a year: references DEM-<year>-<number> (engine/references.py)."""
+
+    __tablename__ = "reference_counter"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+    def __repr__(self) -> str:
+        return f"<ReferenceCounter {self.year} {self.last_number}>"

@@ -328,10 +328,19 @@ def test_an_unexpected_exception_gives_the_generic_french_500_page(app, app_fact
     assert app.test_client().get("/test-panne").status_code == 404  # the route lives on the other app only
 
 
-def test_the_family_task_page_of_a_finished_step_is_a_conflict_not_a_form(app, people, client_for):
+def test_the_family_task_page_of_a_finished_step_leads_to_the_request_not_a_form(app, people, client_for):
     famille = client_for(people["famille"])
     task_id = start_demarche(famille)
     assert post_form(famille, f"/taches/{task_id}", {**ADDRESS, **proof()}).status_code == 302
     with app.app_context():
-        assert db.session.get(HumanTask, task_id).state == HumanTaskState.COMPLETED
-    assert_error_page(famille.get(f"/taches/{task_id}"), 409, "Conflit")
+        task = db.session.get(HumanTask, task_id)
+        assert task.state == HumanTaskState.COMPLETED
+        instance_id = task.instance_id
+    # The back button shows the step again: the family lands on its request (web/tasks/drafts.py).
+    response = famille.get(f"/taches/{task_id}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/mes-demandes/{instance_id}"
+    assert "Votre demande a déjà été envoyée." in text(famille.get(response.headers["Location"]))
+    # Another family still learns nothing: the task does not exist for it.
+    other = client_for(people["autre_famille"])
+    assert_error_page(other.get(f"/taches/{task_id}"), 404, "Page introuvable")

@@ -339,7 +339,7 @@ def test_the_macro_renders_an_accessible_control(page_app):
     assert box.xpath(".//input[@type='hidden' and @name='captcha_id']/@value") == [challenge_id]
     assert box.get("data-captcha-url") == "/controle/nouveau"
     assert CONTACT in " ".join(box.text_content().split())
-    assert doc.xpath("//script/@src") == ["/static/js/captcha.js"]
+    assert doc.xpath("//script/@src") == ["/static/js/submit-once.js", "/static/js/captcha.js"]
     assert not doc.xpath("//script[not(@src)] | //style | //*[@style]")
     assert not [a for a in doc.xpath("//@*") if a.attrname.lower().startswith("on")]
     with browser.get("/static/js/captcha.js") as script:

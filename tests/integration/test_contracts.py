@@ -24,6 +24,7 @@ PUBLIC_RULES = {
     "/",
     "/connexion",
     "/demarches",
+    "/demarches/<key>/aide",  # « Aide à la saisie », public like the catalogue
     # « OUBLI DE MOT DE PASSE » (web/accounts/reset.py): by definition for visitors who cannot log in.
     "/mot-de-passe-oublie",
     "/mot-de-passe/<token>",

@@ -61,7 +61,7 @@ def outbox(session):
 def test_reminder_then_escalation_keep_the_request_open_until_the_agent_decides(session, people):
     instance = submit(session, people["famille"])
     deadline = instance.deadline_at
-    assert deadline - instance.created_at == timedelta(days=15)
+    assert deadline - instance.submitted_at == timedelta(days=15)
     assert instance.next_timer_at == deadline - timedelta(days=3)  # the reminder comes first
     assert api.fire_due_timers(session) == 0
 
@@ -134,16 +134,17 @@ def test_a_decision_before_the_reminder_cancels_both_timers(session, people):
     assert events(session, instance, "instance_escalated") == []
 
 
-def test_a_request_filed_late_is_reminded_at_once_and_escalated_at_its_deadline(session, people):
-    """The family took 13 of the 15 days to send the form: the reminder date is already past, so the
-    reminder runs with the submission itself."""
+def test_a_draft_kept_for_days_does_not_eat_into_the_deadline_of_its_timers(session, people):
+    """The family kept the form as a draft for 13 of the 15 days: the request is filed when it is
+    sent, so its deadline, and the reminder and escalation timers dated from it, count from then."""
     with time_machine.travel(api.utcnow() - timedelta(days=13)):
         instance = api.start(session, "changement_telephone", people["famille"])
         session.commit()
     (task,) = api.tasks_for(session, people["famille"])
     api.complete(session, task.id, people["famille"], dict(PHONES))
     session.commit()
-    assert agent_task(session, instance).reminded_at is not None
-    assert len(events(session, instance, "task_reminded")) == 1
-    assert instance.next_timer_at == instance.deadline_at
+    assert instance.deadline_at - instance.submitted_at == timedelta(days=15)
+    assert agent_task(session, instance).reminded_at is None
+    assert events(session, instance, "task_reminded") == []
+    assert instance.next_timer_at == instance.deadline_at - timedelta(days=3)
     assert api.fire_due_timers(session) == 0

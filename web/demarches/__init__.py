@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("demarches", __name__, template_folder="templates")
 
-from . import views  # noqa: E402, F401
+# catalogue: « Aide à la saisie »; drafts: « Supprimer le brouillon ».
+from . import catalogue, drafts, views  # noqa: E402, F401

@@ -12,7 +12,8 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from engine import api
+from engine import api, drafts
+from engine import catalogue as demarche_catalogue
 from engine.models import InstanceStatus, ProcessInstance
 from web.accounts.sessions import SEEN_AT
 from web.core.access import family_required
@@ -22,6 +23,7 @@ from web.delais.estimates import estimate_for
 from web.extensions import db
 
 from . import bp
+from .catalogue import started_message
 
 #: The request page asks for its state this often (web/static/js/live.js).
 LIVE_POLL_SECONDS = 5
@@ -43,9 +45,9 @@ class CancelForm(FlaskForm):
 
 @bp.get("/demarches")
 def catalogue() -> str:
-    """Every published démarche, with its maximum duration and a start button."""
-    definitions = api.catalogue(db.session())
-    return render_template("demarches/catalogue.html", definitions=definitions, form=FlaskForm())
+    """Every published démarche by rubrique: description, maximum duration, help, documents, start."""
+    rubriques = demarche_catalogue.rubriques(api.published_definitions(db.session()))
+    return render_template("demarches/catalogue.html", rubriques=rubriques, form=FlaskForm())
 
 
 @bp.post("/demarches/<key>/commencer")
@@ -54,10 +56,12 @@ def start(key: str) -> Response:
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    instance = api.start(db.session(), key, current_user)
+    # A double click (or the start form sent again) resumes the draft instead of a second request.
+    instance, resumed = drafts.start_or_resume(db.session(), key, current_user)
     commit()
     tasks = [t for t in api.tasks_for(db.session(), current_user) if t.instance_id == instance.id]
     if tasks:
+        flash(started_message(instance, resumed), "info")
         return redirect(url_for("tasks.show", task_id=tasks[0].id))
     flash(f"Votre demande {instance.reference} est enregistrée.", "success")
     return redirect(url_for("demarches.show_request", instance_id=instance.id))
@@ -71,15 +75,19 @@ def my_requests() -> str:
     if state not in FILTERS:
         state = "toutes"
     statuses = FILTERS[state][1]
+    family_drafts = drafts.drafts_for(session_, current_user.id)
+    draft_ids = {draft.instance.id for draft in family_drafts}
     instances = [
         instance
         for instance in api.instances_for(session_, current_user.id)
-        if statuses is None or instance.status in statuses
+        if (statuses is None or instance.status in statuses) and instance.id not in draft_ids
     ]
     open_tasks = {t.instance_id: t for t in api.tasks_for(session_, current_user)}
     return render_template(
         "demarches/my_requests.html",
         instances=instances,
+        drafts=family_drafts,
+        discard_form=FlaskForm(),
         open_tasks=open_tasks,
         filters=FILTERS,
         state=state,

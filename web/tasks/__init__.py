@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
 
-from . import views  # noqa: E402, F401
+# drafts: « Enregistrer le brouillon », forms posted after the session expired, second submissions.
+from . import drafts, views  # noqa: E402, F401

@@ -14,6 +14,7 @@ from forms.registry import TaskForm, get_form_class
 from web.core.presentation import submitted_data
 from web.core.transaction import commit
 from web.extensions import db
+from web.tasks.drafts import with_draft
 from web.tasks.hooks import BEFORE_RENDER, run_before_complete
 
 from . import bp
@@ -48,6 +49,7 @@ def show(task_id: int) -> str | Response:
     db_session = db.session()
     task = api.get_task(db_session, task_id, actor)
     form = get_form_class(task.form_key)(data=task.data)
+    form = with_draft(db_session, task, actor, form)  # « Reprendre mon brouillon » (web/tasks/drafts.py)
     action = request.form.get("action", "suivant") if request.method == "POST" else None
     if action == "changer_captcha":
         pass  # « Changer le texte de contrôle » without JavaScript: show the screen again, new captcha

@@ -1,0 +1,138 @@
+"""Drafts: « Enregistrer le brouillon », « Brouillons », « Reprendre », « Supprimer le brouillon ».
+
+A *draft* is a running démarche the family started but has not sent yet: its first Famille task is
+open and no task of it has been completed. What was typed on a task page, unvalidated, may be kept
+on the task's inbox row (`human_task.draft`, {field name: [values]}); the web layer never puts
+passwords or files in it. Starting a démarche of which the family already has a draft resumes that
+draft instead (a double click on « Commencer la démarche » creates one request, not two).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from . import api
+from .db import utcnow
+from .errors import Conflict, NotAllowed
+from .execution import Actor, is_requester, lock_instance
+from .lint import REQUESTER_LANE
+from .models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
+from .references import lock_year
+
+#: At most this many characters are kept per draft (a form is far smaller; a bigger post is cut).
+MAX_DRAFT_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A démarche started but not sent, with the task that resumes it."""
+
+    instance: ProcessInstance
+    task: HumanTask
+
+
+def _drafts_query(requester_id: int) -> Any:
+    done = aliased(HumanTask)
+    never_sent = ~(
+        select(done.id)
+        .where(done.instance_id == ProcessInstance.id, done.state == HumanTaskState.COMPLETED)
+        .exists()
+    )
+    return (
+        select(ProcessInstance, HumanTask)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .where(
+            ProcessInstance.requester_id == requester_id,
+            ProcessInstance.status == InstanceStatus.RUNNING,
+            HumanTask.lane == REQUESTER_LANE,
+            HumanTask.state == HumanTaskState.OPEN,
+            never_sent,
+        )
+        .order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
+    )
+
+
+def drafts_for(session: Session, requester_id: int) -> list[Draft]:
+    """The family's drafts, most recently touched first (one row per démarche)."""
+    seen: set[int] = set()
+    drafts = []
+    for instance, task in session.execute(_drafts_query(requester_id)).all():
+        if instance.id not in seen:
+            seen.add(instance.id)
+            drafts.append(Draft(instance, task))
+    return drafts
+
+
+def start_or_resume(session: Session, demarche_key: str, requester: Actor) -> tuple[ProcessInstance, bool]:
+    """Start a démarche, or return the family's draft of it; True when a draft was resumed.
+
+    The year's reference counter is locked first, so that two concurrent starts by the same family
+    (a double click) are serialised: the second one finds the draft the first one created.
+    """
+    lock_year(session, utcnow().year)
+    if requester.id is not None:
+        query = _drafts_query(requester.id).join(ProcessDefinition)
+        row = session.execute(query.where(ProcessDefinition.key == demarche_key).limit(1)).first()
+        if row is not None:
+            return row[0], True
+    return api.start(session, demarche_key, requester), False
+
+
+def _open_task(session: Session, task_id: int, user: Actor) -> HumanTask:
+    task = api._task_for(session, task_id, user)
+    if task.state != HumanTaskState.OPEN:
+        raise Conflict("Cette tâche a déjà été traitée.")
+    return task
+
+
+def save_draft(session: Session, task_id: int, user: Actor, fields: dict[str, list[str]]) -> HumanTask:
+    """Keep what was typed on an open task, unvalidated; raises NotFound, NotAllowed or Conflict."""
+    task = _open_task(session, task_id, user)
+    kept: dict[str, list[str]] = {}
+    budget = MAX_DRAFT_CHARS
+    for name, values in fields.items():
+        values = [str(v)[:budget] for v in values]
+        budget -= sum(len(v) for v in values) + len(name)
+        if budget < 0:
+            break
+        kept[str(name)] = values
+    task.draft = kept
+    session.flush()
+    return task
+
+
+def draft_of(session: Session, task_id: int, user: Actor) -> dict[str, list[str]] | None:
+    """The draft kept on an open task the user may act on, if any."""
+    return _open_task(session, task_id, user).draft or None
+
+
+def discard_draft(session: Session, instance_id: int, user: Actor) -> str:
+    """« Supprimer le brouillon »: delete a draft and everything of it; returns the démarche's title.
+
+    Only the family that started it may (another family: NotFound, an agent: NotAllowed); a request
+    already sent raises Conflict (it may be cancelled instead, never deleted).
+    """
+    instance = api.get_instance(session, instance_id, user)
+    if not is_requester(user, instance) or user.id is None:
+        raise NotAllowed("Seule la famille qui a commencé la démarche peut supprimer son brouillon.")
+    instance = lock_instance(session, instance_id)
+    drafts = {d.instance.id for d in drafts_for(session, user.id)}
+    if instance.id not in drafts:
+        raise Conflict(
+            "Cette demande a déjà été envoyée : elle ne peut plus être supprimée, mais vous pouvez l'annuler."
+        )
+    title = instance.definition.title
+    api.discard(session, instance)
+    return title
+
+
+def task_already_done(session: Session, task_id: int, user: Actor) -> tuple[int, str] | None:
+    """(instance id, task state) of a task the user may act on that is no longer open, else None."""
+    task = session.get(HumanTask, task_id)
+    if task is None or task.state == HumanTaskState.OPEN or not api.may_act(user, task):
+        return None
+    return task.instance_id, task.state

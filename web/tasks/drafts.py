@@ -1,0 +1,181 @@
+"""Drafts and second submissions on the task page (web/tasks/views.py stays the happy path).
+
+- « Enregistrer le brouillon » (action=brouillon): what was typed is kept on the task, unvalidated,
+  never passwords nor files (engine/drafts.py); the family goes back to « Mes demandes ».
+- The form is pre-filled from the draft when the family comes back (`with_draft`).
+- A form posted after the session expired: the session still proves who typed it (its CSRF token is
+  valid), so the fields are kept as the task's draft *before* the session is ended, and the login
+  leads back to the task, pre-filled. Nothing is completed with an expired session.
+- A second submission of a task already done (double click, back button then resubmit, two
+  concurrent POSTs) lands on the request's page with « Votre demande a déjà été envoyée. ».
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import flash, redirect, request, session, url_for
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from engine import api, drafts
+from engine.errors import Conflict, EngineError
+from engine.models import HumanTaskState
+from forms.registry import TaskForm, get_form_class
+from web.accounts import sessions
+from web.core.errors import render_error
+from web.core.transaction import commit
+from web.extensions import db
+
+from . import bp
+
+log = logging.getLogger(__name__)
+
+DRAFT_ACTION = "brouillon"
+ALREADY_SENT = "Votre demande a déjà été envoyée."
+STEP_ALREADY_DONE = "Cette étape était déjà enregistrée : vous pouvez continuer."
+NO_LONGER_OPEN = "Cette étape n'est plus à faire : la demande a été annulée ou close entre-temps."
+#: Field types never kept in a draft.
+SECRET_TYPES = {"PasswordField", "FileField", "MultipleFileField", "CSRFTokenField", "SubmitField"}
+
+
+def _is_family() -> bool:
+    return bool(current_user.is_authenticated and not current_user.is_staff)
+
+
+def _unkept(form_class: type[TaskForm]) -> dict[str, bool]:
+    """Which kinds of fields a draft leaves out, for the message: passwords, files."""
+    form = form_class(formdata=None, meta={"csrf": False})
+    types = {field.type for field in form}
+    return {
+        "passwords": bool(form.password_fields) or "PasswordField" in types,
+        "files": bool(types & {"FileField", "MultipleFileField"}),
+    }
+
+
+def typed_fields(form_class: type[TaskForm], formdata: Any) -> dict[str, list[str]]:
+    """The posted values of the form's own fields, minus passwords, files, buttons and the token."""
+    form = form_class(formdata=None, meta={"csrf": False})
+    kept = {
+        name
+        for name, field in form._fields.items()
+        if field.type not in SECRET_TYPES and name not in form.password_fields
+    }
+    return {
+        key: [str(value) for value in formdata.getlist(key)]
+        for key in formdata
+        if key in kept or key.split("-", 1)[0] in kept
+    }
+
+
+def _leftovers_message(form_class: type[TaskForm]) -> str:
+    unkept = _unkept(form_class)
+    parts = []
+    if unkept["passwords"]:
+        parts.append("les mots de passe ne sont jamais conservés")
+    if unkept["files"]:
+        parts.append(
+            "les fichiers joints non plus : le navigateur ne peut pas les garder, joignez-les de nouveau"
+        )
+    return (" Attention : " + " ; ".join(parts) + ".") if parts else ""
+
+
+def with_draft(db_session: Any, task: api.TaskView, actor: Any, form: TaskForm) -> TaskForm:
+    """On GET, the form filled with the task's draft (what was typed before), if it has one."""
+    if request.method != "GET" or not getattr(actor, "is_authenticated", False):
+        return form
+    draft = drafts.draft_of(db_session, task.id, actor)
+    if not draft:
+        return form
+    form_class = type(form)
+    pairs = [(name, value) for name, values in draft.items() for value in values]
+    flash(
+        "Votre brouillon est repris : vérifiez ce qui est saisi, puis envoyez."
+        + _leftovers_message(form_class),
+        "info",
+    )
+    return form_class(formdata=MultiDict(pairs), data=task.data)
+
+
+@bp.before_request
+def save_draft() -> Response | None:
+    """« Enregistrer le brouillon »: keep what was typed without validating it (CSRF already checked)."""
+    if request.endpoint != "tasks.show" or request.method != "POST":
+        return None
+    if request.form.get("action") != DRAFT_ACTION or not _is_family():
+        return None
+    db_session = db.session()
+    task = api.get_task(db_session, int((request.view_args or {})["task_id"]), current_user)
+    form_class = get_form_class(task.form_key)
+    drafts.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
+    commit()
+    flash(
+        f"Votre brouillon « {task.demarche_title} » est enregistré : « Reprendre » le rouvre tel que vous "
+        "l'avez laissé." + _leftovers_message(form_class),
+        "success",
+    )
+    return redirect(url_for("demarches.my_requests"))
+
+
+@bp.before_app_request
+def keep_typed_fields_when_session_expired() -> Response | None:
+    """Runs before the session hook ends an expired session: a task form posted then is kept as a draft."""
+    if request.endpoint != "tasks.show" or request.method != "POST" or "_user_id" not in session:
+        return None
+    if not _is_family() or not sessions._expired(sessions._now()):
+        return None
+    task_id = int((request.view_args or {})["task_id"])
+    kept = False
+    try:
+        db_session = db.session()
+        task = api.get_task(db_session, task_id, current_user)
+        if request.form.get("action", "suivant") in {"suivant", DRAFT_ACTION}:
+            form_class = get_form_class(task.form_key)
+            drafts.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
+            commit()
+            kept = True
+    except EngineError:
+        db.session.rollback()
+    if kept:
+        log.info(
+            "Session of user %s expired on task %s: typed fields kept as a draft", current_user.id, task_id
+        )
+    ended = sessions.enforce_limits()  # logs out, empties the session, says it expired
+    if ended is None:  # not reached: the limits were checked just above
+        return None
+    if kept:
+        flash(
+            "Ce que vous aviez saisi est gardé en brouillon : reconnectez-vous pour le retrouver et "
+            "l'envoyer." + _leftovers_message(form_class),
+            "info",
+        )
+    return redirect(url_for("accounts.login", next=url_for("tasks.show", task_id=task_id)))
+
+
+@bp.errorhandler(Conflict)
+def already_done(exc: Conflict) -> Response | tuple[str, int]:
+    """A task sent twice: the family lands on its request (a guest on its next step), not on an error."""
+    db.session.rollback()
+    from .views import current_actor
+
+    actor = current_actor()
+    task_id = (request.view_args or {}).get("task_id")
+    staff = bool(getattr(actor, "is_staff", False))
+    if request.endpoint == "tasks.show" and actor is not None and not staff and task_id is not None:
+        db_session = db.session()
+        found = drafts.task_already_done(db_session, int(task_id), actor)
+        if found is not None:
+            instance_id, state = found
+            notice = ALREADY_SENT if state == HumanTaskState.COMPLETED else NO_LONGER_OPEN
+            if getattr(actor, "is_authenticated", False):
+                flash(notice, "info")
+                return redirect(url_for("demarches.show_request", instance_id=instance_id))
+            following = [t for t in api.tasks_for(db_session, actor) if t.instance_id == instance_id]
+            if following:
+                flash(STEP_ALREADY_DONE, "info")
+                return redirect(url_for("tasks.show", task_id=following[0].id))
+            flash(notice, "info")
+            return redirect(url_for("tasks.guest_done", instance_id=instance_id))
+    return render_error(exc.status_code, exc.message)
