@@ -20,6 +20,7 @@ from .db import utcnow
 from .errors import Conflict, ScriptError
 from .lint import REQUESTER_LANE
 from .models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance, Visibility
+from .queues import search_text
 from .runtime import GuichetScriptEngine, ServiceContext, SpecBundle, bundle_for, dump_workflow, load_workflow
 
 
@@ -284,6 +285,9 @@ class Runner:
                     "requester_id": self.instance.requester_id,
                     "created_at": now,
                     "due_at": self.instance.deadline_at,
+                    "demarche_key": self.instance.definition.key,
+                    "requester_name": self.instance.requester_name,
+                    "search_text": search_text(self.instance.reference, self.instance.requester_name),
                 }
             )
             self.note_status(task.task_spec.bpmn_id, lane_label(lane))

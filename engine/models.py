@@ -79,6 +79,9 @@ class ProcessInstance(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The requester's name when the démarche started (Actor.display_name), for queues and exports
+    # without joining the web's account table (engine/queues.py).
+    requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Optimistic version guard: an UPDATE that matches 0 rows raises StaleDataError.
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -97,6 +100,11 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_lane_state", "lane", "state"),
         Index("ix_human_task_requester_state", "requester_id", "state"),
+        # Queues (engine/queues.py): one index per sortable column within a lane, and « Mes tâches ».
+        Index("ix_human_task_queue_created", "lane", "state", "created_at"),
+        Index("ix_human_task_queue_due", "lane", "state", "due_at"),
+        Index("ix_human_task_queue_requester", "lane", "state", "requester_name"),
+        Index("ix_human_task_assignee_state", "assignee_id", "state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,6 +122,14 @@ class HumanTask(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Denormalised for the queues (pure SQL over this table, engine/queues.py): filled by
+    # Runner.sync_tasks from the instance, and by engine/assignment.py when an agent claims the task.
+    demarche_key: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: Reference and requester name, lower case without accents, for the queue's search box.
+    search_text: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    assignee_name: Mapped[str | None] = mapped_column(String(150))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     instance: Mapped[ProcessInstance] = relationship(lazy="joined")
 

@@ -11,6 +11,7 @@ from web.accounts.models import (
     user_family,
     user_group,
 )
+from web.backoffice.models import SavedFilter
 
 __all__ = [
     "AccountToken",
@@ -18,6 +19,7 @@ __all__ = [
     "CaptchaChallenge",
     "FamilyRecord",
     "LoginAttempt",
+    "SavedFilter",
     "ServiceKey",
     "User",
     "user_family",

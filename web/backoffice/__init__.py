@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("backoffice", __name__, url_prefix="/agents", template_folder="templates")
 
-from . import views  # noqa: E402, F401
+from . import exports, queues, views  # noqa: E402, F401
