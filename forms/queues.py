@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from forms.accounts import FrenchDateField
 from forms.validators import collapse_spaces, strip
@@ -118,13 +118,13 @@ class ClosedExportForm(FlaskForm):  # type: ignore[misc]
 
     du = FrenchDateField(
         "Du",
-        validators=[DataRequired("Indiquez la date de début (jj/mm/aaaa).")],
+        validators=[InputRequired("Indiquez la date de début (jj/mm/aaaa).")],
         format=["%Y-%m-%d", "%d/%m/%Y"],
         render_kw={"type": "date"},
     )
     au = FrenchDateField(
         "Au (inclus)",
-        validators=[DataRequired("Indiquez la date de fin (jj/mm/aaaa).")],
+        validators=[InputRequired("Indiquez la date de fin (jj/mm/aaaa).")],
         format=["%Y-%m-%d", "%d/%m/%Y"],
         render_kw={"type": "date"},
     )
