@@ -103,7 +103,7 @@ class QueueView:
 
     @property
     def has_filters(self) -> bool:
-        return any(key != "file" for key in self.args)
+        return any(key not in {"file", "tri", "ordre"} for key in self.args)
 
     def url(self, endpoint: str = "backoffice.queue", **changes: Any) -> str:
         """This view's URL with some query-string keys changed (None removes one)."""
