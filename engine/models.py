@@ -104,6 +104,21 @@ class HumanTask(Base):
         Index("ix_human_task_queue_created", "lane", "state", "created_at"),
         Index("ix_human_task_queue_due", "lane", "state", "due_at"),
         Index("ix_human_task_queue_requester", "lane", "state", "requester_name"),
+        Index("ix_human_task_queue_reference", "lane", "state", "instance_id"),
+        Index("ix_human_task_queue_demarche", "lane", "state", "demarche_key"),
+        Index("ix_human_task_queue_status", "lane", "state", "status_label"),
+        Index("ix_human_task_queue_assignee", "lane", "state", "assignee_name"),
+        # Covers every filter, so that counting a filtered queue never reads the table itself.
+        Index(
+            "ix_human_task_queue_filters",
+            "lane",
+            "state",
+            "assignee_id",
+            "demarche_key",
+            "status_label",
+            "due_at",
+            "search_text",
+        ),
         Index("ix_human_task_assignee_state", "assignee_id", "state", "created_at"),
     )
 

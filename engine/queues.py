@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
+from .runtime import bundle_for
 
 _TASK = HumanTask.__table__.c
 _INSTANCE = ProcessInstance.__table__.c
@@ -58,7 +59,9 @@ class SortKey(enum.StrEnum):
     ATTRIBUEE = "attribuee"
 
 
-#: Column of each sort key, and whether it may be NULL (NULLs always come last, both directions).
+#: Column of each sort key, and whether it may be NULL. NULLs (no deadline, nobody's task) sort
+#: first in ascending order and last in descending order: SQLite's own order, stated explicitly for
+#: PostgreSQL, so that SQLite walks the (lane, state, column) index instead of sorting the queue.
 #: The reference follows the instance id (DEM-<year>-<id>), which sorts it correctly across years.
 SORT_COLUMNS: dict[SortKey, tuple[Any, bool]] = {
     SortKey.REFERENCE: (_TASK.instance_id, False),
@@ -170,17 +173,17 @@ def _conditions(query: QueueQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _order(query: QueueQuery, *, reverse: bool = False) -> list[Any]:
+def _order(query: QueueQuery, *, reverse: bool = False, source: Any = None) -> list[Any]:
+    """ORDER BY terms of the query's sort; `source` is a CTE with columns `sort` and `id`."""
     column, nullable = SORT_COLUMNS[query.sort]
+    task_id = _TASK.id
+    if source is not None:
+        column, task_id = source.c.sort, source.c.id
     descending = query.descending != reverse
-    order: list[Any] = []
-    if nullable:
-        # NULLs last in the page's order (whatever the direction), first in the reversed one.
-        nulls_last = column.is_(None)
-        order.append(nulls_last.desc() if reverse else nulls_last)
-    order.append(column.desc() if descending else column.asc())
-    order.append(_TASK.id.desc() if descending else _TASK.id.asc())
-    return order
+    if descending:
+        first = column.desc().nulls_last() if nullable else column.desc()
+        return [first, task_id.desc()]
+    return [column.asc().nulls_first() if nullable else column.asc(), task_id.asc()]
 
 
 def _rows_statement(query: QueueQuery) -> Select[Any]:
@@ -193,20 +196,58 @@ def _rows_statement(query: QueueQuery) -> Select[Any]:
     )
 
 
-def queue_page(session: Session, query: QueueQuery) -> QueuePage:
-    """One page of the queue, and how many tasks match the filters."""
-    total = session.execute(
-        select(func.count()).select_from(HumanTask.__table__).where(*_conditions(query))
-    ).scalar_one()
-    pages = max(1, -(-total // query.per_page))
-    page = min(max(query.page, 1), pages)
-    result = session.execute(
-        _rows_statement(query)
-        .order_by(*_order(query))
-        .offset((page - 1) * query.per_page)
-        .limit(query.per_page)
-    )
-    return QueuePage([QueueRow(*row) for row in result], total, page, query.per_page)
+def queue_page(session: Session, query: QueueQuery, *, total: int | None = None) -> QueuePage:
+    """One page of the queue, and how many tasks match the filters.
+
+    A deferred join: the page's ids are chosen from `human_task` alone (its indexes cover the
+    filter and the sort), then only those rows are joined to their instance and definition.
+    Joining first would look up every matching instance before sorting. `total` may be given when
+    the caller already counted the same tasks (an unfiltered tab: its count).
+    """
+    offset_of = lambda page: (page - 1) * query.per_page  # noqa: E731
+    if query.text.strip():
+        # A search: the matches are few and spread over the whole queue. Walking the sort's index
+        # would read every row to find them; a materialised CTE scans the covering filter index
+        # once, and the page is sorted among the matches only.
+        column, _ = SORT_COLUMNS[query.sort]
+        matches = (
+            select(_TASK.id.label("id"), column.label("sort"))
+            .where(*_conditions(query))
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+        if total is None:
+            total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+        page = min(max(query.page, 1), max(1, -(-total // query.per_page)))
+        ids = list(
+            session.execute(
+                select(matches.c.id)
+                .order_by(*_order(query, source=matches))
+                .offset(offset_of(page))
+                .limit(query.per_page)
+            ).scalars()
+        )
+    else:
+        if total is None:
+            total = session.execute(
+                select(func.count()).select_from(HumanTask.__table__).where(*_conditions(query))
+            ).scalar_one()
+        page = min(max(query.page, 1), max(1, -(-total // query.per_page)))
+        ids = list(
+            session.execute(
+                select(_TASK.id)
+                .where(*_conditions(query))
+                .order_by(*_order(query))
+                .offset(offset_of(page))
+                .limit(query.per_page)
+            ).scalars()
+        )
+    if not ids:
+        return QueuePage([], total, page, query.per_page)
+    found = {
+        row[0]: QueueRow(*row) for row in session.execute(_rows_statement(query).where(_TASK.id.in_(ids)))
+    }
+    return QueuePage([found[task_id] for task_id in ids if task_id in found], total, page, query.per_page)
 
 
 def iter_queue(session: Session, query: QueueQuery, batch: int = 1000) -> Iterator[QueueRow]:
@@ -219,38 +260,61 @@ def iter_queue(session: Session, query: QueueQuery, batch: int = 1000) -> Iterat
 
 
 def queue_counts(session: Session, lanes: frozenset[str], agent_id: int | None) -> dict[str, int]:
-    """Open tasks per lane, plus « Mes tâches » under the key "" (the tabs' numbers)."""
-    counts = {lane: 0 for lane in lanes}
-    if not lanes:
-        return {"": 0}
-    rows = session.execute(
-        select(_TASK.lane, func.count())
-        .where(_TASK.state == HumanTaskState.OPEN, _TASK.lane.in_(sorted(lanes)))
-        .group_by(_TASK.lane)
-    ).all()
-    counts.update({lane: count for lane, count in rows})
-    counts[""] = session.execute(
-        select(func.count()).where(
-            _TASK.assignee_id == agent_id,
-            _TASK.state == HumanTaskState.OPEN,
-            _TASK.lane.in_(sorted(lanes)),
-        )
-    ).scalar_one()
+    """Open tasks per lane, plus « Mes tâches » under the key "" (the tabs' numbers).
+
+    One count per lane (an equality walks the (lane, state, …) index; a GROUP BY over the IN list
+    costs twice as much on SQLite).
+    """
+    counts = {
+        lane: session.execute(
+            select(func.count()).where(_TASK.lane == lane, _TASK.state == HumanTaskState.OPEN)
+        ).scalar_one()
+        for lane in sorted(lanes)
+    }
+    counts[""] = (
+        session.execute(
+            select(func.count()).where(
+                _TASK.assignee_id == agent_id,
+                _TASK.state == HumanTaskState.OPEN,
+                _TASK.lane.in_(sorted(lanes)),
+            )
+        ).scalar_one()
+        if lanes
+        else 0
+    )
     return counts
 
 
+#: Status labels of the user tasks of each definition, by lane: {(id, sha256): {lane: {label}}}.
+_LABELS: dict[tuple[int, str], dict[str, set[str]]] = {}
+
+
 def status_labels(session: Session, lanes: frozenset[str]) -> list[str]:
-    """The statuses of the open tasks of these lanes (choices of the « Statut » filter)."""
-    if not lanes:
-        return []
-    return list(
-        session.execute(
-            select(_TASK.status_label)
-            .where(_TASK.state == HumanTaskState.OPEN, _TASK.lane.in_(sorted(lanes)))
-            .distinct()
-            .order_by(_TASK.status_label)
-        ).scalars()
-    )
+    """The statuses a task of these lanes can have (choices of the « Statut » filter).
+
+    Read from the deployed diagrams (the `statusLabel` of their user tasks, which is what the
+    inbox rows carry), not from the 100,000 rows of a large queue; each definition is parsed
+    once (its bundle is cached), its labels are kept per (id, sha256).
+    """
+    labels: set[str] = set()
+    for definition_id, digest in session.execute(select(_DEFINITION.id, _DEFINITION.sha256)).all():
+        key = (definition_id, digest)
+        if key not in _LABELS:
+            xml = session.execute(
+                select(_DEFINITION.bpmn_xml).where(_DEFINITION.id == definition_id)
+            ).scalar_one()
+            bundle = bundle_for(definition_id, digest, xml)
+            by_lane: dict[str, set[str]] = {}
+            specs = [bundle.spec, *bundle.subprocess_specs.values()]
+            for spec in specs:
+                for task_spec in spec.task_specs.values():
+                    props = bundle.props(getattr(task_spec, "bpmn_id", None))
+                    if props.get("formKey") and props.get("statusLabel") and getattr(task_spec, "lane", None):
+                        by_lane.setdefault(task_spec.lane, set()).add(props["statusLabel"])
+            _LABELS[key] = by_lane
+        for lane in lanes:
+            labels |= _LABELS[key].get(lane, set())
+    return sorted(labels)
 
 
 def neighbour(session: Session, query: QueueQuery, task_id: int, *, forward: bool = True) -> int | None:
@@ -264,28 +328,16 @@ def neighbour(session: Session, query: QueueQuery, task_id: int, *, forward: boo
     if current is None:
         return None
     value = current[0]
-    # "Later" in the page's order for a column compared in the query's direction.
-    ascending = not query.descending
-
-    def later(col: Any, bound: Any) -> ColumnElement[bool]:
-        return col > bound if ascending else col < bound  # type: ignore[no-any-return]
-
-    def earlier(col: Any, bound: Any) -> ColumnElement[bool]:
-        return col < bound if ascending else col > bound  # type: ignore[no-any-return]
-
-    if forward:
-        if value is None:
-            condition = and_(column.is_(None), later(_TASK.id, task_id))
-        else:
-            condition = or_(later(column, value), and_(column == value, later(_TASK.id, task_id)))
-            if nullable:
-                condition = or_(condition, column.is_(None))
-    elif value is None:
-        condition = or_(column.is_not(None), and_(column.is_(None), earlier(_TASK.id, task_id)))
+    # In ascending order (NULLs first), the rows strictly after or before (value, task_id):
+    if value is None:
+        after = or_(column.is_not(None), and_(column.is_(None), _TASK.id > task_id))
+        before = and_(column.is_(None), _TASK.id < task_id)
     else:
-        condition = or_(earlier(column, value), and_(column == value, earlier(_TASK.id, task_id)))
+        after = or_(column > value, and_(column == value, _TASK.id > task_id))
+        before = or_(column < value, and_(column == value, _TASK.id < task_id))
         if nullable:
-            condition = and_(condition, column.is_not(None))
+            before = or_(before, column.is_(None))
+    condition = after if forward != query.descending else before
     return session.execute(
         select(_TASK.id)
         .where(*_conditions(query), condition)

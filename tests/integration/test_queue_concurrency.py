@@ -228,3 +228,23 @@ def test_overlapping_bulk_claims(site):
             select(func.count()).select_from(HistoryEvent).where(HistoryEvent.event_type == "task_claimed")
         ).scalar_one()
     assert total == 4 * max(2, ROUNDS // 2)
+
+
+def test_the_queue_sql_is_the_same_on_both_databases(site):
+    """Searches (materialised CTE), NULLs-first sorts and keyset navigation, on SQLite and PostgreSQL."""
+    application, people = site
+    ids = file_requests(application, people["famille"], 4)
+    alex = people["alex"]
+    with application.app_context():
+        session = db.session()
+        api.claim(session, ids[1], alex)
+        session.commit()
+        for text_query in ("", "martin"):
+            query = api.QueueQuery(
+                lanes=alex.groups, agent_id=alex.id, sort=api.SortKey.ATTRIBUEE, text=text_query
+            )
+            order = [row.id for row in api.queue_page(session, query).rows]
+            assert order == [ids[0], ids[2], ids[3], ids[1]]  # nobody's first, by id; then Alex's
+            assert [api.neighbour(session, query, i) for i in order] == [*order[1:], None]
+            backwards = api.QueueQuery(**{**query.__dict__, "descending": True})
+            assert [row.id for row in api.queue_page(session, backwards).rows] == order[::-1]

@@ -217,16 +217,17 @@ def test_queue_filters_search_sort_and_pages(session, people, make_user):
     assert ids(demarche="autre") == []
     assert ids(sort=api.SortKey.FAMILLE) == [*every[:3], tasks[3].id]
     assert ids(sort=api.SortKey.FAMILLE, descending=True) == [tasks[3].id, *every[:3][::-1]]
-    # Échéance: the overdue one first; NULLs (none here) would come last.
+    # Échéance: the overdue one first.
     assert ids(sort=api.SortKey.ECHEANCE)[0] == tasks[2].id
-    # Attribuée à: Alex, Sam, then nobody's (NULL last in both directions).
-    assert ids(sort=api.SortKey.ATTRIBUEE) == [tasks[0].id, tasks[1].id, tasks[2].id, tasks[3].id]
-    assert ids(sort=api.SortKey.ATTRIBUEE, descending=True) == [
-        tasks[1].id,
-        tasks[0].id,
-        tasks[3].id,
-        tasks[2].id,
-    ]
+    # Attribuée à: nobody's first (NULLs first ascending, SQLite's order, also on PostgreSQL), then
+    # Alex, Sam; descending is the exact reverse.
+    by_assignee = [tasks[2].id, tasks[3].id, tasks[0].id, tasks[1].id]
+    assert ids(sort=api.SortKey.ATTRIBUEE) == by_assignee
+    assert ids(sort=api.SortKey.ATTRIBUEE, descending=True) == by_assignee[::-1]
+    # A search sorts among its matches (materialised CTE), in the same order.
+    assert ids(text="dem", sort=api.SortKey.ATTRIBUEE) == by_assignee
+    assert ids(text="dem", sort=api.SortKey.ATTRIBUEE, descending=True) == by_assignee[::-1]
+    assert api.queue_page(session, query(agent, text="dem", per_page=3, page=2)).rows[0].id == tasks[3].id
 
     page = api.queue_page(session, query(agent, per_page=3, page=2))
     assert ([r.id for r in page.rows], page.total, page.pages) == ([tasks[3].id], 4, 2)

@@ -129,8 +129,14 @@ def _page_size() -> int:
 
 def _render_queue(view: QueueView, *, save_form: SavedFilterForm | None = None, status: int = 200) -> Any:
     session = db.session()
-    page = api.queue_page(session, view.query)
     counts = api.queue_counts(session, view.groups, current_user.id)
+    known = None
+    if not view.has_filters:  # the tab's own count is the total: no second count of the queue
+        if view.file == MINE:
+            known = counts[""]
+        else:
+            known = sum(n for lane, n in counts.items() if lane and lane in view.query.lanes)
+    page = api.queue_page(session, view.query, total=known)
     saved = session.execute(
         select(SavedFilter).where(SavedFilter.user_id == current_user.id).order_by(SavedFilter.name)
     ).scalars()

@@ -38,6 +38,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_human_task_queue_created', ['lane', 'state', 'created_at'], unique=False)
         batch_op.create_index('ix_human_task_queue_due', ['lane', 'state', 'due_at'], unique=False)
         batch_op.create_index('ix_human_task_queue_requester', ['lane', 'state', 'requester_name'], unique=False)
+        batch_op.create_index('ix_human_task_queue_reference', ['lane', 'state', 'instance_id'], unique=False)
+        batch_op.create_index('ix_human_task_queue_demarche', ['lane', 'state', 'demarche_key'], unique=False)
+        batch_op.create_index('ix_human_task_queue_status', ['lane', 'state', 'status_label'], unique=False)
+        batch_op.create_index('ix_human_task_queue_assignee', ['lane', 'state', 'assignee_name'], unique=False)
+        batch_op.create_index('ix_human_task_queue_filters', ['lane', 'state', 'assignee_id', 'demarche_key', 'status_label', 'due_at', 'search_text'], unique=False)
         batch_op.create_index('ix_human_task_assignee_state', ['assignee_id', 'state', 'created_at'], unique=False)
 
     op.create_table('saved_filter',
@@ -87,6 +92,11 @@ def downgrade() -> None:
     op.drop_table('saved_filter')
     with op.batch_alter_table('human_task', schema=None) as batch_op:
         batch_op.drop_index('ix_human_task_assignee_state')
+        batch_op.drop_index('ix_human_task_queue_filters')
+        batch_op.drop_index('ix_human_task_queue_assignee')
+        batch_op.drop_index('ix_human_task_queue_status')
+        batch_op.drop_index('ix_human_task_queue_demarche')
+        batch_op.drop_index('ix_human_task_queue_reference')
         batch_op.drop_index('ix_human_task_queue_requester')
         batch_op.drop_index('ix_human_task_queue_due')
         batch_op.drop_index('ix_human_task_queue_created')
