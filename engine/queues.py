@@ -216,17 +216,29 @@ def queue_page(session: Session, query: QueueQuery, *, total: int | None = None)
             .cte("matches")
             .prefix_with("MATERIALIZED")
         )
-        if total is None:
-            total = session.execute(select(func.count()).select_from(matches)).scalar_one()
-        page = min(max(query.page, 1), max(1, -(-total // query.per_page)))
-        ids = list(
-            session.execute(
-                select(matches.c.id)
+
+        # One statement: the page's ids and, beside each, how many tasks matched.
+        def search_page(page: int) -> list[Any]:
+            return session.execute(
+                select(matches.c.id, func.count().over())
                 .order_by(*_order(query, source=matches))
                 .offset(offset_of(page))
                 .limit(query.per_page)
-            ).scalars()
-        )
+            ).all()
+
+        page = max(query.page, 1)
+        found_rows = search_page(page)
+        if found_rows:
+            total = found_rows[0][1]
+        else:  # no match, or a page past the end: count, and show the last page
+            total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+            last = max(1, -(-total // query.per_page))
+            if page > last and total:
+                page = last
+                found_rows = search_page(page)
+            else:
+                page = min(page, last)
+        ids = [row[0] for row in found_rows]
     else:
         if total is None:
             total = session.execute(

@@ -228,6 +228,9 @@ def test_queue_filters_search_sort_and_pages(session, people, make_user):
     assert ids(text="dem", sort=api.SortKey.ATTRIBUEE) == by_assignee
     assert ids(text="dem", sort=api.SortKey.ATTRIBUEE, descending=True) == by_assignee[::-1]
     assert api.queue_page(session, query(agent, text="dem", per_page=3, page=2)).rows[0].id == tasks[3].id
+    past_the_end = api.queue_page(session, query(agent, text="dem", per_page=3, page=99))
+    assert (past_the_end.page, past_the_end.total, [r.id for r in past_the_end.rows]) == (2, 4, [tasks[3].id])
+    assert api.queue_page(session, query(agent, text="personne-inconnue")).total == 0
 
     page = api.queue_page(session, query(agent, per_page=3, page=2))
     assert ([r.id for r in page.rows], page.total, page.pages) == ([tasks[3].id], 4, 2)
