@@ -56,6 +56,17 @@ class ChoiceField(SelectField):  # type: ignore[misc]
             raise ValidationError(self.invalid)
 
 
+class PageField(IntegerField):  # type: ignore[misc]
+    """A page number whose unreadable-value message is French (WTForms' own is English)."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            self.data = None
+            raise ValueError("Numéro de page invalide.") from exc
+
+
 class QueueFilterForm(FlaskForm):  # type: ignore[misc]
     """« Filtrer » above a queue: sent by GET, so that the filter lives in the URL."""
 
@@ -76,7 +87,7 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]
     )
     tri = ChoiceField("Trier par", choices=list(SORTS), invalid="Ce tri n'est pas proposé.")
     ordre = ChoiceField("Ordre", choices=list(ORDERS))
-    page = IntegerField(
+    page = PageField(
         "Page",
         default=1,
         validators=[Optional(), NumberRange(min=1, max=1_000_000, message="Numéro de page invalide.")],

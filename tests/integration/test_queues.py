@@ -127,6 +127,9 @@ def test_bad_filters_get_french_messages_and_keep_what_was_typed(app, people, ag
     assert doc.xpath("//input[@name='q']/@value") == ["Martin"]  # nothing typed is lost
     assert len(rows(response)) == 1  # the valid part of the filter still applies
     assert agent.get("/agents/?q=" + "x" * 101).status_code == 400
+    not_a_number = agent.get("/agents/?page=deux")
+    assert not_a_number.status_code == 400
+    assert "Numéro de page invalide." in text(not_a_number)
 
 
 def test_pagination_keeps_the_filter(app, people, agent):
