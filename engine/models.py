@@ -118,6 +118,7 @@ class HumanTask(Base):
             "status_label",
             "due_at",
             "search_text",
+            "created_at",
         ),
         Index("ix_human_task_assignee_state", "assignee_id", "state", "created_at"),
     )

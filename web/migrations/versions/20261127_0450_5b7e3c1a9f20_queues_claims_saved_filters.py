@@ -42,7 +42,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_human_task_queue_demarche', ['lane', 'state', 'demarche_key'], unique=False)
         batch_op.create_index('ix_human_task_queue_status', ['lane', 'state', 'status_label'], unique=False)
         batch_op.create_index('ix_human_task_queue_assignee', ['lane', 'state', 'assignee_name'], unique=False)
-        batch_op.create_index('ix_human_task_queue_filters', ['lane', 'state', 'assignee_id', 'demarche_key', 'status_label', 'due_at', 'search_text'], unique=False)
+        batch_op.create_index('ix_human_task_queue_filters', ['lane', 'state', 'assignee_id', 'demarche_key', 'status_label', 'due_at', 'search_text', 'created_at'], unique=False)
         batch_op.create_index('ix_human_task_assignee_state', ['assignee_id', 'state', 'created_at'], unique=False)
 
     op.create_table('saved_filter',
