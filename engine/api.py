@@ -322,12 +322,12 @@ def complete(
 
     `secrets` (e.g. a password hash) reach the service tasks run by this call through their
     ServiceContext and are never written to the workflow. Raises NotFound, NotAllowed, Conflict
-    (already completed, or completed concurrently), or ScriptError when the diagram fails; the
-    caller must then roll back.
+    (already completed, completed concurrently, or claimed by a colleague: engine/assignment.py),
+    or ScriptError when the diagram fails; the caller must then roll back.
     """
     task = _task_for(session, task_id, user)
     instance = lock_instance(session, task.instance_id)
-    # Only the task's state is read again: whoever held the lock before may have completed it.
+    # Only the task's state and claim are read again: whoever held the lock may have changed them.
     state, assignee_id, assignee_name = session.execute(_TASK_STATE, {"b_id": task.id}).one()
     set_committed_value(task, "state", state)
     if task.state != HumanTaskState.OPEN:
