@@ -19,7 +19,7 @@ from tests.fixtures.app import KEPT_TABLES, csrf_token, login, prepare_database
 from tests.fixtures.integration import ADDRESS, create_account, text
 from web.extensions import db
 
-ROUNDS = 8
+ROUNDS = 20
 
 
 def empty_tables(application) -> None:

@@ -422,3 +422,15 @@ def test_closed_requests_export(app, people, agent):
     backwards = agent.get("/agents/demandes-cloturees?du=2026-03-01&au=2026-01-01")
     assert "La date de fin précède la date de début." in text(backwards)
     assert html(backwards).xpath("//input[@name='du']/@value") == ["2026-03-01"]
+
+
+def test_staff_without_a_service_get_an_empty_queue(app, make_user, client_for):
+    analyste = client_for(make_user("analyste"))
+    page = analyste.get("/agents/")
+    assert page.status_code == 200
+    assert "Aucune tâche à traiter dans vos services." in text(page)
+    assert [
+        " ".join(a.text_content().split()) for a in html(page).xpath("//nav[@class='queue-tabs']//a")
+    ] == ["Mes tâches 0"]
+    csv_export = analyste.get("/agents/export.csv").get_data().decode("utf-8-sig")
+    assert csv_export.count("\r\n") == 1  # the headers only
