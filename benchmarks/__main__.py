@@ -1,4 +1,8 @@
-"""`python -m benchmarks [--n N] [--repeat R] [--quick]`: run the scenarios and print figures and ratios."""
+"""`python -m benchmarks [all|demarche|queue] [--n N] [--repeat R] [--quick]`: figures and ratios.
+
+`demarche` runs the scenarios of one démarche (a, a', a'', b, c); `queue` the agents' queue at
+10,000 and 100,000 open tasks (benchmarks/queues.py); `all` (the default, `make bench`) both.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +15,31 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from . import guichet_app, spiff_only
+from . import guichet_app, queues, spiff_only
 from .common import Result, measure
 from .spiff_only import SerializationFigures
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("which", nargs="?", default="all", choices=("all", "demarche", "queue"))
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000",
+        help="queue: open tasks seeded, comma-separated (default 10000,100000)",
+    )
+    parser.add_argument(
+        "--queue-repeat", type=int, default=30, help="queue: requests per figure (default 30)"
+    )
+    parser.add_argument("--explain", action="store_true", help="queue: print the SQLite query plans")
     parser.add_argument("--n", type=int, default=200, help="démarches per repetition (default 200)")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; the median is kept (default 5)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20 démarches, 1 repetition")
     args = parser.parse_args(argv)
+    args.sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     if args.quick:
         args.n, args.repeat = min(args.n, 20), 1
+        args.sizes, args.queue_repeat = [min(args.sizes)], min(args.queue_repeat, 5)
     if args.n < 1 or args.repeat < 1:
         parser.error("--n and --repeat must be at least 1")
     args.warmup = max(3, min(20, args.n // 10))
@@ -34,6 +50,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # Before create_app's basicConfig: keep the per-démarche INFO lines out of the figures' output.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.which != "demarche":
+        queues.main(args.sizes, args.queue_repeat, args.explain)
+        if args.which == "queue":
+            return
+        print()
 
     print(
         f"Guichet benchmarks — démarche « changement_adresse », {args.n} démarches × {args.repeat} "

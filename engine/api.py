@@ -23,6 +23,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import outbox
+from .assignment import (
+    BulkResult,
+    agent_task,
+    assign,
+    bulk_claim,
+    claim,
+    refuse_if_claimed_by_other,
+    release,
+)
 from .db import utcnow
 from .errors import Conflict, DeployError, NotAllowed, NotFound
 from .execution import (
@@ -48,6 +57,20 @@ from .models import (
     ProcessInstance,
     Visibility,
 )
+from .queues import (
+    Assignment,
+    ClosedRow,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+    SortKey,
+    iter_closed,
+    iter_queue,
+    neighbour,
+    queue_counts,
+    queue_page,
+    status_labels,
+)
 from .references import next_reference
 from .runtime import (
     GuichetScriptEngine,
@@ -62,10 +85,21 @@ from .runtime import (
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "Assignment",
+    "BulkResult",
+    "ClosedRow",
     "Guest",
     "LintContext",
+    "QueuePage",
+    "QueueQuery",
+    "QueueRow",
+    "SortKey",
     "TaskView",
+    "agent_task",
+    "assign",
+    "bulk_claim",
     "cancel",
+    "claim",
     "complete",
     "deploy",
     "discard",
@@ -75,8 +109,15 @@ __all__ = [
     "get_task",
     "history",
     "instances_for",
+    "iter_closed",
+    "iter_queue",
+    "neighbour",
+    "queue_counts",
     "queue_for",
+    "queue_page",
+    "release",
     "start",
+    "status_labels",
     "tasks_for",
 ]
 
@@ -195,6 +236,7 @@ def start(
     instance = ProcessInstance(
         definition=definition,
         requester_id=requester.id,
+        requester_name="" if isinstance(requester, Guest) else requester.display_name[:200],
         guest_key_hash=requester.key_hash if isinstance(requester, Guest) else None,
         status=InstanceStatus.RUNNING,
         serialization="",
@@ -262,7 +304,9 @@ def get_task(session: Session, task_id: int, user: Actor) -> TaskView:
 
 
 _TASKS = HumanTask.__table__
-_TASK_STATE = select(_TASKS.c.state).where(_TASKS.c.id == bindparam("b_id"))
+_TASK_STATE = select(_TASKS.c.state, _TASKS.c.assignee_id, _TASKS.c.assignee_name).where(
+    _TASKS.c.id == bindparam("b_id")
+)
 #: Values given at execution form the SET clause.
 _WRITE_TASK = update(_TASKS).where(_TASKS.c.id == bindparam("b_id"))
 
@@ -281,15 +325,17 @@ def complete(
 
     `secrets` (e.g. a password hash) reach the service tasks run by this call through their
     ServiceContext and are never written to the workflow. Raises NotFound, NotAllowed, Conflict
-    (already completed, or completed concurrently), or ScriptError when the diagram fails; the
-    caller must then roll back.
+    (already completed, completed concurrently, or claimed by a colleague: engine/assignment.py),
+    or ScriptError when the diagram fails; the caller must then roll back.
     """
     task = _task_for(session, task_id, user)
     instance = lock_instance(session, task.instance_id)
-    # Only the task's state is read again: whoever held the lock before may have completed it.
-    set_committed_value(task, "state", session.execute(_TASK_STATE, {"b_id": task.id}).scalar_one())
+    # Only the task's state and claim are read again: whoever held the lock may have changed them.
+    state, assignee_id, assignee_name = session.execute(_TASK_STATE, {"b_id": task.id}).one()
+    set_committed_value(task, "state", state)
     if task.state != HumanTaskState.OPEN:
         raise Conflict("Cette tâche a déjà été traitée ; la demande a avancé depuis l'ouverture de la page.")
+    refuse_if_claimed_by_other(assignee_id, assignee_name, user)
     workflow = open_workflow(session, instance, user, secrets)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     if spiff_task is None or spiff_task.state != TaskState.READY:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
+from .db import utcnow
 from .errors import Conflict
 from .execution import Actor, add_event, lane_label, lock_instance
 from .lint import REQUESTER_LANE
@@ -151,7 +152,11 @@ def move_tasks_of(
         session.execute(
             update(HumanTask)
             .where(HumanTask.id == task.id)
-            .values(assignee_id=target.id if target else None),
+            .values(
+                assignee_id=target.id if target else None,
+                assignee_name=target.name if target else None,  # the queues' denormalised copy
+                claimed_at=utcnow() if target else None,
+            ),
             execution_options={"synchronize_session": "evaluate"},
         )
         where = f"confiée à {target.name}" if target else f"remise dans la file du {lane_label(task.lane)}"

@@ -21,6 +21,7 @@ from .deadlines import NEW_TASK_VALUES
 from .errors import Conflict, ScriptError
 from .lint import REQUESTER_LANE
 from .models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance, Visibility
+from .queues import search_text
 from .runtime import GuichetScriptEngine, ServiceContext, SpecBundle, bundle_for, dump_workflow, load_workflow
 
 
@@ -304,8 +305,13 @@ class Runner:
                     "state": HumanTaskState.OPEN,
                     "requester_id": self.instance.requester_id,
                     "assignee_id": assignee.id if assignee else None,
+                    "assignee_name": assignee.name if assignee else None,
+                    "claimed_at": now if assignee else None,
                     "created_at": now,
                     "due_at": self.instance.deadline_at,
+                    "demarche_key": self.instance.definition.key,
+                    "requester_name": self.instance.requester_name,
+                    "search_text": search_text(self.instance.reference, self.instance.requester_name),
                 }
             )
             self.note_status(task.task_spec.bpmn_id, lane_label(lane))

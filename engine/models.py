@@ -82,6 +82,10 @@ class ProcessInstance(Base):
     # When the family sent its first step (a draft may wait for days): « Déposée le », and the
     # maximum duration counts from then (engine/api.py::complete).
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # The requester's name when the démarche started (Actor.display_name), for queues and exports
+    # without joining the web's account table (engine/queues.py).
+    requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # Optimistic version guard: an UPDATE that matches 0 rows raises StaleDataError.
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -102,6 +106,27 @@ class HumanTask(Base):
         Index("ix_human_task_requester_state", "requester_id", "state"),
         # The latest completions of a lane, newest first (engine/estimate.py).
         Index("ix_human_task_lane_state_completed", "lane", "state", "completed_at"),
+        # Queues (engine/queues.py): one index per sortable column within a lane, and « Mes tâches ».
+        Index("ix_human_task_queue_created", "lane", "state", "created_at"),
+        Index("ix_human_task_queue_due", "lane", "state", "due_at"),
+        Index("ix_human_task_queue_requester", "lane", "state", "requester_name"),
+        Index("ix_human_task_queue_reference", "lane", "state", "instance_id"),
+        Index("ix_human_task_queue_demarche", "lane", "state", "demarche_key"),
+        Index("ix_human_task_queue_status", "lane", "state", "status_label"),
+        Index("ix_human_task_queue_assignee", "lane", "state", "assignee_name"),
+        # Covers every filter, so that counting a filtered queue never reads the table itself.
+        Index(
+            "ix_human_task_queue_filters",
+            "lane",
+            "state",
+            "assignee_id",
+            "demarche_key",
+            "status_label",
+            "due_at",
+            "search_text",
+            "created_at",
+        ),
+        Index("ix_human_task_assignee_state", "assignee_id", "state", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,6 +151,15 @@ class HumanTask(Base):
     # « Enregistrer le brouillon »: the fields as typed, unvalidated ({name: [values]}), never
     # passwords nor files (engine/drafts.py).
     draft: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
+
+    # Denormalised for the queues (pure SQL over this table, engine/queues.py): filled by
+    # Runner.sync_tasks from the instance, and by engine/assignment.py when an agent claims the task.
+    demarche_key: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    requester_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: Reference and requester name, lower case without accents, for the queue's search box.
+    search_text: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    assignee_name: Mapped[str | None] = mapped_column(String(150))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     instance: Mapped[ProcessInstance] = relationship(lazy="joined")
 

@@ -13,6 +13,7 @@ from web.accounts.models import (
     user_group,
 )
 from web.admin.models import AgentAbsence
+from web.backoffice.models import SavedFilter
 from web.notifications.models import Notification
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "FamilyRecord",
     "LoginAttempt",
     "Notification",
+    "SavedFilter",
     "ServiceKey",
     "User",
     "user_family",

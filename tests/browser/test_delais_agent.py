@@ -41,15 +41,15 @@ def test_the_queue_and_timeline_show_reminder_and_escalation(
     log_in(page, agent)
     page.goto("/agents/")
     row = page.get_by_role("row").filter(has_text=reference)
-    expect(row).to_contain_text("relancée")
+    expect(row).to_contain_text("Relancée")
     screenshot(page, "delais-03-agent-file-relancee")
 
     with time_machine.travel(deadline + timedelta(minutes=1)):
         assert run_timers(app) == 1
         run_outbox(app)  # the family's SMS, through the development backend
     page.goto("/agents/")
-    expect(row).to_contain_text("en retard")
-    expect(row).not_to_contain_text("relancée")
+    expect(row).to_contain_text("En retard")
+    expect(row).not_to_contain_text("Relancée")
     page.goto(f"/agents/demandes/{instance_id}")
     timeline = page.locator(".timeline")
     expect(timeline).to_contain_text("Demande relancée : à traiter avant le")

@@ -1,8 +1,8 @@
-"""Queue of the agent's groups and the request page."""
+"""The request page and the service keys (the queues are in queues.py)."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import render_template
 from flask_login import current_user
 
 from engine import api
@@ -11,20 +11,6 @@ from web.core.access import staff_required
 from web.extensions import db
 
 from . import bp
-
-
-@bp.get("/")
-@staff_required
-def queue() -> str:
-    """Open tasks of the agent's groups, oldest first."""
-    session = db.session()
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = current_app.config["PAGE_SIZE"]
-    tasks, total = api.queue_for(session, current_user.groups, api.QueueFilters(page=page, per_page=per_page))
-    requesters = {u.id: u for u in session.query(User).filter(User.id.in_({t.requester_id for t in tasks}))}
-    return render_template(
-        "backoffice/queue.html", tasks=tasks, total=total, page=page, per_page=per_page, requesters=requesters
-    )
 
 
 @bp.get("/demandes/<int:instance_id>")

@@ -1,0 +1,408 @@
+"""The agents' queues: filtered, searched, sorted and paginated SQL over `human_task`.
+
+Never deserialises a workflow. What a queue filters, searches or sorts on lives on the
+`human_task` row itself (denormalised when the row is written: `demarche_key`, `requester_name`,
+`search_text`, `assignee_name`), so that a queue of 100,000 tasks is answered from one table and
+its indexes; only the page's rows are joined to their instance and definition for display.
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session
+
+from .db import utcnow
+from .models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
+from .runtime import bundle_for
+
+_TASK = HumanTask.__table__.c
+_INSTANCE = ProcessInstance.__table__.c
+_DEFINITION = ProcessDefinition.__table__.c
+
+
+def normalise(text: str | None) -> str:
+    """Lower case without accents: what the search compares (« Hélène » finds « helene »)."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def search_text(reference: str | None, requester_name: str | None) -> str:
+    """The `human_task.search_text` of a task: its reference and the family's name, normalised."""
+    return normalise(f"{reference or ''} {requester_name or ''}".strip())[:400]
+
+
+class Assignment(enum.StrEnum):
+    """The « Attribuée à » filter."""
+
+    ANY = ""
+    ME = "moi"
+    NOBODY = "personne"
+    COLLEAGUE = "collegue"
+
+
+class SortKey(enum.StrEnum):
+    """The sortable columns (a whitelist: anything else is refused by the form)."""
+
+    REFERENCE = "reference"
+    DEMARCHE = "demarche"
+    FAMILLE = "famille"
+    RECUE = "recue"
+    ECHEANCE = "echeance"
+    STATUT = "statut"
+    ATTRIBUEE = "attribuee"
+
+
+#: Column of each sort key, and whether it may be NULL. NULLs (no deadline, nobody's task) sort
+#: first in ascending order and last in descending order: SQLite's own order, stated explicitly for
+#: PostgreSQL, so that SQLite walks the (lane, state, column) index instead of sorting the queue.
+#: The reference follows the instance id (DEM-<year>-<id>), which sorts it correctly across years.
+SORT_COLUMNS: dict[SortKey, tuple[Any, bool]] = {
+    SortKey.REFERENCE: (_TASK.instance_id, False),
+    SortKey.DEMARCHE: (_TASK.demarche_key, False),
+    SortKey.FAMILLE: (_TASK.requester_name, False),
+    SortKey.RECUE: (_TASK.created_at, False),
+    SortKey.ECHEANCE: (_TASK.due_at, True),
+    SortKey.STATUT: (_TASK.status_label, False),
+    SortKey.ATTRIBUEE: (_TASK.assignee_name, True),
+}
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """One queue view: which lanes, the filters, the sort and the page."""
+
+    lanes: frozenset[str]
+    agent_id: int | None = None
+    demarche: str | None = None
+    status_label: str | None = None
+    overdue: bool = False
+    assignment: Assignment = Assignment.ANY
+    text: str = ""
+    sort: SortKey = SortKey.RECUE
+    descending: bool = False
+    page: int = 1
+    per_page: int = 50
+    now: datetime = field(default_factory=utcnow)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of a queue, without SpiffWorkflow or ORM objects."""
+
+    id: int
+    instance_id: int
+    reference: str
+    demarche_title: str
+    title: str
+    requester_name: str
+    created_at: datetime
+    due_at: datetime | None
+    status_label: str
+    lane: str
+    assignee_id: int | None
+    assignee_name: str | None
+    state: str = HumanTaskState.OPEN
+    #: Set by the reminder and escalation boundary timers (engine/deadlines.py).
+    reminded_at: datetime | None = None
+    escalated_at: datetime | None = None
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.escalated_at is not None or (self.due_at is not None and self.due_at < now)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: Sequence[QueueRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+_ROW_COLUMNS = (
+    _TASK.id,
+    _TASK.instance_id,
+    _INSTANCE.reference,
+    _DEFINITION.title,
+    _TASK.title,
+    _TASK.requester_name,
+    _TASK.created_at,
+    _TASK.due_at,
+    _TASK.status_label,
+    _TASK.lane,
+    _TASK.assignee_id,
+    _TASK.assignee_name,
+    _TASK.state,
+    _TASK.reminded_at,
+    _TASK.escalated_at,
+)
+
+
+def _conditions(query: QueueQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [_TASK.state == HumanTaskState.OPEN]
+    lanes = sorted(query.lanes)
+    if not lanes:
+        conditions.append(false())
+    elif len(lanes) == 1:
+        conditions.append(_TASK.lane == lanes[0])  # lets SQLite walk a (lane, state, column) index
+    else:
+        conditions.append(_TASK.lane.in_(lanes))
+    if query.demarche:
+        conditions.append(_TASK.demarche_key == query.demarche)
+    if query.status_label:
+        conditions.append(_TASK.status_label == query.status_label)
+    if query.overdue:
+        conditions.append(_TASK.due_at < query.now)
+    if query.assignment == Assignment.ME:
+        conditions.append(_TASK.assignee_id == query.agent_id)
+    elif query.assignment == Assignment.NOBODY:
+        conditions.append(_TASK.assignee_id.is_(None))
+    elif query.assignment == Assignment.COLLEAGUE:
+        conditions.append(_TASK.assignee_id.is_not(None))
+        if query.agent_id is not None:
+            conditions.append(_TASK.assignee_id != query.agent_id)
+    words = normalise(query.text).split()
+    for word in words[:5]:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(_TASK.search_text.like(f"%{escaped}%", escape="\\"))
+    return conditions
+
+
+def _order(query: QueueQuery, *, reverse: bool = False, source: Any = None) -> list[Any]:
+    """ORDER BY terms of the query's sort; `source` is a CTE with columns `sort` and `id`."""
+    column, nullable = SORT_COLUMNS[query.sort]
+    task_id = _TASK.id
+    if source is not None:
+        column, task_id = source.c.sort, source.c.id
+    descending = query.descending != reverse
+    if descending:
+        first = column.desc().nulls_last() if nullable else column.desc()
+        return [first, task_id.desc()]
+    return [column.asc().nulls_first() if nullable else column.asc(), task_id.asc()]
+
+
+def _rows_statement(query: QueueQuery) -> Select[Any]:
+    return (
+        select(*_ROW_COLUMNS)
+        .select_from(HumanTask.__table__)
+        .join(ProcessInstance.__table__, _INSTANCE.id == _TASK.instance_id)
+        .join(ProcessDefinition.__table__, _DEFINITION.id == _INSTANCE.definition_id)
+        .where(*_conditions(query))
+    )
+
+
+def queue_page(session: Session, query: QueueQuery, *, total: int | None = None) -> QueuePage:
+    """One page of the queue, and how many tasks match the filters.
+
+    A deferred join: the page's ids are chosen from `human_task` alone (its indexes cover the
+    filter and the sort), then only those rows are joined to their instance and definition.
+    Joining first would look up every matching instance before sorting. `total` may be given when
+    the caller already counted the same tasks (an unfiltered tab: its count).
+    """
+    offset_of = lambda page: (page - 1) * query.per_page  # noqa: E731
+    if query.text.strip():
+        # A search: the matches are few and spread over the whole queue. Walking the sort's index
+        # would read every row to find them; a materialised CTE scans the covering filter index
+        # once, and the page is sorted among the matches only.
+        column, _ = SORT_COLUMNS[query.sort]
+        matches = (
+            select(_TASK.id.label("id"), column.label("sort"))
+            .where(*_conditions(query))
+            .cte("matches")
+            .prefix_with("MATERIALIZED")
+        )
+
+        # One statement: the page's ids and, beside each, how many tasks matched.
+        def search_page(page: int) -> list[Any]:
+            return session.execute(
+                select(matches.c.id, func.count().over())
+                .order_by(*_order(query, source=matches))
+                .offset(offset_of(page))
+                .limit(query.per_page)
+            ).all()
+
+        page = max(query.page, 1)
+        found_rows = search_page(page)
+        if found_rows:
+            total = found_rows[0][1]
+        else:  # no match, or a page past the end: count, and show the last page
+            total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+            last = max(1, -(-total // query.per_page))
+            if page > last and total:
+                page = last
+                found_rows = search_page(page)
+            else:
+                page = min(page, last)
+        ids = [row[0] for row in found_rows]
+    else:
+        if total is None:
+            total = session.execute(
+                select(func.count()).select_from(HumanTask.__table__).where(*_conditions(query))
+            ).scalar_one()
+        page = min(max(query.page, 1), max(1, -(-total // query.per_page)))
+        ids = list(
+            session.execute(
+                select(_TASK.id)
+                .where(*_conditions(query))
+                .order_by(*_order(query))
+                .offset(offset_of(page))
+                .limit(query.per_page)
+            ).scalars()
+        )
+    if not ids:
+        return QueuePage([], total, page, query.per_page)
+    found = {
+        row[0]: QueueRow(*row) for row in session.execute(_rows_statement(query).where(_TASK.id.in_(ids)))
+    }
+    return QueuePage([found[task_id] for task_id in ids if task_id in found], total, page, query.per_page)
+
+
+def iter_queue(session: Session, query: QueueQuery, batch: int = 1000) -> Iterator[QueueRow]:
+    """Every task of the filtered queue in its order (exports), read `batch` rows at a time."""
+    result = session.execute(
+        _rows_statement(query).order_by(*_order(query)).execution_options(yield_per=batch)
+    )
+    for row in result:
+        yield QueueRow(*row)
+
+
+def queue_counts(session: Session, lanes: frozenset[str], agent_id: int | None) -> dict[str, int]:
+    """Open tasks per lane, plus « Mes tâches » under the key "" (the tabs' numbers).
+
+    One count per lane (an equality walks the (lane, state, …) index; a GROUP BY over the IN list
+    costs twice as much on SQLite).
+    """
+    counts = {
+        lane: session.execute(
+            select(func.count()).where(_TASK.lane == lane, _TASK.state == HumanTaskState.OPEN)
+        ).scalar_one()
+        for lane in sorted(lanes)
+    }
+    counts[""] = (
+        session.execute(
+            select(func.count()).where(
+                _TASK.assignee_id == agent_id,
+                _TASK.state == HumanTaskState.OPEN,
+                _TASK.lane.in_(sorted(lanes)),
+            )
+        ).scalar_one()
+        if lanes
+        else 0
+    )
+    return counts
+
+
+#: Status labels of the user tasks of each definition, by lane: {(id, sha256): {lane: {label}}}.
+_LABELS: dict[tuple[int, str], dict[str, set[str]]] = {}
+
+
+def status_labels(session: Session, lanes: frozenset[str]) -> list[str]:
+    """The statuses a task of these lanes can have (choices of the « Statut » filter).
+
+    Read from the deployed diagrams (the `statusLabel` of their user tasks, which is what the
+    inbox rows carry), not from the 100,000 rows of a large queue; each definition is parsed
+    once (its bundle is cached), its labels are kept per (id, sha256).
+    """
+    labels: set[str] = set()
+    for definition_id, digest in session.execute(select(_DEFINITION.id, _DEFINITION.sha256)).all():
+        key = (definition_id, digest)
+        if key not in _LABELS:
+            xml = session.execute(
+                select(_DEFINITION.bpmn_xml).where(_DEFINITION.id == definition_id)
+            ).scalar_one()
+            bundle = bundle_for(definition_id, digest, xml)
+            by_lane: dict[str, set[str]] = {}
+            specs = [bundle.spec, *bundle.subprocess_specs.values()]
+            for spec in specs:
+                for task_spec in spec.task_specs.values():
+                    props = bundle.props(getattr(task_spec, "bpmn_id", None))
+                    if props.get("formKey") and props.get("statusLabel") and getattr(task_spec, "lane", None):
+                        by_lane.setdefault(task_spec.lane, set()).add(props["statusLabel"])
+            _LABELS[key] = by_lane
+        for lane in lanes:
+            labels |= _LABELS[key].get(lane, set())
+    return sorted(labels)
+
+
+def neighbour(session: Session, query: QueueQuery, task_id: int, *, forward: bool = True) -> int | None:
+    """The task after (or before) `task_id` in the filtered, sorted queue, or None at its end.
+
+    Keyset navigation from the task's own sort value: it works even when the task has left the
+    queue meanwhile (treated, claimed by someone else), so « Dossier suivant » still moves on.
+    """
+    column, nullable = SORT_COLUMNS[query.sort]
+    current = session.execute(select(column).where(_TASK.id == task_id)).first()
+    if current is None:
+        return None
+    value = current[0]
+    # In ascending order (NULLs first), the rows strictly after or before (value, task_id):
+    if value is None:
+        after = or_(column.is_not(None), and_(column.is_(None), _TASK.id > task_id))
+        before = and_(column.is_(None), _TASK.id < task_id)
+    else:
+        after = or_(column > value, and_(column == value, _TASK.id > task_id))
+        before = or_(column < value, and_(column == value, _TASK.id < task_id))
+        if nullable:
+            before = or_(before, column.is_(None))
+    condition = after if forward != query.descending else before
+    return session.execute(
+        select(_TASK.id)
+        .where(*_conditions(query), condition)
+        .order_by(*_order(query, reverse=not forward))
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class ClosedRow:
+    """A finished request (export « Demandes clôturées »)."""
+
+    id: int
+    reference: str
+    demarche_title: str
+    requester_name: str
+    created_at: datetime
+    completed_at: datetime | None
+    status_label: str
+
+
+def iter_closed(
+    session: Session, lanes: frozenset[str], start: datetime, end: datetime, batch: int = 1000
+) -> Iterator[ClosedRow]:
+    """Requests closed in [start, end) that had a task in one of these lanes, in closing order."""
+    if not lanes:
+        return
+    in_my_lanes = exists().where(_TASK.instance_id == _INSTANCE.id, _TASK.lane.in_(sorted(lanes)))
+    result = session.execute(
+        select(
+            _INSTANCE.id,
+            _INSTANCE.reference,
+            _DEFINITION.title,
+            _INSTANCE.requester_name,
+            _INSTANCE.created_at,
+            _INSTANCE.completed_at,
+            _INSTANCE.status_label,
+        )
+        .select_from(ProcessInstance.__table__)
+        .join(ProcessDefinition.__table__, _DEFINITION.id == _INSTANCE.definition_id)
+        .where(
+            _INSTANCE.status.in_([InstanceStatus.COMPLETED, InstanceStatus.CANCELLED]),
+            _INSTANCE.completed_at >= start,
+            _INSTANCE.completed_at < end,
+            in_my_lanes,
+        )
+        .order_by(_INSTANCE.completed_at, _INSTANCE.id)
+        .execution_options(yield_per=batch)
+    )
+    for row in result:
+        yield ClosedRow(row[0], row[1] or "", row[2], row[3], row[4], row[5], row[6])

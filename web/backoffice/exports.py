@@ -1,0 +1,184 @@
+"""Exports of the back office: the filtered queue and the closed requests, as CSV and ODS, streamed.
+
+CSV: UTF-8 with a BOM (Excel then reads the accents right), `;` separator (French Excel), French
+headers, dates in Paris time, and cells that a spreadsheet would take for a formula (starting with
+= + - @, a tab or a carriage return) prefixed with an apostrophe (OWASP « CSV injection »).
+ODS: written on the fly by `stream-write-ods` (a ZIP streamed by `stream-zip`), dates as real
+date cells in Paris time.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from flask import Response, render_template, request, stream_with_context
+from flask_login import current_user
+from stream_write_ods import stream_write_ods
+
+from engine import api
+from engine.queues import normalise
+from forms.queues import ClosedExportForm
+from web.core.access import staff_required
+from web.core.presentation import PARIS
+from web.extensions import db
+
+from . import bp
+from .queues import QueueView, _render_queue
+
+QUEUE_HEADERS = (
+    "Référence",
+    "Démarche",
+    "Tâche",
+    "Famille",
+    "Reçue le",
+    "Échéance",
+    "En retard",
+    "Statut",
+    "Service",
+    "Attribuée à",
+)
+CLOSED_HEADERS = ("Référence", "Démarche", "Famille", "Déposée le", "Clôturée le", "Statut")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot hold (ODS content is XML).
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def neutralise(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula."""
+    return f"'{value}" if value.startswith(FORMULA_START) else value
+
+
+def local(value: datetime | None) -> datetime | None:
+    """Paris wall-clock time without offset (what a spreadsheet shows)."""
+    return value.astimezone(PARIS).replace(tzinfo=None) if value else None
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    return neutralise(str(value))
+
+
+def stream_csv(headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[bytes]:
+    """UTF-8 with BOM, `;`-separated, 200 rows per chunk."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(headers)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([_csv_cell(value) for value in row])
+        if count % 200 == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _ods_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return _XML_INVALID.sub("", value)
+    return value
+
+
+def stream_ods(sheet: str, headers: Iterable[str], rows: Iterable[Iterable[Any]]) -> Iterator[bytes]:
+    cleaned = ([_ods_cell(value) for value in row] for row in rows)
+    yield from stream_write_ods(((sheet, list(headers), cleaned),))
+
+
+def _download(chunks: Iterator[bytes], filename: str, fmt: str) -> Response:
+    mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.oasis.opendocument.spreadsheet"
+    return Response(
+        stream_with_context(chunks),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", normalise(text)).strip("-")
+
+
+@bp.get("/export.csv")
+@staff_required
+def export_queue_csv() -> Any:
+    """The filtered queue as CSV."""
+    return export_queue("csv")
+
+
+@bp.get("/export.ods")
+@staff_required
+def export_queue_ods() -> Any:
+    """The filtered queue as ODS."""
+    return export_queue("ods")
+
+
+def export_queue(fmt: str) -> Any:
+    """The filtered queue (every page), as the agent sees it."""
+    view = QueueView(request.args)
+    if not view.valid:
+        return _render_queue(view)
+    now = view.query.now
+
+    def rows() -> Iterator[list[Any]]:
+        for row in api.iter_queue(db.session(), view.query):
+            yield [
+                row.reference,
+                row.demarche_title,
+                row.title,
+                row.requester_name,
+                local(row.created_at),
+                local(row.due_at),
+                "En retard" if row.is_overdue(now) else "",
+                row.status_label,
+                row.lane,
+                row.assignee_name or "",
+            ]
+
+    name = f"file-{_slug(view.file or 'tous-mes-services')}-{local(now):%Y-%m-%d}"  # type: ignore[str-format]
+    if fmt == "csv":
+        return _download(stream_csv(QUEUE_HEADERS, rows()), name, fmt)
+    return _download(stream_ods("File", QUEUE_HEADERS, rows()), name, fmt)
+
+
+@bp.get("/demandes-cloturees")
+@staff_required
+def closed_requests() -> Any:
+    """« Demandes clôturées »: choose a period, see the first ones, export them all."""
+    form = ClosedExportForm(formdata=request.args if request.args else None)
+    fmt = request.args.get("format")
+    if not request.args or not form.validate():
+        status = 400 if form.errors else 200
+        return render_template("backoffice/closed.html", form=form, rows=None), status
+    start = datetime.combine(form.du.data, time(0), PARIS)
+    end = datetime.combine(form.au.data + timedelta(days=1), time(0), PARIS)
+    groups = current_user.groups
+
+    def rows() -> Iterator[list[Any]]:
+        for row in api.iter_closed(db.session(), groups, start, end):
+            yield [
+                row.reference,
+                row.demarche_title,
+                row.requester_name,
+                local(row.created_at),
+                local(row.completed_at),
+                row.status_label,
+            ]
+
+    name = f"demandes-cloturees-{form.du.data:%Y-%m-%d}-au-{form.au.data:%Y-%m-%d}"
+    if fmt == "csv":
+        return _download(stream_csv(CLOSED_HEADERS, rows()), name, "csv")
+    if fmt == "ods":
+        return _download(stream_ods("Demandes clôturées", CLOSED_HEADERS, rows()), name, "ods")
+    preview = []
+    for row in rows():
+        preview.append(row)
+        if len(preview) == 50:
+            break
+    return render_template("backoffice/closed.html", form=form, rows=preview, headers=CLOSED_HEADERS)

@@ -1,0 +1,404 @@
+"""The agents' queues: tabs per service and « Mes tâches », filters, claim/release/assign, navigation.
+
+Every list is `engine.api.queue_page` (SQL over `human_task`); every change is one engine call
+followed by one commit. The filter lives in the query string: the tabs, the sort links, the
+pagination, the exports, « Dossier suivant / précédent » and the saved filters all carry it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from engine import api
+from engine.errors import Conflict
+from engine.models import HumanTask, ProcessDefinition
+from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
+from web.accounts.models import AgentGroup, Role, User, user_group
+from web.core.access import staff_required
+from web.core.transaction import commit
+from web.extensions import db
+
+from . import bp
+from .models import SavedFilter
+
+MINE = "moi"
+MAX_SAVED_FILTERS = 30
+MAX_BULK = 200
+
+
+# Building a queue view from the query string ----------------------------------------------------
+
+
+def filter_args(args: MultiDict[str, str] | dict[str, str]) -> dict[str, str]:
+    """The filter part of a query string (no page, nothing unknown), empty values dropped."""
+    return {key: value for key in FILTER_KEYS if (value := (args.get(key) or "").strip())}
+
+
+def filter_query(args: MultiDict[str, str] | dict[str, str]) -> str:
+    return urlencode(filter_args(args))
+
+
+def demarche_choices(session: Any) -> list[tuple[str, str]]:
+    """(key, title) of every deployed démarche, by title (the latest version's title)."""
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.title)
+        .join(
+            latest,
+            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
+        )
+        .order_by(ProcessDefinition.title)
+    ).all()
+    return [(key, title) for key, title in rows]
+
+
+class QueueView:
+    """The queue the query string asks for: the tab, the form (possibly in error) and the engine query."""
+
+    def __init__(self, args: MultiDict[str, str]) -> None:
+        session = db.session()
+        self.groups: frozenset[str] = current_user.groups
+        self.file = (args.get("file") or "").strip()
+        if self.file and self.file != MINE and self.file not in self.groups:
+            abort(404)
+        lanes = frozenset({self.file}) if self.file in self.groups else self.groups
+        self.form = QueueFilterForm(formdata=args)
+        self.form.set_choices(demarche_choices(session), api.status_labels(session, lanes))
+        self.valid = self.form.validate()
+        form = self.form
+
+        def ok(name: str) -> Any:
+            field = form[name]
+            return None if field.errors else field.data
+
+        assignment = api.Assignment(ok("attribution") or "")
+        if self.file == MINE:
+            assignment = api.Assignment.ME
+        self.query = api.QueueQuery(
+            lanes=lanes,
+            agent_id=current_user.id,
+            demarche=ok("demarche") or None,
+            status_label=ok("statut") or None,
+            overdue=bool(ok("en_retard")),
+            assignment=assignment,
+            text=ok("q") or "",
+            sort=api.SortKey(ok("tri") or "recue"),
+            descending=ok("ordre") == "desc",
+            page=ok("page") or 1,
+            per_page=_page_size(),
+        )
+        self.args = filter_args(args)
+
+    @property
+    def has_filters(self) -> bool:
+        return any(key not in {"file", "tri", "ordre"} for key in self.args)
+
+    def url(self, endpoint: str = "backoffice.queue", **changes: Any) -> str:
+        """This view's URL with some query-string keys changed (None removes one)."""
+        args = {**self.args, **changes}
+        return url_for(endpoint, **{k: v for k, v in args.items() if v not in (None, "")})
+
+    def sort_url(self, key: str) -> str:
+        same = self.query.sort == key
+        order = "asc" if same and self.query.descending else ("desc" if same else None)
+        return self.url(tri=key, ordre=order)
+
+    def aria_sort(self, key: str) -> str | None:
+        if self.query.sort != key:
+            return None
+        return "descending" if self.query.descending else "ascending"
+
+
+def _page_size() -> int:
+    from flask import current_app
+
+    return int(current_app.config["PAGE_SIZE"])
+
+
+def _render_queue(view: QueueView, *, save_form: SavedFilterForm | None = None, status: int = 200) -> Any:
+    session = db.session()
+    counts = api.queue_counts(session, view.groups, current_user.id)
+    known = None
+    if not view.has_filters:  # the tab's own count is the total: no second count of the queue
+        if view.file == MINE:
+            known = counts[""]
+        else:
+            known = sum(n for lane, n in counts.items() if lane and lane in view.query.lanes)
+    page = api.queue_page(session, view.query, total=known)
+    saved = session.execute(
+        select(SavedFilter).where(SavedFilter.user_id == current_user.id).order_by(SavedFilter.name)
+    ).scalars()
+    save_form = save_form or SavedFilterForm(formdata=None, requete=filter_query(view.args))
+    if not view.valid or (save_form and save_form.errors):
+        status = 400
+    return (
+        render_template(
+            "backoffice/queue.html",
+            view=view,
+            form=view.form,
+            page=page,
+            counts=counts,
+            saved_filters=list(saved),
+            save_form=save_form,
+            filters=filter_query(view.args),
+            mine=MINE,
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+@staff_required
+def queue() -> Any:
+    """A queue: « Mes tâches », one service, or all of the agent's services; filtered, sorted, paged."""
+    return _render_queue(QueueView(request.args))
+
+
+# Claim, release, assign, bulk claim --------------------------------------------------------------
+
+
+def _back(default: str | None = None) -> str:
+    """Where to go after an action: the form's local `retour` path, else the queue."""
+    target = request.form.get("retour") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
+        return target
+    return default or url_for("backoffice.queue")
+
+
+def _conflict(exc: Conflict, task_id: int | None) -> tuple[str, int]:
+    """The French 409 page: what happened, and the task's state now."""
+    db.session.rollback()
+    task = db.session.get(HumanTask, task_id) if task_id is not None else None
+    return (
+        render_template("backoffice/conflict.html", message=exc.message, task=task, back=_back()),
+        409,
+    )
+
+
+@bp.post("/taches/<int:task_id>/prendre")
+@staff_required
+def claim_task(task_id: int) -> Any:
+    """« Prendre en charge »."""
+    try:
+        task = api.claim(db.session(), task_id, current_user)
+    except Conflict as exc:
+        return _conflict(exc, task_id)
+    reference = task.instance.reference
+    commit()
+    flash(f"Vous avez pris en charge la tâche de la demande {reference}.", "success")
+    return redirect(_back())
+
+
+@bp.post("/taches/<int:task_id>/remettre")
+@staff_required
+def release_task(task_id: int) -> Any:
+    """« Remettre dans la file »."""
+    try:
+        task = api.release(db.session(), task_id, current_user)
+    except Conflict as exc:
+        return _conflict(exc, task_id)
+    reference = task.instance.reference
+    commit()
+    flash(f"La tâche de la demande {reference} est remise dans la file de son service.", "success")
+    return redirect(_back())
+
+
+@bp.post("/prendre-selection")
+@staff_required
+def claim_selection() -> Any:
+    """« Prendre en charge la sélection »: each task is claimed or reported."""
+    ids: list[int] = []
+    for raw in request.form.getlist("taches")[: MAX_BULK + 1]:
+        if not raw.isdigit() or len(raw) > 12:
+            abort(400)
+        ids.append(int(raw))
+    if not ids:
+        flash("Cochez au moins une tâche à prendre en charge.", "error")
+        return redirect(_back())
+    if len(ids) > MAX_BULK:
+        flash(f"Prenez en charge au plus {MAX_BULK} tâches à la fois.", "error")
+        return redirect(_back())
+    session = db.session()
+    result = api.bulk_claim(session, ids, current_user)
+    references = _references(session, [task_id for task_id, _ in result.refused])
+    commit()
+    if result.claimed:
+        count = len(result.claimed)
+        flash(
+            f"{count} tâche{'s' if count > 1 else ''} prise{'s' if count > 1 else ''} en charge.", "success"
+        )
+    for task_id, message in result.refused:
+        flash(f"{references.get(task_id, f'Tâche {task_id}')} : {message}", "error")
+    if not result.claimed:
+        return render_template(
+            "backoffice/conflict.html",
+            message="Aucune des tâches cochées n'a pu être prise en charge.",
+            refused=[(references.get(i, f"Tâche {i}"), m) for i, m in result.refused],
+            task=None,
+            back=_back(),
+        ), 409
+    return redirect(_back())
+
+
+def _references(session: Any, task_ids: list[int]) -> dict[int, str]:
+    """The references of the tasks the agent may see (an unknown id stays « Tâche n »)."""
+    if not task_ids:
+        return {}
+    tasks = session.execute(select(HumanTask).where(HumanTask.id.in_(task_ids))).scalars()
+    return {t.id: t.instance.reference or "" for t in tasks if t.lane in current_user.groups}
+
+
+def colleagues(session: Any, lane: str) -> list[User]:
+    """The enabled agents of a service, by name (who a task of that lane may be assigned to)."""
+    return list(
+        session.execute(
+            select(User)
+            .join(user_group, user_group.c.user_id == User.id)
+            .join(AgentGroup, AgentGroup.id == user_group.c.group_id)
+            .where(AgentGroup.name == lane, User.is_enabled.is_(True), User.role != Role.FAMILLE)
+            .order_by(User.nom, User.prenom, User.id)
+        ).scalars()
+    )
+
+
+@bp.route("/taches/<int:task_id>/attribuer", methods=["GET", "POST"])
+@staff_required
+def assign_task(task_id: int) -> Any:
+    """« Attribuer à » a colleague of the task's service (or take it over oneself)."""
+    session = db.session()
+    task = api.agent_task(session, task_id, current_user)
+    form = AssignForm()
+    people = {str(user.id): user for user in colleagues(session, task.lane)}
+    form.agent.choices = [
+        SelectChoice(user_id, f"{user.display_name}{' (moi)' if user.id == current_user.id else ''}")
+        for user_id, user in people.items()
+    ]
+    if request.method == "GET":
+        form.attendu.data = str(task.assignee_id or "")
+    elif form.validate_on_submit():
+        expected = form.attendu.data or ""
+        try:
+            api.assign(
+                session,
+                task_id,
+                current_user,
+                people[form.agent.data],
+                expected_assignee_id=int(expected) if expected.isdigit() else None,
+            )
+        except Conflict as exc:
+            return _conflict(exc, task_id)
+        reference = task.instance.reference
+        commit()
+        flash(
+            f"La tâche de la demande {reference} est attribuée à {people[form.agent.data].display_name}.",
+            "success",
+        )
+        return redirect(_back(url_for("tasks.show", task_id=task_id)))
+    status = 400 if form.errors else 200
+    return render_template("backoffice/assign.html", task=task, form=form, back=_back()), status
+
+
+# « Dossier suivant / précédent » ---------------------------------------------------------------
+
+
+def _navigate(task_id: int, *, forward: bool) -> Response:
+    view = QueueView(request.args)
+    target = api.neighbour(db.session(), view.query, task_id, forward=forward)
+    if target is None:
+        flash(
+            "C'était le dernier dossier de cette file."
+            if forward
+            else "C'était le premier dossier de cette file.",
+            "info",
+        )
+        return redirect(view.url())
+    return redirect(url_for("tasks.show", task_id=target, **view.args))
+
+
+@bp.get("/taches/<int:task_id>/suivant")
+@staff_required
+def next_task(task_id: int) -> Response:
+    return _navigate(task_id, forward=True)
+
+
+@bp.get("/taches/<int:task_id>/precedent")
+@staff_required
+def previous_task(task_id: int) -> Response:
+    return _navigate(task_id, forward=False)
+
+
+# Saved filters -----------------------------------------------------------------------------------
+
+
+@bp.post("/filtres")
+@staff_required
+def save_filter() -> Any:
+    """« Enregistrer ce filtre »: the current query string under a name."""
+    form = SavedFilterForm()
+    args = MultiDict(parse_qsl((form.requete.data or "")[:1000]))
+    session = db.session()
+    if form.validate_on_submit():
+        query = filter_query(args)
+        mine = session.execute(select(SavedFilter).where(SavedFilter.user_id == current_user.id)).scalars()
+        names = {saved.name.casefold() for saved in mine}
+        if form.nom.data.casefold() in names:
+            form.nom.errors.append("Vous avez déjà un filtre de ce nom : choisissez-en un autre.")
+        elif len(names) >= MAX_SAVED_FILTERS:
+            form.nom.errors.append(f"Vous avez déjà {MAX_SAVED_FILTERS} filtres : supprimez-en un d'abord.")
+        else:
+            session.add(SavedFilter(user_id=current_user.id, name=form.nom.data, query=query))
+            commit()
+            flash(f"Filtre « {form.nom.data} » enregistré.", "success")
+            return redirect(url_for("backoffice.queue") + (f"?{query}" if query else ""))
+    return _render_queue(QueueView(args), save_form=form, status=400)
+
+
+@bp.post("/filtres/supprimer")
+@staff_required
+def delete_filter() -> Response:
+    """« Supprimer » one of the agent's saved filters (its id in the form: no id in the URL)."""
+    raw = request.form.get("filtre", "")
+    if not raw.isdigit() or len(raw) > 12:
+        abort(404)
+    session = db.session()
+    saved = session.get(SavedFilter, int(raw))
+    if saved is None or saved.user_id != current_user.id:
+        abort(404)
+    name = saved.name
+    session.delete(saved)
+    commit()
+    flash(f"Filtre « {name} » supprimé.", "success")
+    return redirect(_back())
+
+
+# The claim box of the task page (an include; the task page itself belongs to tasks/) -------------
+
+
+@bp.app_template_global()
+def task_claim(task_id: int) -> dict[str, Any] | None:
+    """What `backoffice/_claim.html` shows on an agent's task page: who holds the task, the links."""
+    if not getattr(current_user, "is_staff", False):
+        return None
+    task = db.session.get(HumanTask, task_id)
+    if task is None or task.lane not in current_user.groups:
+        return None
+    args = filter_args(request.args)
+    return {
+        "task": task,
+        "mine": task.assignee_id == current_user.id,
+        "args": args,
+        "retour": request.full_path.rstrip("?"),
+    }
