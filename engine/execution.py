@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .db import utcnow
-from .deadlines import NEW_TASK_VALUES
+from .deadlines import NEW_TASK_VALUES, request_flags
 from .errors import Conflict, ScriptError
 from .lint import REQUESTER_LANE
 from .models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance, Visibility
@@ -273,6 +273,9 @@ class Runner:
             )
         # Flags a service set during this step for agent tasks not written yet (engine/deadlines.py).
         pending = self.session.info.get(NEW_TASK_VALUES, {}).pop(self.instance.id, {})
+        if any((t.task_spec.lane or REQUESTER_LANE) != REQUESTER_LANE for t in ready.values()):
+            # A request already reminded or escalated opens its new agent tasks flagged (first dates).
+            pending = {**pending, **request_flags(self.session, self.instance.id)}
         for spiff_id, task in ready.items():
             props = self.bundle.props(task.task_spec.bpmn_id)
             lane = task.task_spec.lane or REQUESTER_LANE
