@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ import time_machine
 from playwright.sync_api import expect
 
 from engine import api
+from forms.dates import today_in_france
 from tests.browser.test_changement_adresse import log_in
 from tests.fixtures.browser import screenshot
 from web.accounts.models import User
@@ -29,7 +30,7 @@ ADDRESS = {
     "adresse_ligne2": "",
     "code_postal": "78140",
     "commune": "Vélizy-Villacoublay",
-    "date_effet": date.today(),
+    "date_effet": today_in_france(),
 }
 QUESTION = "Précisez l'étage et le nom sur la boîte aux lettres."
 INTERNAL = "Vérifier auprès du bailleur (note interne)"
