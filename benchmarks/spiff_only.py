@@ -17,9 +17,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -34,12 +36,17 @@ from engine.runtime import (
     load_workflow,
     parse_xml,
 )
+from engine.scripts import avant_echeance
 
 from .common import ADDRESS, BPMN_PATH, DECISION, DEMARCHE, Demarche, median_time
 
 
 class StubServiceEngine(PythonScriptEngine):  # type: ignore[misc]
-    """Spiff's stock script engine, with service tasks answering an empty JSON object."""
+    """Spiff's stock script engine, with service tasks answering an empty JSON object (and the one
+    helper the diagram's reminder timer calls)."""
+
+    def __init__(self) -> None:
+        super().__init__(environment=TaskDataEnvironment({"avant_echeance": avant_echeance}))
 
     def call_service(self, task: Any, **kwargs: Any) -> str:
         return "{}"
@@ -73,6 +80,11 @@ def guichet_bundle() -> SpecBundle:
     return build_bundle(parse_xml(BPMN_PATH.read_bytes()))
 
 
+def _deadline() -> str:
+    """The request's deadline as engine.api.start writes it (the reminder and escalation timers)."""
+    return (datetime.now(UTC) + timedelta(days=30)).isoformat()
+
+
 def _advance(workflow: BpmnWorkflow) -> None:
     workflow.refresh_waiting_tasks()
     workflow.do_engine_steps()
@@ -92,7 +104,7 @@ def walk(
 ) -> BpmnWorkflow:
     """Run one démarche; with save/load, persist at each wait and restore before each human step."""
     start = workflow.get_tasks(state=TaskState.READY)[0]
-    start.data.update(demandeur_id=1, reference="DEM-2025-000001")
+    start.data.update(demandeur_id=1, reference="DEM-2025-000001", date_limite=_deadline())
     _advance(workflow)
     for data in (ADDRESS, DECISION):
         if save is not None and load is not None:
@@ -161,7 +173,7 @@ def waiting_for_agent(bundle: SpecBundle) -> BpmnWorkflow:
     """An instance after the family's submission, waiting at the agent's task (the usual stored state)."""
     workflow = BpmnWorkflow(bundle.spec, bundle.subprocess_specs, script_engine=StubServiceGuichetEngine())
     start = workflow.get_tasks(state=TaskState.READY)[0]
-    start.data.update(demandeur_id=1, reference="DEM-2025-000001")
+    start.data.update(demandeur_id=1, reference="DEM-2025-000001", date_limite=_deadline())
     _advance(workflow)
     _human_step(workflow, ADDRESS)
     return workflow

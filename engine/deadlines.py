@@ -6,6 +6,9 @@ boundary timer at the maximum duration itself (`date_limite`); the service tasks
 (web/delais/services.py) call `flag_open_agent_tasks` to stamp `reminded_at` / `escalated_at` on the
 open agent tasks of the instance. `date_limite` is written into the start task's data by
 `engine.api.start` (the instance's `deadline_at`, ISO 8601).
+
+The flags belong to the request: an agent task opened after them (the family answered a question
+of an ask-for-information loop) starts flagged with their first dates (`request_flags`).
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from datetime import datetime
 
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .errors import ScriptError
-from .models import HumanTask, HumanTaskState
+from .models import HistoryEvent, HumanTask, HumanTaskState
 
 #: The family's lane (engine.lint.REQUESTER_LANE; not imported, lint imports this module).
 _REQUESTER_LANE = "Famille"
@@ -30,6 +33,10 @@ _BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 NEW_TASK_VALUES = "guichet_new_task_values"
 REMINDED = "reminded_at"
 ESCALATED = "escalated_at"
+#: The internal timeline entries the reminder and escalation services write (web/delais/services.py).
+REMINDED_EVENT = "task_reminded"
+ESCALATED_EVENT = "instance_escalated"
+_FLAG_OF_EVENT = {REMINDED_EVENT: REMINDED, ESCALATED_EVENT: ESCALATED}
 
 
 def before_deadline(deadline: str, duration: str) -> str:
@@ -72,6 +79,20 @@ def flag_open_agent_tasks(
     if not tasks:
         session.info.setdefault(NEW_TASK_VALUES, {}).setdefault(instance_id, {}).setdefault(column, now)
     return tasks
+
+
+def request_flags(session: Session, instance_id: int) -> dict[str, datetime]:
+    """{reminded_at / escalated_at: first date} of the request, read from its timeline.
+
+    A reminder or an escalation that fired while no agent task was open (the family had a question
+    to answer) is thus carried to the agents' task that opens when the family answers.
+    """
+    rows = session.execute(
+        select(HistoryEvent.event_type, func.min(HistoryEvent.created_at))
+        .where(HistoryEvent.instance_id == instance_id, HistoryEvent.event_type.in_(_FLAG_OF_EVENT))
+        .group_by(HistoryEvent.event_type)
+    ).all()
+    return {_FLAG_OF_EVENT[event_type]: at for event_type, at in rows if at is not None}
 
 
 # --- Deploy-time checks of timer values (called by engine.lint) ----------------------------------

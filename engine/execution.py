@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from .db import utcnow
-from .deadlines import NEW_TASK_VALUES
+from .deadlines import NEW_TASK_VALUES, request_flags
 from .errors import Conflict, ScriptError
 from .lint import REQUESTER_LANE
 from .models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance, Visibility
@@ -278,6 +278,10 @@ class Runner:
         from .autoassign import Assigner  # the group's automatic assignment policy, if any
 
         assigner = Assigner(self.session)
+
+        if any((t.task_spec.lane or REQUESTER_LANE) != REQUESTER_LANE for t in ready.values()):
+            # A request already reminded or escalated opens its new agent tasks flagged (first dates).
+            pending = {**pending, **request_flags(self.session, self.instance.id)}
         for spiff_id, task in ready.items():
             props = self.bundle.props(task.task_spec.bpmn_id)
             lane = task.task_spec.lane or REQUESTER_LANE

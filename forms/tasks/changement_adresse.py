@@ -97,8 +97,8 @@ class AddressDecisionForm(TaskForm):
             ),
             Length(max=2000),
         ],
-        description="Visible par la famille dans l'historique de sa demande. Obligatoire en cas de refus "
-        "ou de demande de compléments.",
+        description="Visible par la famille dans l'historique de sa demande et repris dans le courriel ou "
+        "le SMS qui la prévient. Obligatoire en cas de refus ou de demande de compléments.",
     )
     commentaire_interne = TextAreaField(
         "Commentaire interne",

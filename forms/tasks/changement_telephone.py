@@ -50,7 +50,8 @@ class PhonesDecisionForm(TaskForm):
             RequiredIf("decision", "refusee", "Indiquez le motif du refus : la famille le lira."),
             Length(max=2000),
         ],
-        description="Visible par la famille dans l'historique de sa demande. Obligatoire en cas de refus.",
+        description="Visible par la famille dans l'historique de sa demande et repris dans le courriel ou "
+        "le SMS qui la prévient. Obligatoire en cas de refus.",
     )
     commentaire_interne = TextAreaField(
         "Commentaire interne",

@@ -149,22 +149,32 @@ def test_changement_adresse_end_to_end_on_postgresql(pg_app, pg_people, smtp_ser
     assert outbox(pg_app)[0].status == OutboxStatus.SENT
 
 
-def test_the_maximum_duration_timer_fires_once_on_postgresql(pg_app, pg_people):
+def test_the_reminder_and_escalation_timers_fire_once_on_postgresql(pg_app, pg_people):
     famille = pg_app.test_client()
     login(famille, pg_people["famille"])
     filed = file_address_change(pg_app, famille)
     assert run_timers(pg_app) == 0
     with pg_app.app_context():
-        due = db.session.get(ProcessInstance, filed.instance_id).next_timer_at
-    assert due is not None
+        instance = db.session.get(ProcessInstance, filed.instance_id)
+        due, deadline = instance.next_timer_at, instance.deadline_at
+    assert due == deadline - timedelta(days=6)  # the reminder first
     with time_machine.travel(due + timedelta(minutes=1)):
         assert run_timers(pg_app) == 1
         assert run_timers(pg_app) == 0
-    assert "Clôturée : délai de traitement dépassé" in text(famille.get(f"/mes-demandes/{filed.instance_id}"))
+    with time_machine.travel(deadline + timedelta(minutes=1)):
+        assert run_timers(pg_app) == 1
+        assert run_timers(pg_app) == 0
+    page = text(famille.get(f"/mes-demandes/{filed.instance_id}"))
+    assert "Votre demande a pris du retard, elle reste traitée en priorité." in page
+    assert "Clôturée" not in page
     with pg_app.app_context():
-        assert db.session.get(HumanTask, filed.agent_task_id).state == HumanTaskState.CANCELLED
-    (mail,) = outbox(pg_app)
-    assert "durée maximale" in mail.subject
+        task = db.session.get(HumanTask, filed.agent_task_id)
+        assert task.state == HumanTaskState.OPEN  # never closed: the agents still decide
+        assert task.reminded_at is not None
+        assert task.escalated_at is not None
+    subjects = [mail.subject for mail in outbox(pg_app)]
+    assert any(s.startswith("Relance : la demande") for s in subjects)
+    assert any(s.startswith("En retard") for s in subjects)
 
 
 def test_two_outbox_workers_never_send_the_same_mail_on_postgresql(pg_app, pg_people, smtp_server, mailer):

@@ -243,8 +243,11 @@ def test_build_bundle_on_the_real_file(bundle) -> None:
     assert bundle.process_id == "changement_adresse"
     assert bundle.spec.name == "changement_adresse"
     assert set(bundle.subprocess_specs) == {"examen"}  # instruction and the requests for more information
-    for task_id in ("debut", "saisie", "examen", "delai_depasse", "decision_finale", "maj_adresse"):
+    for task_id in ("debut", "saisie", "examen", "relance", "echeance", "decision_finale", "maj_adresse"):
         assert task_id in bundle.spec.task_specs
+    assert "delai_depasse" not in bundle.spec.task_specs  # the request is never closed at its deadline
+    for task_id in ("relancer_agents", "signaler_retard", "prevenir_retard"):
+        assert bundle.spec.task_specs[task_id].lane == "Accueil"  # the reminder mails this lane's agents
     for task_id in ("instruction", "decision_prise", "complement", "nouvel_examen"):
         assert task_id in bundle.subprocess_specs["examen"].task_specs
 
@@ -270,13 +273,12 @@ def test_element_properties_maps_every_owner(real_xml: str) -> None:
         "complement",
         "fin_acceptee",
         "fin_refusee",
-        "fin_delai",
     }
     assert props["saisie"]["formKey"] == "changement_adresse.saisie"
     assert props["saisie"]["statusLabel"] == "En cours de saisie"
     assert props["changement_adresse"]["dureeMaximale"] == "P30D"
     assert props["changement_adresse"]["description"].startswith("Signalez votre nouvelle adresse postale")
-    assert props["fin_delai"] == {"statusLabel": "Clôturée : délai de traitement dépassé"}
+    assert props["fin_refusee"] == {"statusLabel": "Refusée"}
 
 
 def test_find_process(real_xml: str) -> None:
@@ -346,13 +348,13 @@ def test_an_operation_named_like_an_element_is_refused_clearly() -> None:
     from engine.runtime import build_bundle
 
     source = (Path(__file__).resolve().parents[2] / "workflows" / "changement_adresse.bpmn").read_text()
-    clashing = source.replace('<bpmn:serviceTask id="maj_adresse"', '<bpmn:serviceTask id="courriel_envoyer"')
-    clashing = clashing.replace('sourceRef="maj_adresse"', 'sourceRef="courriel_envoyer"')
-    clashing = clashing.replace('targetRef="maj_adresse"', 'targetRef="courriel_envoyer"')
-    clashing = clashing.replace("<bpmn:flowNodeRef>maj_adresse<", "<bpmn:flowNodeRef>courriel_envoyer<")
-    clashing = clashing.replace('bpmnElement="maj_adresse"', 'bpmnElement="courriel_envoyer"')
+    clashing = source.replace('<bpmn:serviceTask id="maj_adresse"', '<bpmn:serviceTask id="famille_notifier"')
+    clashing = clashing.replace('sourceRef="maj_adresse"', 'sourceRef="famille_notifier"')
+    clashing = clashing.replace('targetRef="maj_adresse"', 'targetRef="famille_notifier"')
+    clashing = clashing.replace("<bpmn:flowNodeRef>maj_adresse<", "<bpmn:flowNodeRef>famille_notifier<")
+    clashing = clashing.replace('bpmnElement="maj_adresse"', 'bpmnElement="famille_notifier"')
     with pytest.raises(DeployError) as caught:
         build_bundle(parse_xml(clashing.encode()))
     assert caught.value.errors == [
-        "l'opération de service « courriel_envoyer » porte le même identifiant qu'un élément BPMN"
+        "l'opération de service « famille_notifier » porte le même identifiant qu'un élément BPMN"
     ]

@@ -13,7 +13,7 @@ from engine.runtime import ServiceOperation, build_bundle, parse_xml
 REAL_BPMN = Path(__file__).resolve().parents[2] / "workflows" / "changement_adresse.bpmn"
 FORM_KEYS = {"changement_adresse.saisie", "changement_adresse.instruction", "changement_adresse.complement"}
 CONTEXT = LintContext(form_keys=FORM_KEYS, lanes={"Accueil"})
-OPERATIONS = ("compte_mettre_a_jour_adresse", "courriel_envoyer")
+OPERATIONS = ("compte_mettre_a_jour_adresse", "famille_notifier", "tache_relancer", "demande_escalader")
 DANGER = "__import__('os').system('x')"
 
 
@@ -49,7 +49,7 @@ def test_services_fixture_registers_and_restores() -> None:
     with pytest.MonkeyPatch.context() as mp:
         for name in OPERATIONS:
             mp.setitem(runtime.SERVICES, name, ServiceOperation(name, _noop, ""))
-        assert runtime.SERVICES["courriel_envoyer"].func is _noop
+        assert runtime.SERVICES["famille_notifier"].func is _noop
     assert before == runtime.SERVICES
 
 
@@ -65,16 +65,38 @@ def test_unregistered_operations_are_reported(monkeypatch: pytest.MonkeyPatch, r
         [
             "Tâche « Mettre à jour l'adresse du compte » (maj_adresse) : "
             "l'opération de service « compte_mettre_a_jour_adresse » n'existe pas",
-            "Tâche « Informer la famille de l'acceptation » (courriel_acceptation) : "
-            "l'opération de service « courriel_envoyer » n'existe pas",
-            "Tâche « Informer la famille du refus » (courriel_refus) : "
-            "l'opération de service « courriel_envoyer » n'existe pas",
-            "Tâche « Informer la famille du dépassement du délai » (courriel_delai) : "
-            "l'opération de service « courriel_envoyer » n'existe pas",
-            "Tâche « Informer la famille de la demande de compléments » (courriel_complement) : "
-            "l'opération de service « courriel_envoyer » n'existe pas",
+            "Tâche « Informer la famille de l'acceptation » (notifier_acceptation) : "
+            "l'opération de service « famille_notifier » n'existe pas",
+            "Tâche « Informer la famille du refus » (notifier_refus) : "
+            "l'opération de service « famille_notifier » n'existe pas",
+            "Tâche « Informer la famille de la demande de compléments » (notifier_complement) : "
+            "l'opération de service « famille_notifier » n'existe pas",
+            "Tâche « Prévenir la famille du retard » (prevenir_retard) : "
+            "l'opération de service « famille_notifier » n'existe pas",
+            "Tâche « Relancer les agents » (relancer_agents) : "
+            "l'opération de service « tache_relancer » n'existe pas",
+            "Tâche « Signaler la demande en retard » (signaler_retard) : "
+            "l'opération de service « demande_escalader » n'existe pas",
         ]
     )
+
+
+def test_the_deadline_pattern_is_on_the_examination_and_never_closes(real_xml: str) -> None:
+    root = parse_xml(real_xml.encode("utf-8"))
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+    timers = {
+        event.get("id"): (event.get("attachedToRef"), event.get("cancelActivity"))
+        for event in root.iterfind(".//bpmn:boundaryEvent", ns)
+    }
+    assert timers == {"relance": ("examen", "false"), "echeance": ("examen", "false")}
+
+
+def test_a_malformed_reminder_duration_is_refused(services, real_xml: str) -> None:
+    xml = mutate(real_xml, 'avant_echeance(date_limite, "P6D")', 'avant_echeance(date_limite, "6 jours")')
+    assert lint_xml(xml) == [
+        "Minuterie « 6 jours avant la durée maximale » (relance) : "
+        "« 6 jours » n'est pas une durée ISO 8601 (par exemple P3D ou PT48H)"
+    ]
 
 
 def test_unknown_lane(services, real_xml: str) -> None:
@@ -213,12 +235,12 @@ def test_condition_expression_with_syntax_error(services, real_xml: str) -> None
 def test_dangerous_timer_expression(services, real_xml: str, expression: str, problem: str) -> None:
     xml = mutate(
         real_xml,
-        '<bpmn:timeDuration>"P30D"</bpmn:timeDuration>',
-        f"<bpmn:timeDuration>{expression}</bpmn:timeDuration>",
+        "<bpmn:timeDate>date_limite</bpmn:timeDate>",
+        f"<bpmn:timeDate>{expression}</bpmn:timeDate>",
     )
     errors = lint_xml(xml)
     assert len(errors) == 1
-    assert errors[0].startswith("Élément (delai_depasse_timer) : expression « ")
+    assert errors[0].startswith("Élément (echeance_timer) : expression « ")
     assert errors[0].endswith(f"refusée, {problem}")
 
 
@@ -233,7 +255,7 @@ def test_dangerous_service_parameter_names_the_service_task(services, real_xml: 
 def test_dangerous_parameter_of_a_mail_task(services, real_xml: str) -> None:
     xml = mutate(real_xml, 'value="&quot;demarche_refusee&quot;"', 'value="modele.__class__"')
     assert lint_xml(xml) == [
-        "Élément « Informer la famille du refus » (courriel_refus) : "
+        "Élément « Informer la famille du refus » (notifier_refus) : "
         "expression « modele.__class__ » refusée, attribut « __class__ » interdit"
     ]
 

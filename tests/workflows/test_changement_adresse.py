@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from engine import api
 from engine.errors import Conflict, NotAllowed, NotFound
-from engine.models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, Visibility
+from engine.models import HistoryEvent, HumanTaskState, InstanceStatus, OutboxMessage, Visibility
 from web.accounts.models import User
+from web.delais.services import LATE_MESSAGE
 from web.extensions import db
 
 ADDRESS = {
@@ -32,6 +33,7 @@ def people(make_user):
         "accueil": make_user("agent", groups=["Accueil"]),
         "accueil2": make_user("agent", groups=["Accueil"]),
         "etat_civil": make_user("agent", groups=["Etat civil"]),
+        "admin": make_user("admin"),
     }
 
 
@@ -140,21 +142,81 @@ def test_double_completion_is_refused(session, people):
     assert count == 1
 
 
-def test_timer_closes_the_request_after_the_maximum_duration(session, people):
+def events(session, instance, event_type):
+    return (
+        session.execute(
+            select(HistoryEvent)
+            .where(HistoryEvent.instance_id == instance.id, HistoryEvent.event_type == event_type)
+            .order_by(HistoryEvent.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def outbox(session):
+    return session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars().all()
+
+
+def test_reminder_then_escalation_while_the_agents_examine_never_close_the_request(session, people):
     instance = submit(session, people["famille"])
-    assert instance.next_timer_at is not None
-    assert timedelta(days=29) < instance.next_timer_at - instance.created_at <= timedelta(days=30, minutes=1)
+    deadline = instance.deadline_at
+    assert deadline - instance.submitted_at == timedelta(days=30)
+    assert instance.next_timer_at == deadline - timedelta(days=6)  # the reminder comes first
     assert api.fire_due_timers(session) == 0  # not due yet
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=30, hours=1)):
+
+    with time_machine.travel(deadline - timedelta(days=6) + timedelta(minutes=5)):
         assert api.fire_due_timers(session) == 1
         assert api.fire_due_timers(session) == 0  # fires exactly once
     session.refresh(instance)
+    task = agent_task(session, people["accueil"])
+    session.refresh(task)
+    assert (task.reminded_at is not None, task.escalated_at) == (True, None)
+    assert instance.status_label == "En cours d'instruction"
+    assert instance.next_timer_at == deadline
+    (reminded,) = events(session, instance, "task_reminded")
+    assert reminded.visibility == Visibility.INTERNAL
+    assert sorted(m.recipient for m in outbox(session)) == sorted(
+        people[name].email
+        for name in ("accueil", "accueil2")  # the lane's agents only
+    )
+
+    with time_machine.travel(deadline + timedelta(minutes=5)):
+        assert api.fire_due_timers(session) == 1
+        assert api.fire_due_timers(session) == 0
+    session.refresh(instance)
+    session.refresh(task)
+    assert instance.status == InstanceStatus.RUNNING  # never closed silently
+    assert instance.next_timer_at is None
+    assert task.state == HumanTaskState.OPEN
+    assert task.escalated_at is not None
+    assert api.history(session, instance)[-1].label == LATE_MESSAGE
+    late = [m for m in outbox(session) if m.subject.startswith("En retard")]
+    assert sorted(m.recipient for m in late) == sorted(
+        people[name].email for name in ("accueil", "accueil2", "admin")
+    )
+    (family_mail,) = [m for m in outbox(session) if m.recipient == people["famille"].email]
+    assert "a pris du retard" in family_mail.body_text
+    assert family_mail.notification_id is not None
+
+    api.complete(session, task.id, people["accueil"], {"decision": "acceptee"})
+    session.commit()
     assert instance.status == InstanceStatus.COMPLETED
-    assert instance.status_label == "Clôturée : délai de traitement dépassé"
-    states = session.execute(select(HumanTask.state).order_by(HumanTask.id)).scalars().all()
-    assert states == [HumanTaskState.COMPLETED, HumanTaskState.CANCELLED]
-    (mail,) = session.execute(select(OutboxMessage)).scalars().all()
-    assert "durée maximale" in mail.subject
+    assert instance.status_label == "Acceptée"
+    assert "Clôturée : délai de traitement dépassé" not in public_labels(session, instance)
+
+
+def test_a_decision_before_the_reminder_cancels_both_timers(session, people):
+    instance = submit(session, people["famille"])
+    task = agent_task(session, people["accueil"])
+    api.complete(session, task.id, people["accueil"], {"decision": "refusee", "motif": "Adresse inconnue"})
+    session.commit()
+    assert instance.status_label == "Refusée"
+    assert instance.next_timer_at is None
+    with time_machine.travel(instance.deadline_at + timedelta(days=1)):
+        assert api.fire_due_timers(session) == 0
+    assert events(session, instance, "task_reminded") == []
+    assert events(session, instance, "instance_escalated") == []
 
 
 def test_deploying_a_new_version_keeps_running_instances_on_theirs(session, people):
@@ -314,19 +376,61 @@ def test_an_agent_cannot_answer_for_the_family(session, people):
         api.complete(session, task.id, people["autre_famille"], {"reponse": "3e"})
 
 
-def test_timer_closes_the_request_while_the_family_has_not_answered(session, people):
+def test_reminder_and_escalation_while_the_family_has_to_answer(session, people):
+    """The clock keeps running while the family answers (the promise is the whole examination); the
+    agents are not mailed a reminder they cannot act on, their next task opens already flagged."""
     family = people["famille"]
     instance = submit(session, family)
     first_due = instance.next_timer_at
     ask_for_information(session, people, "Précisez l'étage.")
-    assert instance.next_timer_at == first_due  # the maximum duration covers the whole examination
-    with time_machine.travel(datetime.now(UTC) + timedelta(days=30, hours=1)):
+    assert instance.next_timer_at == first_due  # the deadline covers the whole examination
+    mails_before = len(outbox(session))
+
+    with time_machine.travel(instance.deadline_at - timedelta(days=6) + timedelta(minutes=5)):
+        assert api.fire_due_timers(session) == 1
+    (reminded,) = events(session, instance, "task_reminded")
+    assert "compléments de la famille" in reminded.comment
+    assert len(outbox(session)) == mails_before  # nobody to remind: the family holds the request
+
+    with time_machine.travel(instance.deadline_at + timedelta(minutes=5)):
         assert api.fire_due_timers(session) == 1
     session.refresh(instance)
-    assert instance.status_label == "Clôturée : délai de traitement dépassé"
-    assert api.tasks_for(session, family) == []
-    states = session.execute(select(HumanTask.state).order_by(HumanTask.id)).scalars().all()
-    assert states == [HumanTaskState.COMPLETED, HumanTaskState.COMPLETED, HumanTaskState.CANCELLED]
+    assert instance.status == InstanceStatus.RUNNING
+    assert instance.status_label == "En attente de compléments"
+    assert [t.title for t in api.tasks_for(session, family)] == ["Compléter ma demande"]
+    assert api.history(session, instance)[-1].label == LATE_MESSAGE
+    late = [m for m in outbox(session) if m.subject.startswith("En retard")]
+    assert sorted(m.recipient for m in late) == sorted(
+        people[name].email for name in ("accueil", "accueil2", "admin")
+    )
+    assert all("attend les compléments demandés à la famille" in m.body_text for m in late)
+    (family_late,) = [m for m in outbox(session)[mails_before:] if m.recipient == family.email]
+    assert "a pris du retard" in family_late.body_text
+
+    answer(session, family, "3e étage, porte gauche.")
+    task = agent_task(session, people["accueil"])
+    assert task.reminded_at is not None  # flagged on its return
+    assert task.escalated_at is not None
+    assert task.reminded_at < task.escalated_at
+    api.complete(session, task.id, people["accueil"], {"decision": "acceptee"})
+    session.commit()
+    assert instance.status_label == "Acceptée"
+    assert session.get(User, family.id).adresse_ligne1 == "12 rue de la Mairie"
+
+
+def test_a_draft_kept_for_days_does_not_eat_into_the_deadline(session, people):
+    """Started 25 days ago, sent today: the request is filed today and its timers count from now."""
+    with time_machine.travel(api.utcnow() - timedelta(days=25)):
+        instance = api.start(session, "changement_adresse", people["famille"])
+        session.commit()
+    (task,) = api.tasks_for(session, people["famille"])
+    api.complete(session, task.id, people["famille"], ADDRESS)
+    session.commit()
+    assert instance.deadline_at - instance.submitted_at == timedelta(days=30)
+    assert agent_task(session, people["accueil"]).reminded_at is None
+    assert events(session, instance, "task_reminded") == []
+    assert instance.next_timer_at == instance.deadline_at - timedelta(days=6)
+    assert api.fire_due_timers(session) == 0
 
 
 def test_family_cancels_while_the_service_waits_for_its_answer(session, people):

@@ -42,9 +42,17 @@ def queue_mail(
     )
 
 
+def mail_data(donnees: dict[str, Any]) -> dict[str, str]:
+    """The extra parameters a BPMN gives a mail (`motif`, `question`…), as the text a template reads
+    under `donnees` (escaped in the HTML part like any value). Only what the diagram names explicitly
+    is passed: internal comments are never in the task data (forms.registry.TaskForm.data)."""
+    return {str(name): "" if value is None else str(value) for name, value in donnees.items()}
+
+
 @service("courriel_envoyer")
-def send_mail_to_requester(ctx: ServiceContext, modele: str) -> dict[str, Any]:
-    """Envoie à la famille qui a fait la demande le courriel `modele` (dossier templates/emails/)."""
+def send_mail_to_requester(ctx: ServiceContext, modele: str, **donnees: Any) -> dict[str, Any]:
+    """Envoie à la famille qui a fait la demande le courriel `modele` (dossier templates/emails/).
+    Les autres paramètres (par exemple `motif`) sont lus par le modèle sous `donnees`."""
     user = User.load_plain(ctx.session, ctx.instance.requester_id)
     if user is None:
         return {"envoye": False}
@@ -56,6 +64,7 @@ def send_mail_to_requester(ctx: ServiceContext, modele: str) -> dict[str, Any]:
         user=user,
         instance=ctx.instance,
         demarche=ctx.instance.definition.title,
+        donnees=mail_data(donnees),
     )
     return {"envoye": True}
 

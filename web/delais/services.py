@@ -10,9 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from engine.db import utcnow
-from engine.deadlines import ESCALATED, REMINDED, flag_open_agent_tasks
+from engine.deadlines import (
+    ESCALATED,
+    ESCALATED_EVENT,
+    REMINDED,
+    REMINDED_EVENT,
+    flag_open_agent_tasks,
+)
 from engine.execution import add_event
-from engine.models import HumanTask, Visibility
+from engine.lint import REQUESTER_LANE
+from engine.models import HumanTask, HumanTaskState, Visibility
 from engine.runtime import ServiceContext, service
 from web.accounts.models import AgentGroup, Role, User
 from web.core.mail import queue_mail
@@ -22,6 +29,26 @@ log = logging.getLogger(__name__)
 
 #: The public entry a family reads when its request is escalated.
 LATE_MESSAGE = "Votre demande a pris du retard, elle reste traitée en priorité."
+#: The internal note when a timer fires while the family has a question to answer.
+WAITING_NOTE = (
+    "En attente des compléments de la famille : la tâche des agents sera marquée « {flag} » à son retour."
+)
+
+
+def waiting_for_family(session: Session, instance_id: int, tasks: list[HumanTask]) -> bool:
+    """True when no agent task is open and the family's task is (an ask-for-information loop)."""
+    if tasks:
+        return False
+    return (
+        session.execute(
+            select(HumanTask.id).where(
+                HumanTask.instance_id == instance_id,
+                HumanTask.state == HumanTaskState.OPEN,
+                HumanTask.lane == REQUESTER_LANE,
+            )
+        ).first()
+        is not None
+    )
 
 
 def agents_of(session: Session, lanes: Iterable[str]) -> list[User]:
@@ -58,6 +85,7 @@ def _mail_all(
     session: Session, template: str, people: Iterable[User], tasks: list[HumanTask], ctx: ServiceContext
 ) -> int:
     sent: set[str] = set()
+    waiting = not tasks and waiting_for_family(session, ctx.instance.id, tasks)
     for person in people:
         if person.email in sent:
             continue
@@ -72,6 +100,7 @@ def _mail_all(
             instance=ctx.instance,
             demarche=ctx.instance.definition.title,
             deadline=date_fr(ctx.instance.deadline_at),
+            waiting_for_family=waiting,
         )
     return len(sent)
 
@@ -88,18 +117,26 @@ def _lanes(tasks: list[HumanTask], ctx: ServiceContext) -> set[str]:
 @service("tache_relancer")
 def remind_agents(ctx: ServiceContext) -> dict[str, Any]:
     """Relance les agents : les tâches ouvertes des services sont marquées « relancée », une entrée
-    interne est ajoutée à l'historique et un courriel de rappel part aux agents du couloir."""
+    interne est ajoutée à l'historique et un courriel de rappel part aux agents du couloir. Quand la
+    demande attend les compléments de la famille, aucun courriel ne part : la tâche des agents sera
+    marquée « relancée » quand la famille aura répondu."""
     tasks = list(flag_open_agent_tasks(ctx.session, ctx.instance.id, REMINDED, utcnow()))
     deadline = date_fr(ctx.instance.deadline_at)
+    waiting = waiting_for_family(ctx.session, ctx.instance.id, tasks)
     add_event(
         ctx.session,
         ctx.instance,
-        "task_reminded",
+        REMINDED_EVENT,
         f"Demande relancée : à traiter avant le {deadline}",
         visibility=Visibility.INTERNAL,
-        comment=", ".join(f"« {t.title} » ({t.lane})" for t in tasks) or None,
+        comment=WAITING_NOTE.format(flag="relancée")
+        if waiting
+        else ", ".join(f"« {t.title} » ({t.lane})" for t in tasks) or None,
         role="Guichet",
     )
+    if waiting:
+        log.info("Démarche %s: reminder while the family has to answer, no mail", ctx.instance.reference)
+        return {"relancees": 0, "agents": 0}
     mailed = _mail_all(ctx.session, "tache_relancee", agents_of(ctx.session, _lanes(tasks, ctx)), tasks, ctx)
     log.info(
         "Démarche %s: %s task(s) reminded, %s agent(s) mailed", ctx.instance.reference, len(tasks), mailed
@@ -112,15 +149,19 @@ def escalate(ctx: ServiceContext) -> dict[str, Any]:
     """Signale une demande en retard (durée maximale atteinte) : ses tâches ouvertes sont marquées
     « en retard », une entrée interne et une entrée publique (« Votre demande a pris du retard, elle
     reste traitée en priorité. ») sont ajoutées, et un courriel part aux agents du couloir et aux
-    administrateurs. La demande n'est pas clôturée."""
+    administrateurs. La demande n'est pas clôturée. Quand elle attend les compléments de la famille,
+    la tâche des agents sera marquée « en retard » quand la famille aura répondu."""
     tasks = list(flag_open_agent_tasks(ctx.session, ctx.instance.id, ESCALATED, utcnow()))
+    waiting = waiting_for_family(ctx.session, ctx.instance.id, tasks)
     add_event(
         ctx.session,
         ctx.instance,
-        "instance_escalated",
+        ESCALATED_EVENT,
         "Demande en retard : durée maximale dépassée, à traiter en priorité",
         visibility=Visibility.INTERNAL,
-        comment=", ".join(f"« {t.title} » ({t.lane})" for t in tasks) or None,
+        comment=WAITING_NOTE.format(flag="en retard")
+        if waiting
+        else ", ".join(f"« {t.title} » ({t.lane})" for t in tasks) or None,
         role="Guichet",
     )
     add_event(ctx.session, ctx.instance, "instance_delayed", LATE_MESSAGE, role="Guichet")

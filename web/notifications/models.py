@@ -37,6 +37,9 @@ class Notification(Base):
     message: Mapped[str] = mapped_column(Text)
     # templates/emails/<template>/ for the mail channel (None: the generic « notification » mail).
     template: Mapped[str | None] = mapped_column(String(100))
+    # The mail template's extra parameters (JSON object of strings, e.g. the refusal's `motif`), kept
+    # so that a fallback from SMS to courriel renders the same mail.
+    donnees: Mapped[str | None] = mapped_column(Text)
     channel: Mapped[Channel] = mapped_column(String(10))
     status: Mapped[DeliveryStatus] = mapped_column(String(12), default=DeliveryStatus.PENDING)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

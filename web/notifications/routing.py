@@ -10,6 +10,7 @@ timeline: « en attente », « envoyé », « échec », « repli ».
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from engine.models import OutboxMessage, OutboxStatus, ProcessInstance, Visibili
 from engine.outbox import enqueue_mail
 from engine.runtime import ServiceContext, service
 from web.accounts.models import User
-from web.core.mail import queue_mail, send_message
+from web.core.mail import mail_data, queue_mail, send_message
 
 from .models import Channel, DeliveryStatus, Notification
 from .sms import sms_backend
@@ -90,7 +91,11 @@ def _queue(
         )
         row.channel = Channel.SMS
     else:
-        context: dict[str, Any] = {"user": user, "message": notification.message}
+        context: dict[str, Any] = {
+            "user": user,
+            "message": notification.message,
+            "donnees": json.loads(notification.donnees) if notification.donnees else {},
+        }
         if instance is not None:
             context.update(instance=instance, demarche=instance.definition.title)
         row = queue_mail(
@@ -111,8 +116,11 @@ def notify(
     *,
     instance: ProcessInstance | None = None,
     template: str | None = None,
+    donnees: dict[str, Any] | None = None,
 ) -> Notification:
-    """Queue a notification for the family on its preferred channel (or the fallback); returns it."""
+    """Queue a notification for the family on its preferred channel (or the fallback); returns it.
+
+    `donnees`: the mail template's extra parameters (read as `donnees.<name>`), kept for a fallback."""
     preferred, fallback = channel_order(user)
     chosen = preferred if ROUTES[preferred].address(user) or not ROUTES[fallback].address(user) else fallback
     now = utcnow()
@@ -121,6 +129,7 @@ def notify(
         user_id=user.id,
         message=message,
         template=template,
+        donnees=json.dumps(mail_data(donnees), ensure_ascii=False) if donnees else None,
         channel=chosen,
         status=DeliveryStatus.PENDING,
         created_at=now,
@@ -199,12 +208,17 @@ def send_outbox_message(message: OutboxMessage) -> None:
 
 
 @service("famille_notifier")
-def notify_family(ctx: ServiceContext, message: str, modele: str | None = None) -> dict[str, Any]:
+def notify_family(
+    ctx: ServiceContext, message: str, modele: str | None = None, **donnees: Any
+) -> dict[str, Any]:
     """Prévient la famille qui a fait la demande par son moyen de contact préféré (courriel ou SMS),
     avec repli sur l'autre moyen. `message` : le texte du SMS (et du courriel quand `modele` est vide) ;
-    `modele` : le courriel de templates/emails/ à envoyer par courriel."""
+    `modele` : le courriel de templates/emails/ à envoyer par courriel ; les autres paramètres (par
+    exemple `motif`, `question`) sont lus par le modèle sous `donnees`."""
     user = User.load_plain(ctx.session, ctx.instance.requester_id)
     if user is None:
         return {"canal": None, "statut": DeliveryStatus.FAILED.value}
-    notification = notify(ctx.session, user, str(message), instance=ctx.instance, template=modele or None)
+    notification = notify(
+        ctx.session, user, str(message), instance=ctx.instance, template=modele or None, donnees=donnees
+    )
     return {"canal": notification.channel.value, "statut": notification.status.value}
