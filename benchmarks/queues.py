@@ -30,7 +30,14 @@ from sqlalchemy import insert, select, text
 
 from engine import api
 from engine.db import utcnow
-from engine.models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
+from engine.models import (
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+    ReferenceCounter,
+)
 from engine.queues import search_text
 from web.accounts.models import Role
 from web.accounts.services import create_user
@@ -201,6 +208,8 @@ def seed(session: Any, size: int, agent_id: int, colleague_id: int, rng: random.
             )
         session.execute(insert(ProcessInstance.__table__), instances)
         session.execute(insert(HumanTask.__table__), tasks)
+    # As on a real site, the year's counter has given out the seeded numbers (engine/references.py).
+    session.merge(ReferenceCounter(year=year, last_number=first_id + size - 1))
     session.commit()
     session.execute(text("ANALYZE"))
     session.commit()
