@@ -1,12 +1,15 @@
-"""Demo data for a newcomer: one family, one agent, one analyst, one admin, and the shipped démarches."""
+"""Demo data for a newcomer: one family, one agent, one analyst, one admin, the shipped démarches,
+and two requests of the demo family (one accepted, one waiting in the Accueil queue)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import api
+from engine.models import HumanTask, HumanTaskState
 
 from .accounts.models import Role
 from .accounts.services import create_user, find_by_login, get_or_create_group
@@ -80,4 +83,36 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
             )
     for path in sorted(workflows.glob("*.bpmn")):
         api.deploy(session, path.read_bytes(), "demo", lint_context())
+    _demo_requests(session)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
+
+
+def _file_phone_change(session: Session, family: object, phones: dict[str, str]) -> HumanTask:
+    """The family sends a « Changement de téléphones »; returns the Accueil task it opens."""
+    instance = api.start(session, "changement_telephone", family)  # type: ignore[arg-type]
+    (task,) = [t for t in api.tasks_for(session, family) if t.instance_id == instance.id]  # type: ignore[arg-type]
+    api.complete(session, task.id, family, dict(phones))  # type: ignore[arg-type]
+    return session.execute(
+        select(HumanTask).where(
+            HumanTask.instance_id == instance.id,
+            HumanTask.lane == "Accueil",
+            HumanTask.state == HumanTaskState.OPEN,
+        )
+    ).scalar_one()
+
+
+def _demo_requests(session: Session) -> None:
+    """So that « Mes demandes » and the agent's queue are not empty: only when the family has none."""
+    family = find_by_login(session, "famille")
+    agent = find_by_login(session, "agent")
+    if family is None or agent is None or api.instances_for(session, family.id):
+        return
+    accepted = _file_phone_change(session, family, {"telephone": "+33139000000", "mobile": "+33612345678"})
+    api.complete(
+        session,
+        accepted.id,
+        agent,
+        {"decision": "acceptee"},
+        public_comment="Vos numéros sont enregistrés sur votre compte.",
+    )
+    _file_phone_change(session, family, {"telephone": "+33139000001", "mobile": "+33612345678"})

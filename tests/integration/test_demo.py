@@ -1,0 +1,41 @@
+"""`guichet demo`: the accounts, the démarches and two requests of the demo family, idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from engine import api
+from engine.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
+from web.accounts.services import find_by_login
+from web.cli import main
+from web.extensions import db
+
+
+def test_demo_loads_accounts_and_two_requests_and_a_second_run_changes_nothing(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(main, ["demo"], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "famille   famille    / demo-famille-2026" in first.output
+    second = runner.invoke(main, ["demo"], catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+
+    with app.app_context():
+        session = db.session()
+        family = find_by_login(session, "famille")
+        agent = find_by_login(session, "agent")
+        assert family is not None
+        assert agent is not None
+        instances = api.instances_for(session, family.id)
+        assert sorted((i.definition.key, i.status, i.status_label) for i in instances) == [
+            ("changement_telephone", InstanceStatus.COMPLETED, "Acceptée"),
+            ("changement_telephone", InstanceStatus.RUNNING, "En cours d'instruction"),
+        ]
+        assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 2
+        (waiting,) = (
+            session.execute(select(HumanTask).where(HumanTask.state == HumanTaskState.OPEN)).scalars().all()
+        )
+        assert waiting.lane == "Accueil"
+        assert waiting.requester_name == family.display_name
+        # The accepted change reached the account.
+        assert family.telephone == "+33139000000"
+        assert family.mobile == "+33612345678"
