@@ -99,7 +99,9 @@ def test_filtered_queue_dossier_claim_next_decide_and_back(
     # « Dossier suivant → » in the same filtered, sorted queue: Bernard after Abel.
     box.get_by_role("link", name="Dossier suivant →").click()
     expect(page).to_have_url(
-        re.compile(rf"/agents/dossiers/\d+\?tache={bernard}&demarche=changement_adresse&tri=famille&ordre=asc$")
+        re.compile(
+            rf"/agents/dossiers/\d+\?tache={bernard}&demarche=changement_adresse&tri=famille&ordre=asc$"
+        )
     )
     expect(page.get_by_role("heading", level=1)).to_contain_text(bernard_ref)
     expect(box).to_contain_text("Attribuée à personne.")
