@@ -189,3 +189,12 @@ def test_bad_input_on_the_task_url_shows_the_dossier_with_french_messages(app, p
             select(HistoryEvent).where(HistoryEvent.event_type == "task_completed")
         ).all()
         assert len(completions) == 1  # the family's own step only
+
+
+def test_the_former_request_page_leads_to_the_dossier(app, people, client_for):
+    """The reminder and escalation mails link /agents/demandes/<id>: one page, the dossier."""
+    filed = file_address_change(app, client_for(people["famille"]))
+    opened = client_for(people["accueil"]).get(f"/agents/demandes/{filed.instance_id}")
+    assert opened.status_code == 302
+    assert opened.headers["Location"] == f"/agents/dossiers/{filed.instance_id}"
+    assert client_for(people["etat_civil"]).get(f"/agents/demandes/{filed.instance_id}").status_code == 404

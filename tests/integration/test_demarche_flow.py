@@ -141,7 +141,7 @@ def test_family_files_and_accueil_accepts_through_the_forms(app, people, client_
     assert accepted.status_code == 302
     assert accepted.headers["Location"] == "/agents/"
     assert "Aucune tâche à traiter" in text(agent.get("/agents/"))
-    staff_view = agent.get(f"/agents/demandes/{instance.id}")
+    staff_view = agent.get(f"/agents/demandes/{instance.id}", follow_redirects=True)  # the dossier
     assert INTERNAL_COMMENT in text(staff_view)  # stored, and shown to agents
 
     # The family sees the dated status history and the public message, never the internal comment.
