@@ -174,8 +174,8 @@ def move_tasks_of(
 
 
 STALE_MESSAGE = (
-    "La demande a avancé depuis l'ouverture de la page (décision d'un collègue, annulation par la "
-    "famille ou échéance) : votre envoi n'a pas été enregistré. Voici son état actuel."
+    "La demande a avancé depuis l'ouverture de la page (décision ou prise en charge par un collègue, "
+    "annulation par la famille ou échéance) : votre envoi n'a pas été enregistré. Voici son état actuel."
 )
 
 

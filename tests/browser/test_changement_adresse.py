@@ -167,13 +167,17 @@ def test_family_asks_accueil_asks_for_more_then_accepts(
     screenshot(other_page, "changement_adresse-03-agent-taches-a-traiter")
 
     row.get_by_role("link", name=reference).click()
-    expect(other_page.get_by_role("heading", level=1)).to_have_text("Instruire la demande")
-    request_data = other_page.get_by_role("region", name="Demande de la famille")
+    # The agents' page is the dossier: the request's data, documents, task, timeline and diagram.
+    expect(other_page.get_by_role("heading", level=1)).to_contain_text(reference)
+    expect(other_page.get_by_role("region", name="Tâche en cours")).to_contain_text("Instruire la demande")
+    request_data = other_page.get_by_role("region", name="Données de la demande")
     for value in ADDRESS.values():
         expect(request_data).to_contain_text(value)
     expect(request_data.locator("dl")).to_contain_text("Code postal78140")
     with other_page.expect_download() as download:
-        request_data.get_by_role("link", name="facture-electricite.pdf").click()
+        other_page.get_by_role("region", name="Documents").get_by_role(
+            "link", name="facture-electricite.pdf"
+        ).click()
     assert download.value.suggested_filename == "facture-electricite.pdf"
     assert Path(download.value.path()).read_bytes() == PDF
 
@@ -184,7 +188,7 @@ def test_family_asks_accueil_asks_for_more_then_accepts(
         "Indiquez les informations ou les documents attendus : la famille lira ce message."
     )
     other_page.get_by_role("textbox", name="Message à la famille").fill(QUESTION)
-    other_page.get_by_role("textbox", name="Commentaire interne").fill(INTERNAL_COMMENT)
+    other_page.get_by_role("textbox", name="Commentaire interne", exact=True).fill(INTERNAL_COMMENT)
     screenshot(other_page, "changement_adresse-04-agent-demande-complements")
     other_page.get_by_role("button", name="Enregistrer la décision").click()
     expect(other_page.get_by_role("status")).to_contain_text("« Instruire la demande » : c'est enregistré.")

@@ -96,7 +96,7 @@ def test_deadline_while_the_family_answers_then_refusal_with_its_reason(
     expect(timeline).to_contain_text("En attente des compléments de la famille")
     page.get_by_role("radio", name="Refuser la demande").check()
     page.get_by_role("textbox", name="Message à la famille").fill(REASON)
-    page.get_by_role("textbox", name="Commentaire interne").fill(INTERNAL)
+    page.get_by_role("textbox", name="Commentaire interne", exact=True).fill(INTERNAL)
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_role("status")).to_contain_text("c'est enregistré")
 

@@ -82,7 +82,10 @@ def test_dossier_diagram_comment_and_decision(app: Any, page: Any, make_user: Ca
     task.get_by_label("Accepter la demande").check()
     task.get_by_role("textbox", name="Message à la famille").fill("Adresse mise à jour.")
     task.get_by_role("button", name="Enregistrer la décision").click()
+    # Back to the queue the agent came from (here the whole queue), then the dossier again.
     expect(page.get_by_role("status")).to_contain_text("« Instruire la demande » : c'est enregistré.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tâches à traiter")
+    page.goto(f"/agents/dossiers/{filed.instance_id}")
     expect(page.locator(".details").first).to_contain_text("Acceptée")
     expect(page.locator("#diagramme")).to_have_attribute("data-diagram-ready", "true")
     expect(page.locator("#diagramme .tache-courante")).to_have_count(0)

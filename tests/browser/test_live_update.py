@@ -74,7 +74,7 @@ def test_the_request_page_shows_the_decision_without_reload(
     agent_page.goto(f"/taches/{agent_task_id}")
     agent_page.get_by_role("radio", name="Accepter la demande").check()
     agent_page.get_by_role("textbox", name="Message à la famille").fill(PUBLIC_MESSAGE)
-    agent_page.get_by_role("textbox", name="Commentaire interne").fill(INTERNAL_COMMENT)
+    agent_page.get_by_role("textbox", name="Commentaire interne", exact=True).fill(INTERNAL_COMMENT)
     agent_page.get_by_role("button", name="Enregistrer la décision").click()
     expect(agent_page.get_by_role("status")).to_contain_text("c'est enregistré.")
 

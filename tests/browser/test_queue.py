@@ -124,6 +124,6 @@ def test_agent_works_through_the_queue(page: Any, app: Any, make_user: Callable[
     first_url = page.url
     page.get_by_role("link", name="Dossier suivant →").click()
     expect(page).not_to_have_url(first_url)
-    expect(page).to_have_url(re.compile(r"/taches/\d+\?file=moi"))
+    expect(page).to_have_url(re.compile(r"/agents/dossiers/\d+\?tache=\d+&file=moi$"))
     page.get_by_role("button", name="Remettre dans la file").click()
     expect(page.get_by_role("status").first).to_contain_text("est remise dans la file")

@@ -146,11 +146,21 @@ def test_a_completed_task_posted_again_gives_the_french_409_page(app, people, cl
             "csrf_token": token,
         },
     )
-    assert_error_page(again, 409, "Conflit")
-    assert "Cette tâche a déjà été traitée." in text(again)
+    # The agents' 409 is the dossier in its new state, with what was typed (nothing typed is lost).
+    assert again.status_code == 409
+    assert html(again).get("lang") == "fr"
+    assert "Votre envoi n'a pas été enregistré Cette tâche a déjà été traitée" in text(again)
+    assert "Finalement non" in text(again)
+    assert html(again).xpath("//form[@data-decision]") == []
     assert snapshot(app) == before
+    # A colleague opening the task (a mail's link, a bookmark) lands on the dossier, which says so.
     colleague = client_for(people["accueil2"])
-    assert_error_page(colleague.get(f"/taches/{request.agent_task_id}"), 409, "Conflit")
+    opened = colleague.get(f"/taches/{request.agent_task_id}")
+    assert opened.status_code == 302
+    assert opened.headers["Location"].startswith(f"/agents/dossiers/{request.instance_id}?")
+    dossier = colleague.get(opened.headers["Location"])
+    assert dossier.status_code == 200
+    assert "cette tâche n'est plus à traiter" in text(dossier)
 
 
 @pytest.mark.parametrize("token", [None, "", "forged-token"])
@@ -219,7 +229,8 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
             assert response.status_code < 500, (who, url, response.status_code)
             seen.append((who, endpoint, response.status_code))
             response.close()
-    assert ("agent", "tasks.show", 200) in seen  # the walk really opened the pages
+    assert ("agent", "tasks.show", 302) in seen  # an agent's task page leads to the dossier
+    assert ("agent", "backoffice.dossier", 200) in seen  # the walk really opened the pages
     assert ("famille", "demarches.show_request", 200) in seen
     assert snapshot(app) == before
 

@@ -123,7 +123,7 @@ def test_bad_postal_codes_get_their_message_and_nothing_typed_is_lost(app, famil
 )
 def test_tolerant_matching_stores_the_official_name(app, people, famille, code, typed, stored):
     filed = file_address_change(app, famille, {**ADDRESS, "code_postal": code, "commune": typed})
-    page = text(client_for_agent(app, people).get(f"/taches/{filed.agent_task_id}"))
+    page = text(client_for_agent(app, people).get(f"/taches/{filed.agent_task_id}", follow_redirects=True))
     assert stored in page
 
 
@@ -290,14 +290,14 @@ def test_downloads_by_the_family_and_the_agents_of_the_instance_only(app, people
     assert anonymous.status_code == 302
     assert anonymous.headers["Location"].startswith("/connexion?next=")
 
-    # The family's request page and the agents' task and request pages list it with a download link.
+    # The family's request page and the agents' dossier and request pages list it with a download link.
     agent = client_for(people["accueil"])
     for client, page in (
         (famille, f"/mes-demandes/{filed.instance_id}"),
-        (agent, f"/taches/{filed.agent_task_id}"),
+        (agent, f"/taches/{filed.agent_task_id}"),  # leads to the dossier
         (agent, f"/agents/demandes/{filed.instance_id}"),
     ):
-        response = client.get(page)
+        response = client.get(page, follow_redirects=True)
         links = html(response).xpath(f"//a[@href='{url}']")
         assert [link.text_content() for link in links] == ["facture-energie.pdf"], page
         assert "Vélizy-Villacoublay" in text(response), page
@@ -404,7 +404,7 @@ def test_asking_for_information_then_the_family_completes_with_a_file(app, peopl
         assert next_task.lane == "Accueil"
         next_task_id = next_task.id
 
-    agent_page = agent.get(f"/taches/{next_task_id}")
+    agent_page = agent.get(f"/taches/{next_task_id}", follow_redirects=True)  # the dossier
     body = text(agent_page)
     for name in ("facture-energie.pdf", "attestation.png", "bail.pdf"):
         assert name in body

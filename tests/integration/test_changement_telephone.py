@@ -73,9 +73,9 @@ def test_family_changes_its_numbers_and_accueil_accepts(app, people, client_for)
     agent = client_for(people["accueil"])
     agent_task = open_task(app, instance.id)
     assert agent_task.lane == "Accueil"
-    task_page = agent.get(f"/taches/{agent_task.id}")
+    task_page = agent.get(f"/taches/{agent_task.id}", follow_redirects=True)  # the dossier
     assert task_page.status_code == 200
-    details = " ".join(html(task_page).xpath("//dl[@class='details']")[0].text_content().split())
+    details = " ".join(html(task_page).xpath("//dl[@data-dossier-data]")[0].text_content().split())
     assert "+33612345678" in details
     accepted = decide(agent, agent_task.id, "acceptee", "Numéros enregistrés.", "Appel de vérification fait")
     assert accepted.status_code == 302

@@ -192,7 +192,10 @@ def test_the_family_cancels_through_the_form(app, people, client_for):
 
     # The agent's task left the queue, and is closed as cancelled.
     assert "Instruire la demande" not in text(agent.get("/agents/"))
-    assert agent.get(f"/taches/{filed.agent_task_id}").status_code == 409
+    dossier = agent.get(f"/taches/{filed.agent_task_id}", follow_redirects=True)
+    assert dossier.status_code == 200
+    assert "cette tâche n'est plus à traiter" in text(dossier)
+    assert not html(dossier).xpath("//form[@data-decision]")
     with app.app_context():
         assert db.session.get(HumanTask, filed.agent_task_id).state == HumanTaskState.CANCELLED
 

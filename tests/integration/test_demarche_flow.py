@@ -117,7 +117,8 @@ def test_family_files_and_accueil_accepts_through_the_forms(app, people, client_
     agent_task_url = queued.xpath(".//a")[0].get("href")
     task_page = agent.get(agent_task_url)
     assert task_page.status_code == 200
-    details = " ".join(html(task_page).xpath("//dl[@class='details']")[0].text_content().split())
+    assert agent_task_url.startswith(f"/agents/dossiers/{instance.id}?tache=")  # the dossier page
+    details = " ".join(html(task_page).xpath("//dl[@data-dossier-data]")[0].text_content().split())
     for value in ADDRESS.values():
         assert value in details
     labels = [label for _, _, label, _ in timeline(task_page)]
@@ -125,7 +126,7 @@ def test_family_files_and_accueil_accepts_through_the_forms(app, people, client_
     assert "Statut : En cours d'instruction — Service Accueil" in labels
 
     # Refusing without a reason: 400 and the French message next to « Message à la famille ».
-    no_reason = decide(agent, int(agent_task_url.rsplit("/", 1)[1]), "refusee")
+    no_reason = decide(agent, int(agent_task_url.split("tache=")[1]), "refusee")
     assert no_reason.status_code == 400
     doc = html(no_reason)
     assert doc.get_element_by_id("motif-erreur").text_content().strip() == REFUSAL_REASON_ERROR
@@ -135,12 +136,12 @@ def test_family_files_and_accueil_accepts_through_the_forms(app, people, client_
 
     # Accepting with a public message and an internal comment.
     accepted = decide(
-        agent, int(agent_task_url.rsplit("/", 1)[1]), "acceptee", PUBLIC_MESSAGE, INTERNAL_COMMENT
+        agent, int(agent_task_url.split("tache=")[1]), "acceptee", PUBLIC_MESSAGE, INTERNAL_COMMENT
     )
     assert accepted.status_code == 302
     assert accepted.headers["Location"] == "/agents/"
     assert "Aucune tâche à traiter" in text(agent.get("/agents/"))
-    staff_view = agent.get(f"/agents/demandes/{instance.id}")
+    staff_view = agent.get(f"/agents/demandes/{instance.id}", follow_redirects=True)  # the dossier
     assert INTERNAL_COMMENT in text(staff_view)  # stored, and shown to agents
 
     # The family sees the dated status history and the public message, never the internal comment.
@@ -191,7 +192,7 @@ def test_markup_typed_by_a_family_is_shown_escaped_to_the_agent(app, people, cli
     famille = client_for(people["famille"])
     hostile = {**ADDRESS, "adresse_ligne2": '<script>alert("x")</script><img src=x onerror=alert(1)>'}
     filed = file_address_change(app, famille, hostile)
-    page = client_for(people["accueil"]).get(f"/taches/{filed.agent_task_id}")
+    page = client_for(people["accueil"]).get(f"/taches/{filed.agent_task_id}", follow_redirects=True)
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     assert "<script>alert" not in body

@@ -306,7 +306,7 @@ def test_the_development_backend_shows_the_sms_on_the_dev_outbox_page(app, peopl
 def test_the_agent_sees_the_delivery_in_the_request_timeline(app, notify_app, provider, people, client_for):
     instance_id = refuse(app, people["mobile"], people["accueil"])
     run_outbox(notify_app)
-    page = text(client_for(people["accueil"]).get(f"/agents/demandes/{instance_id}"))
+    page = text(client_for(people["accueil"]).get(f"/agents/demandes/{instance_id}", follow_redirects=True))
     assert "Notification envoyée par SMS" in page
     family_page = text(client_for(people["mobile"]).get(f"/mes-demandes/{instance_id}"))
     assert "Notification" not in family_page

@@ -123,7 +123,7 @@ def test_changement_adresse_end_to_end_on_postgresql(pg_app, pg_people, smtp_ser
     filed = file_address_change(pg_app, famille)
     assert "En cours d'instruction" in text(famille.get("/mes-demandes"))
     assert filed.reference in text(agent.get("/agents/"))
-    assert "Vélizy-Villacoublay" in text(agent.get(f"/taches/{filed.agent_task_id}"))
+    assert "Vélizy-Villacoublay" in text(agent.get(f"/taches/{filed.agent_task_id}", follow_redirects=True))
     response = decide(agent, filed.agent_task_id, "acceptee", "Adresse vérifiée.", "Appel au bailleur")
     assert response.status_code == 302
 

@@ -259,9 +259,20 @@ def test_assign_to_a_colleague_only(app, people, agent, client_for):
     assert labels == ["Attribuée à Sam Moreau par Alex Durand"]
 
 
+def dossier_of(app, task_id):
+    """The dossier page of a task's request."""
+    with app.app_context():
+        return f"/agents/dossiers/{db.session.get(HumanTask, task_id).instance_id}"
+
+
 def test_task_page_claim_box_and_completing_a_colleagues_task(app, people, agent, client_for):
     (task_id,) = file_requests(app, people["famille"])
-    page = agent.get(f"/taches/{task_id}?file=Accueil&tri=echeance")
+    opened = agent.get(f"/taches/{task_id}?file=Accueil&tri=echeance")
+    assert opened.status_code == 302  # the agents' page is the dossier, the queue's filter kept
+    assert (
+        opened.headers["Location"] == f"{dossier_of(app, task_id)}?tache={task_id}&file=Accueil&tri=echeance"
+    )
+    page = agent.get(opened.headers["Location"])
     assert "Attribuée à personne." in text(page)
     links = html(page).xpath("//nav[@aria-label='Navigation dans la file']//a/@href")
     assert links == [
@@ -269,7 +280,7 @@ def test_task_page_claim_box_and_completing_a_colleagues_task(app, people, agent
         f"/agents/taches/{task_id}/suivant?file=Accueil&tri=echeance",
     ]
     assert post(client_for(people["accueil2"]), f"/agents/taches/{task_id}/prendre").status_code == 302
-    assert "Prise en charge par Sam Moreau." in text(agent.get(f"/taches/{task_id}"))
+    assert "Prise en charge par Sam Moreau." in text(agent.get(f"/taches/{task_id}", follow_redirects=True))
     refused = decide(agent, task_id, "acceptee")
     assert refused.status_code == 409
     assert "prise en charge par Sam Moreau : vous ne pouvez pas la traiter" in text(refused)
@@ -283,16 +294,16 @@ def test_next_and_previous_inside_the_filtered_queue(app, people, agent, make_us
     query = "file=Accueil&tri=famille"
     first = agent.get(f"/agents/taches/{ids[1]}/suivant?{query}")  # Abel -> Bernard
     assert first.status_code == 302
-    assert first.headers["Location"] == f"/taches/{ids[2]}?file=Accueil&tri=famille"
+    assert first.headers["Location"] == f"{dossier_of(app, ids[2])}?tache={ids[2]}&file=Accueil&tri=famille"
     assert (
         agent.get(f"/agents/taches/{ids[2]}/suivant?{query}")
         .headers["Location"]
-        .startswith(f"/taches/{ids[0]}")
+        .startswith(f"{dossier_of(app, ids[0])}?tache={ids[0]}&")
     )
     assert (
         agent.get(f"/agents/taches/{ids[2]}/precedent?{query}")
         .headers["Location"]
-        .startswith(f"/taches/{ids[1]}")
+        .startswith(f"{dossier_of(app, ids[1])}?tache={ids[1]}&")
     )
     end = agent.get(f"/agents/taches/{ids[0]}/suivant?{query}")
     assert end.headers["Location"] == "/agents/?file=Accueil&tri=famille"

@@ -3,6 +3,10 @@
 Forms posted from this page carry the instance's `lock_version` as rendered (hidden field `version`);
 `engine.autoassign.check_current` refuses them with a 409 when the request moved on meanwhile, and
 the page is shown again in its new state, with what the agent typed.
+
+This is THE agents' page of a request: `/taches/<id>` sends agents here (`task_page`), keeping the
+queue's filter in the query string, so that the claim box, « Dossier précédent / suivant » and the
+return after a decision stay inside the queue the agent came from.
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ from web.extensions import db
 from web.tasks.hooks import run_before_complete
 
 from . import bp
+from .queues import filter_args
+
+ALREADY_DONE = (
+    "Cette tâche a déjà été traitée : votre envoi n'a pas été enregistré. Voici l'état actuel de la demande."
+)
 
 
 def _instance(instance_id: int) -> ProcessInstance:
@@ -71,8 +80,18 @@ def render_dossier(
         u.id: u
         for u in session.query(User).filter(User.id.in_({t.assignee_id for t in tasks if t.assignee_id}))
     }
+    filters = filter_args(request.args)
+    anchor = _anchor(instance, mine)
     page = render_template(
         "backoffice/dossier.html",
+        filters=filters,
+        anchor=anchor,
+        claim_retour=url_for(
+            "backoffice.dossier",
+            instance_id=instance.id,
+            tache=anchor.id if anchor is not None else None,
+            **filters,
+        ),
         instance=instance,
         requester=requester,
         data=submitted_data(instance_data(session, instance, current_user)),
@@ -87,6 +106,21 @@ def render_dossier(
         typed=typed or [],
     )
     return page, status
+
+
+def _anchor(instance: ProcessInstance, mine: list[HumanTask]) -> HumanTask | None:
+    """The task the claim box and « Dossier précédent / suivant » start from.
+
+    The `tache` of the query string (the queue row the agent opened, even once treated), else the
+    task of the decision being posted, else the agent's first open task of this request.
+    """
+    raw = request.args.get("tache", "")
+    wanted = int(raw) if raw.isdigit() and len(raw) <= 12 else (request.view_args or {}).get("task_id")
+    if wanted is not None:
+        task = db.session().get(HumanTask, wanted)
+        if task is not None and task.instance_id == instance.id and task.lane in current_user.groups:
+            return task
+    return mine[0] if mine else None
 
 
 @bp.get("/dossiers/<int:instance_id>")
@@ -121,20 +155,52 @@ def _version() -> int | None:
 @staff_required
 def dossier_decide(instance_id: int, task_id: int) -> Response | tuple[str, int]:
     """Complete the open task from the dossier page; a stale page gets 409 and the new state."""
-    session = db.session()
     instance = _instance(instance_id)
-    task = _task_of(instance, task_id)
+    return decide(instance, _task_of(instance, task_id))
+
+
+def task_page(task_id: int) -> Response | tuple[str, int]:
+    """`/taches/<id>` for an agent (called by `tasks.show`): one page per request, the dossier.
+
+    GET redirects to the dossier with the queue's filter kept; POST (older pages, bookmarks, tests)
+    decides exactly like the dossier's form, with the stale-form guard when a `version` is posted.
+    Access as before: another service's task is a 403, an unknown or a family's task a 404.
+    """
+    task = api.agent_task(db.session(), task_id, current_user)
+    if request.method != "POST":
+        return redirect(
+            url_for(
+                "backoffice.dossier",
+                instance_id=task.instance_id,
+                tache=task.id,
+                **filter_args(request.args),
+            )
+        )
+    return decide(_instance(task.instance_id), task)
+
+
+def decide(instance: ProcessInstance, task: HumanTask) -> Response | tuple[str, int]:
+    """Validate the task's form, check the page is current, complete; then back to the filtered queue.
+
+    Bad input: 400 with the dossier and the French messages; a stale page or a colleague's claim:
+    409 with the dossier in its new state and what was typed. Nothing is written in either case.
+    """
+    session = db.session()
     form = get_form_class(task.form_key)()
+    version = _version()
     if task.state != HumanTaskState.OPEN:
         if not form.validate_csrf_token_only():
             abort(400)
-        return _conflict(instance, form, Conflict(STALE_MESSAGE))
+        message = STALE_MESSAGE
+        if version is None and task.state == HumanTaskState.COMPLETED:
+            message = ALREADY_DONE
+        return _conflict(instance, form, Conflict(message))
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
         return render_dossier(instance, forms={task.id: form}, status=400)
     try:
-        check_current(session, task.id, current_user, _version())
+        check_current(session, task.id, current_user, version)
         view = api.get_task(session, task.id, current_user)
         hooked = run_before_complete(session, form, current_user, view)
         if hooked is None:
@@ -150,9 +216,10 @@ def dossier_decide(instance_id: int, task_id: int) -> Response | tuple[str, int]
         )
     except Conflict as exc:
         return _conflict(instance, form, exc)
+    reference = instance.reference
     commit()
-    flash(f"« {task.title} » : c'est enregistré.", "success")
-    return redirect(url_for("backoffice.dossier", instance_id=instance.id))
+    flash(f"Demande {reference} — « {task.title} » : c'est enregistré.", "success")
+    return redirect(url_for("backoffice.queue", **filter_args(request.args)))
 
 
 def _conflict(instance: ProcessInstance, form: TaskForm, exc: Conflict) -> tuple[str, int]:
@@ -178,4 +245,11 @@ def dossier_comment(instance_id: int) -> Response | tuple[str, int]:
     add_internal_comment(db.session(), instance.id, current_user, form.commentaire.data)
     commit()
     flash("Commentaire interne ajouté.", "success")
-    return redirect(url_for("backoffice.dossier", instance_id=instance.id) + "#historique-titre")
+    tache = request.args.get("tache", "")
+    back = url_for(
+        "backoffice.dossier",
+        instance_id=instance.id,
+        tache=tache if tache.isdigit() and len(tache) <= 12 else None,
+        **filter_args(request.args),
+    )
+    return redirect(back + "#historique-titre")

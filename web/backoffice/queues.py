@@ -171,7 +171,7 @@ def queue() -> Any:
 
 def _back(default: str | None = None) -> str:
     """Where to go after an action: the form's local `retour` path, else the queue."""
-    target = request.form.get("retour") or ""
+    target = request.form.get("retour") or request.args.get("retour") or ""
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
         return target
@@ -325,7 +325,8 @@ def _navigate(task_id: int, *, forward: bool) -> Response:
             "info",
         )
         return redirect(view.url())
-    return redirect(url_for("tasks.show", task_id=target, **view.args))
+    instance_id = db.session.execute(select(HumanTask.instance_id).where(HumanTask.id == target)).scalar_one()
+    return redirect(url_for("backoffice.dossier", instance_id=instance_id, tache=target, **view.args))
 
 
 @bp.get("/taches/<int:task_id>/suivant")
@@ -384,12 +385,12 @@ def delete_filter() -> Response:
     return redirect(_back())
 
 
-# The claim box of the task page (an include; the task page itself belongs to tasks/) -------------
+# The claim box of the dossier page (an include) ---------------------------------------------------
 
 
 @bp.app_template_global()
-def task_claim(task_id: int) -> dict[str, Any] | None:
-    """What `backoffice/_claim.html` shows on an agent's task page: who holds the task, the links."""
+def task_claim(task_id: int, retour: str | None = None) -> dict[str, Any] | None:
+    """What `backoffice/_claim.html` shows on the dossier page: who holds the task, the links."""
     if not getattr(current_user, "is_staff", False):
         return None
     task = db.session.get(HumanTask, task_id)
@@ -400,5 +401,5 @@ def task_claim(task_id: int) -> dict[str, Any] | None:
         "task": task,
         "mine": task.assignee_id == current_user.id,
         "args": args,
-        "retour": request.full_path.rstrip("?"),
+        "retour": retour or request.full_path.rstrip("?"),
     }

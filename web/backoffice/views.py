@@ -1,12 +1,12 @@
-"""The request page and the service keys (the queues are in queues.py)."""
+"""The former request page (now the dossier) and the service keys (the queues are in queues.py)."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from engine import api
-from web.accounts.models import User
 from web.core.access import staff_required
 from web.extensions import db
 
@@ -15,12 +15,13 @@ from . import bp
 
 @bp.get("/demandes/<int:instance_id>")
 @staff_required
-def show_request(instance_id: int) -> str:
-    session = db.session()
-    instance = api.get_instance(session, instance_id, current_user)
-    requester = session.get(User, instance.requester_id)
-    events = api.history(session, instance, include_internal=True)
-    return render_template("backoffice/request.html", instance=instance, events=events, requester=requester)
+def show_request(instance_id: int) -> Response:
+    """The former request page (linked from reminder and escalation mails): now the dossier.
+
+    Access is checked first, as before: another service's request is a 404.
+    """
+    instance = api.get_instance(db.session(), instance_id, current_user)
+    return redirect(url_for("backoffice.dossier", instance_id=instance.id))
 
 
 @bp.route("/cles", methods=["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Show a user task's form and complete it through the engine (families, guests and agents)."""
+"""Show a user task's form and complete it through the engine (families and guests; agents: the dossier)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 from engine import api
 from engine.api import Guest
 from forms.registry import TaskForm, get_form_class
-from web.core.presentation import submitted_data
 from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.drafts import with_draft
@@ -46,6 +45,10 @@ def show(task_id: int) -> str | Response:
     actor = current_actor()
     if actor is None:
         return redirect(url_for("accounts.login", next=request.path))
+    if getattr(actor, "is_staff", False):
+        from web.backoffice.dossier import task_page  # agents work on the dossier page
+
+        return task_page(task_id)
     db_session = db.session()
     task = api.get_task(db_session, task_id, actor)
     form = get_form_class(task.form_key)(data=task.data)
@@ -74,22 +77,13 @@ def show(task_id: int) -> str | Response:
                 secrets=hooked.secrets,
             )
             return _after(task, actor, "suivant")
-    staff = bool(getattr(actor, "is_staff", False))
     context: dict[str, Any] = {"task": task, "form": form}
-    if staff:
-        instance = api.get_instance(db_session, task.instance_id, actor)
-        context.update(
-            instance=instance,
-            events=api.history(db_session, instance, include_internal=True),
-            data=submitted_data(task.data),
-        )
     render_hook = BEFORE_RENDER.get(task.form_key)
     if render_hook is not None:
         context.update(render_hook(db_session, form, actor, task))
         commit()
-    template = "tasks/staff.html" if staff else "tasks/family.html"
     status = 400 if form.errors else 200
-    return render_template([f"tasks/{task.form_key}.html", template], **context), status
+    return render_template([f"tasks/{task.form_key}.html", "tasks/family.html"], **context), status
 
 
 def _after(task: api.TaskView, actor: Any, action: str) -> Response:
@@ -103,9 +97,6 @@ def _after(task: api.TaskView, actor: Any, action: str) -> Response:
         flash("C'est annulé : rien de ce que vous aviez saisi n'a été conservé.", "info")
         return redirect(url_for("accounts.home"))
     commit()
-    if getattr(actor, "is_staff", False):
-        flash(f"« {task.title} » : c'est enregistré.", "success")
-        return redirect(url_for("backoffice.queue"))
     following = [t for t in api.tasks_for(db_session, actor) if t.instance_id == task.instance_id]
     if following:
         return redirect(url_for("tasks.show", task_id=following[0].id))
