@@ -192,7 +192,7 @@ def test_bad_input_on_the_task_url_shows_the_dossier_with_french_messages(app, p
 
 
 def test_the_former_request_page_leads_to_the_dossier(app, people, client_for):
-    """The reminder and escalation mails link /agents/demandes/<id>: one page, the dossier."""
+    """Older reminder and escalation mails linked /agents/demandes/<id>: it leads to the dossier."""
     filed = file_address_change(app, client_for(people["famille"]))
     opened = client_for(people["accueil"]).get(f"/agents/demandes/{filed.instance_id}")
     assert opened.status_code == 302

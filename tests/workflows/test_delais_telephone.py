@@ -88,6 +88,7 @@ def test_reminder_then_escalation_keep_the_request_open_until_the_agent_decides(
     )
     assert all(m.subject.startswith("Relance : la demande " + instance.reference) for m in mails)
     assert f"/taches/{task.id}" in mails[0].body_text
+    assert f"/agents/dossiers/{instance.id}" in mails[0].body_text  # the agents' one page
     assert api.history(session, instance)[-1].label == "En cours d'instruction"  # nothing public
 
     # The maximum duration: escalated (« en retard »), never closed.
