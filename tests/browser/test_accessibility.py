@@ -139,7 +139,17 @@ def test_family_pages(app: Any, page: Any, make_user: Callable[..., User]) -> No
     audit.check("23-changement-adresse-erreurs")
     page.goto("/profil")
     audit.check("24-profil")
-    audit.done(5)
+    page.goto("/profil/espace")
+    audit.check("25-profil-espace")
+    page.goto("/profil/identifiants")
+    audit.check("26-profil-identifiants")
+    page.goto("/profil/services")
+    audit.check("27-profil-services")
+    response = page.goto("/agents/")
+    assert response is not None
+    assert response.status == 403
+    audit.check("28-erreur-403")
+    audit.done(9)
 
 
 def test_agent_and_admin_pages(app: Any, page: Any, make_user: Callable[..., User]) -> None:
@@ -162,4 +172,14 @@ def test_agent_and_admin_pages(app: Any, page: Any, make_user: Callable[..., Use
     audit.check("33-admin-agents")
     page.goto("/admin/groupes")
     audit.check("34-admin-groupes")
-    audit.done(5)
+    page.goto(f"/admin/agents/{admin.id}")
+    audit.check("35-admin-un-agent")
+    page.goto(f"/taches/{filed.agent_task_id}")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("36-decision-agent-erreur")
+    page.goto("/agents/cles")
+    audit.check("37-cles-espace-citoyens")
+    page.goto("/agents/demandes-cloturees")
+    audit.check("38-demandes-cloturees")
+    audit.done(9)
