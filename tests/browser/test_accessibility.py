@@ -183,3 +183,31 @@ def test_agent_and_admin_pages(app: Any, page: Any, make_user: Callable[..., Use
     page.goto("/agents/demandes-cloturees")
     audit.check("38-demandes-cloturees")
     audit.done(9)
+
+
+def start(tab: Any, demarche: str) -> None:
+    tab.goto("/demarches")
+    rubrique = tab.get_by_role("region", name="Coordonnées", exact=True)
+    rubrique.get_by_role("region", name=demarche).get_by_role("button", name="Commencer la démarche").click()
+
+
+def test_phone_and_email_changes_and_drafts(page: Any, make_user: Callable[..., User]) -> None:
+    family = make_user("famille", prenom="Camille", nom="Bernard")
+    audit = Audit(page)
+    log_in(page, family)
+    start(page, "Changement de téléphones")
+    mobile = page.get_by_role("textbox", name="Mobile")
+    audit.check("40-changement-telephones")
+    mobile.fill("06 12 34")
+    page.get_by_role("button", name="Envoyer ma demande").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("41-changement-telephones-erreur")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.get_by_role("region", name="Brouillons")).to_contain_text("Changement de téléphones")
+    audit.check("42-mes-demandes-brouillon")
+    start(page, "Changement de courriels")
+    audit.check("43-changement-courriels")
+    page.get_by_role("button", name="Envoyer le lien de vérification").click()
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check("44-changement-courriels-erreur")
+    audit.done(5)
