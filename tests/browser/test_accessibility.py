@@ -211,3 +211,15 @@ def test_phone_and_email_changes_and_drafts(page: Any, make_user: Callable[..., 
     expect(page.get_by_role("alert")).to_be_visible()
     audit.check("44-changement-courriels-erreur")
     audit.done(5)
+
+
+def test_session_warning_dialog(page: Any, make_user: Callable[..., User]) -> None:
+    """The « Votre session va expirer » dialog, open (the browser's clock is moved, not waited for)."""
+    audit = Audit(page)
+    page.clock.install()
+    log_in(page, make_user("famille"))
+    page.goto("/mes-demandes")
+    page.clock.fast_forward("28:30")
+    expect(page.get_by_role("alertdialog", name="Votre session va expirer")).to_be_visible()
+    audit.check("45-session-va-expirer")
+    audit.done(1)
