@@ -223,3 +223,20 @@ def test_session_warning_dialog(page: Any, make_user: Callable[..., User]) -> No
     expect(page.get_by_role("alertdialog", name="Votre session va expirer")).to_be_visible()
     audit.check("45-session-va-expirer")
     audit.done(1)
+
+
+def test_narrow_screen(browser: Any, live_server: str) -> None:
+    """320 CSS pixels wide (WCAG 1.4.10 reflow): the home page and the catalogue."""
+    narrow = {"width": 320, "height": 640}
+    context = browser.new_context(base_url=live_server, locale="fr-FR", viewport=narrow)
+    try:
+        page = context.new_page()
+        audit = Audit(page)
+        for path, name in [("/", "50-etroit-accueil"), ("/demarches", "51-etroit-catalogue")]:
+            page.goto(path)
+            width = page.evaluate("() => document.documentElement.scrollWidth")
+            assert width <= 320, (path, width)  # no horizontal scrolling
+            audit.check(name)
+        audit.done(2)
+    finally:
+        context.close()
