@@ -53,6 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.documents").bp)  # justificatifs: download
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
+    app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
     errors.register(app)
     security.register(app)
     accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)

@@ -35,6 +35,7 @@ PUBLIC_RULES = {
     # « Changement de courriels » (web/accounts/email_change.py): the link mailed to the new address may
     # be opened on another device, logged out; the single-use token is the credential.
     "/courriel/verifier/<token>",
+    "/accessibilite",  # the accessibility statement (web/accessibility): for everyone
 }
 # /controle/: the captcha image, audio and renewal of the signup screen (web/accounts/captcha.py).
 PUBLIC_PREFIXES = ("/static/", "/dev/courriels/", "/controle/")
