@@ -76,7 +76,6 @@ from .runtime import (
     GuichetScriptEngine,
     ServiceContext,
     build_bundle,
-    bundle_for,
     find_process,
     new_workflow,
     parse_xml,
@@ -204,18 +203,6 @@ def published_definitions(session: Session) -> Sequence[ProcessDefinition]:
         .scalars()
         .all()
     )
-
-
-def catalogue(session: Session) -> list[ProcessDefinition]:
-    """The démarches a family may start from the catalogue (process property catalogue != "non")."""
-    return [
-        definition
-        for definition in published_definitions(session)
-        if bundle_for(definition.id, definition.sha256, definition.bpmn_xml)
-        .props(definition.key)
-        .get("catalogue")
-        != "non"
-    ]
 
 
 def _deadline(start: datetime, duration: str | None) -> datetime | None:

@@ -278,7 +278,6 @@ class Runner:
         from .autoassign import Assigner  # the group's automatic assignment policy, if any
 
         assigner = Assigner(self.session)
-
         if any((t.task_spec.lane or REQUESTER_LANE) != REQUESTER_LANE for t in ready.values()):
             # A request already reminded or escalated opens its new agent tasks flagged (first dates).
             pending = {**pending, **request_flags(self.session, self.instance.id)}
@@ -302,7 +301,7 @@ class Runner:
                     "instance_id": self.instance.id,
                     "spiff_task_id": spiff_id,
                     "task_name": task.task_spec.name,
-                    "title": task.task_spec.bpmn_name or task.task_spec.name,
+                    "title": title,
                     "form_key": props.get("formKey", ""),
                     "lane": lane,
                     "status_label": props.get("statusLabel", ""),

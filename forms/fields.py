@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from wtforms import StringField
+from wtforms import StringField, TextAreaField
+from wtforms.validators import Length, Optional
 
-from forms.validators import phone_number
+from forms.validators import phone_number, strip
 
 IDENTITY_FIELDS = (
     "civilite",
@@ -26,3 +27,13 @@ def phone_field(label: str, example: str | None = None, *, autocomplete: bool = 
         render_kw["autocomplete"] = "tel"
     description = f"Format attendu : {example}" if example else "Facultatif"
     return StringField(label, validators=[phone_number], render_kw=render_kw, description=description)
+
+
+def agents_only_comment_field() -> TextAreaField:
+    """« Commentaire interne » of an agent's decision form: optional, never shown to the family."""
+    return TextAreaField(
+        "Commentaire interne",
+        filters=[strip],
+        validators=[Optional(), Length(max=2000)],
+        description="Réservé aux agents : jamais montré à la famille.",
+    )

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forms.dates import DateWithin, FrenchDateField
 from forms.documents import DocumentField, DocumentFormMixin
+from forms.fields import agents_only_comment_field
 from forms.postal import CommuneOfPostalCode, known_postal_code
 from forms.registry import TaskForm, task_form
 from forms.validators import RequiredIf, collapse_spaces, french_postal_code, strip
@@ -100,12 +101,7 @@ class AddressDecisionForm(TaskForm):
         description="Visible par la famille dans l'historique de sa demande et repris dans le courriel ou "
         "le SMS qui la prévient. Obligatoire en cas de refus ou de demande de compléments.",
     )
-    commentaire_interne = TextAreaField(
-        "Commentaire interne",
-        filters=[strip],
-        validators=[Optional(), Length(max=2000)],
-        description="Réservé aux agents : jamais montré à la famille.",
-    )
+    commentaire_interne = agents_only_comment_field()
 
 
 @task_form("changement_adresse.complement")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from wtforms import Field, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, ValidationError
 
-from forms.fields import phone_field
+from forms.fields import agents_only_comment_field, phone_field
 from forms.registry import TaskForm, task_form
 from forms.validators import RequiredIf, strip
 
@@ -53,9 +53,4 @@ class PhonesDecisionForm(TaskForm):
         description="Visible par la famille dans l'historique de sa demande et repris dans le courriel ou "
         "le SMS qui la prévient. Obligatoire en cas de refus.",
     )
-    commentaire_interne = TextAreaField(
-        "Commentaire interne",
-        filters=[strip],
-        validators=[Optional(), Length(max=2000)],
-        description="Réservé aux agents : jamais montré à la famille.",
-    )
+    commentaire_interne = agents_only_comment_field()

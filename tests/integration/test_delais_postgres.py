@@ -9,9 +9,7 @@ import time_machine
 from sqlalchemy import select
 
 from engine import api
-from engine.db import Base
 from engine.models import HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, OutboxStatus
-from tests.fixtures.app import KEPT_TABLES, prepare_database
 from tests.fixtures.integration import create_account
 from web.accounts.models import User
 from web.core.scheduler import run_outbox, run_timers
@@ -20,34 +18,6 @@ from web.extensions import db
 from web.notifications.models import DeliveryStatus, Notification
 
 pytestmark = pytest.mark.postgres
-
-
-def empty_tables(application) -> None:
-    with application.app_context():
-        assert db.engine is not None
-        with db.engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                if table.name not in KEPT_TABLES:
-                    connection.execute(table.delete())
-            definitions = Base.metadata.tables["process_definition"]
-            connection.execute(definitions.delete().where(definitions.c.author != "tests"))
-
-
-@pytest.fixture(scope="module")
-def pg_app_once(app_factory, postgres_url):
-    application = app_factory(SQLALCHEMY_DATABASE_URI=postgres_url)
-    prepare_database(application)
-    yield application
-    with application.app_context():
-        assert db.engine is not None
-        db.engine.dispose()
-
-
-@pytest.fixture
-def pg_app(pg_app_once):
-    empty_tables(pg_app_once)
-    yield pg_app_once
-    empty_tables(pg_app_once)
 
 
 def test_reminder_escalation_and_sms_on_postgresql(pg_app):

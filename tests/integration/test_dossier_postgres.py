@@ -10,7 +10,7 @@ from engine.autoassign import check_current
 from engine.errors import Conflict
 from engine.models import HistoryEvent, HumanTask, ProcessInstance
 from tests.fixtures.integration import ADDRESS
-from tests.integration.test_postgres import pg_app, pg_app_once, pg_people  # noqa: F401  (fixtures)
+from tests.integration.test_postgres import pg_people  # noqa: F401  (fixture)
 from web.accounts.models import AgentGroup, User
 from web.admin import services
 from web.extensions import db
@@ -28,7 +28,7 @@ def file(session, famille) -> HumanTask:
     ).scalar_one()
 
 
-def test_round_robin_absence_and_stale_version_on_postgresql(pg_app, pg_people):  # noqa: F811
+def test_round_robin_absence_and_stale_version_on_postgresql(pg_app, pg_people):  # noqa: F811  (pg_people)
     famille, first, second = pg_people["famille"], pg_people["accueil"], pg_people["accueil2"]
     with pg_app.app_context():
         session = db.session()

@@ -1,16 +1,11 @@
 """The agent's message in the family's notifications (refusal reason, question asked, message at
-acceptance), through the HTML forms, a real SMTP server (aiosmtpd) and a real HTTP SMS provider on
+acceptance), through the HTML forms, a real SMTP server (aiosmtpd) and a real HTTP SMS sms_provider on
 loopback — and the agent's internal comment in none of them."""
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -26,50 +21,14 @@ QUESTION = "Envoyez une facture <récente> & lisible au nom de « Martin »."
 REASON = "L'adresse <b>n'existe pas</b> dans la commune & le code postal ne correspond pas."
 
 
-@dataclass
-class Provider:
-    statuses: list[int] = field(default_factory=lambda: [200])
-    texts: list[str] = field(default_factory=list)
-    url: str = ""
-
-
 @pytest.fixture
-def provider() -> Iterator[Provider]:
-    state = Provider()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            state.texts.append(body["text"])
-            status = state.statuses.pop(0) if len(state.statuses) > 1 else state.statuses[0]
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/sms"
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-@pytest.fixture
-def notify_app(app, app_factory, smtp_server, provider):
+def notify_app(app, app_factory, smtp_server, sms_provider):
     return app_factory(
         MAIL_SERVER=smtp_server.host,
         MAIL_PORT=smtp_server.port,
         MAIL_SUPPRESS_SEND=False,
         SMS_BACKEND="http",
-        SMS_HTTP_URL=provider.url,
+        SMS_HTTP_URL=sms_provider.url,
         SMS_HTTP_TOKEN="jeton",
         SMS_SENDER="Mairie",
     )
@@ -94,9 +53,9 @@ def agent_task_id(app, instance_id: int) -> int:
         ).scalar_one()
 
 
-def everything_sent(app, smtp_server, provider) -> str:
+def everything_sent(app, smtp_server, sms_provider) -> str:
     """Every mail received (headers and parts), every SMS, every outbox row and notification."""
-    chunks = [m.as_string() for m in smtp_server.messages] + [*provider.texts]
+    chunks = [m.as_string() for m in smtp_server.messages] + [*sms_provider.texts]
     for message in smtp_server.messages:
         chunks.extend(parts(message))
     with app.app_context():
@@ -108,7 +67,7 @@ def everything_sent(app, smtp_server, provider) -> str:
 
 
 def test_the_question_then_the_refusal_reason_are_in_the_mails_escaped_in_html(
-    app, notify_app, smtp_server, provider, people, client_for
+    app, notify_app, smtp_server, sms_provider, people, client_for
 ):
     famille = client_for(people["famille"])
     agent = client_for(people["accueil"])
@@ -137,8 +96,8 @@ def test_the_question_then_the_refusal_reason_are_in_the_mails_escaped_in_html(
     assert "L'adresse &lt;b&gt;n'existe pas&lt;/b&gt;" in rich.replace("&#39;", "'")
     assert "<b>n'existe pas</b>" not in rich
 
-    assert provider.texts == []  # the family prefers mails (the default)
-    assert INTERNAL not in everything_sent(app, smtp_server, provider)
+    assert sms_provider.texts == []  # the family prefers mails (the default)
+    assert INTERNAL not in everything_sent(app, smtp_server, sms_provider)
     with app.app_context():  # it was written, in the agents' timeline only
         internal = db.session.execute(
             select(HistoryEvent.visibility).where(HistoryEvent.comment == INTERNAL)
@@ -146,7 +105,9 @@ def test_the_question_then_the_refusal_reason_are_in_the_mails_escaped_in_html(
         assert list(internal) == [Visibility.INTERNAL, Visibility.INTERNAL]
 
 
-def test_a_message_at_acceptance_is_in_the_mail(app, notify_app, smtp_server, provider, people, client_for):
+def test_a_message_at_acceptance_is_in_the_mail(
+    app, notify_app, smtp_server, sms_provider, people, client_for
+):
     famille = client_for(people["famille"])
     filed = file_address_change(app, famille)
     agent = client_for(people["accueil"])
@@ -157,7 +118,7 @@ def test_a_message_at_acceptance_is_in_the_mail(app, notify_app, smtp_server, pr
     plain, rich = parts(accepted)
     assert message in plain
     assert "Pensez à prévenir l" in rich
-    assert INTERNAL not in everything_sent(app, smtp_server, provider)
+    assert INTERNAL not in everything_sent(app, smtp_server, sms_provider)
 
 
 @pytest.fixture
@@ -173,16 +134,16 @@ def file_phones(app, client) -> int:
 
 
 def test_the_telephone_refusal_reason_reaches_the_sms_and_the_fallback_mail(
-    app, notify_app, smtp_server, provider, people, client_for, mobile_family
+    app, notify_app, smtp_server, sms_provider, people, client_for, mobile_family
 ):
-    provider.statuses = [400]  # the provider refuses the SMS: the mail takes over
+    sms_provider.statuses = [400]  # the sms_provider refuses the SMS: the mail takes over
     instance_id = file_phones(app, client_for(mobile_family))
     agent = client_for(people["accueil"])
     reason = "Ce numéro est déjà enregistré pour une autre famille."
     assert decide(agent, agent_task_id(app, instance_id), "refusee", reason, INTERNAL).status_code == 302
 
     assert run_outbox(notify_app) == (0, 1)  # SMS refused for good → the mail is queued
-    (sms_text,) = provider.texts
+    (sms_text,) = sms_provider.texts
     assert sms_text.endswith(f"n'a pas été acceptée. Motif : {reason}")
     assert run_outbox(notify_app) == (1, 0)
     (fallback,) = smtp_server.messages
@@ -190,11 +151,11 @@ def test_the_telephone_refusal_reason_reaches_the_sms_and_the_fallback_mail(
     plain, rich = parts(fallback)
     assert reason in plain  # the template's data survived the fallback
     assert reason in rich
-    assert INTERNAL not in everything_sent(app, smtp_server, provider)
+    assert INTERNAL not in everything_sent(app, smtp_server, sms_provider)
 
 
 def test_a_long_question_is_cut_in_the_sms_but_whole_in_the_mail(
-    app, notify_app, smtp_server, provider, people, client_for, make_user
+    app, notify_app, smtp_server, sms_provider, people, client_for, make_user
 ):
     family = make_user("famille", mobile="+33600000010", contact_prefere="mobile")
     famille = client_for(family)
@@ -203,7 +164,7 @@ def test_a_long_question_is_cut_in_the_sms_but_whole_in_the_mail(
     agent = client_for(people["accueil"])
     assert decide(agent, filed.agent_task_id, "complement", question, INTERNAL).status_code == 302
     assert run_outbox(notify_app) == (1, 0)
-    (sms_text,) = provider.texts
+    (sms_text,) = sms_provider.texts
     assert len(sms_text) == 300
     assert sms_text.endswith("…")
     assert sms_text.startswith(f"Votre demande {filed.reference} : le service demande des compléments.")
@@ -211,4 +172,4 @@ def test_a_long_question_is_cut_in_the_sms_but_whole_in_the_mail(
         (notification,) = db.session.execute(select(Notification)).scalars()
         assert json.loads(notification.donnees) == {"question": question}
     assert smtp_server.messages == []
-    assert INTERNAL not in everything_sent(app, smtp_server, provider)
+    assert INTERNAL not in everything_sent(app, smtp_server, sms_provider)

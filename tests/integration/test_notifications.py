@@ -4,12 +4,7 @@ from one channel to the other, and the delivery status in the request's internal
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -30,55 +25,15 @@ PHONES = {"telephone": None, "mobile": "+33612345678"}
 TOKEN = "jeton-fournisseur-de-test"
 
 
-@dataclass
-class Provider:
-    """A fake-free SMS provider: a real HTTP server that records requests and answers `statuses`."""
-
-    statuses: list[int] = field(default_factory=lambda: [200])
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    url: str = ""
-
-
 @pytest.fixture
-def provider() -> Iterator[Provider]:
-    state = Provider()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state.requests.append(
-                {"path": self.path, "headers": dict(self.headers), "json": json.loads(body)}
-            )
-            status = state.statuses.pop(0) if len(state.statuses) > 1 else state.statuses[0]
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"ok": true}' if status < 300 else b'{"error": "refus"}')
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/sms"
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-@pytest.fixture
-def notify_app(app, app_factory, smtp_server, provider):
+def notify_app(app, app_factory, smtp_server, sms_provider):
     """An app on the test database with a real SMTP server and the HTTP SMS backend."""
     return app_factory(
         MAIL_SERVER=smtp_server.host,
         MAIL_PORT=smtp_server.port,
         MAIL_SUPPRESS_SEND=False,
         SMS_BACKEND="http",
-        SMS_HTTP_URL=provider.url,
+        SMS_HTTP_URL=sms_provider.url,
         SMS_HTTP_TOKEN=TOKEN,
         SMS_SENDER="Mairie",
     )
@@ -154,7 +109,7 @@ def delivery_log(app, instance_id) -> list[str]:
 
 
 def test_a_family_preferring_the_mobile_gets_an_sms_through_the_provider(
-    app, notify_app, smtp_server, provider, people
+    app, notify_app, smtp_server, sms_provider, people
 ):
     instance_id = refuse(app, people["mobile"], people["accueil"])
     (row,) = rows(app)
@@ -164,7 +119,7 @@ def test_a_family_preferring_the_mobile_gets_an_sms_through_the_provider(
 
     assert run_outbox(notify_app) == (1, 0)
 
-    (request,) = provider.requests
+    (request,) = sms_provider.requests
     assert request["headers"]["Authorization"] == f"Bearer {TOKEN}"
     assert request["json"] == {
         "to": "+33600000001",
@@ -185,14 +140,14 @@ def test_a_family_preferring_the_mobile_gets_an_sms_through_the_provider(
     assert not any("Notification" in label for label in public)
 
 
-def test_the_default_preference_sends_the_templated_mail(app, notify_app, smtp_server, provider, people):
+def test_the_default_preference_sends_the_templated_mail(app, notify_app, smtp_server, sms_provider, people):
     instance_id = refuse(app, people["courriel"], people["accueil"])
     (row,) = rows(app)
     assert (row.channel, row.recipient) == ("courriel", people["courriel"].email)
     assert run_outbox(notify_app) == (1, 0)
     (message,) = smtp_server.messages
     assert "pas été acceptée" in message["Subject"]
-    assert provider.requests == []
+    assert sms_provider.requests == []
     assert delivery_log(app, instance_id)[-1] == "Notification envoyée par courriel"
 
 
@@ -209,9 +164,9 @@ def test_no_mobile_number_falls_back_to_the_mail_at_once(app, notify_app, smtp_s
 
 
 def test_an_sms_refused_by_the_provider_falls_back_to_the_mail(
-    app, notify_app, smtp_server, provider, people
+    app, notify_app, smtp_server, sms_provider, people
 ):
-    provider.statuses = [400]
+    sms_provider.statuses = [400]
     instance_id = refuse(app, people["mobile"], people["accueil"])
     assert run_outbox(notify_app) == (0, 1)  # the SMS fails for good: a 4xx is not retried
     sms, mail = rows(app)
@@ -231,8 +186,10 @@ def test_an_sms_refused_by_the_provider_falls_back_to_the_mail(
     ]
 
 
-def test_a_provider_down_is_retried_then_the_mail_takes_over(app, notify_app, smtp_server, provider, people):
-    provider.statuses = [503]
+def test_a_provider_down_is_retried_then_the_mail_takes_over(
+    app, notify_app, smtp_server, sms_provider, people
+):
+    sms_provider.statuses = [503]
     instance_id = refuse(app, people["mobile"], people["accueil"])
     later = utcnow()
     with notify_app.app_context():
@@ -251,15 +208,15 @@ def test_a_provider_down_is_retried_then_the_mail_takes_over(app, notify_app, sm
                 assert (sent, failed) == (0, 0)  # tried again later
                 assert notification(app, instance_id).status == DeliveryStatus.PENDING
     assert (sent, failed) == (0, 1)
-    assert len(provider.requests) == MAX_ATTEMPTS
-    assert {r["json"]["id"] for r in provider.requests} == {rows(app)[0].message_id}  # same SMS each time
+    assert len(sms_provider.requests) == MAX_ATTEMPTS
+    assert {r["json"]["id"] for r in sms_provider.requests} == {rows(app)[0].message_id}  # same SMS each time
     assert notification(app, instance_id).status == DeliveryStatus.FALLBACK
     assert run_outbox(notify_app) == (1, 0)
     assert len(smtp_server.messages) == 1
     assert notification(app, instance_id).status == DeliveryStatus.SENT
 
 
-def test_a_refused_mail_falls_back_to_the_sms(app, notify_app, smtp_server, provider, people):
+def test_a_refused_mail_falls_back_to_the_sms(app, notify_app, smtp_server, sms_provider, people):
     async def handle_rcpt(server, session, envelope, address, rcpt_options):
         return "550 5.1.1 Adresse inconnue"
 
@@ -269,18 +226,18 @@ def test_a_refused_mail_falls_back_to_the_sms(app, notify_app, smtp_server, prov
     mail, sms = rows(app)
     assert (mail.status, sms.channel, sms.recipient) == (OutboxStatus.FAILED, "sms", "+33600000003")
     assert run_outbox(notify_app) == (1, 0)
-    (request,) = provider.requests
+    (request,) = sms_provider.requests
     assert "n'a pas été acceptée" in request["json"]["text"]
     assert notification(app, instance_id).status == DeliveryStatus.SENT
     assert delivery_log(app, instance_id)[1] == "Échec de la notification par courriel : repli sur le SMS"
 
 
-def test_when_both_channels_fail_the_status_is_echec(app, notify_app, smtp_server, provider, people):
+def test_when_both_channels_fail_the_status_is_echec(app, notify_app, smtp_server, sms_provider, people):
     async def handle_rcpt(server, session, envelope, address, rcpt_options):
         return "550 5.1.1 Adresse inconnue"
 
     smtp_server.inbox.handle_RCPT = handle_rcpt
-    provider.statuses = [400]
+    sms_provider.statuses = [400]
     instance_id = refuse(app, people["mobile"], people["accueil"])
     assert run_outbox(notify_app) == (0, 1)  # SMS refused → mail
     assert run_outbox(notify_app) == (0, 1)  # mail refused → nothing left
@@ -303,7 +260,9 @@ def test_the_development_backend_shows_the_sms_on_the_dev_outbox_page(app, peopl
     assert html(shown) is not None
 
 
-def test_the_agent_sees_the_delivery_in_the_request_timeline(app, notify_app, provider, people, client_for):
+def test_the_agent_sees_the_delivery_in_the_request_timeline(
+    app, notify_app, sms_provider, people, client_for
+):
     instance_id = refuse(app, people["mobile"], people["accueil"])
     run_outbox(notify_app)
     page = text(client_for(people["accueil"]).get(f"/agents/demandes/{instance_id}", follow_redirects=True))

@@ -11,7 +11,6 @@ import time_machine
 from sqlalchemy import func, select
 
 from engine import api
-from engine.db import Base
 from engine.errors import Conflict
 from engine.models import (
     HistoryEvent,
@@ -22,7 +21,7 @@ from engine.models import (
     OutboxStatus,
     ProcessInstance,
 )
-from tests.fixtures.app import KEPT_TABLES, login, prepare_database
+from tests.fixtures.app import login
 from tests.fixtures.integration import (
     ADDRESS,
     create_account,
@@ -40,35 +39,6 @@ from web.extensions import db
 pytestmark = pytest.mark.postgres
 
 ROUNDS = 20
-
-
-def empty_tables(application) -> None:
-    with application.app_context():
-        assert db.engine is not None
-        with db.engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                if table.name not in KEPT_TABLES:
-                    connection.execute(table.delete())
-            definitions = Base.metadata.tables["process_definition"]
-            connection.execute(definitions.delete().where(definitions.c.author != "tests"))
-
-
-@pytest.fixture(scope="module")
-def pg_app_once(app_factory, postgres_url):
-    application = app_factory(SQLALCHEMY_DATABASE_URI=postgres_url)
-    prepare_database(application)
-    yield application
-    with application.app_context():
-        assert db.engine is not None
-        db.engine.dispose()
-
-
-@pytest.fixture
-def pg_app(pg_app_once):
-    """The PostgreSQL app, with the tables emptied after each test (clean_tables only does SQLite)."""
-    empty_tables(pg_app_once)
-    yield pg_app_once
-    empty_tables(pg_app_once)
 
 
 @pytest.fixture

@@ -15,34 +15,11 @@ from sqlalchemy import func, select
 from engine import api
 from engine.errors import Conflict
 from engine.models import HistoryEvent, HumanTask, HumanTaskState
-from tests.fixtures.app import KEPT_TABLES, csrf_token, login, prepare_database
+from tests.fixtures.app import csrf_token, empty_tables, login
 from tests.fixtures.integration import ADDRESS, create_account, text
 from web.extensions import db
 
 ROUNDS = 20
-
-
-def empty_tables(application) -> None:
-    from engine.db import Base
-
-    with application.app_context():
-        assert db.engine is not None
-        with db.engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                if table.name not in KEPT_TABLES:
-                    connection.execute(table.delete())
-            definitions = Base.metadata.tables["process_definition"]
-            connection.execute(definitions.delete().where(definitions.c.author != "tests"))
-
-
-@pytest.fixture(scope="module")
-def pg_queue_app(app_factory, postgres_url):
-    application = app_factory(SQLALCHEMY_DATABASE_URI=postgres_url)
-    prepare_database(application)
-    yield application
-    with application.app_context():
-        assert db.engine is not None
-        db.engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -51,7 +28,7 @@ def site(request, app):
     if request.param == "sqlite":
         application = app
     else:
-        application = request.getfixturevalue("pg_queue_app")
+        application = request.getfixturevalue("pg_app_once")
         empty_tables(application)
     prefix = f"race-{request.param}"
     people = {

@@ -10,9 +10,8 @@ import time_machine
 from sqlalchemy import select
 
 from engine import api, drafts
-from engine.db import Base
 from engine.models import HumanTask, ProcessInstance
-from tests.fixtures.app import KEPT_TABLES, csrf_token, login, prepare_database
+from tests.fixtures.app import csrf_token, login
 from tests.fixtures.integration import create_account
 from tests.integration.test_double_submission import PHONES, at_once, twin
 from web.extensions import db
@@ -65,34 +64,6 @@ def test_concurrent_starts_get_distinct_consecutive_references_on_sqlite(app, ma
 
 
 # PostgreSQL ----------------------------------------------------------------------------------------
-
-
-def empty_tables(application) -> None:
-    with application.app_context():
-        assert db.engine is not None
-        with db.engine.begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                if table.name not in KEPT_TABLES:
-                    connection.execute(table.delete())
-            definitions = Base.metadata.tables["process_definition"]
-            connection.execute(definitions.delete().where(definitions.c.author != "tests"))
-
-
-@pytest.fixture(scope="module")
-def pg_app_once(app_factory, postgres_url):
-    application = app_factory(SQLALCHEMY_DATABASE_URI=postgres_url)
-    prepare_database(application)
-    yield application
-    with application.app_context():
-        assert db.engine is not None
-        db.engine.dispose()
-
-
-@pytest.fixture
-def pg_app(pg_app_once):
-    empty_tables(pg_app_once)
-    yield pg_app_once
-    empty_tables(pg_app_once)
 
 
 @pytest.mark.postgres

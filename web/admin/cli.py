@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from engine.autoassign import Policy
-from web.accounts.models import Role
+from web.accounts.models import Role, User
 from web.core.transaction import commit
 from web.extensions import db
 
@@ -40,6 +41,14 @@ def _date(value: str | None) -> date | None:
 def _fail(exc: Exception) -> click.ClickException:
     db.session.rollback()
     return click.ClickException(str(exc))
+
+
+def _find_user(session: Session, login: str) -> User:
+    """The account named `login`, or the command fails with the service's French message."""
+    try:
+        return services.find_user(session, login)
+    except services.AdminError as exc:
+        raise _fail(exc) from None
 
 
 def register(main: click.Group, user_group: click.Group) -> None:
@@ -86,10 +95,7 @@ def register(main: click.Group, user_group: click.Group) -> None:
     def user_disable(login: str) -> None:
         """Deactivate an account: sessions end, open tasks go back to the groups' queues."""
         session = db.session()
-        try:
-            user = services.find_user(session, login)
-        except services.AdminError as exc:
-            raise _fail(exc) from None
+        user = _find_user(session, login)
         services.set_enabled(session, user, False, actor=CommandLine())
         commit()
         click.echo(f"Compte {user.username} désactivé.")
@@ -100,10 +106,7 @@ def register(main: click.Group, user_group: click.Group) -> None:
     def user_enable(login: str) -> None:
         """Reactivate an account."""
         session = db.session()
-        try:
-            user = services.find_user(session, login)
-        except services.AdminError as exc:
-            raise _fail(exc) from None
+        user = _find_user(session, login)
         services.set_enabled(session, user, True)
         commit()
         click.echo(f"Compte {user.username} réactivé.")
@@ -184,10 +187,7 @@ def register(main: click.Group, user_group: click.Group) -> None:
     def agent_present(login: str) -> None:
         """« Je suis de retour »: end the agent's current and planned absences."""
         session = db.session()
-        try:
-            user = services.find_user(session, login)
-        except services.AdminError as exc:
-            raise _fail(exc) from None
+        user = _find_user(session, login)
         count = services.mark_present(session, user)
         commit()
         click.echo(f"{user.username} : {count} absence(s) terminée(s).")

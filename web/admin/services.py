@@ -17,7 +17,7 @@ from engine.db import utcnow
 from engine.execution import Actor
 from engine.models import HumanTask
 from web.accounts.models import AgentGroup, Role, User, user_group
-from web.accounts.services import end_all_sessions
+from web.accounts.services import end_all_sessions, find_by_login
 from web.core.presentation import PARIS
 
 from .models import AbsenceMode, AgentAbsence
@@ -83,9 +83,7 @@ def staff(session: Session) -> Sequence[User]:
 
 
 def find_user(session: Session, login: str) -> User:
-    user = session.execute(
-        select(User).where(or_(User.username == login, User.email == login))
-    ).scalar_one_or_none()
+    user = find_by_login(session, login)
     if user is None:
         raise AdminError(f"Aucun compte « {login} ».")
     return user
