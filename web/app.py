@@ -32,7 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from . import accounts, backoffice, demarches, tasks
     from .accounts import captcha
-    from .core import devmail, errors, security
+    from .core import devmail, errors, security, transaction
 
     # These modules register BPMN service operations (engine.runtime.SERVICES) and task hooks.
     import_module("web.accounts.signup")
@@ -54,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
+    transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     security.register(app)
     accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)

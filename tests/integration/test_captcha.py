@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import struct
-import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from wtforms import Form, StringField
 
 from engine.db import utcnow
 from tests.fixtures.app import csrf_token
+from tests.fixtures.browser import serve
 from tests.fixtures.integration import html, text
 from web.accounts import captcha
 from web.accounts.models import CaptchaChallenge
@@ -78,16 +78,8 @@ def page_app(app: Flask, app_factory: Callable[..., Flask]) -> Flask:
 
 @pytest.fixture(scope="module")
 def page_server(page_app: Flask) -> Iterator[str]:
-    from waitress.server import create_server
-
-    server = create_server(page_app, host="127.0.0.1", port=0, threads=4, ident="Guichet")
-    port = server.socket.getsockname()[1]  # type: ignore[union-attr]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.close()
+    with serve(page_app) as url:
+        yield url
 
 
 def issue(app: Flask) -> str:
