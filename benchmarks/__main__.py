@@ -1,7 +1,9 @@
-"""`python -m benchmarks [all|demarche|queue] [--n N] [--repeat R] [--quick]`: figures and ratios.
+"""`python -m benchmarks [all|demarche|queue|http] [--n N] [--repeat R] [--quick]`: figures and ratios.
 
 `demarche` runs the scenarios of one démarche (a, a', a'', b, c); `queue` the agents' queue at
-10,000 and 100,000 open tasks (benchmarks/queues.py); `all` (the default, `make bench`) both.
+10,000 and 100,000 open tasks (benchmarks/queues.py); `http` the démarche over real HTTP against the
+`guichet run` server process (d), beside (a) and (b) measured in the same run
+(benchmarks/http_server.py); `all` (the default, `make bench`) all of them.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from . import guichet_app, queues, spiff_only
+from . import guichet_app, http_server, queues, spiff_only
 from .common import Result, measure
 from .spiff_only import SerializationFigures
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("which", nargs="?", default="all", choices=("all", "demarche", "queue"))
+    parser.add_argument("which", nargs="?", default="all", choices=("all", "demarche", "queue", "http"))
     parser.add_argument(
         "--sizes",
         default="10000,100000",
@@ -35,6 +37,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=200, help="démarches per repetition (default 200)")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; the median is kept (default 5)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20 démarches, 1 repetition")
+    parser.add_argument("--clients", type=int, default=1, help="http: concurrent clients (default 1)")
+    parser.add_argument("--follow", action="store_true", help="http: follow redirects as a browser does")
     args = parser.parse_args(argv)
     args.sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     if args.quick:
@@ -50,6 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # Before create_app's basicConfig: keep the per-démarche INFO lines out of the figures' output.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.which == "http":
+        run_http(args)
+        return
     if args.which != "demarche":
         queues.main(args.sizes, args.queue_repeat, args.explain)
         if args.which == "queue":
@@ -100,6 +107,33 @@ def main(argv: list[str] | None = None) -> None:
 
     print_results(results)
     print_serialization(figures, stored_bytes)
+    if args.which == "all":
+        print()
+        result = http_server.measure_http(n=args.n, repeat=args.repeat, warmup=args.warmup)
+        http_server.print_http(result, results["a"].cpu_ms, results["b"].cpu_ms, args.warmup)
+
+
+def run_http(args: argparse.Namespace) -> None:
+    """(a) and (b) as floors, then (d): the real server process over loopback HTTP, in one run."""
+    print(
+        f"Guichet over HTTP — démarche « changement_adresse », {args.n} démarches × {args.repeat} "
+        f"repetition(s), {args.clients} client(s), median kept; (a) and (b) measured in the same run"
+    )
+    common = {"n": args.n, "repeat": args.repeat, "warmup": args.warmup}
+    floor = measure(
+        "a", "SpiffWorkflow alone, in memory", spiff_only.scenario_a(spiff_only.parse_spec()), **common
+    )
+    with tempfile.TemporaryDirectory(prefix="guichet-bench-") as tmp:
+        site_b = guichet_app.make_site(Path(tmp), "api")
+        with site_b.app.app_context():
+            api_result = measure("b", "engine.api on SQLite", guichet_app.scenario_b(site_b).one, **common)
+        guichet_app.close_site(site_b)
+    result = http_server.measure_http(
+        n=args.n, repeat=args.repeat, warmup=args.warmup, clients=args.clients, follow=args.follow
+    )
+    print(f"(a) SpiffWorkflow alone: {floor.cpu_ms:.2f} ms CPU/démarche")
+    print(f"(b) engine.api on SQLite: {api_result.cpu_ms:.2f} ms CPU/démarche")
+    http_server.print_http(result, floor.cpu_ms, api_result.cpu_ms, args.warmup)
 
 
 def print_results(results: dict[str, Result]) -> None:
