@@ -24,9 +24,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .db import utcnow
 from .errors import Conflict, EngineError, NotAllowed, NotFound
-from .execution import WRITE_INSTANCE, Actor, event_values, lock_instance
-from .lint import REQUESTER_LANE
-from .models import HistoryEvent, HumanTask, HumanTaskState, Visibility
+from .events import Actor, event_values
+from .execution import WRITE_INSTANCE, lock_instance
+from .models import REQUESTER_LANE, HistoryEvent, HumanTask, HumanTaskState, Visibility
 
 _TASKS = HumanTask.__table__
 _READ_CLAIM = select(_TASKS.c.state, _TASKS.c.assignee_id, _TASKS.c.assignee_name).where(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from lxml import etree
 from sqlalchemy.orm import Session
 
+from .definitions import latest_definition
 from .models import ProcessDefinition
 from .runtime import NS, bundle_for, find_process, parse_xml
 
@@ -130,8 +131,6 @@ def _position(entry: Entry) -> tuple[int, str]:
 
 def entry_for(session: Session, key: str) -> Entry | None:
     """The entry of the latest published version of a démarche (listed or not), if any."""
-    from .api import latest_definition
-
     definition = latest_definition(session, key)
     return describe(definition) if definition is not None else None
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState
-
 from .execution import Actor, bundle_of, open_workflow
 from .models import ProcessInstance
+from .runtime import TaskState
 
 
 def current_data(session: Any, instance: ProcessInstance, user: Actor) -> dict[str, Any]:
@@ -18,7 +17,7 @@ def current_data(session: Any, instance: ProcessInstance, user: Actor) -> dict[s
     """
     if not instance.serialization:
         return {}
-    workflow = open_workflow(session, instance, user)
+    workflow = open_workflow(session, instance, user, read_only=True)
     done = workflow.get_tasks(state=TaskState.COMPLETED)
     if not done:
         return {}

@@ -18,15 +18,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from lxml import etree
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import durations
 from .errors import ScriptError
-from .models import HistoryEvent, HumanTask, HumanTaskState
+from .models import REQUESTER_LANE, HistoryEvent, HumanTask, HumanTaskState
 
-#: The family's lane (engine.lint.REQUESTER_LANE; not imported, lint imports this module).
-_REQUESTER_LANE = "Famille"
 _BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 #: session.info key: {instance id: {column: value}} for the agent tasks a step is about to create
 #: (read by engine.execution.Runner.sync_tasks).
@@ -42,11 +40,9 @@ _FLAG_OF_EVENT = {REMINDED_EVENT: REMINDED, ESCALATED_EVENT: ESCALATED}
 def before_deadline(deadline: str, duration: str) -> str:
     """The ISO 8601 instant `duration` (ISO 8601, e.g. "P3D") before `deadline` (ISO 8601)."""
     try:
-        end = TimerEventDefinition.get_datetime(str(deadline))
-        parsed = TimerEventDefinition.parse_iso_duration(str(duration))
+        return durations.before(durations.parse_datetime(str(deadline)), str(duration)).isoformat()
     except Exception as exc:  # SpiffWorkflow raises a bare Exception for a bad duration
         raise ScriptError(f"avant_echeance : date « {deadline} » ou durée « {duration} » invalide") from exc
-    return (end - TimerEventDefinition.get_timedelta_from_end(parsed, end)).isoformat()
 
 
 def flag_open_agent_tasks(
@@ -66,7 +62,7 @@ def flag_open_agent_tasks(
             .where(
                 HumanTask.instance_id == instance_id,
                 HumanTask.state == HumanTaskState.OPEN,
-                HumanTask.lane != _REQUESTER_LANE,
+                HumanTask.lane != REQUESTER_LANE,
             )
             .order_by(HumanTask.id)
         )

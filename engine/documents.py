@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 
+from .access import get_instance
 from .db import Base, UTCDateTime, utcnow
 from .errors import NotFound
-from .execution import Actor, add_event
+from .events import Actor, add_event
 from .models import ProcessInstance
 
 log = logging.getLogger(__name__)
@@ -115,8 +116,6 @@ def documents_of(session: Session, instance_id: int) -> Sequence[Document]:
 
 def get_document(session: Session, document_id: int, user: Actor) -> Document:
     """A document the user may download; NotFound for a missing id and for anyone else's."""
-    from .api import get_instance  # api imports the execution layer this module also uses
-
     document = session.get(Document, document_id)
     if document is None:
         raise NotFound("Ce document n'existe pas.")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .api import get_instance
+from .access import get_instance
 from .errors import NotAllowed
-from .execution import Actor, add_event, lane_label, open_workflow
+from .events import Actor, add_event, lane_label
+from .execution import open_workflow
 from .models import HistoryEvent, HumanTask, HumanTaskState, ProcessInstance, Visibility
+from .runtime import TaskState
 
 
 def instance_data(session: Session, instance: ProcessInstance, user: Actor) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def instance_data(session: Session, instance: ProcessInstance, user: Actor) -> d
     """
     if not instance.serialization:
         return {}
-    workflow = open_workflow(session, instance, user)
+    workflow = open_workflow(session, instance, user, read_only=True)
     for state in (TaskState.READY, TaskState.COMPLETED):
         tasks = workflow.get_tasks(state=state)
         if tasks:

@@ -15,12 +15,19 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from . import api
+from .access import get_instance, may_act, task_for
 from .db import utcnow
 from .errors import Conflict, NotAllowed
 from .execution import Actor, is_requester, lock_instance
-from .lint import REQUESTER_LANE
-from .models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
+from .instances import discard, start
+from .models import (
+    REQUESTER_LANE,
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from .references import lock_year
 
 #: At most this many characters are kept per draft (a form is far smaller; a bigger post is cut).
@@ -79,11 +86,11 @@ def start_or_resume(session: Session, demarche_key: str, requester: Actor) -> tu
         row = session.execute(query.where(ProcessDefinition.key == demarche_key).limit(1)).first()
         if row is not None:
             return row[0], True
-    return api.start(session, demarche_key, requester), False
+    return start(session, demarche_key, requester), False
 
 
 def _open_task(session: Session, task_id: int, user: Actor) -> HumanTask:
-    task = api._task_for(session, task_id, user)
+    task = task_for(session, task_id, user)
     if task.state != HumanTaskState.OPEN:
         raise Conflict("Cette tâche a déjà été traitée.")
     return task
@@ -116,7 +123,7 @@ def discard_draft(session: Session, instance_id: int, user: Actor) -> str:
     Only the family that started it may (another family: NotFound, an agent: NotAllowed); a request
     already sent raises Conflict (it may be cancelled instead, never deleted).
     """
-    instance = api.get_instance(session, instance_id, user)
+    instance = get_instance(session, instance_id, user)
     if not is_requester(user, instance) or user.id is None:
         raise NotAllowed("Seule la famille qui a commencé la démarche peut supprimer son brouillon.")
     instance = lock_instance(session, instance_id)
@@ -126,13 +133,13 @@ def discard_draft(session: Session, instance_id: int, user: Actor) -> str:
             "Cette demande a déjà été envoyée : elle ne peut plus être supprimée, mais vous pouvez l'annuler."
         )
     title = instance.definition.title
-    api.discard(session, instance)
+    discard(session, instance)
     return title
 
 
 def task_already_done(session: Session, task_id: int, user: Actor) -> tuple[int, str] | None:
     """(instance id, task state) of a task the user may act on that is no longer open, else None."""
     task = session.get(HumanTask, task_id)
-    if task is None or task.state == HumanTaskState.OPEN or not api.may_act(user, task):
+    if task is None or task.state == HumanTaskState.OPEN or not may_act(user, task):
         return None
     return task.instance_id, task.state

@@ -22,10 +22,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
+from .models import (
+    REQUESTER_LANE,
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
 
-#: The family's lane (engine.lint.REQUESTER_LANE).
-_REQUESTER_LANE = "Famille"
 MIN_SAMPLES = 3
 
 
@@ -47,7 +52,7 @@ def _open_agent_task(session: Session, instance_id: int) -> HumanTask | None:
             .where(
                 HumanTask.instance_id == instance_id,
                 HumanTask.state == HumanTaskState.OPEN,
-                HumanTask.lane != _REQUESTER_LANE,
+                HumanTask.lane != REQUESTER_LANE,
             )
             .order_by(HumanTask.created_at, HumanTask.id)
             .limit(1)

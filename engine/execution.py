@@ -6,36 +6,41 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from . import durations
+from .assigner import Assigner
 from .db import utcnow
 from .deadlines import NEW_TASK_VALUES, request_flags
 from .errors import Conflict, ScriptError
-from .lint import REQUESTER_LANE
-from .models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance, Visibility
+from .events import Actor, add_event, event_values, lane_label
+from .models import (
+    REQUESTER_LANE,
+    HistoryEvent,
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    ProcessInstance,
+    Visibility,
+)
 from .queues import search_text
-from .runtime import GuichetScriptEngine, ServiceContext, SpecBundle, bundle_for, dump_workflow, load_workflow
+from .runtime import (
+    BpmnWorkflow,
+    GuichetScriptEngine,
+    SpecBundle,
+    TaskState,
+    bundle_for,
+    dump_workflow,
+    load_workflow,
+)
+from .services import ServiceContext
 
-
-class Actor(Protocol):
-    """Who acts: a family member (the requester), a guest visitor, or an agent with groups."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def display_name(self) -> str: ...
-
-    @property
-    def groups(self) -> frozenset[str]: ...
+__all__ = ["Actor", "Guest", "Runner", "add_event", "event_values", "lane_label", "lock_instance"]
 
 
 @dataclass(frozen=True)
@@ -67,61 +72,6 @@ def is_requester(user: Actor, instance: ProcessInstance) -> bool:
     if isinstance(user, Guest):
         return instance.guest_key_hash is not None and instance.guest_key_hash == user.key_hash
     return instance.requester_id is not None and user.id == instance.requester_id
-
-
-def lane_label(lane: str | None) -> str:
-    """The role name a family sees for a lane ("Service Accueil")."""
-    if not lane or lane == REQUESTER_LANE:
-        return "Famille"
-    return f"Service {lane}"
-
-
-def event_values(
-    instance_id: int,
-    event_type: str,
-    label: str,
-    *,
-    visibility: Visibility = Visibility.PUBLIC,
-    comment: str | None = None,
-    actor: Actor | None = None,
-    role: str | None = None,
-) -> dict[str, Any]:
-    """The columns of one history_event row."""
-    return {
-        "instance_id": instance_id,
-        "created_at": utcnow(),
-        "event_type": event_type,
-        "visibility": visibility,
-        "label": label[:300],
-        "comment": comment,
-        "actor_id": actor.id if actor else None,
-        "actor_name": actor.display_name if actor else None,
-        "actor_role": role,
-    }
-
-
-def add_event(
-    session: Session,
-    instance: ProcessInstance,
-    event_type: str,
-    label: str,
-    *,
-    visibility: Visibility = Visibility.PUBLIC,
-    comment: str | None = None,
-    actor: Actor | None = None,
-    role: str | None = None,
-) -> HistoryEvent:
-    """Append one timeline entry (event types are `subject_past_tense_verb`).
-
-    Inside a step, `Runner.add_event` buffers the rows instead and writes them in one INSERT.
-    """
-    event = HistoryEvent(
-        **event_values(
-            instance.id, event_type, label, visibility=visibility, comment=comment, actor=actor, role=role
-        )
-    )
-    session.add(event)
-    return event
 
 
 # --- Statements built once: a prebuilt statement keeps its SQL cache key, which a statement built at
@@ -177,12 +127,36 @@ def bundle_of(instance: ProcessInstance) -> SpecBundle:
     return bundle_for(definition.id, definition.sha256, definition.bpmn_xml)
 
 
+#: session.info key: {instance id: (lock_version, workflow)}, the workflow a read deserialised.
+LOADED_WORKFLOWS = "guichet_loaded_workflows"
+
+
 def open_workflow(
-    session: Session, instance: ProcessInstance, actor: Actor | None, secrets: dict[str, Any] | None = None
+    session: Session,
+    instance: ProcessInstance,
+    actor: Actor | None,
+    secrets: dict[str, Any] | None = None,
+    *,
+    read_only: bool = False,
 ) -> BpmnWorkflow:
-    """Deserialise an instance's workflow with a script engine bound to this transaction."""
+    """The instance's workflow, with a script engine bound to this transaction and this actor.
+
+    One deserialisation per step: a read (`read_only`: a task page, the dossier's data) keeps the
+    workflow in the session for the step that follows in the same transaction; that step takes it
+    (so a failed step never leaves a half-run workflow behind) when the instance has not changed
+    since (same `lock_version`), else it deserialises the stored document again.
+    """
     engine = GuichetScriptEngine(ServiceContext(session, instance, actor, dict(secrets or {})))
-    return load_workflow(bundle_of(instance), instance.serialization, engine)
+    loaded = session.info.setdefault(LOADED_WORKFLOWS, {})
+    kept = loaded.get(instance.id) if read_only else loaded.pop(instance.id, None)
+    if kept is not None and kept[0] == instance.lock_version:
+        workflow = kept[1]
+        workflow.script_engine = engine
+        return workflow
+    workflow = load_workflow(bundle_of(instance), instance.serialization, engine)
+    if read_only:
+        loaded[instance.id] = (instance.lock_version, workflow)
+    return workflow
 
 
 class Runner:
@@ -274,9 +248,6 @@ class Runner:
             )
         # Flags a service set during this step for agent tasks not written yet (engine/deadlines.py).
         pending = self.session.info.get(NEW_TASK_VALUES, {}).pop(self.instance.id, {})
-
-        from .autoassign import Assigner  # the group's automatic assignment policy, if any
-
         assigner = Assigner(self.session)
         if any((t.task_spec.lane or REQUESTER_LANE) != REQUESTER_LANE for t in ready.values()):
             # A request already reminded or escalated opens its new agent tasks flagged (first dates).
@@ -369,7 +340,7 @@ def next_timer(workflow: BpmnWorkflow) -> datetime | None:
         # DurationTimerEventDefinition, TimeDateEventDefinition (timeDate), CycleTimerEventDefinition
         if event.event_type.startswith(("Duration", "TimeDate", "Cycle")) and isinstance(event.value, str):
             try:
-                due.append(TimerEventDefinition.get_datetime(event.value))
+                due.append(durations.parse_datetime(event.value))
             except ValueError:
                 continue
     return min(due) if due else None

@@ -7,14 +7,13 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from lxml import etree
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 
 from .catalogue import lint_properties
 from .deadlines import timer_problems
-from .runtime import NS, SERVICES, SPIFF_NS, SpecBundle, find_process
+from .models import REQUESTER_LANE
+from .runtime import NS, SERVICES, SPIFF_NS, ServiceTask, SpecBundle, UserTask, find_process
 from .scripts import check_expression
 
-REQUESTER_LANE = "Famille"
 # A non-zero ISO 8601 duration with whole numbers: P30D, P2M, P1Y6M, PT48H, P1DT12H.
 ISO_DURATION = re.compile(
     r"^P(?=\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$|^PT(?=\d)(\d+H)?(\d+M)?(\d+S)?$"

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, UTCDateTime, utcnow
 
+#: The family's lane in every diagram; the other lanes are the agents' groups.
+REQUESTER_LANE = "Famille"
+
 
 class InstanceStatus(enum.StrEnum):
     RUNNING = "running"

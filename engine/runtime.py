@@ -1,4 +1,8 @@
-"""SpiffWorkflow plumbing: hardened parsing, the spec cache, the serializer and the script engine."""
+"""SpiffWorkflow plumbing: hardened parsing, the spec cache, the serializer and the script engine.
+
+With engine/durations.py and engine/scripts.py, the only engine modules that import SpiffWorkflow
+(an import-linter contract): the others take `TaskState`, `UserTask`, `ServiceTask` from here.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import contextvars
 import dataclasses
 import json
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,8 +22,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
+from SpiffWorkflow.util.task import TaskState
 
 from .errors import DeployError, ScriptError
+from .registry import SERVICES, ServiceFunc, ServiceOperation, service
 from .scripts import RestrictedEnvironment
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -200,51 +206,14 @@ def new_workflow(bundle: SpecBundle, script_engine: PythonScriptEngine) -> BpmnW
 # --- Services and the script engine --------------------------------------------------------------
 
 
-@dataclass
-class ServiceContext:
-    """What a service operation may use: the open session, the instance and who acted."""
-
-    session: Any
-    instance: Any
-    actor: Any | None
-    # Values given to complete() for this call only (e.g. a password hash): never stored in the workflow.
-    secrets: dict[str, Any] = field(default_factory=dict)
-    # A copy of the calling task's data (what the forms completed so far hold).
-    data: dict[str, Any] = field(default_factory=dict)
-    # The lane of the calling service task (None outside lanes).
-    lane: str | None = None
-
-
-ServiceFunc = Callable[..., Any]
-
-
-@dataclass(frozen=True)
-class ServiceOperation:
-    name: str
-    func: ServiceFunc
-    description: str
-
-
-SERVICES: dict[str, ServiceOperation] = {}
-
-
-def service(name: str) -> Callable[[ServiceFunc], ServiceFunc]:
-    """Register a function as the BPMN service operation `name` (first argument: ServiceContext)."""
-
-    def decorator(func: ServiceFunc) -> ServiceFunc:
-        SERVICES[name] = ServiceOperation(name, func, (func.__doc__ or "").strip())
-        return func
-
-    return decorator
-
-
 _ENVIRONMENT = RestrictedEnvironment()
 
 
 class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     """Restricted expressions, and service tasks dispatched to the registered operations."""
 
-    def __init__(self, context: ServiceContext | None = None) -> None:
+    def __init__(self, context: Any | None = None) -> None:
+        # An engine.services.ServiceContext (not imported: that module sits above this one).
         super().__init__(environment=_ENVIRONMENT)
         self.context = context
 
@@ -267,3 +236,15 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (date, datetime, Decimal)):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+__all__ = [
+    "SERVICES",
+    "BpmnWorkflow",
+    "ServiceFunc",
+    "ServiceOperation",
+    "ServiceTask",
+    "TaskState",
+    "UserTask",
+    "service",
+]

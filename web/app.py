@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
+from importlib import util as importlib_util
 from typing import Any
 
 from flask import Flask
 
-from engine.lint import LintContext
+from engine.api import LintContext
 from forms.registry import load_all
 
 from .config import load_config
@@ -34,13 +35,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .accounts import captcha
     from .core import devmail, errors, security, transaction
 
-    # These modules register BPMN service operations (engine.runtime.SERVICES) and task hooks.
+    # The task hooks of the account démarches (web/tasks/hooks.py), then every service operation.
     import_module("web.accounts.signup")
     import_module("web.accounts.email_change")
-    import_module("web.accounts.phones")
-    import_module("web.core.mail")
-    import_module("web.notifications.routing")  # famille_notifier
-    import_module("web.delais.services")  # tache_relancer, demande_escalader
+    discover_operations()
 
     load_all()
     app.register_blueprint(accounts.bp)
@@ -60,6 +58,25 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)
     _register_template_helpers(app)
     return app
+
+
+def discover_operations() -> list[str]:
+    """Import every `web.<area>.operations` module: their `@service` functions fill the registry.
+
+    The one registration step of the BPMN service operations (docs/architecture.md); a new area
+    only adds its `operations.py`. Returns the modules imported, in name order.
+    """
+    import pkgutil
+
+    import web
+
+    found = []
+    for area in sorted(info.name for info in pkgutil.iter_modules(web.__path__) if info.ispkg):
+        name = f"web.{area}.operations"
+        if importlib_util.find_spec(name) is not None:
+            import_module(name)
+            found.append(name)
+    return found
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -12,11 +12,10 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from engine import api
 from engine.errors import DeployError
 
-from . import migrate
+from . import migrate, scheduler
 from .accounts.models import Role
 from .accounts.services import AccountError, create_user
 from .app import create_app, lint_context
-from .core import scheduler
 from .core.transaction import commit
 from .extensions import db
 

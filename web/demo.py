@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import api
-from engine.models import HumanTask, HumanTaskState
+from engine.api import HumanTask, HumanTaskState
 
 from .accounts.models import Role
 from .accounts.services import create_user, find_by_login, get_or_create_group

@@ -1,6 +1,6 @@
 """Import every web area's models so that the shared metadata is complete (Alembic, tests)."""
 
-from engine.documents import Document
+from engine.api import Document
 from web.accounts.models import (
     AccountToken,
     AgentGroup,

@@ -15,9 +15,9 @@ from engine import api
 from tests.browser.test_changement_adresse import log_in
 from tests.fixtures.browser import screenshot
 from web.accounts.models import User
-from web.core.scheduler import run_outbox, run_timers
 from web.delais.services import LATE_MESSAGE
 from web.extensions import db
+from web.scheduler import run_outbox, run_timers
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ from engine.models import HumanTask, ProcessInstance
 from tests.browser.guide_screens import doc_screenshot, guide_tab
 from tests.fixtures.app import PASSWORD
 from web.accounts.models import User
-from web.core.scheduler import run_outbox
 from web.extensions import db
+from web.scheduler import run_outbox
 
 pytestmark = pytest.mark.browser
 

@@ -12,10 +12,10 @@ from engine import api
 from engine.models import HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, OutboxStatus
 from tests.fixtures.integration import create_account
 from web.accounts.models import User
-from web.core.scheduler import run_outbox, run_timers
 from web.delais.digest import send_digests
 from web.extensions import db
 from web.notifications.models import DeliveryStatus, Notification
+from web.scheduler import run_outbox, run_timers
 
 pytestmark = pytest.mark.postgres
 

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from engine import api
 from engine.models import HumanTask, OutboxMessage, OutboxStatus
+from web import scheduler
 from web.accounts.models import User
 from web.cli import digest_group
-from web.core import scheduler
-from web.core.scheduler import run_outbox
 from web.delais.digest import send_digests
 from web.extensions import db
+from web.scheduler import run_outbox
 
 PHONES = {"telephone": "+33123456789", "mobile": None}
 MORNING = datetime(2027, 3, 10, 6, 0, tzinfo=UTC)  # 7:00 in Paris

@@ -22,8 +22,8 @@ from tests.fixtures.integration import (
     text,
 )
 from web.accounts.models import User
-from web.core.scheduler import run_outbox
 from web.extensions import db
+from web.scheduler import run_outbox
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from engine.models import HistoryEvent, HumanTask, HumanTaskState, OutboxMessage, Visibility
 from tests.fixtures.integration import decide, file_address_change, html, post_form, start_demarche, text
-from web.core.scheduler import run_outbox
 from web.extensions import db
 from web.notifications.models import Notification
+from web.scheduler import run_outbox
 
 INTERNAL = "NOTE-INTERNE-7f3a : dossier suspect, ne pas divulguer"
 QUESTION = "Envoyez une facture <récente> & lisible au nom de « Martin »."

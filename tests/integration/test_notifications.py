@@ -16,10 +16,10 @@ from engine.models import HistoryEvent, OutboxMessage, OutboxStatus, Visibility
 from engine.outbox import MAX_ATTEMPTS
 from tests.fixtures.integration import html, text
 from web.accounts.models import User
-from web.core.scheduler import run_outbox
 from web.extensions import db
 from web.notifications.models import Channel, DeliveryStatus, Notification
 from web.notifications.routing import outbox_channels, record_delivery, send_outbox_message
+from web.scheduler import run_outbox
 
 PHONES = {"telephone": None, "mobile": "+33612345678"}
 TOKEN = "jeton-fournisseur-de-test"

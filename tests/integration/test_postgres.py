@@ -33,8 +33,8 @@ from tests.fixtures.integration import (
 )
 from web import migrate
 from web.accounts.models import User
-from web.core.scheduler import run_outbox, run_timers
 from web.extensions import db
+from web.scheduler import run_outbox, run_timers
 
 pytestmark = pytest.mark.postgres
 

@@ -22,8 +22,8 @@ from tests.fixtures.integration import html, outbox, post_form, snapshot, text
 from web.accounts import captcha
 from web.accounts.models import AccountToken, LoginAttempt, User
 from web.accounts.tokens import RESET_TTL
-from web.core.scheduler import run_outbox
 from web.extensions import db
+from web.scheduler import run_outbox
 
 NEW_PASSWORD = "Lune bleue sur le lavoir, 1987 !"
 DONE = "Si un compte correspond, un courriel contenant un lien de réinitialisation vient d'être envoyé."

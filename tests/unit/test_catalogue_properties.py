@@ -11,6 +11,7 @@ from engine import runtime
 from engine.catalogue import Rubrique, process_documentation, split_paragraphs, split_pieces
 from engine.lint import LintContext, lint
 from engine.runtime import ServiceOperation, build_bundle, parse_xml
+from web.app import discover_operations
 
 BPMN = Path(__file__).resolve().parents[2] / "workflows" / "changement_telephone.bpmn"
 CONTEXT = LintContext(
@@ -25,6 +26,7 @@ def _noop(ctx: object, **params: object) -> None:
 
 @pytest.fixture(autouse=True)
 def services(monkeypatch: pytest.MonkeyPatch) -> None:
+    discover_operations()  # the diagram calls famille_notifier and the deadlines' operations too
     for name in ("compte_mettre_a_jour_telephones", "courriel_envoyer"):
         monkeypatch.setitem(runtime.SERVICES, name, ServiceOperation(name, _noop, name))
 

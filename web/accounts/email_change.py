@@ -26,15 +26,11 @@ from werkzeug.wrappers import Response
 
 from engine import api
 from engine.api import TaskView
-from engine.db import utcnow
-from engine.runtime import ServiceContext, service
 from forms.registry import TaskForm
 from web.accounts import bp, throttle
 from web.accounts.models import TokenPurpose, User
 from web.accounts.passwords import verify_password
-from web.accounts.services import AccountError
-from web.accounts.tokens import EMAIL_CHANGE_TTL, consume, issue, peek
-from web.core.mail import queue_mail
+from web.accounts.tokens import EMAIL_CHANGE_TTL, consume, peek
 from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.hooks import HookResult, before_complete
@@ -128,72 +124,7 @@ def only_by_the_link(session: Session, form: TaskForm, actor: Any, task: TaskVie
 # --- Service operations ------------------------------------------------------------------------------
 
 
-@service("courriel_verification_envoyer")
-def send_verification(ctx: ServiceContext, nouveau_courriel: str) -> dict[str, Any]:
-    """Envoie le lien de vérification (24 h, usage unique) à la nouvelle adresse ; prévient l'ancienne."""
-    user = ctx.session.get(User, ctx.instance.requester_id)
-    if user is None:
-        raise AccountError("Le compte de la famille n'existe plus.")
-    raw = issue(
-        ctx.session,
-        user.id,
-        TokenPurpose.EMAIL_CHANGE,
-        EMAIL_CHANGE_TTL,
-        instance_id=ctx.instance.id,
-        payload=nouveau_courriel,
-    )
-    queue_mail(
-        ctx.session,
-        "courriel_verification",
-        nouveau_courriel,
-        instance_id=ctx.instance.id,
-        user=user,
-        link=f"{_base_url()}/courriel/verifier/{raw}",
-        hours=HOURS,
-    )
-    queue_mail(
-        ctx.session,
-        "courriel_changement_demande",
-        user.email,
-        instance_id=ctx.instance.id,
-        user=user,
-        masked=masked(nouveau_courriel),
-        requested_at=utcnow(),
-        hours=HOURS,
-    )
-    log.info("E-mail change of user %s: verification link sent (%s)", user.id, ctx.instance.reference)
-    return {"envoye": True}
-
-
-@service("courriel_appliquer")
-def apply_new_address(ctx: ServiceContext) -> dict[str, Any]:
-    """Remplace l'adresse du compte par celle du lien ouvert ; refuse si un autre compte l'a prise."""
-    new_address = ctx.secrets.get("nouveau_courriel")
-    if not new_address:
-        raise AccountError("La nouvelle adresse se confirme uniquement par le lien envoyé à cette adresse.")
-    user = ctx.session.get(User, ctx.instance.requester_id)
-    if user is None:
-        raise AccountError("Le compte de la famille n'existe plus.")
-    if address_taken(ctx.session, user.id, new_address):
-        log.info("E-mail change of user %s refused: address taken meanwhile", user.id)
-        return {"applique": False}
-    old_address = user.email
-    user.email = new_address
-    ctx.session.flush()
-    queue_mail(
-        ctx.session,
-        "courriel_modifie",
-        old_address,
-        instance_id=ctx.instance.id,
-        user=user,
-        masked=masked(new_address),
-        changed_at=utcnow(),
-    )
-    log.info("E-mail of user %s changed by démarche %s", user.id, ctx.instance.reference)
-    return {"applique": True}
-
-
-def _base_url() -> str:
+def base_url() -> str:
     return str(current_app.config["BASE_URL"]).rstrip("/")
 
 

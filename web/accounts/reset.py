@@ -51,10 +51,8 @@ from sqlalchemy.orm import Session, lazyload
 from werkzeug.wrappers import Response
 
 from engine import api
-from engine.api import TaskView
+from engine.api import SERVICES, InstanceStatus, ProcessInstance, ServiceContext, TaskView
 from engine.db import utcnow
-from engine.models import InstanceStatus, ProcessInstance
-from engine.runtime import SERVICES, ServiceContext, service
 from forms.registry import TaskForm
 from forms.tasks.mot_de_passe_oublie import NewPasswordForm
 from web.accounts.models import AccountToken, LoginAttempt, TokenPurpose, User
@@ -64,8 +62,8 @@ from web.accounts.tokens import RESET_TTL, consume, issue, peek, token_hash
 from web.core.mail import queue_mail
 from web.core.transaction import commit
 from web.extensions import db
+from web.tasks.actors import current_actor
 from web.tasks.hooks import HookResult, before_complete, before_render
-from web.tasks.views import current_actor
 
 log = logging.getLogger(__name__)
 
@@ -310,40 +308,6 @@ def send_activation_again(db_session: Session, user: User) -> None:
         operation.func(ServiceContext(db_session, waiting, None))
         return
     queue_mail(db_session, "mot_de_passe_compte_non_active", user.email, user=user)
-
-
-@service("reinitialisation_demander")
-def request_reset(ctx: ServiceContext) -> dict[str, Any]:
-    """Envoie un lien de réinitialisation (ou d'activation) au compte qui correspond au nom d'utilisateur
-    ou à l'adresse saisis, à l'adresse enregistrée sur le compte, 3 fois par heure au plus ; ne dit
-    jamais si un compte correspond."""
-    db_session = ctx.session
-    login = str(ctx.secrets.get("identifiant") or "")[:320]
-    user = find_account(db_session, login)
-    account = user if user is not None and user.is_enabled else None
-    # From here on, the same statements run whether or not an account matches.
-    under_limit = mails_sent_last_hour(db_session, account.id if account else NOBODY) < MAX_MAILS_PER_HOUR
-    recipient = account if under_limit else None
-    if recipient is not None and recipient.activated_at is None:
-        send_activation_again(db_session, recipient)
-    else:
-        send_reset_link(db_session, recipient, ctx.instance.id)
-    sent = recipient is not None
-    db_session.add(
-        LoginAttempt(
-            kind=ATTEMPT_KIND,
-            login_key=login_key(login),
-            ip=str(ctx.secrets.get("ip") or "")[:45],
-            user_id=user.id if user is not None else None,
-            succeeded=sent,
-            created_at=utcnow(),
-        )
-    )
-    if recipient is not None:
-        log.info("Password reset requested: mail queued for user %s", recipient.id)
-    else:
-        log.info("Password reset requested: no mail (unknown, disabled or throttled account)")
-    return {"traitee": True}  # the same whatever happened: it is kept in the data until the end
 
 
 # --- 3. The link and the new password ---------------------------------------------------------------

@@ -5,14 +5,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
-from engine.runtime import ServiceContext, service
 
 from .models import AgentGroup, Role, User
 from .passwords import hash_password, needs_rehash, verify_password
@@ -103,29 +101,3 @@ def create_user(
 def end_all_sessions(user: User) -> None:
     """Invalidate every session cookie of the account (logout everywhere)."""
     user.session_nonce = secrets.token_hex(16)
-
-
-@service("compte_mettre_a_jour_adresse")
-def update_address(
-    ctx: ServiceContext,
-    adresse_ligne1: str,
-    adresse_ligne2: str | None,
-    code_postal: str,
-    commune: str,
-) -> dict[str, Any]:
-    """Met à jour l'adresse postale du compte de la famille qui a fait la demande, et sa date d'effet
-    quand les données de la demande en ont une (variable « date_effet »)."""
-    user = User.load_plain(ctx.session, ctx.instance.requester_id)
-    if user is None:
-        raise AccountError("Le compte de la famille n'existe plus.")
-    user.adresse_ligne1 = adresse_ligne1
-    user.adresse_ligne2 = adresse_ligne2 or None
-    user.code_postal = code_postal
-    user.commune = commune
-    date_effet = ctx.data.get("date_effet")
-    if date_effet:
-        user.adresse_date_effet = (
-            date_effet if isinstance(date_effet, date) else date.fromisoformat(date_effet)
-        )
-    log.info("Address of user %s updated by démarche %s", user.id, ctx.instance.reference)
-    return {"mise_a_jour": True}

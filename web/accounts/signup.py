@@ -18,27 +18,24 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from engine import api
 from engine.api import TaskView
-from engine.runtime import ServiceContext, service
-from forms.fields import CONTACT_FIELDS, IDENTITY_FIELDS
 from forms.password_policy import check_password
 from forms.registry import TaskForm
 from forms.validators import image_kind
 from web.accounts import bp
-from web.accounts.models import AccountToken, FamilyRecord, ServiceKey, TokenPurpose, User
-from web.accounts.services import create_user, find_by_login
-from web.accounts.tokens import ACTIVATION_TTL, consume, issue, peek
+from web.accounts.models import FamilyRecord, ServiceKey, TokenPurpose, User
+from web.accounts.services import find_by_login
+from web.accounts.tokens import consume, peek
 from web.core.access import family_required
-from web.core.mail import queue_mail
 from web.core.transaction import commit
 from web.extensions import db
+from web.tasks.actors import current_actor
 from web.tasks.hooks import HookResult, before_complete, before_render
-from web.tasks.views import current_actor
 
 log = logging.getLogger(__name__)
 
@@ -177,91 +174,6 @@ def link_service_key(session: Session, user: User, raw: str) -> bool:
 
 
 # --- Service operations called by workflows/inscription.bpmn -----------------------------------------
-
-
-@service("compte_creer")
-def create_account(ctx: ServiceContext) -> dict[str, Any]:
-    """Crée l'espace inactif de la famille avec ce qu'elle a saisi.
-
-    Si l'adresse de courriel est déjà celle d'un espace, prévient son titulaire et ne crée rien.
-    """
-    data = ctx.data
-    session = ctx.session
-    email = str(data["courriel"]).strip()
-    password_hash = ctx.secrets.get("mot_de_passe_hash")
-    if not password_hash:
-        raise ValueError("compte_creer must follow the authentication screen in the same step")
-    owner = session.execute(select(User).where(func.lower(User.email) == email.lower())).scalar_one_or_none()
-    if owner is not None:
-        queue_mail(session, "inscription_adresse_deja_utilisee", owner.email, user=owner)
-        log.info("Signup with the address of user %s: notice sent, no account created", owner.id)
-        return {"cree": False}
-    profile = {name: data.get(name) or None for name in IDENTITY_FIELDS + CONTACT_FIELDS}
-    profile["contact_prefere"] = data.get("contact_prefere") or "courriel"
-    profile["nom"] = data.get("nom") or ""
-    profile["prenom"] = data.get("prenom") or ""
-    if data.get("photo_base64"):
-        profile["photo"] = base64.b64decode(data["photo_base64"])
-        profile["photo_mime"] = data.get("photo_mime")
-    user = create_user(
-        session,
-        username=str(data["nom_utilisateur"]),
-        password_hash=password_hash,
-        email=email,
-        activated=False,
-        **profile,
-    )
-    if ctx.secrets.get("cle_enfance"):
-        link_service_key(session, user, ctx.secrets["cle_enfance"])
-    ctx.instance.requester_id = user.id
-    session.flush()
-    return {"cree": True}
-
-
-@service("compte_envoyer_activation")
-def send_activation(ctx: ServiceContext) -> dict[str, Any]:
-    """Envoie le lien d'activation à usage unique et le nom d'utilisateur, jamais le mot de passe."""
-    if ctx.instance.requester_id is None:
-        return {"envoye": False}
-    user = ctx.session.get(User, ctx.instance.requester_id)
-    raw = issue(ctx.session, user.id, TokenPurpose.ACTIVATION, ACTIVATION_TTL, instance_id=ctx.instance.id)
-    base = current_app.config["BASE_URL"].rstrip("/")
-    queue_mail(
-        ctx.session,
-        "inscription_activation",
-        user.email,
-        instance_id=ctx.instance.id,
-        user=user,
-        link=f"{base}/activation/{raw}",
-        hours=int(ACTIVATION_TTL.total_seconds() // 3600),
-    )
-    return {"envoye": True}
-
-
-@service("compte_activer")
-def activate_account(ctx: ServiceContext) -> dict[str, Any]:
-    """Active l'espace de la famille (après le clic sur le lien du courriel)."""
-    from engine.db import utcnow
-
-    user = ctx.session.get(User, ctx.instance.requester_id)
-    user.activated_at = utcnow()
-    log.info("Account %s activated", user.id)
-    return {"active": True}
-
-
-@service("compte_purger")
-def purge_account(ctx: ServiceContext) -> dict[str, Any]:
-    """Supprime l'espace jamais activé à l'expiration du lien."""
-    if ctx.instance.requester_id is None:
-        return {"supprime": False}
-    user = ctx.session.get(User, ctx.instance.requester_id)
-    if user is None or user.activated_at is not None:
-        return {"supprime": False}
-    ctx.session.execute(delete(AccountToken).where(AccountToken.user_id == user.id))
-    ctx.session.delete(user)
-    ctx.instance.requester_id = None
-    log.info("Never-activated account %s purged", user.id)
-    return {"supprime": True}
 
 
 # --- The activation link -----------------------------------------------------------------------------

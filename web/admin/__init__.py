@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from engine.autoassign import set_directory
+from engine.api import set_directory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 

@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
-from engine.autoassign import Policy
+from engine.api import Policy
 from web.accounts.models import Role, User
 from web.core.transaction import commit
 from web.extensions import db

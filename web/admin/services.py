@@ -12,10 +12,8 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine.autoassign import Candidate, Policy, move_tasks_of
+from engine.api import Actor, Candidate, HumanTask, Policy, move_tasks_of
 from engine.db import utcnow
-from engine.execution import Actor
-from engine.models import HumanTask
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.accounts.services import end_all_sessions, find_by_login
 from web.core.presentation import PARIS

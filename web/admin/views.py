@@ -12,10 +12,9 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from engine.api import published_definitions
-from engine.autoassign import POLICY_LABELS, Policy
+from engine import api
+from engine.api import POLICY_LABELS, Policy
 from engine.errors import NotFound
-from engine.runtime import bundle_for
 from forms.admin import AgentEditForm, AgentForm, GroupForm, GroupPolicyForm
 from web.accounts.models import AgentGroup, Role, User
 from web.accounts.services import AccountError, create_user
@@ -156,18 +155,7 @@ def agent_return(user_id: int) -> Response:
 
 def _lanes_in_use() -> dict[str, list[str]]:
     """Group name -> titles of the published démarches with a lane of that name."""
-    used: dict[str, list[str]] = {}
-    for definition in published_definitions(db.session()):
-        bundle = bundle_for(definition.id, definition.sha256, definition.bpmn_xml)
-        lanes = {
-            spec.lane
-            for process in [bundle.spec, *bundle.subprocess_specs.values()]
-            for spec in process.task_specs.values()
-            if getattr(spec, "lane", None)
-        }
-        for lane in lanes:
-            used.setdefault(lane, []).append(definition.title)
-    return used
+    return api.lanes_in_use(db.session())
 
 
 @bp.route("/groupes", methods=["GET", "POST"])

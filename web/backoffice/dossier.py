@@ -18,10 +18,18 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import api
-from engine.autoassign import STALE_MESSAGE, check_current
-from engine.dossier import add_internal_comment, current_elements, instance_data, open_tasks
+from engine.api import (
+    STALE_MESSAGE,
+    HumanTask,
+    HumanTaskState,
+    ProcessInstance,
+    add_internal_comment,
+    check_current,
+    current_elements,
+    instance_data,
+    open_tasks,
+)
 from engine.errors import Conflict, NotFound
-from engine.models import HumanTask, HumanTaskState, ProcessInstance
 from forms.admin import InternalCommentForm
 from forms.registry import TaskForm, get_form_class
 from web.accounts.models import User
@@ -29,6 +37,7 @@ from web.core.access import staff_required
 from web.core.presentation import submitted_data
 from web.core.transaction import commit
 from web.extensions import db
+from web.tasks import views as tasks_views
 from web.tasks.hooks import run_before_complete
 
 from . import bp
@@ -253,3 +262,6 @@ def dossier_comment(instance_id: int) -> Response | tuple[str, int]:
         **filter_args(request.args),
     )
     return redirect(back + "#historique-titre")
+
+
+tasks_views.STAFF_TASK_PAGE[:] = [task_page]  # /taches/<id> opened by an agent shows this page

@@ -21,7 +21,7 @@ from flask_login import current_user
 from stream_write_ods import stream_write_ods
 
 from engine import api
-from engine.queues import normalise
+from engine.api import normalise
 from forms.queues import ClosedExportForm
 from web.core.access import staff_required
 from web.core.presentation import PARIS

@@ -18,8 +18,8 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from engine import api
+from engine.api import HumanTask, ProcessDefinition
 from engine.errors import Conflict
-from engine.models import HumanTask, ProcessDefinition
 from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.core.access import staff_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 from sqlalchemy import select
 
-from engine.models import OutboxMessage
+from engine.api import OutboxMessage
 from web.extensions import db
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/courriels")

@@ -10,10 +10,7 @@ from flask import current_app, render_template
 from flask_mail import Message
 from sqlalchemy.orm import Session
 
-from engine.models import OutboxMessage
-from engine.outbox import PermanentFailure, enqueue_mail
-from engine.runtime import ServiceContext, service
-from web.accounts.models import User
+from engine.api import OutboxMessage, PermanentFailure, enqueue_mail
 from web.extensions import mail
 
 log = logging.getLogger(__name__)
@@ -47,26 +44,6 @@ def mail_data(donnees: dict[str, Any]) -> dict[str, str]:
     under `donnees` (escaped in the HTML part like any value). Only what the diagram names explicitly
     is passed: internal comments are never in the task data (forms.registry.TaskForm.data)."""
     return {str(name): "" if value is None else str(value) for name, value in donnees.items()}
-
-
-@service("courriel_envoyer")
-def send_mail_to_requester(ctx: ServiceContext, modele: str, **donnees: Any) -> dict[str, Any]:
-    """Envoie à la famille qui a fait la demande le courriel `modele` (dossier templates/emails/).
-    Les autres paramètres (par exemple `motif`) sont lus par le modèle sous `donnees`."""
-    user = User.load_plain(ctx.session, ctx.instance.requester_id)
-    if user is None:
-        return {"envoye": False}
-    queue_mail(
-        ctx.session,
-        modele,
-        user.email,
-        instance_id=ctx.instance.id,
-        user=user,
-        instance=ctx.instance,
-        demarche=ctx.instance.definition.title,
-        donnees=mail_data(donnees),
-    )
-    return {"envoye": True}
 
 
 def send_message(message: OutboxMessage) -> None:

@@ -6,8 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
+from engine.api import parse_iso_duration
 from forms.registry import load_all
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -55,7 +54,7 @@ def duration_fr(iso: str | None) -> str:
     if not iso:
         return ""
     try:
-        parts = TimerEventDefinition.parse_iso_duration(iso)
+        parts = parse_iso_duration(iso)
     except Exception:
         return iso
     names = {

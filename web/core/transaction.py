@@ -8,11 +8,19 @@ only after that commit (`wake_outbox`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Flask, Response
 
 from web.extensions import db
 
-from .scheduler import wake_outbox
+#: Run after a commit that wrote mails: web/scheduler.py registers its « wake the outbox job ».
+OUTBOX_WAKERS: list[Callable[[], None]] = []
+
+
+def wake_outbox() -> None:
+    for waker in OUTBOX_WAKERS:
+        waker()
 
 
 def commit() -> None:

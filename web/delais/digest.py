@@ -18,8 +18,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
+from engine.api import HumanTask, HumanTaskState, OutboxMessage
 from engine.db import utcnow
-from engine.models import HumanTask, HumanTaskState, OutboxMessage
 from web.accounts.models import Role, User
 from web.core.mail import queue_mail
 from web.core.presentation import PARIS

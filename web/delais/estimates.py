@@ -8,9 +8,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from engine.api import ProcessInstance, expected_completion
 from engine.db import utcnow
-from engine.estimate import expected_completion
-from engine.models import ProcessInstance
 from web.core.presentation import date_fr
 
 from .services import LATE_MESSAGE

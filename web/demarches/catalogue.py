@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import abort, render_template
 from flask_wtf import FlaskForm
 
-from engine import catalogue
-from engine.models import ProcessDefinition, ProcessInstance
+from engine import api
+from engine.api import ProcessDefinition, ProcessInstance
 from web.core.presentation import duration_fr
 from web.extensions import db
 
@@ -29,17 +29,17 @@ def started_message(instance: ProcessInstance, resumed: bool) -> str:
 @bp.get("/demarches/<key>/aide")
 def help_page(key: str) -> str:
     """The help text of a listed démarche (process property `aideSaisie` or its documentation)."""
-    entry = catalogue.entry_for(db.session(), key)
+    entry = api.entry_for(db.session(), key)
     if entry is None or not entry.listed:
         abort(404)
     return render_template("demarches/help.html", entry=entry, form=FlaskForm())
 
 
-def entry_of_instance(instance_id: int) -> catalogue.Entry | None:
+def entry_of_instance(instance_id: int) -> api.Entry | None:
     """The catalogue entry of the démarche version an instance runs (for the family's task pages)."""
     instance = db.session().get(ProcessInstance, instance_id)
     definition: ProcessDefinition | None = instance.definition if instance is not None else None
-    return catalogue.describe(definition) if definition is not None else None
+    return api.describe(definition) if definition is not None else None
 
 
 @bp.app_context_processor

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from engine import drafts
+from engine import api
 from web.core.access import family_required
 from web.core.transaction import commit
 from web.extensions import db
@@ -20,7 +20,7 @@ from . import bp
 def discard_draft(instance_id: int) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
-    title = drafts.discard_draft(db.session(), instance_id, current_user)
+    title = api.discard_draft(db.session(), instance_id, current_user)
     commit()
     flash(f"Le brouillon « {title} » est supprimé : rien de ce que vous aviez saisi n'est gardé.", "success")
     return redirect(url_for("demarches.my_requests"))

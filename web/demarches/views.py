@@ -12,9 +12,8 @@ from werkzeug.wrappers import Response
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from engine import api, drafts
-from engine import catalogue as demarche_catalogue
-from engine.models import InstanceStatus, ProcessInstance
+from engine import api
+from engine.api import InstanceStatus, ProcessInstance
 from web.accounts.sessions import SEEN_AT
 from web.core.access import family_required
 from web.core.presentation import date_fr
@@ -46,7 +45,7 @@ class CancelForm(FlaskForm):
 @bp.get("/demarches")
 def catalogue() -> str:
     """Every published démarche by rubrique: description, maximum duration, help, documents, start."""
-    rubriques = demarche_catalogue.rubriques(api.published_definitions(db.session()))
+    rubriques = api.rubriques(api.published_definitions(db.session()))
     return render_template("demarches/catalogue.html", rubriques=rubriques, form=FlaskForm())
 
 
@@ -57,7 +56,7 @@ def start(key: str) -> Response:
     if not form.validate_on_submit():
         abort(400)
     # A double click (or the start form sent again) resumes the draft instead of a second request.
-    instance, resumed = drafts.start_or_resume(db.session(), key, current_user)
+    instance, resumed = api.start_or_resume(db.session(), key, current_user)
     commit()
     tasks = [t for t in api.tasks_for(db.session(), current_user) if t.instance_id == instance.id]
     if tasks:
@@ -75,7 +74,7 @@ def my_requests() -> str:
     if state not in FILTERS:
         state = "toutes"
     statuses = FILTERS[state][1]
-    family_drafts = drafts.drafts_for(session_, current_user.id)
+    family_drafts = api.drafts_for(session_, current_user.id)
     draft_ids = {draft.instance.id for draft in family_drafts}
     instances = [
         instance

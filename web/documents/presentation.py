@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from engine.data import current_data, lane_form_keys
-from engine.documents import Document, documents_of
-from engine.lint import REQUESTER_LANE
-from engine.models import ProcessInstance
+from engine.api import REQUESTER_LANE, Document, ProcessInstance, current_data, documents_of, lane_form_keys
 from forms.registry import get_form_class
 from web.extensions import db
 

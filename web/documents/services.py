@@ -6,10 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.api import TaskView
-from engine.documents import add_document, metadata
-from engine.execution import lane_label
-from engine.models import ProcessInstance
+from engine.api import ProcessInstance, TaskView, add_document, lane_label, metadata
 from forms.documents import document_fields
 from forms.registry import TaskForm
 

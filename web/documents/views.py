@@ -8,7 +8,7 @@ from flask import send_file
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine.documents import get_document
+from engine.api import get_document
 from web.extensions import db
 
 from . import bp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-import engine.models  # noqa: F401  (registers the engine tables)
+import engine.api  # noqa: F401  (registers the engine tables)
 import web.models  # noqa: F401  (registers the web tables)
 from engine.db import Base
 

@@ -19,11 +19,15 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
+from engine.api import (
+    OutboxMessage,
+    OutboxStatus,
+    ProcessInstance,
+    Visibility,
+    add_event,
+    enqueue_mail,
+)
 from engine.db import utcnow
-from engine.execution import add_event
-from engine.models import OutboxMessage, OutboxStatus, ProcessInstance, Visibility
-from engine.outbox import enqueue_mail
-from engine.runtime import ServiceContext, service
 from web.accounts.models import User
 from web.core.mail import mail_data, queue_mail, send_message
 
@@ -205,20 +209,3 @@ def send_outbox_message(message: OutboxMessage) -> None:
         sms_backend(current_app.config).send(message)
     else:
         send_message(message)
-
-
-@service("famille_notifier")
-def notify_family(
-    ctx: ServiceContext, message: str, modele: str | None = None, **donnees: Any
-) -> dict[str, Any]:
-    """Prévient la famille qui a fait la demande par son moyen de contact préféré (courriel ou SMS),
-    avec repli sur l'autre moyen. `message` : le texte du SMS (et du courriel quand `modele` est vide) ;
-    `modele` : le courriel de templates/emails/ à envoyer par courriel ; les autres paramètres (par
-    exemple `motif`, `question`) sont lus par le modèle sous `donnees`."""
-    user = User.load_plain(ctx.session, ctx.instance.requester_id)
-    if user is None:
-        return {"canal": None, "statut": DeliveryStatus.FAILED.value}
-    notification = notify(
-        ctx.session, user, str(message), instance=ctx.instance, template=modele or None, donnees=donnees
-    )
-    return {"canal": notification.channel.value, "statut": notification.status.value}

@@ -10,8 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from engine.models import OutboxMessage
-from engine.outbox import PermanentFailure
+from engine.api import OutboxMessage, PermanentFailure
 
 log = logging.getLogger(__name__)
 

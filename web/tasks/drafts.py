@@ -15,21 +15,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import flash, redirect, request, session, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from engine import api, drafts
-from engine.errors import Conflict, EngineError
-from engine.models import HumanTaskState
+from engine import api
+from engine.api import HumanTaskState
+from engine.errors import Conflict
 from forms.registry import TaskForm, get_form_class
-from web.accounts import sessions
 from web.core.errors import render_error
 from web.core.transaction import commit
 from web.extensions import db
 
 from . import bp
+from .actors import current_actor
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ NO_LONGER_OPEN = "Cette étape n'est plus à faire : la demande a été annulée
 SECRET_TYPES = {"PasswordField", "FileField", "MultipleFileField", "CSRFTokenField", "SubmitField"}
 
 
-def _is_family() -> bool:
+def is_family() -> bool:
     return bool(current_user.is_authenticated and not current_user.is_staff)
 
 
@@ -70,7 +70,7 @@ def typed_fields(form_class: type[TaskForm], formdata: Any) -> dict[str, list[st
     }
 
 
-def _leftovers_message(form_class: type[TaskForm]) -> str:
+def leftovers_message(form_class: type[TaskForm]) -> str:
     unkept = _unkept(form_class)
     parts = []
     if unkept["passwords"]:
@@ -86,14 +86,14 @@ def with_draft(db_session: Any, task: api.TaskView, actor: Any, form: TaskForm) 
     """On GET, the form filled with the task's draft (what was typed before), if it has one."""
     if request.method != "GET" or not getattr(actor, "is_authenticated", False):
         return form
-    draft = drafts.draft_of(db_session, task.id, actor)
+    draft = api.draft_of(db_session, task.id, actor)
     if not draft:
         return form
     form_class = type(form)
     pairs = [(name, value) for name, values in draft.items() for value in values]
     flash(
         "Votre brouillon est repris : vérifiez ce qui est saisi, puis envoyez."
-        + _leftovers_message(form_class),
+        + leftovers_message(form_class),
         "info",
     )
     return form_class(formdata=MultiDict(pairs), data=task.data)
@@ -104,68 +104,31 @@ def save_draft() -> Response | None:
     """« Enregistrer le brouillon »: keep what was typed without validating it (CSRF already checked)."""
     if request.endpoint != "tasks.show" or request.method != "POST":
         return None
-    if request.form.get("action") != DRAFT_ACTION or not _is_family():
+    if request.form.get("action") != DRAFT_ACTION or not is_family():
         return None
     db_session = db.session()
     task = api.get_task(db_session, int((request.view_args or {})["task_id"]), current_user)
     form_class = get_form_class(task.form_key)
-    drafts.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
+    api.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
     commit()
     flash(
         f"Votre brouillon « {task.demarche_title} » est enregistré : « Reprendre » le rouvre tel que vous "
-        "l'avez laissé." + _leftovers_message(form_class),
+        "l'avez laissé." + leftovers_message(form_class),
         "success",
     )
     return redirect(url_for("demarches.my_requests"))
-
-
-@bp.before_app_request
-def keep_typed_fields_when_session_expired() -> Response | None:
-    """Runs before the session hook ends an expired session: a task form posted then is kept as a draft."""
-    if request.endpoint != "tasks.show" or request.method != "POST" or "_user_id" not in session:
-        return None
-    if not _is_family() or not sessions._expired(sessions._now()):
-        return None
-    task_id = int((request.view_args or {})["task_id"])
-    kept = False
-    try:
-        db_session = db.session()
-        task = api.get_task(db_session, task_id, current_user)
-        if request.form.get("action", "suivant") in {"suivant", DRAFT_ACTION}:
-            form_class = get_form_class(task.form_key)
-            drafts.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
-            commit()
-            kept = True
-    except EngineError:
-        db.session.rollback()
-    if kept:
-        log.info(
-            "Session of user %s expired on task %s: typed fields kept as a draft", current_user.id, task_id
-        )
-    ended = sessions.enforce_limits()  # logs out, empties the session, says it expired
-    if ended is None:  # not reached: the limits were checked just above
-        return None
-    if kept:
-        flash(
-            "Ce que vous aviez saisi est gardé en brouillon : reconnectez-vous pour le retrouver et "
-            "l'envoyer." + _leftovers_message(form_class),
-            "info",
-        )
-    return redirect(url_for("accounts.login", next=url_for("tasks.show", task_id=task_id)))
 
 
 @bp.errorhandler(Conflict)
 def already_done(exc: Conflict) -> Response | tuple[str, int]:
     """A task sent twice: the family lands on its request (a guest on its next step), not on an error."""
     db.session.rollback()
-    from .views import current_actor
-
     actor = current_actor()
     task_id = (request.view_args or {}).get("task_id")
     staff = bool(getattr(actor, "is_staff", False))
     if request.endpoint == "tasks.show" and actor is not None and not staff and task_id is not None:
         db_session = db.session()
-        found = drafts.task_already_done(db_session, int(task_id), actor)
+        found = api.task_already_done(db_session, int(task_id), actor)
         if found is not None:
             instance_id, state = found
             notice = ALREADY_SENT if state == HumanTaskState.COMPLETED else NO_LONGER_OPEN

@@ -38,17 +38,19 @@ def before_complete(form_key: str) -> Callable[[Hook], Hook]:
     return decorator
 
 
+#: Turns a typed password into the hash kept in the secrets; set by web/accounts (above this area).
+PASSWORD_HASHER: list[Callable[[str], str]] = []
+
+
 def run_before_complete(session: Session, form: TaskForm, actor: Any, task: TaskView) -> HookResult | None:
     """The form key's own hook, if any; then password fields become Argon2 hashes in the secrets."""
-    from web.accounts.passwords import hash_password
-
     hook = BEFORE_COMPLETE.get(task.form_key)
     result = HookResult() if hook is None else hook(session, form, actor, task)
     if result is None:
         return None
     for name in form.password_fields:
         if form[name].data:
-            result.secrets[f"{name}_hash"] = hash_password(form[name].data)
+            result.secrets[f"{name}_hash"] = PASSWORD_HASHER[0](form[name].data)
     # Files of forms.documents fields: stored now, in the completion's transaction; metadata in the data.
     from web.documents.services import store_form_documents
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine import api
@@ -13,24 +13,14 @@ from engine.api import Guest
 from forms.registry import TaskForm, get_form_class
 from web.core.transaction import commit
 from web.extensions import db
+from web.tasks.actors import GUEST_KEY, current_actor
 from web.tasks.drafts import with_draft
 from web.tasks.hooks import BEFORE_RENDER, run_before_complete
 
 from . import bp
 
-GUEST_KEY = "guest_key"
-
-
-def current_actor(*, create_guest: bool = False) -> Any:
-    """The logged-in user, else the visitor's guest identity (kept in their session), else None."""
-    if current_user.is_authenticated:
-        return current_user._get_current_object()
-    key = session.get(GUEST_KEY)
-    if key is None and create_guest:
-        guest = Guest.new()
-        session[GUEST_KEY] = guest.key
-        return guest
-    return Guest(key) if key else None
+#: The agents' page of a task, registered by web/backoffice (which sits above this area).
+STAFF_TASK_PAGE: list[Callable[[int], Any]] = []
 
 
 def _navigation_data(form: TaskForm, action: str) -> dict[str, Any]:
@@ -45,10 +35,8 @@ def show(task_id: int) -> str | Response:
     actor = current_actor()
     if actor is None:
         return redirect(url_for("accounts.login", next=request.path))
-    if getattr(actor, "is_staff", False):
-        from web.backoffice.dossier import task_page  # agents work on the dossier page
-
-        return task_page(task_id)
+    if getattr(actor, "is_staff", False) and STAFF_TASK_PAGE:
+        return STAFF_TASK_PAGE[0](task_id)  # agents work on the dossier page (web/backoffice/dossier.py)
     db_session = db.session()
     task = api.get_task(db_session, task_id, actor)
     form = get_form_class(task.form_key)(data=task.data)

@@ -11,6 +11,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from engine import api
+from web.core import transaction
 from web.extensions import db
 
 log = logging.getLogger(__name__)
@@ -103,3 +104,6 @@ def wake_outbox() -> None:
     """Ask the outbox job to run now (after a commit that wrote mails)."""
     if _scheduler is not None and _scheduler.running:
         _scheduler.modify_job("outbox", next_run_time=datetime.now())  # noqa: DTZ005
+
+
+transaction.OUTBOX_WAKERS[:] = [wake_outbox]

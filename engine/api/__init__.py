@@ -1,0 +1,41 @@
+"""The engine's one door: the only engine import of `web/` and `forms/` (with engine.db and engine.errors).
+
+Every function takes an open SQLAlchemy session and explicit users, only flushes, and leaves the
+commit to the caller (a view, a CLI command, a scheduled job), so that one transaction holds the
+business change, the instance, the inbox, the history and the outbox rows. The exceptions are
+`fire_due_timers` and `drain_outbox`, which are jobs and own their transactions.
+
+The door is a package of small modules, grouped by who uses them; this module re-exports them all,
+so `from engine import api` then `api.start(...)` keeps working. docs/architecture.md lists them.
+An import-linter contract (pyproject.toml) keeps `web` and `forms` from reaching past it.
+"""
+
+from __future__ import annotations
+
+from .backoffice import *  # noqa: F403
+from .backoffice import __all__ as _backoffice
+from .definitions import *  # noqa: F403
+from .definitions import __all__ as _definitions
+from .jobs import *  # noqa: F403
+from .jobs import __all__ as _jobs
+from .operations import *  # noqa: F403
+from .operations import __all__ as _operations
+from .records import *  # noqa: F403
+from .records import __all__ as _records
+from .requests import *  # noqa: F403
+from .requests import __all__ as _requests
+from .tasks import *  # noqa: F403
+from .tasks import __all__ as _tasks
+from .views import *  # noqa: F403
+from .views import __all__ as _views
+
+__all__ = [
+    *_backoffice,
+    *_definitions,
+    *_jobs,
+    *_operations,
+    *_records,
+    *_requests,
+    *_tasks,
+    *_views,
+]

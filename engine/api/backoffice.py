@@ -1,0 +1,63 @@
+"""Door: the agents' side: queues, counts, neighbours, exports, claims, dossier, absences."""
+
+from __future__ import annotations
+
+from engine.assignment import BulkResult, agent_task, assign, bulk_claim, claim, release
+from engine.autoassign import (
+    POLICY_LABELS,
+    STALE_MESSAGE,
+    Candidate,
+    Policy,
+    check_current,
+    move_tasks_of,
+    set_directory,
+)
+from engine.dossier import add_internal_comment, current_elements, instance_data, open_tasks
+from engine.queues import (
+    Assignment,
+    ClosedRow,
+    QueuePage,
+    QueueQuery,
+    QueueRow,
+    SortKey,
+    iter_closed,
+    iter_queue,
+    neighbour,
+    normalise,
+    queue_counts,
+    queue_page,
+    status_labels,
+)
+
+__all__ = [
+    "POLICY_LABELS",
+    "STALE_MESSAGE",
+    "Assignment",
+    "BulkResult",
+    "Candidate",
+    "ClosedRow",
+    "Policy",
+    "QueuePage",
+    "QueueQuery",
+    "QueueRow",
+    "SortKey",
+    "add_internal_comment",
+    "agent_task",
+    "assign",
+    "bulk_claim",
+    "check_current",
+    "claim",
+    "current_elements",
+    "instance_data",
+    "iter_closed",
+    "iter_queue",
+    "move_tasks_of",
+    "neighbour",
+    "normalise",
+    "open_tasks",
+    "queue_counts",
+    "queue_page",
+    "release",
+    "set_directory",
+    "status_labels",
+]

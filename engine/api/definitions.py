@@ -1,0 +1,25 @@
+"""Door: the démarches themselves: deploy a BPMN file, the published versions, the catalogue, lanes."""
+
+from __future__ import annotations
+
+from engine.catalogue import Entry, Rubrique, describe, entry_for, rubriques
+from engine.definitions import lanes_in_use, lanes_of, latest_definition
+from engine.definitions import published_definitions as published_definitions
+from engine.deploy import deploy
+from engine.durations import parse_iso_duration
+from engine.lint import LintContext
+
+__all__ = [
+    "Entry",
+    "LintContext",
+    "Rubrique",
+    "deploy",
+    "describe",
+    "entry_for",
+    "lanes_in_use",
+    "lanes_of",
+    "latest_definition",
+    "parse_iso_duration",
+    "published_definitions",
+    "rubriques",
+]

@@ -1,0 +1,27 @@
+"""Door: what the BPMN service operations of `web/<area>/operations.py` use."""
+
+from __future__ import annotations
+
+from engine.deadlines import ESCALATED, ESCALATED_EVENT, REMINDED, REMINDED_EVENT, flag_open_agent_tasks
+from engine.events import add_event, lane_label
+from engine.models import REQUESTER_LANE
+from engine.outbox import PermanentFailure, enqueue_mail
+from engine.registry import SERVICES, ServiceOperation, service
+from engine.services import ServiceContext
+
+__all__ = [
+    "ESCALATED",
+    "ESCALATED_EVENT",
+    "REMINDED",
+    "REMINDED_EVENT",
+    "REQUESTER_LANE",
+    "SERVICES",
+    "PermanentFailure",
+    "ServiceContext",
+    "ServiceOperation",
+    "add_event",
+    "enqueue_mail",
+    "flag_open_agent_tasks",
+    "lane_label",
+    "service",
+]

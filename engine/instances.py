@@ -1,0 +1,149 @@
+"""A request's life outside its tasks: start, the family's list, its timeline, cancel, discard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from . import durations
+from .access import get_instance
+from .db import utcnow
+from .definitions import latest_definition
+from .documents import Document
+from .errors import Conflict, NotAllowed, NotFound
+from .events import Actor
+from .execution import Guest, Runner, bundle_of, is_requester, lock_instance, open_workflow
+from .models import (
+    HistoryEvent,
+    HumanTask,
+    InstanceStatus,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessInstance,
+    Visibility,
+)
+from .references import next_reference
+from .runtime import GuichetScriptEngine, TaskState, new_workflow
+from .services import ServiceContext
+
+
+def deadline_from(start: datetime, duration: str | None) -> datetime | None:
+    if not duration:
+        return None
+    return durations.after(start, duration)
+
+
+def start(
+    session: Session, demarche_key: str, requester: Actor, data: dict[str, Any] | None = None
+) -> ProcessInstance:
+    """Start the latest published version of a démarche for a family and run it to its first wait."""
+    definition = latest_definition(session, demarche_key)
+    if definition is None:
+        raise NotFound("Cette démarche n'existe pas ou n'est plus proposée.")
+    now = utcnow()
+    instance = ProcessInstance(
+        definition=definition,
+        requester_id=requester.id,
+        requester_name="" if isinstance(requester, Guest) else requester.display_name[:200],
+        guest_key_hash=requester.key_hash if isinstance(requester, Guest) else None,
+        status=InstanceStatus.RUNNING,
+        serialization="",
+        created_at=now,
+        updated_at=now,
+        deadline_at=deadline_from(now, definition.max_duration),
+    )
+    session.add(instance)
+    session.flush()
+    workflow = new_workflow(
+        bundle_of(instance), GuichetScriptEngine(ServiceContext(session, instance, requester))
+    )
+    runner = Runner(session, instance, workflow, requester)
+    runner.set("reference", next_reference(session, now.year))
+    start_task = workflow.get_tasks(state=TaskState.READY)[0]
+    start_task.data.update(data or {})
+    start_task.data["demandeur_id"] = requester.id
+    start_task.data["reference"] = instance.reference
+    if instance.deadline_at is not None:  # for the timers of engine/deadlines.py
+        start_task.data["date_limite"] = instance.deadline_at.isoformat()
+    runner.add_event("instance_started", "Demande créée", actor=requester, role="Famille")
+    runner.advance()
+    return instance
+
+
+def instances_for(session: Session, requester_id: int) -> Sequence[ProcessInstance]:
+    """The family's démarches, newest first."""
+    return (
+        session.execute(
+            select(ProcessInstance)
+            .where(ProcessInstance.requester_id == requester_id)
+            .order_by(ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+
+
+def history(
+    session: Session, instance: ProcessInstance, *, include_internal: bool = False
+) -> Sequence[HistoryEvent]:
+    """The instance's timeline, oldest first; internal entries only for agents."""
+    query = select(HistoryEvent).where(HistoryEvent.instance_id == instance.id)
+    if not include_internal:
+        query = query.where(HistoryEvent.visibility == Visibility.PUBLIC)
+    return session.execute(query.order_by(HistoryEvent.created_at, HistoryEvent.id)).scalars().all()
+
+
+CANCELLED_LABEL = "Annulée"
+
+
+def cancel(session: Session, instance_id: int, user: Actor, reason: str | None = None) -> ProcessInstance:
+    """The family withdraws its own running request: the workflow is cancelled, its tasks closed.
+
+    Only the requester may cancel (another family: NotFound; an agent who sees the request:
+    NotAllowed); a request that is no longer running raises Conflict. The public timeline records
+    « Demande annulée par la famille » with the reason, and the status becomes « Annulée ».
+    """
+    instance = get_instance(session, instance_id, user)
+    if not is_requester(user, instance):
+        raise NotAllowed("Seule la famille qui a déposé la demande peut l'annuler.")
+    instance = lock_instance(session, instance_id)
+    if instance.status != InstanceStatus.RUNNING:
+        raise Conflict("Cette demande n'est plus en cours : elle ne peut plus être annulée.")
+    workflow = open_workflow(session, instance, user)
+    workflow.cancel()
+    runner = Runner(session, instance, workflow, user)
+    runner.set("status", InstanceStatus.CANCELLED)
+    runner.set("completed_at", utcnow())
+    runner.set("status_label", CANCELLED_LABEL)
+    runner.add_event(
+        "instance_cancelled",
+        "Demande annulée par la famille",
+        comment=(reason or "").strip() or None,
+        actor=user,
+        role="Famille",
+    )
+    with session.no_autoflush:
+        runner.sync_tasks()  # no READY task is left: every open inbox row becomes cancelled
+    runner.save()
+    return instance
+
+
+def discard(session: Session, instance: ProcessInstance) -> None:
+    """Delete an instance with its tasks, timeline, documents and unsent mails (an abandoned signup draft)."""
+    session.execute(delete(Document).where(Document.instance_id == instance.id))
+    session.execute(delete(HumanTask).where(HumanTask.instance_id == instance.id))
+    session.execute(delete(HistoryEvent).where(HistoryEvent.instance_id == instance.id))
+    session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.instance_id == instance.id, OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    session.execute(
+        update(OutboxMessage).where(OutboxMessage.instance_id == instance.id).values(instance_id=None)
+    )
+    session.delete(instance)
+    session.flush()

@@ -1,0 +1,83 @@
+"""What a BPMN service operation receives: a typed context bound to the step's transaction.
+
+The operation (a function in `web/<area>/operations.py` registered with `engine.registry.service`)
+reads the request through the methods below and writes its own domain rows through `session`; it
+only flushes, the caller of the step commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from . import deadlines, events
+from .models import HumanTask, ProcessInstance, Visibility
+
+
+@dataclass
+class ServiceContext:
+    """The open session, the instance, who acted, and what the calling task holds."""
+
+    session: Session
+    instance: ProcessInstance
+    actor: events.Actor | None = None
+    # Values given to complete() for this call only (e.g. a password hash): never stored in the workflow.
+    secrets: dict[str, Any] = field(default_factory=dict)
+    # A copy of the calling task's data (what the forms completed so far hold).
+    data: dict[str, Any] = field(default_factory=dict)
+    # The lane of the calling service task (None outside lanes).
+    lane: str | None = None
+
+    @property
+    def instance_id(self) -> int:
+        return self.instance.id
+
+    @property
+    def requester_id(self) -> int | None:
+        """The family's account (None for a guest's démarche not yet tied to an account)."""
+        return self.instance.requester_id
+
+    @requester_id.setter
+    def requester_id(self, value: int | None) -> None:
+        """Tie the démarche to an account (signup) or untie it (purge); written at the end of the step."""
+        self.instance.requester_id = value
+
+    @property
+    def reference(self) -> str:
+        return self.instance.reference or ""
+
+    @property
+    def demarche_key(self) -> str:
+        return self.instance.definition.key
+
+    @property
+    def demarche_title(self) -> str:
+        return self.instance.definition.title
+
+    @property
+    def deadline_at(self) -> datetime | None:
+        return self.instance.deadline_at
+
+    def secret(self, name: str, default: Any = None) -> Any:
+        return self.secrets.get(name, default)
+
+    def add_event(
+        self,
+        event_type: str,
+        label: str,
+        *,
+        visibility: Visibility = Visibility.PUBLIC,
+        comment: str | None = None,
+        role: str | None = None,
+    ) -> None:
+        """Append one entry to the request's timeline."""
+        events.add_event(
+            self.session, self.instance, event_type, label, visibility=visibility, comment=comment, role=role
+        )
+
+    def flag_open_agent_tasks(self, column: str, now: datetime) -> list[HumanTask]:
+        """Stamp `reminded_at` / `escalated_at` on the request's open agent tasks (engine.deadlines)."""
+        return list(deadlines.flag_open_agent_tasks(self.session, self.instance.id, column, now))
