@@ -77,18 +77,20 @@ def phase_timer() -> Iterator[PhaseTimer]:
 
     import engine.api as api
     import engine.execution as execution
+    import engine.instances as instances
     import engine.runtime as runtime
+    import engine.tasks as tasks
     import web.core.mail as mail
 
     timer = PhaseTimer()
     for owner, name, label in [
         (api, "start", "api.start"),
         (api, "complete", "api.complete"),
-        (api, "latest_definition", "latest_definition (SELECT definition)"),
-        (api, "_task_for", "_task_for (session.get HumanTask)"),
-        (api, "lock_instance", "lock_instance (UPDATE + SELECT instance)"),
-        (api, "open_workflow", "open_workflow (JSON → workflow)"),
-        (api, "new_workflow", "new_workflow"),
+        (instances, "latest_definition", "latest_definition (SELECT definition)"),
+        (tasks, "task_for", "task_for (session.get HumanTask)"),
+        (tasks, "lock_instance", "lock_instance (UPDATE + SELECT instance)"),
+        (execution, "load_workflow", "load_workflow (JSON → workflow)"),
+        (instances, "new_workflow", "new_workflow"),
         (api, "tasks_for", "tasks_for (family's inbox)"),
         (api, "queue_for", "queue_for (agent's queue, count + page)"),
         (execution, "dump_workflow", "dump_workflow (workflow → JSON)"),

@@ -63,3 +63,21 @@ def lanes_in_use(session: Session) -> dict[str, list[str]]:
         for lane in lanes_of(definition):
             used.setdefault(lane, []).append(definition.title)
     return used
+
+
+def demarche_choices(session: Session) -> list[tuple[str, str]]:
+    """(key, title) of every deployed démarche, published or not, by title (its latest version's)."""
+    latest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.title)
+        .join(
+            latest,
+            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
+        )
+        .order_by(ProcessDefinition.title)
+    ).all()
+    return [(key, title) for key, title in rows]

@@ -77,18 +77,7 @@ def expected_completion(
     task = _open_agent_task(session, instance.id)
     if task is None:
         return None
-    ahead = session.execute(
-        select(func.count())
-        .select_from(HumanTask)
-        .where(
-            HumanTask.lane == task.lane,
-            HumanTask.state == HumanTaskState.OPEN,
-            or_(
-                HumanTask.created_at < task.created_at,
-                and_(HumanTask.created_at == task.created_at, HumanTask.id < task.id),
-            ),
-        )
-    ).scalar_one()
+    ahead = _tasks_ahead(session, task)
     done = HumanTask.state == HumanTaskState.COMPLETED
     turnarounds = session.execute(
         select(HumanTask.created_at, HumanTask.completed_at)
@@ -108,21 +97,7 @@ def expected_completion(
         typical = statistics.median(completed - created for created, completed in turnarounds)
     else:
         typical = default
-    completions = (
-        session.execute(
-            select(HumanTask.completed_at)
-            .where(done, HumanTask.lane == task.lane, HumanTask.completed_at.is_not(None))
-            .order_by(HumanTask.completed_at.desc())
-            .limit(history_size)
-        )
-        .scalars()
-        .all()
-    )
-    pace = (
-        (completions[0] - completions[-1]) / (len(completions) - 1)
-        if len(completions) >= MIN_SAMPLES
-        else timedelta(0)
-    )
+    pace = _pace(session, task.lane, history_size)
     expected = max(task.created_at + typical, now + (ahead + 1) * pace, now)
     deadline = instance.deadline_at
     is_capped = deadline is not None and expected > deadline
@@ -136,4 +111,40 @@ def expected_completion(
         samples=samples,
         is_capped=is_capped,
         is_late=(deadline is not None and deadline <= now) or task.escalated_at is not None,
+    )
+
+
+def _tasks_ahead(session: Session, task: HumanTask) -> int:
+    """Open tasks of the same lane created before this one (the queue's order)."""
+    return session.execute(
+        select(func.count())
+        .select_from(HumanTask)
+        .where(
+            HumanTask.lane == task.lane,
+            HumanTask.state == HumanTaskState.OPEN,
+            or_(
+                HumanTask.created_at < task.created_at,
+                and_(HumanTask.created_at == task.created_at, HumanTask.id < task.id),
+            ),
+        )
+    ).scalar_one()
+
+
+def _pace(session: Session, lane: str, history_size: int) -> timedelta:
+    """The lane's mean time between two completed tasks, over the last `history_size` (0 when too few)."""
+    done = HumanTask.state == HumanTaskState.COMPLETED
+    completions = (
+        session.execute(
+            select(HumanTask.completed_at)
+            .where(done, HumanTask.lane == lane, HumanTask.completed_at.is_not(None))
+            .order_by(HumanTask.completed_at.desc())
+            .limit(history_size)
+        )
+        .scalars()
+        .all()
+    )
+    return (
+        (completions[0] - completions[-1]) / (len(completions) - 1)
+        if len(completions) >= MIN_SAMPLES
+        else timedelta(0)
     )

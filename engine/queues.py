@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from .db import utcnow
-from .models import HumanTask, HumanTaskState, InstanceStatus, ProcessDefinition, ProcessInstance
+from .models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
 from .runtime import bundle_for
 
 _TASK = HumanTask.__table__.c
@@ -209,41 +209,8 @@ def queue_page(session: Session, query: QueueQuery, *, total: int | None = None)
     Joining first would look up every matching instance before sorting. `total` may be given when
     the caller already counted the same tasks (an unfiltered tab: its count).
     """
-    offset_of = lambda page: (page - 1) * query.per_page  # noqa: E731
     if query.text.strip():
-        # A search: the matches are few and spread over the whole queue. Walking the sort's index
-        # would read every row to find them; a materialised CTE scans the covering filter index
-        # once, and the page is sorted among the matches only.
-        column, _ = SORT_COLUMNS[query.sort]
-        matches = (
-            select(_TASK.id.label("id"), column.label("sort"))
-            .where(*_conditions(query))
-            .cte("matches")
-            .prefix_with("MATERIALIZED")
-        )
-
-        # One statement: the page's ids and, beside each, how many tasks matched.
-        def search_page(page: int) -> list[Any]:
-            return session.execute(
-                select(matches.c.id, func.count().over())
-                .order_by(*_order(query, source=matches))
-                .offset(offset_of(page))
-                .limit(query.per_page)
-            ).all()
-
-        page = max(query.page, 1)
-        found_rows = search_page(page)
-        if found_rows:
-            total = found_rows[0][1]
-        else:  # no match, or a page past the end: count, and show the last page
-            total = session.execute(select(func.count()).select_from(matches)).scalar_one()
-            last = max(1, -(-total // query.per_page))
-            if page > last and total:
-                page = last
-                found_rows = search_page(page)
-            else:
-                page = min(page, last)
-        ids = [row[0] for row in found_rows]
+        ids, total, page = _search_ids(session, query)
     else:
         if total is None:
             total = session.execute(
@@ -255,7 +222,7 @@ def queue_page(session: Session, query: QueueQuery, *, total: int | None = None)
                 select(_TASK.id)
                 .where(*_conditions(query))
                 .order_by(*_order(query))
-                .offset(offset_of(page))
+                .offset((page - 1) * query.per_page)
                 .limit(query.per_page)
             ).scalars()
         )
@@ -265,6 +232,47 @@ def queue_page(session: Session, query: QueueQuery, *, total: int | None = None)
         row[0]: QueueRow(*row) for row in session.execute(_rows_statement(query).where(_TASK.id.in_(ids)))
     }
     return QueuePage([found[task_id] for task_id in ids if task_id in found], total, page, query.per_page)
+
+
+def _search_ids(session: Session, query: QueueQuery) -> tuple[list[int], int, int]:
+    """(the page's task ids, how many tasks match, the page shown) for a search.
+
+    The matches are few and spread over the whole queue. Walking the sort's index would read every
+    row to find them; a materialised CTE scans the covering filter index once, and the page is
+    sorted among the matches only. A page past the end shows the last page.
+    """
+    column, _ = SORT_COLUMNS[query.sort]
+    matches = (
+        select(_TASK.id.label("id"), column.label("sort"))
+        .where(*_conditions(query))
+        .cte("matches")
+        .prefix_with("MATERIALIZED")
+    )
+
+    # One statement: the page's ids and, beside each, how many tasks matched.
+    def search_page(page: int) -> list[Any]:
+        return list(
+            session.execute(
+                select(matches.c.id, func.count().over())
+                .order_by(*_order(query, source=matches))
+                .offset((page - 1) * query.per_page)
+                .limit(query.per_page)
+            ).all()
+        )
+
+    page = max(query.page, 1)
+    found_rows = search_page(page)
+    if found_rows:
+        total = found_rows[0][1]
+    else:  # no match, or a page past the end: count, and show the last page
+        total = session.execute(select(func.count()).select_from(matches)).scalar_one()
+        last = max(1, -(-total // query.per_page))
+        if page > last and total:
+            page = last
+            found_rows = search_page(page)
+        else:
+            page = min(page, last)
+    return [row[0] for row in found_rows], total, page
 
 
 def iter_queue(session: Session, query: QueueQuery, batch: int = 1000) -> Iterator[QueueRow]:
@@ -361,48 +369,3 @@ def neighbour(session: Session, query: QueueQuery, task_id: int, *, forward: boo
         .order_by(*_order(query, reverse=not forward))
         .limit(1)
     ).scalar_one_or_none()
-
-
-@dataclass(frozen=True)
-class ClosedRow:
-    """A finished request (export « Demandes clôturées »)."""
-
-    id: int
-    reference: str
-    demarche_title: str
-    requester_name: str
-    created_at: datetime
-    completed_at: datetime | None
-    status_label: str
-
-
-def iter_closed(
-    session: Session, lanes: frozenset[str], start: datetime, end: datetime, batch: int = 1000
-) -> Iterator[ClosedRow]:
-    """Requests closed in [start, end) that had a task in one of these lanes, in closing order."""
-    if not lanes:
-        return
-    in_my_lanes = exists().where(_TASK.instance_id == _INSTANCE.id, _TASK.lane.in_(sorted(lanes)))
-    result = session.execute(
-        select(
-            _INSTANCE.id,
-            _INSTANCE.reference,
-            _DEFINITION.title,
-            _INSTANCE.requester_name,
-            _INSTANCE.created_at,
-            _INSTANCE.completed_at,
-            _INSTANCE.status_label,
-        )
-        .select_from(ProcessInstance.__table__)
-        .join(ProcessDefinition.__table__, _DEFINITION.id == _INSTANCE.definition_id)
-        .where(
-            _INSTANCE.status.in_([InstanceStatus.COMPLETED, InstanceStatus.CANCELLED]),
-            _INSTANCE.completed_at >= start,
-            _INSTANCE.completed_at < end,
-            in_my_lanes,
-        )
-        .order_by(_INSTANCE.completed_at, _INSTANCE.id)
-        .execution_options(yield_per=batch)
-    )
-    for row in result:
-        yield ClosedRow(row[0], row[1] or "", row[2], row[3], row[4], row[5], row[6])

@@ -119,31 +119,7 @@ def complete(
     if filing:
         runner.set("submitted_at", now)
         runner.set("deadline_at", deadline)
-    role = lane_label(task.lane)
-    runner.add_event(
-        "task_completed",
-        f"« {task.title} » traitée",
-        visibility=Visibility.INTERNAL,
-        actor=user,
-        role=role,
-    )
-    if public_comment:
-        runner.add_event(
-            "comment_added",
-            "Message de la famille" if task.lane == REQUESTER_LANE else "Message du service",
-            comment=public_comment,
-            actor=user,
-            role=role,
-        )
-    if internal_comment:
-        runner.add_event(
-            "comment_added",
-            "Commentaire interne",
-            comment=internal_comment,
-            visibility=Visibility.INTERNAL,
-            actor=user,
-            role=role,
-        )
+    _record_completion(runner, task, user, public_comment, internal_comment)
     runner.advance()
     return task
 
@@ -195,3 +171,38 @@ def queue_for(
         .all()
     )
     return rows, total
+
+
+def _record_completion(
+    runner: Runner,
+    task: HumanTask,
+    user: Actor,
+    public_comment: str | None,
+    internal_comment: str | None,
+) -> None:
+    """The timeline entries of a completed task: « traitée », then the comments sent with it."""
+    role = lane_label(task.lane)
+    runner.add_event(
+        "task_completed",
+        f"« {task.title} » traitée",
+        visibility=Visibility.INTERNAL,
+        actor=user,
+        role=role,
+    )
+    if public_comment:
+        runner.add_event(
+            "comment_added",
+            "Message de la famille" if task.lane == REQUESTER_LANE else "Message du service",
+            comment=public_comment,
+            actor=user,
+            role=role,
+        )
+    if internal_comment:
+        runner.add_event(
+            "comment_added",
+            "Commentaire interne",
+            comment=internal_comment,
+            visibility=Visibility.INTERNAL,
+            actor=user,
+            role=role,
+        )

@@ -12,15 +12,14 @@ from engine.autoassign import (
     move_tasks_of,
     set_directory,
 )
+from engine.closed import ClosedRow, iter_closed
 from engine.dossier import add_internal_comment, current_elements, instance_data, open_tasks
 from engine.queues import (
     Assignment,
-    ClosedRow,
     QueuePage,
     QueueQuery,
     QueueRow,
     SortKey,
-    iter_closed,
     iter_queue,
     neighbour,
     normalise,

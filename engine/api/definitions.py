@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from engine.catalogue import Entry, Rubrique, describe, entry_for, rubriques
-from engine.definitions import lanes_in_use, lanes_of, latest_definition
-from engine.definitions import published_definitions as published_definitions
+from engine.definitions import (
+    demarche_choices,
+    lanes_in_use,
+    lanes_of,
+    latest_definition,
+    published_definitions,
+)
 from engine.deploy import deploy
 from engine.durations import parse_iso_duration
 from engine.lint import LintContext
@@ -13,6 +18,7 @@ __all__ = [
     "Entry",
     "LintContext",
     "Rubrique",
+    "demarche_choices",
     "deploy",
     "describe",
     "entry_for",

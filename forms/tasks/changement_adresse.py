@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from forms.dates import DateWithin, FrenchDateField
@@ -10,6 +10,7 @@ from forms.documents import DocumentField, DocumentFormMixin
 from forms.fields import agents_only_comment_field
 from forms.postal import CommuneOfPostalCode, known_postal_code
 from forms.registry import TaskForm, task_form
+from forms.tasks.decision import DecisionForm, decision_field, message_field
 from forms.validators import RequiredIf, collapse_spaces, french_postal_code, strip
 
 #: The effective date of the move: at most a year ago, at most three months ahead.
@@ -70,38 +71,19 @@ class NewAddressForm(DocumentFormMixin, TaskForm):
 
 
 @task_form("changement_adresse.instruction")
-class AddressDecisionForm(TaskForm):
+class AddressDecisionForm(DecisionForm):
     """An agent of the Accueil service accepts, refuses or asks the family for more information."""
 
-    submit_label = "Enregistrer la décision"
-    public_comment_field = "motif"
-    internal_comment_field = "commentaire_interne"
-
-    decision = RadioField(
-        "Décision",
-        choices=[
-            SelectChoice("acceptee", "Accepter la demande"),
-            SelectChoice("refusee", "Refuser la demande"),
-            SelectChoice("complement", "Demander des compléments à la famille"),
-        ],
-        validators=[InputRequired("Choisissez une décision.")],
+    decision = decision_field(SelectChoice("complement", "Demander des compléments à la famille"))
+    motif = message_field(
+        RequiredIf(
+            "decision",
+            "complement",
+            "Indiquez les informations ou les documents attendus : la famille lira ce message.",
+        ),
+        also_required_for=" ou de demande de compléments",
     )
-    motif = TextAreaField(
-        "Message à la famille",
-        filters=[strip],
-        validators=[
-            RequiredIf("decision", "refusee", "Indiquez le motif du refus : la famille le lira."),
-            RequiredIf(
-                "decision",
-                "complement",
-                "Indiquez les informations ou les documents attendus : la famille lira ce message.",
-            ),
-            Length(max=2000),
-        ],
-        description="Visible par la famille dans l'historique de sa demande et repris dans le courriel ou "
-        "le SMS qui la prévient. Obligatoire en cas de refus ou de demande de compléments.",
-    )
-    commentaire_interne = agents_only_comment_field()
+    commentaire_interne = agents_only_comment_field()  # declared again: fields keep their order
 
 
 @task_form("changement_adresse.complement")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from wtforms import Field, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
+from wtforms import Field
+from wtforms.validators import ValidationError
 
-from forms.fields import agents_only_comment_field, phone_field
+from forms.fields import phone_field
 from forms.registry import TaskForm, task_form
-from forms.validators import RequiredIf, strip
+from forms.tasks.decision import DecisionForm
 
 AT_LEAST_ONE_NUMBER = "Indiquez au moins un numéro : téléphone fixe ou mobile."
 
@@ -28,29 +28,5 @@ class NewPhonesForm(TaskForm):
 
 
 @task_form("changement_telephone.instruction")
-class PhonesDecisionForm(TaskForm):
+class PhonesDecisionForm(DecisionForm):
     """An agent of the Accueil service accepts or refuses the new numbers."""
-
-    submit_label = "Enregistrer la décision"
-    public_comment_field = "motif"
-    internal_comment_field = "commentaire_interne"
-
-    decision = RadioField(
-        "Décision",
-        choices=[
-            SelectChoice("acceptee", "Accepter la demande"),
-            SelectChoice("refusee", "Refuser la demande"),
-        ],
-        validators=[InputRequired("Choisissez une décision.")],
-    )
-    motif = TextAreaField(
-        "Message à la famille",
-        filters=[strip],
-        validators=[
-            RequiredIf("decision", "refusee", "Indiquez le motif du refus : la famille le lira."),
-            Length(max=2000),
-        ],
-        description="Visible par la famille dans l'historique de sa demande et repris dans le courriel ou "
-        "le SMS qui la prévient. Obligatoire en cas de refus.",
-    )
-    commentaire_interne = agents_only_comment_field()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
@@ -57,6 +58,20 @@ def _login_failed(form: LoginForm, extra: str | None = None) -> None:
     form.password.errors.append(f"{LOGIN_FAILED} {extra}" if extra else LOGIN_FAILED)
 
 
+def _refuse(form: LoginForm, attempt: Any, verdict: Any, refusal: str) -> int:
+    """Refused before any password verification (the attempt costs no Argon2 run); the page's status."""
+    typed = form.username.data
+    throttle.finish(attempt, login=typed, succeeded=False, user_id=verdict.user_id, refused=refusal)
+    if refusal == "captcha":
+        _login_failed(form)
+        form.captcha_reponse.errors.append(
+            captcha.ERROR_MESSAGE if form.captcha_reponse.data else CAPTCHA_MISSING
+        )
+        return 200
+    _login_failed(form, verdict.message)
+    return 429
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     """MON ESPACE PERSO. Throttled per typed login and per IP (web/accounts/throttle.py); after the free
@@ -87,14 +102,7 @@ def login() -> str | Response | tuple[str, int]:
         ):
             refusal = "captcha"
         if refusal is not None:
-            # Refused before any password verification: the attempt costs no Argon2 run.
-            throttle.finish(attempt, login=typed, succeeded=False, user_id=verdict.user_id, refused=refusal)
-            if refusal == "captcha":
-                _login_failed(form)
-                form.captcha_reponse.errors.append(captcha.ERROR_MESSAGE if answer else CAPTCHA_MISSING)
-            else:
-                _login_failed(form, verdict.message)
-                status = 429
+            status = _refuse(form, attempt, verdict, refusal)
         else:
             user = authenticate(db_session, typed, form.password.data)
             throttle.finish(

@@ -8,17 +8,17 @@ pagination, the exports, « Dossier suivant / précédent » and the saved filte
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from engine import api
-from engine.api import HumanTask, ProcessDefinition
+from engine.api import HumanTask
 from engine.errors import Conflict
 from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
 from web.accounts.models import AgentGroup, Role, User, user_group
@@ -46,24 +46,6 @@ def filter_query(args: MultiDict[str, str] | dict[str, str]) -> str:
     return urlencode(filter_args(args))
 
 
-def demarche_choices(session: Any) -> list[tuple[str, str]]:
-    """(key, title) of every deployed démarche, by title (the latest version's title)."""
-    latest = (
-        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
-        .group_by(ProcessDefinition.key)
-        .subquery()
-    )
-    rows = session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.title)
-        .join(
-            latest,
-            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
-        )
-        .order_by(ProcessDefinition.title)
-    ).all()
-    return [(key, title) for key, title in rows]
-
-
 class QueueView:
     """The queue the query string asks for: the tab, the form (possibly in error) and the engine query."""
 
@@ -75,7 +57,7 @@ class QueueView:
             abort(404)
         lanes = frozenset({self.file}) if self.file in self.groups else self.groups
         self.form = QueueFilterForm(formdata=args)
-        self.form.set_choices(demarche_choices(session), api.status_labels(session, lanes))
+        self.form.set_choices(api.demarche_choices(session), api.status_labels(session, lanes))
         self.valid = self.form.validate()
         form = self.form
 
@@ -342,47 +324,6 @@ def previous_task(task_id: int) -> Response:
 
 
 # Saved filters -----------------------------------------------------------------------------------
-
-
-@bp.post("/filtres")
-@staff_required
-def save_filter() -> Any:
-    """« Enregistrer ce filtre »: the current query string under a name."""
-    form = SavedFilterForm()
-    args = MultiDict(parse_qsl((form.requete.data or "")[:1000]))
-    session = db.session()
-    if form.validate_on_submit():
-        query = filter_query(args)
-        mine = session.execute(select(SavedFilter).where(SavedFilter.user_id == current_user.id)).scalars()
-        names = {saved.name.casefold() for saved in mine}
-        if form.nom.data.casefold() in names:
-            form.nom.errors.append("Vous avez déjà un filtre de ce nom : choisissez-en un autre.")
-        elif len(names) >= MAX_SAVED_FILTERS:
-            form.nom.errors.append(f"Vous avez déjà {MAX_SAVED_FILTERS} filtres : supprimez-en un d'abord.")
-        else:
-            session.add(SavedFilter(user_id=current_user.id, name=form.nom.data, query=query))
-            commit()
-            flash(f"Filtre « {form.nom.data} » enregistré.", "success")
-            return redirect(url_for("backoffice.queue") + (f"?{query}" if query else ""))
-    return _render_queue(QueueView(args), save_form=form, status=400)
-
-
-@bp.post("/filtres/supprimer")
-@staff_required
-def delete_filter() -> Response:
-    """« Supprimer » one of the agent's saved filters (its id in the form: no id in the URL)."""
-    raw = request.form.get("filtre", "")
-    if not raw.isdigit() or len(raw) > 12:
-        abort(404)
-    session = db.session()
-    saved = session.get(SavedFilter, int(raw))
-    if saved is None or saved.user_id != current_user.id:
-        abort(404)
-    name = saved.name
-    session.delete(saved)
-    commit()
-    flash(f"Filtre « {name} » supprimé.", "success")
-    return redirect(_back())
 
 
 # The claim box of the dossier page (an include) ---------------------------------------------------
