@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -116,3 +117,32 @@ def drain(
             on_done(session, message)
         session.commit()
     return sent, failed
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    """One outbox message as the development outbox page shows it."""
+
+    id: int
+    recipient: str
+    subject: str
+    body_text: str
+    status: str
+    created_at: datetime
+
+
+def _view(message: OutboxMessage) -> OutboxView:
+    return OutboxView(
+        message.id, message.recipient, message.subject, message.body_text, message.status, message.created_at
+    )
+
+
+def recent_messages(session: Session, limit: int = 100) -> list[OutboxView]:
+    """The latest outbox messages, newest first."""
+    rows = session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit)).scalars()
+    return [_view(message) for message in rows]
+
+
+def message_view(session: Session, message_id: int) -> OutboxView | None:
+    message = session.get(OutboxMessage, message_id)
+    return _view(message) if message is not None else None

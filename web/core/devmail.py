@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
-from sqlalchemy import select
 
-from engine.api import OutboxMessage
+from engine import api
 from web.extensions import db
 
 bp = Blueprint("devmail", __name__, url_prefix="/dev/courriels")
@@ -19,13 +18,10 @@ def only_in_development() -> None:
 
 @bp.get("/")
 def list_messages() -> str:
-    messages = db.session.execute(
-        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)
-    ).scalars()
-    return render_template("devmail/list.html", messages=list(messages))
+    return render_template("devmail/list.html", messages=api.recent_messages(db.session()))
 
 
 @bp.get("/<int:message_id>")
 def show_message(message_id: int) -> str:
-    message = db.session.get(OutboxMessage, message_id) or abort(404)
+    message = api.message_view(db.session(), message_id) or abort(404)
     return render_template("devmail/show.html", message=message)
