@@ -17,7 +17,7 @@ from engine.drafts import (
 from engine.estimate import Estimate, expected_completion
 from engine.events import Actor
 from engine.execution import Guest, is_requester
-from engine.instances import CANCELLED_LABEL, cancel, discard, history, instances_for, start
+from engine.instances import CANCELLED_LABEL, RequestView, cancel, discard, history, instances_for, start
 
 __all__ = [
     "CANCELLED_LABEL",
@@ -26,6 +26,7 @@ __all__ = [
     "Draft",
     "Estimate",
     "Guest",
+    "RequestView",
     "add_document",
     "cancel",
     "current_data",

@@ -26,7 +26,7 @@ def test_demo_loads_accounts_and_two_requests_and_a_second_run_changes_nothing(a
         assert family is not None
         assert agent is not None
         instances = api.instances_for(session, family.id)
-        assert sorted((i.definition.key, i.status, i.status_label) for i in instances) == [
+        assert sorted((i.demarche_key, i.status, i.status_label) for i in instances) == [
             ("changement_telephone", InstanceStatus.COMPLETED, "Acceptée"),
             ("changement_telephone", InstanceStatus.RUNNING, "En cours d'instruction"),
         ]
