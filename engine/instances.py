@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -114,14 +113,45 @@ def instances_for(session: Session, requester_id: int) -> list[RequestView]:
     return [RequestView(row[0], row[1] or "", *row[2:]) for row in rows]
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One entry of a request's timeline (« Historique »)."""
+
+    id: int
+    instance_id: int
+    created_at: datetime
+    event_type: str
+    visibility: str
+    label: str
+    comment: str | None
+    actor_id: int | None
+    actor_name: str | None
+    actor_role: str | None
+
+
 def history(
     session: Session, instance: ProcessInstance, *, include_internal: bool = False
-) -> Sequence[HistoryEvent]:
+) -> list[HistoryEntry]:
     """The instance's timeline, oldest first; internal entries only for agents."""
     query = select(HistoryEvent).where(HistoryEvent.instance_id == instance.id)
     if not include_internal:
         query = query.where(HistoryEvent.visibility == Visibility.PUBLIC)
-    return session.execute(query.order_by(HistoryEvent.created_at, HistoryEvent.id)).scalars().all()
+    events = session.execute(query.order_by(HistoryEvent.created_at, HistoryEvent.id)).scalars()
+    return [
+        HistoryEntry(
+            e.id,
+            e.instance_id,
+            e.created_at,
+            e.event_type,
+            e.visibility,
+            e.label,
+            e.comment,
+            e.actor_id,
+            e.actor_name,
+            e.actor_role,
+        )
+        for e in events
+    ]
 
 
 CANCELLED_LABEL = "Annulée"

@@ -17,7 +17,16 @@ from engine.drafts import (
 from engine.estimate import Estimate, expected_completion
 from engine.events import Actor
 from engine.execution import Guest, is_requester
-from engine.instances import CANCELLED_LABEL, RequestView, cancel, discard, history, instances_for, start
+from engine.instances import (
+    CANCELLED_LABEL,
+    HistoryEntry,
+    RequestView,
+    cancel,
+    discard,
+    history,
+    instances_for,
+    start,
+)
 
 __all__ = [
     "CANCELLED_LABEL",
@@ -26,6 +35,7 @@ __all__ = [
     "Draft",
     "Estimate",
     "Guest",
+    "HistoryEntry",
     "RequestView",
     "add_document",
     "cancel",
