@@ -35,7 +35,6 @@ from web.accounts.passwords import verify_password
 from web.accounts.services import AccountError
 from web.accounts.tokens import EMAIL_CHANGE_TTL, consume, issue, peek
 from web.core.mail import queue_mail
-from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.hooks import HookResult, before_complete
 
@@ -78,11 +77,10 @@ def reauthenticate(session: Session, user: User, field: Any) -> bool:
     """The current password, checked and recorded like a login (kind « reauth », throttled).
 
     The same steps as « Modifier les identifiants » (web/accounts/profile.py): the attempt is
-    written and committed before it is checked, no verification when the throttle refuses.
+    committed on its own before it is checked (throttle.begin), no verification when the throttle refuses.
     """
     ip = throttle.client_ip(request.remote_addr)
     attempt = throttle.begin(session, login=user.username, ip=ip, kind=throttle.KIND_REAUTH)
-    commit()  # counted before it is checked (throttle.begin)
     verdict = throttle.check(session, user.username, ip, attempt=attempt)
     if not verdict.allowed:
         throttle.finish(
@@ -105,7 +103,6 @@ def check_new_address(session: Session, form: TaskForm, actor: Any, task: TaskVi
     if user is None:
         abort(403)
     if not reauthenticate(session, user, form["mot_de_passe_actuel"]):
-        commit()  # the outcome of the attempt (wrong password, or refused by the throttle)
         return None
     new_address = form["nouveau_courriel"].data
     if new_address.lower() == (user.email or "").lower():
@@ -113,7 +110,6 @@ def check_new_address(session: Session, form: TaskForm, actor: Any, task: TaskVi
     elif address_taken(session, user.id, new_address):
         form["nouveau_courriel"].errors.append(ADDRESS_TAKEN)
     if form["nouveau_courriel"].errors:
-        commit()  # the successful re-authentication stays recorded
         return None
     return HookResult()
 
@@ -232,7 +228,6 @@ def verify(token: str) -> Response:
         abort(410)
     api.complete(session, tasks[0].id, user, {}, secrets={"nouveau_courriel": used.payload})
     applied = user.email == used.payload
-    commit()
     if applied:
         flash(
             "Votre nouvelle adresse de courriel est enregistrée : elle sert désormais à vous connecter.",

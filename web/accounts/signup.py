@@ -35,7 +35,6 @@ from web.accounts.services import create_user, find_by_login
 from web.accounts.tokens import ACTIVATION_TTL, consume, issue, peek
 from web.core.access import family_required
 from web.core.mail import queue_mail
-from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.hooks import HookResult, before_complete, before_render
 from web.tasks.views import current_actor
@@ -67,7 +66,6 @@ def start_signup() -> Response:
     if existing:  # a second click, or the back button: resume the same draft
         return redirect(url_for("tasks.show", task_id=existing[0].id))
     instance = api.start(session, DEMARCHE, actor)
-    commit()
     (first,) = [t for t in api.tasks_for(session, actor) if t.instance_id == instance.id]
     return redirect(url_for("tasks.show", task_id=first.id))
 
@@ -290,7 +288,6 @@ def activate(token: str) -> Response:
     if not tasks:
         abort(410)
     api.complete(session, tasks[0].id, user, {})
-    commit()
     flash("Votre espace est activé : vous pouvez vous connecter.", "success")
     return redirect(url_for("accounts.login"))
 
@@ -339,7 +336,6 @@ def service_keys() -> str | Response:
                     created_at=utcnow(),
                 )
             )
-            commit()
             if linked:
                 flash("La clé est enregistrée : votre espace est relié au dossier du service.", "success")
                 return redirect(url_for("accounts.service_keys"))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.autoassign import Policy
 from web.accounts.models import Role, User
-from web.core.transaction import commit
+from web.core.transaction import in_unit_of_work
 from web.extensions import db
 
 from . import services
@@ -39,7 +39,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _fail(exc: Exception) -> click.ClickException:
-    db.session.rollback()
+    """The command's French error; raised in its unit of work, which rolls back (in_unit_of_work)."""
     return click.ClickException(str(exc))
 
 
@@ -59,6 +59,7 @@ def register(main: click.Group, user_group: click.Group) -> None:
     @click.option("--add", "add", multiple=True, help="Groupe à ajouter (répétable).")
     @click.option("--remove", "remove", multiple=True, help="Groupe à retirer (répétable).")
     @with_appcontext
+    @in_unit_of_work
     def user_groups(login: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
         """Add or remove an agent's groups; a removal ends their sessions."""
         session = db.session()
@@ -67,7 +68,6 @@ def register(main: click.Group, user_group: click.Group) -> None:
             ended = services.change_groups(session, user, add=add, remove=remove)
         except services.AdminError as exc:
             raise _fail(exc) from None
-        commit()
         click.echo(f"{user.username} : groupes {', '.join(sorted(user.groups)) or 'aucun'}.")
         if ended:
             click.echo("Ses sessions ouvertes sont terminées.")
@@ -76,6 +76,7 @@ def register(main: click.Group, user_group: click.Group) -> None:
     @click.argument("login")
     @click.argument("role", type=click.Choice([r.value for r in services.STAFF_ROLES]))
     @with_appcontext
+    @in_unit_of_work
     def user_role(login: str, role: str) -> None:
         """Set an agent's role (agent, analyste, admin); a loss of rights ends their sessions."""
         session = db.session()
@@ -84,7 +85,6 @@ def register(main: click.Group, user_group: click.Group) -> None:
             ended = services.set_role(session, user, Role(role))
         except services.AdminError as exc:
             raise _fail(exc) from None
-        commit()
         click.echo(f"{user.username} : rôle {role}.")
         if ended:
             click.echo("Ses sessions ouvertes sont terminées.")
@@ -92,23 +92,23 @@ def register(main: click.Group, user_group: click.Group) -> None:
     @user_group.command("disable")
     @click.argument("login")
     @with_appcontext
+    @in_unit_of_work
     def user_disable(login: str) -> None:
         """Deactivate an account: sessions end, open tasks go back to the groups' queues."""
         session = db.session()
         user = _find_user(session, login)
         services.set_enabled(session, user, False, actor=CommandLine())
-        commit()
         click.echo(f"Compte {user.username} désactivé.")
 
     @user_group.command("enable")
     @click.argument("login")
     @with_appcontext
+    @in_unit_of_work
     def user_enable(login: str) -> None:
         """Reactivate an account."""
         session = db.session()
         user = _find_user(session, login)
         services.set_enabled(session, user, True)
-        commit()
         click.echo(f"Compte {user.username} réactivé.")
 
     @main.group("group")
@@ -121,19 +121,20 @@ def register(main: click.Group, user_group: click.Group) -> None:
     @click.argument("name")
     @click.option("--attribution", type=policies, default=Policy.NONE.value, show_default=True)
     @with_appcontext
+    @in_unit_of_work
     def group_create(name: str, attribution: str) -> None:
         """Create a group (a BPMN lane of that name routes tasks to its agents)."""
         try:
             group = services.create_group(db.session(), name, Policy(attribution))
         except services.AdminError as exc:
             raise _fail(exc) from None
-        commit()
         click.echo(f"Groupe « {group.name} » créé (attribution : {group.assignment_policy}).")
 
     @group_cmd.command("attribution")
     @click.argument("name")
     @click.argument("policy", type=policies)
     @with_appcontext
+    @in_unit_of_work
     def group_policy(name: str, policy: str) -> None:
         """Set a group's automatic assignment: aucune, tour_de_role, moins_charge."""
         session = db.session()
@@ -141,7 +142,6 @@ def register(main: click.Group, user_group: click.Group) -> None:
         if group is None:
             raise click.ClickException(f"Le groupe « {name} » n'existe pas.")
         services.set_policy(session, group, Policy(policy))
-        commit()
         click.echo(f"Groupe « {group.name} » : attribution {policy}.")
 
     @group_cmd.command("list")
@@ -161,6 +161,7 @@ def register(main: click.Group, user_group: click.Group) -> None:
     @click.option("--au", "ends", help="Dernier jour d'absence (jj/mm/aaaa) ; défaut : jusqu'au retour.")
     @click.option("--deleguer-a", "delegate", help="Collègue (nom d'utilisateur) à qui confier les tâches.")
     @with_appcontext
+    @in_unit_of_work
     def agent_absent(login: str, starts: str | None, ends: str | None, delegate: str | None) -> None:
         """Mark an agent absent: tasks go back to the group's queue, or to a colleague (--deleguer-a)."""
         session = db.session()
@@ -178,16 +179,15 @@ def register(main: click.Group, user_group: click.Group) -> None:
             )
         except services.AdminError as exc:
             raise _fail(exc) from None
-        commit()
         click.echo(f"Absence de {user.username} enregistrée : {len(moved)} tâche(s) déplacée(s).")
 
     @agent_cmd.command("present")
     @click.argument("login")
     @with_appcontext
+    @in_unit_of_work
     def agent_present(login: str) -> None:
         """« Je suis de retour »: end the agent's current and planned absences."""
         session = db.session()
         user = _find_user(session, login)
         count = services.mark_present(session, user)
-        commit()
         click.echo(f"{user.username} : {count} absence(s) terminée(s).")

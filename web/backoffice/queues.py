@@ -23,7 +23,6 @@ from engine.models import HumanTask, ProcessDefinition
 from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.core.access import staff_required
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import bp
@@ -197,7 +196,6 @@ def claim_task(task_id: int) -> Any:
     except Conflict as exc:
         return _conflict(exc, task_id)
     reference = task.instance.reference
-    commit()
     flash(f"Vous avez pris en charge la tâche de la demande {reference}.", "success")
     return redirect(_back())
 
@@ -211,7 +209,6 @@ def release_task(task_id: int) -> Any:
     except Conflict as exc:
         return _conflict(exc, task_id)
     reference = task.instance.reference
-    commit()
     flash(f"La tâche de la demande {reference} est remise dans la file de son service.", "success")
     return redirect(_back())
 
@@ -234,7 +231,6 @@ def claim_selection() -> Any:
     session = db.session()
     result = api.bulk_claim(session, ids, current_user)
     references = _references(session, [task_id for task_id, _ in result.refused])
-    commit()
     if result.claimed:
         count = len(result.claimed)
         flash(
@@ -301,7 +297,6 @@ def assign_task(task_id: int) -> Any:
         except Conflict as exc:
             return _conflict(exc, task_id)
         reference = task.instance.reference
-        commit()
         flash(
             f"La tâche de la demande {reference} est attribuée à {people[form.agent.data].display_name}.",
             "success",
@@ -361,7 +356,6 @@ def save_filter() -> Any:
             form.nom.errors.append(f"Vous avez déjà {MAX_SAVED_FILTERS} filtres : supprimez-en un d'abord.")
         else:
             session.add(SavedFilter(user_id=current_user.id, name=form.nom.data, query=query))
-            commit()
             flash(f"Filtre « {form.nom.data} » enregistré.", "success")
             return redirect(url_for("backoffice.queue") + (f"?{query}" if query else ""))
     return _render_queue(QueueView(args), save_form=form, status=400)
@@ -380,7 +374,6 @@ def delete_filter() -> Response:
         abort(404)
     name = saved.name
     session.delete(saved)
-    commit()
     flash(f"Filtre « {name} » supprimé.", "success")
     return redirect(_back())
 

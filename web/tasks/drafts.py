@@ -26,7 +26,6 @@ from engine.models import HumanTaskState
 from forms.registry import TaskForm, get_form_class
 from web.accounts import sessions
 from web.core.errors import render_error
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import bp
@@ -110,7 +109,6 @@ def save_draft() -> Response | None:
     task = api.get_task(db_session, int((request.view_args or {})["task_id"]), current_user)
     form_class = get_form_class(task.form_key)
     drafts.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
-    commit()
     flash(
         f"Votre brouillon « {task.demarche_title} » est enregistré : « Reprendre » le rouvre tel que vous "
         "l'avez laissé." + _leftovers_message(form_class),
@@ -134,7 +132,6 @@ def keep_typed_fields_when_session_expired() -> Response | None:
         if request.form.get("action", "suivant") in {"suivant", DRAFT_ACTION}:
             form_class = get_form_class(task.form_key)
             drafts.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
-            commit()
             kept = True
     except EngineError:
         db.session.rollback()
