@@ -17,7 +17,7 @@ from web.delais.digest import send_digests
 from web.extensions import db
 from web.notifications.models import DeliveryStatus, Notification
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("clock")]  # a digest day must not cross midnight
 
 
 def test_reminder_escalation_and_sms_on_postgresql(pg_app):
