@@ -136,9 +136,10 @@ def test_a_failing_request_leaves_nothing_half_written(test_app: Flask, url: str
     assert _rows(test_app) == 0
 
 
-def test_a_get_never_writes(test_app: Flask) -> None:
+def test_a_get_never_writes(test_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
     assert test_app.test_client().get("/_test/write-on-get").status_code == 200
     assert _rows(test_app) == 0
+    assert "A GET request tried to write: rolled back (/_test/write-on-get)" in caplog.text
 
 
 def test_kept_writes_survive_a_refusal_but_not_a_crash(test_app: Flask) -> None:

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from flask import Flask, Response, request
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from web.extensions import db
@@ -41,12 +42,20 @@ R = TypeVar("R")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _KEEP = "keep_writes"
 _OUTBOX = "outbox_written"
+_WROTE = "flushed_writes"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_writes(session: Session, flush_context: object) -> None:
+    """Remember that the unit of work wrote (a GET that did is reported, then rolled back)."""
+    session.info[_WROTE] = True
 
 
 def _commit(session: Session) -> None:
     """Commit `session`; if it wrote mails, wake the outbox job (the outbox drains after the commit)."""
     wrote_mail = session.info.pop(_OUTBOX, False)
     session.info.pop(_KEEP, None)
+    session.info.pop(_WROTE, None)
     session.commit()
     if wrote_mail:
         wake_outbox()
@@ -55,6 +64,7 @@ def _commit(session: Session) -> None:
 def _rollback(session: Session) -> None:
     session.info.pop(_OUTBOX, None)
     session.info.pop(_KEEP, None)
+    session.info.pop(_WROTE, None)
     session.rollback()
 
 
@@ -131,7 +141,7 @@ def register(app: Flask) -> None:
         if kept and response.status_code < 500:
             _commit(session)
         elif request.method in SAFE_METHODS:
-            if session.new or session.dirty or session.deleted:
+            if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
                 log.error("A %s request tried to write: rolled back (%s)", request.method, request.path)
             _rollback(session)
         elif response.status_code < 400:
