@@ -6,8 +6,9 @@ only flushes) and a failing request leaves nothing half-written. A GET (or HEAD,
 writes: its session is rolled back whatever the view did. Mails written to the outbox are sent only
 after that commit (`wake_outbox`).
 
-A CLI command or a scheduled job is one unit of work too: `unit_of_work()` (a context manager, or
-the `@in_unit_of_work` decorator for commands) commits once at the end and rolls back on error.
+A CLI command or a scheduled job is one unit of work too, committed once at the end and rolled back
+on error: `@in_unit_of_work` (or `with unit_of_work()`) for a command, on the app context's session;
+`separate_unit_of_work()` for a job, on a session of its own (the jobs run in their own thread).
 
 The few writes that must outlive the request's outcome are explicit, and listed in
 docs/architecture.md (« Units of work »):
