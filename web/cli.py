@@ -16,7 +16,7 @@ from . import migrate, scheduler
 from .accounts.models import Role
 from .accounts.services import AccountError, create_user
 from .app import create_app, lint_context
-from .core.transaction import commit
+from .core.transaction import in_unit_of_work, unit_of_work
 from .extensions import db
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
@@ -77,13 +77,12 @@ def deploy_command(files: tuple[Path, ...], author: str) -> None:
     if not files:
         files = tuple(sorted(WORKFLOWS.glob("*.bpmn")))
     failed = False
-    for path in files:
+    for path in files:  # one unit of work per file: a refused file does not undo the others
         try:
-            definition = api.deploy(db.session(), path.read_bytes(), author, lint_context())
-            commit()
+            with unit_of_work() as session:
+                definition = api.deploy(session, path.read_bytes(), author, lint_context())
             click.echo(f"{path.name} : {definition.key} version {definition.version}")
         except DeployError as exc:
-            db.session.rollback()
             failed = True
             click.echo(f"{path.name} refusé :", err=True)
             for error in exc.errors:
@@ -108,6 +107,7 @@ def user_group_cmd() -> None:
 @click.option("--prenom", default="")
 @click.option("--nom", default="")
 @with_appcontext
+@in_unit_of_work
 def user_create(
     username: str, password: str, email: str, role: str, groups: tuple[str, ...], prenom: str, nom: str
 ) -> None:
@@ -125,7 +125,6 @@ def user_create(
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    commit()
     click.echo(f"Compte {user.username} ({user.role}) créé.")
 
 
@@ -142,6 +141,7 @@ def key_group() -> None:
     "--famille", "family_name", required=True, help="Nom de la famille, tel que le service le connaît."
 )
 @with_appcontext
+@in_unit_of_work
 def key_issue(service_name: str, family_name: str) -> None:
     """Issue a single-use key linking an account to a family known to a service (printed once)."""
     from .accounts.signup import issue_service_key
@@ -149,13 +149,13 @@ def key_issue(service_name: str, family_name: str) -> None:
     raw, record = issue_service_key(
         db.session(), service=service_name, family_name=family_name, issued_by_id=None
     )
-    commit()
     click.echo(f"Clé Espace Citoyens {service_name} pour « {record.name} » : {raw}")
     click.echo("Elle ne sera plus affichée : remettez-la à la famille (elle ne sert qu'une fois).")
 
 
 @main.command("demo")
 @with_appcontext
+@in_unit_of_work
 def demo_command() -> None:
     """Load the demo accounts and deploy the shipped démarches (idempotent)."""
     from .demo import load_demo
@@ -163,7 +163,6 @@ def demo_command() -> None:
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Les comptes de démonstration sont interdits en production.")
     accounts = load_demo(db.session(), WORKFLOWS)
-    commit()
     click.echo("Comptes de démonstration (nom d'utilisateur / mot de passe) :")
     for account in accounts:
         click.echo(f"  {account['role']:<9} {account['username']:<10} / {account['password']}")

@@ -21,17 +21,12 @@ _scheduler: BaseScheduler | None = None
 
 def run_timers(app: Flask) -> int:
     """Fire the due BPMN timers (one job run)."""
-    with app.app_context():
-        session = db.new_session()
-        try:
-            fired = api.fire_due_timers(session)
-            from web.admin.services import start_due_absences  # absences that begin today
+    from web.admin.services import start_due_absences  # absences that begin today
 
-            if start_due_absences(session):
-                session.commit()
-            return fired
-        finally:
-            session.close()
+    with app.app_context(), transaction.separate_unit_of_work() as session:
+        fired = api.fire_due_timers(session)  # commits each fired timer (engine)
+        start_due_absences(session)
+        return fired
 
 
 def run_outbox(app: Flask) -> tuple[int, int]:

@@ -16,6 +16,8 @@ from web.admin import services
 from web.admin.models import AbsenceMode
 from web.extensions import db
 
+pytestmark = pytest.mark.usefixtures("clock")  # absences start « today »
+
 
 @pytest.fixture
 def accueil_policy(app) -> Iterator[Callable[[str], None]]:

@@ -29,6 +29,8 @@ from tests.fixtures.integration import (
 from web.accounts.models import User
 from web.extensions import db
 
+pytestmark = pytest.mark.usefixtures("clock")  # dates d'effet around « today »
+
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 

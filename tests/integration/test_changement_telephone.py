@@ -5,6 +5,7 @@ from __future__ import annotations
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
 from forms.tasks.changement_telephone import AT_LEAST_ONE_NUMBER
 from tests.fixtures.integration import decide, html, post_form, start_demarche, text
+from tests.fixtures.tasks import open_task
 from web.accounts.models import User
 from web.extensions import db
 
@@ -17,11 +18,6 @@ PHONE_ERROR = (
 def field_value(doc, name):
     (element,) = doc.xpath(f"//*[@name='{name}']")
     return element.get("value")
-
-
-def open_task(app, instance_id):
-    with app.app_context():
-        return db.session.query(HumanTask).filter_by(instance_id=instance_id, state=HumanTaskState.OPEN).one()
 
 
 def test_family_changes_its_numbers_and_accueil_accepts(app, people, client_for):

@@ -17,7 +17,7 @@ from web.extensions import db
 from web.notifications.models import DeliveryStatus, Notification
 from web.scheduler import run_outbox, run_timers
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("clock")]  # a digest day must not cross midnight
 
 
 def test_reminder_escalation_and_sms_on_postgresql(pg_app):

@@ -6,6 +6,7 @@ import logging
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from engine.models import OutboxMessage
@@ -21,6 +22,7 @@ def database_files(app) -> list[Path]:
     return [p for p in (path, Path(f"{path}-wal")) if p.exists()]
 
 
+@pytest.mark.usefixtures("production_argon2")  # the one test of the stored production parameters
 def test_passwords_never_appear_in_clear(app, client, caplog):
     caplog.set_level(logging.DEBUG)
     url = to_credentials(client)

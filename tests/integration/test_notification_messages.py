@@ -10,8 +10,9 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import select
 
-from engine.models import HistoryEvent, HumanTask, HumanTaskState, OutboxMessage, Visibility
+from engine.models import HistoryEvent, OutboxMessage, Visibility
 from tests.fixtures.integration import decide, file_address_change, html, post_form, start_demarche, text
+from tests.fixtures.tasks import open_task
 from web.extensions import db
 from web.notifications.models import Notification
 from web.scheduler import run_outbox
@@ -43,14 +44,7 @@ def parts(message: EmailMessage) -> tuple[str, str]:
 
 
 def agent_task_id(app, instance_id: int) -> int:
-    with app.app_context():
-        return db.session.execute(
-            select(HumanTask.id).where(
-                HumanTask.instance_id == instance_id,
-                HumanTask.state == HumanTaskState.OPEN,
-                HumanTask.lane == "Accueil",
-            )
-        ).scalar_one()
+    return open_task(app, instance_id, "Accueil").id
 
 
 def everything_sent(app, smtp_server, sms_provider) -> str:

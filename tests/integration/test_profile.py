@@ -20,6 +20,8 @@ from web.accounts.passwords import verify_password
 from web.core.presentation import PARIS
 from web.extensions import db
 
+pytestmark = pytest.mark.usefixtures("clock")  # birth dates « tomorrow »
+
 NEW_PASSWORD = "Sept chats gris sous la halle, 1789 !"
 SPACE = "/profil/espace"
 CREDENTIALS = "/profil/identifiants"

@@ -21,6 +21,8 @@ from tests.fixtures.integration import ADDRESS, decide, html, snapshot, text
 from web.backoffice.models import SavedFilter
 from web.extensions import db
 
+pytestmark = pytest.mark.usefixtures("clock")  # due dates, the export's year and period around « today »
+
 
 def file_requests(app, family, count=1):
     """`count` changements d'adresse waiting for Accueil; returns their agent task ids, oldest first."""

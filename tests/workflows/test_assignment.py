@@ -12,6 +12,8 @@ from engine.db import utcnow
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.models import HistoryEvent, HumanTask, HumanTaskState, ProcessInstance, Visibility
 
+pytestmark = pytest.mark.usefixtures("clock")  # closed tasks around « now »
+
 ADDRESS = {
     "adresse_ligne1": "12 rue de la Mairie",
     "adresse_ligne2": "",

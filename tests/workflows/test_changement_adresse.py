@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from engine import api
 from engine.errors import Conflict, NotAllowed, NotFound
 from engine.models import HistoryEvent, HumanTaskState, InstanceStatus, OutboxMessage, Visibility
+from tests.fixtures.tasks import only_queued_task
 from web.accounts.models import User
 from web.delais.services import LATE_MESSAGE
 from web.extensions import db
@@ -45,10 +46,7 @@ def submit(session, family):
     return instance
 
 
-def agent_task(session, agent):
-    tasks, total = api.queue_for(session, agent.groups)
-    assert total == 1
-    return tasks[0]
+agent_task = only_queued_task
 
 
 def public_labels(session, instance):

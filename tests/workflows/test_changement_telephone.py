@@ -10,6 +10,7 @@ from engine import api
 from engine.errors import NotAllowed, NotFound
 from engine.models import InstanceStatus, OutboxMessage
 from tests.fixtures.app import WORKFLOWS
+from tests.fixtures.tasks import only_queued_task
 from web.accounts.models import User
 
 # What the saisie form sends once validated: numbers in E.164, an empty one as None.
@@ -37,10 +38,7 @@ def submit(session, family, phones=PHONES, key="changement_telephone"):
     return instance
 
 
-def agent_task(session, agent):
-    tasks, total = api.queue_for(session, agent.groups)
-    assert total == 1
-    return tasks[0]
+agent_task = only_queued_task
 
 
 def phones_of(session, user):

@@ -11,7 +11,8 @@ import time_machine
 from sqlalchemy import select
 
 from engine import api
-from engine.models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, Visibility
+from engine.models import HistoryEvent, HumanTaskState, InstanceStatus, OutboxMessage, Visibility
+from tests.fixtures.tasks import lane_task
 from web.delais.services import LATE_MESSAGE
 
 PHONES = {"telephone": "+33123456789", "mobile": "+33612345678"}
@@ -37,9 +38,7 @@ def submit(session, family):
 
 
 def agent_task(session, instance):
-    return session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.lane == "Accueil")
-    ).scalar_one()
+    return lane_task(session, instance.id)
 
 
 def events(session, instance, event_type):

@@ -52,7 +52,7 @@ from werkzeug.wrappers import Response
 
 from engine.db import utcnow
 from web.accounts.models import CaptchaChallenge
-from web.core.transaction import commit
+from web.core.transaction import keep_writes
 from web.extensions import db
 
 bp = Blueprint("captcha", __name__, url_prefix="/controle")
@@ -133,7 +133,7 @@ def new_challenge(session: Session) -> str:
 def verify(session: Session, challenge_id: str | None, answer: str | None) -> bool:
     """Check an answer and consume the challenge, whatever the outcome (single use).
 
-    The consumption is written in the caller's transaction: the view must commit on every path,
+    The consumption is written in the caller's transaction: kept on every path (keep_writes),
     including a wrong answer, before showing the form again with a new challenge. Always True when
     CAPTCHA_ENABLED is false.
     """
@@ -152,6 +152,7 @@ def verify(session: Session, challenge_id: str | None, answer: str | None) -> bo
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
+    keep_writes("a captcha challenge used up, right or wrong")
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False  # unknown, expired, or already used (a replay, or the loser of a race)
     stored = session.execute(
@@ -172,8 +173,10 @@ def discard(session: Session, challenge_id: str | None) -> None:
 
 
 def replace(session: Session, old_id: str | None) -> str:
-    """Discard the old challenge and return a new one's id. Flushes, the caller commits."""
+    """Discard the old challenge and return a new one's id. Flushes; kept with the request's writes
+    even when the page is a GET or a refusal (4xx): the page shows this challenge."""
     discard(session, old_id)
+    keep_writes("a captcha challenge shown on the page")
     return new_challenge(session)
 
 
@@ -252,7 +255,6 @@ def renew() -> Response:
     if not enabled():
         abort(404)
     challenge_id = replace(db.session(), request.form.get(ID_FIELD))
-    commit()
     response = jsonify(
         id=challenge_id,
         image_url=url_for(".image", challenge_id=challenge_id),

@@ -31,7 +31,6 @@ from web.accounts import bp, throttle
 from web.accounts.models import TokenPurpose, User
 from web.accounts.passwords import verify_password
 from web.accounts.tokens import EMAIL_CHANGE_TTL, consume, peek
-from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.hooks import HookResult, before_complete
 
@@ -74,11 +73,10 @@ def reauthenticate(session: Session, user: User, field: Any) -> bool:
     """The current password, checked and recorded like a login (kind « reauth », throttled).
 
     The same steps as « Modifier les identifiants » (web/accounts/profile.py): the attempt is
-    written and committed before it is checked, no verification when the throttle refuses.
+    committed on its own before it is checked (throttle.begin), no verification when the throttle refuses.
     """
     ip = throttle.client_ip(request.remote_addr)
     attempt = throttle.begin(session, login=user.username, ip=ip, kind=throttle.KIND_REAUTH)
-    commit()  # counted before it is checked (throttle.begin)
     verdict = throttle.check(session, user.username, ip, attempt=attempt)
     if not verdict.allowed:
         throttle.finish(
@@ -101,7 +99,6 @@ def check_new_address(session: Session, form: TaskForm, actor: Any, task: TaskVi
     if user is None:
         abort(403)
     if not reauthenticate(session, user, form["mot_de_passe_actuel"]):
-        commit()  # the outcome of the attempt (wrong password, or refused by the throttle)
         return None
     new_address = form["nouveau_courriel"].data
     if new_address.lower() == (user.email or "").lower():
@@ -109,7 +106,6 @@ def check_new_address(session: Session, form: TaskForm, actor: Any, task: TaskVi
     elif address_taken(session, user.id, new_address):
         form["nouveau_courriel"].errors.append(ADDRESS_TAKEN)
     if form["nouveau_courriel"].errors:
-        commit()  # the successful re-authentication stays recorded
         return None
     return HookResult()
 
@@ -163,7 +159,6 @@ def verify(token: str) -> Response:
         abort(410)
     api.complete(session, tasks[0].id, user, {}, secrets={"nouveau_courriel": used.payload})
     applied = user.email == used.payload
-    commit()
     if applied:
         flash(
             "Votre nouvelle adresse de courriel est enregistrée : elle sert désormais à vous connecter.",

@@ -18,7 +18,6 @@ from engine import api
 from engine.errors import EngineError
 from forms.registry import get_form_class
 from web.accounts import bp, sessions
-from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.drafts import DRAFT_ACTION, is_family, leftovers_message, typed_fields
 
@@ -40,7 +39,6 @@ def keep_typed_fields_when_session_expired() -> Response | None:
         if request.form.get("action", "suivant") in {"suivant", DRAFT_ACTION}:
             form_class = get_form_class(task.form_key)
             api.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
-            commit()
             kept = True
     except EngineError:
         db.session.rollback()

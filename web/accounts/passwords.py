@@ -5,9 +5,17 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher()
+PRODUCTION_HASHER = PasswordHasher()  # argon2-cffi's defaults (RFC 9106 low-memory profile)
+_hasher = PRODUCTION_HASHER
 # Verified against when the user name is unknown, so both answers take the same time.
 _DUMMY_HASH = _hasher.hash("guichet-dummy-password-for-timing")
+
+
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash with other parameters from now on (the tests' cheap ones); production never calls it."""
+    global _hasher, _DUMMY_HASH
+    _hasher = hasher
+    _DUMMY_HASH = hasher.hash("guichet-dummy-password-for-timing")
 
 
 def hash_password(password: str) -> str:

@@ -18,7 +18,6 @@ from engine.db import utcnow
 from forms.accounts import CredentialsForm, ProfileForm
 from web.core.access import family_required
 from web.core.mail import queue_mail
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import bp, sessions, throttle
@@ -62,7 +61,6 @@ def edit_space() -> str | Response | tuple[str, int]:
         for name in changed:
             setattr(user, name, values[name])
         log.info("Profile of user %s updated by its owner: %s", user.id, ", ".join(changed) or "no change")
-        commit()
         flash("Votre espace a été mis à jour.", "success")
         return redirect(url_for("accounts.profile"))
     status = 400 if form.errors else 200
@@ -100,7 +98,6 @@ def edit_credentials() -> str | Response | tuple[str, int]:
                 form.username.errors.append(USERNAME_TAKEN)
             else:
                 return _apply_credentials(user, form)
-        commit()  # the attempt rows of a wrong current password
     elif form.errors:
         status = 400
     return render_template("accounts/edit_credentials.html", form=form), status
@@ -111,7 +108,6 @@ def _current_password_ok(user: User, form: CredentialsForm) -> bool:
     db_session = db.session()
     ip = throttle.client_ip(request.remote_addr)
     attempt = throttle.begin(db_session, login=user.username, ip=ip, kind=throttle.KIND_REAUTH)
-    commit()  # counted before it is checked (throttle.begin)
     verdict = throttle.check(db_session, user.username, ip, attempt=attempt)
     if not verdict.allowed:
         throttle.finish(
@@ -152,7 +148,6 @@ def _apply_credentials(user: User, form: CredentialsForm) -> Response:
         "changed" if changed_username else "kept",
         "changed" if changed_password else "kept",
     )
-    commit()
     session.clear()  # a fresh session for this browser, with the new nonce
     login_user(user)
     sessions.start()

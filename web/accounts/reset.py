@@ -60,7 +60,6 @@ from web.accounts.passwords import hash_password
 from web.accounts.services import end_all_sessions
 from web.accounts.tokens import RESET_TTL, consume, issue, peek, token_hash
 from web.core.mail import queue_mail
-from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.actors import current_actor
 from web.tasks.hooks import HookResult, before_complete, before_render
@@ -118,7 +117,6 @@ def start() -> Response:
     if open_tasks:  # a double click or the back button: the same screen again
         return redirect(url_for("tasks.show", task_id=open_tasks[0].id))
     instance = api.start(db_session, DEMARCHE, actor)
-    commit()
     (task,) = [t for t in api.tasks_for(db_session, actor) if t.instance_id == instance.id]
     return redirect(url_for("tasks.show", task_id=task.id))
 
@@ -360,7 +358,6 @@ def new_password() -> str | Response | tuple[str, int]:
         queue_mail(
             db_session, "mot_de_passe_modifie", user.email, user=user, changed_at=user.password_changed_at
         )
-        commit()
         log.info("Password of user %s reset by mail link; all sessions ended", user.id)
         session.pop(SESSION_KEY, None)
         flash(

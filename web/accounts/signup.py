@@ -32,7 +32,6 @@ from web.accounts.models import FamilyRecord, ServiceKey, TokenPurpose, User
 from web.accounts.services import find_by_login
 from web.accounts.tokens import consume, peek
 from web.core.access import family_required
-from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.actors import current_actor
 from web.tasks.hooks import HookResult, before_complete, before_render
@@ -64,7 +63,6 @@ def start_signup() -> Response:
     if existing:  # a second click, or the back button: resume the same draft
         return redirect(url_for("tasks.show", task_id=existing[0].id))
     instance = api.start(session, DEMARCHE, actor)
-    commit()
     (first,) = [t for t in api.tasks_for(session, actor) if t.instance_id == instance.id]
     return redirect(url_for("tasks.show", task_id=first.id))
 
@@ -202,7 +200,6 @@ def activate(token: str) -> Response:
     if not tasks:
         abort(410)
     api.complete(session, tasks[0].id, user, {})
-    commit()
     flash("Votre espace est activé : vous pouvez vous connecter.", "success")
     return redirect(url_for("accounts.login"))
 
@@ -251,7 +248,6 @@ def service_keys() -> str | Response:
                     created_at=utcnow(),
                 )
             )
-            commit()
             if linked:
                 flash("La clé est enregistrée : votre espace est relié au dossier du service.", "success")
                 return redirect(url_for("accounts.service_keys"))

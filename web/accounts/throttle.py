@@ -18,8 +18,8 @@ A refused attempt runs no password verification: 1000 attempts in a burst cost a
 `LOGIN_HOURLY_FAILURE_LIMIT` Argon2 verifications. Every attempt is written to `login_attempt` and to
 the log (never the password; the typed name with control characters escaped).
 
-Use: `attempt = begin(...)`, commit, `verdict = check(..., attempt=attempt)`, verify the password only
-when `verdict.allowed`, then `finish(attempt, ...)` and commit.
+Use: `attempt = begin(...)` (committed on its own), `verdict = check(..., attempt=attempt)`, verify the
+password only when `verdict.allowed`, then `finish(attempt, ...)`: kept with the request's writes.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.transaction import keep_writes, separate_unit_of_work
 
 from .models import LoginAttempt, User
 
@@ -165,19 +166,21 @@ def required_delay(failures_in_window: int) -> timedelta:
 
 
 def begin(session: Session, *, login: str, ip: str, kind: str = KIND_LOGIN) -> LoginAttempt:
-    """Write the attempt as a failure *before* it is checked; the caller commits at once.
+    """Write the attempt as a failure *before* it is checked, committed at once on its own.
 
     So concurrent attempts see each other: each is judged on the attempts written before it (by id,
     which SQLite's write lock hands out in commit order), and one still being verified already
     counts as a failure. A burst of parallel requests therefore gets no more verifications than a
     sequence of them, and an attempt cut short by a crash is still counted.
     """
-    attempt = LoginAttempt(
-        kind=kind, login_key=login_key(login), ip=ip[:45], succeeded=False, created_at=utcnow()
-    )
-    session.add(attempt)
-    session.flush()
-    return attempt
+    with separate_unit_of_work() as own:  # before the request's session wrote anything
+        attempt = LoginAttempt(
+            kind=kind, login_key=login_key(login), ip=ip[:45], succeeded=False, created_at=utcnow()
+        )
+        own.add(attempt)
+    # The request's own copy: its outcome (finish) is committed with the request (keep_writes).
+    keep_writes("the outcome of a login or re-authentication attempt")
+    return session.merge(attempt)
 
 
 def check(session: Session, login: str, ip: str, *, attempt: LoginAttempt | None = None) -> Verdict:

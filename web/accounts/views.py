@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from forms.accounts import LoginForm
-from web.core.transaction import commit
 from web.extensions import db, login_manager
 
 from . import bp, captcha, sessions, throttle
@@ -89,11 +88,10 @@ def login() -> str | Response | tuple[str, int]:
         typed = form.username.data
         ip = throttle.client_ip(request.remote_addr)
         attempt = throttle.begin(db_session, login=typed, ip=ip)
-        commit()  # counted before it is checked: concurrent attempts see it (throttle.begin)
         verdict = throttle.check(db_session, typed, ip, attempt=attempt)
         show_captcha = verdict.captcha_required
         refusal: str | None = verdict.refusal
-        # verify() consumes the challenge (single use, right or wrong); committed below on every path.
+        # verify() consumes the challenge (single use, right or wrong); kept on every path (keep_writes).
         answer = form.captcha_reponse.data
         if (
             verdict.allowed
@@ -116,7 +114,6 @@ def login() -> str | Response | tuple[str, int]:
                 session.clear()  # a new session at login (no fixation)
                 login_user(user)
                 sessions.start()
-                commit()
                 flash(f"Bienvenue, {user.display_name}.", "success")
                 return redirect(next_url or home_for(user))
             _login_failed(form)
@@ -125,7 +122,6 @@ def login() -> str | Response | tuple[str, int]:
     if show_captcha and captcha.enabled():
         captcha_id = captcha.replace(db_session, request.form.get(captcha.ID_FIELD))
         form.captcha_reponse.data = ""
-    commit()  # the attempt rows and the captcha challenges
     return render_template("accounts/login.html", form=form, captcha_id=captcha_id), status
 
 
@@ -133,7 +129,6 @@ def login() -> str | Response | tuple[str, int]:
 @login_required
 def logout() -> Response:
     end_all_sessions(current_user)
-    commit()
     logout_user()
     session.clear()
     flash("Vous êtes déconnecté.", "info")

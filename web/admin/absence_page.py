@@ -12,7 +12,6 @@ from wtforms import SelectChoice
 from forms.admin import AbsenceForm
 from web.accounts.models import User
 from web.core.presentation import date_fr
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import services
@@ -60,7 +59,6 @@ def handle(user: User, *, back: str, template_context: dict[str, Any]) -> Respon
                 field.errors = [*field.errors, str(exc)]
                 status = 400
             else:
-                commit()
                 when = f" à partir du {date_fr(form.starts_on.data)}" if form.starts_on.data else ""
                 flash(
                     f"Absence de {user.display_name} enregistrée{when} : {len(moved)} tâche"
@@ -84,7 +82,6 @@ def handle(user: User, *, back: str, template_context: dict[str, Any]) -> Respon
 
 def back_to_work(user: User, back: str) -> Response:
     ended = services.mark_present(db.session(), user)
-    commit()
     flash(
         f"{user.display_name} est de retour : les tâches seront de nouveau attribuées."
         if ended

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.api import Policy
 from web.accounts.models import Role, User
-from web.core.transaction import commit
+from web.core.transaction import in_unit_of_work
 from web.extensions import db
 
 from . import services
@@ -56,6 +56,7 @@ def _find_user(session: Session, login: str) -> User:
 @click.option("--add", "add", multiple=True, help="Groupe à ajouter (répétable).")
 @click.option("--remove", "remove", multiple=True, help="Groupe à retirer (répétable).")
 @with_appcontext
+@in_unit_of_work
 def user_groups(login: str, add: tuple[str, ...], remove: tuple[str, ...]) -> None:
     """Add or remove an agent's groups; a removal ends their sessions."""
     session = db.session()
@@ -64,7 +65,6 @@ def user_groups(login: str, add: tuple[str, ...], remove: tuple[str, ...]) -> No
         ended = services.change_groups(session, user, add=add, remove=remove)
     except services.AdminError as exc:
         raise _fail(exc) from None
-    commit()
     click.echo(f"{user.username} : groupes {', '.join(sorted(user.groups)) or 'aucun'}.")
     if ended:
         click.echo("Ses sessions ouvertes sont terminées.")
@@ -74,6 +74,7 @@ def user_groups(login: str, add: tuple[str, ...], remove: tuple[str, ...]) -> No
 @click.argument("login")
 @click.argument("role", type=click.Choice([r.value for r in services.STAFF_ROLES]))
 @with_appcontext
+@in_unit_of_work
 def user_role(login: str, role: str) -> None:
     """Set an agent's role (agent, analyste, admin); a loss of rights ends their sessions."""
     session = db.session()
@@ -82,7 +83,6 @@ def user_role(login: str, role: str) -> None:
         ended = services.set_role(session, user, Role(role))
     except services.AdminError as exc:
         raise _fail(exc) from None
-    commit()
     click.echo(f"{user.username} : rôle {role}.")
     if ended:
         click.echo("Ses sessions ouvertes sont terminées.")
@@ -91,24 +91,24 @@ def user_role(login: str, role: str) -> None:
 @click.command("disable")
 @click.argument("login")
 @with_appcontext
+@in_unit_of_work
 def user_disable(login: str) -> None:
     """Deactivate an account: sessions end, open tasks go back to the groups' queues."""
     session = db.session()
     user = _find_user(session, login)
     services.set_enabled(session, user, False, actor=CommandLine())
-    commit()
     click.echo(f"Compte {user.username} désactivé.")
 
 
 @click.command("enable")
 @click.argument("login")
 @with_appcontext
+@in_unit_of_work
 def user_enable(login: str) -> None:
     """Reactivate an account."""
     session = db.session()
     user = _find_user(session, login)
     services.set_enabled(session, user, True)
-    commit()
     click.echo(f"Compte {user.username} réactivé.")
 
 
@@ -124,13 +124,13 @@ policies = click.Choice([p.value for p in Policy])
 @click.argument("name")
 @click.option("--attribution", type=policies, default=Policy.NONE.value, show_default=True)
 @with_appcontext
+@in_unit_of_work
 def group_create(name: str, attribution: str) -> None:
     """Create a group (a BPMN lane of that name routes tasks to its agents)."""
     try:
         group = services.create_group(db.session(), name, Policy(attribution))
     except services.AdminError as exc:
         raise _fail(exc) from None
-    commit()
     click.echo(f"Groupe « {group.name} » créé (attribution : {group.assignment_policy}).")
 
 
@@ -138,6 +138,7 @@ def group_create(name: str, attribution: str) -> None:
 @click.argument("name")
 @click.argument("policy", type=policies)
 @with_appcontext
+@in_unit_of_work
 def group_policy(name: str, policy: str) -> None:
     """Set a group's automatic assignment: aucune, tour_de_role, moins_charge."""
     session = db.session()
@@ -145,7 +146,6 @@ def group_policy(name: str, policy: str) -> None:
     if group is None:
         raise click.ClickException(f"Le groupe « {name} » n'existe pas.")
     services.set_policy(session, group, Policy(policy))
-    commit()
     click.echo(f"Groupe « {group.name} » : attribution {policy}.")
 
 
@@ -168,6 +168,7 @@ def agent_cmd() -> None:
 @click.option("--au", "ends", help="Dernier jour d'absence (jj/mm/aaaa) ; défaut : jusqu'au retour.")
 @click.option("--deleguer-a", "delegate", help="Collègue (nom d'utilisateur) à qui confier les tâches.")
 @with_appcontext
+@in_unit_of_work
 def agent_absent(login: str, starts: str | None, ends: str | None, delegate: str | None) -> None:
     """Mark an agent absent: tasks go back to the group's queue, or to a colleague (--deleguer-a)."""
     session = db.session()
@@ -185,19 +186,18 @@ def agent_absent(login: str, starts: str | None, ends: str | None, delegate: str
         )
     except services.AdminError as exc:
         raise _fail(exc) from None
-    commit()
     click.echo(f"Absence de {user.username} enregistrée : {len(moved)} tâche(s) déplacée(s).")
 
 
 @agent_cmd.command("present")
 @click.argument("login")
 @with_appcontext
+@in_unit_of_work
 def agent_present(login: str) -> None:
     """« Je suis de retour »: end the agent's current and planned absences."""
     session = db.session()
     user = _find_user(session, login)
     count = services.mark_present(session, user)
-    commit()
     click.echo(f"{user.username} : {count} absence(s) terminée(s).")
 
 

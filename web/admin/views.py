@@ -18,7 +18,6 @@ from engine.errors import NotFound
 from forms.admin import AgentEditForm, AgentForm, GroupForm, GroupPolicyForm
 from web.accounts.models import AgentGroup, Role, User
 from web.accounts.services import AccountError, create_user
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import absence_page, bp, services
@@ -76,7 +75,6 @@ def agents() -> Response | tuple[str, int]:
                 form.username.errors = [str(exc)]
                 status = 400
             else:
-                commit()
                 flash(f"Compte {user.username} créé.", "success")
                 return redirect(url_for("admin.agents"))
         else:
@@ -115,7 +113,6 @@ def agent(user_id: int) -> Response | tuple[str, int]:
                 ended = services.set_role(session, user, Role(form.role.data))
                 ended = services.set_groups(session, user, form.groups.data or []) or ended
                 services.set_enabled(session, user, bool(form.is_enabled.data), actor=current_user)
-                commit()
                 note = " Ses sessions ouvertes sont terminées." if ended or not user.is_enabled else ""
                 flash(f"Compte {user.username} enregistré.{note}", "success")
                 return redirect(url_for("admin.agent", user_id=user.id))
@@ -174,7 +171,6 @@ def groups() -> Response | tuple[str, int]:
                 form.name.errors = [str(exc)]
                 status = 400
             else:
-                commit()
                 flash(f"Groupe « {form.name.data} » créé.", "success")
                 return redirect(url_for("admin.groups"))
         else:
@@ -211,7 +207,6 @@ def group_policy(group_id: int) -> Response:
     if not form.validate_on_submit():
         abort(400)
     services.set_policy(session, group, Policy(form.assignment_policy.data))
-    commit()
     label = POLICY_LABELS[Policy(group.assignment_policy)]
     flash(
         f"Groupe « {group.name} » : attribution automatique « {label} ».",

@@ -35,7 +35,6 @@ from forms.registry import TaskForm, get_form_class
 from web.accounts.models import User
 from web.core.access import staff_required
 from web.core.presentation import submitted_data
-from web.core.transaction import commit
 from web.extensions import db
 from web.tasks import views as tasks_views
 from web.tasks.hooks import run_before_complete
@@ -226,7 +225,6 @@ def decide(instance: ProcessInstance, task: HumanTask) -> Response | tuple[str, 
     except Conflict as exc:
         return _conflict(instance, form, exc)
     reference = instance.reference
-    commit()
     flash(f"Demande {reference} — « {task.title} » : c'est enregistré.", "success")
     return redirect(url_for("backoffice.queue", **filter_args(request.args)))
 
@@ -252,7 +250,6 @@ def dossier_comment(instance_id: int) -> Response | tuple[str, int]:
             abort(400)
         return render_dossier(instance, comment_form=form, status=400)
     add_internal_comment(db.session(), instance.id, current_user, form.commentaire.data)
-    commit()
     flash("Commentaire interne ajouté.", "success")
     tache = request.args.get("tache", "")
     back = url_for(

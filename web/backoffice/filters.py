@@ -13,7 +13,6 @@ from werkzeug.wrappers import Response
 
 from forms.queues import SavedFilterForm
 from web.core.access import staff_required
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import bp
@@ -38,7 +37,6 @@ def save_filter() -> Any:
             form.nom.errors.append(f"Vous avez déjà {MAX_SAVED_FILTERS} filtres : supprimez-en un d'abord.")
         else:
             session.add(SavedFilter(user_id=current_user.id, name=form.nom.data, query=query))
-            commit()
             flash(f"Filtre « {form.nom.data} » enregistré.", "success")
             return redirect(url_for("backoffice.queue") + (f"?{query}" if query else ""))
     return _render_queue(QueueView(args), save_form=form, status=400)
@@ -57,6 +55,5 @@ def delete_filter() -> Response:
         abort(404)
     name = saved.name
     session.delete(saved)
-    commit()
     flash(f"Filtre « {name} » supprimé.", "success")
     return redirect(_back())

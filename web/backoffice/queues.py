@@ -23,7 +23,6 @@ from engine.errors import Conflict
 from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.core.access import staff_required
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import bp
@@ -179,7 +178,6 @@ def claim_task(task_id: int) -> Any:
     except Conflict as exc:
         return _conflict(exc, task_id)
     reference = task.instance.reference
-    commit()
     flash(f"Vous avez pris en charge la tâche de la demande {reference}.", "success")
     return redirect(_back())
 
@@ -193,7 +191,6 @@ def release_task(task_id: int) -> Any:
     except Conflict as exc:
         return _conflict(exc, task_id)
     reference = task.instance.reference
-    commit()
     flash(f"La tâche de la demande {reference} est remise dans la file de son service.", "success")
     return redirect(_back())
 
@@ -216,7 +213,6 @@ def claim_selection() -> Any:
     session = db.session()
     result = api.bulk_claim(session, ids, current_user)
     references = _references(session, [task_id for task_id, _ in result.refused])
-    commit()
     if result.claimed:
         count = len(result.claimed)
         flash(
@@ -283,7 +279,6 @@ def assign_task(task_id: int) -> Any:
         except Conflict as exc:
             return _conflict(exc, task_id)
         reference = task.instance.reference
-        commit()
         flash(
             f"La tâche de la demande {reference} est attribuée à {people[form.agent.data].display_name}.",
             "success",

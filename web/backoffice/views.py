@@ -32,7 +32,6 @@ def service_keys() -> str:
 
     from forms.accounts import ServiceKeyForm
     from web.accounts.signup import issue_service_key
-    from web.core.transaction import commit
 
     form = ServiceKeyForm()
     form.service.choices = [SelectChoice(name, name) for name in sorted(current_user.groups)]
@@ -44,6 +43,5 @@ def service_keys() -> str:
             family_name=form.famille.data,
             issued_by_id=current_user.id,
         )
-        commit()
         issued = {"key": raw, "family": record.name, "service": record.service}
     return render_template("backoffice/service_keys.html", form=form, issued=issued)

@@ -1,16 +1,35 @@
-"""The one commit of a request or command.
+"""The one commit of a request, command or job.
 
 A request is one unit of work: `register` commits the request's session once after the view
-succeeded (any status below 400) and rolls it back otherwise, so a view never has to remember a
-`commit()` and a failing request leaves nothing half-written. Mails written to the outbox are sent
-only after that commit (`wake_outbox`).
+succeeded (any status below 400) and rolls it back otherwise, so a view never calls `commit()` (it
+only flushes) and a failing request leaves nothing half-written. A GET (or HEAD, OPTIONS) never
+writes: its session is rolled back whatever the view did. Mails written to the outbox are sent only
+after that commit (`wake_outbox`).
+
+A CLI command or a scheduled job is one unit of work too, committed once at the end and rolled back
+on error: `@in_unit_of_work` (or `with unit_of_work()`) for a command, on the app context's session;
+`separate_unit_of_work()` for a job, on a session of its own (the jobs run in their own thread).
+
+The few writes that must outlive the request's outcome are explicit, and listed in
+docs/architecture.md (« Units of work »):
+- `separate_unit_of_work()`: a session of its own, committed at once (the attempt row of a login or
+  re-authentication, counted *before* the password is checked, so concurrent attempts see it);
+- `keep_writes(reason)`: the request's writes are committed even though it answers with a 4xx or is
+  a GET (the outcome of a refused login, a captcha challenge shown on a page).
+No other module of web/ calls `commit()` (tests/integration/test_transaction.py checks it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from web.extensions import db
 
@@ -23,25 +42,118 @@ def wake_outbox() -> None:
         waker()
 
 
-def commit() -> None:
-    """Commit the current session; if it wrote mails, wake the outbox job."""
-    session = db.session()
-    wrote_mail = session.info.pop("outbox_written", False)
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_KEEP = "keep_writes"
+_OUTBOX = "outbox_written"
+_WROTE = "flushed_writes"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_writes(session: Session, flush_context: object) -> None:
+    """Remember that the unit of work wrote (a GET that did is reported, then rolled back)."""
+    session.info[_WROTE] = True
+
+
+def _commit(session: Session) -> None:
+    """Commit `session`; if it wrote mails, wake the outbox job (the outbox drains after the commit)."""
+    wrote_mail = session.info.pop(_OUTBOX, False)
+    session.info.pop(_KEEP, None)
+    session.info.pop(_WROTE, None)
     session.commit()
     if wrote_mail:
         wake_outbox()
 
 
+def _rollback(session: Session) -> None:
+    session.info.pop(_OUTBOX, None)
+    session.info.pop(_KEEP, None)
+    session.info.pop(_WROTE, None)
+    session.rollback()
+
+
+def commit() -> None:
+    """Commit the current session once (the end of a unit of work); prefer `unit_of_work()`."""
+    _commit(db.session())
+
+
+def keep_writes(reason: str) -> None:
+    """Commit this request's writes even if it answers with a 4xx status or is a GET.
+
+    Only for writes that are the very point of a refusal or of a page display: the outcome of a
+    refused login attempt, a captcha challenge shown on the page. An exception (500) still rolls
+    everything back. `reason` is logged at debug level, so a reader sees why.
+    """
+    db.session().info[_KEEP] = reason
+    log.debug("Request writes kept whatever the status: %s", reason)
+
+
+@contextmanager
+def separate_unit_of_work() -> Iterator[Session]:
+    """A session of its own, committed at the end of the block (rolled back on error), now.
+
+    For a row that must be visible to concurrent requests before this request ends, whatever its
+    outcome (a login attempt counted before it is checked). Use it before the request's session
+    wrote anything: on SQLite the two would otherwise wait for each other's write lock.
+    """
+    own = db.new_session()
+    try:
+        yield own
+        _commit(own)
+    except BaseException:
+        _rollback(own)
+        raise
+    finally:
+        own.close()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """The current session as one unit of work: committed once at the end, rolled back on error.
+
+    For CLI commands and jobs that use the app context's session (`db.session`).
+    """
+    session = db.session()
+    try:
+        yield session
+        _commit(session)
+    except BaseException:
+        _rollback(session)
+        raise
+
+
+def in_unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a CLI command: its writes are committed once when it returns, rolled back if it fails."""
+
+    @functools.wraps(function)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with unit_of_work():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
 def register(app: Flask) -> None:
-    """Commit each successful request once after its view; roll back a failed one."""
+    """Commit each successful request once after its view; roll back a failed one, and every GET."""
 
     @app.after_request
     def commit_unit_of_work(response: Response) -> Response:
         if not db.session.registry.has():
             return response  # the request never opened a session
-        if response.status_code < 400:
-            commit()
+        session = db.session()
+        kept = _KEEP in session.info
+        if kept and response.status_code < 500:
+            _commit(session)
+        elif request.method in SAFE_METHODS:
+            if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+                log.error("A %s request tried to write: rolled back (%s)", request.method, request.path)
+            _rollback(session)
+        elif response.status_code < 400:
+            _commit(session)
         else:
-            db.session().info.pop("outbox_written", None)
-            db.session.rollback()
+            _rollback(session)
         return response

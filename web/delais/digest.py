@@ -23,7 +23,6 @@ from engine.db import utcnow
 from web.accounts.models import Role, User
 from web.core.mail import queue_mail
 from web.core.presentation import PARIS
-from web.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ def message_id(agent: User, day: str, domain: str) -> str:
 
 
 def send_digests(session: Session, now: datetime | None = None) -> int:
-    """Queue today's digest of every agent who has open tasks and has not had it yet; commits.
+    """Queue today's digest of every agent who has open tasks and has not had it yet (flushes only).
 
     Returns the number of mails queued.
     """
@@ -120,16 +119,13 @@ def send_digests(session: Session, now: datetime | None = None) -> int:
         except IntegrityError:  # another worker sent it a moment ago
             continue
         queued += 1
-    session.commit()
     log.info("Daily digest: %s mail(s) queued", queued)
     return queued
 
 
 def run_digest(app: Flask) -> int:
     """The scheduler job (and `guichet resume envoyer`)."""
-    with app.app_context():
-        session = db.new_session()
-        try:
-            return send_digests(session)
-        finally:
-            session.close()
+    from web.core.transaction import separate_unit_of_work
+
+    with app.app_context(), separate_unit_of_work() as session:
+        return send_digests(session)

@@ -9,7 +9,6 @@ from werkzeug.wrappers import Response
 
 from engine import api
 from web.core.access import family_required
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import bp
@@ -21,6 +20,5 @@ def discard_draft(instance_id: int) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
     title = api.discard_draft(db.session(), instance_id, current_user)
-    commit()
     flash(f"Le brouillon « {title} » est supprimé : rien de ce que vous aviez saisi n'est gardé.", "success")
     return redirect(url_for("demarches.my_requests"))

@@ -17,7 +17,6 @@ from engine.api import InstanceStatus, ProcessInstance
 from web.accounts.sessions import SEEN_AT
 from web.core.access import family_required
 from web.core.presentation import date_fr
-from web.core.transaction import commit
 from web.delais.estimates import estimate_for
 from web.extensions import db
 
@@ -57,7 +56,6 @@ def start(key: str) -> Response:
         abort(400)
     # A double click (or the start form sent again) resumes the draft instead of a second request.
     instance, resumed = api.start_or_resume(db.session(), key, current_user)
-    commit()
     tasks = [t for t in api.tasks_for(db.session(), current_user) if t.instance_id == instance.id]
     if tasks:
         flash(started_message(instance, resumed), "info")
@@ -128,7 +126,6 @@ def cancel_request(instance_id: int) -> Response | tuple[str, int]:
             abort(400)
         return _request_page(instance, form, 400)
     api.cancel(session_, instance_id, current_user, form.motif.data)
-    commit()
     flash(f"Votre demande {instance.reference} est annulée.", "success")
     return redirect(url_for("demarches.show_request", instance_id=instance_id))
 

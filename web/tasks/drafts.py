@@ -25,7 +25,6 @@ from engine.api import HumanTaskState
 from engine.errors import Conflict
 from forms.registry import TaskForm, get_form_class
 from web.core.errors import render_error
-from web.core.transaction import commit
 from web.extensions import db
 
 from . import bp
@@ -110,7 +109,6 @@ def save_draft() -> Response | None:
     task = api.get_task(db_session, int((request.view_args or {})["task_id"]), current_user)
     form_class = get_form_class(task.form_key)
     api.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
-    commit()
     flash(
         f"Votre brouillon « {task.demarche_title} » est enregistré : « Reprendre » le rouvre tel que vous "
         "l'avez laissé." + leftovers_message(form_class),

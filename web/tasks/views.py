@@ -11,7 +11,6 @@ from werkzeug.wrappers import Response
 from engine import api
 from engine.api import Guest
 from forms.registry import TaskForm, get_form_class
-from web.core.transaction import commit
 from web.extensions import db
 from web.tasks.actors import GUEST_KEY, current_actor
 from web.tasks.drafts import with_draft
@@ -69,22 +68,19 @@ def show(task_id: int) -> str | Response:
     render_hook = BEFORE_RENDER.get(task.form_key)
     if render_hook is not None:
         context.update(render_hook(db_session, form, actor, task))
-        commit()
     status = 400 if form.errors else 200
     return render_template([f"tasks/{task.form_key}.html", "tasks/family.html"], **context), status
 
 
 def _after(task: api.TaskView, actor: Any, action: str) -> Response:
-    """Commit, then go to the next screen of the same démarche, or to where the actor follows it."""
+    """Go to the next screen of the same démarche, or to where the actor follows it (one commit after)."""
     db_session = db.session()
     if isinstance(actor, Guest) and action == "annuler":
         instance = api.get_instance(db_session, task.instance_id, actor)
         api.discard(db_session, instance)
-        commit()
         session.pop(GUEST_KEY, None)
         flash("C'est annulé : rien de ce que vous aviez saisi n'a été conservé.", "info")
         return redirect(url_for("accounts.home"))
-    commit()
     following = [t for t in api.tasks_for(db_session, actor) if t.instance_id == task.instance_id]
     if following:
         return redirect(url_for("tasks.show", task_id=following[0].id))
