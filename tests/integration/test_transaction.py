@@ -15,7 +15,7 @@ import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from web.core.scheduler import run_outbox
+from web.scheduler import run_outbox
 
 from engine.db import utcnow
 from engine.models import OutboxMessage
