@@ -565,3 +565,32 @@ def drain_outbox(
 ) -> tuple[int, int]:
     """Send due outbox messages with `send`, committing after each; returns (sent, failed)."""
     return outbox.drain(session, send, now=now, limit=limit, channels=channels, on_done=on_done)
+
+
+# --- garde: runaway expressions and requests whose diagram failed ---
+
+
+def configure_scripts(*, cpu_seconds: float | None = None, max_instance_bytes: int | None = None) -> None:
+    """Set the CPU-time budget of one expression or script, and the largest stored instance."""
+    from . import runtime, scripts
+
+    if cpu_seconds is not None:
+        scripts.LIMITS.cpu_seconds = float(cpu_seconds)
+    if max_instance_bytes is not None:
+        runtime.MAX_INSTANCE_BYTES = int(max_instance_bytes)
+
+
+def record_failure(session: Session, instance_id: int, message: str) -> int | None:
+    """After a rollback: mark the request « en erreur » with the French message; its id, or None if gone."""
+    from .failures import record_failure as record
+
+    instance = record(session, instance_id, message)
+    return instance.id if instance is not None else None
+
+
+def record_start_failure(session: Session, demarche_key: str, requester: Actor, message: str) -> int | None:
+    """After a rollback of a failed start: file the family's request « en erreur »; its id, or None."""
+    from .failures import record_start_failure as record
+
+    instance = record(session, demarche_key, requester, message)
+    return instance.id if instance is not None else None
