@@ -45,8 +45,7 @@ def register(app: Flask) -> None:
             db.session.rollback()
             log.exception("The failure of request %s could not be recorded", exc.instance_id)
             recorded = None
-        family = (
-            recorded is not None and current_user.is_authenticated and not getattr(current_user, "groups", None)
-        )
+        is_family = current_user.is_authenticated and not getattr(current_user, "groups", None)
+        family = recorded is not None and is_family
         page = render_template("errors/script_error.html", instance_id=recorded, family=family)
         return page, 500
