@@ -1,7 +1,8 @@
-"""`python -m benchmarks [all|demarche|queue] [--n N] [--repeat R] [--quick]`: figures and ratios.
+"""`python -m benchmarks [all|demarche|queue|scripts] [--n N] [--repeat R] [--quick]`: figures and ratios.
 
 `demarche` runs the scenarios of one démarche (a, a', a'', b, c); `queue` the agents' queue at
-10,000 and 100,000 open tasks (benchmarks/queues.py); `all` (the default, `make bench`) both.
+10,000 and 100,000 open tasks (benchmarks/queues.py); `scripts` the cost of the run-time guards of
+BPMN expressions (benchmarks/script_guards.py); `all` (the default, `make bench`) all three.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from . import guichet_app, queues, spiff_only
+from . import guichet_app, queues, script_guards, spiff_only
 from .common import Result, measure
 from .spiff_only import SerializationFigures
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("which", nargs="?", default="all", choices=("all", "demarche", "queue"))
+    parser.add_argument("which", nargs="?", default="all", choices=("all", "demarche", "queue", "scripts"))
     parser.add_argument(
         "--sizes",
         default="10000,100000",
@@ -50,6 +51,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     # Before create_app's basicConfig: keep the per-démarche INFO lines out of the figures' output.
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.which in ("all", "scripts"):
+        script_guards.main()  # the cost of the run-time guards of BPMN expressions
+        if args.which == "scripts":
+            return
+        print()
     if args.which != "demarche":
         queues.main(args.sizes, args.queue_repeat, args.explain)
         if args.which == "queue":

@@ -111,32 +111,31 @@ LIMITS = ScriptLimits()
 MAX_ITERATIONS = LIMITS.max_iterations
 
 
-@dataclass
 class _Budget:
-    steps: int
-    deadline: float
-    allocated: int
+    """What one evaluation may still use: steps, the CPU deadline, elements to build."""
+
+    __slots__ = ("allocated", "deadline", "steps")
+
+    def __init__(self) -> None:
+        self.steps = LIMITS.max_iterations
+        self.deadline = time.thread_time() + LIMITS.cpu_seconds
+        self.allocated = LIMITS.max_allocated
 
 
 _budget: contextvars.ContextVar[_Budget] = contextvars.ContextVar("guichet_budget")
 
 
-def _new_budget() -> _Budget:
-    return _Budget(LIMITS.max_iterations, time.thread_time() + LIMITS.cpu_seconds, LIMITS.max_allocated)
+def _spend(budget: _Budget) -> None:
+    """One loop turn or call: counted, and every 16 steps the CPU deadline is checked."""
+    budget.steps -= 1
+    if budget.steps & 15 == 0 or budget.steps < 0:
+        _spend_check(budget)
 
 
 def _step() -> None:
-    """One loop turn or call: counted, and every 64 steps the CPU deadline is checked."""
     budget = _budget.get(None)
-    if budget is None:
-        return
-    budget.steps -= 1
-    if budget.steps < 0:
-        raise ScriptError(f"Boucle trop longue : plus de {LIMITS.max_iterations} tours dans une expression.")
-    if budget.steps & 63 == 0 and time.thread_time() > budget.deadline:
-        raise ScriptError(
-            f"Calcul trop long : l'expression a dépassé {LIMITS.cpu_seconds:g} s de temps de calcul."
-        )
+    if budget is not None:
+        _spend(budget)
 
 
 def _charge(size: int, what: str) -> None:
@@ -162,9 +161,16 @@ def _check_bits(bits: int) -> None:
 
 
 _SEQUENCES = (str, bytes, list, tuple)
+_NUMBERS = frozenset({int, float})
 
 
 def _guarded_mul(left: Any, right: Any) -> Any:
+    if type(left) is float or type(right) is float:
+        return left * right
+    if type(left) is int and type(right) is int:
+        if left.bit_length() + right.bit_length() > LIMITS.max_int_bits:
+            _check_bits(left.bit_length() + right.bit_length())
+        return left * right
     seq, count = (left, right) if isinstance(left, _SEQUENCES) else (right, left)
     if isinstance(seq, _SEQUENCES) and _int_bits(count) is not None:
         _charge(len(seq) * max(count, 0), "répétition")
@@ -186,6 +192,8 @@ def _guarded_lshift(left: Any, right: Any) -> Any:
 
 
 def _guarded_add(left: Any, right: Any) -> Any:
+    if type(left) in _NUMBERS and type(right) in _NUMBERS:
+        return left + right
     if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
         _charge(len(left) + len(right), "concaténation")
     return left + right
@@ -195,6 +203,8 @@ _PRINTF_WIDTH = re.compile(r"%[^a-zA-Z%]*(\*|\d{4,})")
 
 
 def _guarded_mod(left: Any, right: Any) -> Any:
+    if type(left) in _NUMBERS:
+        return left % right
     if isinstance(left, (str, bytes)):
         text = left if isinstance(left, str) else left.decode("latin-1")
         if _PRINTF_WIDTH.search(text):
@@ -283,21 +293,27 @@ def _guarded_sum(iterable: Any, start: Any = 0) -> Any:
     return sum(iterable, start)
 
 
-class _BudgetedIterator:
-    def __init__(self, iterator: Any) -> None:
-        self._iterator = iterator
+def _budgeted(iterator: Any, budget: _Budget) -> Any:
+    for item in iterator:
+        budget.steps -= 1
+        if budget.steps & 15 == 0 or budget.steps < 0:
+            _spend_check(budget)
+        yield item
 
-    def __iter__(self) -> _BudgetedIterator:
-        return self
 
-    def __next__(self) -> Any:
-        _step()
-        return next(self._iterator)
+def _spend_check(budget: _Budget) -> None:
+    if budget.steps < 0:
+        raise ScriptError(f"Boucle trop longue : plus de {LIMITS.max_iterations} tours dans une expression.")
+    if time.thread_time() > budget.deadline:
+        raise ScriptError(
+            f"Calcul trop long : l'expression a dépassé {LIMITS.cpu_seconds:g} s de temps de calcul."
+        )
 
 
 def _guarded_iter(obj: Any) -> Any:
     iterator = default_guarded_getiter(obj)
-    return iterator if _budget.get(None) is None else _BudgetedIterator(iter(iterator))
+    budget = _budget.get(None)
+    return iterator if budget is None else _budgeted(iterator, budget)
 
 
 def _bounded_range(*args: int) -> range:
@@ -461,7 +477,7 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         scope.update(external_context or {})
         scope.update(context)
         scope.update(self._protected)
-        token = _budget.set(_new_budget())
+        token = _budget.set(_Budget())
         try:
             return eval(code, scope)  # noqa: S307 - compiled by RestrictedPython, guarded globals
         finally:
@@ -472,7 +488,7 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]
         self.check_for_overwrite(context, external_context or {})
         context.update(external_context or {})
         context.update(self.globals)
-        token = _budget.set(_new_budget())
+        token = _budget.set(_Budget())
         try:
             exec(code, context)  # noqa: S102 - compiled by RestrictedPython, guarded globals
         finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.cookiejar
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -51,13 +52,13 @@ def test_other_requests_are_served_while_a_runaway_expression_runs(app, people, 
     deploy(app, with_start_script(CPU_HOG))
     family = people["famille"]
     started = threading.Event()
-    new_budget = scripts._new_budget
 
-    def noting_start() -> scripts._Budget:
-        started.set()
-        return new_budget()
+    class NotingBudget(scripts._Budget):
+        def __init__(self) -> None:
+            super().__init__()
+            started.set()  # an evaluation has started: the catalogue evaluates none
 
-    monkeypatch.setattr(scripts, "_new_budget", noting_start)
+    monkeypatch.setattr(scripts, "_Budget", NotingBudget)
     served_meanwhile = 0
     with serve(app) as base:
         runaway = Visitor(base)
@@ -74,12 +75,16 @@ def test_other_requests_are_served_while_a_runaway_expression_runs(app, people, 
         thread.start()
         assert started.wait(timeout=60), "the start script never ran"
         other = Visitor(base)
+        waits: list[float] = []  # reported (docs/security.md), never asserted
         while thread.is_alive():
+            before = time.perf_counter()
             status, page = other.get("/demarches")
+            waits.append(time.perf_counter() - before)
             assert status == 200
             assert "Changement de téléphones" in page
             if thread.is_alive():
                 served_meanwhile += 1
         thread.join()
+    print(f"pages served during the runaway: {served_meanwhile}, longest wait {max(waits) * 1000:.0f} ms")
     assert outcome == [500]  # stopped by the budget, answered with the French page
     assert served_meanwhile >= 3, served_meanwhile
