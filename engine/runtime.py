@@ -266,6 +266,10 @@ def service(name: str) -> Callable[[ServiceFunc], ServiceFunc]:
 _ENVIRONMENT = RestrictedEnvironment()
 #: Most instances a multi-instance task may create (its loopCardinality, checked when evaluated).
 MAX_INSTANCES = 100
+#: Most expressions and scripts one engine (one request's steps on one instance) may evaluate: a
+#: loop of automatic tasks through a gateway (`n = n + 1` until `n > 10**9`) is stopped by it, with a
+#: French error, before SpiffWorkflow's task tree gets deep enough (about 1000) to stall silently.
+MAX_EVALUATIONS = 500
 
 
 class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
@@ -274,11 +278,25 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
     def __init__(self, context: ServiceContext | None = None) -> None:
         super().__init__(environment=_ENVIRONMENT)
         self.context = context
+        self.evaluations = 0
+
+    def _count(self, task: Any, source: str) -> None:
+        self.evaluations += 1
+        if self.evaluations > MAX_EVALUATIONS:
+            raise self.failure(
+                task,
+                source,
+                ScriptError(
+                    f"plus de {MAX_EVALUATIONS} expressions évaluées sans attendre personne "
+                    "(une boucle de tâches automatiques sans fin ?)"
+                ),
+            )
 
     # Every expression and script goes through these two: a failure becomes a French ScriptError that
     # names the element and the request, and a multi-instance count is bounded.
 
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        self._count(task, expression)
         try:
             result = self.environment.evaluate(expression, task.data, external_context)
         except Exception as exc:
@@ -296,6 +314,7 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         return result
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
+        self._count(task, script)
         try:
             return bool(self.environment.execute(script, task.data, external_context or {}))
         except Exception as exc:

@@ -121,3 +121,32 @@ def test_an_instance_too_big_to_store_is_refused(app, people, client_for, monkey
         ).scalar_one()
     assert comment.startswith("Les données de la demande sont trop volumineuses : ")
     assert "(au plus 20000)" in comment
+
+
+def test_an_endless_loop_of_automatic_tasks_is_stopped(app, people, client_for):
+    # « Calcul » adds one, then a gateway sends the request back to « Calcul » until n is huge: each
+    # evaluation is cheap, the loop is not; the engine's count of evaluations stops it.
+    bpmn = with_start_script("compteur = 1").decode()
+    loop = (
+        '<bpmn:exclusiveGateway id="encore" name="Encore ?" default="flux_assez" />'
+        '<bpmn:sequenceFlow id="flux_encore" sourceRef="encore" targetRef="calcul">'
+        "<bpmn:conditionExpression>compteur &gt; 0</bpmn:conditionExpression></bpmn:sequenceFlow>"
+    )
+    bpmn = bpmn.replace(
+        '<bpmn:sequenceFlow id="flux_calcul" sourceRef="calcul" targetRef="saisie" />',
+        (
+            '<bpmn:sequenceFlow id="flux_calcul" sourceRef="calcul" targetRef="encore" />'
+            + loop
+            + '<bpmn:sequenceFlow id="flux_assez" sourceRef="encore" targetRef="saisie" />'
+        ),
+    )
+    assert 'targetRef="encore"' in bpmn
+    deploy(app, bpmn.encode())
+    famille = client_for(people["famille"])
+    response = post_form(famille, "/demarches", {}, action="/demarches/changement_telephone/commencer")
+    assert response.status_code == 500
+    with app.app_context():
+        comment = db.session.execute(
+            select(HistoryEvent.comment).where(HistoryEvent.visibility == Visibility.INTERNAL)
+        ).scalar_one()
+    assert "plus de 500 expressions évaluées sans attendre personne" in comment
