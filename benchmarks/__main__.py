@@ -1,9 +1,10 @@
-"""`python -m benchmarks [all|demarche|queue|http] [--n N] [--repeat R] [--quick]`: figures and ratios.
+"""`python -m benchmarks [all|demarche|queue|http|scripts] [--n N] [--repeat R] [--quick]`: figures.
 
 `demarche` runs the scenarios of one démarche (a, a', a'', b, c); `queue` the agents' queue at
 10,000 and 100,000 open tasks (benchmarks/queues.py); `http` the démarche over real HTTP against the
 `guichet run` server process (d), beside (a) and (b) measured in the same run
-(benchmarks/http_server.py); `all` (the default, `make bench`) all of them.
+(benchmarks/http_server.py); `scripts` the cost of the run-time guards of BPMN expressions
+(benchmarks/script_guards.py); `all` (the default, `make bench`) all of them.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
-from . import guichet_app, http_server, queues, spiff_only
+from . import guichet_app, http_server, queues, script_guards, spiff_only
 from .common import Result, measure
 from .spiff_only import SerializationFigures
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("which", nargs="?", default="all", choices=("all", "demarche", "queue", "http"))
+    parser.add_argument(
+        "which", nargs="?", default="all", choices=("all", "demarche", "queue", "http", "scripts")
+    )
     parser.add_argument(
         "--sizes",
         default="10000,100000",
@@ -57,6 +60,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.which == "http":
         run_http(args)
         return
+    if args.which in ("all", "scripts"):
+        script_guards.main()  # the cost of the run-time guards of BPMN expressions
+        if args.which == "scripts":
+            return
+        print()
     if args.which != "demarche":
         queues.main(args.sizes, args.queue_repeat, args.explain)
         if args.which == "queue":

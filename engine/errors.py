@@ -40,6 +40,14 @@ class Conflict(EngineError):
 
 
 class ScriptError(EngineError):
-    """A BPMN expression or script failed or was refused at run time."""
+    """A BPMN expression or script failed or was refused at run time.
+
+    `instance_id` names the request it happened in, when known: the caller rolls back, then records
+    the failure on it (engine/failures.py).
+    """
 
     status_code = 500
+
+    def __init__(self, message: str, instance_id: int | None = None) -> None:
+        super().__init__(message)
+        self.instance_id = instance_id

@@ -19,13 +19,14 @@ from lxml import etree
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 from SpiffWorkflow.util.task import TaskState
 
-from .errors import DeployError, ScriptError
+from .errors import DeployError, EngineError, ScriptError
 from .registry import SERVICES, ServiceFunc, ServiceOperation, service
 from .scripts import RestrictedEnvironment
 
@@ -183,9 +184,33 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 SERIALIZER = _make_serializer()
 
 
+#: Largest JSON document one instance may store (bytes of UTF-8); set from GUICHET_MAX_INSTANCE_BYTES.
+MAX_INSTANCE_BYTES = 1024 * 1024
+
+
+def _instance_id_of(workflow: BpmnWorkflow) -> int | None:
+    context = getattr(getattr(workflow, "script_engine", None), "context", None)
+    instance = getattr(context, "instance", None)
+    return getattr(instance, "id", None)
+
+
 def dump_workflow(workflow: BpmnWorkflow) -> str:
-    """Serialise an instance to its JSON document (without the spec)."""
-    return str(SERIALIZER.serialize_json(workflow))
+    """Serialise an instance to its JSON document (without the spec), within MAX_INSTANCE_BYTES."""
+    try:
+        document = str(SERIALIZER.serialize_json(workflow))
+    except Exception as exc:  # a script put in the data a value JSON cannot hold (a set, a function)
+        raise ScriptError(
+            f"Les données de la demande ne peuvent pas être enregistrées ({type(exc).__name__} : {exc}).",
+            _instance_id_of(workflow),
+        ) from exc
+    size = len(document.encode("utf-8"))
+    if size > MAX_INSTANCE_BYTES:
+        raise ScriptError(
+            f"Les données de la demande sont trop volumineuses : {size} octets "
+            f"(au plus {MAX_INSTANCE_BYTES}). Une expression ou un script du diagramme en produit trop.",
+            _instance_id_of(workflow),
+        )
+    return document
 
 
 def load_workflow(bundle: SpecBundle, document: str, script_engine: PythonScriptEngine) -> BpmnWorkflow:
@@ -207,6 +232,12 @@ def new_workflow(bundle: SpecBundle, script_engine: PythonScriptEngine) -> BpmnW
 
 
 _ENVIRONMENT = RestrictedEnvironment()
+#: Most instances a multi-instance task may create (its loopCardinality, checked when evaluated).
+MAX_INSTANCES = 100
+#: Most expressions and scripts one engine (one request's steps on one instance) may evaluate: a
+#: loop of automatic tasks through a gateway (`n = n + 1` until `n > 10**9`) is stopped by it, with a
+#: French error, before SpiffWorkflow's task tree gets deep enough (about 1000) to stall silently.
+MAX_EVALUATIONS = 500
 
 
 class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
@@ -216,6 +247,60 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         # An engine.services.ServiceContext (not imported: that module sits above this one).
         super().__init__(environment=_ENVIRONMENT)
         self.context = context
+        self.evaluations = 0
+
+    def _count(self, task: Any, source: str) -> None:
+        self.evaluations += 1
+        if self.evaluations > MAX_EVALUATIONS:
+            raise self.failure(
+                task,
+                source,
+                ScriptError(
+                    f"plus de {MAX_EVALUATIONS} expressions évaluées sans attendre personne "
+                    "(une boucle de tâches automatiques sans fin ?)"
+                ),
+            )
+
+    # Every expression and script goes through these two: a failure becomes a French ScriptError that
+    # names the element and the request, and a multi-instance count is bounded.
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        self._count(task, expression)
+        try:
+            result = self.environment.evaluate(expression, task.data, external_context)
+        except Exception as exc:
+            raise self.failure(task, expression, exc) from exc
+        spec = task.task_spec
+        is_count = isinstance(spec, MultiInstanceTask) and expression == spec.cardinality
+        if is_count and not (
+            isinstance(result, int) and not isinstance(result, bool) and 0 <= result <= MAX_INSTANCES
+        ):
+            raise self.failure(
+                task,
+                expression,
+                ScriptError(f"le nombre d'instances doit être un entier entre 0 et {MAX_INSTANCES}"),
+            )
+        return result
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
+        self._count(task, script)
+        try:
+            return bool(self.environment.execute(script, task.data, external_context or {}))
+        except Exception as exc:
+            raise self.failure(task, script, exc) from exc
+
+    def failure(self, task: Any, source: str, exc: Exception) -> ScriptError:
+        """The French error of an expression or script that failed in `task`."""
+        spec = task.task_spec
+        name = getattr(spec, "bpmn_name", None)
+        ident = getattr(spec, "bpmn_id", None) or spec.name
+        element = f"« {name} » ({ident})" if name else f"({ident})"
+        reason = exc.message if isinstance(exc, EngineError) else f"{type(exc).__name__} : {exc}"
+        instance = getattr(self.context, "instance", None)
+        return ScriptError(
+            f"Erreur dans l'élément {element} : « {source.strip()[:80]} » a échoué. {reason}",
+            getattr(instance, "id", None),
+        )
 
     def call_service(self, task: Any, operation_name: str, operation_params: dict[str, Any]) -> str:
         # Overridden: in 3.2.0 the stock version masks every error behind a NameError.

@@ -54,6 +54,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
+    import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »
+    _configure_scripts(app)
     security.register(app)
     accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)
     _register_template_helpers(app)
@@ -77,6 +79,14 @@ def discover_operations() -> list[str]:
             import_module(name)
             found.append(name)
     return found
+
+
+def _configure_scripts(app: Flask) -> None:
+    from engine import api
+
+    api.configure_scripts(
+        cpu_seconds=app.config["SCRIPT_CPU_SECONDS"], max_instance_bytes=app.config["MAX_INSTANCE_BYTES"]
+    )
 
 
 def _register_template_helpers(app: Flask) -> None:

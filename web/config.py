@@ -67,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     # Largest document a family or an agent may join to a request (justificatif de domicile…), in bytes;
     # keep MAX_CONTENT_LENGTH above it so that a too large file gets its French message next to the field.
     "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+    # The CPU-time budget of one BPMN expression or script, and the largest stored request (JSON).
+    "SCRIPT_CPU_SECONDS": 1.0,
+    "MAX_INSTANCE_BYTES": 1024 * 1024,
     # Rows per page in lists and queues.
     "PAGE_SIZE": 50,
     # Family notifications (web/notifications/): SMS backend « developpement » (SMS kept in the outbox

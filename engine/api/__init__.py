@@ -16,6 +16,8 @@ from .backoffice import *  # noqa: F403
 from .backoffice import __all__ as _backoffice
 from .definitions import *  # noqa: F403
 from .definitions import __all__ as _definitions
+from .failures import *  # noqa: F403
+from .failures import __all__ as _failures
 from .jobs import *  # noqa: F403
 from .jobs import __all__ as _jobs
 from .operations import *  # noqa: F403
@@ -32,6 +34,7 @@ from .views import __all__ as _views
 __all__ = [
     *_backoffice,
     *_definitions,
+    *_failures,
     *_jobs,
     *_operations,
     *_records,

@@ -15,7 +15,6 @@ import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from web.scheduler import run_outbox
 
 from engine.db import utcnow
 from engine.models import OutboxMessage
@@ -26,6 +25,7 @@ from web.accounts.models import LoginAttempt, User
 from web.core.mail import queue_mail
 from web.core.transaction import in_unit_of_work, keep_writes
 from web.extensions import db
+from web.scheduler import run_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 MARK = "transaction-test"  # the kind of the rows the test routes write

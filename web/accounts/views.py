@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from forms.accounts import LoginForm
+from web.core.redirects import returns_to, safe_target
 from web.extensions import db, login_manager
 
 from . import bp, captcha, sessions, throttle
@@ -32,14 +32,15 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+@bp.app_template_filter("safe_target")
+def _safe_target_filter(target: str | None) -> str | None:
+    """In templates: a `next`/`retour` value carried on into a link or form, when it is safe."""
+    return safe_target(target)
+
+
 def _safe_next(target: str | None) -> str | None:
-    """Only local paths are accepted as a post-login destination."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+    """Only paths of this site are accepted as a post-login destination (web/core/redirects.py)."""
+    return safe_target(target)
 
 
 def home_for(user: User) -> str:
@@ -47,6 +48,7 @@ def home_for(user: User) -> str:
 
 
 @bp.get("/")
+@returns_to("next")  # the login box on the home page carries `next` on
 def home() -> str | Response:
     """Portal home: MON ESPACE PERSO and JE N'AI PAS D'ESPACE, or the user's dashboard links."""
     form = LoginForm()
@@ -72,6 +74,7 @@ def _refuse(form: LoginForm, attempt: Any, verdict: Any, refusal: str) -> int:
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
+@returns_to("next")
 def login() -> str | Response | tuple[str, int]:
     """MON ESPACE PERSO. Throttled per typed login and per IP (web/accounts/throttle.py); after the free
     failures of a login the captcha is asked for too. A refused attempt verifies no password."""

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from forms.queues import SavedFilterForm
 from web.core.access import staff_required
+from web.core.redirects import returns_to
 from web.extensions import db
 
 from . import bp
@@ -43,6 +44,7 @@ def save_filter() -> Any:
 
 
 @bp.post("/filtres/supprimer")
+@returns_to("retour")
 @staff_required
 def delete_filter() -> Response:
     """« Supprimer » one of the agent's saved filters (its id in the form: no id in the URL)."""

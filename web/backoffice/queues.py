@@ -8,7 +8,7 @@ pagination, the exports, « Dossier suivant / précédent » and the saved filte
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -23,6 +23,7 @@ from engine.errors import Conflict
 from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.core.access import staff_required
+from web.core.redirects import returns_to, safe_target_or
 from web.extensions import db
 
 from . import bp
@@ -151,12 +152,10 @@ def queue() -> Any:
 
 
 def _back(default: str | None = None) -> str:
-    """Where to go after an action: the form's local `retour` path, else the queue."""
-    target = request.form.get("retour") or request.args.get("retour") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.scheme and not parts.netloc:
-        return target
-    return default or url_for("backoffice.queue")
+    """Where to go after an action: the form's `retour` path of this site (web/core/redirects.py),
+    else `default` or the queue."""
+    target = request.form.get("retour") or request.args.get("retour")
+    return safe_target_or(target, default or url_for("backoffice.queue"))
 
 
 def _conflict(exc: Conflict, task_id: int | None) -> tuple[str, int]:
@@ -170,6 +169,7 @@ def _conflict(exc: Conflict, task_id: int | None) -> tuple[str, int]:
 
 
 @bp.post("/taches/<int:task_id>/prendre")
+@returns_to("retour")
 @staff_required
 def claim_task(task_id: int) -> Any:
     """« Prendre en charge »."""
@@ -183,6 +183,7 @@ def claim_task(task_id: int) -> Any:
 
 
 @bp.post("/taches/<int:task_id>/remettre")
+@returns_to("retour")
 @staff_required
 def release_task(task_id: int) -> Any:
     """« Remettre dans la file »."""
@@ -196,6 +197,7 @@ def release_task(task_id: int) -> Any:
 
 
 @bp.post("/prendre-selection")
+@returns_to("retour")
 @staff_required
 def claim_selection() -> Any:
     """« Prendre en charge la sélection »: each task is claimed or reported."""
@@ -253,6 +255,7 @@ def colleagues(session: Any, lane: str) -> list[User]:
 
 
 @bp.route("/taches/<int:task_id>/attribuer", methods=["GET", "POST"])
+@returns_to("retour")
 @staff_required
 def assign_task(task_id: int) -> Any:
     """« Attribuer à » a colleague of the task's service (or take it over oneself)."""
