@@ -19,7 +19,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask, StandardLoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -326,9 +326,11 @@ def _json_default(value: Any) -> Any:
 __all__ = [
     "SERVICES",
     "BpmnWorkflow",
+    "MultiInstanceTask",
     "ServiceFunc",
     "ServiceOperation",
     "ServiceTask",
+    "StandardLoopTask",
     "TaskState",
     "UserTask",
     "service",
