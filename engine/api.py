@@ -534,6 +534,8 @@ def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 
         try:
             with session.begin_nested():
                 instance = lock_instance(session, instance_id)
+                if not timer_still_due(instance, now):
+                    continue  # another worker fired it first (checked again under the instance's lock)
                 Runner(session, instance, open_workflow(session, instance, None), None).advance()
             fired += 1
         except Exception as exc:
@@ -565,3 +567,68 @@ def drain_outbox(
 ) -> tuple[int, int]:
     """Send due outbox messages with `send`, committing after each; returns (sent, failed)."""
     return outbox.drain(session, send, now=now, limit=limit, channels=channels, on_done=on_done)
+
+
+# --- scale ---
+# Several processes and hosts (issue 19): the outbox's retry policy, backlog and outage alerts, and
+# the workers' heartbeats. The jobs claim their rows in the database (engine/outbox.py,
+# engine/workers.py), so any number of workers may run them at once.
+
+RetryPolicy = outbox.RetryPolicy
+ChannelBacklog = outbox.ChannelBacklog
+
+
+def send_outbox(
+    session: Session,
+    send: Callable[[OutboxMessage], None],
+    *,
+    policy: outbox.RetryPolicy,
+    channels: Collection[str] | None = None,
+    on_done: Callable[[Session, OutboxMessage], None] | None = None,
+    now: datetime | None = None,
+    limit: int = 50,
+) -> tuple[int, int]:
+    """Claim and send the due outbox rows under `policy`, committing after each; (sent, failed)."""
+    return outbox.drain(
+        session, send, now=now, limit=limit, channels=channels, on_done=on_done, policy=policy
+    )
+
+
+def outbox_backlog(session: Session) -> list[outbox.ChannelBacklog]:
+    """Pending, failing and given-up rows per channel, with the channel's outage state."""
+    return outbox.backlog(session)
+
+
+def outbox_alerts(session: Session, policy: outbox.RetryPolicy, now: datetime | None = None) -> list[str]:
+    """Channels failing for policy.alert_after whose admins must now be told (once per outage); commits."""
+    return outbox.alert_due(session, now=now, policy=policy)
+
+
+def outbox_failing_channels(session: Session) -> dict[str, datetime]:
+    """Channels whose server is unreachable, with the time of their last failure."""
+    return outbox.failing_channels(session)
+
+
+def outbox_probe_result(session: Session, channel: str, error: str | None) -> int:
+    """Record a probe of a failing channel (error None: it works again; its waiting rows become due)."""
+    return outbox.probe_result(session, channel, error)
+
+
+def timer_still_due(instance: ProcessInstance, now: datetime) -> bool:
+    """Whether the instance, read under its lock, still has a due timer (the timers' claim check)."""
+    due = instance.next_timer_at
+    return instance.status == InstanceStatus.RUNNING and due is not None and due <= now
+
+
+def beat(session: Session, name: str, kind: str) -> None:
+    """Record that the worker `name` ran its jobs now; commits."""
+    from . import workers
+
+    workers.beat(session, name, kind)
+
+
+def last_heartbeat(session: Session) -> datetime | None:
+    """When any worker (or the in-process scheduler) last ran its jobs."""
+    from . import workers
+
+    return workers.last_seen(session)

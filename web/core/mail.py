@@ -11,7 +11,7 @@ from flask_mail import Message
 from sqlalchemy.orm import Session
 
 from engine.models import OutboxMessage
-from engine.outbox import PermanentFailure, enqueue_mail
+from engine.outbox import PermanentFailure, ServerUnavailable, enqueue_mail
 from engine.runtime import ServiceContext, service
 from web.accounts.models import User
 from web.extensions import mail
@@ -84,3 +84,13 @@ def send_message(message: OutboxMessage) -> None:
         mail.send(msg)
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentFailure(str(exc)) from exc
+    except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected) as exc:
+        raise ServerUnavailable(f"serveur de courriel injoignable : {exc}") from exc
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code == 421:  # « service not available, closing transmission channel »
+            raise ServerUnavailable(f"serveur de courriel indisponible : {exc}") from exc
+        raise
+    except smtplib.SMTPException:
+        raise
+    except OSError as exc:  # refused, unreachable, timed out, name not resolved
+        raise ServerUnavailable(f"serveur de courriel injoignable : {exc}") from exc
