@@ -243,11 +243,28 @@ def digest_send() -> None:
 
 
 @main.command("worker")
+@click.option(
+    "--beat/--no-beat",
+    default=True,
+    show_default=True,
+    help="Avec Celery : planifier aussi les tâches (plusieurs planificateurs ne font rien en double).",
+)
+@click.option(
+    "--concurrency", default=2, show_default=True, type=int, help="Avec Celery : tâches en parallèle."
+)
 @with_appcontext
-def worker_command() -> None:
-    """Run the timer, outbox and digest jobs in the foreground (deployments with several web processes)."""
+def worker_command(beat: bool, concurrency: int) -> None:
+    """Run the timer, outbox and digest jobs: as Celery tasks when GUICHET_CELERY_BROKER_URL is set,
+    in this process otherwise. Any number of workers may run: each job claims its rows in the database."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["CELERY_BROKER_URL"]:
+        from .core.celery_app import run_worker
+
+        click.echo("Worker Guichet (Celery) : échéances, courriels et SMS, résumé du jour.")
+        run_worker(app, beat=beat, concurrency=concurrency)
+        return
     click.echo("Worker Guichet : échéances, courriels et SMS, résumé du jour.")
-    scheduler.run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
+    scheduler.run_blocking(app)
 
 
 def _register_admin_commands() -> None:

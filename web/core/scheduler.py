@@ -154,7 +154,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _configure(scheduler: BaseScheduler, app: Flask, kind: str) -> BaseScheduler:
+def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> BaseScheduler:
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(
         run_timers,
