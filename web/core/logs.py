@@ -71,6 +71,8 @@ def configure(app: Flask) -> None:
     root = logging.getLogger()
     root.setLevel(level)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if level != "DEBUG":  # SpiffWorkflow logs every task state change at INFO: the hottest path of all
+        logging.getLogger("spiff").setLevel(logging.WARNING)
     mine = [handler for handler in root.handlers if getattr(handler, "guichet", False)]
     if not mine and not root.handlers:  # keep a handler set up by the host (pytest, gunicorn's --log-config)
         handler = logging.StreamHandler()
