@@ -19,6 +19,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -538,6 +539,9 @@ def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 
                     continue  # another worker fired it first (checked again under the instance's lock)
                 Runner(session, instance, open_workflow(session, instance, None), None).advance()
             fired += 1
+        except OperationalError as exc:  # e.g. SQLite's lock wait ran out: another worker's long batch
+            log.warning("Timers: instance %s busy, left for the next run (%s)", instance_id, exc)
+            break
         except Exception as exc:
             log.exception("Timer of instance %s failed", instance_id)
             with session.begin_nested():
