@@ -60,3 +60,27 @@ def test_a_day_long_outage_loses_nothing_alerts_once_and_resumes_at_once(
     assert len(received) == 4
     assert {row.status for row in outbox(app)} == {OutboxStatus.SENT}
     assert run_outbox(mail_app) == (0, 0)
+
+
+def test_a_successful_send_makes_the_mails_waiting_after_an_outage_due_at_once(app, app_factory, smtp_server):
+    mail_app = app_factory(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False)
+    smtp_server.stop()
+    with time_machine.travel(T0, tick=False) as clock:
+        enqueue(app, 3)
+        for seconds in (0, 10, 20):  # one try per run while the server is down
+            clock.move_to(T0 + timedelta(seconds=seconds))
+            assert run_outbox(mail_app) == (0, 0)
+        waiting = outbox(app)
+        assert all(row.attempts == 1 for row in waiting)
+        assert all(row.next_attempt_at > T0 + timedelta(seconds=30) for row in waiting)  # backing off
+
+        clock.move_to(T0 + timedelta(seconds=30))  # too soon for a probe (one a minute at most)
+        smtp_server.start()
+        enqueue(app, 1)  # a new mail, due at once, is the first to get through…
+        assert run_outbox(mail_app) == (1, 0)
+        # …and the three waiting ones are due now, not at the end of their own delay
+        waiting = [row for row in outbox(app) if row.status == OutboxStatus.PENDING]
+        assert len(waiting) == 3
+        assert all(row.next_attempt_at <= T0 + timedelta(seconds=30) for row in waiting)
+        assert run_outbox(mail_app) == (3, 0)
+    assert len(smtp_server.messages) == 4
