@@ -177,3 +177,15 @@ def test_guichet_serve_runs_gunicorn_workers_and_reloads_gracefully(tmp_path):
     assert any(line["path"] == "/demarches" and line["status"] == 200 for line in requests)
     assert all(len(line["request_id"]) == 32 for line in requests)
     assert "Hang up" in err  # gunicorn's master handled the reload
+
+
+def test_the_request_line_never_holds_a_token_of_a_link(app, caplog):
+    caplog.set_level(logging.INFO, logger="guichet.requete")
+    secret = "uKUhCW0621Zv1boPGVYBtANgD86mj0eHjIsOef4TPwk"
+    for url in (f"/mot-de-passe/{secret}", f"/activation/{secret}", f"/courriel/verifier/{secret}"):
+        app.test_client().get(url)
+    paths = [
+        json.loads(JsonFormatter().format(r))["path"] for r in caplog.records if r.name == "guichet.requete"
+    ]
+    assert paths == ["/mot-de-passe/<token>", "/activation/<token>", "/courriel/verifier/<token>"]
+    assert secret not in caplog.text

@@ -4,7 +4,8 @@
 collectors of a multi-host deployment; every line written while a request runs carries its
 `request_id` (taken from the proxy's `X-Request-ID` when it looks like one, generated otherwise, and
 sent back in the response). The request line (logger `guichet.requete`) gives the method, the path,
-the status, the duration in milliseconds, the user id and the client address; static files and
+the status, the duration in milliseconds, the user id and the client address (the route instead of
+the path when the URL carries a secret token); static files and
 `/sante` are logged at DEBUG so that a load balancer's probes do not flood INFO.
 """
 
@@ -24,6 +25,16 @@ REQUEST_LOG = logging.getLogger("guichet.requete")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 _FIELDS = ("request_id", "method", "path", "status", "duration_ms", "user_id", "ip")
 _QUIET_PREFIXES = ("/static/", "/sante")
+# URL parts that are credentials (reset, activation and verification links, captcha ids): the line
+# shows the route (« /mot-de-passe/<token> ») instead of the path, so logs never hold a live link.
+_SECRET_ARGUMENTS = frozenset({"token", "challenge_id"})
+
+
+def logged_path() -> str:
+    rule = request.url_rule
+    if rule is not None and _SECRET_ARGUMENTS & set(rule.arguments):
+        return rule.rule
+    return request.path
 
 
 class RequestIdFilter(logging.Filter):
@@ -100,17 +111,18 @@ def configure(app: Flask) -> None:
         user = g.get("_login_user")  # only if the request loaded it: no query for this line
         user_id = getattr(user, "id", None) if user is not None and user.is_authenticated else None
         quiet = request.path.startswith(_QUIET_PREFIXES)
+        path = logged_path()
         REQUEST_LOG.log(
             logging.DEBUG if quiet else logging.INFO,
             "%s %s %s %sms",
             request.method,
-            request.path,
+            path,
             response.status_code,
             duration,
             extra={
                 "request_id": request_id,
                 "method": request.method,
-                "path": request.path,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": duration,
                 "user_id": user_id,
