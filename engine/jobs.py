@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from . import outbox
@@ -35,8 +36,13 @@ def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 
         try:
             with session.begin_nested():
                 instance = lock_instance(session, instance_id)
+                if not timer_still_due(instance, now):
+                    continue  # another worker fired it first (checked again under the instance's lock)
                 Runner(session, instance, open_workflow(session, instance, None), None).advance()
             fired += 1
+        except OperationalError as exc:  # e.g. SQLite's lock wait ran out: another worker's long batch
+            log.warning("Timers: instance %s busy, left for the next run (%s)", instance_id, exc)
+            break
         except Exception as exc:
             log.exception("Timer of instance %s failed", instance_id)
             with session.begin_nested():
@@ -53,6 +59,12 @@ def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 
                 )
     session.commit()
     return fired
+
+
+def timer_still_due(instance: ProcessInstance, now: datetime) -> bool:
+    """Whether the instance, read under its lock, still has a due timer (the timers' claim check)."""
+    due = instance.next_timer_at
+    return instance.status == InstanceStatus.RUNNING and due is not None and due <= now
 
 
 def drain_outbox(

@@ -212,6 +212,9 @@ class OutboxMessage(Base):
     # "courriel" or "sms" (web/notifications.py); a family notification's row points at it.
     channel: Mapped[str] = mapped_column(String(10), default="courriel", server_default="courriel")
     notification_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Set with next_attempt_at = end of the lease by the worker that claimed the row (engine/outbox.py):
+    # only that worker may record the row's outcome, and only while its lease runs.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.status} {self.subject!r}>"
@@ -227,3 +230,35 @@ class ReferenceCounter(Base):
 
     def __repr__(self) -> str:
         return f"<ReferenceCounter {self.year} {self.last_number}>"
+
+
+class OutboxChannelState(Base):
+    """Health of one outbox channel ("courriel", "sms"): failing since when, alerted or not."""
+
+    __tablename__ = "outbox_channel_state"
+
+    channel: Mapped[str] = mapped_column(String(10), primary_key=True)
+    # First failure of the current outage (the server unreachable); null while the channel works.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # When the admins were told about the current outage (once per outage).
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<OutboxChannelState {self.channel} failing_since={self.failing_since}>"
+
+
+class WorkerHeartbeat(Base):
+    """The last time each worker process ran its jobs (the `/sante` health page reads it)."""
+
+    __tablename__ = "worker_heartbeat"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(20))
+
+    def __repr__(self) -> str:
+        return f"<WorkerHeartbeat {self.name} {self.seen_at}>"

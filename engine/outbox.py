@@ -1,28 +1,66 @@
-"""The transactional outbox: mails are rows written with the business change, sent after commit."""
+"""The transactional outbox: mails are rows written with the business change, sent after commit.
+
+Any number of worker processes may drain the same outbox at once (one SQLite file or PostgreSQL):
+a worker first *claims* a batch of due rows with one conditional UPDATE that re-checks, under the
+database's write lock, that each row is still pending, due and unclaimed, and stamps them with its
+own claim token and a lease (next_attempt_at = end of the lease). On PostgreSQL the candidate rows
+are also picked with `FOR UPDATE SKIP LOCKED`, so two workers never wait on each other. The claim
+commits before any SMTP conversation, and the outcome of each row is written only if the row still
+carries this worker's token: a row is sent by one worker at a time. A worker killed mid-batch
+leaves its rows claimed until the lease ends; another worker then sends them (at-least-once towards
+the SMTP server, with the same Message-ID, for the one mail that was in flight).
+
+Retries never end for a mail (a day-long SMTP outage loses nothing): the delay doubles from
+`first_delay` up to `max_delay`, and a mail is given up only after `give_up_after`. When the server
+is unreachable (`ServerUnavailable`) the channel is marked failing; the first success afterwards
+makes every waiting row of the channel due at once, and `alert_due` tells, once per outage, that a
+channel has been failing for `alert_after`.
+"""
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .db import utcnow
-from .models import OutboxMessage, OutboxStatus
+from .models import OutboxChannelState, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
+#: Tries of an SMS before it falls back to a mail (web/notifications/routing.py::record_delivery).
 MAX_ATTEMPTS = 8
-# How long a worker keeps the messages it is sending to itself.
-CLAIM_DURATION = timedelta(minutes=10)
 
 
 class PermanentFailure(Exception):
     """Raised by a sender when retrying cannot help (e.g. the server refused the recipient)."""
+
+
+class ServerUnavailable(Exception):
+    """Raised by a sender when the server itself cannot be reached: every row of the channel waits."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How the outbox retries (GUICHET_OUTBOX_* keys, docs/operator-guide.md)."""
+
+    first_delay: timedelta = timedelta(minutes=1)
+    max_delay: timedelta = timedelta(minutes=15)
+    give_up_after: timedelta = timedelta(hours=72)
+    lease: timedelta = timedelta(minutes=10)
+    alert_after: timedelta = timedelta(hours=1)
+    # Channels whose rows are given up after this many tries (an SMS then falls back to a mail).
+    max_attempts: Mapping[str, int] = field(default_factory=lambda: {"sms": MAX_ATTEMPTS})
+
+
+DEFAULT_POLICY = RetryPolicy()
 
 
 def enqueue_mail(
@@ -54,9 +92,156 @@ def enqueue_mail(
     return message
 
 
-def backoff(attempts: int) -> timedelta:
-    """Delay before the next try: 1, 2, 4 ... minutes, capped at 6 hours."""
-    return timedelta(minutes=min(2 ** (attempts - 1), 360))
+def backoff(attempts: int, policy: RetryPolicy = DEFAULT_POLICY) -> timedelta:
+    """Delay before the next try: first_delay, doubled at each try, capped at max_delay."""
+    exponent = min(max(attempts - 1, 0), 30)
+    return min(policy.first_delay * (2**exponent), policy.max_delay)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def claim(
+    session: Session,
+    now: datetime,
+    limit: int,
+    channels: Collection[str] | None,
+    lease: timedelta,
+) -> tuple[str, datetime, list[OutboxMessage]]:
+    """Claim up to `limit` due rows for this worker and commit; returns (token, lease end, rows)."""
+    token = secrets.token_hex(16)
+    lease_end = max(now, utcnow()) + lease
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if channels is not None:
+        due = due.where(OutboxMessage.channel.in_(sorted(channels)))
+    if _is_postgres(session):
+        due = due.with_for_update(skip_locked=True)
+    # The WHERE is evaluated again by the UPDATE itself, under the write lock (SQLite) or the row
+    # lock (PostgreSQL): a row another worker claimed in between is not due any more and is skipped.
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(due),
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(claim_token=token, next_attempt_at=lease_end)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return token, lease_end, []
+    messages = (
+        session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.claim_token == token)
+            .order_by(OutboxMessage.id)
+            .execution_options(populate_existing=True)
+        )
+        .scalars()
+        .all()
+    )
+    return token, lease_end, list(messages)
+
+
+def _renew(session: Session, token: str, lease: timedelta) -> tuple[datetime, set[int]]:
+    """Extend the lease of the rows still claimed with `token`; returns (new end, their ids)."""
+    lease_end = utcnow() + lease
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(next_attempt_at=lease_end)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    ids = session.execute(select(OutboxMessage.id).where(OutboxMessage.claim_token == token)).scalars()
+    return lease_end, set(ids)
+
+
+def _release(session: Session, token: str, now: datetime) -> None:
+    """Give back the rows still claimed with `token`, due as they were."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.claim_token == token, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(claim_token=None, next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def _channel_state(session: Session, channel: str) -> OutboxChannelState:
+    """The channel's state row, created if missing (safely when two workers race to create it)."""
+    if _is_postgres(session):
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    session.execute(insert(OutboxChannelState).values(channel=channel).on_conflict_do_nothing())
+    return session.execute(
+        select(OutboxChannelState)
+        .where(OutboxChannelState.channel == channel)
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _note_outage(session: Session, channel: str, error: str, when: datetime) -> None:
+    state = _channel_state(session, channel)
+    if state.failing_since is None:
+        state.failing_since = when
+        log.warning("Outbox channel %s unreachable: %s", channel, error)
+    state.last_failure_at = when
+    state.last_error = error[:2000]
+
+
+def _note_recovery(session: Session, channel: str, when: datetime) -> int:
+    """The channel works again: end the outage and make its waiting rows due now; returns them."""
+    state = session.get(OutboxChannelState, channel)
+    if state is None or state.failing_since is None:
+        return 0
+    state.failing_since = None
+    state.alerted_at = None
+    state.last_success_at = when
+    woken = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.channel == channel,
+            OutboxMessage.claim_token.is_(None),
+            OutboxMessage.next_attempt_at > when,
+        )
+        .values(next_attempt_at=when)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    log.info("Outbox channel %s works again: %s waiting rows made due", channel, woken)
+    return int(woken or 0)
+
+
+def failing_channels(session: Session) -> dict[str, datetime]:
+    """The channels in an outage, with their last failure (the time of the last try or probe)."""
+    rows = session.execute(
+        select(OutboxChannelState.channel, OutboxChannelState.last_failure_at).where(
+            OutboxChannelState.failing_since.is_not(None)
+        )
+    ).all()
+    return {channel: _aware(last) or utcnow() for channel, last in rows}
+
+
+def probe_result(session: Session, channel: str, error: str | None) -> int:
+    """Record a health probe of a failing channel's server and commit: a success ends the outage and
+    makes the channel's waiting rows due now (returns them); a failure counts as one more failure."""
+    now = utcnow()
+    if error is None:
+        woken = _note_recovery(session, channel, now)
+        session.commit()
+        return woken
+    _note_outage(session, channel, error, now)
+    session.commit()
+    return 0
 
 
 def drain(
@@ -67,54 +252,81 @@ def drain(
     *,
     channels: Collection[str] | None = None,
     on_done: Callable[[Session, OutboxMessage], None] | None = None,
+    policy: RetryPolicy = DEFAULT_POLICY,
 ) -> tuple[int, int]:
-    """Send the due pending messages, committing after each one; returns (sent, failed).
+    """Claim and send the due pending messages, committing after each one; returns (sent, failed).
 
     `channels` limits the rows to these channels ("courriel", "sms"); `on_done` runs in the same
     transaction as the row's final status (sent, or failed for good), e.g. to record a delivery.
     """
     now = now or utcnow()
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if channels is not None:
-        query = query.where(OutboxMessage.channel.in_(sorted(channels)))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    messages = session.execute(query).scalars().all()
-    # Claim them before the locks go: another worker must not pick them up while they are being sent.
-    # If this process dies mid-send, the claim lapses and they are sent again (at-least-once).
-    claimed_until = max(now, utcnow()) + CLAIM_DURATION
-    for message in messages:
-        message.next_attempt_at = claimed_until
-    session.commit()  # release the row locks before talking to the SMTP server
+    token, lease_end, messages = claim(session, now, limit, channels, policy.lease)
+    mine = {message.id for message in messages}
     sent = failed = 0
+    recovered: set[str] = set()
     for message in messages:
-        message.attempts += 1
+        if utcnow() + policy.lease / 2 > lease_end:  # a slow batch: keep the rows before the lease ends
+            lease_end, mine = _renew(session, token, policy.lease)
+        if message.id not in mine:
+            continue
+        attempts = message.attempts + 1
+        values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
+        outage: str | None = None
         try:
             send(message)
         except PermanentFailure as exc:
-            message.status = OutboxStatus.FAILED
-            message.last_error = str(exc)[:2000]
-            failed += 1
+            values.update(status=OutboxStatus.FAILED, last_error=str(exc)[:2000])
             log.warning("Mail %s refused for good: %s", message.id, exc)
         except Exception as exc:
-            message.last_error = str(exc)[:2000]
-            if message.attempts >= MAX_ATTEMPTS:
-                message.status = OutboxStatus.FAILED
-                failed += 1
+            values["last_error"] = str(exc)[:2000]
+            limit_for_channel = policy.max_attempts.get(message.channel)
+            age = max(now, utcnow()) - message.created_at
+            if (limit_for_channel is not None and attempts >= limit_for_channel) or (
+                age >= policy.give_up_after
+            ):
+                values["status"] = OutboxStatus.FAILED
             else:
-                message.next_attempt_at = utcnow() + backoff(message.attempts)
-            log.warning("Mail %s not sent (try %s): %s", message.id, message.attempts, exc)
+                values["next_attempt_at"] = utcnow() + backoff(attempts, policy)
+            if isinstance(exc, ServerUnavailable):
+                outage = str(exc)
+            log.warning("Mail %s not sent (try %s): %s", message.id, attempts, exc)
         else:
-            message.status = OutboxStatus.SENT
-            message.sent_at = utcnow()
+            values.update(status=OutboxStatus.SENT, sent_at=utcnow())
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == token)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            # Only possible if the send outlasted the lease; another worker owns the row now.
+            session.rollback()
+            log.warning("Outbox row %s: lease lost while sending", message.id)
+            continue
+        for key, value in values.items():
+            set_committed_value(message, key, value)
+        if message.status == OutboxStatus.SENT:
             sent += 1
+            if message.channel not in recovered:
+                recovered.add(message.channel)
+                _note_recovery(session, message.channel, utcnow())
+        elif message.status == OutboxStatus.FAILED:
+            failed += 1
         if on_done is not None and message.status != OutboxStatus.PENDING:
             on_done(session, message)
+        if outage is not None:
+            _note_outage(session, message.channel, outage, utcnow())
+        session.commit()
+        if outage is not None:
+            # The server is down: trying the rest of the batch now would only wait on it again.
+            _release(session, token, now)
+            break
+    if recovered:
+        session.execute(
+            update(OutboxChannelState)
+            .where(OutboxChannelState.channel.in_(sorted(recovered)))
+            .values(last_success_at=utcnow())
+        )
         session.commit()
     return sent, failed
 
@@ -146,3 +358,104 @@ def recent_messages(session: Session, limit: int = 100) -> list[OutboxView]:
 def message_view(session: Session, message_id: int) -> OutboxView | None:
     message = session.get(OutboxMessage, message_id)
     return _view(message) if message is not None else None
+
+
+def alert_due(
+    session: Session, now: datetime | None = None, policy: RetryPolicy = DEFAULT_POLICY
+) -> list[str]:
+    """Channels failing for `alert_after` whose admins were not told yet; marks them told and commits.
+
+    The conditional UPDATE makes the alert once per outage however many workers run this."""
+    now = now or utcnow()
+    channels = (
+        session.execute(
+            select(OutboxChannelState.channel).where(
+                OutboxChannelState.failing_since <= now - policy.alert_after,
+                OutboxChannelState.alerted_at.is_(None),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    told = []
+    for channel in channels:
+        result = session.execute(
+            update(OutboxChannelState)
+            .where(
+                OutboxChannelState.channel == channel,
+                OutboxChannelState.failing_since <= now - policy.alert_after,
+                OutboxChannelState.alerted_at.is_(None),
+            )
+            .values(alerted_at=now)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            told.append(channel)
+    session.commit()
+    return told
+
+
+@dataclass(frozen=True)
+class ChannelBacklog:
+    """What waits on one channel of the outbox (the admins' « File d'envoi » page)."""
+
+    channel: str
+    pending: int
+    failing: int  # pending rows already tried at least once
+    failed: int  # given up
+    oldest_pending_at: datetime | None
+    next_attempt_at: datetime | None
+    failing_since: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    alerted_at: datetime | None
+
+
+def backlog(session: Session) -> list[ChannelBacklog]:
+    """The outbox backlog, one line per channel that has rows or a recorded state."""
+    pending = OutboxMessage.status == OutboxStatus.PENDING
+    rows = session.execute(
+        select(
+            OutboxMessage.channel,
+            func.count().filter(pending),
+            func.count().filter(pending, OutboxMessage.attempts > 0),
+            func.count().filter(OutboxMessage.status == OutboxStatus.FAILED),
+            func.min(OutboxMessage.created_at).filter(pending),
+            func.min(OutboxMessage.next_attempt_at).filter(pending),
+        )
+        .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
+        .group_by(OutboxMessage.channel)
+    ).all()
+    counts = {row[0]: row[1:] for row in rows}
+    states = {state.channel: state for state in session.execute(select(OutboxChannelState)).scalars()}
+    result = []
+    for channel in sorted(set(counts) | set(states)):
+        n_pending, n_failing, n_failed, oldest, next_at = counts.get(channel, (0, 0, 0, None, None))
+        state = states.get(channel)
+        result.append(
+            ChannelBacklog(
+                channel=channel,
+                pending=int(n_pending),
+                failing=int(n_failing),
+                failed=int(n_failed),
+                oldest_pending_at=_aware(oldest),
+                next_attempt_at=_aware(next_at),
+                failing_since=state.failing_since if state else None,
+                last_success_at=state.last_success_at if state else None,
+                last_error=state.last_error if state else None,
+                alerted_at=state.alerted_at if state else None,
+            )
+        )
+    return result
+
+
+def _aware(value: Any) -> datetime | None:
+    """Aggregates bypass the UTCDateTime type on SQLite (strings or naive datetimes)."""
+    from datetime import UTC
+
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from importlib import import_module
 from importlib import util as importlib_util
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.api import LintContext
 from forms.registry import load_all
 
 from .config import load_config
+from .core import logs
 from .extensions import csrf, db, login_manager, mail
 
 
@@ -20,8 +21,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, error pages, security headers."""
     app = Flask(__name__, instance_path=_instance_path(overrides))
     load_config(app, overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logs.configure(app)  # GUICHET_LOG_LEVEL, GUICHET_LOG_FORMAT, one line per request
+    if int(app.config["TRUSTED_PROXIES"]):  # client address and scheme from the reverse proxies' headers
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     db.init_app(app)
     mail.init_app(app)
@@ -52,6 +55,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
+    app.register_blueprint(import_module("web.health").bp)  # /sante for load balancers
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »

@@ -47,6 +47,63 @@ def run_command(host: str, port: int, threads: int) -> None:
     serve(app, host=host, port=port, threads=threads, ident="Guichet")
 
 
+@main.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Adresse et port d'écoute.")
+@click.option("--workers", default=2, show_default=True, type=int, help="Processus de traitement.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Fils par processus.")
+@click.option(
+    "--preload/--no-preload",
+    default=True,
+    show_default=True,
+    help="Charger l'application avant de créer les processus.",
+)
+@click.option(
+    "--timeout",
+    default=60,
+    show_default=True,
+    type=int,
+    help="Secondes avant qu'un processus bloqué soit remplacé.",
+)
+@click.option(
+    "--graceful-timeout",
+    default=30,
+    show_default=True,
+    type=int,
+    help="Secondes laissées aux requêtes en cours lors d'un arrêt ou d'un rechargement.",
+)
+@click.option(
+    "--pid",
+    "pidfile",
+    default=None,
+    help="Fichier où écrire le numéro du processus maître (kill -HUP pour recharger).",
+)
+@with_appcontext
+def serve_command(
+    bind: str,
+    workers: int,
+    threads: int,
+    preload: bool,
+    timeout: int,
+    graceful_timeout: int,
+    pidfile: str | None,
+) -> None:
+    """Serve Guichet in production with gunicorn (several processes; `kill -HUP` reloads them gracefully)."""
+    from .serve import serve
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"Guichet (gunicorn, {workers} processus × {threads} fils) écoute sur http://{bind}/")
+    serve(
+        app,
+        bind=bind,
+        workers=workers,
+        threads=threads,
+        preload=preload,
+        timeout=timeout,
+        graceful_timeout=graceful_timeout,
+        pidfile=pidfile,
+    )
+
+
 @main.group("db")
 def db_group() -> None:
     """Database schema."""
@@ -184,11 +241,28 @@ def digest_send() -> None:
 
 
 @main.command("worker")
+@click.option(
+    "--beat/--no-beat",
+    default=True,
+    show_default=True,
+    help="Avec Celery : planifier aussi les tâches (plusieurs planificateurs ne font rien en double).",
+)
+@click.option(
+    "--concurrency", default=2, show_default=True, type=int, help="Avec Celery : tâches en parallèle."
+)
 @with_appcontext
-def worker_command() -> None:
-    """Run the timer, outbox and digest jobs in the foreground (deployments with several web processes)."""
+def worker_command(beat: bool, concurrency: int) -> None:
+    """Run the timer, outbox and digest jobs: as Celery tasks when GUICHET_CELERY_BROKER_URL is set,
+    in this process otherwise. Any number of workers may run: each job claims its rows in the database."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["CELERY_BROKER_URL"]:
+        from .celery_app import run_worker
+
+        click.echo("Worker Guichet (Celery) : échéances, courriels et SMS, résumé du jour.")
+        run_worker(app, beat=beat, concurrency=concurrency)
+        return
     click.echo("Worker Guichet : échéances, courriels et SMS, résumé du jour.")
-    scheduler.run_blocking(current_app._get_current_object())  # type: ignore[attr-defined]
+    scheduler.run_blocking(app)
 
 
 def _register_admin_commands() -> None:

@@ -42,6 +42,28 @@ DEFAULTS: dict[str, Any] = {
     # Seconds between two runs of the timer job and of the outbox job.
     "SCHEDULER_TIMERS_INTERVAL": 30,
     "SCHEDULER_OUTBOX_INTERVAL": 10,
+    # Outbox retries (engine/outbox.py): first delay, doubled at each try up to the longest delay; a mail
+    # is given up (« échec ») only after GIVE_UP_HOURS of failures, so a day-long SMTP outage loses
+    # nothing. A worker keeps the rows it is sending for LEASE_SECONDS (then another worker may take
+    # them); admins are alerted once when mail has failed for ALERT_AFTER_MINUTES; rows per batch.
+    "OUTBOX_RETRY_FIRST_SECONDS": 60,
+    "OUTBOX_RETRY_MAX_SECONDS": 900,
+    "OUTBOX_GIVE_UP_HOURS": 72,
+    "OUTBOX_LEASE_SECONDS": 600,
+    "OUTBOX_ALERT_AFTER_MINUTES": 60,
+    "OUTBOX_BATCH_SIZE": 50,
+    # Run the jobs (timers, outbox, digest) as Celery tasks on this broker (redis://127.0.0.1:6379/0);
+    # empty: `guichet worker` runs them itself.
+    "CELERY_BROKER_URL": None,
+    # `/sante` reports the workers as late when none ran its jobs for this many seconds.
+    "WORKER_HEARTBEAT_MAX_AGE": 300,
+    # Log level (DEBUG, INFO, WARNING, ERROR) and format: "json" (one JSON object per line, the
+    # default in production) or "texte"; empty means json in production, texte otherwise.
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": None,
+    # Number of reverse proxies in front of Guichet that set X-Forwarded-For and X-Forwarded-Proto
+    # (0: Guichet is reached directly). Per-IP limits then count the client's address, not the proxy's.
+    "TRUSTED_PROXIES": 0,
     # Image and audio captcha on signup and after repeated login failures (issue 3).
     "CAPTCHA_ENABLED": True,
     # Sessions end after this many minutes without a request, and this many hours after the login

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import os
+import smtplib
+import socket
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine import api
+from engine.db import utcnow
 from web.core import transaction
 from web.extensions import db
 
 log = logging.getLogger(__name__)
 
 _scheduler: BaseScheduler | None = None
+HEARTBEAT_SECONDS = 30
 
 
 def run_timers(app: Flask) -> int:
@@ -29,21 +38,120 @@ def run_timers(app: Flask) -> int:
         return fired
 
 
+def outbox_policy(config: Mapping[str, Any]) -> api.RetryPolicy:
+    """The outbox's retry policy from the GUICHET_OUTBOX_* keys."""
+    return api.RetryPolicy(
+        first_delay=timedelta(seconds=float(config["OUTBOX_RETRY_FIRST_SECONDS"])),
+        max_delay=timedelta(seconds=float(config["OUTBOX_RETRY_MAX_SECONDS"])),
+        give_up_after=timedelta(hours=float(config["OUTBOX_GIVE_UP_HOURS"])),
+        lease=timedelta(seconds=float(config["OUTBOX_LEASE_SECONDS"])),
+        alert_after=timedelta(minutes=float(config["OUTBOX_ALERT_AFTER_MINUTES"])),
+    )
+
+
 def run_outbox(app: Flask) -> tuple[int, int]:
-    """Send the due outbox mails (when a mail server is configured) and SMS (one job run)."""
+    """Send the due outbox mails (when a mail server is configured) and SMS (one job run).
+
+    Any number of processes may run it at once: each claims its rows (engine/outbox.py)."""
     from web.notifications.routing import outbox_channels, record_delivery, send_outbox_message
 
     with app.app_context():
+        policy = outbox_policy(app.config)
         session = db.new_session()
         try:
-            return api.drain_outbox(
-                session, send_outbox_message, channels=outbox_channels(app), on_done=record_delivery
+            probe_failing_channels(app, session, policy)
+            result = api.send_outbox(
+                session,
+                send_outbox_message,
+                policy=policy,
+                channels=outbox_channels(app),
+                on_done=record_delivery,
+                limit=int(app.config["OUTBOX_BATCH_SIZE"]),
             )
+            for channel in api.outbox_alerts(session, policy):
+                with transaction.separate_unit_of_work() as alert_session:
+                    alert_admins(alert_session, channel)
+            return result
         finally:
             session.close()
 
 
-def _configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
+def probe_failing_channels(app: Flask, session: Session, policy: api.RetryPolicy) -> None:
+    """While the mail server is down, knock at it (at most every first retry delay): once it answers,
+    every waiting mail is due at once instead of waiting for its own backoff to end."""
+    from web.notifications.routing import outbox_channels
+
+    failing = api.outbox_failing_channels(session)
+    last = failing.get("courriel")
+    if last is None or "courriel" not in outbox_channels(app) or utcnow() - last < policy.first_delay:
+        return
+    from web.extensions import mail
+
+    try:
+        with mail.connect():
+            pass
+    except (OSError, smtplib.SMTPException) as exc:
+        api.outbox_probe_result(session, "courriel", f"serveur de courriel injoignable : {exc}")
+    else:
+        woken = api.outbox_probe_result(session, "courriel", None)
+        log.info("Mail server answers again: %s waiting mails due now", woken)
+
+
+CHANNEL_LABELS = {"courriel": "courriels", "sms": "SMS"}
+
+
+def alert_admins(session: Session, channel: str) -> int:
+    """Tell the admins (error log and a mail each) that a channel has been failing; returns mails queued
+    (in `session`: the caller commits).
+
+    The mail leaves as soon as mail works again (or at once when only the SMS fail); the error line
+    is for the operators' log monitoring, and the « File d'envoi » page shows the outage meanwhile."""
+    from web.accounts.models import Role, User
+    from web.core.mail import queue_mail
+
+    backlog = {line.channel: line for line in api.outbox_backlog(session)}
+    line = backlog.get(channel)
+    if line is None or line.failing_since is None:
+        return 0
+    log.error(
+        "Outbox channel %s failing since %s (%s waiting): %s",
+        channel,
+        line.failing_since.isoformat(),
+        line.pending,
+        line.last_error,
+    )
+    admins = session.execute(select(User).where(User.role == Role.ADMIN, User.is_enabled.is_(True))).scalars()
+    count = 0
+    for admin in admins:
+        queue_mail(
+            session,
+            "courriels_en_echec",
+            admin.email,
+            admin=admin,
+            channel_label=CHANNEL_LABELS.get(channel, channel),
+            failing_since=line.failing_since,
+            last_error=line.last_error or "",
+            pending=line.pending,
+        )
+        count += 1
+    return count
+
+
+def run_heartbeat(app: Flask, kind: str = "worker") -> None:
+    """Note that this process runs the jobs (`/sante` reports the age of the latest beat)."""
+    with app.app_context():
+        session = db.new_session()
+        try:
+            api.beat(session, worker_name(), kind)
+        finally:
+            session.close()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> BaseScheduler:
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(
         run_timers,
@@ -61,6 +169,15 @@ def _configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
         id="outbox",
         next_run_time=datetime.now(),  # noqa: DTZ005
         seconds=app.config["SCHEDULER_OUTBOX_INTERVAL"],
+        **common,
+    )
+    scheduler.add_job(
+        run_heartbeat,
+        "interval",
+        args=[app, kind],
+        id="heartbeat",
+        next_run_time=datetime.now(),  # noqa: DTZ005
+        seconds=HEARTBEAT_SECONDS,
         **common,
     )
     if app.config["DIGEST_ENABLED"]:
@@ -81,7 +198,7 @@ def _configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
 def start_background(app: Flask) -> None:
     """Start the jobs in a thread of the web process."""
     global _scheduler
-    _scheduler = _configure(BackgroundScheduler(daemon=True), app)
+    _scheduler = _configure(BackgroundScheduler(daemon=True), app, "web")
     _scheduler.start()
     log.info(
         "In-process scheduler started (timers every %ss, outbox every %ss)",
@@ -92,7 +209,7 @@ def start_background(app: Flask) -> None:
 
 def run_blocking(app: Flask) -> None:
     """Run the jobs in the foreground (the `guichet worker` command)."""
-    _configure(BlockingScheduler(), app).start()
+    _configure(BlockingScheduler(), app, "worker").start()
 
 
 def wake_outbox() -> None:

@@ -26,6 +26,8 @@ from .records import *  # noqa: F403
 from .records import __all__ as _records
 from .requests import *  # noqa: F403
 from .requests import __all__ as _requests
+from .scale import *  # noqa: F403
+from .scale import __all__ as _scale
 from .tasks import *  # noqa: F403
 from .tasks import __all__ as _tasks
 from .views import *  # noqa: F403
@@ -39,6 +41,7 @@ __all__ = [
     *_operations,
     *_records,
     *_requests,
+    *_scale,
     *_tasks,
     *_views,
 ]

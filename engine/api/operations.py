@@ -5,7 +5,7 @@ from __future__ import annotations
 from engine.deadlines import ESCALATED, ESCALATED_EVENT, REMINDED, REMINDED_EVENT, flag_open_agent_tasks
 from engine.events import add_event, lane_label
 from engine.models import REQUESTER_LANE
-from engine.outbox import PermanentFailure, enqueue_mail
+from engine.outbox import PermanentFailure, ServerUnavailable, enqueue_mail
 from engine.registry import SERVICES, ServiceOperation, service
 from engine.services import ServiceContext
 
@@ -17,6 +17,7 @@ __all__ = [
     "REQUESTER_LANE",
     "SERVICES",
     "PermanentFailure",
+    "ServerUnavailable",
     "ServiceContext",
     "ServiceOperation",
     "add_event",

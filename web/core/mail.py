@@ -10,7 +10,7 @@ from flask import current_app, render_template
 from flask_mail import Message
 from sqlalchemy.orm import Session
 
-from engine.api import OutboxMessage, PermanentFailure, enqueue_mail
+from engine.api import OutboxMessage, PermanentFailure, ServerUnavailable, enqueue_mail
 from web.extensions import mail
 
 log = logging.getLogger(__name__)
@@ -61,3 +61,13 @@ def send_message(message: OutboxMessage) -> None:
         mail.send(msg)
     except smtplib.SMTPRecipientsRefused as exc:
         raise PermanentFailure(str(exc)) from exc
+    except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected) as exc:
+        raise ServerUnavailable(f"serveur de courriel injoignable : {exc}") from exc
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code == 421:  # « service not available, closing transmission channel »
+            raise ServerUnavailable(f"serveur de courriel indisponible : {exc}") from exc
+        raise
+    except smtplib.SMTPException:
+        raise
+    except OSError as exc:  # refused, unreachable, timed out, name not resolved
+        raise ServerUnavailable(f"serveur de courriel injoignable : {exc}") from exc

@@ -1,0 +1,101 @@
+"""The jobs as Celery tasks on a Redis broker (when GUICHET_CELERY_BROKER_URL is set).
+
+Celery only says *when* to run a job: beat sends `guichet.timers` and `guichet.outbox` every
+SCHEDULER_*_INTERVAL seconds and `guichet.digest` every day at DIGEST_HOUR (Paris). Each task is
+the same function the in-process scheduler runs, and each claims its rows in the database (timers
+under the instance's row lock with SKIP LOCKED, the outbox with a claim token and a lease), so
+whatever Celery does — a task delivered twice after a visibility timeout, two beats on two hosts, a
+worker killed with SIGKILL whose task is redelivered — every timer fires once and every mail is
+sent once. Tasks are acknowledged late and expire after one interval: while Redis is down nothing
+runs, nothing is lost (the rows wait in the database), and the backlog of beats does not pile up.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery.schedules import crontab
+from flask import Flask
+
+from . import scheduler
+
+
+def make_celery(app: Flask) -> Celery:
+    config = app.config
+    timers_every = float(config["SCHEDULER_TIMERS_INTERVAL"])
+    outbox_every = float(config["SCHEDULER_OUTBOX_INTERVAL"])
+    celery = Celery("guichet", broker=config["CELERY_BROKER_URL"], set_as_current=False)
+    schedule: dict[str, Any] = {
+        "echeances": {
+            "task": "guichet.timers",
+            "schedule": timers_every,
+            "options": {"expires": timers_every},
+        },
+        "envois": {"task": "guichet.outbox", "schedule": outbox_every, "options": {"expires": outbox_every}},
+        "battement": {
+            "task": "guichet.heartbeat",
+            "schedule": float(scheduler.HEARTBEAT_SECONDS),
+            "options": {"expires": float(scheduler.HEARTBEAT_SECONDS)},
+        },
+    }
+    if config["DIGEST_ENABLED"]:
+        schedule["resume-du-jour"] = {
+            "task": "guichet.digest",
+            "schedule": crontab(minute=0, hour=int(config["DIGEST_HOUR"])),
+        }
+    celery.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        timezone="Europe/Paris",
+        beat_schedule=schedule,
+        beat_schedule_filename=str(Path(app.instance_path) / "celerybeat-schedule"),
+        worker_hijack_root_logger=False,
+        worker_send_task_events=False,
+    )
+
+    @celery.task(name="guichet.timers")
+    def timers() -> int:
+        return scheduler.run_timers(app)
+
+    @celery.task(name="guichet.outbox")
+    def outbox() -> tuple[int, int]:
+        return scheduler.run_outbox(app)
+
+    @celery.task(name="guichet.digest")
+    def digest() -> int:
+        from web.delais.digest import run_digest
+
+        return run_digest(app)
+
+    @celery.task(name="guichet.heartbeat")
+    def heartbeat() -> None:
+        scheduler.run_heartbeat(app, "celery")
+
+    return celery
+
+
+def run_worker(app: Flask, *, beat: bool, concurrency: int) -> None:
+    """`guichet worker` with a broker: a Celery worker (threads) with, unless told otherwise, its beat."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if str(app.config["LOG_LEVEL"]).upper() != "DEBUG":
+        # One line per task run and per beat every few seconds would drown the useful INFO lines.
+        for name in ("celery.app.trace", "celery.beat", "celery.worker.strategy"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    argv = [
+        "worker",
+        "--pool=threads",
+        f"--concurrency={concurrency}",
+        f"--loglevel={str(app.config['LOG_LEVEL']).upper()}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if beat:
+        argv.append("--beat")
+    make_celery(app).worker_main(argv)
