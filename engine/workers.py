@@ -29,6 +29,6 @@ def last_seen(session: Session) -> datetime | None:
     value = session.execute(select(func.max(WorkerHeartbeat.seen_at))).scalar()
     if value is None:
         return None
-    from .outbox import _aware
+    from .outbox import aware as _aware
 
     return _aware(value)

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from engine import outbox, workers
+from engine import outbox, outbox_views, workers
 from engine.jobs import timer_still_due
 from engine.models import OutboxMessage
 
@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 RetryPolicy = outbox.RetryPolicy
-ChannelBacklog = outbox.ChannelBacklog
+ChannelBacklog = outbox_views.ChannelBacklog
 
 
 def send_outbox(
@@ -46,14 +46,14 @@ def send_outbox(
     )
 
 
-def outbox_backlog(session: Session) -> list[outbox.ChannelBacklog]:
+def outbox_backlog(session: Session) -> list[outbox_views.ChannelBacklog]:
     """Pending, failing and given-up rows per channel, with the channel's outage state."""
-    return outbox.backlog(session)
+    return outbox_views.backlog(session)
 
 
 def outbox_alerts(session: Session, policy: outbox.RetryPolicy, now: datetime | None = None) -> list[str]:
     """Channels failing for policy.alert_after whose admins must now be told (once per outage); commits."""
-    return outbox.alert_due(session, now=now, policy=policy)
+    return outbox_views.alert_due(session, now=now, policy=policy)
 
 
 def outbox_failing_channels(session: Session) -> dict[str, datetime]:
