@@ -53,7 +53,7 @@ def _post_fork(server: Any, worker: Any) -> None:
 
 
 def _post_worker_init(worker: Any) -> None:
-    from web.core import scheduler
+    from web import scheduler
 
     app = worker.wsgi
     if scheduler_runs_in_web(app, int(worker.cfg.workers)):

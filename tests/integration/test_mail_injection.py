@@ -8,7 +8,7 @@ outbox to the real aiosmtpd server: each reaches exactly the family's address, w
 from __future__ import annotations
 
 import pytest
-from web.core.scheduler import run_outbox
+from web.scheduler import run_outbox
 
 from tests.fixtures.integration import decide, file_address_change, outbox
 from web.accounts.models import User

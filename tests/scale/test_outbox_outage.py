@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from web.core.scheduler import run_outbox
+from web.scheduler import run_outbox
 
 from engine.models import OutboxStatus
 from tests.fixtures.app import login
@@ -27,7 +27,7 @@ def test_a_day_long_outage_loses_nothing_alerts_once_and_resumes_at_once(
     admin = make_user("admin", email="admin@ville.test")
     mail_app = app_factory(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False)
     smtp_server.stop()
-    caplog.set_level(logging.ERROR, logger="web.core.scheduler")
+    caplog.set_level(logging.ERROR, logger="web.scheduler")
     with time_machine.travel(T0, tick=False) as clock:
         enqueue(app, 3)
         now = T0

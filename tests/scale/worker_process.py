@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from sqlalchemy import func, select
-from web.core.scheduler import run_outbox, run_timers
+from web.scheduler import run_outbox, run_timers
 
 from engine.db import utcnow
 from engine.models import InstanceStatus, OutboxMessage, OutboxStatus, ProcessInstance
