@@ -244,6 +244,52 @@ def probe_result(session: Session, channel: str, error: str | None) -> int:
     return 0
 
 
+def _attempt(
+    message: OutboxMessage, send: Callable[[OutboxMessage], None], now: datetime, policy: RetryPolicy
+) -> tuple[dict[str, Any], str | None]:
+    """Send one claimed message; the columns to write, and the outage it revealed (if any)."""
+    attempts = message.attempts + 1
+    values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
+    outage: str | None = None
+    try:
+        send(message)
+    except PermanentFailure as exc:
+        values.update(status=OutboxStatus.FAILED, last_error=str(exc)[:2000])
+        log.warning("Mail %s refused for good: %s", message.id, exc)
+    except Exception as exc:
+        values["last_error"] = str(exc)[:2000]
+        limit_for_channel = policy.max_attempts.get(message.channel)
+        age = max(now, utcnow()) - message.created_at
+        if (limit_for_channel is not None and attempts >= limit_for_channel) or (age >= policy.give_up_after):
+            values["status"] = OutboxStatus.FAILED
+        else:
+            values["next_attempt_at"] = utcnow() + backoff(attempts, policy)
+        if isinstance(exc, ServerUnavailable):
+            outage = str(exc)
+        log.warning("Mail %s not sent (try %s): %s", message.id, attempts, exc)
+    else:
+        values.update(status=OutboxStatus.SENT, sent_at=utcnow())
+    return values, outage
+
+
+def _record_outcome(session: Session, message: OutboxMessage, token: str, values: dict[str, Any]) -> bool:
+    """Write the outcome if the row still carries our claim token; False (rolled back) if it does not."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == token)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        # Only possible if the send outlasted the lease; another worker owns the row now.
+        session.rollback()
+        log.warning("Outbox row %s: lease lost while sending", message.id)
+        return False
+    for key, value in values.items():
+        set_committed_value(message, key, value)
+    return True
+
+
 def drain(
     session: Session,
     send: Callable[[OutboxMessage], None],
@@ -269,42 +315,9 @@ def drain(
             lease_end, mine = _renew(session, token, policy.lease)
         if message.id not in mine:
             continue
-        attempts = message.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
-        outage: str | None = None
-        try:
-            send(message)
-        except PermanentFailure as exc:
-            values.update(status=OutboxStatus.FAILED, last_error=str(exc)[:2000])
-            log.warning("Mail %s refused for good: %s", message.id, exc)
-        except Exception as exc:
-            values["last_error"] = str(exc)[:2000]
-            limit_for_channel = policy.max_attempts.get(message.channel)
-            age = max(now, utcnow()) - message.created_at
-            if (limit_for_channel is not None and attempts >= limit_for_channel) or (
-                age >= policy.give_up_after
-            ):
-                values["status"] = OutboxStatus.FAILED
-            else:
-                values["next_attempt_at"] = utcnow() + backoff(attempts, policy)
-            if isinstance(exc, ServerUnavailable):
-                outage = str(exc)
-            log.warning("Mail %s not sent (try %s): %s", message.id, attempts, exc)
-        else:
-            values.update(status=OutboxStatus.SENT, sent_at=utcnow())
-        result = session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.claim_token == token)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            # Only possible if the send outlasted the lease; another worker owns the row now.
-            session.rollback()
-            log.warning("Outbox row %s: lease lost while sending", message.id)
+        values, outage = _attempt(message, send, now, policy)
+        if not _record_outcome(session, message, token, values):
             continue
-        for key, value in values.items():
-            set_committed_value(message, key, value)
         if message.status == OutboxStatus.SENT:
             sent += 1
             if message.channel not in recovered:
@@ -341,4 +354,3 @@ def aware(value: Any) -> datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
-
