@@ -74,9 +74,15 @@ def db_revision(message: str) -> None:
 @click.option("--author", default="cli", show_default=True)
 @with_appcontext
 def deploy_command(files: tuple[Path, ...], author: str) -> None:
-    """Deploy BPMN files as new versions (unchanged files keep their version)."""
+    """Deploy BPMN files as new versions (unchanged files keep their version).
+
+    Without FILES, the shipped démarches are deployed and the agent groups their lanes name are
+    created first when missing (a fresh install has none before the first `user create --group`).
+    """
     if not files:
         files = tuple(sorted(WORKFLOWS.glob("*.bpmn")))
+        for name in _create_shipped_lane_groups(files):
+            click.echo(f"Groupe d'agents « {name} » créé (couloir d'une démarche fournie).")
     failed = False
     for path in files:
         try:
@@ -91,6 +97,29 @@ def deploy_command(files: tuple[Path, ...], author: str) -> None:
                 click.echo(f"  - {error}", err=True)
     if failed:
         sys.exit(1)
+
+
+def _create_shipped_lane_groups(files: tuple[Path, ...]) -> list[str]:
+    """Create the missing groups named by the lanes of the shipped diagrams; return their names."""
+    from lxml import etree
+
+    from engine.api import REQUESTER_LANE
+
+    from .accounts.services import get_or_create_group, group_names
+
+    known = set(group_names(db.session()))
+    lanes: set[str] = set()
+    for path in files:
+        root = etree.fromstring(path.read_bytes())
+        lanes.update(
+            lane.get("name", "") for lane in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}lane")
+        )
+    created = sorted(lanes - known - {REQUESTER_LANE, ""})
+    for name in created:
+        get_or_create_group(db.session(), name)
+    if created:
+        commit()
+    return created
 
 
 @main.group("user")
