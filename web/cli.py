@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from engine import api
@@ -42,10 +42,20 @@ def run_command(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    use_server_address(app, host, port)
     if app.config["SCHEDULER_ENABLED"]:
         scheduler.start_background(app)
     click.echo(f"Guichet écoute sur http://{host}:{port}/  (Ctrl+C pour arrêter)")
     serve(app, host=host, port=port, threads=threads, ident="Guichet")
+
+
+def use_server_address(app: Flask, host: str, port: int) -> None:
+    """In development without GUICHET_BASE_URL, mail links point to the address this server listens on."""
+    if app.extensions.get("guichet_base_url_from_server"):
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - shown, not bound
+        shown = f"[{shown}]" if ":" in shown else shown
+        app.config["BASE_URL"] = f"http://{shown}:{port}"
+        click.echo(f"Liens des courriels : {app.config['BASE_URL']} (GUICHET_BASE_URL non défini)")
 
 
 @main.group("db")
