@@ -90,7 +90,9 @@ class ProfileForm(FlaskForm):  # type: ignore[misc]
         "Civilité",
         (("", "—"), *((value, value) for value in CIVILITES)),
         "Choisissez votre civilité.",
-        validators=[DataRequired("Choisissez votre civilité.")],
+        # Optional: an account without one (older records) can still save its other changes; the
+        # page asks for it (accounts/edit_space.html).
+        validators=[Optional()],
         render_kw={"autocomplete": "honorific-prefix"},
     )
     nom = _text(
