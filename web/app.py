@@ -64,11 +64,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _register_template_helpers(app: Flask) -> None:
     from engine.db import utcnow
+    from forms.fields import national_phone
 
     from .core.presentation import date_fr, duration_fr
 
     app.add_template_filter(date_fr, "date_fr")
     app.add_template_filter(duration_fr, "duration_fr")
+    app.add_template_filter(national_phone, "telephone_fr")
 
     @app.context_processor
     def inject_now() -> dict[str, Any]:

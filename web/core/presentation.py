@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from forms.fields import national_phone
 from forms.registry import load_all
 
 PARIS = ZoneInfo("Europe/Paris")
 _HIDDEN_KEYS = {"demandeur_id", "reference", "decision"}
+PHONE_KEYS = {"telephone", "mobile", "fax"}
 
 
 def field_labels() -> dict[str, str]:
@@ -31,13 +33,22 @@ def submitted_data(data: dict[str, Any]) -> list[tuple[str, Any]]:
     """The family's answers as (label, value), for the agent's task page."""
     labels = field_labels()
     return [
-        (labels[key], value.strftime("%d/%m/%Y") if isinstance(value, date) else value)
+        (labels[key], _shown(key, value))
         for key, value in data.items()
         if key in labels
         and key not in _HIDDEN_KEYS
         and value not in (None, "")
         and not isinstance(value, (dict, list))  # documents: listed by _macros/documents.html
     ]
+
+
+def _shown(key: str, value: Any) -> Any:
+    """Dates as 27/11/2026, phone numbers as 06 12 34 56 78 (stored in E.164)."""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if key in PHONE_KEYS and isinstance(value, str):
+        return national_phone(value)
+    return value
 
 
 def date_fr(value: datetime | date | None, with_time: bool = True) -> str:
