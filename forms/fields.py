@@ -35,7 +35,7 @@ def national_phone(value: str | None) -> str:
         number = phonenumbers.parse(value, "FR")
     except phonenumbers.NumberParseException:
         return value
-    if not phonenumbers.is_valid_number(number):
+    if not phonenumbers.is_possible_number(number):
         return value
     french = phonenumbers.region_code_for_number(number) == "FR"
     formats = phonenumbers.PhoneNumberFormat
