@@ -565,3 +565,24 @@ def drain_outbox(
 ) -> tuple[int, int]:
     """Send due outbox messages with `send`, committing after each; returns (sent, failed)."""
     return outbox.drain(session, send, now=now, limit=limit, channels=channels, on_done=on_done)
+
+
+# --- Service requests: waiting for the family, search (issue 10) ---
+def waiting_for_family(session: Session, lanes: frozenset[str], limit: int = 200) -> tuple[list[Any], int]:
+    """Filed requests of these services waiting for the family's answer, and their count."""
+    from .queues import waiting_for_family as _waiting
+
+    return _waiting(session, lanes, REQUESTER_LANE, limit)
+
+
+def count_waiting_for_family(session: Session, lanes: frozenset[str]) -> int:
+    from .queues import count_waiting_for_family as _count
+
+    return _count(session, lanes, REQUESTER_LANE)
+
+
+def search_requests(session: Session, lanes: frozenset[str], text: str, limit: int = 50) -> list[Any]:
+    """The service's requests whatever their state, by reference or family name."""
+    from .queues import search_requests as _search
+
+    return _search(session, lanes, text, limit)
