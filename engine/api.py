@@ -586,3 +586,34 @@ def search_requests(session: Session, lanes: frozenset[str], text: str, limit: i
     from .queues import search_requests as _search
 
     return _search(session, lanes, text, limit)
+
+
+def services_of(session: Session, instance_id: int) -> list[str]:
+    """The agents' groups (lanes other than the family's) that have or had a task of the request."""
+    rows = session.execute(
+        select(HumanTask.lane)
+        .where(HumanTask.instance_id == instance_id, HumanTask.lane != REQUESTER_LANE)
+        .group_by(HumanTask.lane)
+        .order_by(func.min(HumanTask.id))
+    ).scalars()
+    return list(rows)
+
+
+def family_form_keys(session: Session, key: str) -> list[tuple[str, str]]:
+    """(form key, task name) of the family's user tasks in the latest version of a démarche, in
+    diagram order (for « Aide à la saisie », which explains each of their fields)."""
+    definition = latest_definition(session, key)
+    if definition is None:
+        return []
+    from .runtime import bundle_for
+
+    bundle = bundle_for(definition.id, definition.sha256, definition.bpmn_xml)
+    keys: list[tuple[str, str]] = []
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, "lane", None) != REQUESTER_LANE:
+                continue
+            form_key = bundle.props(getattr(task_spec, "bpmn_id", None)).get("formKey")
+            if form_key and form_key not in {k for k, _ in keys}:
+                keys.append((form_key, getattr(task_spec, "bpmn_name", None) or ""))
+    return keys

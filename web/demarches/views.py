@@ -24,6 +24,7 @@ from web.extensions import db
 
 from . import bp
 from .catalogue import started_message
+from .receipt import receipt_for
 
 #: The request page asks for its state this often (web/static/js/live.js).
 LIVE_POLL_SECONDS = 5
@@ -80,7 +81,9 @@ def my_requests() -> str:
     instances = [
         instance
         for instance in api.instances_for(session_, current_user.id)
-        if (statuses is None or instance.status in statuses) and instance.id not in draft_ids
+        if (statuses is None or instance.status in statuses)
+        and instance.id not in draft_ids
+        and demarche_catalogue.describe(instance.definition).listed  # not the signup, not a reset
     ]
     open_tasks = {t.instance_id: t for t in api.tasks_for(session_, current_user)}
     return render_template(
@@ -106,6 +109,7 @@ def _request_page(instance: ProcessInstance, form: CancelForm, status: int = 200
         open_tasks=open_tasks,
         cancel_form=form,
         poll_seconds=LIVE_POLL_SECONDS,
+        receipt=receipt_for(session_, instance),
     )
     return page, status
 
