@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import abort, render_template
 from flask_wtf import FlaskForm
 
-from engine import catalogue
+from engine import api, catalogue
 from engine.models import ProcessDefinition, ProcessInstance
 from web.core.presentation import duration_fr
 from web.extensions import db
 
 from . import bp
+from .field_help import screens_help
 
 
 def started_message(instance: ProcessInstance, resumed: bool) -> str:
@@ -29,10 +30,12 @@ def started_message(instance: ProcessInstance, resumed: bool) -> str:
 @bp.get("/demarches/<key>/aide")
 def help_page(key: str) -> str:
     """The help text of a listed démarche (process property `aideSaisie` or its documentation)."""
-    entry = catalogue.entry_for(db.session(), key)
+    session = db.session()
+    entry = catalogue.entry_for(session, key)
     if entry is None or not entry.listed:
         abort(404)
-    return render_template("demarches/help.html", entry=entry, form=FlaskForm())
+    screens = screens_help(api.family_form_keys(session, key))
+    return render_template("demarches/help.html", entry=entry, form=FlaskForm(), screens=screens)
 
 
 def entry_of_instance(instance_id: int) -> catalogue.Entry | None:
