@@ -192,10 +192,20 @@ class CredentialsForm(FlaskForm):  # type: ignore[misc]
         return bool(self.new_password.data)
 
 
-class ServiceKeyForm(FlaskForm):  # type: ignore[misc]
-    """An agent issues a « clé espace citoyens » for a family their service knows."""
+#: The services whose « clé espace citoyens » the signup and « Modifier mon espace » ask for
+#: (« Clé Espace Citoyens Enfance »): the keys page offers these, whatever the agent's own groups.
+KEY_SERVICES = ("Enfance",)
 
-    service = SelectField("Service", validators=[DataRequired("Choisissez le service.")], choices=[])
+
+class ServiceKeyForm(FlaskForm):  # type: ignore[misc]
+    """An agent issues a « clé espace citoyens » for a family known to a service (KEY_SERVICES)."""
+
+    service = SelectField(
+        "Service",
+        validators=[DataRequired("Choisissez le service.")],
+        choices=[SelectChoice(name, name) for name in KEY_SERVICES],
+        description="Le service dont la famille saisira la clé (« Clé Espace Citoyens Enfance »).",
+    )
     famille = StringField(
         "Famille",
         validators=[DataRequired("Indiquez le nom de la famille."), Length(max=200)],

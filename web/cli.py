@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -202,8 +203,15 @@ def demo_command() -> None:
 
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Les comptes de démonstration sont interdits en production.")
-    accounts = load_demo(db.session(), WORKFLOWS)
-    commit()
+    # The engine's INFO lines (deploys, workflow steps) would bury the credentials: warnings only.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.WARNING)
+    try:
+        accounts = load_demo(db.session(), WORKFLOWS)
+        commit()
+    finally:
+        root.setLevel(level)
     click.echo("Comptes de démonstration (nom d'utilisateur / mot de passe) :")
     for account in accounts:
         click.echo(f"  {account['role']:<9} {account['username']:<10} / {account['password']}")

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from engine import api
+from engine.catalogue import describe
 from engine.errors import Conflict
 from engine.models import HumanTask, ProcessDefinition
 from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
@@ -47,21 +48,22 @@ def filter_query(args: MultiDict[str, str] | dict[str, str]) -> str:
 
 
 def demarche_choices(session: Any) -> list[tuple[str, str]]:
-    """(key, title) of every deployed démarche, by title (the latest version's title)."""
+    """(key, title) of every listed démarche, by title (the latest version's title)."""
     latest = (
         select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
         .group_by(ProcessDefinition.key)
         .subquery()
     )
-    rows = session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.title)
+    definitions = session.execute(
+        select(ProcessDefinition)
         .join(
             latest,
             (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
         )
         .order_by(ProcessDefinition.title)
-    ).all()
-    return [(key, title) for key, title in rows]
+    ).scalars()
+    # Signup and password reset (catalogue="non") never reach an agent's queue: not offered.
+    return [(d.key, d.title) for d in definitions if describe(d).listed]
 
 
 class QueueView:
