@@ -108,7 +108,7 @@ def test_phone_change_from_the_catalogue_to_acceptance(
     agent_page.get_by_role("radio", name="Accepter la demande").check()
     agent_page.get_by_role("textbox", name="Message à la famille").fill("Votre numéro est enregistré.")
     agent_page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(agent_page.get_by_role("status")).to_contain_text("c'est enregistré")
+    expect(agent_page.get_by_role("status")).to_contain_text("décision « Accepter la demande » enregistrée")
 
     # The request page follows the status by itself (live.js): no reload.
     expect(page.locator(".details").first).to_contain_text("Acceptée", timeout=20_000)
