@@ -59,7 +59,7 @@ def test_a_later_step_of_the_family_sends_no_second_acknowledgement(app, people,
     from tests.fixtures.integration import decide, file_address_change
 
     famille = client_for(people["famille"])
-    filed = file_address_change(app, famille)
+    filed = file_address_change(app, famille, keep_receipt=True)
     agent = client_for(people["accueil"])
     assert decide(agent, filed.agent_task_id, "complement", "Précisez l'étage.").status_code == 302
     receipts = [m for m in outbox(app, receipts=True) if m.subject.startswith("Accusé de réception")]

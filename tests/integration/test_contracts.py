@@ -36,6 +36,7 @@ PUBLIC_RULES = {
     # be opened on another device, logged out; the single-use token is the credential.
     "/courriel/verifier/<token>",
     "/accessibilite",  # the accessibility statement (web/accessibility): for everyone
+    "/favicon.ico",  # the site icon browsers ask for on every page
 }
 # /controle/: the captcha image, audio and renewal of the signup screen (web/accounts/captcha.py).
 PUBLIC_PREFIXES = ("/static/", "/dev/courriels/", "/controle/")
