@@ -1,4 +1,4 @@
-"""« En attente de la famille » and « Rechercher une demande » in the agents' back office."""
+"""« En attente de la famille » and « Trouver une demande » in the agents' back office."""
 
 from __future__ import annotations
 

@@ -194,14 +194,14 @@ def waiting_for_family() -> Any:
 @bp.get("/recherche")
 @staff_required
 def search_requests() -> Any:
-    """« Rechercher une demande »: every request of the agent's services, whatever its state."""
+    """« Trouver une demande »: every request of the agent's services, whatever its state."""
     session = db.session()
     groups = current_user.groups
     text = (request.args.get("recherche") or "").strip()[:200]
     rows = api.search_requests(session, groups, text) if text else []
     return render_template(
         "backoffice/requests.html",
-        heading="Rechercher une demande",
+        heading="Trouver une demande",
         rows=rows,
         total=len(rows),
         waiting=api.count_waiting_for_family(session, groups),
