@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from .definitions import latest_definition
+from .definitions import latest_definition, latest_definitions
 from .models import ProcessDefinition
 from .runtime import NS, bundle_for, find_process, parse_xml
 
@@ -163,3 +163,9 @@ def lint_properties(props: dict[str, str], process_id: str) -> list[str]:
     if catalogue is not None and catalogue not in {"oui", "non"}:
         errors.append(f"{where} : « catalogue » vaut « oui » ou « non »")
     return errors
+
+
+def demarche_choices(session: Session) -> list[tuple[str, str]]:
+    """(key, title) of the démarches an agent may filter a queue by, by title: signup and password
+    reset (catalogue="non") never reach an agent's queue, so they are not offered."""
+    return [(d.key, d.title) for d in latest_definitions(session) if describe(d).listed]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from .models import ProcessDefinition
+from .models import REQUESTER_LANE, ProcessDefinition
 from .runtime import bundle_for
 
 # Built once, like the statements of engine.execution: a prebuilt statement keeps its cache key.
@@ -65,19 +65,38 @@ def lanes_in_use(session: Session) -> dict[str, list[str]]:
     return used
 
 
-def demarche_choices(session: Session) -> list[tuple[str, str]]:
-    """(key, title) of every deployed démarche, published or not, by title (its latest version's)."""
+def latest_definitions(session: Session) -> list[ProcessDefinition]:
+    """The latest version of every deployed démarche, published or not, by title."""
     latest = (
         select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
         .group_by(ProcessDefinition.key)
         .subquery()
     )
-    rows = session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.title)
-        .join(
-            latest,
-            (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
-        )
-        .order_by(ProcessDefinition.title)
-    ).all()
-    return [(key, title) for key, title in rows]
+    return list(
+        session.execute(
+            select(ProcessDefinition)
+            .join(
+                latest,
+                (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),
+            )
+            .order_by(ProcessDefinition.title)
+        ).scalars()
+    )
+
+
+def family_form_keys(session: Session, key: str) -> list[tuple[str, str]]:
+    """(form key, task name) of the family's user tasks in the latest version of a démarche, in
+    diagram order (for « Aide à la saisie », which explains each of their fields)."""
+    definition = latest_definition(session, key)
+    if definition is None:
+        return []
+    bundle = bundle_for(definition.id, definition.sha256, definition.bpmn_xml)
+    keys: list[tuple[str, str]] = []
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, "lane", None) != REQUESTER_LANE:
+                continue
+            form_key = bundle.props(getattr(task_spec, "bpmn_id", None)).get("formKey")
+            if form_key and form_key not in {k for k, _ in keys}:
+                keys.append((form_key, getattr(task_spec, "bpmn_name", None) or ""))
+    return keys

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Field, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, EqualTo, Length, Optional, ValidationError
 
-from forms.fields import CONTACT_FIELDS, IDENTITY_FIELDS, phone_field
+from forms.fields import CONTACT_FIELDS, IDENTITY_FIELDS, PHONE_FIELDS, phone_field
 from forms.validators import collapse_spaces, not_in_future, strip
 from forms.validators import username as valid_username
 
@@ -90,7 +90,9 @@ class ProfileForm(FlaskForm):  # type: ignore[misc]
         "Civilité",
         (("", "—"), *((value, value) for value in CIVILITES)),
         "Choisissez votre civilité.",
-        validators=[DataRequired("Choisissez votre civilité.")],
+        # Optional: an account without one (older records) can still save its other changes; the
+        # page asks for it (accounts/edit_space.html).
+        validators=[Optional()],
         render_kw={"autocomplete": "honorific-prefix"},
     )
     nom = _text(
@@ -109,19 +111,26 @@ class ProfileForm(FlaskForm):  # type: ignore[misc]
     pays_naissance = _text("Pays de naissance", 100)
     departement_naissance = _text("Département de naissance", 100)
     commune_naissance = _text("Commune de naissance", 150)
-    # MOYENS DE CONTACT
-    telephone = phone_field("Téléphone", "01 23 45 67 89")
-    mobile = phone_field("Mobile", "06 12 34 56 78")
+    # MOYENS DE CONTACT: the phone and the mobile are shown read-only, like the address; they change
+    # through « Changement de téléphones », which the Accueil service checks (docs/guide-famille.md).
     fax = phone_field("Fax", autocomplete=False)
     contact_prefere = _choice_field("Moyen de contact préféré", CONTACTS, "Choisissez un moyen de contact.")
 
     IDENTITY_FIELDS = IDENTITY_FIELDS
-    CONTACT_FIELDS = CONTACT_FIELDS
+    CONTACT_FIELDS = tuple(name for name in CONTACT_FIELDS if name not in PHONE_FIELDS)
+    PHONE_LABELS = {"telephone": "Téléphone", "mobile": "Mobile"}
+
+    def __init__(self, *args: Any, phones: dict[str, str | None] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.phones = phones or {}  # the account's stored numbers, for contact_prefere
 
     def validate_contact_prefere(self, field: Field) -> None:
-        if field.data in ("mobile", "telephone") and not self[field.data].data:
-            label = self[field.data].label.text
-            raise ValidationError(f"Indiquez un numéro dans « {label} » pour être contacté de cette façon.")
+        if field.data in PHONE_FIELDS and not self.phones.get(field.data):
+            label = self.PHONE_LABELS[field.data]
+            raise ValidationError(
+                f"Aucun numéro dans « {label} » : ajoutez-le d'abord par la démarche « Changement de "
+                "téléphones » pour être contacté de cette façon."
+            )
 
     def values(self) -> dict[str, str | date | None]:
         """The account columns and their new values (empty texts become None)."""
@@ -183,10 +192,20 @@ class CredentialsForm(FlaskForm):  # type: ignore[misc]
         return bool(self.new_password.data)
 
 
-class ServiceKeyForm(FlaskForm):  # type: ignore[misc]
-    """An agent issues a « clé espace citoyens » for a family their service knows."""
+#: The services whose « clé espace citoyens » the signup and « Modifier mon espace » ask for
+#: (« Clé Espace Citoyens Enfance »): the keys page offers these, whatever the agent's own groups.
+KEY_SERVICES = ("Enfance",)
 
-    service = SelectField("Service", validators=[DataRequired("Choisissez le service.")], choices=[])
+
+class ServiceKeyForm(FlaskForm):  # type: ignore[misc]
+    """An agent issues a « clé espace citoyens » for a family known to a service (KEY_SERVICES)."""
+
+    service = SelectField(
+        "Service",
+        validators=[DataRequired("Choisissez le service.")],
+        choices=[SelectChoice(name, name) for name in KEY_SERVICES],
+        description="Le service dont la famille saisira la clé (« Clé Espace Citoyens Enfance »).",
+    )
     famille = StringField(
         "Famille",
         validators=[DataRequired("Indiquez le nom de la famille."), Length(max=200)],

@@ -18,6 +18,35 @@ IDENTITY_FIELDS = (
     "commune_naissance",
 )
 CONTACT_FIELDS = ("telephone", "mobile", "fax", "contact_prefere")
+# Once the account exists, changed by « Changement de téléphones » only (checked by the Accueil service).
+PHONE_FIELDS = ("telephone", "mobile")
+
+
+def national_phone(value: str | None) -> str:
+    """How people read a stored E.164 number: 06 12 34 56 78 in France, +32 2 123 45 67 abroad.
+
+    Anything that does not parse (a value typed but refused) is returned as it is.
+    """
+    import phonenumbers
+
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_possible_number(number):
+        return value
+    french = phonenumbers.region_code_for_number(number) == "FR"
+    formats = phonenumbers.PhoneNumberFormat
+    return phonenumbers.format_number(number, formats.NATIONAL if french else formats.INTERNATIONAL)
+
+
+class PhoneField(StringField):  # type: ignore[misc]
+    """Stored in E.164 (+33612345678), shown back in the national format (06 12 34 56 78)."""
+
+    def _value(self) -> str:
+        return national_phone(self.data) if isinstance(self.data, str) else ""
 
 
 def phone_field(label: str, example: str | None = None, *, autocomplete: bool = True) -> StringField:
@@ -26,7 +55,7 @@ def phone_field(label: str, example: str | None = None, *, autocomplete: bool = 
     if autocomplete:
         render_kw["autocomplete"] = "tel"
     description = f"Format attendu : {example}" if example else "Facultatif"
-    return StringField(label, validators=[phone_number], render_kw=render_kw, description=description)
+    return PhoneField(label, validators=[phone_number], render_kw=render_kw, description=description)
 
 
 def agents_only_comment_field() -> TextAreaField:

@@ -63,6 +63,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.register(app)
     accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)
     _register_template_helpers(app)
+    # Browsers ask /favicon.ico whatever the page says: answer it rather than log a 404 per visit.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     return app
 
 
@@ -95,11 +97,14 @@ def _configure_scripts(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from engine.db import utcnow
+    from forms.fields import national_phone
 
-    from .core.presentation import date_fr, duration_fr
+    from .core.presentation import date_fr, de, duration_fr
 
     app.add_template_filter(date_fr, "date_fr")
     app.add_template_filter(duration_fr, "duration_fr")
+    app.add_template_filter(national_phone, "telephone_fr")
+    app.add_template_filter(de, "de")
 
     @app.context_processor
     def inject_now() -> dict[str, Any]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from engine import api
@@ -41,6 +42,7 @@ def run_command(host: str, port: int, threads: int) -> None:
     from waitress import serve
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    use_server_address(app, host, port)
     if app.config["SCHEDULER_ENABLED"]:
         scheduler.start_background(app)
     click.echo(f"Guichet écoute sur http://{host}:{port}/  (Ctrl+C pour arrêter)")
@@ -104,6 +106,15 @@ def serve_command(
     )
 
 
+def use_server_address(app: Flask, host: str, port: int) -> None:
+    """In development without GUICHET_BASE_URL, mail links point to the address this server listens on."""
+    if app.extensions.get("guichet_base_url_from_server"):
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - shown, not bound
+        shown = f"[{shown}]" if ":" in shown else shown
+        app.config["BASE_URL"] = f"http://{shown}:{port}"
+        click.echo(f"Liens des courriels : {app.config['BASE_URL']} (GUICHET_BASE_URL non défini)")
+
+
 @main.group("db")
 def db_group() -> None:
     """Database schema."""
@@ -130,9 +141,15 @@ def db_revision(message: str) -> None:
 @click.option("--author", default="cli", show_default=True)
 @with_appcontext
 def deploy_command(files: tuple[Path, ...], author: str) -> None:
-    """Deploy BPMN files as new versions (unchanged files keep their version)."""
+    """Deploy BPMN files as new versions (unchanged files keep their version).
+
+    Without FILES, the shipped démarches are deployed and the agent groups their lanes name are
+    created first when missing (a fresh install has none before the first `user create --group`).
+    """
     if not files:
         files = tuple(sorted(WORKFLOWS.glob("*.bpmn")))
+        for name in _create_shipped_lane_groups(files):
+            click.echo(f"Groupe d'agents « {name} » créé (couloir d'une démarche fournie).")
     failed = False
     for path in files:  # one unit of work per file: a refused file does not undo the others
         try:
@@ -146,6 +163,27 @@ def deploy_command(files: tuple[Path, ...], author: str) -> None:
                 click.echo(f"  - {error}", err=True)
     if failed:
         sys.exit(1)
+
+
+def _create_shipped_lane_groups(files: tuple[Path, ...]) -> list[str]:
+    """Create the missing groups named by the lanes of the shipped diagrams; return their names."""
+    from lxml import etree
+
+    from engine.api import REQUESTER_LANE
+
+    from .accounts.services import get_or_create_group, group_names
+
+    lanes: set[str] = set()
+    for path in files:  # the shipped files only (the operator's own go through api.deploy's hardened parse)
+        root = etree.fromstring(path.read_bytes())
+        lanes.update(
+            lane.get("name", "") for lane in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}lane")
+        )
+    with unit_of_work() as session:
+        created = sorted(lanes - set(group_names(session)) - {REQUESTER_LANE, ""})
+        for name in created:
+            get_or_create_group(session, name)
+    return created
 
 
 @main.group("user")
@@ -219,7 +257,14 @@ def demo_command() -> None:
 
     if current_app.config["ENV"] == "production":
         raise click.ClickException("Les comptes de démonstration sont interdits en production.")
-    accounts = load_demo(db.session(), WORKFLOWS)
+    # The engine's INFO lines (deploys, workflow steps) would bury the credentials: warnings only.
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.WARNING)
+    try:
+        accounts = load_demo(db.session(), WORKFLOWS)
+    finally:
+        root.setLevel(level)
     click.echo("Comptes de démonstration (nom d'utilisateur / mot de passe) :")
     for account in accounts:
         click.echo(f"  {account['role']:<9} {account['username']:<10} / {account['password']}")

@@ -14,13 +14,16 @@ from typing import Any
 
 from flask import Flask
 
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
 DEFAULTS: dict[str, Any] = {
     # Where the data lives: a SQLite file in instance/ unless a URL is given (postgresql+psycopg://...).
     "SQLALCHEMY_DATABASE_URI": None,
     # Signs sessions and CSRF tokens; generated into instance/secret_key when absent.
     "SECRET_KEY": None,
     # Public address of the portal, used for links in mails (never the request's Host header).
-    "BASE_URL": "http://127.0.0.1:5000",
+    # Required in production; in development, `guichet run` uses its own address when unset.
+    "BASE_URL": None,
     # "development" or "production": production refuses demo accounts and requires secure cookies.
     "ENV": "development",
     # Name of the town shown in pages and mails.
@@ -132,6 +135,16 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(instance)
     if app.config["DEV_OUTBOX"] is None:
         app.config["DEV_OUTBOX"] = not app.config["MAIL_SERVER"] and app.config["ENV"] != "production"
+    if not app.config["BASE_URL"]:
+        if app.config["ENV"] == "production":
+            raise SystemExit(
+                "Guichet refuse de démarrer : GUICHET_BASE_URL manque. En production, indiquez l'adresse "
+                "publique du portail (par exemple GUICHET_BASE_URL=https://demarches.ville.fr) : "
+                "elle sert aux liens des courriels."
+            )
+        # Development: the address `guichet run` listens on replaces it (web.cli.use_server_address).
+        app.config["BASE_URL"] = DEVELOPMENT_BASE_URL
+        app.extensions["guichet_base_url_from_server"] = True
     if app.config["ENV"] == "production":
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True

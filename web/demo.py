@@ -22,7 +22,7 @@ DEMO_ACCOUNTS = [
         "email": "famille@demo.example",
         "prenom": "Camille",
         "nom": "Martin",
-        "civilite": "Mme",
+        "civilite": "Madame",
         "adresse_ligne1": "3 rue des Lilas",
         "code_postal": "78140",
         "commune": "Vélizy-Villacoublay",
@@ -66,7 +66,10 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     for name in DEMO_GROUPS:
         get_or_create_group(session, name)
     for account in DEMO_ACCOUNTS:
-        if find_by_login(session, account["username"]) is None:
+        existing = find_by_login(session, account["username"])
+        if existing is not None and account.get("civilite") and existing.civilite != account["civilite"]:
+            existing.civilite = account["civilite"]  # demo databases made when it said « Mme »
+        if existing is None:
             profile = {
                 k: v
                 for k, v in account.items()

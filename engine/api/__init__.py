@@ -28,6 +28,8 @@ from .requests import *  # noqa: F403
 from .requests import __all__ as _requests
 from .scale import *  # noqa: F403
 from .scale import __all__ as _scale
+from .service_requests import *  # noqa: F403
+from .service_requests import __all__ as _service_requests
 from .tasks import *  # noqa: F403
 from .tasks import __all__ as _tasks
 from .views import *  # noqa: F403
@@ -42,6 +44,7 @@ __all__ = [
     *_records,
     *_requests,
     *_scale,
+    *_service_requests,
     *_tasks,
     *_views,
 ]

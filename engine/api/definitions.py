@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.catalogue import Entry, Rubrique, describe, entry_for, rubriques
+from engine.catalogue import Entry, Rubrique, demarche_choices, describe, entry_for, rubriques
 from engine.definitions import (
-    demarche_choices,
+    family_form_keys,
     lanes_in_use,
     lanes_of,
     latest_definition,
@@ -22,6 +22,7 @@ __all__ = [
     "deploy",
     "describe",
     "entry_for",
+    "family_form_keys",
     "lanes_in_use",
     "lanes_of",
     "latest_definition",

@@ -38,7 +38,8 @@ class NewEmailForm(TaskForm):
             Length(max=320, message="Cette adresse est trop longue (320 caractères au plus)."),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"},
-        description="Un lien de vérification y sera envoyé : rien ne change avant son ouverture.",
+        description="Par exemple camille.martin@exemple.fr. Un lien de vérification y sera envoyé : "
+        "rien ne change avant son ouverture.",
     )
     confirmation_courriel = EmailField(
         "Confirmation de la nouvelle adresse",
@@ -48,6 +49,7 @@ class NewEmailForm(TaskForm):
             EqualTo("nouveau_courriel", MISMATCH),
         ],
         render_kw={"autocomplete": "email", "spellcheck": "false", "autocapitalize": "none"},
+        description="La même adresse une seconde fois, pour éviter une faute de frappe.",
     )
 
     mot_de_passe_actuel = PasswordField(

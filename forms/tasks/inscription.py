@@ -153,10 +153,11 @@ class CredentialsForm(TaskForm):
         description="Facultative : vous pourrez la saisir plus tard dans « Modifier mon espace ».",
         render_kw={"autocomplete": "off"},
     )
+    # Required by the hook only when the captcha is shown (CAPTCHA_ENABLED; off for kiosks and tests).
     captcha_reponse = StringField(
         "Entrez le texte ci-dessous",
         filters=[strip],
-        validators=[DataRequired("Recopiez le texte de contrôle.")],
+        validators=[Optional(), Length(max=64)],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
     )
 

@@ -114,7 +114,7 @@ def test_filtered_queue_dossier_claim_next_decide_and_back(
     expect(page).to_have_url(FILTERED_QUEUE)
     expect(page).to_have_url(re.compile(r"/agents/\?demarche=changement_adresse&tri=famille&ordre=asc$"))
     expect(page.get_by_role("status").first).to_contain_text(
-        f"Demande {bernard_ref} — « Instruire la demande » : c'est enregistré."
+        f"Demande {bernard_ref} : décision « Accepter la demande » enregistrée."
     )
     expect(page.get_by_label("Démarche")).to_have_value("changement_adresse")
     expect(page.get_by_label("Trier par")).to_have_value("famille")

@@ -141,7 +141,7 @@ def test_family_asks_accueil_asks_for_more_then_accepts(
 
     # (The browser keeps the #commune fragment through the redirect: harmless.)
     expect(page).to_have_url(re.compile(r"/mes-demandes/\d+(#commune)?$"))
-    expect(page.get_by_role("status")).to_contain_text("« Saisir la nouvelle adresse » : c'est enregistré.")
+    expect(page.get_by_role("status")).to_contain_text("est envoyée au Service Accueil.")
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text(DEMARCHE)
     reference = page.locator("h1 .reference").inner_text()
@@ -191,7 +191,7 @@ def test_family_asks_accueil_asks_for_more_then_accepts(
     other_page.get_by_role("textbox", name="Commentaire interne", exact=True).fill(INTERNAL_COMMENT)
     screenshot(other_page, "changement_adresse-04-agent-demande-complements")
     other_page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(other_page.get_by_role("status")).to_contain_text("« Instruire la demande » : c'est enregistré.")
+    expect(other_page.get_by_role("status")).to_contain_text("enregistrée. Statut de la demande")
     expect(other_page.get_by_text("Aucune tâche à traiter dans vos services.")).to_be_visible()
 
     # The family sees the action to do on « Mes demandes », reads the question and answers.
@@ -220,7 +220,7 @@ def test_family_asks_accueil_asks_for_more_then_accepts(
     other_page.get_by_role("textbox", name="Message à la famille").fill(PUBLIC_MESSAGE)
     screenshot(other_page, "changement_adresse-06-agent-decision")
     other_page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(other_page.get_by_role("status")).to_contain_text("« Instruire la demande » : c'est enregistré.")
+    expect(other_page.get_by_role("status")).to_contain_text("enregistrée. Statut de la demande")
 
     # The family: accepted, the whole exchange in the timeline, never the internal comment.
     page.reload()

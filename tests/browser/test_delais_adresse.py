@@ -98,7 +98,7 @@ def test_deadline_while_the_family_answers_then_refusal_with_its_reason(
     page.get_by_role("textbox", name="Message à la famille").fill(REASON)
     page.get_by_role("textbox", name="Commentaire interne", exact=True).fill(INTERNAL)
     page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(page.get_by_role("status")).to_contain_text("c'est enregistré")
+    expect(page.get_by_role("status")).to_contain_text("enregistrée. Statut de la demande")
 
     family_tab.goto("/dev/courriels/")
     family_tab.get_by_role("link", name=f"Votre demande {reference} n'a pas été acceptée").click()

@@ -83,7 +83,7 @@ def test_dossier_diagram_comment_and_decision(app: Any, page: Any, make_user: Ca
     task.get_by_role("textbox", name="Message à la famille").fill("Adresse mise à jour.")
     task.get_by_role("button", name="Enregistrer la décision").click()
     # Back to the queue the agent came from (here the whole queue), then the dossier again.
-    expect(page.get_by_role("status")).to_contain_text("« Instruire la demande » : c'est enregistré.")
+    expect(page.get_by_role("status")).to_contain_text("décision « Accepter la demande » enregistrée.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Tâches à traiter")
     page.goto(f"/agents/dossiers/{filed.instance_id}")
     expect(page.locator(".details").first).to_contain_text("Acceptée")

@@ -108,7 +108,7 @@ def test_phone_change_from_the_catalogue_to_acceptance(
     agent_page.get_by_role("radio", name="Accepter la demande").check()
     agent_page.get_by_role("textbox", name="Message à la famille").fill("Votre numéro est enregistré.")
     agent_page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(agent_page.get_by_role("status")).to_contain_text("c'est enregistré")
+    expect(agent_page.get_by_role("status")).to_contain_text("décision « Accepter la demande » enregistrée")
 
     # The request page follows the status by itself (live.js): no reload.
     expect(page.locator(".details").first).to_contain_text("Acceptée", timeout=20_000)
@@ -143,8 +143,9 @@ def test_email_change_with_the_link_read_from_the_smtp_server(
     ).to_be_visible()
     doc_screenshot(page, "famille-14-courriel-lien-envoye")
 
-    # Two mails: the link to the new address, and the notice to the old one.
-    assert run_outbox(mailer) == (2, 0)
+    # Three mails: the link to the new address, the notice to the old one, and the acknowledgement
+    # of the request (« Accusé de réception », to the address of the account).
+    assert run_outbox(mailer) == (3, 0)
     (message,) = [m for m in smtp_server.messages if NEW_EMAIL in m["To"]]
     body = message.get_body(preferencelist=("plain",)).get_content()
     match = LINK.search(body)

@@ -76,7 +76,7 @@ def test_the_request_page_shows_the_decision_without_reload(
     agent_page.get_by_role("textbox", name="Message à la famille").fill(PUBLIC_MESSAGE)
     agent_page.get_by_role("textbox", name="Commentaire interne", exact=True).fill(INTERNAL_COMMENT)
     agent_page.get_by_role("button", name="Enregistrer la décision").click()
-    expect(agent_page.get_by_role("status")).to_contain_text("c'est enregistré.")
+    expect(agent_page.get_by_role("status")).to_contain_text("enregistrée. Statut de la demande")
 
     # At the next poll the family's page shows the decision, without a reload.
     page.clock.run_for(POLL_MS + 500)

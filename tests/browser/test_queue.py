@@ -80,7 +80,7 @@ def test_agent_works_through_the_queue(page: Any, app: Any, make_user: Callable[
     expect(page.get_by_role("heading", level=1)).to_have_text("Tâches à traiter")
     tabs = page.get_by_role("navigation", name="Files de tâches")
     expect(tabs.get_by_role("link")).to_have_text(
-        ["Mes tâches 0", "Accueil 4", "Etat civil 0", "Tous mes services 4"]
+        ["Mes tâches 0", "Accueil 4", "Etat civil 0", "Tous mes services 4", "En attente de la famille 0"]
     )
     tabs.get_by_role("link", name="Accueil 4").click()
     expect(tabs.get_by_role("link", name="Accueil 4")).to_have_attribute("aria-current", "page")

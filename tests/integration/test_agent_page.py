@@ -113,7 +113,7 @@ def test_a_decision_goes_back_to_the_filtered_queue(app, people, client_for):
     assert response.status_code == 302
     assert response.headers["Location"] == f"/agents/?{FILTER}"
     queue = text(agent.get(response.headers["Location"]))
-    assert f"Demande {filed.reference} — « Instruire la demande » : c'est enregistré." in queue
+    assert f"Demande {filed.reference} : décision « Accepter la demande » enregistrée." in queue
     # The dossier, opened again from the queue's link, shows the task treated and no form.
     after = agent.get(url)
     assert "cette tâche n'est plus à traiter" in text(after)

@@ -43,7 +43,7 @@ def test_family_changes_its_numbers_and_accueil_accepts(app, people, client_for)
     assert doc.get_element_by_id("mobile-erreur").text_content().strip() == PHONE_ERROR
     assert PHONE_ERROR in doc.get_element_by_id("resume-erreurs").text_content()
     assert field_value(doc, "mobile") == "06 12 34"
-    assert field_value(doc, "telephone") == "+33123456789"  # the valid one, already normalised (E.164)
+    assert field_value(doc, "telephone") == "01 23 45 67 89"  # the valid one, shown in the national format
     assert doc.get_element_by_id("telephone").get("aria-invalid") is None
 
     # No number at all: the French message asks for one.
@@ -72,7 +72,7 @@ def test_family_changes_its_numbers_and_accueil_accepts(app, people, client_for)
     task_page = agent.get(f"/taches/{agent_task.id}", follow_redirects=True)  # the dossier
     assert task_page.status_code == 200
     details = " ".join(html(task_page).xpath("//dl[@data-dossier-data]")[0].text_content().split())
-    assert "+33612345678" in details
+    assert "06 12 34 56 78" in details  # national format, E.164 only in storage
     accepted = decide(agent, agent_task.id, "acceptee", "Numéros enregistrés.", "Appel de vérification fait")
     assert accepted.status_code == 302
 

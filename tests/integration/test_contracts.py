@@ -37,6 +37,7 @@ PUBLIC_RULES = {
     "/courriel/verifier/<token>",
     "/accessibilite",  # the accessibility statement (web/accessibility): for everyone
     "/sante",  # health page for load balancers (web/health.py): no personal data, only states
+    "/favicon.ico",  # the site icon browsers ask for on every page
 }
 # /controle/: the captcha image, audio and renewal of the signup screen (web/accounts/captcha.py).
 PUBLIC_PREFIXES = ("/static/", "/dev/courriels/", "/controle/")

@@ -98,7 +98,7 @@ def test_family_files_and_accueil_accepts_through_the_forms(app, people, client_
     assert request_url == f"/mes-demandes/{instance.id}"
     request_page = famille.get(request_url)
     assert request_page.status_code == 200
-    assert "c'est enregistré" in text(request_page)
+    assert f"Votre demande {reference} est envoyée au Service Accueil." in text(request_page)
     assert reference in text(request_page)
     assert "En cours d'instruction" in text(request_page)
     listing = famille.get("/mes-demandes")

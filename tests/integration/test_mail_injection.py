@@ -8,11 +8,11 @@ outbox to the real aiosmtpd server: each reaches exactly the family's address, w
 from __future__ import annotations
 
 import pytest
-from web.scheduler import run_outbox
 
 from tests.fixtures.integration import decide, file_address_change, outbox
 from web.accounts.models import User
 from web.extensions import db
+from web.scheduler import run_outbox
 
 INJECTIONS = [
     "\r\nBcc: victime@example.test",

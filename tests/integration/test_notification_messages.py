@@ -11,7 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import HistoryEvent, OutboxMessage, Visibility
-from tests.fixtures.integration import decide, file_address_change, html, post_form, start_demarche, text
+from tests.fixtures.integration import (
+    decide,
+    drop_receipts,
+    file_address_change,
+    html,
+    post_form,
+    start_demarche,
+    text,
+)
 from tests.fixtures.tasks import open_task
 from web.extensions import db
 from web.notifications.models import Notification
@@ -124,6 +132,7 @@ def file_phones(app, client) -> int:
     task_id = start_demarche(client, "changement_telephone")
     response = post_form(client, f"/taches/{task_id}", {"telephone": "", "mobile": "06 11 22 33 44"})
     assert response.status_code == 302, text(response)[:300]
+    drop_receipts(app)
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 

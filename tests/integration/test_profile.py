@@ -35,7 +35,7 @@ IDENTITY = {
     "departement_naissance": "Yvelines",
     "commune_naissance": "Versailles",
 }
-CONTACT = {"telephone": "01 23 45 67 89", "mobile": "06 12 34 56 78", "fax": "", "contact_prefere": "mobile"}
+CONTACT = {"fax": "01 23 45 67 80", "contact_prefere": "mobile"}
 
 
 @pytest.fixture
@@ -47,6 +47,7 @@ def famille(make_user):
         adresse_ligne1="12 rue de la Mairie",
         code_postal="78140",
         commune="Vélizy-Villacoublay",
+        mobile="+33612345678",
     )
 
 
@@ -101,8 +102,6 @@ def test_the_space_page_shows_identity_address_and_contact(app, famille, client)
         "Pays de naissance",
         "Département de naissance",
         "Commune de naissance",
-        "Téléphone",
-        "Mobile",
         "Fax",
         "Moyen de contact préféré",
     ):
@@ -119,6 +118,12 @@ def test_the_space_page_shows_identity_address_and_contact(app, famille, client)
     assert not doc.xpath("//input[starts-with(@name, 'adresse') or @name='email' or @name='code_postal']")
     (demarche,) = doc.xpath('//a[contains(., "Changement d\'adresses postales")]')
     assert demarche.get("href") == "/demarches#demarche-changement_adresse"
+    # The phones too, shown in the national format, through « Changement de téléphones ».
+    assert not doc.xpath("//input[@name='telephone' or @name='mobile']")
+    (mobile,) = doc.xpath("//dl[@data-phone='mobile']/dd")
+    assert mobile.text_content().strip() == "06 12 34 56 78"
+    (phones,) = doc.xpath('//a[contains(., "Changement de téléphones")]')
+    assert phones.get("href") == "/demarches#demarche-changement_telephone"
 
 
 def test_identity_and_contact_are_saved_and_audited(app, famille, client, caplog):
@@ -126,6 +131,8 @@ def test_identity_and_contact_are_saved_and_audited(app, famille, client, caplog
     tampered = {
         "email": "pirate@example.test",
         "adresse_ligne1": "1 rue du Pirate",
+        "telephone": "01 99 99 99 99",
+        "mobile": "07 99 99 99 99",
         "role": "admin",
         "username": "pirate",
         "is_enabled": "0",
@@ -150,9 +157,9 @@ def test_identity_and_contact_are_saved_and_audited(app, famille, client, caplog
         "Versailles",
     )
     assert (saved.telephone, saved.mobile, saved.fax, saved.contact_prefere) == (
-        "+33123456789",
-        "+33612345678",
         None,
+        "+33612345678",  # unchanged: the phones have their démarche
+        "+33123456780",
         "mobile",
     )
     # Fields that are not on the form are never written (no mass assignment).
@@ -187,11 +194,11 @@ def test_a_birth_date_in_the_future_is_refused_next_to_the_field(app, famille, c
         ({"date_naissance": "31/02/1990"}, "date_naissance", "Cette date n'est pas valable."),
         ({"nom": "   "}, "nom", "Indiquez votre nom usuel."),
         ({"civilite": "Sa Majesté"}, "civilite", "Choisissez votre civilité."),
-        ({"mobile": "12"}, "mobile", "Ce numéro de téléphone n'est pas valable."),
+        ({"fax": "12"}, "fax", "Ce numéro de téléphone n'est pas valable."),
         (
-            {"mobile": "", "contact_prefere": "mobile"},
+            {"contact_prefere": "telephone"},
             "contact_prefere",
-            "Indiquez un numéro dans « Mobile »",
+            "Aucun numéro dans « Téléphone » : ajoutez-le d'abord par la démarche",
         ),
     ],
 )

@@ -80,7 +80,7 @@ def test_tabs_with_counts_and_my_tasks(app, people, agent, client_for):
     page = agent.get("/agents/")
     assert page.status_code == 200
     tabs = [" ".join(a.text_content().split()) for a in html(page).xpath("//nav[@class='queue-tabs']//a")]
-    assert tabs == ["Mes tâches 1", "Accueil 3"]
+    assert tabs == ["Mes tâches 1", "Accueil 3", "En attente de la famille 0"]
     mine = agent.get("/agents/?file=moi")
     assert len(rows(mine)) == 1
     assert reference_of(app, ids[0]) in rows(mine)[0]

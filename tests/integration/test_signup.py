@@ -324,3 +324,38 @@ def test_the_activation_link_expires_after_72_hours(app, client):
     with app.app_context():
         user = db.session().execute(select(User).where(User.username == "louise")).scalar_one()
         assert user.activated_at is None
+
+
+def test_signup_completes_end_to_end_without_captcha(app, app_factory):
+    """GUICHET_CAPTCHA_ENABLED=false (kiosks, tests): no captcha shown, none required, account created."""
+    kiosk = app_factory(CAPTCHA_ENABLED=False)
+    client = kiosk.test_client()
+    url = to_credentials(client)
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="captcha_id"' not in page
+    data = {
+        "csrf_token": token(page),
+        "nom_utilisateur": "louise",
+        "mot_de_passe": PASSWORD,
+        "confirmation": PASSWORD,
+        "cle_enfance": "",
+        "action": "suivant",
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert "Recopiez le texte de contrôle" not in response.get_data(as_text=True)
+    with kiosk.app_context():
+        user = db.session().execute(select(User).where(User.username == "louise")).scalar_one()
+        assert user.activated_at is None
+        (mail,) = db.session().execute(select(OutboxMessage)).scalars().all()
+    link = re.search(r"http://guichet\.test(/activation/\S+)", mail.body_text).group(1)
+    activation = client.get(link)
+    activated = client.post(link, data={"csrf_token": token(activation.get_data(as_text=True))})
+    assert activated.status_code == 302
+
+
+def test_an_empty_captcha_answer_is_asked_for_when_the_captcha_is_on(app, client):
+    url = to_credentials(client)
+    response, _ = credentials(app, client, url, captcha_reponse="")
+    assert response.status_code == 400
+    assert "Recopiez le texte de contrôle." in response.get_data(as_text=True)

@@ -9,11 +9,11 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import time_machine
-from web.scheduler import run_outbox
 
 from engine.models import OutboxStatus
 from tests.fixtures.app import login
 from tests.fixtures.integration import outbox
+from web.scheduler import run_outbox
 
 from .helpers import enqueue
 

@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 from sqlalchemy import func, select
-from web.scheduler import run_outbox, run_timers
 
 from engine.db import utcnow
 from engine.models import InstanceStatus, OutboxMessage, OutboxStatus, ProcessInstance
 from web.app import create_app
 from web.extensions import db
+from web.scheduler import run_outbox, run_timers
 
 
 def left(app, job: str) -> int:  # type: ignore[no-untyped-def]

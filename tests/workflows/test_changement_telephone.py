@@ -73,7 +73,7 @@ def test_agent_accepts_and_the_account_gets_the_numbers(session, people):
     (mail,) = session.execute(select(OutboxMessage)).scalars().all()
     assert mail.recipient == people["famille"].email
     assert "acceptée" in mail.subject
-    assert "+33612345678" in mail.body_text
+    assert "06 12 34 56 78" in mail.body_text  # shown in the national format (stored in E.164)
 
 
 def test_only_a_mobile_replaces_both_numbers_and_the_preferred_contact_falls_back(session, people):

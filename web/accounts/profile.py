@@ -1,7 +1,8 @@
 """« Modifier mon profil »: « Modifier mon espace » and « Modifier les identifiants de mon espace personnel ».
 
-The address and the e-mail are shown read-only: they change through their démarches, which check
-them (« Changement d'adresses postales », « Changement de courriels »).
+The address, the e-mail and the phones are shown read-only: they change through their démarches,
+which check them (« Changement d'adresses postales », « Changement de courriels », « Changement de
+téléphones »).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .services import end_all_sessions
 log = logging.getLogger(__name__)
 
 ADDRESS_DEMARCHE = "changement_adresse"
+PHONES_DEMARCHE = "changement_telephone"
 WRONG_PASSWORD = "Le mot de passe actuel est incorrect."  # noqa: S105 (a message)
 USERNAME_TAKEN = "Ce nom d'utilisateur est déjà utilisé : choisissez-en un autre."
 NOTHING_CHANGED = "Indiquez un nouveau nom d'utilisateur ou un nouveau mot de passe."
@@ -42,8 +44,13 @@ def profile() -> str:
 
 def _address_demarche() -> dict[str, str] | None:
     """Title and catalogue link of « Changement d'adresses postales », when it is published."""
+    return _demarche_link(ADDRESS_DEMARCHE)
+
+
+def _demarche_link(key: str) -> dict[str, str] | None:
+    """Title and catalogue link of a published démarche."""
     for definition in api.published_definitions(db.session()):
-        if definition.key == ADDRESS_DEMARCHE:
+        if definition.key == key:
             url = url_for("demarches.catalogue", _anchor=f"demarche-{definition.key}")
             return {"title": definition.title, "url": url}
     return None
@@ -54,7 +61,7 @@ def _address_demarche() -> dict[str, str] | None:
 def edit_space() -> str | Response | tuple[str, int]:
     """« Modifier mon espace »: IDENTITÉ, ADRESSE (read-only), MOYENS DE CONTACT."""
     user: User = current_user._get_current_object()  # a real User, not the proxy (login_user below)
-    form = ProfileForm(obj=user)
+    form = ProfileForm(obj=user, phones={"telephone": user.telephone, "mobile": user.mobile})
     if form.validate_on_submit():
         values = form.values()
         changed = sorted(name for name, value in values.items() if getattr(user, name) != value)
@@ -65,7 +72,11 @@ def edit_space() -> str | Response | tuple[str, int]:
         return redirect(url_for("accounts.profile"))
     status = 400 if form.errors else 200
     return render_template(
-        "accounts/edit_space.html", form=form, user=user, address_demarche=_address_demarche()
+        "accounts/edit_space.html",
+        form=form,
+        user=user,
+        address_demarche=_address_demarche(),
+        phones_demarche=_demarche_link(PHONES_DEMARCHE),
     ), status
 
 

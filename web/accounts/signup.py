@@ -97,7 +97,11 @@ def check_credentials(session: Session, form: TaskForm, actor: Any, task: TaskVi
     """Captcha first (so that user names cannot be probed by a robot), then the user name and the key."""
     from web.accounts import captcha
 
-    if not captcha.verify(session, request.form.get("captcha_id"), form["captcha_reponse"].data or ""):
+    answer = form["captcha_reponse"].data or ""
+    if current_app.config["CAPTCHA_ENABLED"] and not answer:
+        form["captcha_reponse"].errors.append("Recopiez le texte de contrôle.")
+        return None
+    if not captcha.verify(session, request.form.get("captcha_id"), answer):
         form["captcha_reponse"].errors.append(
             "Le texte recopié ne correspond pas : recopiez le nouveau texte."
         )

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from forms.admin import AbsenceForm
 from web.accounts.models import User
-from web.core.presentation import date_fr
+from web.core.presentation import date_fr, de
 from web.extensions import db
 
 from . import services
@@ -24,6 +24,12 @@ def absence_form(user: User) -> AbsenceForm:
         SelectChoice(str(c.id), f"{c.display_name} ({', '.join(sorted(c.groups & user.groups))})")
         for c in services.colleagues(db.session(), user)
     ]
+    if user.id != current_user.id:  # an admin's page about someone else: not « mes tâches »
+        form.mode.label.text = f"Tâches en cours {de(user.display_name)}"
+        form.mode.choices = [
+            SelectChoice("groupe", "Les remettre dans la file de son service"),
+            SelectChoice("collegue", "Les confier à un collègue de son service"),
+        ]
     return form
 
 
@@ -61,7 +67,7 @@ def handle(user: User, *, back: str, template_context: dict[str, Any]) -> Respon
             else:
                 when = f" à partir du {date_fr(form.starts_on.data)}" if form.starts_on.data else ""
                 flash(
-                    f"Absence de {user.display_name} enregistrée{when} : {len(moved)} tâche"
+                    f"Absence {de(user.display_name)} enregistrée{when} : {len(moved)} tâche"
                     f"{'s' if len(moved) > 1 else ''} déplacée{'s' if len(moved) > 1 else ''}.",
                     "success",
                 )

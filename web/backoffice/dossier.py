@@ -225,8 +225,19 @@ def decide(instance: ProcessInstance, task: HumanTask) -> Response | tuple[str, 
     except Conflict as exc:
         return _conflict(instance, form, exc)
     reference = instance.reference
-    flash(f"Demande {reference} — « {task.title} » : c'est enregistré.", "success")
+    flash(_decision_message(reference, form, instance.status_label), "success")
     return redirect(url_for("backoffice.queue", **filter_args(request.args)))
+
+
+def _decision_message(reference: str | None, form: TaskForm, status_label: str) -> str:
+    """Say what happened: « Demande DEM-… : décision « Accepter la demande » enregistrée ; … »."""
+    decision = form._fields.get("decision")
+    chosen = None
+    for choice in getattr(decision, "choices", None) or []:
+        if getattr(choice, "value", None) == getattr(decision, "data", None):
+            chosen = choice.label
+    done = f"décision « {chosen} » enregistrée" if chosen else "votre saisie est enregistrée"
+    return f"Demande {reference} : {done}. Statut de la demande : « {status_label} »."
 
 
 def _conflict(instance: ProcessInstance, form: TaskForm, exc: Conflict) -> tuple[str, int]:

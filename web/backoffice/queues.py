@@ -112,6 +112,7 @@ def _page_size() -> int:
 def _render_queue(view: QueueView, *, save_form: SavedFilterForm | None = None, status: int = 200) -> Any:
     session = db.session()
     counts = api.queue_counts(session, view.groups, current_user.id)
+    waiting = api.count_waiting_for_family(session, view.groups)
     known = None
     if not view.has_filters:  # the tab's own count is the total: no second count of the queue
         if view.file == MINE:
@@ -132,6 +133,7 @@ def _render_queue(view: QueueView, *, save_form: SavedFilterForm | None = None, 
             form=view.form,
             page=page,
             counts=counts,
+            waiting=waiting,
             saved_filters=list(saved),
             save_form=save_form,
             filters=filter_query(view.args),
@@ -146,6 +148,48 @@ def _render_queue(view: QueueView, *, save_form: SavedFilterForm | None = None, 
 def queue() -> Any:
     """A queue: « Mes tâches », one service, or all of the agent's services; filtered, sorted, paged."""
     return _render_queue(QueueView(request.args))
+
+
+@bp.get("/attente-famille")
+@staff_required
+def waiting_for_family() -> Any:
+    """« En attente de la famille »: filed requests of the agent's services waiting for the family
+    (after « Demander des compléments »), which have left every task queue meanwhile."""
+    session = db.session()
+    groups = current_user.groups
+    rows, total = api.waiting_for_family(session, groups)
+    return render_template(
+        "backoffice/requests.html",
+        heading="En attente de la famille",
+        rows=rows,
+        total=total,
+        waiting=total,
+        groups=groups,
+        counts=api.queue_counts(session, groups, current_user.id),
+        mine=MINE,
+        search=None,
+    )
+
+
+@bp.get("/recherche")
+@staff_required
+def search_requests() -> Any:
+    """« Trouver une demande »: every request of the agent's services, whatever its state."""
+    session = db.session()
+    groups = current_user.groups
+    text = (request.args.get("recherche") or "").strip()[:200]
+    rows = api.search_requests(session, groups, text) if text else []
+    return render_template(
+        "backoffice/requests.html",
+        heading="Trouver une demande",
+        rows=rows,
+        total=len(rows),
+        waiting=api.count_waiting_for_family(session, groups),
+        groups=groups,
+        counts=api.queue_counts(session, groups, current_user.id),
+        mine=MINE,
+        search=text,
+    )
 
 
 # Claim, release, assign, bulk claim --------------------------------------------------------------

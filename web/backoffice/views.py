@@ -28,13 +28,10 @@ def show_request(instance_id: int) -> Response:
 @staff_required
 def service_keys() -> str:
     """Issue a « clé espace citoyens » for a family known to one of the agent's services."""
-    from wtforms import SelectChoice
-
     from forms.accounts import ServiceKeyForm
     from web.accounts.signup import issue_service_key
 
     form = ServiceKeyForm()
-    form.service.choices = [SelectChoice(name, name) for name in sorted(current_user.groups)]
     issued = None
     if form.validate_on_submit():
         raw, record = issue_service_key(

@@ -7,10 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from engine.api import parse_iso_duration
+from forms.fields import national_phone
 from forms.registry import load_all
 
 PARIS = ZoneInfo("Europe/Paris")
 _HIDDEN_KEYS = {"demandeur_id", "reference", "decision"}
+PHONE_KEYS = {"telephone", "mobile", "fax"}
 
 
 def field_labels() -> dict[str, str]:
@@ -26,17 +28,51 @@ def field_labels() -> dict[str, str]:
     return labels
 
 
+def decision_fields() -> set[str]:
+    """The message fields of the agents' decision forms (« Message à la famille »): the timeline
+    shows them as the service's messages; they are not the family's data."""
+    names: set[str] = set()
+    for form_class in load_all().values():
+        if form_class.internal_comment_field:  # an agents' form
+            names |= {n for n in (form_class.public_comment_field, form_class.internal_comment_field) if n}
+    family_fields = {
+        name
+        for form_class in load_all().values()
+        if not form_class.internal_comment_field
+        for name in vars(form_class)
+    }
+    return names - family_fields
+
+
 def submitted_data(data: dict[str, Any]) -> list[tuple[str, Any]]:
     """The family's answers as (label, value), for the agent's task page."""
     labels = field_labels()
+    hidden = _HIDDEN_KEYS | decision_fields()
     return [
-        (labels[key], value.strftime("%d/%m/%Y") if isinstance(value, date) else value)
+        (labels[key], _shown(key, value))
         for key, value in data.items()
         if key in labels
-        and key not in _HIDDEN_KEYS
+        and key not in hidden
         and value not in (None, "")
         and not isinstance(value, (dict, list))  # documents: listed by _macros/documents.html
     ]
+
+
+def _shown(key: str, value: Any) -> Any:
+    """Dates as 27/11/2026, phone numbers as 06 12 34 56 78 (stored in E.164)."""
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if key in PHONE_KEYS and isinstance(value, str):
+        return national_phone(value)
+    return value
+
+
+def de(name: str) -> str:
+    """« de » before a name, elided before a vowel: « d'Alex Durand », « de Camille Martin »."""
+    import unicodedata
+
+    first = unicodedata.normalize("NFKD", name.strip()[:1]).encode("ascii", "ignore").decode().lower()
+    return f"d'{name}" if first and first in "aeiouy" else f"de {name}"
 
 
 def date_fr(value: datetime | date | None, with_time: bool = True) -> str:

@@ -11,6 +11,7 @@ from web.core.presentation import duration_fr
 from web.extensions import db
 
 from . import bp
+from .field_help import screens_help
 
 
 def started_message(instance: ProcessInstance, resumed: bool) -> str:
@@ -29,10 +30,12 @@ def started_message(instance: ProcessInstance, resumed: bool) -> str:
 @bp.get("/demarches/<key>/aide")
 def help_page(key: str) -> str:
     """The help text of a listed démarche (process property `aideSaisie` or its documentation)."""
-    entry = api.entry_for(db.session(), key)
+    session = db.session()
+    entry = api.entry_for(session, key)
     if entry is None or not entry.listed:
         abort(404)
-    return render_template("demarches/help.html", entry=entry, form=FlaskForm())
+    screens = screens_help(api.family_form_keys(session, key))
+    return render_template("demarches/help.html", entry=entry, form=FlaskForm(), screens=screens)
 
 
 def entry_of_instance(instance_id: int) -> api.Entry | None:

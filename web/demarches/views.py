@@ -19,6 +19,7 @@ from web.core.access import family_required
 from web.core.presentation import date_fr
 from web.delais.estimates import estimate_for
 from web.extensions import db
+from web.tasks.receipt import receipt_for
 
 from . import bp
 from .catalogue import started_message
@@ -74,10 +75,13 @@ def my_requests() -> str:
     statuses = FILTERS[state][1]
     family_drafts = api.drafts_for(session_, current_user.id)
     draft_ids = {draft.instance.id for draft in family_drafts}
+    listed = {key for key, _ in api.demarche_choices(session_)}  # not the signup, not a reset
     instances = [
         instance
         for instance in api.instances_for(session_, current_user.id)
-        if (statuses is None or instance.status in statuses) and instance.id not in draft_ids
+        if (statuses is None or instance.status in statuses)
+        and instance.id not in draft_ids
+        and instance.demarche_key in listed
     ]
     open_tasks = {t.instance_id: t for t in api.tasks_for(session_, current_user)}
     return render_template(
@@ -103,6 +107,7 @@ def _request_page(instance: ProcessInstance, form: CancelForm, status: int = 200
         open_tasks=open_tasks,
         cancel_form=form,
         poll_seconds=LIVE_POLL_SECONDS,
+        receipt=receipt_for(session_, instance),
     )
     return page, status
 

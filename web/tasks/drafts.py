@@ -76,7 +76,8 @@ def leftovers_message(form_class: type[TaskForm]) -> str:
         parts.append("les mots de passe ne sont jamais conservés")
     if unkept["files"]:
         parts.append(
-            "les fichiers joints non plus : le navigateur ne peut pas les garder, joignez-les de nouveau"
+            "les fichiers joints ne sont pas conservés (le navigateur ne peut pas les garder) : "
+            "joignez-les de nouveau"
         )
     return (" Attention : " + " ; ".join(parts) + ".") if parts else ""
 

@@ -15,6 +15,7 @@ from web.extensions import db
 from web.tasks.actors import GUEST_KEY, current_actor
 from web.tasks.drafts import with_draft
 from web.tasks.hooks import BEFORE_RENDER, run_before_complete
+from web.tasks.receipt import Receipt, receipt_for, send_receipt
 
 from . import bp
 
@@ -54,6 +55,8 @@ def show(task_id: int) -> str | Response:
             data = {**form.to_engine_data(), **hooked.data}
             if form.navigation:
                 data["action"] = "suivant"
+            instance = api.get_instance(db_session, task.instance_id, actor)
+            was_filed = instance.submitted_at is not None
             api.complete(
                 db_session,
                 task.id,
@@ -63,7 +66,12 @@ def show(task_id: int) -> str | Response:
                 internal_comment=form.comment("internal"),
                 secrets=hooked.secrets,
             )
-            return _after(task, actor, "suivant")
+            receipt = None
+            if not was_filed and not isinstance(actor, Guest):
+                # Filed just now: the « accusé de réception » (web/tasks/receipt.py).
+                receipt = receipt_for(db_session, instance)
+                send_receipt(db_session, instance, actor)
+            return _after(task, actor, "suivant", receipt=receipt)
     context: dict[str, Any] = {"task": task, "form": form}
     render_hook = BEFORE_RENDER.get(task.form_key)
     if render_hook is not None:
@@ -72,7 +80,7 @@ def show(task_id: int) -> str | Response:
     return render_template([f"tasks/{task.form_key}.html", "tasks/family.html"], **context), status
 
 
-def _after(task: api.TaskView, actor: Any, action: str) -> Response:
+def _after(task: api.TaskView, actor: Any, action: str, receipt: Receipt | None = None) -> Response:
     """Go to the next screen of the same démarche, or to where the actor follows it (one commit after)."""
     db_session = db.session()
     if isinstance(actor, Guest) and action == "annuler":
@@ -86,7 +94,14 @@ def _after(task: api.TaskView, actor: Any, action: str) -> Response:
         return redirect(url_for("tasks.show", task_id=following[0].id))
     if isinstance(actor, Guest):
         return redirect(url_for("tasks.guest_done", instance_id=task.instance_id))
-    flash(f"« {task.title} » : c'est enregistré.", "success")
+    if receipt is not None:
+        flash(
+            f"Votre demande {receipt.reference} est envoyée au {receipt.service}. "
+            "Un accusé de réception vous est envoyé par courriel.",
+            "success",
+        )
+    else:
+        flash(f"C'est envoyé : « {task.title} » est fait, votre demande suit son cours.", "success")
     return redirect(url_for("demarches.show_request", instance_id=task.instance_id))
 
 

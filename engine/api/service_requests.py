@@ -1,0 +1,28 @@
+"""Door: a service's requests whatever their state — « En attente de la famille » and the search."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from engine import service_requests
+from engine.models import REQUESTER_LANE
+from engine.service_requests import RequestRow, services_of
+
+__all__ = ["RequestRow", "count_waiting_for_family", "search_requests", "services_of", "waiting_for_family"]
+
+
+def waiting_for_family(
+    session: Session, lanes: frozenset[str], limit: int = 200
+) -> tuple[list[RequestRow], int]:
+    """Filed requests of these services waiting for the family's answer, and their count."""
+    return service_requests.waiting_for_family(session, lanes, REQUESTER_LANE, limit)
+
+
+def count_waiting_for_family(session: Session, lanes: frozenset[str]) -> int:
+    """How many filed requests of these services wait for the family's answer."""
+    return service_requests.count_waiting_for_family(session, lanes, REQUESTER_LANE)
+
+
+def search_requests(session: Session, lanes: frozenset[str], text: str, limit: int = 50) -> list[RequestRow]:
+    """The service's requests whatever their state, by reference or family name."""
+    return service_requests.search_requests(session, lanes, text, limit)
