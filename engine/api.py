@@ -33,7 +33,7 @@ from .assignment import (
     release,
 )
 from .db import utcnow
-from .errors import Conflict, DeployError, NotAllowed, NotFound
+from .errors import Conflict, NotAllowed, NotFound
 from .execution import (
     Actor,
     Guest,
@@ -45,7 +45,7 @@ from .execution import (
     lock_instance,
     open_workflow,
 )
-from .lint import REQUESTER_LANE, LintContext, lint
+from .lint import REQUESTER_LANE, LintContext
 from .models import (
     HistoryEvent,
     HumanTask,
@@ -75,11 +75,10 @@ from .references import next_reference
 from .runtime import (
     GuichetScriptEngine,
     ServiceContext,
-    build_bundle,
     find_process,
     new_workflow,
-    parse_xml,
 )
+from .validation import checked_bundle
 
 log = logging.getLogger(__name__)
 
@@ -142,11 +141,7 @@ def deploy(session: Session, bpmn: bytes, author: str, ctx: LintContext) -> Proc
     Raises DeployError with one French message per problem. Deploying the same bytes as the
     latest version returns that version instead of creating a new one.
     """
-    root = parse_xml(bpmn)
-    bundle = build_bundle(root)
-    errors = lint(root, bundle, ctx)
-    if errors:
-        raise DeployError(errors)
+    root, bundle = checked_bundle(bpmn, ctx)  # the studio's checks (engine/validation.py)
     digest = hashlib.sha256(bpmn).hexdigest()
     latest = latest_definition(session, bundle.process_id)
     if latest is not None and latest.sha256 == digest:
@@ -565,3 +560,35 @@ def drain_outbox(
 ) -> tuple[int, int]:
     """Send due outbox messages with `send`, committing after each; returns (sent, failed)."""
     return outbox.drain(session, send, now=now, limit=limit, channels=channels, on_done=on_done)
+
+
+# --- studio ---
+# The analysts' studio (web/studio): checks, versions, diff and text alternative of a démarche.
+from . import validation as _validation  # noqa: E402
+from . import versions as _versions  # noqa: E402
+
+Problem = _validation.Problem
+Validation = _validation.Validation
+Refused = _validation.Refused
+VersionView = _versions.VersionView
+DemarcheView = _versions.DemarcheView
+check_upload_size = _validation.check_size
+studio_demarches = _versions.demarches
+studio_demarche = _versions.demarche
+version_xml = _versions.version_xml
+publish_version = _versions.publish
+rollback_version = _versions.rollback
+
+
+def validate_bpmn(bpmn: bytes, ctx: LintContext) -> Validation:
+    """Every problem of a BPMN file (never raises): what `guichet deploy` and « Publier » refuse."""
+    return _validation.check(bpmn, ctx)[0]
+
+
+def service_operations() -> list[tuple[str, str]]:
+    """(operation id, description) of every registered BPMN service operation, by id."""
+    from .runtime import SERVICES
+
+    return sorted(
+        (op.name, op.description.splitlines()[0] if op.description else "") for op in SERVICES.values()
+    )

@@ -13,7 +13,7 @@ from web.core.transaction import commit
 from web.extensions import db, login_manager
 
 from . import bp, captcha, sessions, throttle
-from .models import User
+from .models import Role, User
 from .services import authenticate, end_all_sessions
 
 LOGIN_FAILED = "Nom d'utilisateur ou mot de passe incorrect."
@@ -43,6 +43,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
+    if user.role == Role.ANALYSTE:
+        return url_for("studio.home")
     return url_for("backoffice.queue") if user.is_staff else url_for("demarches.my_requests")
 
 
