@@ -160,6 +160,7 @@ def _page(key: str, status: int = 200, **extra: Any) -> tuple[str, int]:
         "publish_error": None,
         "upload_error": None,
         "refused": None,
+        "title": demarche.title if demarche else ((validation.title if validation else None) or key),
     }
     context.update(extra)
     return render_template("studio/demarche.html", **context), status
@@ -375,6 +376,7 @@ def editor(key: str) -> tuple[str, int]:
         xml=xml,
         source_url=source_url,
         validation=validation,
+        title=demarche.title if demarche else (validation.title or key),
     ), 200
 
 
