@@ -592,3 +592,33 @@ def service_operations() -> list[tuple[str, str]]:
     return sorted(
         (op.name, op.description.splitlines()[0] if op.description else "") for op in SERVICES.values()
     )
+
+
+from . import describe as _describe  # noqa: E402
+
+Step = _describe.Step
+Change = _describe.Change
+
+
+def _definition(session: Session, key: str, version: int) -> ProcessDefinition:
+    definition = session.execute(
+        select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
+    ).scalar_one_or_none()
+    if definition is None:
+        raise NotFound("Cette version de la démarche n'existe pas.")
+    return definition
+
+
+def describe_version(session: Session, key: str, version: int) -> tuple[Step, ...]:
+    """The text alternative of a published version's diagram: its ordered steps."""
+    return _describe.describe_definition(_definition(session, key, version))
+
+
+def describe_instance_process(session: Session, instance: ProcessInstance) -> tuple[Step, ...]:
+    """The text alternative of the diagram of the version a request runs on (agents' dossier)."""
+    return _describe.describe_definition(instance.definition)
+
+
+def diff_versions(session: Session, key: str, old: int, new: int) -> tuple[Change, ...]:
+    """Elements added, removed and changed between two published versions (SpiffWorkflow's SpecDiff)."""
+    return _describe.diff_definitions(_definition(session, key, old), _definition(session, key, new))

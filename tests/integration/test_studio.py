@@ -331,3 +331,43 @@ def test_choices_for_the_editor(app, analyst):
     assert choices["groups"][:2] == ["Famille", "Accueil"]
     assert "changement_adresse.instruction" in choices["forms"]
     assert any(op["id"] == "famille_notifier" for op in choices["operations"])
+
+
+def test_diff_of_two_versions_and_the_diagram_as_text(app, people, client_for, analyst):
+    studio = _client(app, analyst)
+    _post(
+        studio, "/studio/changement_adresse", "/studio/changement_adresse/brouillon", {"bpmn": _adresse_v2()}
+    )
+    _post(studio, "/studio/changement_adresse", "/studio/changement_adresse/publier", {"commentaire": "v2"})
+    page = studio.get("/studio/changement_adresse/comparer?de=1&a=2")
+    assert page.status_code == 200
+    rows = [" ".join(r.text_content().split()) for r in html(page).xpath("//tbody/tr")]
+    assert rows == [
+        "Modifié Tâche « Examiner la demande » [instruction] nom, "
+        "propriétés Guichet (formulaire, statut, opération…)"
+    ]
+    assert studio.get("/studio/changement_adresse/comparer?de=1&a=9").status_code == 404
+
+    steps = html(studio.get("/studio/changement_adresse")).xpath(
+        "//section[@aria-labelledby='titre-deroulement']/ol/li"
+    )
+    texts = [" ".join(li.text_content().split()) for li in steps]
+    assert (
+        texts[0] == "1. Démarche ouverte (Début, la famille) : puis étape 2 « Saisir la nouvelle adresse »."
+    )
+    assert texts[2].startswith(
+        "3. Examen de la demande (Sous-processus) : puis étape 4 « Décision ? » ; pendant cette"
+    )
+    assert "3.3. Examiner la demande (Tâche, le groupe Accueil)" in texts[2]
+    assert texts[3] == (
+        '4. Décision ? (Choix, le groupe Accueil) : si « Acceptée » (decision == "acceptee") : '
+        "étape 7 « Mettre à jour l'adresse du compte » ; sinon (« Refusée ») : étape 8 « Informer la famille du refus »."
+    )
+
+    # The agents' dossier shows the text of the version the request runs on, the current step flagged.
+    filed = file_address_change(app, client_for(people["famille"]))
+    dossier = client_for(people["accueil"]).get(f"/agents/dossiers/{filed.instance_id}")
+    (current,) = html(dossier).xpath("//ol[@id='diagramme-texte']//li[@class='process-step-current']")
+    assert " ".join(current.text_content().split()).startswith(
+        "3.3. Examiner la demande (Tâche, le groupe Accueil) étape en cours"
+    )

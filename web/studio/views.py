@@ -161,6 +161,7 @@ def _page(key: str, status: int = 200, **extra: Any) -> tuple[str, int]:
         "upload_error": None,
         "refused": None,
         "title": demarche.title if demarche else ((validation.title if validation else None) or key),
+        "steps": api.describe_version(session, key, demarche.current.version) if demarche else (),
     }
     context.update(extra)
     return render_template("studio/demarche.html", **context), status
@@ -398,3 +399,27 @@ def too_large(_exc: Exception) -> tuple[str, int]:
         action_labels=ACTION_LABELS,
         import_errors=[message],
     ), 413
+
+
+@bp.get("/<key>/comparer")
+@analyst_required
+def compare(key: str) -> tuple[str, int]:
+    """What changed between two published versions (elements added, removed, changed), as a list."""
+    session = db.session()
+    demarche = api.studio_demarche(session, key)
+    numbers = [v.version for v in demarche.versions]
+    new = request.args.get("a", type=int) or numbers[0]
+    old = request.args.get("de", type=int) or (numbers[1] if len(numbers) > 1 else numbers[0])
+    if old not in numbers or new not in numbers:
+        raise NotFound("Cette version de la démarche n'existe pas.")
+    return render_template(
+        "studio/compare.html",
+        key=key,
+        demarche=demarche,
+        title=demarche.title,
+        old=old,
+        new=new,
+        numbers=numbers,
+        changes=api.diff_versions(session, key, old, new),
+        status_labels={"added": "Ajouté", "removed": "Supprimé", "changed": "Modifié"},
+    ), 200
