@@ -361,7 +361,8 @@ def test_diff_of_two_versions_and_the_diagram_as_text(app, people, client_for, a
     assert "3.3. Examiner la demande (Tâche, le groupe Accueil)" in texts[2]
     assert texts[3] == (
         '4. Décision ? (Choix, le groupe Accueil) : si « Acceptée » (decision == "acceptee") : '
-        "étape 7 « Mettre à jour l'adresse du compte » ; sinon (« Refusée ») : étape 8 « Informer la famille du refus »."
+        "étape 7 « Mettre à jour l'adresse du compte » ; sinon (« Refusée ») : "
+        "étape 8 « Informer la famille du refus »."
     )
 
     # The agents' dossier shows the text of the version the request runs on, the current step flagged.
