@@ -176,3 +176,36 @@ def test_camunda_file_with_an_unknown_lane_is_marked_refused_then_fixed_in_the_p
     publish(page, "Import depuis Camunda Modeler, couloir Accueil")
     expect(page.get_by_role("status")).to_contain_text("Version 1 publiée")
     checked(page, "studio-import-publie")
+
+
+def test_studio_pages_at_375_pixels_and_the_comparison(
+    app: Any, page: Any, make_user: Callable[..., User]
+) -> None:
+    analyst = make_user("analyste", prenom="Ana", nom="Lyste")
+    client = app.test_client()
+    login(client, analyst)
+    from tests.fixtures.app import csrf_token
+
+    xml = (Path(__file__).resolve().parents[2] / "workflows" / "changement_adresse.bpmn").read_text("utf-8")
+    token = csrf_token(client, "/studio/changement_adresse")
+    client.post(
+        "/studio/changement_adresse/brouillon",
+        data={"csrf_token": token, "bpmn": xml.replace(OLD_LABEL, NEW_LABEL)},
+    )
+    client.post("/studio/changement_adresse/publier", data={"csrf_token": token, "commentaire": "Libellé"})
+
+    page.add_init_script(CSP_LISTENER)
+    page.set_viewport_size({"width": 375, "height": 800})
+    log_in(page, analyst)
+    for url, name in [
+        ("/studio/", "studio-accueil-375"),
+        ("/studio/changement_adresse", "studio-demarche-375"),
+        ("/studio/changement_adresse/comparer?de=1&a=2", "studio-comparer-375"),
+    ]:
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
+        checked(page, name)
+    expect(page.get_by_role("row").nth(1)).to_contain_text("Modifié")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/studio/changement_adresse/comparer?de=1&a=2")
+    checked(page, "studio-comparer")
