@@ -40,28 +40,29 @@ def _version(application) -> int:
         )
 
 
+def _publisher(who: str, round_number: int, current: int, ctx):
+    variant = XML.replace("Saisir la nouvelle adresse", f"Saisir l'adresse ({who} {round_number})")
+
+    def action(session):
+        return api.publish_version(
+            session,
+            variant.encode("utf-8"),
+            author=who,
+            comment=f"{who} {round_number}",
+            ctx=ctx,
+            expected_version=current,
+        ).version
+
+    return action
+
+
 def test_two_analysts_publish_at_once_one_wins(application):
     with application.app_context():
         ctx = lint_context()
     for round_number in range(ROUNDS):
         current = _version(application)
-
-        def publish(who: str):
-            variant = XML.replace("Saisir la nouvelle adresse", f"Saisir l'adresse ({who} {round_number})")
-
-            def action(session):
-                return api.publish_version(
-                    session,
-                    variant.encode("utf-8"),
-                    author=who,
-                    comment=f"{who} {round_number}",
-                    ctx=ctx,
-                    expected_version=current,
-                ).version
-
-            return action
-
-        outcomes = race(application, publish("ana"), publish("bea"))
+        actions = [_publisher(who, round_number, current, ctx) for who in ("ana", "bea")]
+        outcomes = race(application, *actions)
         assert sorted(outcomes, key=str) == sorted([current + 1, "conflict"], key=str), outcomes
         assert _version(application) == current + 1
     with application.app_context():
