@@ -100,6 +100,11 @@ def test_analyst_publishes_v2_while_a_request_finishes_on_v1(
     expect(page.locator("[data-studio-status]")).to_have_text("Modifications non enregistrées.")
     expect(page.locator("[data-studio-problems]")).to_contain_text("Aucun problème")
     screenshot(page, "studio-editeur-panneau")
+    # A service task: its operation from the registered ones, its parameters as expressions.
+    page.locator(".djs-element[data-element-id='notifier_acceptation']").click()
+    open_group(page, "Guichet")
+    expect(page.locator("#bio-properties-panel-guichet-operation")).to_have_value("famille_notifier")
+    expect(page.locator("#bio-properties-panel-guichet-param-modele")).to_have_value('"demarche_acceptee"')
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.locator("[data-studio-status]")).to_have_text("Brouillon enregistré (non publié).")
     checked(page, "studio-editeur-enregistre", axe=False)

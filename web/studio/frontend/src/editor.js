@@ -159,12 +159,20 @@ function ServiceOperation(props) {
     CHOICES.operations.map((o) => ({ value: o.id, label: o.description ? `${o.id} — ${o.description}` : o.id })),
     getValue()
   );
-  const operator = operatorOf(bo);
-  const params = operator && operator.get('parameterList') ? operator.get('parameterList').get('parameters') : [];
-  const description = params.length
-    ? 'Paramètres : ' + params.map((p) => `${p.get('id')} = ${p.get('value')}`).join(' ; ')
-    : 'Sans paramètre.';
+  const description = 'Les paramètres de l\'opération suivent ; pour en ajouter, modifiez le XML.';
   return h(SelectEntry, { element, id, label: 'Opération Guichet', description, getValue, setValue, getOptions });
+}
+
+function ParameterText(props) {
+  const { element, id, param } = props;
+  const modeling = useService('modeling');
+  const debounce = useService('debounceInput');
+  const getValue = () => param.get('value') || '';
+  const setValue = (value) => modeling.updateModdleProperties(element, param, { value: value || '' });
+  return h(TextFieldEntry, {
+    element, id, label: `Paramètre « ${param.get('id')} » (expression)`, getValue, setValue, debounce,
+    description: 'Une expression : un texte entre guillemets, ou un nom de donnée (motif, reference…).'
+  });
 }
 
 function timerExpression(element) {
@@ -280,7 +288,16 @@ function entriesFor(element) {
     ];
   }
   if (is(bo, 'bpmn:ServiceTask')) {
-    return [ { id: 'guichet-operation', component: ServiceOperation, isEdited: edited.select } ];
+    const operator = operatorOf(bo);
+    const params = operator && operator.get('parameterList') ? operator.get('parameterList').get('parameters') : [];
+    return [
+      { id: 'guichet-operation', component: ServiceOperation, isEdited: edited.select },
+      ...params.map((param) => ({
+        id: `guichet-param-${param.get('id')}`,
+        component: (p) => ParameterText({ ...p, param }),
+        isEdited: edited.text
+      }))
+    ];
   }
   if (is(bo, 'bpmn:Event') && timerExpression(element)) {
     return [ { id: 'guichet-timer', component: TimerEntry, isEdited: edited.text } ];
