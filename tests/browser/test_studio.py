@@ -213,4 +213,10 @@ def test_studio_pages_at_375_pixels_and_the_comparison(
     expect(page.get_by_role("row").nth(1)).to_contain_text("Modifié")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/studio/changement_adresse/comparer?de=1&a=2")
+    diagram = page.locator("#diagramme-comparaison")
+    expect(diagram).to_have_attribute("data-diagram-ready", "true")
+    expect(diagram.locator(".djs-element.studio-diff-changed")).to_have_count(1)
+    expect(diagram.locator(".djs-element.studio-diff-changed")).to_have_attribute(
+        "data-element-id", "instruction"
+    )
     checked(page, "studio-comparer")
