@@ -372,3 +372,19 @@ def test_diff_of_two_versions_and_the_diagram_as_text(app, people, client_for, a
     assert " ".join(current.text_content().split()).startswith(
         "3.3. Examiner la demande (Tâche, le groupe Accueil) étape en cours"
     )
+
+
+def test_a_process_id_unfit_for_a_key_is_refused_with_what_to_do(app, analyst):
+    studio = _client(app, analyst)
+    data = (DATA / "bpmnio_non_executable.bpmn").read_text("utf-8").replace("Process_1", "Processus n°1")
+    response = _post(
+        studio,
+        "/studio/",
+        "/studio/importer",
+        {"fichier": (io.BytesIO(data.encode()), "x.bpmn")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "L'identifiant du processus « Processus n°1 » ne convient pas" in text(response)
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(StudioDraft)).scalar() == 0

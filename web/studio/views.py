@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -14,6 +15,7 @@ from engine.errors import Conflict, DeployError, NotFound
 from forms.registry import load_all
 from web.accounts.models import Role
 from web.accounts.services import group_names
+from web.core.errors import render_error
 from web.extensions import db
 
 from . import bp, services
@@ -22,6 +24,8 @@ from .models import ACTION_LABELS, StudioAction
 F = TypeVar("F", bound=Callable[..., Any])
 STUDIO_ROLES = (Role.ANALYSTE, Role.ADMIN)
 MAX_COMMENT = 2000
+#: A démarche's key (the executable process's id): what the URLs and the key columns accept.
+KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,99}$")
 
 
 def analyst_required(view: F) -> F:
@@ -120,17 +124,15 @@ def import_file() -> Response | tuple[str, int]:
             p.message for p in validation.problems
         )
     if error or data is None or validation is None or validation.process_id is None:
-        demarches = api.studio_demarches(session)
-        return render_template(
-            "studio/home.html",
-            demarches=demarches,
-            drafts={d.key: d for d in services.drafts_of(session, current_user.id)},
-            new_drafts=[],
-            journal=services.audit(session, limit=20),
-            action_labels=ACTION_LABELS,
-            import_errors=[error or "Fichier illisible."],
-        ), 400
+        return _home_with_error(error or "Fichier illisible.", 400)
     key = validation.process_id
+    if not KEY_PATTERN.match(key):
+        return _home_with_error(
+            f"L'identifiant du processus « {key[:120]} » ne convient pas : il doit commencer par une lettre "
+            "et ne contenir que des lettres sans accent, des chiffres, « _ », « - » ou « . » "
+            "(100 caractères au plus). Corrigez-le dans votre outil, puis ouvrez le fichier de nouveau.",
+            400,
+        )
     current = _demarche_or_none(key)
     services.save_draft(
         session, current_user.id, key, data.decode("utf-8"), current.current.version if current else 0
@@ -318,6 +320,7 @@ def rollback(key: str, version: int) -> Response | tuple[str, int]:
 
 
 def _bpmn_download(xml: str, filename: str) -> Response:
+    filename = re.sub(r"[^A-Za-z0-9_.-]", "_", filename)
     return Response(
         xml,
         mimetype="application/xml",
@@ -384,12 +387,16 @@ def editor(key: str) -> tuple[str, int]:
 @bp.errorhandler(413)
 def too_large(_exc: Exception) -> tuple[str, int]:
     """A file far too large (e.g. 50 Mo) is refused before it is read, with the studio's message."""
-    session = db.session()
+    if not current_user.is_authenticated or current_user.role not in STUDIO_ROLES:
+        return render_error(404)
     message = api.check_upload_size(request.content_length) or (
         "Le fichier envoyé est trop volumineux : un diagramme BPMN ne peut pas dépasser 2048 Kio."
     )
-    if not current_user.is_authenticated or current_user.role not in STUDIO_ROLES:
-        abort(404)
+    return _home_with_error(message, 413)
+
+
+def _home_with_error(message: str, status: int) -> tuple[str, int]:
+    session = db.session()
     return render_template(
         "studio/home.html",
         demarches=api.studio_demarches(session),
@@ -398,7 +405,7 @@ def too_large(_exc: Exception) -> tuple[str, int]:
         journal=services.audit(session, limit=20),
         action_labels=ACTION_LABELS,
         import_errors=[message],
-    ), 413
+    ), status
 
 
 @bp.get("/<key>/comparer")
