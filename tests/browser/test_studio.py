@@ -105,6 +105,19 @@ def test_analyst_publishes_v2_while_a_request_finishes_on_v1(
     open_group(page, "Guichet")
     expect(page.locator("#bio-properties-panel-guichet-operation")).to_have_value("famille_notifier")
     expect(page.locator("#bio-properties-panel-guichet-param-modele")).to_have_value('"demarche_acceptee"')
+    # A timer: its expression with a reading of the duration.
+    page.locator(".djs-element[data-element-id='relance']").click()
+    open_group(page, "Guichet")
+    expect(page.locator("#bio-properties-panel-guichet-timer")).to_have_value(
+        'avant_echeance(date_limite, "P6D")'
+    )
+    expect(page.locator("[data-group-id='group-guichet']")).to_contain_text("« P6D » = 6 jours")
+    # The process (its pool): title, rubrique, maximum duration with its reading.
+    page.locator(".djs-element[data-element-id='Participant_changement_adresse'] rect.djs-hit-all").click()
+    open_group(page, "Guichet")
+    expect(page.locator("#bio-properties-panel-guichet-rubrique")).to_have_value("Coordonnées")
+    expect(page.locator("#bio-properties-panel-guichet-duree")).to_have_value("P30D")
+    expect(page.locator("[data-group-id='group-guichet']")).to_contain_text("« P30D » = 30 jours")
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.locator("[data-studio-status]")).to_have_text("Brouillon enregistré (non publié).")
     checked(page, "studio-editeur-enregistre", axe=False)
