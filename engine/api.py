@@ -573,6 +573,7 @@ Refused = _validation.Refused
 VersionView = _versions.VersionView
 DemarcheView = _versions.DemarcheView
 check_upload_size = _validation.check_size
+BPMN_MAX_BYTES = _validation.MAX_BPMN_BYTES
 studio_demarches = _versions.demarches
 studio_demarche = _versions.demarche
 version_xml = _versions.version_xml

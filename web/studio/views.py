@@ -70,7 +70,7 @@ def _read_upload() -> tuple[bytes | None, str | None]:
         return None, too_big
     upload = request.files.get("fichier")
     if upload is not None and upload.filename:
-        data = upload.stream.read(api_max_bytes() + 1)
+        data = upload.stream.read(api.BPMN_MAX_BYTES + 1)
         too_big = api.check_upload_size(len(data))
         return (None, too_big) if too_big else (data, None)
     text = request.form.get("bpmn", "")
@@ -79,12 +79,6 @@ def _read_upload() -> tuple[bytes | None, str | None]:
         too_big = api.check_upload_size(len(data))
         return (None, too_big) if too_big else (data, None)
     return None, "Choisissez un fichier .bpmn à téléverser."
-
-
-def api_max_bytes() -> int:
-    from engine.runtime import MAX_BPMN_BYTES
-
-    return MAX_BPMN_BYTES
 
 
 def _demarche_or_none(key: str) -> api.DemarcheView | None:
