@@ -374,21 +374,8 @@ function start(root) {
       ? 'Aucun problème : ce diagramme peut être publié.'
       : `${result.problems.length} problème${result.problems.length > 1 ? 's' : ''} à corriger avant de publier :`;
     problemsBox.appendChild(head);
-    if (result.notes && result.notes.length) {
-      const details = document.createElement('details');
-      details.className = 'studio-notes';
-      const summary = document.createElement('summary');
-      summary.textContent = `${result.notes.length} remarque${result.notes.length > 1 ? 's' : ''} sans effet sur la publication`;
-      const notes = document.createElement('ul');
-      result.notes.forEach((note) => {
-        const item = document.createElement('li');
-        item.textContent = note.message;
-        notes.appendChild(item);
-      });
-      details.append(summary, notes);
-      problemsBox.appendChild(details);
-    }
     if (!result.problems.length) {
+      showNotes(result);
       return;
     }
     const list = document.createElement('ol');
@@ -422,6 +409,24 @@ function start(root) {
       list.appendChild(item);
     });
     problemsBox.appendChild(list);
+    showNotes(result);
+  }
+
+  function showNotes(result) {
+    if (result.notes && result.notes.length) {
+      const details = document.createElement('details');
+      details.className = 'studio-notes';
+      const summary = document.createElement('summary');
+      summary.textContent = `${result.notes.length} remarque${result.notes.length > 1 ? 's' : ''} sans effet sur la publication`;
+      const notes = document.createElement('ul');
+      result.notes.forEach((note) => {
+        const item = document.createElement('li');
+        item.textContent = note.message;
+        notes.appendChild(item);
+      });
+      details.append(summary, notes);
+      problemsBox.appendChild(details);
+    }
   }
 
   async function currentXml() {
