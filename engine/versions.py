@@ -15,9 +15,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from .catalogue import OTHER_RUBRIQUE
 from .db import utcnow
 from .errors import Conflict, DeployError, NotFound
 from .lint import LintContext
@@ -77,15 +76,19 @@ def _view(definition: ProcessDefinition, running: dict[int, int], current: int) 
 
 
 def _rubrique(definition: ProcessDefinition) -> str:
-    from .runtime import bundle_for
+    from .catalogue import describe
 
-    props = bundle_for(definition.id, definition.sha256, definition.bpmn_xml).props(definition.key)
-    return props.get("rubrique", "").strip() or OTHER_RUBRIQUE
+    return describe(definition).rubrique
 
 
 def demarches(session: Session, key: str | None = None) -> list[DemarcheView]:
     """Every démarche (or one) with all its published versions and running requests per version."""
-    query = select(ProcessDefinition).where(ProcessDefinition.is_published.is_(True))
+    # The BPMN text is loaded only for the latest version of each démarche (its rubrique), if not cached.
+    query = (
+        select(ProcessDefinition)
+        .options(defer(ProcessDefinition.bpmn_xml))
+        .where(ProcessDefinition.is_published.is_(True))
+    )
     if key is not None:
         query = query.where(ProcessDefinition.key == key)
     rows = session.execute(query.order_by(ProcessDefinition.key, ProcessDefinition.version.desc())).scalars()
