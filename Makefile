@@ -62,7 +62,11 @@ postal-data: $(STAMP) ## Rebuild forms/data/codes-postaux.json.gz from the Etala
 	  && $(BIN)/python forms/data/build_postal_codes.py $$tmp/etalab-decoupage-administratif-6.0.0.tgz \
 	  $$tmp/codes-postaux-4.1.2.tgz && rm -rf $$tmp
 
+studio-assets: ## Rebuild the studio's BPMN editor into web/static/studio/ (needs node 20 and npm; `make run` does not)
+	cd web/studio/frontend && npm ci --no-audit --no-fund && npm run build
+	cd web/static/studio && sha256sum studio-editor.js studio-editor.css
+
 bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 	$(BIN)/python -m benchmarks
 
-.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision bench
+.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision studio-assets bench

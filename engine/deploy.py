@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .definitions import latest_definition
-from .errors import DeployError
-from .lint import LintContext, lint
+from .lint import LintContext
 from .models import ProcessDefinition
-from .runtime import build_bundle, find_process, parse_xml
+from .runtime import find_process
+from .validation import checked_bundle
 
 log = logging.getLogger(__name__)
 
@@ -23,11 +23,7 @@ def deploy(session: Session, bpmn: bytes, author: str, ctx: LintContext) -> Proc
     Raises DeployError with one French message per problem. Deploying the same bytes as the
     latest version returns that version instead of creating a new one.
     """
-    root = parse_xml(bpmn)
-    bundle = build_bundle(root)
-    errors = lint(root, bundle, ctx)
-    if errors:
-        raise DeployError(errors)
+    root, bundle = checked_bundle(bpmn, ctx)  # the studio's checks (engine/validation.py)
     digest = hashlib.sha256(bpmn).hexdigest()
     latest = latest_definition(session, bundle.process_id)
     if latest is not None and latest.sha256 == digest:

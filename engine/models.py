@@ -56,6 +56,8 @@ class ProcessDefinition(Base):
     author: Mapped[str] = mapped_column(String(150))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     is_published: Mapped[bool] = mapped_column(default=True)
+    # What the analyst wrote when publishing from the studio (« Publier »); empty for `guichet deploy`.
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     def __repr__(self) -> str:
         return f"<ProcessDefinition {self.id} {self.key} v{self.version}>"

@@ -87,6 +87,7 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     for path in sorted(workflows.glob("*.bpmn")):
         api.deploy(session, path.read_bytes(), "demo", lint_context())
     _demo_requests(session)
+    _demo_studio_draft(session, workflows)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
 
 
@@ -102,6 +103,21 @@ def _file_phone_change(session: Session, family: object, phones: dict[str, str])
             HumanTask.state == HumanTaskState.OPEN,
         )
     ).scalar_one()
+
+
+def _demo_studio_draft(session: Session, workflows: Path) -> None:
+    """The analyst's studio shows a draft in progress (never published): only when they have none."""
+    from .studio import services as studio
+
+    analyst = find_by_login(session, "analyste")
+    path = workflows / "changement_telephone.bpmn"
+    latest = api.latest_definition(session, "changement_telephone")
+    if analyst is None or latest is None or not path.exists() or studio.drafts_of(session, analyst.id):
+        return
+    xml = path.read_text(encoding="utf-8").replace(
+        'value="En cours d\'instruction"', 'value="En cours de vérification"'
+    )
+    studio.save_draft(session, analyst.id, "changement_telephone", xml, latest.version)
 
 
 def _demo_requests(session: Session) -> None:

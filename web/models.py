@@ -15,6 +15,7 @@ from web.accounts.models import (
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
 from web.notifications.models import Notification
+from web.studio.models import StudioAudit, StudioDraft
 
 __all__ = [
     "AccountToken",
@@ -27,6 +28,8 @@ __all__ = [
     "Notification",
     "SavedFilter",
     "ServiceKey",
+    "StudioAudit",
+    "StudioDraft",
     "User",
     "user_family",
     "user_group",

@@ -30,6 +30,8 @@ from .scale import *  # noqa: F403
 from .scale import __all__ as _scale
 from .service_requests import *  # noqa: F403
 from .service_requests import __all__ as _service_requests
+from .studio import *  # noqa: F403
+from .studio import __all__ as _studio
 from .tasks import *  # noqa: F403
 from .tasks import __all__ as _tasks
 from .views import *  # noqa: F403
@@ -45,6 +47,7 @@ __all__ = [
     *_requests,
     *_scale,
     *_service_requests,
+    *_studio,
     *_tasks,
     *_views,
 ]

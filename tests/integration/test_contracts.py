@@ -96,6 +96,7 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
+        "version": 1,  # a published version of a démarche (studio pages)
     }
     checked = {}
     with app.test_request_context():
@@ -157,6 +158,7 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
+        "version": 1,  # a published version of a démarche (studio pages)
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -44,8 +44,8 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    if user.role == Role.ANALYSTE:  # no tasks to handle: the démarches they design
-        return url_for("demarches.catalogue")
+    if user.role == Role.ANALYSTE:
+        return url_for("studio.home")
     return url_for("backoffice.queue") if user.is_staff else url_for("demarches.my_requests")
 
 

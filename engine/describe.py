@@ -1,0 +1,258 @@
+"""A démarche's diagram as text, and what changed between two versions.
+
+The text alternative (RGAA 1.1.5 and 1.6, FACTS §7) is generated from the parsed spec: an ordered
+list of steps from the start, each with its kind, lane and what comes next (a gateway's branches
+say « si … »; a boundary event says « pendant cette étape »). The diff of two versions comes from
+SpiffWorkflow's SpecDiff (elements added, removed, changed), on the process and its sub-processes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+
+from .models import REQUESTER_LANE
+from .runtime import BPMN_NS, SpecBundle
+
+_B = f"{{{BPMN_NS}}}"
+
+KINDS = {
+    "StartEvent": "Début",
+    "EndEvent": "Fin",
+    "UserTask": "Tâche",
+    "ManualTask": "Tâche manuelle",
+    "NoneTask": "Tâche",
+    "ServiceTask": "Opération automatique",
+    "ScriptTask": "Calcul automatique",
+    "BusinessRuleTask": "Règle de décision",
+    "SendTask": "Envoi",
+    "ReceiveTask": "Réception",
+    "ExclusiveGateway": "Choix",
+    "InclusiveGateway": "Choix multiple",
+    "ParallelGateway": "Étapes en parallèle",
+    "EventBasedGateway": "Attente du premier événement",
+    "IntermediateCatchEvent": "Attente",
+    "IntermediateThrowEvent": "Événement",
+    "BoundaryEvent": "Événement pendant une étape",
+    "CallActivity": "Sous-démarche",
+    "SubWorkflowTask": "Sous-processus",
+    "TransactionSubprocess": "Sous-processus",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One element of the text alternative; `children` holds a sub-process's own steps."""
+
+    number: str
+    element_id: str
+    kind: str
+    name: str
+    lane: str | None
+    next: tuple[str, ...]
+    children: tuple[Step, ...] = field(default_factory=tuple)
+
+    @property
+    def who(self) -> str:
+        if not self.lane:
+            return ""
+        return "la famille" if self.lane == REQUESTER_LANE else f"le groupe {self.lane}"
+
+
+def _flows(root: etree._Element) -> dict[tuple[str, str], etree._Element]:
+    return {(f.get("sourceRef", ""), f.get("targetRef", "")): f for f in root.iter(f"{_B}sequenceFlow")}
+
+
+def _real(spec: Any) -> bool:
+    return getattr(spec, "bpmn_id", None) is not None
+
+
+def _successors(spec: Any) -> list[Any]:
+    """The next BPMN elements, looking through Spiff's internal specs (boundary splits, joins)."""
+    found: list[Any] = []
+    queue = deque(spec.outputs)
+    seen: set[str] = set()
+    while queue:
+        nxt = queue.popleft()
+        if nxt.name in seen:
+            continue
+        seen.add(nxt.name)
+        if _real(nxt):
+            found.append(nxt)
+        elif type(nxt).__name__ == "BoundaryEventSplit":
+            # The split leads to the host task and its boundary events: the host comes next; its
+            # boundary events are listed as the host's own (« pendant cette étape »).
+            queue.extend(o for o in nxt.outputs if type(o).__name__ != "BoundaryEvent")
+        else:
+            queue.extend(nxt.outputs)
+    return found
+
+
+def _boundary_events(spec: Any) -> list[Any]:
+    events: list[Any] = []
+    if type(spec).__name__ == "BoundaryEvent":
+        return events
+    for parent in spec.inputs:
+        if type(parent).__name__ == "BoundaryEventSplit":
+            events.extend(o for o in parent.outputs if type(o).__name__ == "BoundaryEvent")
+    return events
+
+
+def _steps(
+    process_spec: Any, bundle: SpecBundle, flows: dict, prefix: str, depth: int = 0
+) -> tuple[Step, ...]:
+    order: list[Any] = []
+    seen: set[str] = set()
+    queue = deque(_successors(process_spec.start))
+    while queue:
+        spec = queue.popleft()
+        if spec.name in seen:
+            continue
+        seen.add(spec.name)
+        order.append(spec)
+        queue.extend(_successors(spec))
+        queue.extend(_boundary_events(spec))
+    numbers = {spec.name: f"{prefix}{i}" for i, spec in enumerate(order, start=1)}
+    steps = []
+    for spec in order:
+        kind = KINDS.get(type(spec).__name__, type(spec).__name__)
+        following = []
+        successors = _successors(spec)
+        for nxt in successors:
+            target = f"étape {numbers.get(nxt.name, '?')} « {nxt.bpmn_name or nxt.bpmn_id} »"
+            flow = flows.get((spec.bpmn_id, nxt.bpmn_id))
+            condition = flow.find(f"{_B}conditionExpression") if flow is not None else None
+            label = (flow.get("name") or "").strip() if flow is not None else ""
+            is_default = (
+                flow is not None
+                and flow.getparent() is not None
+                and any(
+                    el.get("default") == flow.get("id")
+                    for el in flow.getparent()
+                    if el.get("id") == spec.bpmn_id
+                )
+            )
+            if condition is not None and (condition.text or "").strip():
+                text = f"« {label} » " if label else ""
+                following.append(f"si {text}({condition.text.strip()}) : {target}")
+            elif is_default and len(successors) > 1:
+                following.append(f"sinon{f' (« {label} »)' if label else ''} : {target}")
+            else:
+                following.append(f"puis {target}")
+        for event in _boundary_events(spec):
+            name = event.bpmn_name or event.bpmn_id
+            following.append(f"pendant cette étape, si « {name} » : étape {numbers.get(event.name, '?')}")
+        if kind == "Fin":
+            following = ["fin de ce parcours"] if depth == 0 else ["fin du sous-processus"]
+        children: tuple[Step, ...] = ()
+        sub_name = getattr(spec, "spec", None)
+        if isinstance(sub_name, str) and sub_name in bundle.subprocess_specs and depth < 3:
+            children = _steps(
+                bundle.subprocess_specs[sub_name], bundle, flows, f"{numbers[spec.name]}.", depth + 1
+            )
+        steps.append(
+            Step(
+                number=numbers[spec.name],
+                element_id=spec.bpmn_id,
+                kind=kind,
+                name=spec.bpmn_name or spec.bpmn_id,
+                lane=getattr(spec, "lane", None),
+                next=tuple(following),
+                children=children,
+            )
+        )
+    return tuple(steps)
+
+
+def describe(root: etree._Element, bundle: SpecBundle) -> tuple[Step, ...]:
+    """The ordered steps of the démarche, from its start event."""
+    return _steps(bundle.spec, bundle, _flows(root), "")
+
+
+# --- diff of two versions ------------------------------------------------------------------------
+
+_ATTRIBUTES = {
+    "bpmn_name": "nom",
+    "lane": "couloir",
+    "extensions": "propriétés Guichet (formulaire, statut, opération…)",
+    "outputs": "étapes suivantes",
+    "inputs": "étapes précédentes",
+    "typename": "type d'élément",
+    "cond_task_specs": "conditions",
+    "default_task_spec": "flux par défaut",
+    "operation_name": "opération",
+    "operation_params": "paramètres de l'opération",
+    "event_definition": "déclencheur (minuterie, message…)",
+    "script": "script",
+    "prescript": "script avant",
+    "postscript": "script après",
+    "documentation": "documentation",
+    "data_input_associations": "données",
+    "data_output_associations": "données",
+    "io_specification": "données",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    element_id: str
+    name: str
+    kind: str
+    status: str  # "added", "removed", "changed"
+    details: tuple[str, ...] = ()
+
+
+def _label(spec: Any) -> tuple[str, str, str]:
+    return spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, KINDS.get(type(spec).__name__, type(spec).__name__)
+
+
+def diff(old: SpecBundle, new: SpecBundle) -> tuple[Change, ...]:
+    """Elements added, removed and changed from `old` to `new` (process and sub-processes)."""
+    from .runtime import SERIALIZER, SpecDiff
+
+    registry = SERIALIZER.registry
+    changes: list[Change] = []
+    pairs = [(old.spec, new.spec)]
+    for name, spec in old.subprocess_specs.items():
+        if name in new.subprocess_specs:
+            pairs.append((spec, new.subprocess_specs[name]))
+    for original, updated in pairs:
+        result = SpecDiff(registry, original, updated)
+        for spec in result.added:
+            if _real(spec):
+                changes.append(Change(*_label(spec), "added"))
+        for spec in result.removed:
+            if _real(spec):
+                changes.append(Change(*_label(spec), "removed"))
+        for spec, attributes in result.changed.items():
+            if not _real(spec):
+                continue
+            details = sorted({_ATTRIBUTES.get(a, a) for a in attributes} - {"étapes précédentes"})
+            if details:
+                aligned = result.alignment.get(spec) or spec
+                changes.append(Change(*_label(aligned), "changed", tuple(details)))
+    for name in new.subprocess_specs.keys() - old.subprocess_specs.keys():
+        changes.append(Change(name, name, "Sous-processus", "added"))
+    for name in old.subprocess_specs.keys() - new.subprocess_specs.keys():
+        changes.append(Change(name, name, "Sous-processus", "removed"))
+    order = {"removed": 0, "added": 1, "changed": 2}
+    return tuple(sorted(changes, key=lambda c: (order[c.status], c.name.lower())))
+
+
+def _bundle_and_root(definition: Any) -> tuple[etree._Element, SpecBundle]:
+    from .runtime import bundle_for, parse_xml
+
+    bundle = bundle_for(definition.id, definition.sha256, definition.bpmn_xml)
+    return parse_xml(definition.bpmn_xml.encode("utf-8")), bundle
+
+
+def describe_definition(definition: Any) -> tuple[Step, ...]:
+    root, bundle = _bundle_and_root(definition)
+    return describe(root, bundle)
+
+
+def diff_definitions(old: Any, new: Any) -> tuple[Change, ...]:
+    return diff(_bundle_and_root(old)[1], _bundle_and_root(new)[1])

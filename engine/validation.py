@@ -1,0 +1,433 @@
+"""Checks run before a démarche is published, from the studio or by `guichet deploy`.
+
+The same list for both doors: the hardened parse, SpiffWorkflow's own validation (XSD and spec
+parsing), Guichet's lint (engine/lint.py), and structural checks of the diagram (every path from
+the start reaches an end, every call activity resolves, every gateway's outgoing flows carry a
+condition or a default). Each problem is a French sentence naming the element, with the element's
+id so that the studio can mark it on the diagram. Files made by other modelers (Camunda, bpmn.io,
+Signavio...) never raise: they get the list, which says what to change in the studio.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .errors import DeployError
+from .lint import LintContext, lint
+from .models import REQUESTER_LANE
+from .runtime import BPMN_NS, MAX_BPMN_BYTES, NS, SpecBundle, build_bundle, parse_xml
+
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+_B = f"{{{BPMN_NS}}}"
+
+_LANE_HINT = "Guichet attribue les tâches par couloir : placez la tâche dans le couloir du groupe d'agents"
+_OPERATION_HINT = "choisissez une opération Guichet dans le groupe « Guichet » du panneau de propriétés"
+#: What to do in the studio instead of a Camunda attribute that Guichet does not read.
+_CAMUNDA_HINTS = {
+    "formKey": "choisissez le formulaire dans le groupe « Guichet » du panneau de propriétés",
+    "formRef": "choisissez le formulaire dans le groupe « Guichet » du panneau de propriétés",
+    "assignee": _LANE_HINT,
+    "candidateGroups": _LANE_HINT,
+    "candidateUsers": _LANE_HINT,
+    "class": _OPERATION_HINT,
+    "expression": _OPERATION_HINT,
+    "delegateExpression": _OPERATION_HINT,
+    "topic": _OPERATION_HINT,
+    "type": _OPERATION_HINT,
+}
+_FLOW_NODES = {
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "serviceTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "exclusiveGateway",
+    "inclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
+    "complexGateway",
+}
+_ID_IN_PARENS = re.compile(r"\(([A-Za-z_][\w.\-]*)\)")
+_ID_QUOTED = re.compile(r"[\"'«] ?([A-Za-z_][\w.\-]*) ?[\"'»]")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One French sentence; `element_id` marks the element on the diagram (None: the whole file)."""
+
+    message: str
+    element_id: str | None = None
+    blocking: bool = True
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of the checks: `problems` block publishing, `notes` are shown but do not."""
+
+    problems: tuple[Problem, ...]
+    notes: tuple[Problem, ...]
+    process_id: str | None
+    title: str | None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class Refused(DeployError):
+    """A publish was refused by the checks; `validation` holds the located problems."""
+
+    def __init__(self, validation: Validation) -> None:
+        super().__init__([p.message for p in validation.problems])
+        self.validation = validation
+
+
+def _name(element: etree._Element) -> str:
+    name = (element.get("name") or "").strip()
+    ident = element.get("id", "?")
+    return f"« {name} » ({ident})" if name else f"({ident})"
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _locate(message: str, ids: set[str], aliases: dict[str, str]) -> str | None:
+    """The element a message names: the first known id in parentheses, else in quotes."""
+    for pattern in (_ID_IN_PARENS, _ID_QUOTED):
+        for match in pattern.finditer(message):
+            ident = match.group(1)
+            if ident in ids:
+                return aliases.get(ident, ident)
+    return None
+
+
+def _sentence(message: str) -> str:
+    message = message.strip()
+    message = message[:1].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
+class _Collector:
+    def __init__(self, ids: set[str], aliases: dict[str, str]) -> None:
+        self.ids = ids
+        self.aliases = aliases
+        self.items: list[Problem] = []
+        self._seen: set[str] = set()
+
+    def add(self, message: str, element_id: str | None = None, *, blocking: bool = True) -> None:
+        text = _sentence(message)
+        if text in self._seen:
+            return
+        self._seen.add(text)
+        if element_id is None:
+            element_id = _locate(text, self.ids, self.aliases)
+        else:
+            element_id = self.aliases.get(element_id, element_id)
+        self.items.append(Problem(text, element_id, blocking))
+
+
+def _size_problem(size: int) -> str:
+    return (
+        f"Le fichier fait {size / (1024 * 1024):.1f} Mo : un diagramme BPMN ne peut pas dépasser "
+        f"{MAX_BPMN_BYTES // 1024} Kio. Vérifiez que vous avez choisi le bon fichier"
+    )
+
+
+def check_size(size: int | None) -> str | None:
+    """A French refusal for a file too large to be read at all (checked before reading it)."""
+    if size is not None and size > MAX_BPMN_BYTES:
+        return _sentence(_size_problem(size))
+    return None
+
+
+def _processes(root: etree._Element) -> list[etree._Element]:
+    return list(root.iterfind("bpmn:process", NS))
+
+
+def _pool_aliases(root: etree._Element) -> dict[str, str]:
+    """In a collaboration the pool (participant) is what the diagram draws for a process."""
+    return {
+        p.get("processRef", ""): p.get("id", "")
+        for p in root.iter(f"{_B}participant")
+        if p.get("processRef") and p.get("id")
+    }
+
+
+def _check_executable(root: etree._Element, out: _Collector) -> etree._Element | None:
+    processes = _processes(root)
+    if not processes:
+        out.add("Le fichier ne contient aucun processus BPMN (élément bpmn:process)")
+        return None
+    executable = [p for p in processes if p.get("isExecutable") == "true"]
+    if len(executable) == 1:
+        return executable[0]
+    if not executable:
+        for process in processes:
+            out.add(
+                f"Processus {_name(process)} : il n'est pas marqué exécutable. Dans le studio, sélectionnez "
+                "le processus (ou son bassin) et cochez « Executable » dans le panneau de propriétés"
+                + (" ; un seul processus du fichier doit l'être" if len(processes) > 1 else ""),
+                process.get("id"),
+            )
+        return None
+    names = ", ".join(_name(p) for p in executable)
+    out.add(
+        f"Plusieurs processus sont marqués exécutables ({names}) : Guichet n'en exécute qu'un. Décochez "
+        "« Executable » sur les autres dans le panneau de propriétés",
+        executable[1].get("id"),
+    )
+    return None
+
+
+def _check_vendor(root: etree._Element, out: _Collector) -> None:
+    """Camunda and Zeebe attributes and elements: Guichet reads none of them; say what replaces them."""
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element is root:
+            continue
+        qname = etree.QName(element)
+        if qname.namespace in (CAMUNDA_NS, ZEEBE_NS):
+            owner = element.getparent()
+            while owner is not None and owner.get("id") is None:
+                owner = owner.getparent()
+            if owner is not None and owner is not root:
+                prefix = "camunda" if qname.namespace == CAMUNDA_NS else "zeebe"
+                hint = _CAMUNDA_HINTS.get(
+                    qname.localname.replace("taskDefinition", "type").replace("formDefinition", "formKey"),
+                    "Guichet l'ignore",
+                )
+                out.add(
+                    f"Élément {_name(owner)} : l'extension {prefix}:{qname.localname} n'est pas lue par "
+                    f"Guichet ; {hint}",
+                    owner.get("id"),
+                    blocking=False,
+                )
+            continue
+        for attribute, value in element.attrib.items():
+            attr = etree.QName(attribute)
+            if attr.namespace not in (CAMUNDA_NS, ZEEBE_NS):
+                continue
+            hint = _CAMUNDA_HINTS.get(attr.localname, "Guichet l'ignore")
+            out.add(
+                f"Élément {_name(element)} : l'attribut camunda:{attr.localname}=« {value[:60]} » n'est pas "
+                f"lu par Guichet ; {hint}",
+                element.get("id"),
+                blocking=False,
+            )
+
+
+def _check_lanes(process: etree._Element, ctx: LintContext, out: _Collector) -> None:
+    known = {REQUESTER_LANE, *ctx.lanes}
+    for lane in process.iter(f"{_B}lane"):
+        name = (lane.get("name") or "").strip()
+        if lane.find("bpmn:childLaneSet", NS) is not None:
+            continue  # only the innermost lanes hold tasks
+        if not name:
+            out.add(
+                f"Couloir {_name(lane)} : il n'a pas de nom. Dans le studio, sélectionnez le couloir et "
+                f"choisissez son groupe d'agents dans le groupe « Guichet » ({', '.join(sorted(known))})",
+                lane.get("id"),
+            )
+        elif name not in known:
+            out.add(
+                f"Couloir {_name(lane)} : « {name} » ne correspond à aucun groupe d'agents. Dans le studio, "
+                "sélectionnez le couloir et choisissez son groupe dans le groupe « Guichet » "
+                f"(groupes connus : {', '.join(sorted(known))})",
+                lane.get("id"),
+            )
+
+
+def _scopes(process: etree._Element) -> Iterable[etree._Element]:
+    """The process and every (non-event) sub-process: each is its own graph of flows."""
+    yield process
+    for sub in process.iter(f"{_B}subProcess", f"{_B}transaction"):
+        if sub.get("triggeredByEvent") != "true":
+            yield sub
+
+
+def _check_graph(scope: etree._Element, out: _Collector) -> None:
+    nodes = {
+        child.get("id"): child
+        for child in scope
+        if isinstance(child.tag, str) and _local(child) in _FLOW_NODES and child.get("id")
+    }
+    flows = [f for f in scope if isinstance(f.tag, str) and _local(f) == "sequenceFlow"]
+    successors: dict[str, list[str]] = {ident: [] for ident in nodes}
+    predecessors: dict[str, list[str]] = {ident: [] for ident in nodes}
+    outgoing: dict[str, list[etree._Element]] = {ident: [] for ident in nodes}
+    for flow in flows:
+        source, target = flow.get("sourceRef"), flow.get("targetRef")
+        if source not in nodes or target not in nodes:
+            out.add(f"Flux {_name(flow)} : il relie un élément absent du processus", flow.get("id"))
+            continue
+        successors[source].append(target)
+        predecessors[target].append(source)
+        outgoing[source].append(flow)
+    for ident, node in nodes.items():
+        if _local(node) == "boundaryEvent" and node.get("attachedToRef") in nodes:
+            successors[node.get("attachedToRef")].append(ident)
+            predecessors[ident].append(node.get("attachedToRef"))
+
+    starts = [i for i, n in nodes.items() if _local(n) == "startEvent"]
+    where = "Le processus" if _local(scope) == "process" else f"Le sous-processus {_name(scope)}"
+    if not starts:
+        out.add(f"{where} n'a pas d'événement de début", scope.get("id"))
+        return
+    ends = [i for i, n in nodes.items() if _local(n) == "endEvent"]
+    if not ends:
+        out.add(f"{where} n'a pas d'événement de fin", scope.get("id"))
+
+    reached = _walk(starts, successors)
+    finishing = _walk(ends, predecessors)
+    for ident in nodes:
+        node = nodes[ident]
+        if ident not in reached:
+            if _local(node) != "startEvent":
+                out.add(
+                    f"Élément {_name(node)} : aucun chemin ne mène du début à cet élément",
+                    ident,
+                    blocking=False,
+                )
+        elif ident not in finishing and ends:
+            out.add(
+                f"Élément {_name(node)} : aucun chemin ne mène de cet élément à un événement de fin", ident
+            )
+
+    for ident, node in nodes.items():
+        if _local(node) not in ("exclusiveGateway", "inclusiveGateway") or len(outgoing[ident]) < 2:
+            continue
+        default = node.get("default")
+        for flow in outgoing[ident]:
+            condition = flow.find("bpmn:conditionExpression", NS)
+            has_condition = condition is not None and (condition.text or "").strip()
+            if not has_condition and flow.get("id") != default:
+                out.add(
+                    f"Flux {_name(flow)} sortant de la passerelle {_name(node)} : il n'a ni condition ni "
+                    "statut de flux par défaut. Ajoutez une condition, ou faites-en le flux par défaut",
+                    flow.get("id"),
+                )
+
+
+def _walk(seeds: list[str], edges: dict[str, list[str]]) -> set[str]:
+    seen = set(seeds)
+    stack = list(seeds)
+    while stack:
+        for nxt in edges.get(stack.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
+
+
+def _check_calls(root: etree._Element, process: etree._Element, out: _Collector) -> None:
+    available = {p.get("id") for p in _processes(root)}
+    for call in process.iter(f"{_B}callActivity"):
+        called = (call.get("calledElement") or "").strip()
+        if not called:
+            out.add(f"Activité d'appel {_name(call)} : le processus appelé n'est pas indiqué", call.get("id"))
+        elif called not in available:
+            out.add(
+                f"Activité d'appel {_name(call)} : le processus appelé « {called} » n'est pas dans ce "
+                f"fichier (processus présents : {', '.join(sorted(i for i in available if i))})",
+                call.get("id"),
+            )
+
+
+def _check_service_tasks(process: etree._Element, out: _Collector) -> None:
+    for task in process.iter(f"{_B}serviceTask"):
+        operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+        if operator is None or not operator.get("id"):
+            out.add(
+                f"Tâche de service {_name(task)} : aucune opération Guichet n'est choisie. Dans le studio, "
+                "sélectionnez la tâche et choisissez son opération dans le groupe « Guichet »",
+                task.get("id"),
+            )
+
+
+def check(bpmn: bytes, ctx: LintContext) -> tuple[Validation, SpecBundle | None, etree._Element | None]:
+    """Run every check; never raises for a bad file (the problems say what is wrong)."""
+    too_big = check_size(len(bpmn))
+    if too_big:
+        return Validation((Problem(too_big),), (), None, None), None, None
+    try:
+        root = parse_xml(bpmn)
+    except DeployError as exc:
+        return (
+            Validation(
+                tuple(Problem(_sentence(f"Fichier illisible : {e}")) for e in exc.errors), (), None, None
+            ),
+            None,
+            None,
+        )
+    if root.tag != f"{_B}definitions":
+        found = etree.QName(root).localname if isinstance(root.tag, str) else "?"
+        message = (
+            f"Ce fichier n'est pas un diagramme BPMN 2.0 : son élément racine est « {found} » au lieu de "
+            "« definitions » (espace de noms http://www.omg.org/spec/BPMN/20100524/MODEL)"
+        )
+        return Validation((Problem(_sentence(message)),), (), None, None), None, None
+
+    ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    out = _Collector(ids, _pool_aliases(root))
+    _check_vendor(root, out)
+    process = _check_executable(root, out)
+    all_processes = _processes(root)
+    # A single process not marked executable yet is still checked, so that the list is complete.
+    checked = process if process is not None else (all_processes[0] if len(all_processes) == 1 else None)
+    bundle: SpecBundle | None = None
+    title: str | None = None
+    operators_missing = False  # or a structural problem the engine would stop at
+    if checked is not None:
+        title = (checked.get("name") or "").strip() or None
+        _check_lanes(checked, ctx, out)
+        _check_calls(root, checked, out)
+        # SpiffWorkflow stops at the first of these (without the element's id): our list says them all.
+        before = len(out.items)
+        for scope in _scopes(checked):
+            _check_graph(scope, out)
+        _check_service_tasks(checked, out)
+        operators_missing = any(p.blocking for p in out.items[before:])
+    if process is not None and not operators_missing:
+        try:
+            bundle = build_bundle(root)
+        except DeployError as exc:
+            for error in exc.errors:
+                out.add(f"Diagramme refusé par le moteur : {error}")
+        else:
+            for error in lint(root, bundle, ctx):
+                out.add(error)
+    problems = tuple(p for p in out.items if p.blocking)
+    notes = tuple(p for p in out.items if not p.blocking)
+    if checked is not None:
+        key = checked.get("id")
+    else:  # not executable yet: the studio still files the draft under the first process's id
+        key = next((p.get("id") for p in all_processes if p.get("id")), None)
+    return (
+        Validation(problems, notes, key, title),
+        bundle if not problems else None,
+        root,
+    )
+
+
+def checked_bundle(bpmn: bytes, ctx: LintContext) -> tuple[etree._Element, SpecBundle]:
+    """The parsed tree and spec of a publishable file; raises Refused with the located problems."""
+    validation, bundle, root = check(bpmn, ctx)
+    if not validation.ok or bundle is None or root is None:
+        raise Refused(validation)
+    return root, bundle

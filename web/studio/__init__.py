@@ -1,0 +1,7 @@
+"""The analysts' studio: démarches, versions, drafts, checks, the BPMN editor (roles analyste, admin)."""
+
+from flask import Blueprint
+
+bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
+
+from . import views  # noqa: E402, F401
