@@ -54,6 +54,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
+    app.register_blueprint(import_module("web.structures").bp)  # « Structures de la ville », back office
+    app.register_blueprint(import_module("web.contact").bp)  # « A qui s'adresser en cas de problème ? »
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     security.register(app)

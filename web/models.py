@@ -15,16 +15,20 @@ from web.accounts.models import (
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
 from web.notifications.models import Notification
+from web.structures.models import Closure, Facility, OpeningRange
 
 __all__ = [
     "AccountToken",
     "AgentAbsence",
     "AgentGroup",
     "CaptchaChallenge",
+    "Closure",
     "Document",
+    "Facility",
     "FamilyRecord",
     "LoginAttempt",
     "Notification",
+    "OpeningRange",
     "SavedFilter",
     "ServiceKey",
     "User",
