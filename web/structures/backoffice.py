@@ -8,7 +8,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import phonenumbers
-from flask import abort, current_app, has_request_context, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, has_request_context, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
