@@ -13,7 +13,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from forms.dates import FrenchDateField
 from forms.fields import phone_field
@@ -135,7 +135,11 @@ class FacilityForm(FlaskForm):  # type: ignore[misc]
     email = StringField(
         "Adresse de courriel",
         filters=[strip],
-        validators=[Optional(), Email("Cette adresse de courriel n'est pas valable."), Length(max=254)],
+        validators=[
+            Optional(),
+            Email("Cette adresse de courriel n'est pas valable.", check_deliverability=False),
+            Length(max=254),
+        ],
     )
     website = StringField(
         "Site internet",
@@ -182,9 +186,9 @@ class FacilityForm(FlaskForm):  # type: ignore[misc]
 class ClosureForm(FlaskForm):  # type: ignore[misc]
     """« Ajouter une fermeture exceptionnelle »: both days included."""
 
-    start_date = FrenchDateField("Du", validators=[DataRequired("Indiquez le premier jour de fermeture.")])
+    start_date = FrenchDateField("Du", validators=[InputRequired("Indiquez le premier jour de fermeture.")])
     end_date = FrenchDateField(
-        "Au (inclus)", validators=[DataRequired("Indiquez le dernier jour de fermeture.")]
+        "Au (inclus)", validators=[InputRequired("Indiquez le dernier jour de fermeture.")]
     )
     reason = StringField(
         "Motif",

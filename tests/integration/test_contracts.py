@@ -36,6 +36,11 @@ PUBLIC_RULES = {
     # be opened on another device, logged out; the single-use token is the credential.
     "/courriel/verifier/<token>",
     "/accessibilite",  # the accessibility statement (web/accessibility): for everyone
+    # « Structures de la ville » (web/structures): practical information for visitors and families.
+    "/structures",
+    "/structures/<int:facility_id>",
+    # « A qui s'adresser en cas de problème ? » (web/contact): for visitors who cannot log in, too.
+    "/contact",
 }
 # /controle/: the captcha image, audio and renewal of the signup screen (web/accounts/captcha.py).
 PUBLIC_PREFIXES = ("/static/", "/dev/courriels/", "/controle/")
@@ -94,6 +99,8 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
+        "facility_id": 1,  # a facility (web/structures)
+        "closure_id": 1,  # an exceptional closure of a facility
     }
     checked = {}
     with app.test_request_context():
@@ -155,6 +162,8 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
+        "facility_id": 1,  # a facility (web/structures)
+        "closure_id": 1,  # an exceptional closure of a facility
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

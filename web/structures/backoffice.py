@@ -74,9 +74,10 @@ def _facility_or_404(facility_id: int) -> Facility:
     return facility
 
 
-def _facility_form(facility: Facility | None = None) -> FacilityForm:
-    if facility is not None and not FacilityForm().is_submitted():
-        form = FacilityForm(obj=facility, kind=facility.kind.value)
+def _facility_form(facility: Facility | None = None, *, stored: bool = False) -> FacilityForm:
+    """The facility's form: what was posted, or (GET, or `stored`) the facility's stored values."""
+    if facility is not None and (stored or not FacilityForm().is_submitted()):
+        form = FacilityForm(formdata=None, obj=facility, kind=facility.kind.value)
         for weekday, name in enumerate(DAY_FIELDS):
             getattr(form, name).data = format_ranges(services.ranges_of_day(facility, weekday))
     else:
@@ -158,7 +159,7 @@ def add_closure(facility_id: int) -> Response | tuple[str, int]:
     if not closure_form.validate_on_submit():
         if closure_form.csrf_token.errors:
             abort(400)
-        return _edit_page(facility, _facility_form(facility), closure_form)
+        return _edit_page(facility, _facility_form(facility, stored=True), closure_form)
     closure = services.add_closure(
         db.session(),
         facility,
