@@ -135,7 +135,8 @@ def test_detail_page_renders_hours_closures_contact_and_services_in_french(app, 
     assert "Fermé exceptionnellement le 1er février 2027 : Formation du personnel" in body
     assert "Travaux passés" not in body
     assert "01 39 46 16 00" in body
-    assert "Prêt de livres" in body and "Heure du conte" in body
+    assert "Prêt de livres" in body
+    assert "Heure du conte" in body
     doc = html(page)
     (osm,) = doc.xpath("//a[contains(@href, 'openstreetmap.org')]/@href")
     assert osm.startswith("https://www.openstreetmap.org/search?query=3+place+de+l%27Europe")
@@ -351,7 +352,8 @@ def test_a_closure_that_ends_before_it_starts_is_refused_and_kept(app, manager):
     assert refused.status_code == 400
     doc = html(refused)
     assert doc.get_element_by_id("end_date-erreur").text_content().strip() == (
-        "La fermeture se termine avant de commencer : le dernier jour doit être le même que le premier ou après."
+        "La fermeture se termine avant de commencer : le dernier jour doit être le même que le premier "
+        "ou après."
     )
     assert doc.get_element_by_id("start_date").get("value") == "2026-12-24"
     assert doc.get_element_by_id("end_date").get("value") == "2026-12-20"
@@ -391,7 +393,8 @@ def test_only_the_facilities_group_reaches_the_back_office(app, make_user, clien
     before = snapshot(app)
     for url in urls:
         response = client.get(url)
-        assert response.status_code == 302 and response.headers["Location"].startswith("/connexion"), url
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/connexion"), url
     for who, outsider in outsiders.items():
         assert "Gérer les structures" not in text(outsider.get("/structures")), who
         for url in urls:
