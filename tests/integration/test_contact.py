@@ -37,7 +37,9 @@ def test_a_family_reports_a_problem_and_accueil_answers(app, people, client_for)
     refused = post_form(famille, f"/taches/{task_id}", {"objet": "Connexion impossible", "description": ""})
     assert refused.status_code == 400
     doc = html(refused)
-    assert doc.get_element_by_id("categorie-erreur").text_content().strip() == "Choisissez le type de problème."
+    assert (
+        doc.get_element_by_id("categorie-erreur").text_content().strip() == "Choisissez le type de problème."
+    )
     assert doc.get_element_by_id("description-erreur").text_content().strip() == (
         "Décrivez le problème : ce que vous faisiez, ce qui s'est passé."
     )
@@ -73,7 +75,11 @@ def test_a_family_reports_a_problem_and_accueil_answers(app, people, client_for)
     answered = post_form(
         agent,
         f"/taches/{agent_task_id}",
-        {"issue": "resolu", "reponse": "Votre mot de passe est réinitialisé.", "commentaire_interne": "Appelée au 01 39"},
+        {
+            "issue": "resolu",
+            "reponse": "Votre mot de passe est réinitialisé.",
+            "commentaire_interne": "Appelée au 01 39",
+        },
     )
     assert answered.status_code == 302
     final = text(famille.get(f"/mes-demandes/{instance_id}"))
