@@ -35,14 +35,14 @@ def minutes_fr(minutes: int) -> str:
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
-def _minutes(hours: str, mins: str | None, day: str, text: str) -> int:
+def _minutes(hours: str, mins: str | None, text: str) -> int:
     h, m = int(hours), int(mins or 0)
     if m > 59 or h > 24 or (h == 24 and m):
-        raise ValidationError(f"{day} : « {text} » contient une heure en dehors de 00:00 – 24:00.")
+        raise ValidationError(f"« {text} » contient une heure en dehors de 00:00 – 24:00.")
     return h * 60 + m
 
 
-def parse_ranges(raw: str | None, day: str = "Ce jour") -> list[tuple[int, int]]:
+def parse_ranges(raw: str | None) -> list[tuple[int, int]]:
     """Read one weekday's opening ranges (minutes since midnight), sorted; raise ValidationError in French.
 
     Empty (or « fermé ») is a closed day. Refused: an unreadable range, a time outside 00:00–24:00, an
@@ -58,13 +58,13 @@ def parse_ranges(raw: str | None, day: str = "Ce jour") -> list[tuple[int, int]]
             continue
         match = _RANGE.match(part)
         if match is None:
-            raise ValidationError(f"{day} : « {part} » n'est pas une plage horaire lisible ; {FORMAT_HINT}.")
+            raise ValidationError(f"« {part} » n'est pas une plage horaire lisible ; {FORMAT_HINT}.")
         h1, m1, h2, m2 = match.groups()
-        start = _minutes(h1, m1, day, part)
-        end = _minutes(h2, m2, day, part)
+        start = _minutes(h1, m1, part)
+        end = _minutes(h2, m2, part)
         if end <= start:
             raise ValidationError(
-                f"{day} : la plage « {part} » se termine ({minutes_fr(end)}) avant de commencer "
+                f"La plage « {part} » se termine ({minutes_fr(end)}) avant de commencer "
                 f"({minutes_fr(start)}). L'heure de fin doit être après l'heure de début."
             )
         ranges.append((start, end))
@@ -72,7 +72,7 @@ def parse_ranges(raw: str | None, day: str = "Ce jour") -> list[tuple[int, int]]
     for (s1, e1), (s2, e2) in pairwise(ranges):
         if s2 < e1:
             raise ValidationError(
-                f"{day} : les plages {minutes_fr(s1)} – {minutes_fr(e1)} et {minutes_fr(s2)} – "
+                f"Les plages {minutes_fr(s1)} – {minutes_fr(e1)} et {minutes_fr(s2)} – "
                 f"{minutes_fr(e2)} se chevauchent."
             )
     return ranges
@@ -83,18 +83,15 @@ def format_ranges(ranges: list[tuple[int, int]]) -> str:
     return ", ".join(f"{s // 60}:{s % 60:02d}-{e // 60}:{e % 60:02d}" for s, e in ranges)
 
 
-def _hours_validator(day: str) -> Any:
-    def check(form: Any, field: Field) -> None:
-        parse_ranges(field.data, day)
-
-    return check
+def _check_hours(form: Any, field: Field) -> None:
+    parse_ranges(field.data)
 
 
 def _day_field(day: str) -> StringField:
     return StringField(
         day,
         filters=[strip],
-        validators=[Length(max=200, message=f"{day} : 200 caractères au plus."), _hours_validator(day)],
+        validators=[Length(max=200, message="200 caractères au plus."), _check_hours],
         description="Laissez vide si la structure est fermée ce jour-là.",
     )
 
@@ -179,7 +176,7 @@ class FacilityForm(FlaskForm):  # type: ignore[misc]
         return [
             (weekday, start, end)
             for weekday, name in enumerate(DAY_FIELDS)
-            for start, end in parse_ranges(getattr(self, name).data, WEEKDAYS[weekday])
+            for start, end in parse_ranges(getattr(self, name).data)
         ]
 
 

@@ -9,11 +9,12 @@ from forms.fields import agents_only_comment_field
 from forms.registry import TaskForm, task_form
 from forms.validators import collapse_spaces, strip
 
+# The values are what the agents' dossier and the family's request page show (« De quoi s'agit-il ? »).
 CATEGORIES = [
-    SelectChoice("connexion", "Un problème de connexion à mon compte famille"),
-    SelectChoice("demarche", "Une difficulté avec une démarche en ligne"),
-    SelectChoice("structure", "Une information erronée sur une structure de la ville"),
-    SelectChoice("autre", "Autre chose"),
+    SelectChoice("Connexion au compte famille", "Un problème de connexion à mon compte famille"),
+    SelectChoice("Démarche en ligne", "Une difficulté avec une démarche en ligne"),
+    SelectChoice("Structure de la ville", "Une information erronée sur une structure de la ville"),
+    SelectChoice("Autre", "Autre chose"),
 ]
 CATEGORY_LABELS = {choice.value: choice.label for choice in CATEGORIES}
 
@@ -58,7 +59,7 @@ class ProblemAnswerForm(TaskForm):
     public_comment_field = "reponse"
     internal_comment_field = "commentaire_interne"
 
-    issue = RadioField(
+    decision = RadioField(
         "Suite donnée",
         choices=[
             SelectChoice("resolu", "Problème résolu ou réponse apportée"),

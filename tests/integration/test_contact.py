@@ -48,7 +48,11 @@ def test_a_family_reports_a_problem_and_accueil_answers(app, people, client_for)
     sent = post_form(
         famille,
         f"/taches/{task_id}",
-        {"categorie": "connexion", "objet": "Connexion impossible", "description": "Mot de passe refusé <b>"},
+        {
+            "categorie": "Connexion au compte famille",
+            "objet": "Connexion impossible",
+            "description": "Mot de passe refusé <b>",
+        },
     )
     assert sent.status_code == 302
     instance_id = int(REQUEST_URL.search(sent.headers["Location"]).group(1))
@@ -69,14 +73,14 @@ def test_a_family_reports_a_problem_and_accueil_answers(app, people, client_for)
     dossier = agent.get(f"/taches/{agent_task_id}", follow_redirects=True)
     assert "Mot de passe refusé <b>" in text(dossier)
     # No answer: refused in French.
-    empty = post_form(agent, f"/taches/{agent_task_id}", {"issue": "resolu", "reponse": ""})
+    empty = post_form(agent, f"/taches/{agent_task_id}", {"decision": "resolu", "reponse": ""})
     assert empty.status_code == 400
     assert "Écrivez la réponse : la famille la lira." in text(empty)
     answered = post_form(
         agent,
         f"/taches/{agent_task_id}",
         {
-            "issue": "resolu",
+            "decision": "resolu",
             "reponse": "Votre mot de passe est réinitialisé.",
             "commentaire_interne": "Appelée au 01 39",
         },

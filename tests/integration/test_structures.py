@@ -30,7 +30,7 @@ def facility(app, name="Médiathèque Jules-Verne", kind="bibliotheque", area="E
         "commune": "Vélizy-Villacoublay",
         "area": area,
         "phone": "+33139461600",
-        "email": "mediatheque@ville.test",
+        "email": "mediatheque@ville-velizy.fr",
         "website": "https://www.ville.test/mediatheque",
         "description": "Livres, musique et films.",
         "services": "Prêt de livres\nHeure du conte",
@@ -292,20 +292,20 @@ def test_a_manager_creates_and_edits_a_facility_and_its_closures(app, manager, c
         (
             "lundi",
             "12:00-8:00",
-            "Lundi : la plage « 12:00-8:00 » se termine (8 h) avant de commencer (12 h). "
+            "La plage « 12:00-8:00 » se termine (8 h) avant de commencer (12 h). "
             "L'heure de fin doit être après l'heure de début.",
         ),
-        ("mardi", "8:00-12:00, 11:00-14:00", "Mardi : les plages 8 h – 12 h et 11 h – 14 h se chevauchent."),
+        ("mardi", "8:00-12:00, 11:00-14:00", "Les plages 8 h – 12 h et 11 h – 14 h se chevauchent."),
         (
             "mercredi",
             "22:00-25:00",
-            "Mercredi : « 22:00-25:00 » contient une heure en dehors de 00:00 – 24:00.",
+            "« 22:00-25:00 » contient une heure en dehors de 00:00 – 24:00.",
         ),
-        ("jeudi", "8:70-9:00", "Jeudi : « 8:70-9:00 » contient une heure en dehors de 00:00 – 24:00."),
+        ("jeudi", "8:70-9:00", "« 8:70-9:00 » contient une heure en dehors de 00:00 – 24:00."),
         (
             "vendredi",
             "le matin",
-            "Vendredi : « le matin » n'est pas une plage horaire lisible ; écrivez les plages comme "
+            "« le matin » n'est pas une plage horaire lisible ; écrivez les plages comme "
             "« 8:30-12:00, 13:30-17:00 ».",
         ),
         ("name", "", "Indiquez le nom de la structure."),

@@ -8,7 +8,11 @@ from engine import api
 from engine.errors import NotAllowed, NotFound
 from engine.models import InstanceStatus
 
-REPORT = {"categorie": "connexion", "objet": "Pas de courriel d'activation", "description": "Rien reçu."}
+REPORT = {
+    "categorie": "Connexion au compte famille",
+    "objet": "Pas de courriel d'activation",
+    "description": "Rien reçu.",
+}
 
 
 @pytest.fixture
@@ -55,13 +59,13 @@ def test_accueil_answers_and_the_family_reads_the_answer(session, people, issue,
     assert (task.form_key, task.lane) == ("signaler_probleme.reponse", "Accueil")
     # Wrong lane: the family, another service, another family.
     with pytest.raises(NotFound):  # a family does not even see an agents' task
-        api.complete(session, task.id, family, {"issue": issue, "reponse": "x"})
+        api.complete(session, task.id, family, {"decision": issue, "reponse": "x"})
     with pytest.raises(NotAllowed):
-        api.complete(session, task.id, people["etat_civil"], {"issue": issue, "reponse": "x"})
+        api.complete(session, task.id, people["etat_civil"], {"decision": issue, "reponse": "x"})
     with pytest.raises((NotAllowed, NotFound)):
         api.get_instance(session, instance.id, people["autre_famille"])
     api.complete(
-        session, task.id, agent, {"issue": issue, "reponse": "Le courriel est renvoyé."},
+        session, task.id, agent, {"decision": issue, "reponse": "Le courriel est renvoyé."},
         public_comment="Le courriel est renvoyé.",
     )  # fmt: skip
     session.refresh(instance)
