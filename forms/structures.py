@@ -92,7 +92,6 @@ def _day_field(day: str) -> StringField:
         day,
         filters=[strip],
         validators=[Length(max=200, message="200 caractères au plus."), _check_hours],
-        description="Laissez vide si la structure est fermée ce jour-là.",
     )
 
 

@@ -78,6 +78,7 @@ def _facility_form(facility: Facility | None = None, *, stored: bool = False) ->
     """The facility's form: what was posted, or (GET, or `stored`) the facility's stored values."""
     if facility is not None and (stored or not FacilityForm().is_submitted()):
         form = FacilityForm(formdata=None, obj=facility, kind=facility.kind.value)
+        form.phone.data = phone_fr(facility.phone)
         for weekday, name in enumerate(DAY_FIELDS):
             getattr(form, name).data = format_ranges(services.ranges_of_day(facility, weekday))
     else:
