@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from engine import api
 from engine.models import HumanTask, HumanTaskState
+from tests.browser.guide_screens import VIEWPORT, doc_screenshot
 from tests.browser.test_accessibility import Audit, log_in
 from tests.fixtures.browser import screenshot
 from tests.integration.test_structures import at_paris, facility
@@ -40,12 +41,15 @@ def town(app: Any) -> dict[str, int]:
 
 
 def shots(page: Any, name: str) -> None:
-    """Full-page screenshots at 1280 and 375 px, and no horizontal scrolling at 375 px."""
+    """Full-page screenshots at 1280 and 375 px, and no horizontal scrolling at 375 px; the guides'
+    images (docs/images/structures-<name>.png) with GUICHET_DOC_SCREENSHOTS=1."""
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, f"structures-{name}-{width}")
         if width == 375:
             assert page.evaluate("() => document.documentElement.scrollWidth") <= 375, name
+    page.set_viewport_size(VIEWPORT)
+    doc_screenshot(page, f"structures-{name}")
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
