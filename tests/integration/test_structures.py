@@ -468,3 +468,21 @@ def test_xss_payloads_in_every_field_render_inert(app, manager, client):
     detail = text(pages[3])
     assert "Fermé exceptionnellement aujourd'hui (" + XSS + ")" in detail  # shown as text
     assert "Crèche " + XSS in detail
+
+
+def test_demo_facilities_are_created_once(app):
+    from web.cli import main
+
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(main, ["demo"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    assert "quartiers / demo-quartiers-2026" in " ".join(result.output.split())
+    with app.app_context():
+        facilities = db.session.query(Facility).all()
+        assert len(facilities) == 8
+        assert {f.kind.value for f in facilities} == {
+            "ecole", "creche", "centre_loisirs", "equipement_sportif", "bibliotheque", "autre",
+        }  # fmt: skip
+        assert sum(len(f.closures) for f in facilities) == 1
+        assert all(f.openings for f in facilities)
