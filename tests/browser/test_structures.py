@@ -11,14 +11,10 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
-from engine import api
-from engine.models import HumanTask, HumanTaskState
 from tests.browser.guide_screens import VIEWPORT, doc_screenshot
 from tests.browser.test_accessibility import Audit, log_in
 from tests.fixtures.browser import screenshot
 from tests.integration.test_structures import at_paris, facility
-from web.core.transaction import commit
-from web.extensions import db
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +100,9 @@ def test_an_agent_edits_a_facility_hours_and_adds_a_closure(page: Any, app: Any,
     audit.done(4)
 
 
-def test_a_family_finds_a_facility_and_reports_a_problem(page: Any, app: Any, people: Any) -> None:
+def test_a_family_finds_a_facility_and_reports_a_problem(
+    page: Any, app: Any, people: Any, live_server: str
+) -> None:
     with time_machine.travel(at_paris(2026, 12, 16, 10, 0), tick=True):  # a Wednesday morning
         ids = town(app)
         family = people["famille"]
@@ -150,14 +148,32 @@ def test_a_family_finds_a_facility_and_reports_a_problem(page: Any, app: Any, pe
         shots(page, "signalement")
         request_url = page.url
 
-        with app.app_context():  # the Accueil service answers (its page is tested elsewhere)
-            session = db.session()
-            task = session.query(HumanTask).filter_by(lane="Accueil", state=HumanTaskState.OPEN).one()
-            agent = people["accueil"]
-            answer = "Transmis au service des sports."
-            data = {"decision": "transmis", "reponse": answer}
-            api.complete(session, task.id, agent, data, public_comment=answer)
-            commit()
+        # The Accueil agent answers from the dossier (its own browser context).
+        agent_context = page.context.browser.new_context(base_url=live_server, locale="fr-FR")
+        try:
+            agent_page = agent_context.new_page()
+            log_in(agent_page, people["accueil"])
+            agent_page.goto("/agents/")
+            agent_page.get_by_role("row").filter(has_text="Signaler un problème").locator(
+                "a.reference-link"
+            ).click()
+            diagram = agent_page.locator("#diagramme")
+            expect(diagram).to_have_attribute("data-diagram-ready", "true")
+            expect(diagram.locator(".djs-element.tache-courante")).to_have_attribute(
+                "data-element-id", "reponse"
+            )
+            expect(agent_page.get_by_text("Le gymnase Richet est fermé le dimanche matin")).to_be_visible()
+            agent_page.get_by_label("Transmis au service concerné").check()
+            agent_page.get_by_role("textbox", name="Réponse à la famille").fill(
+                "Transmis au service des sports."
+            )
+            agent_page.get_by_role("button", name="Envoyer la réponse").click()
+            expect(agent_page.get_by_role("status")).to_be_visible()
+            audit_agent = Audit(agent_page)
+            audit_agent.check("signaler-agent-dossier")
+            audit_agent.done(1)
+        finally:
+            agent_context.close()
         page.goto(request_url)
         expect(page.get_by_text("Transmis au service concerné").first).to_be_visible()
         expect(page.get_by_text("Transmis au service des sports.").first).to_be_visible()
