@@ -167,10 +167,12 @@ def test_a_family_finds_a_facility_and_reports_a_problem(
             agent_page.get_by_role("textbox", name="Réponse à la famille").fill(
                 "Transmis au service des sports."
             )
-            agent_page.get_by_role("button", name="Envoyer la réponse").click()
-            expect(agent_page.get_by_role("status")).to_be_visible()
             audit_agent = Audit(agent_page)
             audit_agent.check("signaler-agent-dossier")
+            agent_page.get_by_role("button", name="Envoyer la réponse").click()
+            expect(agent_page.get_by_role("status")).to_contain_text(
+                "« Répondre à la famille » : c'est enregistré"
+            )
             audit_agent.done(1)
         finally:
             agent_context.close()
