@@ -57,6 +57,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
     app.register_blueprint(import_module("web.health").bp)  # /sante for load balancers
     app.register_blueprint(import_module("web.studio").bp)  # the analysts' studio
+    app.register_blueprint(import_module("web.structures").bp)  # « Structures de la ville », back office
+    app.register_blueprint(import_module("web.contact").bp)  # « A qui s'adresser en cas de problème ? »
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »
@@ -121,7 +123,7 @@ def _instance_path(overrides: dict[str, Any] | None) -> str | None:
 
 
 def lint_context() -> LintContext:
-    """What deploys are checked against: registered forms and the agent groups in the database."""
-    from .accounts.services import group_names
+    """What deploys are checked against (web/accounts/services.py::lint_context)."""
+    from .accounts.services import lint_context as context
 
-    return LintContext(form_keys=set(load_all()), lanes=set(group_names(db.session())))
+    return context()

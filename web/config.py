@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "TOWN_NAME": "Ville de Guichet",
     # "A qui s'adresser en cas de problème ?": shown on the portal and in every mail.
     "CONTACT_EMAIL": "relationcitoyens@ville.example",
+    # The agent group whose members manage the town facilities (« Structures de la ville »).
+    "STRUCTURES_GROUP": "Vie des quartiers",
     # SMTP server; when empty, mails stay in the outbox and the « Courriels (développement) » page shows them.
     "MAIL_SERVER": None,
     "MAIL_PORT": 25,

@@ -1,5 +1,6 @@
-"""Demo data for a newcomer: one family, one agent, one analyst, one admin, the shipped démarches,
-and two requests of the demo family (one accepted, one waiting in the Accueil queue)."""
+"""Demo data for a newcomer: one family, two agents, one analyst, one admin, the shipped démarches,
+two requests of the demo family (one accepted, one waiting in the Accueil queue) and the town's
+facilities (managed by the agent `quartiers`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from engine.api import HumanTask, HumanTaskState
 
 from .accounts.models import Role
 from .accounts.services import create_user, find_by_login, get_or_create_group
+from .structures.demo import load_demo_facilities
 
 DEMO_ACCOUNTS = [
     {
@@ -55,8 +57,17 @@ DEMO_ACCOUNTS = [
         "nom": "Petit",
         "groups": ["Accueil"],
     },
+    {
+        "role": "agent",
+        "username": "quartiers",
+        "password": "demo-quartiers-2026",
+        "email": "quartiers@demo.example",
+        "prenom": "Nora",
+        "nom": "Benali",
+        "groups": ["Vie des quartiers"],
+    },
 ]
-DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance"]
+DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Vie des quartiers"]
 
 
 def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
@@ -88,6 +99,7 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
         api.deploy(session, path.read_bytes(), "demo", lint_context())
     _demo_requests(session)
     _demo_studio_draft(session, workflows)
+    load_demo_facilities(session)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
 
 

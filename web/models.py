@@ -15,6 +15,7 @@ from web.accounts.models import (
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
 from web.notifications.models import Notification
+from web.structures.models import Closure, Facility, OpeningRange
 from web.studio.models import StudioAudit, StudioDraft
 
 __all__ = [
@@ -22,10 +23,13 @@ __all__ = [
     "AgentAbsence",
     "AgentGroup",
     "CaptchaChallenge",
+    "Closure",
     "Document",
+    "Facility",
     "FamilyRecord",
     "LoginAttempt",
     "Notification",
+    "OpeningRange",
     "SavedFilter",
     "ServiceKey",
     "StudioAudit",

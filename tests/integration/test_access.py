@@ -217,6 +217,7 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
         "version": 1,  # a published version of a démarche (studio pages)
+        "facility_id": 1,  # a facility (none exists: a 404 for everyone)
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

@@ -38,6 +38,11 @@ PUBLIC_RULES = {
     "/accessibilite",  # the accessibility statement (web/accessibility): for everyone
     "/sante",  # health page for load balancers (web/health.py): no personal data, only states
     "/favicon.ico",  # the site icon browsers ask for on every page
+    # « Structures de la ville » (web/structures): practical information for visitors and families.
+    "/structures",
+    "/structures/<int:facility_id>",
+    # « A qui s'adresser en cas de problème ? » (web/contact): for visitors who cannot log in, too.
+    "/contact",
 }
 # /controle/: the captcha image, audio and renewal of the signup screen (web/accounts/captcha.py).
 PUBLIC_PREFIXES = ("/static/", "/dev/courriels/", "/controle/")
@@ -97,6 +102,8 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
         "version": 1,  # a published version of a démarche (studio pages)
+        "facility_id": 1,  # a facility (web/structures)
+        "closure_id": 1,  # an exceptional closure of a facility
     }
     checked = {}
     with app.test_request_context():
@@ -159,6 +166,8 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
         "version": 1,  # a published version of a démarche (studio pages)
+        "facility_id": 1,  # a facility (web/structures)
+        "closure_id": 1,  # an exceptional closure of a facility
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.api import LintContext
 from engine.db import utcnow
+from forms.registry import load_all
+from web.extensions import db
 
 from .models import AgentGroup, Role, User
 from .passwords import hash_password, needs_rehash, verify_password
@@ -101,3 +104,8 @@ def create_user(
 def end_all_sessions(user: User) -> None:
     """Invalidate every session cookie of the account (logout everywhere)."""
     user.session_nonce = secrets.token_hex(16)
+
+
+def lint_context() -> LintContext:
+    """What deploys are checked against: registered forms and the agent groups in the database."""
+    return LintContext(form_keys=set(load_all()), lanes=set(group_names(db.session())))

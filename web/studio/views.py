@@ -42,7 +42,7 @@ def analyst_required(view: F) -> F:
 
 
 def _ctx() -> api.LintContext:
-    from web.app import lint_context
+    from web.accounts.services import lint_context
 
     return lint_context()
 

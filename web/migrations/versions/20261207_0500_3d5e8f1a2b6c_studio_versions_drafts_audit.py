@@ -1,7 +1,7 @@
 """studio: comment of a published version, the analysts' drafts and the publication audit trail
 
 Revision ID: 3d5e8f1a2b6c
-Revises: 7c3f9a2d41e6
+Revises: 9e4b2c7d1a53
 Create Date: 2026-12-07 05:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from engine.db import UTCDateTime
 
 
 revision = '3d5e8f1a2b6c'
-down_revision = '7c3f9a2d41e6'
+down_revision = '9e4b2c7d1a53'
 branch_labels = None
 depends_on = None
 
