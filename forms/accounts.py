@@ -188,9 +188,10 @@ class ServiceKeyForm(FlaskForm):  # type: ignore[misc]
 
     service = SelectField("Service", validators=[DataRequired("Choisissez le service.")], choices=[])
     famille = StringField(
-        "Famille",
-        validators=[DataRequired("Indiquez le nom de la famille."), Length(max=200)],
-        description="Nom de la famille tel que le service le connaît (par exemple DUPONT Marie).",
+        "Dossier famille",
+        validators=[DataRequired("Indiquez le dossier famille."), Length(max=200)],
+        description="Identifiant du dossier dans le logiciel du service (par exemple F-0042) ou nom exact "
+        "du dossier (par exemple MARTIN Camille).",
     )
 
 

@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     import_module("web.core.mail")
     import_module("web.notifications.routing")  # famille_notifier
     import_module("web.delais.services")  # tache_relancer, demande_escalader
+    import_module("web.famille.operations")  # famille_corriger_dossier and its task hooks
 
     load_all()
     app.register_blueprint(accounts.bp)
@@ -54,6 +55,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
+    import_module("web.famille.views")
+    app.register_blueprint(import_module("web.famille").bp)  # « Ma famille », « Dossiers famille », import
+    import_module("web.actualites.views")
+    app.register_blueprint(import_module("web.actualites").bp)  # « Actualités », Atom feed
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     security.register(app)

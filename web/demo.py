@@ -35,7 +35,16 @@ DEMO_ACCOUNTS = [
         "email": "agent@demo.example",
         "prenom": "Alex",
         "nom": "Durand",
-        "groups": ["Accueil"],
+        "groups": ["Accueil", "Enfance"],
+    },
+    {
+        "role": "agent",
+        "username": "communication",
+        "password": "demo-communication-2026",
+        "email": "communication@demo.example",
+        "prenom": "Morgane",
+        "nom": "Lefèvre",
+        "groups": ["Communication"],
     },
     {
         "role": "analyste",
@@ -56,7 +65,7 @@ DEMO_ACCOUNTS = [
         "groups": ["Accueil"],
     },
 ]
-DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance"]
+DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Communication"]
 
 
 def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
@@ -84,6 +93,9 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     for path in sorted(workflows.glob("*.bpmn")):
         api.deploy(session, path.read_bytes(), "demo", lint_context())
     _demo_requests(session)
+    from .famille.demo import load_family_demo
+
+    load_family_demo(session)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
 
 

@@ -131,28 +131,15 @@ def check_credentials(session: Session, form: TaskForm, actor: Any, task: TaskVi
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or copied from paper
 
 
-def issue_service_key(
-    session: Session,
-    *,
-    service: str,
-    family_name: str,
-    issued_by_id: int | None,
-    family_record: FamilyRecord | None = None,
-) -> tuple[str, FamilyRecord]:
-    """Create a single-use « clé espace citoyens » for a family known to a service; return it once."""
+def issue_service_key(session: Session, *, record: FamilyRecord, issued_by_id: int | None) -> str:
+    """Create a single-use « clé espace citoyens » for a family record of a service; return it once."""
     import secrets
 
-    if family_record is None:
-        family_record = FamilyRecord(service=service, name=family_name)
-        session.add(family_record)
-        session.flush()
     raw = "-".join("".join(secrets.choice(KEY_ALPHABET) for _ in range(4)) for _ in range(4))
-    session.add(
-        ServiceKey(key_hash=key_hash(raw), family_record_id=family_record.id, issued_by_id=issued_by_id)
-    )
+    session.add(ServiceKey(key_hash=key_hash(raw), family_record_id=record.id, issued_by_id=issued_by_id))
     session.flush()
-    log.info("Service key issued for family record %s (%s) by %s", family_record.id, service, issued_by_id)
-    return raw, family_record
+    log.info("Service key issued for family record %s (%s) by %s", record.id, record.service, issued_by_id)
+    return raw
 
 
 def _usable_key(session: Session, raw: str) -> ServiceKey | None:

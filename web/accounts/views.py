@@ -43,14 +43,22 @@ def _safe_next(target: str | None) -> str | None:
 
 
 def home_for(user: User) -> str:
-    return url_for("backoffice.queue") if user.is_staff else url_for("demarches.my_requests")
+    return url_for("backoffice.queue") if user.is_staff else url_for("accounts.home")
 
 
 @bp.get("/")
 def home() -> str | Response:
-    """Portal home: MON ESPACE PERSO and JE N'AI PAS D'ESPACE, or the user's dashboard links."""
+    """Portal home: MON ESPACE PERSO and JE N'AI PAS D'ESPACE with the latest public news; a family's
+    « tableau de bord » (web/famille/dashboard.py); the agents' links."""
+    from web.actualites.services import latest, public_news
+
+    db_session = db.session()
+    if current_user.is_authenticated and not current_user.is_staff:
+        from web.famille.dashboard import dashboard_context
+
+        return render_template("famille/tableau_de_bord.html", **dashboard_context(db_session, current_user))
     form = LoginForm()
-    return render_template("accounts/home.html", form=form)
+    return render_template("accounts/home.html", form=form, news=latest(db_session, public_news(), limit=3))
 
 
 def _login_failed(form: LoginForm, extra: str | None = None) -> None:
