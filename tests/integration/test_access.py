@@ -216,6 +216,9 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
+        "record_id": 1,  # a family record (« Dossiers famille »)
+        "child_id": 1,  # a child of that record
+        "news_id": 1,  # a news item (« Actualités »)
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

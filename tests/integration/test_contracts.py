@@ -36,6 +36,12 @@ PUBLIC_RULES = {
     # be opened on another device, logged out; the single-use token is the credential.
     "/courriel/verifier/<token>",
     "/accessibilite",  # the accessibility statement (web/accessibility): for everyone
+    # « Actualités » (web/actualites): public news for everyone; a targeted one is a 404 unless the family
+    # is concerned, never a login page (which would say that it exists).
+    "/actualites",
+    "/actualites/<int:news_id>",
+    "/actualites/<int:news_id>/image",
+    "/actualites/flux.atom",
 }
 # /controle/: the captcha image, audio and renewal of the signup screen (web/accounts/captcha.py).
 PUBLIC_PREFIXES = ("/static/", "/dev/courriels/", "/controle/")
@@ -94,6 +100,9 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
+        "record_id": 1,  # a family record (« Dossiers famille »)
+        "child_id": 1,  # a child of that record
+        "news_id": 1,  # a news item (« Actualités »)
     }
     checked = {}
     with app.test_request_context():
@@ -155,6 +164,9 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
         "group_id": 1,  # an agent group (admin pages)
+        "record_id": 1,  # a family record (« Dossiers famille »)
+        "child_id": 1,  # a child of that record
+        "news_id": 1,  # a news item (« Actualités »)
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0
