@@ -205,7 +205,7 @@ def demo_command() -> None:
     commit()
     click.echo("Comptes de démonstration (nom d'utilisateur / mot de passe) :")
     for account in accounts:
-        click.echo(f"  {account['role']:<9} {account['username']:<13} / {account['password']}")
+        click.echo(f"  {account['role']:<9} {account['username']:<10} / {account['password']}")
 
 
 @main.group("resume")

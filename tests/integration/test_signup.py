@@ -249,7 +249,6 @@ def test_password_inputs_are_typed_and_autocompleted(client, field):
 
 def test_an_agent_issues_a_key_that_links_the_new_account_once(app, client, make_user):
     from tests.fixtures.app import login
-
     from web.famille.models import FamilyRecord
 
     agent = make_user("agent", groups=["Enfance"])

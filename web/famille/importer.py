@@ -51,7 +51,9 @@ FAMILY_REQUIRED = ("famille_id", "famille_nom")
 CHILD_REQUIRED = ("enfant_nom", "enfant_prenom")
 
 # A cell that a spreadsheet would run as a formula (CSV injection): refused, never written.
-FORMULA = re.compile(r"^[=@\t\r]|^[+\-](?![\d\s(])")
+# A leading + or - is kept only for a plain number (a phone number such as +33 6 12 34 56 78).
+FORMULA = re.compile(r"^[=@\t\r]")
+SIGNED_NUMBER = re.compile(r"^[+\-][\d\s().]+$")
 ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,49}$")
 
 
@@ -88,7 +90,8 @@ class Report:
             head.append(
                 "Rien ne changerait : le fichier a déjà été importé." if self.dry_run else "Rien n'a changé."
             )
-        return head + [f"{line} ({verb} créé)" for line in self.created] + self.changed
+        created = [f"{line} ({verb} créé)" for line in self.created]
+        return head + created + [f"{line} ({verb} modifié)" for line in self.changed]
 
 
 # --- Reading -------------------------------------------------------------------------------------
@@ -108,7 +111,7 @@ def decode(raw: bytes) -> tuple[str, str]:
         text = raw.decode("cp1252")
     except UnicodeDecodeError:
         text = None
-    if text is not None and all(ch.isascii() or ch.isalpha() or ch in "«»’‘“”–—…€°" for ch in text):
+    if text is not None and all(_french_char(ch) for ch in text):
         return text, "Windows-1252"
     raise CsvImportError(
         [
@@ -116,6 +119,13 @@ def decode(raw: bytes) -> tuple[str, str]:
             "« CSV UTF-8 » depuis votre logiciel ou votre tableur, puis importez-le de nouveau."
         ]
     )
+
+
+def _french_char(ch: str) -> bool:
+    """Printable ASCII, a letter (é, ç, œ...) or French punctuation: what a French CSV holds."""
+    if ch in "\r\n\t":
+        return True
+    return ch.isprintable() and (ch.isascii() or ch.isalpha() or ch in "«»’‘“”–—…€°\xa0")
 
 
 def _normalise_header(name: str) -> str:
@@ -182,7 +192,7 @@ def _check_cells(rows: list[dict[str, str]]) -> list[str]:
     errors = []
     for number, row in enumerate(rows, start=2):
         for column, value in row.items():
-            if FORMULA.match(value):
+            if FORMULA.match(value) or (value[:1] in "+-" and value and not SIGNED_NUMBER.match(value)):
                 errors.append(
                     f"Ligne {number}, colonne « {column} » : la cellule commence par « {value[:1]} » "
                     "comme une formule de tableur ; elle est refusée. Retirez ce caractère."
