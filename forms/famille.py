@@ -133,8 +133,9 @@ class NewsForm(FlaskForm):  # type: ignore[misc]
         default="tous",
         validators=[InputRequired("Choisissez qui la voit.")],
     )
-    service = SelectField("Service", choices=[], validate_choice=False, validators=[Optional()])
-    activite = SelectField("Activité", choices=[], validate_choice=False, validators=[Optional()])
+    # Checked by validate_service / validate_activite (no Optional(): it would stop them).
+    service = SelectField("Service", choices=[], validate_choice=False)
+    activite = SelectField("Activité", choices=[], validate_choice=False)
 
     def validate_expiration(self, field: Field) -> None:
         if field.data and self.publication.data and field.data <= self.publication.data:
