@@ -402,3 +402,21 @@ def test_an_agent_corrects_a_child(app, make_user, client_for, world):
     assert (
         agent.get(f"/agents/familles/{other}/enfants/{lea}").status_code == 404
     )  # not a child of that record
+
+
+def test_two_parents_share_one_record_through_their_own_keys(app, make_user, client_for, world):
+    from web.accounts.signup import issue_service_key
+
+    with app.app_context():
+        record = db.session.get(FamilyRecord, world["records"]["F-1"])
+        key = issue_service_key(db.session(), record=record, issued_by_id=None)
+        db.session.commit()
+    second_parent = client_for(make_user("famille", prenom="Nicolas", nom="Martin"))
+    assert "n'est relié à aucun dossier famille" in text(second_parent.get("/ma-famille"))
+    linked = post_form(second_parent, "/profil/services", {"cle": key})
+    assert linked.status_code == 302
+    page = text(second_parent.get("/ma-famille"))
+    assert "Léa MARTIN" in page
+    assert "Hugo MARTIN" in page
+    with app.app_context():
+        assert len(db.session.get(FamilyRecord, world["records"]["F-1"]).children) == 2
