@@ -194,3 +194,9 @@ def test_the_command_imports_with_a_dry_run_first(app, tmp_path):
     assert refused.exit_code == 1
     assert "Ligne 5 : la colonne « famille_nom » est vide." in refused.output
     assert "Import refusé : rien n'a été enregistré." in refused.output
+
+
+def test_a_new_household_is_reported_once_as_created_not_also_as_changed(app):
+    do(app, ACTIVITIES)
+    report = do(app, FAMILIES)
+    assert not [line for line in report.changed if line.startswith("Dossier famille")]

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from engine.db import utcnow
 
@@ -234,7 +234,8 @@ def run(session: Session, raw: bytes, *, dry_run: bool, today: date | None = Non
     report = Report(kind=kind, encoding=encoding, rows=len(rows), dry_run=dry_run)
     savepoint = session.begin_nested()
     try:
-        apply(session, rows, report, today or utcnow().date())
+        with session.no_autoflush:  # one flush at the end, not one per row
+            apply(session, rows, report, today or utcnow().date())
         session.flush()
     except Exception:
         savepoint.rollback()
@@ -425,7 +426,8 @@ def _check_families(
                 )
     # An enfant_id already known in another household is a duplicate too.
     if child_lines:
-        for child in session.scalars(select(Child).where(Child.external_id.in_(child_lines))):
+        known = select(Child).where(Child.external_id.in_(child_lines)).options(joinedload(Child.record))
+        for child in session.scalars(known):
             record = child.record
             fid = rows[child_lines[child.external_id or ""] - 2]["famille_id"]
             if record.external_id != fid:
@@ -446,12 +448,16 @@ def _import_families(session: Session, rows: list[dict[str, str]], report: Repor
     records = {
         r.external_id: r
         for r in session.scalars(
-            select(FamilyRecord).where(
-                FamilyRecord.service == ENFANCE, FamilyRecord.external_id.in_(households)
-            )
+            select(FamilyRecord)
+            .where(FamilyRecord.service == ENFANCE, FamilyRecord.external_id.in_(households))
+            .options(selectinload(FamilyRecord.members))
         )
     }
     now = utcnow()
+    child_ids = [row["enfant_id"] for h in households.values() for _n, row in h.children]
+    known_children = {
+        c.external_id: c for c in session.scalars(select(Child).where(Child.external_id.in_(child_ids)))
+    }
     for fid, household in households.items():
         record = records.get(fid)
         if record is None:
@@ -465,14 +471,16 @@ def _import_families(session: Session, rows: list[dict[str, str]], report: Repor
             record_changes = _diff(
                 record, {"name": household.name, "address": household.address}, RECORD_LABELS
             )
-        record_changes += _sync_members(record, household.members)
+        member_changes = _sync_members(record, household.members)
+        if fid in records:
+            record_changes += member_changes
         if record_changes:
             record.updated_at = now
             report.changed.append(f"Dossier famille {fid} « {record.name} » : " + " ; ".join(record_changes))
         elif fid in records:
             report.unchanged += 1
         for _number, row in household.children:
-            _sync_child(session, record, row, activities, report, now)
+            _sync_child(record, known_children.get(row["enfant_id"]), row, activities, report, now)
 
 
 def _sync_members(record: FamilyRecord, members: dict[int, dict[str, str | None]]) -> list[str]:
@@ -499,8 +507,8 @@ def _sync_members(record: FamilyRecord, members: dict[int, dict[str, str | None]
 
 
 def _sync_child(
-    session: Session,
     record: FamilyRecord,
+    child: Child | None,
     row: dict[str, str],
     activities: dict[str, Activity],
     report: Report,
@@ -514,7 +522,6 @@ def _sync_child(
         "class_name": row.get("enfant_classe") or None,
     }
     cid = row["enfant_id"]
-    child = session.scalars(select(Child).where(Child.external_id == cid)).one_or_none()
     label = f"Enfant {cid} « {row['enfant_prenom']} {row['enfant_nom']} »"
     if child is None:
         child = Child(external_id=cid, **values)
