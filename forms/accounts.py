@@ -207,9 +207,10 @@ class ServiceKeyForm(FlaskForm):  # type: ignore[misc]
         description="Le service dont la famille saisira la clé (« Clé Espace Citoyens Enfance »).",
     )
     famille = StringField(
-        "Famille",
-        validators=[DataRequired("Indiquez le nom de la famille."), Length(max=200)],
-        description="Nom de la famille tel que le service le connaît (par exemple DUPONT Marie).",
+        "Dossier famille",
+        validators=[DataRequired("Indiquez le dossier famille."), Length(max=200)],
+        description="Identifiant du dossier dans le logiciel du service (par exemple F-0042) ou nom exact "
+        "du dossier (par exemple MARTIN Camille).",
     )
 
 

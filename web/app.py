@@ -41,6 +41,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # The task hooks of the account démarches (web/tasks/hooks.py), then every service operation.
     import_module("web.accounts.signup")
     import_module("web.accounts.email_change")
+    import_module("web.home")  # the home page (endpoint accounts.home), before the blueprint is registered
     discover_operations()
 
     load_all()
@@ -59,6 +60,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.studio").bp)  # the analysts' studio
     app.register_blueprint(import_module("web.structures").bp)  # « Structures de la ville », back office
     app.register_blueprint(import_module("web.contact").bp)  # « A qui s'adresser en cas de problème ? »
+    import_module("web.famille.views")
+    app.register_blueprint(import_module("web.famille").bp)  # « Ma famille », « Dossiers famille », import
+    import_module("web.actualites.views")
+    app.register_blueprint(import_module("web.actualites").bp)  # « Actualités », Atom feed
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »

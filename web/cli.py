@@ -233,19 +233,53 @@ def key_group() -> None:
     "--service", "service_name", default="Enfance", show_default=True, help="Service qui connaît la famille."
 )
 @click.option(
-    "--famille", "family_name", required=True, help="Nom de la famille, tel que le service le connaît."
+    "--famille",
+    "family_name",
+    required=True,
+    help="Dossier famille : son identifiant dans le logiciel du service (F-0042) ou son nom exact.",
 )
 @with_appcontext
 @in_unit_of_work
 def key_issue(service_name: str, family_name: str) -> None:
-    """Issue a single-use key linking an account to a family known to a service (printed once)."""
+    """Issue a single-use key linking an account to a family record of a service (printed once)."""
     from .accounts.signup import issue_service_key
+    from .famille.services import find_record_for_key
 
-    raw, record = issue_service_key(
-        db.session(), service=service_name, family_name=family_name, issued_by_id=None
-    )
-    click.echo(f"Clé Espace Citoyens {service_name} pour « {record.name} » : {raw}")
+    record = find_record_for_key(db.session(), service_name, family_name)
+    if record is None:
+        raise click.ClickException(
+            f"Aucun dossier famille « {family_name} » dans le service {service_name} : importez-le d'abord "
+            "(guichet famille importer) ou donnez son identifiant."
+        )
+    raw = issue_service_key(db.session(), record=record, issued_by_id=None)
+    click.echo(f"Clé Espace Citoyens {service_name} pour « {record.label} » : {raw}")
     click.echo("Elle ne sera plus affichée : remettez-la à la famille (elle ne sert qu'une fois).")
+
+
+@main.group("famille")
+def family_group() -> None:
+    """Dossiers famille (« Ma famille »)."""
+
+
+@family_group.command("importer")
+@click.argument("fichier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Montre ce qui changerait, sans rien enregistrer.")
+@with_appcontext
+def family_import(fichier: Path, dry_run: bool) -> None:
+    """Import a CSV of activities or of family records from the town's software (one transaction)."""
+    from .famille.importer import CsvImportError, run
+
+    try:
+        with unit_of_work() as session:  # a dry run rolls its own savepoint back: nothing to commit
+            report = run(session, fichier.read_bytes(), dry_run=dry_run)
+    except CsvImportError as error:
+        for line in error.errors:
+            click.echo(line, err=True)
+        raise click.ClickException("Import refusé : rien n'a été enregistré.") from error
+    for line in report.lines():
+        click.echo(line)
+    if dry_run:
+        click.echo("Essai seulement (--dry-run) : rien n'a été enregistré.")
 
 
 @main.command("demo")

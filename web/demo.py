@@ -37,7 +37,16 @@ DEMO_ACCOUNTS = [
         "email": "agent@demo.example",
         "prenom": "Alex",
         "nom": "Durand",
-        "groups": ["Accueil"],
+        "groups": ["Accueil", "Enfance"],
+    },
+    {
+        "role": "agent",
+        "username": "communication",
+        "password": "demo-communication-2026",
+        "email": "communication@demo.example",
+        "prenom": "Morgane",
+        "nom": "Lefèvre",
+        "groups": ["Communication"],
     },
     {
         "role": "analyste",
@@ -67,7 +76,7 @@ DEMO_ACCOUNTS = [
         "groups": ["Vie des quartiers"],
     },
 ]
-DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Vie des quartiers"]
+DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Vie des quartiers", "Communication"]
 
 
 def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
@@ -100,6 +109,12 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     _demo_requests(session)
     _demo_studio_draft(session, workflows)
     load_demo_facilities(session)
+    from .famille.demo import load_family_demo
+
+    load_family_demo(session)
+    from .actualites.demo import load_news_demo
+
+    load_news_demo(session)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
 
 

@@ -12,22 +12,30 @@ from web.accounts.models import (
     user_family,
     user_group,
 )
+from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
+from web.famille.models import Activity, Child, ChildService, Enrolment, FamilyMember
 from web.notifications.models import Notification
 from web.structures.models import Closure, Facility, OpeningRange
 from web.studio.models import StudioAudit, StudioDraft
 
 __all__ = [
     "AccountToken",
+    "Activity",
     "AgentAbsence",
     "AgentGroup",
     "CaptchaChallenge",
+    "Child",
+    "ChildService",
     "Closure",
     "Document",
+    "Enrolment",
     "Facility",
+    "FamilyMember",
     "FamilyRecord",
     "LoginAttempt",
+    "NewsItem",
     "Notification",
     "OpeningRange",
     "SavedFilter",

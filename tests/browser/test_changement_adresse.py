@@ -74,7 +74,8 @@ def test_family_asks_accueil_asks_for_more_then_accepts(
 
     # The family logs in from the home page's MON ESPACE PERSO box.
     log_in(page, family, from_home=True)
-    expect(page).to_have_url(re.compile(r"/mes-demandes$"))
+    expect(page).to_have_url(re.compile(r"/$"))  # the family's tableau de bord
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Bonjour {family.display_name}")
     nav = page.get_by_role("navigation", name="Menu principal")
     expect(nav).to_contain_text(family.display_name)
 
@@ -298,7 +299,7 @@ def test_login_with_the_keyboard_only(page: Any, make_user: Callable[..., User])
     page.keyboard.press("Shift+Tab")
     expect(page.get_by_label("Mot de passe")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(r"/mes-demandes$"))
+    expect(page).to_have_url(re.compile(r"/$"))  # the family's tableau de bord
     expect(page.get_by_role("status")).to_contain_text(f"Bienvenue, {family.display_name}.")
 
 

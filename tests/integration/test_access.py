@@ -218,6 +218,9 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "group_id": 1,  # an agent group (admin pages)
         "version": 1,  # a published version of a démarche (studio pages)
         "facility_id": 1,  # a facility (none exists: a 404 for everyone)
+        "record_id": 1,  # a family record (« Dossiers famille »)
+        "child_id": 1,  # a child of that record
+        "news_id": 1,  # a news item (« Actualités »)
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

@@ -33,7 +33,7 @@ def card(response, title: str):
 def test_coordonnees_offers_its_three_choices_in_the_seed_guide_order(client):
     response = client.get("/demarches")
     assert response.status_code == 200
-    assert cards(response) == {"Coordonnées": COORDONNEES}
+    assert cards(response) == {"Coordonnées": COORDONNEES, "Enfance": ["Correction de mon dossier famille"]}
     page = text(response)
     assert "Création d'un espace personnel" not in page  # catalogue="non"
     assert "Oubli de mot de passe" not in page
@@ -57,11 +57,11 @@ def test_each_card_shows_duration_help_link_and_documents(client):
 
 
 def test_a_visitor_is_asked_to_log_in_a_family_gets_start_buttons(client, people, client_for):
-    assert text(client.get("/demarches")).count("Se connecter pour commencer") == 3
+    assert text(client.get("/demarches")).count("Se connecter pour commencer") == 4
     famille = client_for(people["famille"])
     buttons = html(famille.get("/demarches")).xpath("//button[starts-with(normalize-space(), 'Commencer')]")
     assert [" ".join(b.text_content().split()) for b in buttons] == [
-        f"Commencer la démarche : {title}" for title in COORDONNEES
+        f"Commencer la démarche : {title}" for title in [*COORDONNEES, "Correction de mon dossier famille"]
     ]
 
 
@@ -107,7 +107,10 @@ def test_a_demarche_published_later_appears_without_code(app, client):
         db.session.commit()
 
     response = client.get("/demarches")
-    assert cards(response) == {"Coordonnées": COORDONNEES, "Enfance": ["Signaler un changement de garde"]}
+    assert cards(response) == {
+        "Coordonnées": COORDONNEES,
+        "Enfance": ["Correction de mon dossier famille", "Signaler un changement de garde"],
+    }
     body = response.get_data(as_text=True)
     assert "&lt;b&gt;Livret de famille&lt;/b&gt;" in body  # shown as text, never as HTML
     assert "Durée maximum de la démarche : 2 mois" in text(response)

@@ -43,6 +43,12 @@ PUBLIC_RULES = {
     "/structures/<int:facility_id>",
     # « A qui s'adresser en cas de problème ? » (web/contact): for visitors who cannot log in, too.
     "/contact",
+    # « Actualités » (web/actualites): public news for everyone; a targeted one is a 404 unless the family
+    # is concerned, never a login page (which would say that it exists).
+    "/actualites",
+    "/actualites/<int:news_id>",
+    "/actualites/<int:news_id>/image",
+    "/actualites/flux.atom",
 }
 # /controle/: the captcha image, audio and renewal of the signup screen (web/accounts/captcha.py).
 PUBLIC_PREFIXES = ("/static/", "/dev/courriels/", "/controle/")
@@ -104,6 +110,9 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "version": 1,  # a published version of a démarche (studio pages)
         "facility_id": 1,  # a facility (web/structures)
         "closure_id": 1,  # an exceptional closure of a facility
+        "record_id": 1,  # a family record (« Dossiers famille »)
+        "child_id": 1,  # a child of that record
+        "news_id": 1,  # a news item (« Actualités »)
     }
     checked = {}
     with app.test_request_context():
@@ -168,6 +177,9 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "version": 1,  # a published version of a démarche (studio pages)
         "facility_id": 1,  # a facility (web/structures)
         "closure_id": 1,  # an exceptional closure of a facility
+        "record_id": 1,  # a family record (« Dossiers famille »)
+        "child_id": 1,  # a child of that record
+        "news_id": 1,  # a news item (« Actualités »)
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -39,3 +39,27 @@ def test_demo_loads_accounts_and_two_requests_and_a_second_run_changes_nothing(a
         # The accepted change reached the account.
         assert family.telephone == "+33139000000"
         assert family.mobile == "+33612345678"
+
+
+def test_demo_family_record_communication_agent_and_news(app):
+    from web.actualites.models import Audience, NewsItem
+    from web.famille.services import children_of
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0
+    assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0  # idempotent
+    with app.app_context():
+        session = db.session()
+        family = find_by_login(session, "famille")
+        children = children_of(session, family)
+        assert [c.first_name for c in children] == ["Léa", "Hugo"]
+        lea, hugo = ({e.activity.external_id for e in c.enrolments} for c in children)
+        assert lea
+        assert hugo
+        assert not lea & hugo
+        communication = find_by_login(session, "communication")
+        assert communication is not None
+        assert communication.groups == frozenset({"Communication"})
+        audiences = [n.audience for n in session.scalars(select(NewsItem))]
+        assert audiences.count(Audience.TOUS) == 3
+        assert audiences.count(Audience.ACTIVITE) == 3

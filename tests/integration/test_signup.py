@@ -249,11 +249,20 @@ def test_password_inputs_are_typed_and_autocompleted(client, field):
 
 def test_an_agent_issues_a_key_that_links_the_new_account_once(app, client, make_user):
     from tests.fixtures.app import login
+    from web.famille.models import FamilyRecord
 
     agent = make_user("agent", groups=["Enfance"])
+    with app.app_context():
+        db.session.add(FamilyRecord(service="Enfance", name="BERNARD Louise", external_id="F-0002"))
+        db.session.commit()
     staff = app.test_client()
     login(staff, agent)
     page = staff.get("/agents/cles").get_data(as_text=True)
+    unknown = staff.post(
+        "/agents/cles", data={"csrf_token": token(page), "service": "Enfance", "famille": "DUPONT Inconnu"}
+    )
+    assert "Aucun dossier famille de ce service" in unknown.get_data(as_text=True)  # a key names a record
+    assert 'class="service-key"' not in unknown.get_data(as_text=True)
     issued = staff.post(
         "/agents/cles", data={"csrf_token": token(page), "service": "Enfance", "famille": "BERNARD Louise"}
     )
@@ -288,7 +297,12 @@ def test_a_key_can_be_entered_later_and_wrong_keys_are_limited(app, make_user):
     client = app.test_client()
     login(client, family)
     with app.app_context():
-        raw, _ = issue_service_key(db.session(), service="Enfance", family_name="MARTIN", issued_by_id=None)
+        from web.famille.models import FamilyRecord
+
+        record = FamilyRecord(service="Enfance", name="MARTIN")
+        db.session.add(record)
+        db.session.flush()
+        raw = issue_service_key(db.session(), record=record, issued_by_id=None)
         db.session.commit()
     for _ in range(KEY_TRIES_PER_HOUR):
         wrong = post(client, "/profil/services", {"cle": "AAAA-BBBB-CCCC-DDDD"})

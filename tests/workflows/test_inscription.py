@@ -12,9 +12,10 @@ from engine import api
 from engine.api import Guest
 from engine.errors import NotFound
 from engine.models import InstanceStatus, OutboxMessage, ProcessInstance
-from web.accounts.models import AccountToken, FamilyRecord, ServiceKey, TokenPurpose, User
+from web.accounts.models import AccountToken, ServiceKey, TokenPurpose, User
 from web.accounts.passwords import hash_password, verify_password
 from web.accounts.signup import key_hash
+from web.famille.models import FamilyRecord
 
 IDENTITY = {
     "civilite": "Madame",

@@ -5,12 +5,15 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Date, ForeignKey, Index, Integer, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, lazyload, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:  # the record lives in web/famille, which sits above accounts
+    from web.famille.models import FamilyRecord
 
 
 class Role(enum.StrEnum):
@@ -200,20 +203,6 @@ class LoginAttempt(Base):
 
     def __repr__(self) -> str:
         return f"<LoginAttempt {self.id} {self.kind} ok={self.succeeded}>"
-
-
-class FamilyRecord(Base):
-    """A family as known to one of the town's services (Enfance, ...): children, invoices hang here."""
-
-    __tablename__ = "family_record"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    service: Mapped[str] = mapped_column(String(100))
-    name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def __repr__(self) -> str:
-        return f"<FamilyRecord {self.id} {self.service} {self.name!r}>"
 
 
 class ServiceKey(Base):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -28,13 +28,16 @@ from forms.password_policy import check_password
 from forms.registry import TaskForm
 from forms.validators import image_kind
 from web.accounts import bp
-from web.accounts.models import FamilyRecord, ServiceKey, TokenPurpose, User
+from web.accounts.models import ServiceKey, TokenPurpose, User
 from web.accounts.services import find_by_login
 from web.accounts.tokens import consume, peek
 from web.core.access import family_required
 from web.extensions import db
 from web.tasks.actors import current_actor
 from web.tasks.hooks import HookResult, before_complete, before_render
+
+if TYPE_CHECKING:
+    from web.famille.models import FamilyRecord
 
 log = logging.getLogger(__name__)
 
@@ -130,28 +133,15 @@ def check_credentials(session: Session, form: TaskForm, actor: Any, task: TaskVi
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or copied from paper
 
 
-def issue_service_key(
-    session: Session,
-    *,
-    service: str,
-    family_name: str,
-    issued_by_id: int | None,
-    family_record: FamilyRecord | None = None,
-) -> tuple[str, FamilyRecord]:
-    """Create a single-use « clé espace citoyens » for a family known to a service; return it once."""
+def issue_service_key(session: Session, *, record: FamilyRecord, issued_by_id: int | None) -> str:
+    """Create a single-use « clé espace citoyens » for a family record of a service; return it once."""
     import secrets
 
-    if family_record is None:
-        family_record = FamilyRecord(service=service, name=family_name)
-        session.add(family_record)
-        session.flush()
     raw = "-".join("".join(secrets.choice(KEY_ALPHABET) for _ in range(4)) for _ in range(4))
-    session.add(
-        ServiceKey(key_hash=key_hash(raw), family_record_id=family_record.id, issued_by_id=issued_by_id)
-    )
+    session.add(ServiceKey(key_hash=key_hash(raw), family_record_id=record.id, issued_by_id=issued_by_id))
     session.flush()
-    log.info("Service key issued for family record %s (%s) by %s", family_record.id, service, issued_by_id)
-    return raw, family_record
+    log.info("Service key issued for family record %s (%s) by %s", record.id, record.service, issued_by_id)
+    return raw
 
 
 def _usable_key(session: Session, raw: str) -> ServiceKey | None:

@@ -46,15 +46,7 @@ def _safe_next(target: str | None) -> str | None:
 def home_for(user: User) -> str:
     if user.role == Role.ANALYSTE:
         return url_for("studio.home")
-    return url_for("backoffice.queue") if user.is_staff else url_for("demarches.my_requests")
-
-
-@bp.get("/")
-@returns_to("next")  # the login box on the home page carries `next` on
-def home() -> str | Response:
-    """Portal home: MON ESPACE PERSO and JE N'AI PAS D'ESPACE, or the user's dashboard links."""
-    form = LoginForm()
-    return render_template("accounts/home.html", form=form)
+    return url_for("backoffice.queue") if user.is_staff else url_for("accounts.home")
 
 
 def _login_failed(form: LoginForm, extra: str | None = None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -28,17 +28,27 @@ def show_request(instance_id: int) -> Response:
 @staff_required
 def service_keys() -> str:
     """Issue a « clé espace citoyens » for a family known to one of the agent's services."""
-    from forms.accounts import ServiceKeyForm
+    from wtforms import SelectChoice
+
+    from forms.accounts import KEY_SERVICES, ServiceKeyForm
     from web.accounts.signup import issue_service_key
 
     form = ServiceKeyForm()
+    # The services whose key signup asks for, among the agent's own services.
+    form.service.choices = [SelectChoice(name, name) for name in KEY_SERVICES if name in current_user.groups]
+    if request.method == "GET" and request.args.get("famille"):
+        form.famille.data = request.args["famille"][:200]
     issued = None
     if form.validate_on_submit():
-        raw, record = issue_service_key(
-            db.session(),
-            service=form.service.data,
-            family_name=form.famille.data,
-            issued_by_id=current_user.id,
-        )
-        issued = {"key": raw, "family": record.name, "service": record.service}
+        from web.famille.services import find_record_for_key
+
+        record = find_record_for_key(db.session(), form.service.data, form.famille.data)
+        if record is None:
+            form.famille.errors.append(
+                "Aucun dossier famille de ce service ne porte cet identifiant ou ce nom : vérifiez-le dans "
+                "« Dossiers famille » (ou importez le dossier d'abord)."
+            )
+        else:
+            raw = issue_service_key(db.session(), record=record, issued_by_id=current_user.id)
+            issued = {"key": raw, "family": record.label, "service": record.service}
     return render_template("backoffice/service_keys.html", form=form, issued=issued)

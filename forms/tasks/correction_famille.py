@@ -1,0 +1,100 @@
+"""Forms of the démarche « Correction de mon dossier famille »."""
+
+from __future__ import annotations
+
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from forms.fields import agents_only_comment_field
+from forms.registry import TaskForm, task_form
+from forms.validators import RequiredIf, collapse_spaces, strip
+
+CHILD_FIELDS = [
+    SelectChoice("ecole", "École"),
+    SelectChoice("classe", "Classe"),
+    SelectChoice("date_naissance", "Date de naissance"),
+    SelectChoice("nom", "Nom"),
+    SelectChoice("prenom", "Prénom"),
+]
+
+
+@task_form("correction_famille.saisie")
+class CorrectionRequestForm(TaskForm):
+    """The family says what is wrong in its record; the Enfance service checks it before anything changes.
+
+    The children's list (`enfant`) is filled by web/famille/hooks.py from the family's own record, and the
+    chosen child is checked there again: a family can only name its own children.
+    """
+
+    submit_label = "Envoyer ma demande"
+
+    objet = RadioField(
+        "Que faut-il corriger ?",
+        choices=[
+            SelectChoice("enfant", "Une information sur un de mes enfants"),
+            SelectChoice("autre", "Autre chose (responsables, adresse, activités…)"),
+        ],
+        validators=[InputRequired("Choisissez ce qu'il faut corriger.")],
+    )
+    enfant = SelectField(
+        "Enfant concerné",
+        choices=[],
+        validate_choice=False,
+        validators=[RequiredIf("objet", "enfant", "Choisissez l'enfant concerné.")],
+    )
+    champ = RadioField(
+        "Information à corriger",
+        choices=CHILD_FIELDS,
+        validate_choice=False,
+        validators=[RequiredIf("objet", "enfant", "Choisissez l'information à corriger.")],
+    )
+    nouvelle_valeur = StringField(
+        "Valeur correcte",
+        filters=[strip, collapse_spaces],
+        validators=[
+            RequiredIf("objet", "enfant", "Indiquez la valeur correcte."),
+            Length(max=200, message="La valeur fait 200 caractères au plus."),
+        ],
+        description="Par exemple « École élémentaire Jean Macé », « CE2 » ou, pour une date, 14/03/2017.",
+    )
+    precisions = TextAreaField(
+        "Précisions",
+        filters=[strip],
+        validators=[
+            RequiredIf("objet", "autre", "Décrivez la correction à apporter."),
+            Length(max=2000, message="Les précisions font 2 000 caractères au plus."),
+        ],
+        description="Obligatoire pour « Autre chose » : dites ce qui est faux et ce qui est juste.",
+    )
+    # Written by the server (web/famille/operations.py) from the checked answers, for the agent's page.
+    resume_correction = HiddenField("Correction demandée")
+
+
+@task_form("correction_famille.instruction")
+class CorrectionDecisionForm(TaskForm):
+    """An agent of the Enfance service accepts (the record is then corrected) or refuses."""
+
+    submit_label = "Enregistrer la décision"
+    public_comment_field = "motif"
+    internal_comment_field = "commentaire_interne"
+
+    decision = RadioField(
+        "Décision",
+        choices=[
+            SelectChoice("acceptee", "Accepter : corriger le dossier"),
+            SelectChoice("refusee", "Refuser la demande"),
+        ],
+        validators=[InputRequired("Choisissez une décision.")],
+        description="Une correction sur un enfant est appliquée au dossier à l'acceptation. Pour « Autre "
+        "chose », corrigez d'abord le dossier dans « Dossiers famille », puis acceptez.",
+    )
+    motif = TextAreaField(
+        "Message à la famille",
+        filters=[strip],
+        validators=[
+            RequiredIf("decision", "refusee", "Indiquez le motif du refus : la famille le lira."),
+            Length(max=2000),
+        ],
+        description="Visible par la famille dans l'historique de sa demande. Obligatoire en cas de refus.",
+    )
+    commentaire_interne = agents_only_comment_field()

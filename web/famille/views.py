@@ -1,0 +1,186 @@
+"""« Ma famille » for the families; « Dossiers famille » (view, correct, import) for the Enfance agents."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from functools import wraps
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from web.core.access import family_required
+from web.extensions import db
+
+from . import bp
+from .services import (
+    ENFANCE,
+    NotFound,
+    child_for_agent,
+    children_of,
+    may_manage_records,
+    record_for_agent,
+    records_of,
+    search_records,
+)
+
+# --- Families -----------------------------------------------------------------------------------
+
+
+@bp.get("/ma-famille")
+@family_required
+def my_family() -> str:
+    """The family's record(s) as the services know them: responsible adults, children, activities."""
+    session = db.session()
+    return render_template(
+        "famille/ma_famille.html",
+        records=records_of(current_user),
+        children=children_of(session, current_user),
+    )
+
+
+# --- Agents of the Enfance service ----------------------------------------------------------------
+
+
+def enfance_required(view: Any) -> Any:
+    """Agents of the Enfance service only: families get a 403, other agents too."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not may_manage_records(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def _record_or_404(record_id: int) -> Any:
+    try:
+        return record_for_agent(db.session(), record_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/agents/familles")
+@enfance_required
+def records() -> str:
+    text = request.args.get("q", "")[:100]
+    return render_template(
+        "famille/agents/records.html", records=search_records(db.session(), current_user, text), q=text
+    )
+
+
+@bp.get("/agents/familles/<int:record_id>")
+@enfance_required
+def record(record_id: int) -> str:
+    found = _record_or_404(record_id)
+    return render_template("famille/agents/record.html", record=found)
+
+
+@bp.route("/agents/familles/<int:record_id>/enfants/<int:child_id>", methods=["GET", "POST"])
+@enfance_required
+def edit_child(record_id: int, child_id: int) -> str | Response | tuple[str, int]:
+    from forms.famille import ChildForm
+
+    from .services import correct_child
+
+    found = _record_or_404(record_id)
+    try:
+        child = child_for_agent(db.session(), found, child_id)
+    except NotFound:
+        abort(404)
+    form = ChildForm(
+        data={
+            "nom": child.last_name,
+            "prenom": child.first_name,
+            "date_naissance": child.birth_date,
+            "ecole": child.school,
+            "classe": child.class_name,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        changed = correct_child(
+            child,
+            {
+                "nom": form.nom.data,
+                "prenom": form.prenom.data,
+                "date_naissance": form.date_naissance.data,
+                "ecole": form.ecole.data,
+                "classe": form.classe.data,
+            },
+            by=f"agent {current_user.id}",
+        )
+        db.session.flush()
+        if changed:
+            flash(f"Dossier corrigé ({', '.join(changed)}) pour {child.full_name}.", "success")
+        else:
+            flash("Rien n'a changé.", "info")
+        return redirect(url_for("famille.record", record_id=found.id))
+    status = 400 if form.errors else 200
+    return render_template("famille/agents/child.html", record=found, child=child, form=form), status
+
+
+# The dry run shows the report; « Confirmer l'import » sends the same file back, signed so that what is
+# imported is exactly what was checked (the import checks it all again anyway, in one transaction).
+
+
+def _sign(content: bytes) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"famille-import:" + content, hashlib.sha256).hexdigest()
+
+
+@bp.route("/agents/familles/import", methods=["GET", "POST"])
+@enfance_required
+def import_csv() -> str | Response | tuple[str, int]:
+    from forms.famille import ImportForm
+
+    from .importer import MAX_BYTES, CsvImportError, run
+
+    session = db.session()
+    confirm = FlaskForm()
+    if request.method == "POST" and request.form.get("action") == "confirmer":
+        if not confirm.validate_on_submit():
+            abort(400)
+        try:
+            content = base64.b64decode(request.form.get("contenu", ""), validate=True)
+        except ValueError:
+            abort(400)
+        if not hmac.compare_digest(_sign(content), request.form.get("signature", "")):
+            abort(400)
+        try:
+            report = run(session, content, dry_run=False)
+        except CsvImportError as error:
+            return render_template("famille/agents/import.html", form=ImportForm(), errors=error.errors), 400
+        flash(
+            f"Import terminé : {len(report.created)} création(s), {len(report.changed)} modification(s).",
+            "success",
+        )
+        return render_template("famille/agents/import.html", form=ImportForm(), report=report, done=True)
+    form = ImportForm()
+    if form.validate_on_submit():
+        content = form.fichier.data.read(MAX_BYTES + 1)
+        try:
+            report = run(session, content, dry_run=True)
+        except CsvImportError as error:
+            return render_template("famille/agents/import.html", form=form, errors=error.errors), 400
+        return render_template(
+            "famille/agents/import.html",
+            form=form,
+            report=report,
+            confirm=confirm,
+            contenu=base64.b64encode(content).decode(),
+            signature=_sign(content),
+            filename=form.fichier.data.filename,
+        )
+    status = 400 if form.errors else 200
+    return render_template("famille/agents/import.html", form=form), status
+
+
+__all__ = ["ENFANCE", "bp"]
