@@ -82,10 +82,10 @@ def test_an_admin_s_page_about_an_agent_says_d_and_son(app, make_user, client_fo
 
 
 def test_the_draft_notice_about_files_reads_well(app):
-    from web.tasks.drafts import _leftovers_message
+    from web.tasks.drafts import leftovers_message
 
     with app.app_context():
-        message = _leftovers_message(NewAddressForm)
+        message = leftovers_message(NewAddressForm)
     assert "non plus" not in message
     assert "les fichiers joints ne sont pas conservés" in message
 
