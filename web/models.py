@@ -5,7 +5,6 @@ from web.accounts.models import (
     AccountToken,
     AgentGroup,
     CaptchaChallenge,
-    FamilyRecord,
     LoginAttempt,
     ServiceKey,
     User,
@@ -15,7 +14,7 @@ from web.accounts.models import (
 from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
-from web.famille.models import Activity, Child, ChildService, Enrolment, FamilyMember
+from web.famille.models import Activity, Child, ChildService, Enrolment, FamilyMember, FamilyRecord
 from web.notifications.models import Notification
 from web.structures.models import Closure, Facility, OpeningRange
 from web.studio.models import StudioAudit, StudioDraft
