@@ -47,6 +47,9 @@ class Entry:
     pieces: tuple[str, ...]
     help_paragraphs: tuple[str, ...]
     listed: bool
+    #: Followed as a request (« Mes demandes », the agents' démarche filter): every démarche but the
+    #: account's own steps that erase their data at the end (signup, forgotten password).
+    followed: bool = True
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,7 @@ def describe(definition: ProcessDefinition) -> Entry:
         pieces=split_pieces(props.get("piecesAFournir")),
         help_paragraphs=split_paragraphs(help_text),
         listed=props.get("catalogue") != "non",
+        followed=props.get("effacerDonneesALaFin") != "oui",
     )
     _entries[cache_key] = entry
     return entry
@@ -166,6 +170,6 @@ def lint_properties(props: dict[str, str], process_id: str) -> list[str]:
 
 
 def demarche_choices(session: Session) -> list[tuple[str, str]]:
-    """(key, title) of the démarches an agent may filter a queue by, by title: signup and password
-    reset (catalogue="non") never reach an agent's queue, so they are not offered."""
-    return [(d.key, d.title) for d in latest_definitions(session) if describe(d).listed]
+    """(key, title) of the démarches followed as requests, by title: in « Mes demandes » and the
+    agents' démarche filter; signup and password reset (they erase their data at the end) are not."""
+    return [(d.key, d.title) for d in latest_definitions(session) if describe(d).followed]

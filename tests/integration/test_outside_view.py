@@ -123,9 +123,14 @@ def test_the_agents_demarche_filter_offers_no_signup_or_password_reset(app, peop
     assert not [o for o in offered if "espace personnel" in o or "mot de passe" in o.lower()]
 
 
-def test_the_keys_page_offers_the_service_signup_asks_for(app, people, client_for):
-    page = html(client_for(people["accueil"]).get("/agents/cles"))
+def test_the_keys_page_offers_the_service_signup_asks_for(app, people, make_user, client_for):
+    enfance = make_user("agent", groups=["Accueil", "Enfance"])
+    page = html(client_for(enfance).get("/agents/cles"))
     assert [o.get("value") for o in page.xpath("//select[@name='service']/option")] == ["Enfance"]
+    # An agent of Accueil alone issues no key: the page says who does (Enfance knows the records).
+    page = html(client_for(people["accueil"]).get("/agents/cles"))
+    assert not page.xpath("//select[@name='service']")
+    assert "(Enfance)" in " ".join(page.text_content().split())
 
 
 def test_the_dossier_data_leaves_out_the_decision_s_own_message(app, people, client_for):
@@ -152,15 +157,15 @@ def test_the_dev_outbox_is_marked_as_a_development_tool(app, client):
 # --- 11. Each role's menu -------------------------------------------------------------------------
 
 
-def test_the_analyst_s_menu_has_no_agent_links_and_lands_on_the_demarches(app, make_user):
+def test_the_analyst_s_menu_has_no_agent_links_and_lands_on_the_studio(app, make_user):
     analyst = make_user("analyste")
     client = app.test_client()
     token_value = token(client.get("/connexion").get_data(as_text=True))
     response = client.post(
         "/connexion", data={"username": analyst.username, "password": PASSWORD, "csrf_token": token_value}
     )
-    assert response.headers["Location"].endswith("/demarches")
-    menu = html(client.get("/demarches")).xpath("//nav[@aria-label='Menu principal']")[0]
+    assert response.headers["Location"].endswith("/studio/")
+    menu = html(client.get("/studio/")).xpath("//nav[@aria-label='Menu principal']")[0]
     links = [" ".join(a.text_content().split()) for a in menu.xpath(".//a")]
     assert "Tâches à traiter" not in links
     assert "Clés espace citoyens" not in links
@@ -192,7 +197,7 @@ def test_guichet_demo_prints_the_credentials_first(tmp_path):
     )
     lines = (result.stderr + result.stdout).splitlines()
     assert lines[0] == "Comptes de démonstration (nom d'utilisateur / mot de passe) :", lines[:5]
-    assert len(lines) == 5, lines
+    assert len(lines) == 7, lines  # the heading and the six demo accounts, nothing else
 
 
 def test_every_page_has_a_favicon(client):

@@ -197,7 +197,7 @@ def test_login_never_sends_the_user_off_site(app, people, value: str) -> None:
         data={"username": people["famille"].username, "password": PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 302
-    assert response.headers["Location"] == "/mes-demandes"
+    assert response.headers["Location"] == "/"  # a family lands on its tableau de bord
 
 
 def test_the_reported_open_redirect_is_closed(app, people, client_for) -> None:

@@ -51,4 +51,6 @@ def service_keys() -> str:
         else:
             raw = issue_service_key(db.session(), record=record, issued_by_id=current_user.id)
             issued = {"key": raw, "family": record.label, "service": record.service}
-    return render_template("backoffice/service_keys.html", form=form, issued=issued)
+    return render_template(
+        "backoffice/service_keys.html", form=form, issued=issued, key_services=KEY_SERVICES
+    )

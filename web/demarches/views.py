@@ -75,13 +75,13 @@ def my_requests() -> str:
     statuses = FILTERS[state][1]
     family_drafts = api.drafts_for(session_, current_user.id)
     draft_ids = {draft.instance.id for draft in family_drafts}
-    listed = {key for key, _ in api.demarche_choices(session_)}  # not the signup, not a reset
+    followed = {key for key, _ in api.demarche_choices(session_)}  # not the signup, not a reset
     instances = [
         instance
         for instance in api.instances_for(session_, current_user.id)
         if (statuses is None or instance.status in statuses)
         and instance.id not in draft_ids
-        and instance.demarche_key in listed
+        and instance.demarche_key in followed
     ]
     open_tasks = {t.instance_id: t for t in api.tasks_for(session_, current_user)}
     return render_template(

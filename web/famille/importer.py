@@ -232,19 +232,20 @@ def run(session: Session, raw: bytes, *, dry_run: bool, today: date | None = Non
     if errors:
         raise CsvImportError(errors)
     report = Report(kind=kind, encoding=encoding, rows=len(rows), dry_run=dry_run)
-    savepoint = session.begin_nested()
     try:
-        with session.no_autoflush:  # one flush at the end, not one per row
-            apply(session, rows, report, today or utcnow().date())
-        session.flush()
-    except Exception:
-        savepoint.rollback()
-        raise
-    if dry_run:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
+        with session.begin_nested():  # a savepoint: released on success, rolled back on any error
+            with session.no_autoflush:  # one flush at the end, not one per row
+                apply(session, rows, report, today or utcnow().date())
+            session.flush()
+            if dry_run:
+                raise _DryRun  # the same run, rolled back: nothing of a dry run stays
+    except _DryRun:
+        pass
     return report
+
+
+class _DryRun(Exception):
+    """Ends a dry run inside its savepoint, so that the savepoint is rolled back."""
 
 
 def _diff(obj: object, values: dict[str, object], labels: dict[str, str]) -> list[str]:
