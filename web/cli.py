@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from engine import api
+from engine.db import utcnow
 from engine.errors import DeployError
 
 from . import migrate, scheduler
@@ -154,7 +156,10 @@ def deploy_command(files: tuple[Path, ...], author: str) -> None:
     for path in files:  # one unit of work per file: a refused file does not undo the others
         try:
             with unit_of_work() as session:
+                started = utcnow()
                 definition = api.deploy(session, path.read_bytes(), author, lint_context())
+                if definition.created_at >= started:  # a new version (same bytes: the existing one)
+                    _journal_deploy(session, definition, author)
             click.echo(f"{path.name} : {definition.key} version {definition.version}")
         except DeployError as exc:
             failed = True
@@ -163,6 +168,22 @@ def deploy_command(files: tuple[Path, ...], author: str) -> None:
                 click.echo(f"  - {error}", err=True)
     if failed:
         sys.exit(1)
+
+
+def _journal_deploy(session: Any, definition: Any, author: str) -> None:
+    """A version published from the shell goes into the studio's « Journal des publications » too."""
+    from .studio.models import StudioAction
+    from .studio.services import record
+
+    record(
+        session,
+        actor=f"{author} (guichet deploy)",
+        action=StudioAction.PUBLISH,
+        key=definition.key,
+        version=definition.version,
+        from_version=definition.version - 1 or None,
+        comment=f"Déployée en ligne de commande ({definition.sha256[:12]})",
+    )
 
 
 def _create_shipped_lane_groups(files: tuple[Path, ...]) -> list[str]:

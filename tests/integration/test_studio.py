@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from engine.models import HumanTask, ProcessDefinition, ProcessInstance
 from tests.fixtures.app import csrf_token, login
 from tests.fixtures.integration import file_address_change, html, start_demarche, text
+from web.cli import main
 from web.extensions import db
 from web.studio.models import StudioAudit, StudioDraft
 
@@ -388,3 +389,25 @@ def test_a_process_id_unfit_for_a_key_is_refused_with_what_to_do(app, analyst):
     assert "L'identifiant du processus « Processus n°1 » ne convient pas" in text(response)
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(StudioDraft)).scalar() == 0
+
+
+def test_a_version_deployed_from_the_shell_is_in_the_publication_journal(app, tmp_path):
+    changed = tmp_path / "changement_adresse.bpmn"
+    changed.write_text(_adresse_v2(), encoding="utf-8")
+    before = _versions(app, "changement_adresse")
+    runner = app.test_cli_runner()
+    for _ in range(2):  # the same bytes twice: one new version, one journal row
+        result = runner.invoke(main, ["deploy", "--author", "exploitant", str(changed)])
+        assert result.exit_code == 0, result.output
+    assert _versions(app, "changement_adresse") == [*before, before[-1] + 1]
+    with app.app_context():
+        rows = db.session.execute(
+            select(StudioAudit).where(StudioAudit.key == "changement_adresse")
+        ).scalars()
+        (row,) = rows
+        assert (row.actor, row.action, row.version, row.from_version) == (
+            "exploitant (guichet deploy)",
+            "publish",
+            before[-1] + 1,
+            before[-1],
+        )
