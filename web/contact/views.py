@@ -29,7 +29,7 @@ def page() -> str:
         reports = [
             instance
             for instance in api.instances_for(session, current_user.id)
-            if instance.definition.key == DEMARCHE and instance.reference
+            if instance.demarche_key == DEMARCHE and instance.reference
         ][:RECENT_REPORTS]
     return render_template(
         "contact/page.html",
