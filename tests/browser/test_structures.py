@@ -171,7 +171,7 @@ def test_a_family_finds_a_facility_and_reports_a_problem(
             audit_agent.check("signaler-agent-dossier")
             agent_page.get_by_role("button", name="Envoyer la réponse").click()
             expect(agent_page.get_by_role("status")).to_contain_text(
-                "« Répondre à la famille » : c'est enregistré"
+                "décision « Transmis au service concerné » enregistrée"
             )
             audit_agent.done(1)
         finally:
