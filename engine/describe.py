@@ -101,6 +101,32 @@ def _boundary_events(spec: Any) -> list[Any]:
     return events
 
 
+def _following(spec: Any, numbers: dict[str, str], flows: dict) -> list[str]:
+    """The lines saying where the démarche goes after `spec`, one per outgoing flow."""
+    following = []
+    successors = _successors(spec)
+    for nxt in successors:
+        target = f"étape {numbers.get(nxt.name, '?')} « {nxt.bpmn_name or nxt.bpmn_id} »"
+        flow = flows.get((spec.bpmn_id, nxt.bpmn_id))
+        condition = flow.find(f"{_B}conditionExpression") if flow is not None else None
+        label = (flow.get("name") or "").strip() if flow is not None else ""
+        is_default = (
+            flow is not None
+            and flow.getparent() is not None
+            and any(
+                el.get("default") == flow.get("id") for el in flow.getparent() if el.get("id") == spec.bpmn_id
+            )
+        )
+        if condition is not None and (condition.text or "").strip():
+            text = f"« {label} » " if label else ""
+            following.append(f"si {text}({condition.text.strip()}) : {target}")
+        elif is_default and len(successors) > 1:
+            following.append(f"sinon{f' (« {label} »)' if label else ''} : {target}")
+        else:
+            following.append(f"puis {target}")
+    return following
+
+
 def _steps(
     process_spec: Any, bundle: SpecBundle, flows: dict, prefix: str, depth: int = 0
 ) -> tuple[Step, ...]:
@@ -119,29 +145,7 @@ def _steps(
     steps = []
     for spec in order:
         kind = KINDS.get(type(spec).__name__, type(spec).__name__)
-        following = []
-        successors = _successors(spec)
-        for nxt in successors:
-            target = f"étape {numbers.get(nxt.name, '?')} « {nxt.bpmn_name or nxt.bpmn_id} »"
-            flow = flows.get((spec.bpmn_id, nxt.bpmn_id))
-            condition = flow.find(f"{_B}conditionExpression") if flow is not None else None
-            label = (flow.get("name") or "").strip() if flow is not None else ""
-            is_default = (
-                flow is not None
-                and flow.getparent() is not None
-                and any(
-                    el.get("default") == flow.get("id")
-                    for el in flow.getparent()
-                    if el.get("id") == spec.bpmn_id
-                )
-            )
-            if condition is not None and (condition.text or "").strip():
-                text = f"« {label} » " if label else ""
-                following.append(f"si {text}({condition.text.strip()}) : {target}")
-            elif is_default and len(successors) > 1:
-                following.append(f"sinon{f' (« {label} »)' if label else ''} : {target}")
-            else:
-                following.append(f"puis {target}")
+        following = _following(spec, numbers, flows)
         for event in _boundary_events(spec):
             name = event.bpmn_name or event.bpmn_id
             following.append(f"pendant cette étape, si « {name} » : étape {numbers.get(event.name, '?')}")

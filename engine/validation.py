@@ -11,12 +11,12 @@ Signavio...) never raise: they get the list, which says what to change in the st
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from lxml import etree
 
 from .errors import DeployError
+from .graph_checks import _check_graph, _name, _scopes
 from .lint import LintContext, lint
 from .models import REQUESTER_LANE
 from .runtime import BPMN_NS, MAX_BPMN_BYTES, NS, SpecBundle, build_bundle, parse_xml
@@ -39,29 +39,6 @@ _CAMUNDA_HINTS = {
     "delegateExpression": _OPERATION_HINT,
     "topic": _OPERATION_HINT,
     "type": _OPERATION_HINT,
-}
-_FLOW_NODES = {
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "manualTask",
-    "serviceTask",
-    "scriptTask",
-    "sendTask",
-    "receiveTask",
-    "businessRuleTask",
-    "callActivity",
-    "subProcess",
-    "transaction",
-    "exclusiveGateway",
-    "inclusiveGateway",
-    "parallelGateway",
-    "eventBasedGateway",
-    "complexGateway",
 }
 _ID_IN_PARENS = re.compile(r"\(([A-Za-z_][\w.\-]*)\)")
 _ID_QUOTED = re.compile(r"[\"'«] ?([A-Za-z_][\w.\-]*) ?[\"'»]")
@@ -96,16 +73,6 @@ class Refused(DeployError):
     def __init__(self, validation: Validation) -> None:
         super().__init__([p.message for p in validation.problems])
         self.validation = validation
-
-
-def _name(element: etree._Element) -> str:
-    name = (element.get("name") or "").strip()
-    ident = element.get("id", "?")
-    return f"« {name} » ({ident})" if name else f"({ident})"
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
 def _locate(message: str, ids: set[str], aliases: dict[str, str]) -> str | None:
@@ -253,88 +220,6 @@ def _check_lanes(process: etree._Element, ctx: LintContext, out: _Collector) -> 
             )
 
 
-def _scopes(process: etree._Element) -> Iterable[etree._Element]:
-    """The process and every (non-event) sub-process: each is its own graph of flows."""
-    yield process
-    for sub in process.iter(f"{_B}subProcess", f"{_B}transaction"):
-        if sub.get("triggeredByEvent") != "true":
-            yield sub
-
-
-def _check_graph(scope: etree._Element, out: _Collector) -> None:
-    nodes = {
-        child.get("id"): child
-        for child in scope
-        if isinstance(child.tag, str) and _local(child) in _FLOW_NODES and child.get("id")
-    }
-    flows = [f for f in scope if isinstance(f.tag, str) and _local(f) == "sequenceFlow"]
-    successors: dict[str, list[str]] = {ident: [] for ident in nodes}
-    predecessors: dict[str, list[str]] = {ident: [] for ident in nodes}
-    outgoing: dict[str, list[etree._Element]] = {ident: [] for ident in nodes}
-    for flow in flows:
-        source, target = flow.get("sourceRef"), flow.get("targetRef")
-        if source not in nodes or target not in nodes:
-            out.add(f"Flux {_name(flow)} : il relie un élément absent du processus", flow.get("id"))
-            continue
-        successors[source].append(target)
-        predecessors[target].append(source)
-        outgoing[source].append(flow)
-    for ident, node in nodes.items():
-        if _local(node) == "boundaryEvent" and node.get("attachedToRef") in nodes:
-            successors[node.get("attachedToRef")].append(ident)
-            predecessors[ident].append(node.get("attachedToRef"))
-
-    starts = [i for i, n in nodes.items() if _local(n) == "startEvent"]
-    where = "Le processus" if _local(scope) == "process" else f"Le sous-processus {_name(scope)}"
-    if not starts:
-        out.add(f"{where} n'a pas d'événement de début", scope.get("id"))
-        return
-    ends = [i for i, n in nodes.items() if _local(n) == "endEvent"]
-    if not ends:
-        out.add(f"{where} n'a pas d'événement de fin", scope.get("id"))
-
-    reached = _walk(starts, successors)
-    finishing = _walk(ends, predecessors)
-    for ident in nodes:
-        node = nodes[ident]
-        if ident not in reached:
-            if _local(node) != "startEvent":
-                out.add(
-                    f"Élément {_name(node)} : aucun chemin ne mène du début à cet élément",
-                    ident,
-                    blocking=False,
-                )
-        elif ident not in finishing and ends:
-            out.add(
-                f"Élément {_name(node)} : aucun chemin ne mène de cet élément à un événement de fin", ident
-            )
-
-    for ident, node in nodes.items():
-        if _local(node) not in ("exclusiveGateway", "inclusiveGateway") or len(outgoing[ident]) < 2:
-            continue
-        default = node.get("default")
-        for flow in outgoing[ident]:
-            condition = flow.find("bpmn:conditionExpression", NS)
-            has_condition = condition is not None and (condition.text or "").strip()
-            if not has_condition and flow.get("id") != default:
-                out.add(
-                    f"Flux {_name(flow)} sortant de la passerelle {_name(node)} : il n'a ni condition ni "
-                    "statut de flux par défaut. Ajoutez une condition, ou faites-en le flux par défaut",
-                    flow.get("id"),
-                )
-
-
-def _walk(seeds: list[str], edges: dict[str, list[str]]) -> set[str]:
-    seen = set(seeds)
-    stack = list(seeds)
-    while stack:
-        for nxt in edges.get(stack.pop(), []):
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append(nxt)
-    return seen
-
-
 def _check_calls(root: etree._Element, process: etree._Element, out: _Collector) -> None:
     available = {p.get("id") for p in _processes(root)}
     for call in process.iter(f"{_B}callActivity"):
@@ -360,20 +245,16 @@ def _check_service_tasks(process: etree._Element, out: _Collector) -> None:
             )
 
 
-def check(bpmn: bytes, ctx: LintContext) -> tuple[Validation, SpecBundle | None, etree._Element | None]:
-    """Run every check; never raises for a bad file (the problems say what is wrong)."""
+def _read(bpmn: bytes) -> tuple[etree._Element | None, Validation | None]:
+    """The parsed tree of a BPMN 2.0 file, or the Validation saying why it cannot be read."""
     too_big = check_size(len(bpmn))
     if too_big:
-        return Validation((Problem(too_big),), (), None, None), None, None
+        return None, Validation((Problem(too_big),), (), None, None)
     try:
         root = parse_xml(bpmn)
     except DeployError as exc:
-        return (
-            Validation(
-                tuple(Problem(_sentence(f"Fichier illisible : {e}")) for e in exc.errors), (), None, None
-            ),
-            None,
-            None,
+        return None, Validation(
+            tuple(Problem(_sentence(f"Fichier illisible : {e}")) for e in exc.errors), (), None, None
         )
     if root.tag != f"{_B}definitions":
         found = etree.QName(root).localname if isinstance(root.tag, str) else "?"
@@ -381,7 +262,15 @@ def check(bpmn: bytes, ctx: LintContext) -> tuple[Validation, SpecBundle | None,
             f"Ce fichier n'est pas un diagramme BPMN 2.0 : son élément racine est « {found} » au lieu de "
             "« definitions » (espace de noms http://www.omg.org/spec/BPMN/20100524/MODEL)"
         )
-        return Validation((Problem(_sentence(message)),), (), None, None), None, None
+        return None, Validation((Problem(_sentence(message)),), (), None, None)
+    return root, None
+
+
+def check(bpmn: bytes, ctx: LintContext) -> tuple[Validation, SpecBundle | None, etree._Element | None]:
+    """Run every check; never raises for a bad file (the problems say what is wrong)."""
+    root, unreadable = _read(bpmn)
+    if unreadable is not None or root is None:
+        return unreadable or Validation((), (), None, None), None, None
 
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
     out = _Collector(ids, _pool_aliases(root))

@@ -132,6 +132,23 @@ def _latest(session: Session, key: str) -> ProcessDefinition | None:
     ).scalar_one_or_none()
 
 
+def _check_next(session: Session, key: str, bpmn: bytes, expected_version: int | None) -> tuple[int, str]:
+    """The current version of `key` and the digest of `bpmn`; raises Conflict or DeployError."""
+    latest = _latest(session, key)
+    current = latest.version if latest else 0
+    if expected_version is not None and current != expected_version:
+        who = latest.author if latest is not None else "?"
+        raise Conflict(
+            f"La démarche a été publiée en version {current} par {who} pendant votre "
+            f"modification (vous partiez de la version {expected_version}). Rien n'a été publié et votre "
+            "brouillon est conservé : ouvrez la nouvelle version et reportez-y vos changements."
+        )
+    digest = hashlib.sha256(bpmn).hexdigest()
+    if latest is not None and latest.sha256 == digest:
+        raise DeployError([f"ce fichier est identique à la version {current} en service : rien à publier"])
+    return current, digest
+
+
 def publish(
     session: Session,
     bpmn: bytes,
@@ -156,18 +173,7 @@ def publish(
                 "un fichier ne peut publier que la démarche dont il porte l'identifiant"
             ]
         )
-    latest = _latest(session, key)
-    current = latest.version if latest else 0
-    if expected_version is not None and current != expected_version:
-        who = latest.author if latest is not None else "?"
-        raise Conflict(
-            f"La démarche a été publiée en version {current} par {who} pendant votre "
-            f"modification (vous partiez de la version {expected_version}). Rien n'a été publié et votre "
-            "brouillon est conservé : ouvrez la nouvelle version et reportez-y vos changements."
-        )
-    digest = hashlib.sha256(bpmn).hexdigest()
-    if latest is not None and latest.sha256 == digest:
-        raise DeployError([f"ce fichier est identique à la version {current} en service : rien à publier"])
+    current, digest = _check_next(session, key, bpmn, expected_version)
     from .runtime import find_process
 
     process = find_process(root, key)

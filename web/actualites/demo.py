@@ -11,22 +11,11 @@ from engine.db import utcnow
 from web.famille.models import Activity
 
 
-def load_news_demo(session: Session) -> None:
-    """Three public news items and three aimed at activities (idempotent: nothing if news exist)."""
-    from web.actualites.models import Audience, NewsItem
-    from web.actualites.services import sanitise
+def _demo_news(activity: dict[str, Activity]) -> list[tuple]:
+    """(title, summary, body, audience, activity id, days ago) of each demo news item."""
+    from web.actualites.models import Audience
 
-    if session.scalar(select(NewsItem.id).limit(1)) is not None:
-        return
-    author = None
-    from web.accounts.services import find_by_login
-
-    agent = find_by_login(session, "communication")
-    if agent is not None:
-        author = agent.id
-    activity = {a.external_id: a for a in session.scalars(select(Activity))}
-    now = utcnow()
-    news = [
+    return [
         (
             "Inscriptions aux centres de loisirs des vacances d'hiver",
             "Les inscriptions pour les vacances d'hiver ouvrent le 5 janvier : pensez à réserver avant "
@@ -81,6 +70,24 @@ def load_news_demo(session: Session) -> None:
             4,
         ),
     ]
+
+
+def load_news_demo(session: Session) -> None:
+    """Three public news items and three aimed at activities (idempotent: nothing if news exist)."""
+    from web.actualites.models import NewsItem
+    from web.actualites.services import sanitise
+
+    if session.scalar(select(NewsItem.id).limit(1)) is not None:
+        return
+    author = None
+    from web.accounts.services import find_by_login
+
+    agent = find_by_login(session, "communication")
+    if agent is not None:
+        author = agent.id
+    activity = {a.external_id: a for a in session.scalars(select(Activity))}
+    now = utcnow()
+    news = _demo_news(activity)
     for title, summary, body, audience, activity_id, days_ago in news:
         session.add(
             NewsItem(

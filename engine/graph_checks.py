@@ -1,0 +1,143 @@
+"""Structural checks of a diagram's graph, run by engine/validation.py before publishing.
+
+Each scope (the process and every non-event sub-process) is checked on its own: it has a start and
+an end, every element lies on a path from the start to an end, and every flow leaving an exclusive or
+inclusive gateway carries a condition or is the gateway's default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from .runtime import BPMN_NS, NS
+
+if TYPE_CHECKING:
+    from .validation import _Collector
+
+_B = f"{{{BPMN_NS}}}"
+
+_FLOW_NODES = {
+    "startEvent",
+    "endEvent",
+    "intermediateCatchEvent",
+    "intermediateThrowEvent",
+    "boundaryEvent",
+    "task",
+    "userTask",
+    "manualTask",
+    "serviceTask",
+    "scriptTask",
+    "sendTask",
+    "receiveTask",
+    "businessRuleTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
+    "exclusiveGateway",
+    "inclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
+    "complexGateway",
+}
+
+
+def _name(element: etree._Element) -> str:
+    name = (element.get("name") or "").strip()
+    ident = element.get("id", "?")
+    return f"« {name} » ({ident})" if name else f"({ident})"
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _scopes(process: etree._Element) -> Iterable[etree._Element]:
+    """The process and every (non-event) sub-process: each is its own graph of flows."""
+    yield process
+    for sub in process.iter(f"{_B}subProcess", f"{_B}transaction"):
+        if sub.get("triggeredByEvent") != "true":
+            yield sub
+
+
+def _check_graph(scope: etree._Element, out: _Collector) -> None:
+    nodes = {
+        child.get("id"): child
+        for child in scope
+        if isinstance(child.tag, str) and _local(child) in _FLOW_NODES and child.get("id")
+    }
+    flows = [f for f in scope if isinstance(f.tag, str) and _local(f) == "sequenceFlow"]
+    successors: dict[str, list[str]] = {ident: [] for ident in nodes}
+    predecessors: dict[str, list[str]] = {ident: [] for ident in nodes}
+    outgoing: dict[str, list[etree._Element]] = {ident: [] for ident in nodes}
+    for flow in flows:
+        source, target = flow.get("sourceRef"), flow.get("targetRef")
+        if source not in nodes or target not in nodes:
+            out.add(f"Flux {_name(flow)} : il relie un élément absent du processus", flow.get("id"))
+            continue
+        successors[source].append(target)
+        predecessors[target].append(source)
+        outgoing[source].append(flow)
+    for ident, node in nodes.items():
+        if _local(node) == "boundaryEvent" and node.get("attachedToRef") in nodes:
+            successors[node.get("attachedToRef")].append(ident)
+            predecessors[ident].append(node.get("attachedToRef"))
+
+    starts = [i for i, n in nodes.items() if _local(n) == "startEvent"]
+    where = "Le processus" if _local(scope) == "process" else f"Le sous-processus {_name(scope)}"
+    if not starts:
+        out.add(f"{where} n'a pas d'événement de début", scope.get("id"))
+        return
+    ends = [i for i, n in nodes.items() if _local(n) == "endEvent"]
+    if not ends:
+        out.add(f"{where} n'a pas d'événement de fin", scope.get("id"))
+
+    reached = _walk(starts, successors)
+    finishing = _walk(ends, predecessors)
+    for ident in nodes:
+        node = nodes[ident]
+        if ident not in reached:
+            if _local(node) != "startEvent":
+                out.add(
+                    f"Élément {_name(node)} : aucun chemin ne mène du début à cet élément",
+                    ident,
+                    blocking=False,
+                )
+        elif ident not in finishing and ends:
+            out.add(
+                f"Élément {_name(node)} : aucun chemin ne mène de cet élément à un événement de fin", ident
+            )
+
+    _check_gateways(nodes, outgoing, out)
+
+
+def _check_gateways(
+    nodes: dict[str, etree._Element], outgoing: dict[str, list[etree._Element]], out: _Collector
+) -> None:
+    """Every flow leaving an exclusive or inclusive gateway has a condition or is its default."""
+    for ident, node in nodes.items():
+        if _local(node) not in ("exclusiveGateway", "inclusiveGateway") or len(outgoing[ident]) < 2:
+            continue
+        default = node.get("default")
+        for flow in outgoing[ident]:
+            condition = flow.find("bpmn:conditionExpression", NS)
+            has_condition = condition is not None and (condition.text or "").strip()
+            if not has_condition and flow.get("id") != default:
+                out.add(
+                    f"Flux {_name(flow)} sortant de la passerelle {_name(node)} : il n'a ni condition ni "
+                    "statut de flux par défaut. Ajoutez une condition, ou faites-en le flux par défaut",
+                    flow.get("id"),
+                )
+
+
+def _walk(seeds: list[str], edges: dict[str, list[str]]) -> set[str]:
+    seen = set(seeds)
+    stack = list(seeds)
+    while stack:
+        for nxt in edges.get(stack.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return seen
