@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,7 @@ __all__ = [
     "diff_versions",
     "publish_version",
     "rollback_version",
+    "service_operation_parameters",
     "service_operations",
     "studio_demarche",
     "studio_demarches",
@@ -55,6 +58,15 @@ def service_operations() -> list[tuple[str, str]]:
     return sorted(
         (op.name, op.description.splitlines()[0] if op.description else "") for op in SERVICES.values()
     )
+
+
+def service_operation_parameters() -> dict[str, list[str]]:
+    """Operation id -> the names of its keyword parameters (its signature without the first `ctx`)."""
+    names: dict[str, list[str]] = {}
+    for op in SERVICES.values():
+        params = list(inspect.signature(op.func).parameters.values())[1:]
+        names[op.name] = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return names
 
 
 def _definition(session: Session, key: str, version: int) -> ProcessDefinition:

@@ -23,6 +23,7 @@ from tests.fixtures.browser import screenshot
 from tests.fixtures.integration import decide, file_address_change, text
 from web.accounts.models import User
 from web.extensions import db
+from web.studio import services as studio_services
 
 pytestmark = pytest.mark.browser
 DATA = Path(__file__).resolve().parents[1] / "data" / "studio"
@@ -105,6 +106,24 @@ def test_analyst_publishes_v2_while_a_request_finishes_on_v1(
     open_group(page, "Guichet")
     expect(page.locator("#bio-properties-panel-guichet-operation")).to_have_value("famille_notifier")
     expect(page.locator("#bio-properties-panel-guichet-param-modele")).to_have_value('"demarche_acceptee"')
+    # Remove a parameter, add one (its name among the operation's, or free), both undoable commands.
+    page.get_by_role("button", name="Retirer le paramètre « motif »").click()
+    expect(page.locator("#bio-properties-panel-guichet-param-motif")).to_have_count(0)
+    page.get_by_label("Nouveau paramètre : nom").fill("question")
+    page.get_by_label("Nouveau paramètre : valeur (expression)").fill("motif")
+    page.get_by_role("button", name="Ajouter le paramètre").click()
+    expect(page.locator("#bio-properties-panel-guichet-param-question")).to_have_value("motif")
+    page.evaluate("window.guichetStudio.get('commandStack').undo()")
+    expect(page.locator("#bio-properties-panel-guichet-param-question")).to_have_count(0)
+    page.evaluate("window.guichetStudio.get('commandStack').redo()")
+    expect(page.locator("#bio-properties-panel-guichet-param-question")).to_have_value("motif")
+    page.get_by_label("Nouveau paramètre : nom").fill("question")
+    page.get_by_label("Nouveau paramètre : valeur (expression)").fill('"deux fois"')
+    page.get_by_role("button", name="Ajouter le paramètre").click()
+    expect(page.locator("[data-group-id='group-guichet'] [role=alert]")).to_contain_text("existe déjà")
+    page.get_by_label("Nouveau paramètre : nom").fill("")
+    page.get_by_label("Nouveau paramètre : valeur (expression)").fill("")
+    screenshot(page, "studio-editeur-parametres")
     # A timer: its expression with a reading of the duration.
     page.locator(".djs-element[data-element-id='relance']").click()
     open_group(page, "Guichet")
@@ -121,6 +140,14 @@ def test_analyst_publishes_v2_while_a_request_finishes_on_v1(
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.locator("[data-studio-status]")).to_have_text("Brouillon enregistré (non publié).")
     checked(page, "studio-editeur-enregistre", axe=False)
+    with app.app_context():
+        saved = studio_services.draft(db.session, analyst.id, "changement_adresse").bpmn_xml
+    task = saved[saved.index('<bpmn:serviceTask id="notifier_acceptation"') :]
+    task = task[: task.index("</bpmn:serviceTask>")]
+    assert '<spiffworkflow:parameter id="question" type="str" value="motif" />' in task
+    assert 'id="motif"' not in task
+    assert 'id="modele"' in task
+    assert 'id="message"' in task
 
     page.get_by_role("link", name="Changement d'adresses postales").click()
     expect(page.get_by_text("Aucun problème : ce brouillon peut être publié.")).to_be_visible()

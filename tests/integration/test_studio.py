@@ -331,7 +331,9 @@ def test_choices_for_the_editor(app, analyst):
     choices = _client(app, analyst).get("/studio/choix.json").get_json()
     assert choices["groups"][:2] == ["Famille", "Accueil"]
     assert "changement_adresse.instruction" in choices["forms"]
-    assert any(op["id"] == "famille_notifier" for op in choices["operations"])
+    notifier = next(op for op in choices["operations"] if op["id"] == "famille_notifier")
+    # Its parameter names from the signature, without the context and without **donnees.
+    assert notifier["parameters"] == ["message", "modele"]
 
 
 def test_diff_of_two_versions_and_the_diagram_as_text(app, people, client_for, analyst):

@@ -285,12 +285,17 @@ def download_draft(key: str) -> Response:
 @bp.get("/choix.json")
 @analyst_required
 def choices() -> Response:
-    """What the editor's « Guichet » group offers: agent groups (lanes), forms, service operations."""
+    """What the editor's « Guichet » group offers: agent groups (lanes), forms, service operations
+    (with their parameter names)."""
+    parameters = api.service_operation_parameters()
     return jsonify(
         {
             "groups": ["Famille", *group_names(db.session())],
             "forms": sorted(load_all()),
-            "operations": [{"id": op, "description": desc} for op, desc in api.service_operations()],
+            "operations": [
+                {"id": op, "description": desc, "parameters": parameters.get(op, [])}
+                for op, desc in api.service_operations()
+            ],
         }
     )
 

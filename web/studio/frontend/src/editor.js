@@ -19,6 +19,7 @@ import {
   isTextFieldEntryEdited
 } from '@bpmn-io/properties-panel';
 import { h } from '@bpmn-io/properties-panel/preact';
+import { useState } from '@bpmn-io/properties-panel/preact/hooks';
 
 import spiffworkflow from './spiffworkflow.json';
 import { durationFr } from './duration.js';
@@ -159,7 +160,7 @@ function ServiceOperation(props) {
     CHOICES.operations.map((o) => ({ value: o.id, label: o.description ? `${o.id} — ${o.description}` : o.id })),
     getValue()
   );
-  const description = 'Les paramètres de l\'opération suivent ; pour en ajouter, modifiez le XML.';
+  const description = 'Les paramètres de l\'opération suivent : modifiez, retirez ou ajoutez-en.';
   return h(SelectEntry, { element, id, label: 'Opération Guichet', description, getValue, setValue, getOptions });
 }
 
@@ -173,6 +174,86 @@ function ParameterText(props) {
     element, id, label: `Paramètre « ${param.get('id')} » (expression)`, getValue, setValue, debounce,
     description: 'Une expression : un texte entre guillemets, ou un nom de donnée (motif, reference…).'
   });
+}
+
+function parametersOf(operator) {
+  const list = operator && operator.get('parameterList');
+  return list ? list.get('parameters') : [];
+}
+
+// Removes one spiffworkflow:parameter from the operator's spiffworkflow:parameters (one command).
+function ParameterRemove(props) {
+  const { element, id, param } = props;
+  const modeling = useService('modeling');
+  const remove = () => {
+    const list = operatorOf(getBusinessObject(element)).get('parameterList');
+    modeling.updateModdleProperties(element, list, {
+      parameters: list.get('parameters').filter((p) => p !== param)
+    });
+  };
+  return h('div', { class: 'bio-properties-panel-entry guichet-param-remove', 'data-entry-id': id },
+    h('button', { type: 'button', id: `bio-properties-panel-${id}`, class: 'guichet-button', onClick: remove },
+      `Retirer le paramètre « ${param.get('id')} »`));
+}
+
+const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+// Adds a spiffworkflow:parameter (name + expression) to the operator, creating its
+// spiffworkflow:parameters if needed; the names the operation's signature takes are offered.
+function ParameterAdd(props) {
+  const { element, id } = props;
+  const modeling = useService('modeling');
+  const bpmnFactory = useService('bpmnFactory');
+  const [ name, setName ] = useState('');
+  const [ value, setValue ] = useState('');
+  const [ error, setError ] = useState('');
+  const operator = operatorOf(getBusinessObject(element));
+  const present = parametersOf(operator).map((p) => p.get('id'));
+  const operation = CHOICES.operations.find((o) => o.id === operator.get('id'));
+  const offered = ((operation && operation.parameters) || []).filter((n) => !present.includes(n));
+  const add = () => {
+    const wanted = name.trim();
+    if (!PARAMETER_NAME.test(wanted)) {
+      setError('Le nom : des lettres sans accent, des chiffres ou _, sans espace (par exemple « message »).');
+      return;
+    }
+    if (present.includes(wanted)) {
+      setError(`Le paramètre « ${wanted} » existe déjà : modifiez-le ci-dessus.`);
+      return;
+    }
+    if (!value.trim()) {
+      setError('La valeur : une expression, par exemple "un texte entre guillemets" ou un nom de donnée.');
+      return;
+    }
+    const param = bpmnFactory.create('spiffworkflow:Parameter', { id: wanted, type: 'str', value });
+    let list = operator.get('parameterList');
+    if (!list) {
+      list = bpmnFactory.create('spiffworkflow:Parameters', { parameters: [] });
+      modeling.updateModdleProperties(element, operator, { parameterList: list });
+    }
+    modeling.updateModdleProperties(element, list, { parameters: [ ...list.get('parameters'), param ] });
+    setName('');
+    setValue('');
+    setError('');
+  };
+  const field = (suffix, label, current, set, extra) => [
+    h('label', { for: `bio-properties-panel-${id}-${suffix}`, class: 'bio-properties-panel-label' }, label),
+    h('input', {
+      id: `bio-properties-panel-${id}-${suffix}`, class: 'bio-properties-panel-input', type: 'text',
+      spellcheck: false, autocomplete: 'off', value: current, onInput: (e) => set(e.target.value), ...extra
+    })
+  ];
+  const hint = offered.length
+    ? `Paramètres de l'opération non encore donnés : ${offered.join(', ')}.`
+    : 'Un nom de paramètre de l\'opération.';
+  return h('div', { class: 'bio-properties-panel-entry guichet-param-add', 'data-entry-id': id },
+    ...field('name', 'Nouveau paramètre : nom', name, setName, { list: `${id}-names` }),
+    h('datalist', { id: `${id}-names` }, offered.map((n) => h('option', { value: n }))),
+    h('div', { class: 'bio-properties-panel-description' }, hint),
+    ...field('value', 'Nouveau paramètre : valeur (expression)', value, setValue, {}),
+    error ? h('div', { class: 'bio-properties-panel-error', role: 'alert' }, error) : null,
+    h('button', { type: 'button', id: `bio-properties-panel-${id}-button`, class: 'guichet-button', onClick: add },
+      'Ajouter le paramètre'));
 }
 
 function timerExpression(element) {
@@ -289,14 +370,21 @@ function entriesFor(element) {
   }
   if (is(bo, 'bpmn:ServiceTask')) {
     const operator = operatorOf(bo);
-    const params = operator && operator.get('parameterList') ? operator.get('parameterList').get('parameters') : [];
+    const params = parametersOf(operator);
     return [
       { id: 'guichet-operation', component: ServiceOperation, isEdited: edited.select },
-      ...params.map((param) => ({
-        id: `guichet-param-${param.get('id')}`,
-        component: (p) => ParameterText({ ...p, param }),
-        isEdited: edited.text
-      }))
+      ...params.flatMap((param) => [
+        {
+          id: `guichet-param-${param.get('id')}`,
+          component: (p) => ParameterText({ ...p, param }),
+          isEdited: edited.text
+        },
+        {
+          id: `guichet-param-${param.get('id')}-remove`,
+          component: (p) => ParameterRemove({ ...p, param })
+        }
+      ]),
+      ...(operator ? [ { id: 'guichet-param-new', component: ParameterAdd } ] : [])
     ];
   }
   if (is(bo, 'bpmn:Event') && timerExpression(element)) {
