@@ -57,6 +57,9 @@ def test_demo_family_record_communication_agent_and_news(app):
         assert lea
         assert hugo
         assert not lea & hugo
+        places = {e.activity.external_id: e.activity.facility for c in children for e in c.enrolments}
+        assert places["CL-MERC"].name == "Centre de loisirs Mozart"  # the demo facilities, loaded first
+        assert places["PERI-RABEL"] is None
         communication = find_by_login(session, "communication")
         assert communication is not None
         assert communication.groups == frozenset({"Communication"})

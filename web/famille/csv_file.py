@@ -16,7 +16,7 @@ from datetime import date, datetime
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 
-ACTIVITY_COLUMNS = ("activite_id", "nom", "type", "service", "lieu")
+ACTIVITY_COLUMNS = ("activite_id", "nom", "type", "service", "lieu", "structure")
 ACTIVITY_REQUIRED = ("activite_id", "nom", "type", "service")
 MEMBER_FIELDS = ("nom", "prenom", "courriel", "telephone")
 FAMILY_COLUMNS = (

@@ -11,13 +11,14 @@ from .importer import run
 from .models import FamilyRecord
 from .services import ENFANCE
 
-ACTIVITIES_CSV = """activite_id;nom;type;service;lieu
-CL-MERC;Centre de loisirs du mercredi;centre de loisirs;Enfance;Centre de loisirs Mozart, 12 rue Mozart
-CANT-JMACE;Restauration scolaire Jean Macé;restauration scolaire;Enfance;École élémentaire Jean Macé
-PERI-RABEL;Accueil périscolaire du soir Rabelais;accueil périscolaire;Enfance;École maternelle Rabelais
-CONS-EVEIL;Éveil musical (4-6 ans);conservatoire;Enfance;Conservatoire municipal, 2 place de la Mairie
-SPORT-NAT;École municipale de natation;sport;Enfance;Piscine municipale
-SEJ-NEIGE;Séjour neige à Morzine;séjour;Enfance;Morzine (Haute-Savoie)
+# « structure »: the demo facilities (web/structures/demo.py, loaded before this file by web/demo.py).
+ACTIVITIES_CSV = """activite_id;nom;type;service;lieu;structure
+CL-MERC;Centre de loisirs du mercredi;centre de loisirs;Enfance;2 place Mozart;Centre de loisirs Mozart
+CANT-JMACE;Restauration scolaire Jean Macé;restauration scolaire;Enfance;;École élémentaire Jean-Macé
+PERI-RABEL;Accueil périscolaire du soir Rabelais;accueil périscolaire;Enfance;École maternelle Rabelais;
+CONS-EVEIL;Éveil musical (4-6 ans);conservatoire;Enfance;;Conservatoire Henri-Dutilleux
+SPORT-NAT;École municipale de natation;sport;Enfance;;Piscine municipale Les Écureuils
+SEJ-NEIGE;Séjour neige à Morzine;séjour;Enfance;Morzine (Haute-Savoie);
 """
 
 FAMILY_HEADER = (

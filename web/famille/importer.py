@@ -2,7 +2,7 @@
 
 Two kinds of file, told apart by their columns (docs/operator-guide.md, « Import des dossiers famille »):
 
-- activities: ``activite_id;nom;type;service;lieu``
+- activities: ``activite_id;nom;type;service;lieu`` (and optionally ``structure``, a facility's name)
 - families: one row per child (a household without children: one row with the ``enfant_*`` cells
   empty), the household's cells repeated on each of its rows.
 
@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.structures.models import Facility
+from web.structures.services import fold
 
 from .csv_file import (
     ACTIVITY_COLUMNS,
@@ -74,9 +76,46 @@ ACTIVITY_LABELS = {"name": "nom", "kind": "type", "service": "service", "place":
 
 
 def _import_activities(session: Session, rows: list[dict[str, str]], report: Report, today: date) -> None:
+    kinds = {kind.value: kind for kind in ActivityKind}
+    seen, errors = _check_activities(rows, kinds)
+    facilities, facility_errors = _facilities_named(session, rows)
+    errors += facility_errors
+    if errors:
+        raise CsvImportError(errors)
+    existing = {
+        a.external_id: a for a in session.scalars(select(Activity).where(Activity.external_id.in_(seen)))
+    }
+    for row in rows:
+        values = {
+            "name": row["nom"],
+            "kind": kinds[row["type"].lower()],
+            "service": row["service"],
+            "place": row.get("lieu") or None,
+        }
+        # No « structure » column: the links already made are kept; an empty cell removes the link.
+        facility = facilities.get(fold(row["structure"])) if "structure" in row else None
+        activity = existing.get(row["activite_id"])
+        if activity is None:
+            session.add(Activity(external_id=row["activite_id"], facility=facility, **values))
+            report.created.append(f"Activité {row['activite_id']} « {row['nom']} »")
+            continue
+        changes = _diff(activity, values, ACTIVITY_LABELS)
+        if "structure" in row and activity.facility is not facility:
+            changes.append(f"structure : « {_name(activity.facility)} » → « {_name(facility)} »")
+            activity.facility = facility
+        if changes:
+            report.changed.append(
+                f"Activité {activity.external_id} « {activity.name} » : " + " ; ".join(changes)
+            )
+        else:
+            report.unchanged += 1
+
+
+def _check_activities(
+    rows: list[dict[str, str]], kinds: dict[str, ActivityKind]
+) -> tuple[dict[str, int], list[str]]:
     errors = []
     seen: dict[str, int] = {}
-    kinds = {kind.value: kind for kind in ActivityKind}
     for number, row in enumerate(rows, start=2):
         for column in ACTIVITY_REQUIRED:
             if not row.get(column):
@@ -93,27 +132,25 @@ def _import_activities(session: Session, rows: list[dict[str, str]], report: Rep
                 + ", ".join(kinds)
                 + "."
             )
-    if errors:
-        raise CsvImportError(errors)
-    existing = {
-        a.external_id: a for a in session.scalars(select(Activity).where(Activity.external_id.in_(seen)))
-    }
-    for row in rows:
-        values = {
-            "name": row["nom"],
-            "kind": kinds[row["type"].lower()],
-            "service": row["service"],
-            "place": row.get("lieu") or None,
-        }
-        activity = existing.get(row["activite_id"])
-        if activity is None:
-            session.add(Activity(external_id=row["activite_id"], **values))
-            report.created.append(f"Activité {row['activite_id']} « {row['nom']} »")
-            continue
-        changes = _diff(activity, values, ACTIVITY_LABELS)
-        if changes:
-            report.changed.append(
-                f"Activité {activity.external_id} « {activity.name} » : " + " ; ".join(changes)
-            )
-        else:
-            report.unchanged += 1
+    return seen, errors
+
+
+def _facilities_named(session: Session, rows: list[dict[str, str]]) -> tuple[dict[str, Facility], list[str]]:
+    """The facilities the « structure » cells name (by folded name: accents and case ignored)."""
+    wanted = {fold(row["structure"]) for row in rows if row.get("structure")}
+    found = (
+        {f.search_name: f for f in session.scalars(select(Facility).where(Facility.search_name.in_(wanted)))}
+        if wanted
+        else {}
+    )
+    errors = [
+        f"Ligne {number} : colonne « structure », la structure « {row['structure']} » est inconnue "
+        "(nom exact d'une structure de la page « Structures »)."
+        for number, row in enumerate(rows, start=2)
+        if row.get("structure") and fold(row["structure"]) not in found
+    ]
+    return found, errors
+
+
+def _name(facility: Facility | None) -> str:
+    return facility.name if facility is not None else "vide"

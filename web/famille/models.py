@@ -13,6 +13,7 @@ from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
+from web.structures.models import Facility
 
 
 class ActivityKind(enum.StrEnum):
@@ -132,8 +133,13 @@ class Activity(Base):
     kind: Mapped[ActivityKind] = mapped_column(String(40))
     # The agent group (service) that runs it: Enfance, Sports, Culture...
     service: Mapped[str] = mapped_column(String(100))
-    # Where it takes place, as text (a link to the town facilities comes later).
+    # Where it takes place, as text; `facility` links it to the town facility's page when it is one.
     place: Mapped[str | None] = mapped_column(String(300))
+    facility_id: Mapped[int | None] = mapped_column(
+        ForeignKey("facility.id", ondelete="SET NULL"), index=True
+    )
+
+    facility: Mapped[Facility | None] = relationship(lazy="joined")
 
     def __repr__(self) -> str:
         return f"<Activity {self.id} {self.external_id} {self.name!r}>"

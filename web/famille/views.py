@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from web.core.access import family_required
 from web.extensions import db
 
-from . import bp
+from . import bp, facilities  # noqa: F401  (facilities: registers the facility pages' provider)
 from .services import (
     ENFANCE,
     NotFound,
