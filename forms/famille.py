@@ -7,9 +7,10 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from forms.dates import FrenchDateField
+from forms.fields import phone_field
 from forms.validators import collapse_spaces, not_in_future, strip
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
@@ -58,6 +59,52 @@ class ChildForm(FlaskForm):  # type: ignore[misc]
         filters=[strip, collapse_spaces],
         validators=[Optional(), Length(max=50)],
         description="Par exemple CE1, MS, 6e.",
+    )
+
+
+class AddressForm(FlaskForm):  # type: ignore[misc]
+    """An agent corrects the household's address (what the software's next import will also send)."""
+
+    adresse = StringField(
+        "Adresse",
+        filters=[strip, collapse_spaces],
+        validators=[Optional(), Length(max=300, message="L'adresse fait 300 caractères au plus.")],
+        description="Numéro, rue, code postal et commune, par exemple 12 rue des Lilas 78140 Vélizy. "
+        "Laissez vide si elle n'est pas connue.",
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class MemberForm(FlaskForm):  # type: ignore[misc]
+    """An agent corrects a responsible adult of the household."""
+
+    nom = StringField(
+        "Nom",
+        filters=[strip, collapse_spaces],
+        validators=[
+            DataRequired("Indiquez le nom."),
+            Length(max=150, message="Le nom fait 150 caractères au plus."),
+        ],
+    )
+    prenom = StringField(
+        "Prénom",
+        filters=[strip, collapse_spaces],
+        validators=[
+            DataRequired("Indiquez le prénom."),
+            Length(max=150, message="Le prénom fait 150 caractères au plus."),
+        ],
+    )
+    telephone = phone_field("Téléphone", "06 12 34 56 78 (facultatif)", autocomplete=False)
+    courriel = StringField(
+        "Adresse de courriel",
+        filters=[strip],
+        validators=[
+            Optional(),
+            Length(max=320, message="L'adresse de courriel fait 320 caractères au plus."),
+            Email("Cette adresse de courriel n'est pas valable.", check_deliverability=False),
+        ],
+        description="Facultative, par exemple prenom.nom@exemple.fr.",
+        render_kw={"autocomplete": "off", "inputmode": "email"},
     )
 
 

@@ -15,7 +15,7 @@ from tests.browser.guide_screens import doc_screenshot
 from tests.browser.test_accessibility import Audit, log_in
 from tests.fixtures.browser import screenshot, watch
 from tests.integration.test_famille_import import ACTIVITIES
-from tests.integration.test_famille_pages import world  # noqa: F401 - the fixture
+from tests.integration.test_famille_pages import _member, world  # noqa: F401 - the fixture
 from web.extensions import db
 from web.famille.models import Child
 
@@ -164,6 +164,7 @@ def test_an_agent_imports_a_csv_and_publishes_news_for_one_activity(wide, make_u
 def test_agent_record_pages_pass_axe_and_reflow(wide, make_user, world, app):  # noqa: F811
     page = wide
     audit = Audit(page)
+    _member(app, world["records"]["F-1"])
     log_in(page, make_user("agent", groups=["Enfance"]))
     page.goto("/agents/familles")
     audit.check("agent-famille-55-dossiers")
@@ -178,4 +179,18 @@ def test_agent_record_pages_pass_axe_and_reflow(wide, make_user, world, app):  #
     expect(page.get_by_role("status")).to_contain_text("Dossier corrigé (classe) pour Léa MARTIN.")
     with app.app_context():
         assert db.session.query(Child).filter_by(external_id="E-1").one().class_name == "CM1"
-    audit.done(2)
+    page.get_by_role("link", name="Corriger l'adresse").click()
+    audit.check("agent-famille-57-adresse")
+    page.get_by_label("Adresse").fill("12 rue des Lilas 78140 Vélizy")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Adresse du dossier MARTIN Camille corrigée.")
+    page.get_by_role("link", name="Corriger : Camille MARTIN").click()
+    expect(page.get_by_label("Téléphone")).to_have_value("06 12 34 56 78")
+    page.get_by_label("Adresse de courriel").fill("pas-un-courriel")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_text("Cette adresse de courriel n'est pas valable.").first).to_be_visible()
+    audit.check("agent-famille-58-responsable-erreur")
+    page.get_by_label("Adresse de courriel").fill("c.martin@exemple.fr")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.get_by_role("status")).to_contain_text("Dossier corrigé (courriel) pour Camille MARTIN.")
+    audit.done(4)

@@ -220,6 +220,7 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "facility_id": 1,  # a facility (none exists: a 404 for everyone)
         "record_id": 1,  # a family record (« Dossiers famille »)
         "child_id": 1,  # a child of that record
+        "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
     }
     urls = get_urls(app, values)

@@ -112,6 +112,7 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "closure_id": 1,  # an exceptional closure of a facility
         "record_id": 1,  # a family record (« Dossiers famille »)
         "child_id": 1,  # a child of that record
+        "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
     }
     checked = {}
@@ -179,6 +180,7 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "closure_id": 1,  # an exceptional closure of a facility
         "record_id": 1,  # a family record (« Dossiers famille »)
         "child_id": 1,  # a child of that record
+        "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}

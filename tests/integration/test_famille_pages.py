@@ -16,7 +16,7 @@ from tests.fixtures.integration import html, outbox, post_form, start_demarche, 
 from tests.integration.test_famille_import import ACTIVITIES, do
 from web.actualites.models import Audience, NewsItem
 from web.extensions import db
-from web.famille.models import Activity, Child, FamilyRecord
+from web.famille.models import Activity, Child, FamilyMember, FamilyRecord
 
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 FAMILIES = (
@@ -402,6 +402,122 @@ def test_an_agent_corrects_a_child(app, make_user, client_for, world):
     assert (
         agent.get(f"/agents/familles/{other}/enfants/{lea}").status_code == 404
     )  # not a child of that record
+
+
+def _member(app, record_id):
+    with app.app_context():
+        member = FamilyMember(
+            family_record_id=record_id,
+            position=1,
+            last_name="MARTIN",
+            first_name="Camille",
+            email="camille@exemple.fr",
+            phone="+33612345678",
+        )
+        db.session.add(member)
+        db.session.commit()
+        return member.id
+
+
+def _state(app, record_id, member_id):
+    with app.app_context():
+        record = db.session.get(FamilyRecord, record_id)
+        member = db.session.get(FamilyMember, member_id)
+        return (
+            record.address,
+            record.updated_at,
+            member.last_name,
+            member.first_name,
+            member.phone,
+            member.email,
+        )
+
+
+def test_an_agent_corrects_the_address_and_a_responsible_adult(app, make_user, client_for, people, world):
+    agent = client_for(make_user("agent", groups=["Enfance"]))
+    record_id = world["records"]["F-1"]
+    member_id = _member(app, record_id)
+    page = text(agent.get(f"/agents/familles/{record_id}"))
+    assert "06 12 34 56 78" in page
+    form = agent.get(f"/agents/familles/{record_id}/responsables/{member_id}")
+    assert form.status_code == 200
+    assert 'value="06 12 34 56 78"' in form.text  # shown in the national format
+
+    ok = post_form(
+        agent, f"/agents/familles/{record_id}/adresse", {"adresse": "  12  rue des Lilas 78140 Vélizy "}
+    )
+    assert ok.status_code == 302
+    ok = post_form(
+        agent,
+        f"/agents/familles/{record_id}/responsables/{member_id}",
+        {
+            "nom": "MARTIN",
+            "prenom": "Camille",
+            "telephone": "01 39 00 00 00",
+            "courriel": "c.martin@exemple.fr",
+        },
+    )
+    assert ok.status_code == 302
+    page = text(agent.get(f"/agents/familles/{record_id}"))
+    assert "12 rue des Lilas 78140 Vélizy" in page
+    assert "c.martin@exemple.fr" in page
+    assert "01 39 00 00 00" in page
+    assert "Dossier corrigé (téléphone, courriel) pour Camille MARTIN." in page
+    address, updated, *adult = _state(app, record_id, member_id)
+    assert address == "12 rue des Lilas 78140 Vélizy"
+    assert updated is not None  # dated, like the child correction
+    assert adult == ["MARTIN", "Camille", "+33139000000", "c.martin@exemple.fr"]
+
+
+def test_bad_adult_input_is_refused_in_french_and_changes_nothing(app, make_user, client_for, world):
+    agent = client_for(make_user("agent", groups=["Enfance"]))
+    record_id = world["records"]["F-1"]
+    member_id = _member(app, record_id)
+    before = _state(app, record_id, member_id)
+    url = f"/agents/familles/{record_id}/responsables/{member_id}"
+    bad = post_form(
+        agent, url, {"nom": "", "prenom": "Camille", "telephone": "12", "courriel": "pas-un-courriel"}
+    )
+    assert bad.status_code == 400
+    page = text(bad)
+    assert "Indiquez le nom." in page
+    assert "Ce numéro de téléphone n'est pas valable." in page
+    assert "Cette adresse de courriel n'est pas valable." in page
+    assert 'value="pas-un-courriel"' in bad.text  # nothing typed lost
+    assert 'value="12"' in bad.text
+    long = post_form(agent, f"/agents/familles/{record_id}/adresse", {"adresse": "x" * 301})
+    assert long.status_code == 400
+    assert "L'adresse fait 300 caractères au plus." in text(long)
+    assert _state(app, record_id, member_id) == before
+
+
+def test_only_the_enfance_agents_of_the_record_correct_adults(app, make_user, client_for, people, world):
+    record_id = world["records"]["F-1"]
+    member_id = _member(app, record_id)
+    before = _state(app, record_id, member_id)
+    urls = [f"/agents/familles/{record_id}/adresse", f"/agents/familles/{record_id}/responsables/{member_id}"]
+    data = {"adresse": "Ailleurs", "nom": "X", "prenom": "Y", "telephone": "", "courriel": ""}
+    with app.app_context():  # a record of another service
+        other = FamilyRecord(service="Sports", name="DURAND Paul", external_id="S-1")
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    sports = client_for(make_user("agent", groups=["Sports", "Enfance"]))
+    enfance = client_for(make_user("agent", groups=["Enfance"]))
+    assert enfance.get(f"/agents/familles/{other_id}/adresse").status_code == 404
+    own = f"/agents/familles/{record_id}/adresse"
+    assert post_form(enfance, own, data, action=f"/agents/familles/{other_id}/adresse").status_code == 404
+    assert sports.get(f"/agents/familles/{other_id}/adresse").status_code == 200
+    other_f2 = world["records"]["F-2"]
+    assert enfance.get(f"/agents/familles/{other_f2}/responsables/{member_id}").status_code == 404
+    famille = client_for(people["famille"])
+    accueil = client_for(people["accueil"])
+    for url in urls:
+        assert famille.get(url).status_code == 403
+        assert post_form(famille, "/profil", data, action=url).status_code == 403
+        assert accueil.get(url).status_code == 403
+        assert post_form(accueil, "/profil", data, action=url).status_code == 403
+    assert _state(app, record_id, member_id) == before
 
 
 def test_two_parents_share_one_record_through_their_own_keys(app, make_user, client_for, world):

@@ -91,7 +91,9 @@ POLICY = {
     "devmail.list_messages": "dev",
     "devmail.show_message": "dev",
     "documents.download": "logged_in",
+    "famille.edit_address": "enfance",
     "famille.edit_child": "enfance",
+    "famille.edit_member": "enfance",
     "famille.import_csv": "enfance",
     "famille.my_family": "family",
     "famille.record": "enfance",
@@ -189,6 +191,7 @@ def world(app, people, make_user, client_for):
         "closure_id": 1,  # an exceptional closure of that facility
         "record_id": 1,  # a family record (« Dossiers famille »)
         "child_id": 1,  # a child of that record
+        "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
     }
     return clients, values

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from engine.db import utcnow
 
-from .models import Activity, Child, ChildService, Enrolment, FamilyRecord
+from .models import Activity, Child, ChildService, Enrolment, FamilyMember, FamilyRecord
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +91,13 @@ def child_for_agent(session: Session, record: FamilyRecord, child_id: int) -> Ch
     return child
 
 
+def member_for_agent(session: Session, record: FamilyRecord, member_id: int) -> FamilyMember:
+    member = session.get(FamilyMember, member_id)
+    if member is None or member.family_record_id != record.id:
+        raise NotFound(member_id)
+    return member
+
+
 def search_records(session: Session, user: Any, text: str = "", limit: int = 200) -> list[FamilyRecord]:
     query = select(FamilyRecord).where(FamilyRecord.service.in_(agent_services(user)))
     text = text.strip()
@@ -157,4 +164,50 @@ def correct_child(child: Child, values: dict[str, Any], *, by: str) -> list[str]
         child.updated_at = utcnow()
         child.record.updated_at = child.updated_at
         log.info("Child %s corrected by %s: %s", child.id, by, ", ".join(changes))
+    return changes
+
+
+MEMBER_FIELDS = {
+    "nom": ("last_name", "nom"),
+    "prenom": ("first_name", "prénom"),
+    "telephone": ("phone", "téléphone"),
+    "courriel": ("email", "courriel"),
+}
+
+
+def _apply(target: Any, fields: dict[str, tuple[str, str]], values: dict[str, Any]) -> list[str]:
+    changes = []
+    for key, value in values.items():
+        attr, label = fields[key]
+        if isinstance(value, str):
+            value = value.strip() or None
+        if attr in ("last_name", "first_name") and not value:
+            continue
+        if getattr(target, attr) != value:
+            setattr(target, attr, value)
+            changes.append(label)
+    return changes
+
+
+def correct_address(record: FamilyRecord, address: str | None, *, by: str) -> list[str]:
+    """An agent corrects the household's address; returns what changed (« adresse » or nothing)."""
+    changes = _apply(record, {"adresse": ("address", "adresse")}, {"adresse": address})
+    if changes:
+        record.updated_at = utcnow()
+        log.info("Family record %s address corrected by %s", record.id, by)
+    return changes
+
+
+def correct_member(member: FamilyMember, values: dict[str, Any], *, by: str) -> list[str]:
+    """An agent corrects a responsible adult of the record; returns what changed."""
+    changes = _apply(member, MEMBER_FIELDS, values)
+    if changes:
+        member.record.updated_at = utcnow()
+        log.info(
+            "Family member %s of record %s corrected by %s: %s",
+            member.id,
+            member.family_record_id,
+            by,
+            ", ".join(changes),
+        )
     return changes

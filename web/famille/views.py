@@ -23,6 +23,7 @@ from .services import (
     child_for_agent,
     children_of,
     may_manage_records,
+    member_for_agent,
     record_for_agent,
     records_of,
     search_records,
@@ -125,6 +126,70 @@ def edit_child(record_id: int, child_id: int) -> str | Response | tuple[str, int
         return redirect(url_for("famille.record", record_id=found.id))
     status = 400 if form.errors else 200
     return render_template("famille/agents/child.html", record=found, child=child, form=form), status
+
+
+@bp.route("/agents/familles/<int:record_id>/adresse", methods=["GET", "POST"])
+@enfance_required
+def edit_address(record_id: int) -> str | Response | tuple[str, int]:
+    from forms.famille import AddressForm
+
+    from .services import correct_address
+
+    found = _record_or_404(record_id)
+    form = AddressForm(data={"adresse": found.address} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        changed = correct_address(found, form.adresse.data, by=f"agent {current_user.id}")
+        db.session.flush()
+        if changed:
+            flash(f"Adresse du dossier {found.name} corrigée.", "success")
+        else:
+            flash("Rien n'a changé.", "info")
+        return redirect(url_for("famille.record", record_id=found.id))
+    status = 400 if form.errors else 200
+    return render_template("famille/agents/address.html", record=found, form=form), status
+
+
+@bp.route("/agents/familles/<int:record_id>/responsables/<int:member_id>", methods=["GET", "POST"])
+@enfance_required
+def edit_member(record_id: int, member_id: int) -> str | Response | tuple[str, int]:
+    from forms.famille import MemberForm
+
+    from .services import correct_member
+
+    found = _record_or_404(record_id)
+    try:
+        member = member_for_agent(db.session(), found, member_id)
+    except NotFound:
+        abort(404)
+    form = MemberForm(
+        data={
+            "nom": member.last_name,
+            "prenom": member.first_name,
+            "telephone": member.phone,
+            "courriel": member.email,
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        changed = correct_member(
+            member,
+            {
+                "nom": form.nom.data,
+                "prenom": form.prenom.data,
+                "telephone": form.telephone.data,
+                "courriel": form.courriel.data,
+            },
+            by=f"agent {current_user.id}",
+        )
+        db.session.flush()
+        if changed:
+            flash(f"Dossier corrigé ({', '.join(changed)}) pour {member.full_name}.", "success")
+        else:
+            flash("Rien n'a changé.", "info")
+        return redirect(url_for("famille.record", record_id=found.id))
+    status = 400 if form.errors else 200
+    return render_template("famille/agents/member.html", record=found, member=member, form=form), status
 
 
 # The dry run shows the report; « Confirmer l'import » sends the same file back, signed so that what is
