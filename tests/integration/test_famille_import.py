@@ -152,6 +152,18 @@ def test_a_phone_number_with_a_plus_is_not_a_formula(app):
     do(app, FAMILIES)  # responsable1_telephone is « +33 6 12 34 56 78 »
 
 
+def test_phones_are_stored_as_the_agents_form_stores_them_and_a_reimport_changes_nothing(app):
+    from web.famille.models import FamilyMember
+
+    do(app, ACTIVITIES)
+    do(app, FAMILIES)  # « +33 6 12 34 56 78 »: stored in E.164, as the correction form does
+    with app.app_context():
+        phones = db.session.execute(select(FamilyMember.phone).where(FamilyMember.phone.is_not(None)))
+        assert set(phones.scalars()) == {"+33612345678"}
+    report = do(app, FAMILIES)
+    assert not report.changed
+
+
 def test_encodings_utf8_with_bom_and_windows_1252_are_read_others_refused(app):
     report = do(app, b"\xef\xbb\xbf" + ACTIVITIES.encode("utf-8"))
     assert report.encoding == "UTF-8"

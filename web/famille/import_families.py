@@ -233,6 +233,22 @@ def _import_families(session: Session, rows: list[dict[str, str]], report: Repor
             _sync_child(record, known_children.get(row["enfant_id"]), row, activities, report, now)
 
 
+def _phone(raw: str | None) -> str | None:
+    """A valid number in E.164 (+33612345678), as the agents' correction form stores it, so that an
+    import and a correction agree; a number that is not valid is kept as written."""
+    import phonenumbers
+
+    if not raw:
+        return raw
+    try:
+        number = phonenumbers.parse(raw, "FR")
+    except phonenumbers.NumberParseException:
+        return raw
+    if not phonenumbers.is_valid_number(number):
+        return raw
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def _sync_members(record: FamilyRecord, members: dict[int, dict[str, str | None]]) -> list[str]:
     changes = []
     by_position = {m.position: m for m in record.members}
@@ -241,7 +257,7 @@ def _sync_members(record: FamilyRecord, members: dict[int, dict[str, str | None]
             "last_name": cells["nom"] or "",
             "first_name": cells["prenom"] or "",
             "email": cells["courriel"],
-            "phone": cells["telephone"],
+            "phone": _phone(cells["telephone"]),
         }
         member = by_position.get(position)
         if member is None:
