@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -83,113 +84,100 @@ def record(record_id: int) -> str:
     return render_template("famille/agents/record.html", record=found)
 
 
+def _shown(obj: Any, fields: dict[str, tuple[str, str]]) -> dict[str, Any] | None:
+    """What a correction form shows on GET (None on POST: the form reads what was typed); `fields`
+    maps each form field to (attribute, label), as web/famille/services.py corrects them."""
+    if request.method != "GET":
+        return None
+    return {field: getattr(obj, attr) for field, (attr, _) in fields.items()}
+
+
+def _correction(
+    found: Any,
+    form: Any,
+    apply: Callable[[], list[str]],
+    done: Callable[[list[str]], str],
+    page: str,
+    **context: Any,
+) -> Response | tuple[str, int]:
+    """The steps every agent's correction shares: apply a valid form, say what changed, back to the
+    record; otherwise the page again (400 with the French messages and what was typed)."""
+    if form.validate_on_submit():
+        changed = apply()
+        db.session.flush()
+        if changed:
+            flash(done(changed), "success")
+        else:
+            flash("Rien n'a changé.", "info")
+        return redirect(url_for("famille.record", record_id=found.id))
+    status = 400 if form.errors else 200
+    return render_template(page, record=found, form=form, **context), status
+
+
 @bp.route("/agents/familles/<int:record_id>/enfants/<int:child_id>", methods=["GET", "POST"])
 @enfance_required
-def edit_child(record_id: int, child_id: int) -> str | Response | tuple[str, int]:
+def edit_child(record_id: int, child_id: int) -> Response | tuple[str, int]:
     from forms.famille import ChildForm
 
-    from .services import correct_child
+    from .services import CHILD_FIELDS, correct_child
 
     found = _record_or_404(record_id)
     try:
         child = child_for_agent(db.session(), found, child_id)
     except NotFound:
         abort(404)
-    form = ChildForm(
-        data={
-            "nom": child.last_name,
-            "prenom": child.first_name,
-            "date_naissance": child.birth_date,
-            "ecole": child.school,
-            "classe": child.class_name,
-        }
-        if request.method == "GET"
-        else None
+    form = ChildForm(data=_shown(child, CHILD_FIELDS))
+    return _correction(
+        found,
+        form,
+        lambda: correct_child(child, {f: form[f].data for f in CHILD_FIELDS}, by=f"agent {current_user.id}"),
+        lambda changed: f"Dossier corrigé ({', '.join(changed)}) pour {child.full_name}.",
+        "famille/agents/child.html",
+        child=child,
     )
-    if form.validate_on_submit():
-        changed = correct_child(
-            child,
-            {
-                "nom": form.nom.data,
-                "prenom": form.prenom.data,
-                "date_naissance": form.date_naissance.data,
-                "ecole": form.ecole.data,
-                "classe": form.classe.data,
-            },
-            by=f"agent {current_user.id}",
-        )
-        db.session.flush()
-        if changed:
-            flash(f"Dossier corrigé ({', '.join(changed)}) pour {child.full_name}.", "success")
-        else:
-            flash("Rien n'a changé.", "info")
-        return redirect(url_for("famille.record", record_id=found.id))
-    status = 400 if form.errors else 200
-    return render_template("famille/agents/child.html", record=found, child=child, form=form), status
 
 
 @bp.route("/agents/familles/<int:record_id>/adresse", methods=["GET", "POST"])
 @enfance_required
-def edit_address(record_id: int) -> str | Response | tuple[str, int]:
+def edit_address(record_id: int) -> Response | tuple[str, int]:
     from forms.famille import AddressForm
 
     from .services import correct_address
 
     found = _record_or_404(record_id)
     form = AddressForm(data={"adresse": found.address} if request.method == "GET" else None)
-    if form.validate_on_submit():
-        changed = correct_address(found, form.adresse.data, by=f"agent {current_user.id}")
-        db.session.flush()
-        if changed:
-            flash(f"Adresse du dossier {found.name} corrigée.", "success")
-        else:
-            flash("Rien n'a changé.", "info")
-        return redirect(url_for("famille.record", record_id=found.id))
-    status = 400 if form.errors else 200
-    return render_template("famille/agents/address.html", record=found, form=form), status
+    return _correction(
+        found,
+        form,
+        lambda: correct_address(found, form.adresse.data, by=f"agent {current_user.id}"),
+        lambda changed: f"Adresse du dossier {found.name} corrigée.",
+        "famille/agents/address.html",
+    )
 
 
 @bp.route("/agents/familles/<int:record_id>/responsables/<int:member_id>", methods=["GET", "POST"])
 @enfance_required
-def edit_member(record_id: int, member_id: int) -> str | Response | tuple[str, int]:
+def edit_member(record_id: int, member_id: int) -> Response | tuple[str, int]:
     from forms.famille import MemberForm
 
-    from .services import correct_member
+    from .services import MEMBER_FIELDS, correct_member
 
     found = _record_or_404(record_id)
     try:
         member = member_for_agent(db.session(), found, member_id)
     except NotFound:
         abort(404)
-    form = MemberForm(
-        data={
-            "nom": member.last_name,
-            "prenom": member.first_name,
-            "telephone": member.phone,
-            "courriel": member.email,
-        }
-        if request.method == "GET"
-        else None
+    form = MemberForm(data=_shown(member, MEMBER_FIELDS))
+    return _correction(
+        found,
+        form,
+        lambda: correct_member(
+            member, {f: form[f].data for f in MEMBER_FIELDS}, by=f"agent {current_user.id}"
+        ),
+        lambda changed: f"Dossier corrigé ({', '.join(changed)}) pour {member.full_name}.",
+        "famille/agents/member.html",
+        member=member,
     )
-    if form.validate_on_submit():
-        changed = correct_member(
-            member,
-            {
-                "nom": form.nom.data,
-                "prenom": form.prenom.data,
-                "telephone": form.telephone.data,
-                "courriel": form.courriel.data,
-            },
-            by=f"agent {current_user.id}",
-        )
-        db.session.flush()
-        if changed:
-            flash(f"Dossier corrigé ({', '.join(changed)}) pour {member.full_name}.", "success")
-        else:
-            flash("Rien n'a changé.", "info")
-        return redirect(url_for("famille.record", record_id=found.id))
-    status = 400 if form.errors else 200
-    return render_template("famille/agents/member.html", record=found, member=member, form=form), status
 
 
 # The dry run shows the report; « Confirmer l'import » sends the same file back, signed so that what is
