@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .models import REQUESTER_LANE, ProcessDefinition
 from .runtime import bundle_for
@@ -66,7 +66,10 @@ def lanes_in_use(session: Session) -> dict[str, list[str]]:
 
 
 def latest_definitions(session: Session) -> list[ProcessDefinition]:
-    """The latest version of every deployed démarche, published or not, by title."""
+    """The latest version of every deployed démarche, published or not, by title.
+
+    The BPMN text is deferred: the pages that list démarches (« Mes demandes », the queues' filter)
+    read their catalogue entries, cached per version, and load a text only on a cache miss."""
     latest = (
         select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
         .group_by(ProcessDefinition.key)
@@ -75,6 +78,7 @@ def latest_definitions(session: Session) -> list[ProcessDefinition]:
     return list(
         session.execute(
             select(ProcessDefinition)
+            .options(defer(ProcessDefinition.bpmn_xml))
             .join(
                 latest,
                 (ProcessDefinition.key == latest.c.key) & (ProcessDefinition.version == latest.c.version),

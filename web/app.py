@@ -9,9 +9,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engine.api import LintContext
 from forms.registry import load_all
 
+from .accounts.services import lint_context as lint_context  # re-exported: what deploys are checked against
 from .config import load_config
 from .core import logs
 from .extensions import csrf, db, login_manager, mail
@@ -125,10 +125,3 @@ def _instance_path(overrides: dict[str, Any] | None) -> str | None:
     if overrides and overrides.get("INSTANCE_PATH"):
         return str(overrides["INSTANCE_PATH"])
     return os.environ.get("GUICHET_INSTANCE_PATH") or None
-
-
-def lint_context() -> LintContext:
-    """What deploys are checked against (web/accounts/services.py::lint_context)."""
-    from .accounts.services import lint_context as context
-
-    return context()
