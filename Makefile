@@ -66,7 +66,10 @@ studio-assets: ## Rebuild the studio's BPMN editor into web/static/studio/ (need
 	cd web/studio/frontend && npm ci --no-audit --no-fund && npm run build
 	cd web/static/studio && sha256sum studio-editor.js studio-editor.css
 
+captcha-voice: $(STAMP) ## Rebuild the audio captcha's French digits in web/accounts/voices/fr (needs the Debian package espeak-ng)
+	$(BIN)/python -m web.accounts.captcha_voice
+
 bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 	$(BIN)/python -m benchmarks
 
-.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision studio-assets bench
+.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision studio-assets captcha-voice bench

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import struct
+import wave
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,6 +152,39 @@ def test_the_image_is_a_png_and_the_audio_a_wav_served_inline_and_never_stored(a
     # Showing the image or playing the audio does not use the challenge up.
     assert client.get(f"/controle/{challenge_id}.png").status_code == 200
     assert attempt(app, challenge_id, code(app, challenge_id))
+
+
+def test_the_audio_speaks_the_digits_in_french_and_in_english_on_request():
+    """The shipped French recordings (eSpeak NG) are ten digits in the package's format, and
+    differ from the package's English voice, which `?langue=en` asks for."""
+    from captcha.audio import DATA_DIR
+
+    from web.accounts.captcha_voice import VOICES
+
+    for digit in range(10):
+        recording = VOICES / "fr" / str(digit) / "default.wav"
+        with wave.open(str(recording)) as reader:
+            assert (reader.getnchannels(), reader.getframerate(), reader.getsampwidth()) == (1, 8000, 1)
+            assert reader.getnframes() > 1000  # a spoken word, not silence
+        english = Path(DATA_DIR) / str(digit) / "default.wav"
+        assert recording.read_bytes() != english.read_bytes()
+    french, english = captcha.render_audio("123", "fr"), captcha.render_audio("123", "en")
+    assert wav_chunks(french) == wav_chunks(english) == (1, 8000, 8)
+    assert captcha._voices["fr"]._voicedir == str(VOICES / "fr")
+    assert sorted(captcha._voices["fr"].choices) == [str(d) for d in range(10)]
+
+
+def test_the_audio_route_speaks_french_unless_english_is_asked_for(app, client):
+    challenge_id = issue(app)
+    captcha._loaded.discard("en")
+    for query in ("", "?langue=xx", "?langue=fr"):
+        response = client.get(f"/controle/{challenge_id}.wav{query}")
+        assert response.status_code == 200
+        assert wav_chunks(response.data) == (1, 8000, 8)
+    assert "fr" in captcha._loaded
+    assert "en" not in captcha._loaded  # the English voice was never used
+    assert client.get(f"/controle/{challenge_id}.wav?langue=en").status_code == 200
+    assert "en" in captcha._loaded
 
 
 def test_the_code_is_six_digits_derived_from_the_id_and_the_secret_key(app, app_factory):

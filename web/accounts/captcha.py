@@ -13,10 +13,11 @@ How it is kept secret (OWASP ASVS 2.2 / 6.4, RGAA 1.1 and 11):
   wrong, so an answer can neither be replayed nor guessed twice on the same image.
 - The image and audio are served only while the challenge is live (404 otherwise), `no-store`.
 
-Audio: `captcha.audio.AudioCaptcha` with the voice bundled in the `captcha` package (offline, one
-recording per character). The package ships no French voice: its recordings speak the digits in
-English, which the hint under the field says. The code is made of digits only so that it is spoken
-clearly.
+Audio: `captcha.audio.AudioCaptcha` (offline, one recording per character) with Guichet's French
+voice, the ten digits spoken by eSpeak NG and shipped in web/accounts/voices/fr (captcha_voice.py
+builds them; `make captcha-voice`). The package's own voice speaks English: it is used when the audio
+is asked for with `?langue=en` (the English pages). The code is made of digits only so that it is
+spoken clearly.
 
 « Changer le texte de contrôle » is a submit button named `action` with the value
 `changer_captcha` (`CHANGE_ACTION`), inside the page's own form:
@@ -51,6 +52,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from engine.db import utcnow
+from web.accounts.captcha_voice import VOICES
 from web.accounts.models import CaptchaChallenge
 from web.core.transaction import keep_writes
 from web.extensions import db
@@ -71,9 +73,10 @@ _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 _MAX_ANSWER = 64
 
 _image = ImageCaptcha(width=IMAGE_SIZE[0], height=IMAGE_SIZE[1])
-_audio = AudioCaptcha()
+# One voice per language of the pages: French (shipped with Guichet) and the package's English.
+_voices = {"fr": AudioCaptcha(voicedir=str(VOICES / "fr")), "en": AudioCaptcha()}
 _audio_lock = threading.Lock()
-_audio_loaded = False
+_loaded: set[str] = set()
 
 
 # --- secrets -------------------------------------------------------------------------------------
@@ -222,14 +225,14 @@ def render_image(code: str) -> bytes:
     return _image.generate(code, format="png").getvalue()
 
 
-def render_audio(code: str) -> bytes:
-    global _audio_loaded
-    if not _audio_loaded:
+def render_audio(code: str, language: str = "fr") -> bytes:
+    voice = _voices[language]
+    if language not in _loaded:
         with _audio_lock:
-            if not _audio_loaded:
-                _audio.load()
-                _audio_loaded = True
-    return bytes(_audio.generate(code))
+            if language not in _loaded:
+                voice.load()
+                _loaded.add(language)
+    return bytes(voice.generate(code))
 
 
 def _media(body: bytes, mimetype: str, filename: str) -> Response:
@@ -246,7 +249,8 @@ def image(challenge_id: str) -> Response:
 
 @bp.get("/<challenge_id>.wav")
 def audio(challenge_id: str) -> Response:
-    return _media(render_audio(_live_code(challenge_id)), "audio/wav", "controle.wav")
+    language = "en" if request.args.get("langue") == "en" else "fr"
+    return _media(render_audio(_live_code(challenge_id), language), "audio/wav", "controle.wav")
 
 
 @bp.post("/nouveau")
