@@ -67,7 +67,7 @@ studio-assets: ## Rebuild the studio's BPMN editor into web/static/studio/ (need
 	cd web/static/studio && sha256sum studio-editor.js studio-editor.css
 
 captcha-voice: $(STAMP) ## Rebuild the audio captcha's French digits in web/accounts/voices/fr (needs the Debian package espeak-ng)
-	$(BIN)/python -m web.accounts.captcha_voice
+	$(BIN)/python -c "from web.accounts.captcha_voice import build; build()"
 
 bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 	$(BIN)/python -m benchmarks
