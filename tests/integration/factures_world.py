@@ -22,8 +22,8 @@ NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 FAMILIES = (
     "famille_id;famille_nom;adresse;enfant_id;enfant_nom;enfant_prenom;enfant_date_naissance;enfant_ecole;"
     "enfant_classe;enfant_services;enfant_activites\n"
-    "F-1;MARTIN Camille;3 rue des Lilas 78140 Vélizy;E-1;MARTIN;Léa;14/03/2017;École Jean Macé;CE2;Enfance;CANT-JM\n"
-    "F-1;MARTIN Camille;3 rue des Lilas 78140 Vélizy;E-2;MARTIN;Hugo;02/09/2021;École Rabelais;MS;Enfance;CL-MERC\n"
+    "F-1;MARTIN Camille;3 rue des Lilas;E-1;MARTIN;Léa;14/03/2017;École Jean Macé;CE2;Enfance;CANT-JM\n"
+    "F-1;MARTIN Camille;3 rue des Lilas;E-2;MARTIN;Hugo;02/09/2021;École Rabelais;MS;Enfance;CL-MERC\n"
     "F-2;BERNARD Louise;;E-3;BERNARD;Nina;21/06/2015;École Jean Macé;CM2;Enfance;CONS-EV\n"
 )
 

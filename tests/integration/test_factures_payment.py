@@ -40,34 +40,43 @@ def notify(client, answer: dict[str, str]):
 
 
 def test_a_family_pays_two_invoices_through_the_simulator_and_gets_its_receipt(
-    app, people, client_for, invoices
+    app,
+    people,
+    client_for,
+    invoices,  # noqa: F811
 ):
     famille = client_for(people["famille"])
     page = famille.get("/factures")
     assert page.status_code == 200
     body = text(page)
-    assert "2 facture(s) à payer" in body and "En retard" in body
+    assert "2 facture(s) à payer" in body
+    assert "En retard" in body
     asked = start_payment(famille, [invoices["nov"], invoices["late"]])
     assert asked["amount"] == f"{(16 * 385 + 3 * 1240 + 12 * 385) / 100:.2f}"  # computed on the server
     simulator = famille.get("/factures/banque-simulee?" + urlencode(asked))
-    assert simulator.status_code == 200 and "Banque simulée" in text(simulator)
+    assert simulator.status_code == 200
+    assert "Banque simulée" in text(simulator)
     token = csrf_token(famille, "/factures/banque-simulee?" + urlencode(asked))
     back = famille.post("/factures/banque-simulee", data={**asked, "choix": "payer", "csrf_token": token})
-    assert back.status_code == 302 and back.headers["Location"].startswith("/factures/paiement/retour?")
+    assert back.status_code == 302
+    assert back.headers["Location"].startswith("/factures/paiement/retour?")
     final = famille.get(back.headers["Location"], follow_redirects=True)
     assert "Paiement de 145,00 € accepté" in text(final).replace("\xa0", " ")
     rows, payments, settlements, callbacks = state(
         app, [invoices["nov"], invoices["late"], invoices["other"]]
     )
     assert rows == {invoices["nov"]: "payée", invoices["late"]: "payée", invoices["other"]: "à payer"}
-    assert payments == [("payé", False)] and settlements == 2
+    assert payments == [("payé", False)]
+    assert settlements == 2
     assert callbacks == 2  # the simulator's notification, then the return (a replay: nothing applied twice)
     (mail,) = [m for m in outbox(app) if "Reçu" in m.subject]
-    assert "145,00" in mail.subject and mail.recipient == people["famille"].email
+    assert "145,00" in mail.subject
+    assert mail.recipient == people["famille"].email
     history = famille.get("/factures/paiements")
     assert "Reçu" in text(history)
     receipt = famille.get(f"/factures/paiements/{_payment_id(app)}/recu.pdf")
-    assert receipt.status_code == 200 and receipt.mimetype == "application/pdf"
+    assert receipt.status_code == 200
+    assert receipt.mimetype == "application/pdf"
 
 
 def _payment_id(app) -> int:
@@ -76,7 +85,7 @@ def _payment_id(app) -> int:
 
 
 @pytest.mark.parametrize(("choice", "status"), [("refuser", "refusé"), ("annuler", "annulé")])
-def test_a_refused_or_cancelled_payment_pays_nothing(app, people, client_for, invoices, choice, status):
+def test_a_refused_or_cancelled_payment_pays_nothing(app, people, client_for, invoices, choice, status):  # noqa: F811
     famille = client_for(people["famille"])
     asked = start_payment(famille, [invoices["nov"]])
     token = csrf_token(famille, "/factures")
@@ -84,41 +93,48 @@ def test_a_refused_or_cancelled_payment_pays_nothing(app, people, client_for, in
     final = famille.get(back.headers["Location"], follow_redirects=True)
     assert "rien n'a été payé" in text(final)
     rows, payments, settlements, _ = state(app, [invoices["nov"]])
-    assert rows == {invoices["nov"]: "à payer"} and payments == [(status, False)] and settlements == 0
+    assert rows == {invoices["nov"]: "à payer"}
+    assert payments == [(status, False)]
+    assert settlements == 0
     assert not [m for m in outbox(app) if "Reçu" in m.subject]
 
 
-def test_a_replayed_notification_applies_nothing_twice(app, people, client_for, invoices):
+def test_a_replayed_notification_applies_nothing_twice(app, people, client_for, invoices):  # noqa: F811
     famille = client_for(people["famille"])
     asked = start_payment(famille, [invoices["nov"]])
     bank = app.test_client()
     first = notify(bank, bank_answer(asked))
-    assert first.status_code == 200 and first.get_data(as_text=True) == "signature ok"
+    assert first.status_code == 200
+    assert first.get_data(as_text=True) == "signature ok"
     for _ in range(3):
         assert notify(bank, bank_answer(asked)).status_code == 200
-    rows, payments, settlements, callbacks = state(app, [invoices["nov"]])
-    assert payments == [("payé", False)] and settlements == 1 and callbacks == 4
+    _rows, payments, settlements, callbacks = state(app, [invoices["nov"]])
+    assert payments == [("payé", False)]
+    assert settlements == 1
+    assert callbacks == 4
     with app.app_context():
         outcomes = list(db.session.scalars(select(BankCallback.outcome).order_by(BankCallback.id)))
-    assert outcomes[0].startswith("Paiement appliqué") and all(
-        o.startswith("Déjà traité") for o in outcomes[1:]
-    )
+    assert outcomes[0].startswith("Paiement appliqué")
+    assert all(o.startswith("Déjà traité") for o in outcomes[1:])
     assert len([m for m in outbox(app) if "Reçu" in m.subject]) == 1
 
 
-def test_the_return_before_the_notification_and_after_it(app, people, client_for, invoices):
+def test_the_return_before_the_notification_and_after_it(app, people, client_for, invoices):  # noqa: F811
     famille = client_for(people["famille"])
     asked = start_payment(famille, [invoices["nov"]])
     back = famille.get("/factures/paiement/retour?" + urlencode(bank_answer(asked)))  # the return first
-    assert back.status_code == 302 and back.headers["Location"].startswith("/factures/paiements/")
+    assert back.status_code == 302
+    assert back.headers["Location"].startswith("/factures/paiements/")
     assert notify(app.test_client(), bank_answer(asked)).status_code == 200  # then the bank's server
     asked2 = start_payment(famille, [invoices["late"]])
     assert notify(app.test_client(), bank_answer(asked2)).status_code == 200  # the bank's server first
     again = famille.get("/factures/paiement/retour?" + urlencode(bank_answer(asked2)), follow_redirects=True)
     assert "accepté" in text(again)
     rows, payments, settlements, callbacks = state(app, [invoices["nov"], invoices["late"]])
-    assert set(rows.values()) == {"payée"} and payments == [("payé", False), ("payé", False)]
-    assert settlements == 2 and callbacks == 4
+    assert set(rows.values()) == {"payée"}
+    assert payments == [("payé", False), ("payé", False)]
+    assert settlements == 2
+    assert callbacks == 4
 
 
 @pytest.mark.parametrize(
@@ -131,7 +147,12 @@ def test_the_return_before_the_notification_and_after_it(app, people, client_for
     ],
 )
 def test_a_forged_answer_pays_nothing_and_is_kept_for_the_agents(
-    app, people, client_for, invoices, change, reason
+    app,
+    people,
+    client_for,
+    invoices,  # noqa: F811
+    change,
+    reason,
 ):
     famille = client_for(people["famille"])
     asked = start_payment(famille, [invoices["nov"]])
@@ -140,16 +161,19 @@ def test_a_forged_answer_pays_nothing_and_is_kept_for_the_agents(
     response = notify(app.test_client(), forged)
     assert response.status_code == 400
     returned = famille.get("/factures/paiement/retour?" + urlencode(forged), follow_redirects=True)
-    assert "n'a pas pu être vérifiée" in text(returned) and "rien n'est payé" in text(returned)
+    assert "n'a pas pu être vérifiée" in text(returned)
+    assert "rien n'est payé" in text(returned)
     rows, payments, settlements, callbacks = state(app, [invoices["nov"]])
-    assert rows == {invoices["nov"]: "à payer"} and settlements == 0 and callbacks == 2
+    assert rows == {invoices["nov"]: "à payer"}
+    assert settlements == 0
+    assert callbacks == 2
     assert payments[0][0] == "en attente"
     with app.app_context():
         outcomes = list(db.session.scalars(select(BankCallback.outcome)))
     assert all(reason in outcome.replace("\xa0", " ") for outcome in outcomes), outcomes
 
 
-def test_a_changed_amount_in_the_database_breaks_our_signature(app, people, client_for, invoices):
+def test_a_changed_amount_in_the_database_breaks_our_signature(app, people, client_for, invoices):  # noqa: F811
     famille = client_for(people["famille"])
     asked = start_payment(famille, [invoices["nov"]])
     with app.app_context():
@@ -159,10 +183,12 @@ def test_a_changed_amount_in_the_database_breaks_our_signature(app, people, clie
     answer = {**bank_answer(asked), "amount": "0.01"}
     assert notify(app.test_client(), answer).status_code == 400
     rows, payments, settlements, _ = state(app, [invoices["nov"]])
-    assert rows == {invoices["nov"]: "à payer"} and settlements == 0 and payments == [("en attente", True)]
+    assert rows == {invoices["nov"]: "à payer"}
+    assert settlements == 0
+    assert payments == [("en attente", True)]
 
 
-def test_two_tabs_paying_the_same_invoice_one_applied_the_other_flagged(app, people, client_for, invoices):
+def test_two_tabs_paying_the_same_invoice_one_applied_the_other_flagged(app, people, client_for, invoices):  # noqa: F811
     famille = client_for(people["famille"])
     first = start_payment(famille, [invoices["nov"]])
     second = start_payment(famille, [invoices["nov"]])
@@ -170,7 +196,8 @@ def test_two_tabs_paying_the_same_invoice_one_applied_the_other_flagged(app, peo
     assert notify(bank, bank_answer(first)).status_code == 200
     assert notify(bank, bank_answer(second)).status_code == 200
     rows, payments, settlements, _ = state(app, [invoices["nov"]])
-    assert rows == {invoices["nov"]: "payée"} and settlements == 1
+    assert rows == {invoices["nov"]: "payée"}
+    assert settlements == 1
     assert payments == [("payé", False), ("payé", True)]
     with app.app_context():
         flagged = db.session.scalars(select(Payment).where(Payment.needs_review.is_(True))).one()
@@ -179,7 +206,7 @@ def test_two_tabs_paying_the_same_invoice_one_applied_the_other_flagged(app, peo
     assert "remboursement" in text(agent_page)
 
 
-def test_an_invoice_of_another_family_is_a_404_everywhere(app, people, client_for, invoices):
+def test_an_invoice_of_another_family_is_a_404_everywhere(app, people, client_for, invoices):  # noqa: F811
     famille = client_for(people["famille"])
     other = client_for(people["autre_famille"])
     asked = start_payment(other, [invoices["other"]])
@@ -208,7 +235,10 @@ def test_an_invoice_of_another_family_is_a_404_everywhere(app, people, client_fo
 
 
 def test_paying_an_invoice_already_paid_or_nothing_ticked_says_so_in_french(
-    app, people, client_for, invoices
+    app,
+    people,
+    client_for,
+    invoices,  # noqa: F811
 ):
     famille = client_for(people["famille"])
     asked = start_payment(famille, [invoices["nov"]])
@@ -224,14 +254,15 @@ def test_paying_an_invoice_already_paid_or_nothing_ticked_says_so_in_french(
     assert "Cochez au moins une facture à payer." in text(response)
 
 
-def test_the_year_filter_and_a_bad_year(app, people, client_for, invoices):
+def test_the_year_filter_and_a_bad_year(app, people, client_for, invoices):  # noqa: F811
     famille = client_for(people["famille"])
     assert "Aucune facture à payer en 2025" in text(famille.get("/factures?annee=2025"))
     bad = famille.get("/factures?annee=deux-mille")
-    assert bad.status_code == 400 and "n'est pas valable" in text(bad)
+    assert bad.status_code == 400
+    assert "n'est pas valable" in text(bad)
 
 
-def test_an_empty_answer_writes_nothing(app, invoices):
+def test_an_empty_answer_writes_nothing(app, invoices):  # noqa: F811
     before = snapshot(app)
     bank = app.test_client()
     assert bank.get("/factures/paiement/notification").status_code == 400
