@@ -150,7 +150,17 @@ POLICY = {
     "tasks.show": "guest",  # a family's task, a guest's (signup) task, an agent's (to the dossier)
 }
 #: agent: of Accueil; communication, enfance, quartiers: agents of that group only; admin: in no group.
-ROLES = ("anonyme", "famille", "agent", "communication", "enfance", "quartiers", "finances", "analyste", "admin")
+ROLES = (
+    "anonyme",
+    "famille",
+    "agent",
+    "communication",
+    "enfance",
+    "quartiers",
+    "finances",
+    "analyste",
+    "admin",
+)
 STAFF = {"agent", "communication", "enfance", "quartiers", "finances", "analyste", "admin"}
 ALLOWED = {
     "public": set(ROLES),

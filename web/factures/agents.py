@@ -114,10 +114,9 @@ def export_invoices(fmt: str) -> Response:
             ]
 
     name = f"factures-{day:%Y-%m-%d}"
+    table = list(rows())  # read now: the request's session is closed before a streamed body ends
     chunks = (
-        stream_csv(INVOICE_HEADERS, rows())
-        if fmt == "csv"
-        else stream_ods("Factures", INVOICE_HEADERS, rows())
+        stream_csv(INVOICE_HEADERS, table) if fmt == "csv" else stream_ods("Factures", INVOICE_HEADERS, table)
     )
     return download(chunks, name, fmt)
 
@@ -207,7 +206,7 @@ def export_payments(fmt: str) -> Response:
     if fmt not in ("csv", "ods"):
         abort(404)
     payments = search_payments(db.session(), limit=100_000, **_payment_filters())
-    rows = _payment_rows(payments)
+    rows = list(_payment_rows(payments))
     name = f"paiements-{today():%Y-%m-%d}"
     chunks = (
         stream_csv(PAYMENT_HEADERS, rows) if fmt == "csv" else stream_ods("Paiements", PAYMENT_HEADERS, rows)
@@ -251,7 +250,7 @@ def reconciliation() -> Any:
     report = daily_report(db.session(), day)
     if request.args.get("format") in ("csv", "ods") and not error:
         fmt = request.args["format"]
-        rows = _payment_rows(report.paid + report.refused)
+        rows = list(_payment_rows(report.paid + report.refused))
         name = f"rapprochement-{day:%Y-%m-%d}"
         chunks = (
             stream_csv(PAYMENT_HEADERS, rows)
