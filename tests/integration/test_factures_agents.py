@@ -119,7 +119,11 @@ def client_for_family(app, people, who):
 
 
 def test_a_cancelled_invoice_cannot_be_paid_and_a_late_payment_of_it_is_to_refund(
-    app, people, client_for, finances, invoices
+    app,
+    people,
+    client_for,
+    finances,
+    invoices,  # noqa: F811
 ):
     famille = client_for(people["famille"])
     asked = start_payment(famille, [invoices["nov"]])
@@ -152,7 +156,11 @@ def test_a_cancelled_invoice_cannot_be_paid_and_a_late_payment_of_it_is_to_refun
 
 
 def test_families_and_other_agents_do_not_reach_the_finance_pages(
-    app, people, client_for, make_user, invoices
+    app,
+    people,
+    client_for,
+    make_user,
+    invoices,  # noqa: F811
 ):
     for client in (client_for(people["famille"]), client_for(make_user("agent", groups=["Enfance"]))):
         assert client.get("/agents/factures").status_code == 403
