@@ -155,15 +155,7 @@ def create_invoice(
     actor: str,
 ) -> Invoice:
     """A new invoice « à payer » (flush only); its number is FAC-<year>-<id> unless one is given."""
-    if not lines:
-        raise InvoiceError("Une facture doit avoir au moins une ligne.")
-    for line in lines:
-        if line.quantity <= 0:
-            raise InvoiceError("La quantité de chaque ligne doit être un nombre entier positif.")
-        if line.unit_price_cents < 0:
-            raise InvoiceError("Un prix unitaire ne peut pas être négatif.")
-        if line.child is not None and line.child.family_record_id != record.id:
-            raise InvoiceError(f"{line.child.full_name} n'est pas un enfant du dossier {record.name}.")
+    _check_lines(record, lines)
     if period_end < period_start:
         raise InvoiceError("La fin de la période est avant son début.")
     due = due_on or issued_on + timedelta(days=int(current_app.config["INVOICE_DUE_DAYS"]))
@@ -173,9 +165,7 @@ def create_invoice(
         number=number or f"EN-COURS-{utcnow().timestamp()}-{id(lines)}",
         record=record,
         family_record_id=record.id,
-        period_label=month_label(period_start)
-        if (period_start.year, period_start.month) == (period_end.year, period_end.month)
-        else f"du {period_start:%d/%m/%Y} au {period_end:%d/%m/%Y}",
+        period_label=_period_label(period_start, period_end),
         period_start=period_start,
         period_end=period_end,
         issued_on=issued_on,
@@ -206,6 +196,24 @@ def create_invoice(
     session.flush()
     log.info("Invoice %s created for record %s by %s", invoice.number, record.id, actor)
     return invoice
+
+
+def _period_label(start: date, end: date) -> str:
+    if (start.year, start.month) == (end.year, end.month):
+        return month_label(start)
+    return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
+
+
+def _check_lines(record: FamilyRecord, lines: list[LineInput]) -> None:
+    if not lines:
+        raise InvoiceError("Une facture doit avoir au moins une ligne.")
+    for line in lines:
+        if line.quantity <= 0:
+            raise InvoiceError("La quantité de chaque ligne doit être un nombre entier positif.")
+        if line.unit_price_cents < 0:
+            raise InvoiceError("Un prix unitaire ne peut pas être négatif.")
+        if line.child is not None and line.child.family_record_id != record.id:
+            raise InvoiceError(f"{line.child.full_name} n'est pas un enfant du dossier {record.name}.")
 
 
 def add_event(invoice: Invoice, text: str, actor: str | None) -> None:
