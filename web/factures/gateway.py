@@ -98,7 +98,8 @@ def _backend() -> eopayment.Payment:
         options["consider_all_response_signed"] = False
         options.setdefault("origin", config["TOWN_NAME"])
         if simulator_on():  # eopayment 3.15 ignores `dummy_service_url`: the module constant decides
-            eopayment_dummy.SERVICE_URL = base + url_for("factures.simulator")
+            # The address the family's browser used (development only: the simulator is off in production).
+            eopayment_dummy.SERVICE_URL = url_for("factures.simulator", _external=True)
     return eopayment.Payment(kind(), options)
 
 
