@@ -78,7 +78,7 @@ def test_a_family_refuses_cancels_then_pays_two_invoices(tab, people, invoices, 
     both_widths(page, "factures-14-paiement-accepte")
     with page.expect_download() as receipt:
         page.get_by_role("link", name="Télécharger le reçu (PDF)").click()
-    assert receipt.value.suggested_filename.startswith("recu-P-")
+    assert receipt.value.suggested_filename.startswith("recu-P2026")
 
     page.get_by_role("link", name="Mes factures").first.click()
     expect(page.get_by_text("Aucune facture à payer.")).to_be_visible()

@@ -147,7 +147,7 @@ class Payment(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    reference: Mapped[str] = mapped_column(String(40), unique=True)  # ours: « P-20261207-7Q4K2M »
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # ours: « P20261207A1B2C3D4E5F6 »
     family_record_id: Mapped[int] = mapped_column(
         ForeignKey("family_record.id", ondelete="RESTRICT"), index=True
     )

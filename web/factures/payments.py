@@ -47,8 +47,9 @@ ONLINE = "paiement en ligne"
 
 
 def new_reference() -> str:
+    """« P20261207A1B2C3D4E5F6 »: letters and digits only (TIPI's `refdet`: 6 to 30 of them), unguessable."""
     day = utcnow().strftime("%Y%m%d")
-    return f"P-{day}-{secrets.token_hex(4).upper()}"
+    return f"P{day}{secrets.token_hex(6).upper()}"
 
 
 def signature(payment: Payment) -> str:

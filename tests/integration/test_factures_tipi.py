@@ -1,0 +1,77 @@
+"""TIPI: eopayment reports every TIPI answer as signed (../shared/FACTS.md §4), so Guichet confirms it
+another way: the answer must name a transaction it created (`refdet` = our unguessable reference) with
+the amount it asked; even then the payment is flagged « à rapprocher » for an agent. The real eopayment
+TIPI backend builds the request and reads the answers; nothing is mocked."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from tests.fixtures.app import csrf_token, login
+from tests.integration.factures_world import NOW, invoices  # noqa: F401
+from web.extensions import db
+from web.factures.models import BankCallback, Invoice, Payment
+
+
+@pytest.fixture
+def tipi(app_factory, app, invoices):  # noqa: F811
+    application = app_factory(PAYMENT_BACKEND="tipi", PAYMENT_OPTIONS={"numcli": "123456", "saisie": "T"})
+    return application, invoices
+
+
+def start(application, user, invoice_id) -> dict[str, str]:
+    client = application.test_client()
+    login(client, user)
+    token = csrf_token(client, "/factures")
+    response = client.post("/factures/payer", data={"csrf_token": token, "facture": [str(invoice_id)]})
+    assert response.status_code == 302
+    location = urlsplit(response.headers["Location"])
+    assert location.netloc == "www.payfip.gouv.fr"  # the treasury's page, not the simulator
+    return {k: v[0] for k, v in parse_qs(location.query).items()}
+
+
+def answer(application, **fields):
+    return application.test_client().post("/factures/paiement/notification", data=fields)
+
+
+def test_a_tipi_answer_is_applied_only_if_it_matches_and_is_always_flagged(tipi, people):
+    application, ids = tipi
+    with time_machine.travel(NOW, tick=True):
+        asked = start(application, people["famille"], ids["nov"])
+        with application.app_context():
+            payment = db.session.scalars(select(Payment)).one()
+            assert asked["refdet"] == payment.reference == payment.bank_transaction_id
+            assert asked["montant"] == "9880"
+        # Forged: another reference, the right amount; the right reference, another amount.
+        assert (
+            answer(application, refdet="P20261207000000000000", resultrans="P", montant="9880").status_code
+            == 400
+        )
+        assert answer(application, refdet=asked["refdet"], resultrans="P", montant="1").status_code == 400
+        assert answer(application, refdet=asked["refdet"], resultrans="P").status_code == 400  # no amount
+        with application.app_context():
+            assert db.session.get(Invoice, ids["nov"]).status == "à payer"
+            outcomes = list(db.session.scalars(select(BankCallback.outcome).order_by(BankCallback.id)))
+        assert outcomes[0] == "Transaction inconnue : rien n'est payé."
+        assert "montant annoncé par la banque" in outcomes[1]
+        assert "n'indique pas le montant" in outcomes[2]
+        ok = answer(application, refdet=asked["refdet"], resultrans="P", montant="9880", numauto="123")
+        assert ok.status_code == 200
+        with application.app_context():
+            assert db.session.get(Invoice, ids["nov"]).status == "payée"
+            payment = db.session.scalars(select(Payment)).one()
+            assert payment.status == "payé"
+            assert payment.needs_review
+            assert "à rapprocher du relevé de la DGFiP" in payment.review_reason
+
+
+def test_dummy_is_refused_in_production_and_the_simulator_is_off(app_factory, app, people, invoices):  # noqa: F811
+    production = app_factory(ENV="production", SESSION_COOKIE_SECURE=False)
+    assert production.config["PAYMENT_SIMULATOR"] is False
+    with time_machine.travel(NOW, tick=True):
+        client = production.test_client()
+        assert client.get("/factures/banque-simulee?transaction_id=x").status_code == 404
