@@ -298,3 +298,26 @@ def test_a_demarche_issues_an_invoice_to_the_requesters_family(app, people, invo
             api.start(session, "essai_facture", family, {"enfant": str(nina.id), "jours": 1})
         session.rollback()
         assert session.scalar(select(func.count()).select_from(Invoice)) == count
+
+
+def test_a_finance_agent_issues_an_invoice_by_hand(app, people, client_for, finances, invoices):  # noqa: F811
+    url = "/agents/factures/nouvelle"
+    data = {"famille": "F-1", "debut": "01/11/2026", "fin": "30/11/2026", "echeance": ""}
+    bad = {**data, "enfant_1": "E-3", "activite_1": "CL-MERC", "quantite_1": "deux", "prix_1": "-5"}
+    response = finances.post(url, data={"csrf_token": csrf_token(finances, url), **bad})
+    assert response.status_code == 400
+    page = text(response)
+    assert "Cet enfant n'est pas un enfant de ce dossier famille." in page
+    assert "La quantité doit être un nombre entier de 1 à 10 000." in page
+    assert "est négatif" in page
+    assert 'value="deux"' in response.get_data(as_text=True)  # nothing typed is lost
+    good = {**data, "enfant_1": "E-2", "activite_1": "CL-MERC", "quantite_1": "2", "prix_1": "12,40"}
+    good |= {"libelle_2": "Sortie au musée", "quantite_2": "1", "prix_2": "5"}
+    done = finances.post(url, data={"csrf_token": csrf_token(finances, url), **good})
+    assert done.status_code == 302
+    with app.app_context():
+        invoice = db.session.scalars(select(Invoice).order_by(Invoice.id.desc())).first()
+        assert invoice.total_cents == 2 * 1240 + 500
+        assert [x.label for x in invoice.lines] == ["Centre de loisirs du mercredi", "Sortie au musée"]
+        assert invoice.due_on == date(2027, 1, 6)  # today + INVOICE_DUE_DAYS
+    assert "Sortie au musée" in text(client_for(people["famille"]).get(f"/factures/{invoice.id}"))

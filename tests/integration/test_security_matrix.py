@@ -105,6 +105,7 @@ POLICY = {
     "factures.invoice": "family",
     "factures.invoice_file": "family",
     "factures.my_invoices": "family",
+    "factures.new_invoice": "finances",
     "factures.my_payments": "family",
     "factures.pay": "family",
     "factures.payment": "family",
