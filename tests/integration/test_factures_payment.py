@@ -77,6 +77,20 @@ def test_a_family_pays_two_invoices_through_the_simulator_and_gets_its_receipt(
     receipt = famille.get(f"/factures/paiements/{_payment_id(app)}/recu.pdf")
     assert receipt.status_code == 200
     assert receipt.mimetype == "application/pdf"
+    import io
+
+    from pypdf import PdfReader
+
+    receipt_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(receipt.data)).pages).replace(
+        "\xa0", " "
+    )
+    for expected in (
+        "Reçu de paiement en ligne",
+        "FAC-2026-000001",
+        "FAC-2026-000002",
+        "Total payé : 145,00 €",
+    ):
+        assert expected in receipt_text, expected
 
 
 def _payment_id(app) -> int:
