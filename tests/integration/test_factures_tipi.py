@@ -12,6 +12,7 @@ import time_machine
 from sqlalchemy import select
 
 from tests.fixtures.app import csrf_token, login
+from tests.fixtures.integration import html, text
 from tests.integration.factures_world import NOW, invoices  # noqa: F401
 from web.extensions import db
 from web.factures.models import BankCallback, Invoice, Payment
@@ -28,8 +29,9 @@ def start(application, user, invoice_id) -> dict[str, str]:
     login(client, user)
     token = csrf_token(client, "/factures")
     response = client.post("/factures/payer", data={"csrf_token": token, "facture": [str(invoice_id)]})
-    assert response.status_code == 302
-    location = urlsplit(response.headers["Location"])
+    assert response.status_code == 200  # a page with a link: a redirect would break our CSP form-action
+    (link,) = html(response).xpath("//a[normalize-space()='Continuer vers la page de paiement']/@href")
+    location = urlsplit(link)
     assert location.netloc == "www.payfip.gouv.fr"  # the treasury's page, not the simulator
     return {k: v[0] for k, v in parse_qs(location.query).items()}
 
@@ -75,3 +77,34 @@ def test_dummy_is_refused_in_production_and_the_simulator_is_off(app_factory, ap
     with time_machine.travel(NOW, tick=True):
         client = production.test_client()
         assert client.get("/factures/banque-simulee?transaction_id=x").status_code == 404
+
+
+def test_a_form_backend_gets_a_page_whose_csp_allows_that_bank_only(app_factory, app, people, invoices):  # noqa: F811
+    options = {"vads_site_id": "12345678", "secret_test": "abcdefgh"}
+    systempay = app_factory(PAYMENT_BACKEND="systempayv2", PAYMENT_OPTIONS=options)
+    with time_machine.travel(NOW, tick=True):
+        client = systempay.test_client()
+        login(client, people["famille"])
+        token = csrf_token(client, "/factures")
+        response = client.post(
+            "/factures/payer", data={"csrf_token": token, "facture": [str(invoices["nov"])]}
+        )
+        assert response.status_code == 200
+        assert (
+            "form-action 'self' https://paiement.systempay.fr;" in response.headers["Content-Security-Policy"]
+        )
+        (form,) = html(response).xpath("//form[@action='https://paiement.systempay.fr/vads-payment/']")
+        fields = dict(zip(form.xpath(".//input/@name"), form.xpath(".//input/@value"), strict=True))
+        assert fields["vads_amount"] == "9880"
+        assert fields["vads_url_check"] == "http://guichet.test/factures/paiement/notification"
+        # A forged Systempay answer: its signature does not check out, nothing is paid.
+        forged = {k: v for k, v in fields.items() if k.startswith("vads_")}
+        forged |= {"vads_trans_status": "AUTHORISED", "vads_result": "00", "vads_auth_result": "00"}
+        forged["signature"] = "0" * 64
+        refused = systempay.test_client().post("/factures/paiement/notification", data=forged)
+        assert refused.status_code == 400
+        with systempay.app_context():
+            assert db.session.get(Invoice, invoices["nov"]).status == "à payer"
+            (outcome,) = db.session.scalars(select(BankCallback.outcome))
+        assert "signature absente ou invalide" in outcome
+    assert "Paiement en ligne de 98,80" in text(response).replace("\xa0", " ")

@@ -4,15 +4,17 @@ the payment history and its receipts. Another family's invoice or payment is a 4
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import eopayment
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine.db import utcnow
 from web.core.access import family_required
 from web.core.presentation import PARIS
+from web.core.security import CSP
 from web.extensions import db
 
 from . import bp, gateway
@@ -125,12 +127,23 @@ def pay() -> Any:
     except (InvoiceError, gateway.PaymentUnavailable) as error:
         flash(str(error), "error")
         return redirect(url_for("factures.my_invoices"))
-    if started.kind == eopayment.URL:
+    return _to_the_bank(started)
+
+
+def _to_the_bank(started: Any) -> Any:
+    """To the bank's page. Our CSP says `form-action 'self'`, which Chromium also applies to the redirect
+    that follows a form: so a redirect only to this site (the simulator); for another site a page with
+    a link (URL backends) or with the bank's form, whose CSP allows that one bank (FORM backends)."""
+    if started.kind == eopayment.URL and urlsplit(started.data).netloc in ("", request.host):
         return redirect(started.data)
-    # FORM / HTML backends: a page with the bank's form, sent by the family's click (no inline script).
-    return render_template(
-        "factures/vers_la_banque.html", started=started, euros=euros, form_kind=eopayment.FORM
-    )
+    page = render_template("factures/vers_la_banque.html", started=started, euros=euros, kinds=eopayment)
+    response = make_response(page)
+    if started.kind == eopayment.FORM:
+        bank = urlsplit(started.data.url)
+        response.headers["Content-Security-Policy"] = CSP.replace(
+            "form-action 'self'", f"form-action 'self' {bank.scheme}://{bank.netloc}"
+        )
+    return response
 
 
 @bp.get("/factures/paiements")
