@@ -108,3 +108,26 @@ def test_a_form_backend_gets_a_page_whose_csp_allows_that_bank_only(app_factory,
             (outcome,) = db.session.scalars(select(BankCallback.outcome))
         assert "signature absente ou invalide" in outcome
     assert "Paiement en ligne de 98,80" in text(response).replace("\xa0", " ")
+
+
+def test_a_bank_that_refuses_the_request_keeps_the_attempt_and_says_so_in_french(tipi, people):
+    from tests.integration.factures_world import make_invoice
+
+    application, _ = tipi
+    with time_machine.travel(NOW, tick=True):
+        with application.app_context():
+            big = make_invoice(
+                db.session(), "F-1", [("E-1", "CANT-JM", 1, 1_000_000)]
+            ).id  # TIPI: 9 999,99 € max
+            db.session.commit()
+        client = application.test_client()
+        login(client, people["famille"])
+        token = csrf_token(client, "/factures")
+        response = client.post(
+            "/factures/payer", data={"csrf_token": token, "facture": [str(big)]}, follow_redirects=True
+        )
+        assert "Le service de paiement ne répond pas pour le moment : rien n'a été payé." in text(response)
+        with application.app_context():
+            payment = db.session.scalars(select(Payment)).one()
+            assert payment.status == "annulé"
+            assert db.session.get(Invoice, big).status == "à payer"

@@ -104,9 +104,15 @@ def start(session: Session, user: Any, invoice_ids: list[int]) -> Started:
     session.add(payment)
     session.flush()
     payment.signature = signature(payment)
-    transaction_id, kind, data = gateway.request(
-        payment.amount_cents, reference=payment.reference, email=user.email
-    )
+    try:
+        transaction_id, kind, data = gateway.request(
+            payment.amount_cents, reference=payment.reference, email=user.email
+        )
+    except gateway.PaymentUnavailable as error:  # the attempt stays on record, closed
+        payment.status, payment.decided_at = PaymentStatus.ANNULE, utcnow()
+        payment.bank_status = str(error)[:200]
+        session.flush()
+        raise
     payment.bank_transaction_id = str(transaction_id)[:100]
     for invoice in invoices:
         add_event(invoice, f"Paiement en ligne commencé (paiement {payment.reference}).", user.display_name)
