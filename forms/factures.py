@@ -105,7 +105,7 @@ class NewInvoiceForm(FlaskForm):  # type: ignore[misc]
     echeance = FrenchDateField(
         "Échéance",
         validators=[Optional()],
-        description="Vide : 30 jours après aujourd'hui (INVOICE_DUE_DAYS).",
+        description="Vide : l'échéance habituelle (30 jours par défaut).",
     )
 
 
