@@ -64,6 +64,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.famille").bp)  # « Ma famille », « Dossiers famille », import
     import_module("web.actualites.views")
     app.register_blueprint(import_module("web.actualites").bp)  # « Actualités », Atom feed
+    for module in ("views", "bank", "agents", "import_view", "create_view"):
+        import_module(f"web.factures.{module}")
+    app.register_blueprint(import_module("web.factures").bp)  # « Mes factures », payment, « Finances »
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »

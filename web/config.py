@@ -114,6 +114,18 @@ DEFAULTS: dict[str, Any] = {
     # and the days assumed when a démarche has fewer than 3 of them.
     "ESTIMATE_HISTORY_SIZE": 20,
     "ESTIMATE_DEFAULT_DAYS": 3,
+    # Invoices and online payment (web/factures/, docs/operator-guide.md « Factures et paiement en ligne »):
+    # the agent group of the finance service; the town's identity printed on the invoices (lines of text);
+    # days between issue and due date when none is given.
+    "FINANCES_GROUP": "Finances",
+    "INVOICE_ISSUER": "Hôtel de ville\nPlace de la Mairie\n00000 Ville de Guichet\nRégie : 01 00 00 00 00",
+    "INVOICE_DUE_DAYS": 30,
+    # The eopayment backend (dummy, payfip_ws, tipi, systempayv2, ...) and its options (a JSON object);
+    # `dummy` (development and tests) is refused in production. The bank simulator served by Guichet
+    # (dummy backend only) defaults to on outside production.
+    "PAYMENT_BACKEND": "dummy",
+    "PAYMENT_OPTIONS": {},
+    "PAYMENT_SIMULATOR": None,
 }
 
 
@@ -147,7 +159,10 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
         # Development: the address `guichet run` listens on replaces it (web.cli.use_server_address).
         app.config["BASE_URL"] = DEVELOPMENT_BASE_URL
         app.extensions["guichet_base_url_from_server"] = True
+    if app.config["PAYMENT_SIMULATOR"] is None:
+        app.config["PAYMENT_SIMULATOR"] = app.config["ENV"] != "production"
     if app.config["ENV"] == "production":
+        app.config["PAYMENT_SIMULATOR"] = False
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
         app.config["DEV_OUTBOX"] = False

@@ -1,6 +1,6 @@
 """Demo data for a newcomer: one family, two agents, one analyst, one admin, the shipped démarches,
-two requests of the demo family (one accepted, one waiting in the Accueil queue) and the town's
-facilities (managed by the agent `quartiers`)."""
+two requests of the demo family (one accepted, one waiting in the Accueil queue), the town's
+facilities (managed by the agent `quartiers`) and the demo family's invoices (agent `finances`)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,15 @@ DEMO_ACCOUNTS = [
     },
     {
         "role": "agent",
+        "username": "finances",
+        "password": "demo-finances-2026",
+        "email": "finances@demo.example",
+        "prenom": "Inès",
+        "nom": "Garnier",
+        "groups": ["Finances"],
+    },
+    {
+        "role": "agent",
         "username": "quartiers",
         "password": "demo-quartiers-2026",
         "email": "quartiers@demo.example",
@@ -76,7 +85,7 @@ DEMO_ACCOUNTS = [
         "groups": ["Vie des quartiers"],
     },
 ]
-DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Vie des quartiers", "Communication"]
+DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Vie des quartiers", "Communication", "Finances"]
 
 
 def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
@@ -112,6 +121,9 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     from .famille.demo import load_family_demo
 
     load_family_demo(session)
+    from .factures.demo import load_invoices_demo
+
+    load_invoices_demo(session)
     from .actualites.demo import load_news_demo
 
     load_news_demo(session)

@@ -15,11 +15,14 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from engine import api
+from engine.db import utcnow
 from forms.accounts import LoginForm
 from web.accounts import bp
 from web.actualites.services import latest, public_news, visible_to
+from web.core.presentation import PARIS
 from web.core.redirects import returns_to
 from web.extensions import db
+from web.factures.services import summary_of
 from web.famille.services import children_of, records_of
 
 
@@ -61,6 +64,7 @@ def dashboard_context(session: Session, user: Any) -> dict[str, Any]:
         "children": children_of(session, user),
         "targeted_news": latest(session, visible_to(session, user, targeted_only=True), limit=5),
         "public_news": latest(session, public_news(), limit=3),
+        "invoices": summary_of(session, user, utcnow().astimezone(PARIS).date()),
     }
 
 

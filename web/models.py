@@ -14,6 +14,15 @@ from web.accounts.models import (
 from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
+from web.factures.models import (
+    BankCallback,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    InvoiceSettlement,
+    Payment,
+    PaymentItem,
+)
 from web.famille.models import Activity, Child, ChildService, Enrolment, FamilyMember, FamilyRecord
 from web.notifications.models import Notification
 from web.structures.models import Closure, Facility, OpeningRange
@@ -24,6 +33,7 @@ __all__ = [
     "Activity",
     "AgentAbsence",
     "AgentGroup",
+    "BankCallback",
     "CaptchaChallenge",
     "Child",
     "ChildService",
@@ -33,10 +43,16 @@ __all__ = [
     "Facility",
     "FamilyMember",
     "FamilyRecord",
+    "Invoice",
+    "InvoiceEvent",
+    "InvoiceLine",
+    "InvoiceSettlement",
     "LoginAttempt",
     "NewsItem",
     "Notification",
     "OpeningRange",
+    "Payment",
+    "PaymentItem",
     "SavedFilter",
     "ServiceKey",
     "StudioAudit",

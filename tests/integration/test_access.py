@@ -222,6 +222,9 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
+        "payment_id": 1,  # an online payment
+        "fmt": "csv",  # an export's format
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

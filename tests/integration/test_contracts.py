@@ -22,6 +22,11 @@ NS = {
 DIAGRAMS = sorted(WORKFLOWS.glob("*.bpmn"))
 PUBLIC_RULES = {
     "/",
+    # The bank's side of the online payment (web/factures/bank.py): its server and the family's browser
+    # come back without our session; the development bank simulator.
+    "/factures/paiement/notification",
+    "/factures/paiement/retour",
+    "/factures/banque-simulee",
     "/connexion",
     "/demarches",
     "/demarches/<key>/aide",  # « Aide à la saisie », public like the catalogue
@@ -114,6 +119,9 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
+        "payment_id": 1,  # an online payment
+        "fmt": "csv",  # an export's format
     }
     checked = {}
     with app.test_request_context():
@@ -182,6 +190,9 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
+        "payment_id": 1,  # an online payment
+        "fmt": "csv",  # an export's format
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -163,7 +163,7 @@ def test_the_dashboard_puts_requests_needing_action_first(app, people, client_fo
     actions = html(page).xpath("//section[@aria-labelledby='a-faire-titre']//a/@href")
     assert actions == [f"/taches/{task_id}"]
     assert "Reprendre mon brouillon" in text(page)
-    assert "Les factures ne sont pas encore consultables" in text(page)
+    assert "Aucune facture à payer. Voir mes factures" in text(page)  # web/factures: none issued here
 
 
 def correction_task(app, instance_filter=None):
