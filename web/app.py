@@ -64,6 +64,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.famille").bp)  # « Ma famille », « Dossiers famille », import
     import_module("web.actualites.views")
     app.register_blueprint(import_module("web.actualites").bp)  # « Actualités », Atom feed
+    import_module("web.activites.views")
+    import_module("web.activites.backoffice")
+    app.register_blueprint(import_module("web.activites").bp)  # « Activités »: booking, back office
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »
