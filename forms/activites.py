@@ -9,6 +9,7 @@ from wtforms import (
     DateTimeLocalField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -39,12 +40,8 @@ class BookingForm(FlaskForm):  # type: ignore[misc]
 
 
 WEEKDAYS = [
-    ("0", "lundi"),
-    ("1", "mardi"),
-    ("2", "mercredi"),
-    ("3", "jeudi"),
-    ("4", "vendredi"),
-    ("5", "samedi"),
+    SelectChoice(str(n), name)
+    for n, name in enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"))
 ]
 
 
@@ -67,9 +64,9 @@ class OfferForm(FlaskForm):  # type: ignore[misc]
     price_rule = SelectField(
         "Tarif",
         choices=[
-            ("forfait", "Forfait par session"),
-            ("par_jour", "Prix par jour"),
-            ("quotient", "Selon le quotient familial (par jour)"),
+            SelectChoice("forfait", "Forfait par session"),
+            SelectChoice("par_jour", "Prix par jour"),
+            SelectChoice("quotient", "Selon le quotient familial (par jour)"),
         ],
     )
     price = StringField(

@@ -21,6 +21,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
+from wtforms import SelectChoice
 
 from forms.activites import MoveForm, OfferForm, SessionForm
 from web.core.access import staff_required
@@ -129,7 +130,7 @@ def session_page(activity_id: int, session_id: int) -> str:
     offer, found = _session(activity_id, session_id)
     placed, waiting, drawing = session_lists(db.session(), found.id)
     form = MoveForm()
-    form.session.choices = [(str(s.id), s.label) for s in offer.sessions if s.id != found.id]
+    form.session.choices = [SelectChoice(str(s.id), s.label) for s in offer.sessions if s.id != found.id]
     return render_template(
         "activites/agents/session.html",
         offer=offer,

@@ -10,6 +10,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from engine import api
 from engine.db import utcnow
@@ -60,8 +61,10 @@ def _offer_or_404(activity_id: int) -> ActivityOffer:
 
 def _form(offer: ActivityOffer) -> BookingForm:
     form = BookingForm()
-    form.enfant.choices = [(str(c.id), c.full_name) for c in children_of(db.session(), current_user)]
-    form.sessions.choices = [(str(s.id), s.label) for s in offer.sessions]
+    form.enfant.choices = [
+        SelectChoice(str(c.id), c.full_name) for c in children_of(db.session(), current_user)
+    ]
+    form.sessions.choices = [SelectChoice(str(s.id), s.label) for s in offer.sessions]
     return form
 
 
