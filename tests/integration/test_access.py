@@ -222,6 +222,10 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "activity_id": 1,  # an activity open to booking (« Activités »)
+        "session_id": 1,  # a session of that activity
+        "booking_id": 1,  # a child's booking
+        "fmt": "pdf",  # an attendance list's format
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

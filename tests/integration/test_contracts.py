@@ -114,6 +114,10 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "activity_id": 1,  # an activity open to booking (« Activités »)
+        "session_id": 1,  # a session of that activity
+        "booking_id": 1,  # a child's booking
+        "fmt": "pdf",  # an attendance list's format
     }
     checked = {}
     with app.test_request_context():
@@ -182,6 +186,10 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "activity_id": 1,  # an activity open to booking (« Activités »)
+        "session_id": 1,  # a session of that activity
+        "booking_id": 1,  # a child's booking
+        "fmt": "pdf",  # an attendance list's format
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -39,6 +39,18 @@ POLICY = {
     "accounts.start_signup": "public",
     "accounts.verification_page": "token",
     "accounts.verify": "token",
+    "activites.add_session": "staff",
+    "activites.attendance": "staff",
+    "activites.cancel": "family",
+    "activites.close_activity": "staff",
+    "activites.draw": "family",
+    "activites.index": "family",
+    "activites.manage": "staff",
+    "activites.mine": "family",
+    "activites.move_child": "staff",
+    "activites.session_page": "staff",
+    "activites.settings": "staff",
+    "activites.show": "family",
     "actualites.create": "communication",
     "actualites.delete": "communication",
     "actualites.edit": "communication",
@@ -193,6 +205,10 @@ def world(app, people, make_user, client_for):
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "activity_id": 1,  # an activity open to booking (« Activités »)
+        "session_id": 1,  # a session of that activity
+        "booking_id": 1,  # a child's booking
+        "fmt": "pdf",  # an attendance list's format
     }
     return clients, values
 

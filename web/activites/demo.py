@@ -193,6 +193,11 @@ def _conservatoire_and_sport(session: Session, family: object, kids: dict[str, C
                 },
             )
             b.instance_id = instance.id
+    _swimming(session, natation, today)
+    session.flush()
+
+
+def _swimming(session: Session, natation: Activity | None, today: date) -> None:
     if natation is not None and session.get(ActivityOffer, natation.id) is None:
         session.add(
             ActivityOffer(
@@ -217,4 +222,3 @@ def _conservatoire_and_sport(session: Session, family: object, kids: dict[str, C
                 ("Samedi 10 h (avril – juin)", date(2027, 4, 3), date(2027, 6, 26), "5", 15),
             ],
         )
-    session.flush()
