@@ -127,7 +127,7 @@ def test_a_family_books_two_children_and_sees_the_draw_result(app, make_user, br
         agent_audit.check("activites-10-agent-activite")
         both_widths(agent_tab, "activites-10-agent-activite")
         agent_tab.get_by_role("link", name="Semaine 1").first.click()
-        expect(agent_tab.get_by_role("cell", name="Léa MARTIN")).to_be_visible()
+        expect(agent_tab.get_by_role("cell", name="Léa MARTIN", exact=True)).to_be_visible()
         agent_audit.check("activites-11-agent-session")
         both_widths(agent_tab, "activites-11-agent-session")
     context.close()
