@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -128,6 +129,9 @@ def test_a_full_session_gives_a_rank_and_a_cancellation_promotes_it(app, make_us
             n.message for n in s.scalars(select(Notification).where(Notification.user_id == second.id))
         ]
         assert any(m.startswith("Bonne nouvelle : une place s'est libérée") for m in messages)
+        (promoted,) = api.instances_for(s, second.id)
+        labels = [e.label for e in api.history(s, SimpleNamespace(id=promoted.id))]
+        assert any(label.startswith("Place attribuée depuis la liste d'attente") for label in labels), labels
         texts = [e.text for e in s.scalars(select(BookingEvent))]
         assert "Place attribuée depuis la liste d'attente (une place s'est libérée)." in texts
     # The other family cannot cancel someone else's booking.

@@ -16,7 +16,7 @@ from web.famille.services import agent_services, records_of
 from .allocation import allocate, journal, release, waiting_rank
 from .booking import BookingError
 from .models import ACTIVE, ActivityBooking, ActivityOffer, ActivitySession, BookingEvent, BookingStatus
-from .notices import tell_promoted
+from .notices import tell_promoted, timeline
 
 
 class NotFound(LookupError):
@@ -59,6 +59,12 @@ def cancel_by_family(session: Session, user: Any, booking_id: int) -> ActivityBo
             f"{booking.activity.service}."
         )
     promoted = release(session, booking, BookingStatus.CANCELLED, "Annulée par la famille.")
+    timeline(
+        session,
+        booking,
+        "inscription_annulee",
+        f"Inscription annulée par la famille : {booking.child.first_name}, {booking.session.label}",
+    )
     tell_promoted(session, promoted)
     return booking
 

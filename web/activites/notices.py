@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import api
 from web.accounts.models import User
 from web.notifications.routing import notify
 
 from .allocation import waiting_rank
 from .models import ActivityBooking, ActivityDraw, ActivityOffer, BookingStatus
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The démarche of a booking, by id: all the timeline needs (no ORM row walked)."""
+
+    id: int
+
+
+def timeline(session: Session, booking: ActivityBooking, event_type: str, label: str) -> None:
+    """An entry in the timeline of the booking's démarche « Inscription à une activité »."""
+    if booking.instance_id is not None:
+        api.add_event(session, _Request(booking.instance_id), event_type, label)  # type: ignore[arg-type]
 
 
 def _tell(session: Session, user_id: int | None, message: str) -> None:
@@ -56,6 +71,13 @@ def tell_draw_outcome(session: Session, offer: ActivityOffer) -> int:
 
 def tell_promoted(session: Session, promoted: list[ActivityBooking]) -> None:
     for booking in promoted:
+        timeline(
+            session,
+            booking,
+            "inscription_promue",
+            "Place attribuée depuis la liste d'attente : "
+            f"{booking.child.first_name}, {booking.session.label}",
+        )
         _tell(
             session,
             booking.user_id,
