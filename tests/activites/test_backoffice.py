@@ -154,3 +154,24 @@ def test_other_services_get_404_and_families_403(app, make_user):
     family = app.test_client()
     login(family, user)
     assert family.get(f"/agents/activites/{activity_id}").status_code == 403
+
+
+def test_an_activity_without_settings_opens_empty_and_a_get_writes_nothing(app, make_user):
+    from web.famille.models import Activity, ActivityKind
+
+    agent = make_user("agent", groups=["Enfance"])
+    with app.app_context():
+        s = db.session()
+        activity = Activity(
+            external_id="NEUVE", name="Activité neuve", kind=ActivityKind.SPORT, service="Enfance"
+        )
+        s.add(activity)
+        s.commit()
+        activity_id = activity.id
+    client = app.test_client()
+    login(client, agent)
+    page = client.get(f"/agents/activites/{activity_id}")
+    assert page.status_code == 200
+    assert "Aucune session : ajoutez-en une ci-dessous." in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().get(ActivityOffer, activity_id) is None

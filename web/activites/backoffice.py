@@ -47,6 +47,8 @@ def manage() -> str:
 
 
 def _offer(activity_id: int, create: bool = False) -> ActivityOffer:
+    """The activity's booking settings; an activity of another service is a 404. Without settings yet:
+    new ones, added to the session only when `create` (a POST), so a GET writes nothing."""
     session = db.session()
     from web.famille.models import Activity
 
@@ -55,17 +57,17 @@ def _offer(activity_id: int, create: bool = False) -> ActivityOffer:
         abort(404)
     offer = session.get(ActivityOffer, activity_id)
     if offer is None:
-        if not create:
-            abort(404)
         offer = ActivityOffer(
             activity_id=activity_id,
+            activity=activity,
             price_rule=PriceRule.FLAT,
             price_cents=0,
             fair_minutes=0,
             cancel_days=7,
             validation_required=False,
         )
-        session.add(offer)
+        if create:
+            session.add(offer)
     return offer
 
 
@@ -100,7 +102,7 @@ def settings(activity_id: int) -> str | WResponse | tuple[str, int]:
 @bp.post("/agents/activites/<int:activity_id>/sessions")
 @staff_required
 def add_session(activity_id: int) -> WResponse | tuple[str, int]:
-    offer = _offer(activity_id)
+    offer = _offer(activity_id, create=True)
     form = SessionForm(prefix="s")
     if form.validate_on_submit():
         if form.ends_on.data < form.starts_on.data:
@@ -198,7 +200,7 @@ def move_child(activity_id: int) -> WResponse:
 @bp.post("/agents/activites/<int:activity_id>/cloturer")
 @staff_required
 def close_activity(activity_id: int) -> WResponse:
-    offer = _offer(activity_id)
+    offer = _offer(activity_id, create=True)
     if not FlaskForm().validate_on_submit():
         abort(400)
     close(db.session(), offer, _by())
