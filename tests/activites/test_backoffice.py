@@ -175,3 +175,34 @@ def test_an_activity_without_settings_opens_empty_and_a_get_writes_nothing(app, 
     assert "Aucune session : ajoutez-en une ci-dessous." in page.get_data(as_text=True)
     with app.app_context():
         assert db.session().get(ActivityOffer, activity_id) is None
+
+
+def test_moving_to_a_full_session_is_refused_in_french_and_changes_nothing(app, make_user):
+    agent = make_user("agent", groups=["Enfance"])
+    one, (a,) = family_with_children(app, make_user, "UN")
+    two, (b,) = family_with_children(app, make_user, "DEUX")
+    activity_id, (first, second) = activity(app, places=1, sessions=2)
+    with time_machine.travel(NOW, tick=False):
+        for user, kid, sid in ((one, a, first), (two, b, second)):
+            family = app.test_client()
+            login(family, user)
+            assert book(family, activity_id, kid, [sid]).status_code == 302
+        client = app.test_client()
+        login(client, agent)
+        token = csrf_token(client, f"/agents/activites/{activity_id}/sessions/{first}")
+        before = bookings(app)
+        with app.app_context():
+            from web.activites.models import ActivityBooking
+
+            booking_id = (
+                db.session().scalars(select(ActivityBooking.id).where(ActivityBooking.child_id == a)).one()
+            )
+        moved = client.post(
+            f"/agents/activites/{activity_id}/deplacer",
+            data={"csrf_token": token, "inscription": booking_id, "session": second, "depuis": first},
+            follow_redirects=True,
+        )
+        assert "La session « Semaine 2 » est complète : le déplacement n&#39;est pas fait." in moved.get_data(
+            as_text=True
+        )
+        assert bookings(app) == before
