@@ -5,6 +5,7 @@ no place given."""
 from __future__ import annotations
 
 import html
+import json
 from datetime import date, timedelta
 from types import SimpleNamespace
 
@@ -253,3 +254,29 @@ def test_the_service_validates_or_refuses_and_a_refusal_frees_the_place(app, mak
     rows = {row[0]: row for row in bookings(app)}
     assert rows[a][2] == BookingStatus.REFUSED
     assert rows[b][2:4] == (BookingStatus.PLACED, 1)
+
+
+def test_a_request_after_the_window_but_before_the_draw_comes_after_the_drawn_ones(app, make_user):
+    early, (a,) = family_with_children(app, make_user, "TOT")
+    late, (b,) = family_with_children(app, make_user, "TARD")
+    after, (c,) = family_with_children(app, make_user, "APRES")
+    activity_id, (sid,) = activity(app, places=1, fair=30)
+    for user, kid, minutes in ((early, a, 10), (late, b, 35)):
+        with time_machine.travel(OPENS + timedelta(minutes=minutes), tick=False):
+            client = app.test_client()
+            login(client, user)
+            assert book(client, activity_id, kid, [sid]).status_code == 302
+    assert [row[2] for row in bookings(app)] == [BookingStatus.DRAW, BookingStatus.DRAW]
+    with time_machine.travel(OPENS + timedelta(minutes=36), tick=False), app.app_context():
+        s = db.session()
+        (draw,) = due_draws(s)
+        s.commit()
+        assert len(json.loads(draw.result)) == 1  # only the window's request is drawn
+    rows = {row[0]: row for row in bookings(app)}
+    assert rows[a][2] == BookingStatus.PLACED
+    assert rows[b][2] == BookingStatus.WAITING  # swept after the draw, first come first served
+    with time_machine.travel(OPENS + timedelta(minutes=40), tick=False):
+        client = app.test_client()
+        login(client, after)
+        response = book(client, activity_id, c, [sid], follow_redirects=True)
+        assert "liste d'attente, rang 2" in html.unescape(response.get_data(as_text=True))
