@@ -25,7 +25,7 @@ from wtforms import SelectChoice
 
 from forms.activites import MoveForm, OfferForm, SessionForm
 from web.core.access import staff_required
-from web.core.spreadsheets import _download, stream_csv, stream_ods
+from web.core.spreadsheets import download, stream_csv, stream_ods
 from web.extensions import db
 
 from . import bp, rules
@@ -168,9 +168,9 @@ def attendance(activity_id: int, session_id: int, fmt: str) -> Any:
             headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
         )
     if fmt == "csv":
-        return _download(stream_csv(HEADERS, rows(placed)), name, "csv")
+        return download(stream_csv(HEADERS, rows(placed)), name, "csv")
     if fmt == "ods":
-        return _download(stream_ods("Présence", HEADERS, rows(placed)), name, "ods")
+        return download(stream_ods("Présence", HEADERS, rows(placed)), name, "ods")
     abort(404)
 
 

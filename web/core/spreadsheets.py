@@ -69,7 +69,7 @@ def stream_ods(sheet: str, headers: Iterable[str], rows: Iterable[Iterable[Any]]
     yield from stream_write_ods(((sheet, list(headers), cleaned),))
 
 
-def _download(chunks: Iterator[bytes], filename: str, fmt: str) -> Response:
+def download(chunks: Iterator[bytes], filename: str, fmt: str) -> Response:
     mimetype = "text/csv; charset=utf-8" if fmt == "csv" else "application/vnd.oasis.opendocument.spreadsheet"
     return Response(
         stream_with_context(chunks),
