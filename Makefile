@@ -72,4 +72,7 @@ captcha-voice: $(STAMP) ## Rebuild the audio captcha's French digits in web/acco
 bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 	$(BIN)/python -m benchmarks
 
-.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision studio-assets captcha-voice bench
+bench-activites: $(STAMP) system-deps ## The booking rush: FAMILIES=2500 families in 5 min on SQLite and PostgreSQL
+	$(BIN)/python -m benchmarks activites --families $(or $(FAMILIES),2500)
+
+.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision studio-assets captcha-voice bench bench-activites

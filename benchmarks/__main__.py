@@ -4,7 +4,9 @@
 10,000 and 100,000 open tasks (benchmarks/queues.py); `http` the démarche over real HTTP against the
 `guichet run` server process (d), beside (a) and (b) measured in the same run
 (benchmarks/http_server.py); `scripts` the cost of the run-time guards of BPMN expressions
-(benchmarks/script_guards.py); `all` (the default, `make bench`) all of them.
+(benchmarks/script_guards.py); `all` (the default, `make bench`) all of them. `activites`
+(`make bench-activites`) is the booking rush of issue 15 against `guichet serve`
+(benchmarks/activites.py); it is not part of `all`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,20 @@ from .spiff_only import SerializationFigures
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument(
-        "which", nargs="?", default="all", choices=("all", "demarche", "queue", "http", "scripts")
+        "which",
+        nargs="?",
+        default="all",
+        choices=("all", "demarche", "queue", "http", "scripts", "activites"),
+    )
+    parser.add_argument("--families", type=int, default=2500, help="activites: families (default 2500)")
+    parser.add_argument("--seconds", type=int, default=300, help="activites: arrival window (default 300)")
+    parser.add_argument(
+        "--places", type=int, default=300, help="activites: places of the session (default 300)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="activites: gunicorn workers (default 2)")
+    parser.add_argument("--threads", type=int, default=8, help="activites: threads per worker (default 8)")
+    parser.add_argument(
+        "--database", default="both", choices=("sqlite", "postgres", "both"), help="activites (default both)"
     )
     parser.add_argument(
         "--sizes",
@@ -40,9 +55,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=200, help="démarches per repetition (default 200)")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; the median is kept (default 5)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20 démarches, 1 repetition")
-    parser.add_argument("--clients", type=int, default=1, help="http: concurrent clients (default 1)")
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=None,
+        help="http: concurrent clients (default 1); activites (default 48)",
+    )
     parser.add_argument("--follow", action="store_true", help="http: follow redirects as a browser does")
     args = parser.parse_args(argv)
+    if args.clients is None:
+        args.clients = 48 if args.which == "activites" else 1
+    if args.families < 1 or args.seconds < 1:
+        parser.error("--families and --seconds must be at least 1")
     args.sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     if args.quick:
         args.n, args.repeat = min(args.n, 20), 1
@@ -59,6 +83,11 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.which == "http":
         run_http(args)
+        return
+    if args.which == "activites":
+        from . import activites
+
+        activites.main(args)
         return
     if args.which in ("all", "scripts"):
         script_guards.main()  # the cost of the run-time guards of BPMN expressions

@@ -67,6 +67,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     for module in ("views", "bank", "agents", "import_view", "create_view"):
         import_module(f"web.factures.{module}")
     app.register_blueprint(import_module("web.factures").bp)  # « Mes factures », payment, « Finances »
+    import_module("web.activites.views")
+    import_module("web.activites.backoffice")
+    app.register_blueprint(import_module("web.activites").bp)  # « Activités »: booking, back office
     transaction.register(app)  # the request's one commit (before the error pages' rollback)
     errors.register(app)
     import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »

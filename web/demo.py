@@ -127,6 +127,9 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     from .actualites.demo import load_news_demo
 
     load_news_demo(session)
+    from .activites.demo import load_activities_demo
+
+    load_activities_demo(session)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
 
 

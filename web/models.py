@@ -11,6 +11,14 @@ from web.accounts.models import (
     user_family,
     user_group,
 )
+from web.activites.models import (
+    ActivityBooking,
+    ActivityDraw,
+    ActivityOffer,
+    ActivitySession,
+    BookingEvent,
+    FamilyQuotient,
+)
 from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
@@ -31,9 +39,14 @@ from web.studio.models import StudioAudit, StudioDraft
 __all__ = [
     "AccountToken",
     "Activity",
+    "ActivityBooking",
+    "ActivityDraw",
+    "ActivityOffer",
+    "ActivitySession",
     "AgentAbsence",
     "AgentGroup",
     "BankCallback",
+    "BookingEvent",
     "CaptchaChallenge",
     "Child",
     "ChildService",
@@ -42,6 +55,7 @@ __all__ = [
     "Enrolment",
     "Facility",
     "FamilyMember",
+    "FamilyQuotient",
     "FamilyRecord",
     "Invoice",
     "InvoiceEvent",

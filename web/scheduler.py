@@ -35,7 +35,17 @@ def run_timers(app: Flask) -> int:
     with app.app_context(), transaction.separate_unit_of_work() as session:
         fired = api.fire_due_timers(session)  # commits each fired timer (engine)
         start_due_absences(session)
-        return fired
+    run_draws(app)
+    return fired
+
+
+def run_draws(app: Flask) -> int:
+    """The fair windows' draws whose window has ended (web/activites/draw.py; idempotent), in their own
+    unit of work; run with the timers (in-process scheduler, `guichet worker`, Celery `guichet.timers`)."""
+    from web.activites.draw import due_draws
+
+    with app.app_context(), transaction.separate_unit_of_work() as session:
+        return len(due_draws(session))
 
 
 def outbox_policy(config: Mapping[str, Any]) -> api.RetryPolicy:

@@ -224,7 +224,10 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "news_id": 1,  # a news item (« Actualités »)
         "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
         "payment_id": 1,  # an online payment
-        "fmt": "csv",  # an export's format
+        "fmt": "csv",  # an export's format (invoices, payments, attendance lists)
+        "activity_id": 1,  # an activity open to booking (« Activités »)
+        "session_id": 1,  # a session of that activity
+        "booking_id": 1,  # a child's booking
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

@@ -121,7 +121,10 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "news_id": 1,  # a news item (« Actualités »)
         "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
         "payment_id": 1,  # an online payment
-        "fmt": "csv",  # an export's format
+        "fmt": "csv",  # an export's format (invoices, payments, attendance lists)
+        "activity_id": 1,  # an activity open to booking (« Activités »)
+        "session_id": 1,  # a session of that activity
+        "booking_id": 1,  # a child's booking
     }
     checked = {}
     with app.test_request_context():
@@ -192,7 +195,10 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "news_id": 1,  # a news item (« Actualités »)
         "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
         "payment_id": 1,  # an online payment
-        "fmt": "csv",  # an export's format
+        "fmt": "csv",  # an export's format (invoices, payments, attendance lists)
+        "activity_id": 1,  # an activity open to booking (« Activités »)
+        "session_id": 1,  # a session of that activity
+        "booking_id": 1,  # a child's booking
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -29,10 +29,15 @@ def test_demo_loads_accounts_and_two_requests_and_a_second_run_changes_nothing(a
         assert sorted((i.demarche_key, i.status, i.status_label) for i in instances) == [
             ("changement_telephone", InstanceStatus.COMPLETED, "Acceptée"),
             ("changement_telephone", InstanceStatus.RUNNING, "En cours d'instruction"),
+            ("inscription_activite", InstanceStatus.RUNNING, "En cours de validation par le service"),
         ]
-        assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 2
+        assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 3
         (waiting,) = (
-            session.execute(select(HumanTask).where(HumanTask.state == HumanTaskState.OPEN)).scalars().all()
+            session.execute(
+                select(HumanTask).where(HumanTask.state == HumanTaskState.OPEN, HumanTask.lane == "Accueil")
+            )
+            .scalars()
+            .all()
         )
         assert waiting.lane == "Accueil"
         assert waiting.requester_name == family.display_name

@@ -41,6 +41,18 @@ POLICY = {
     "accounts.start_signup": "public",
     "accounts.verification_page": "token",
     "accounts.verify": "token",
+    "activites.add_session": "staff",
+    "activites.attendance": "staff",
+    "activites.cancel": "family",
+    "activites.close_activity": "staff",
+    "activites.draw": "family",
+    "activites.index": "family",
+    "activites.manage": "staff",
+    "activites.mine": "family",
+    "activites.move_child": "staff",
+    "activites.session_page": "staff",
+    "activites.settings": "staff",
+    "activites.show": "family",
     "actualites.create": "communication",
     "actualites.delete": "communication",
     "actualites.edit": "communication",
@@ -232,7 +244,10 @@ def world(app, people, make_user, client_for):
         "news_id": 1,  # a news item (« Actualités »)
         "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
         "payment_id": 1,  # an online payment
-        "fmt": "csv",  # an export's format
+        "fmt": "csv",  # an export's format (invoices, payments, attendance lists)
+        "activity_id": 1,  # an activity open to booking (« Activités »)
+        "session_id": 1,  # a session of that activity
+        "booking_id": 1,  # a child's booking
     }
     return clients, values
 

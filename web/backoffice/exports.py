@@ -22,7 +22,7 @@ from engine.api import normalise
 from forms.queues import ClosedExportForm
 from web.core.access import staff_required
 from web.core.presentation import PARIS
-from web.core.spreadsheets import _download, local, stream_csv, stream_ods
+from web.core.spreadsheets import download, local, stream_csv, stream_ods
 from web.extensions import db
 
 from . import bp
@@ -85,8 +85,8 @@ def export_queue(fmt: str) -> Any:
 
     name = f"file-{_slug(view.file or 'tous-mes-services')}-{local(now):%Y-%m-%d}"  # type: ignore[str-format]
     if fmt == "csv":
-        return _download(stream_csv(QUEUE_HEADERS, rows()), name, fmt)
-    return _download(stream_ods("File", QUEUE_HEADERS, rows()), name, fmt)
+        return download(stream_csv(QUEUE_HEADERS, rows()), name, fmt)
+    return download(stream_ods("File", QUEUE_HEADERS, rows()), name, fmt)
 
 
 @bp.get("/demandes-cloturees")
@@ -115,9 +115,9 @@ def closed_requests() -> Any:
 
     name = f"demandes-cloturees-{form.du.data:%Y-%m-%d}-au-{form.au.data:%Y-%m-%d}"
     if fmt == "csv":
-        return _download(stream_csv(CLOSED_HEADERS, rows()), name, "csv")
+        return download(stream_csv(CLOSED_HEADERS, rows()), name, "csv")
     if fmt == "ods":
-        return _download(stream_ods("Demandes clôturées", CLOSED_HEADERS, rows()), name, "ods")
+        return download(stream_ods("Demandes clôturées", CLOSED_HEADERS, rows()), name, "ods")
     preview = []
     for row in rows():
         preview.append(row)

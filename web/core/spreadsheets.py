@@ -1,4 +1,4 @@
-"""Spreadsheet downloads shared by the back offices: CSV and ODS, streamed.
+"""Spreadsheet downloads shared by the back offices (queues, activities): CSV and ODS, streamed.
 
 CSV: UTF-8 with a BOM (Excel then reads the accents right), `;` separator (French Excel), French
 headers, dates in Paris time, and cells that a spreadsheet would take for a formula (starting with
@@ -77,6 +77,3 @@ def download(chunks: Iterator[bytes], filename: str, fmt: str) -> Response:
         mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}.{fmt}"'},
     )
-
-
-_download = download  # the back office's name for it

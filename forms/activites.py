@@ -1,0 +1,140 @@
+"""Forms of « Activités »: the family's booking request and the agents' activity settings."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from forms.validators import strip
+
+
+class Checkboxes(SelectMultipleField):  # type: ignore[misc]
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class BookingForm(FlaskForm):  # type: ignore[misc]
+    """The child and the sessions; the price is never read from the form (the server computes it)."""
+
+    enfant = RadioField(
+        "Enfant à inscrire",
+        choices=[],
+        validate_choice=False,
+        validators=[InputRequired("Choisissez un enfant de votre dossier famille.")],
+    )
+    sessions = Checkboxes("Sessions", choices=[], validate_choice=False, coerce=str)
+    documents = BooleanField("Je fournirai les documents demandés au service avant le début de l'activité")
+
+
+WEEKDAYS = [
+    SelectChoice(str(n), name)
+    for n, name in enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"))
+]
+
+
+class OfferForm(FlaskForm):  # type: ignore[misc]
+    """The booking settings of an activity (agents of its service)."""
+
+    description = TextAreaField("Présentation", filters=[strip], validators=[Length(max=2000)])
+    min_age = IntegerField(
+        "Âge minimum (ans)", validators=[Optional(), NumberRange(0, 25, "Un âge entre 0 et 25 ans.")]
+    )
+    max_age = IntegerField(
+        "Âge maximum (ans)", validators=[Optional(), NumberRange(0, 25, "Un âge entre 0 et 25 ans.")]
+    )
+    classes = StringField(
+        "Classes admises",
+        filters=[strip],
+        validators=[Length(max=200)],
+        description="Séparées par des virgules, par exemple « CP,CE1,CE2 ». Vide : toutes.",
+    )
+    price_rule = SelectField(
+        "Tarif",
+        choices=[
+            SelectChoice("forfait", "Forfait par session"),
+            SelectChoice("par_jour", "Prix par jour"),
+            SelectChoice("quotient", "Selon le quotient familial (par jour)"),
+        ],
+    )
+    price = StringField(
+        "Prix (€)", filters=[strip], description="Forfait ou prix par jour, par exemple 12,50."
+    )
+    quotient_bands = StringField(
+        "Tranches de quotient",
+        filters=[strip],
+        validators=[Length(max=300)],
+        description="Plafond:prix en centimes par jour, séparés par « ; », la dernière sans plafond. "
+        "Par exemple « 600:350;1200:700;:1100 ».",
+    )
+    opens_at = DateTimeLocalField(
+        "Ouverture des inscriptions",
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+        description="Heure de Paris.",
+    )
+    closes_at = DateTimeLocalField(
+        "Clôture des inscriptions", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
+    fair_minutes = IntegerField(
+        "Ouverture équitable (minutes)",
+        default=0,
+        validators=[Optional(), NumberRange(0, 1440, "Entre 0 et 1 440 minutes.")],
+        description="Les demandes reçues pendant ces premières minutes sont classées par "
+        "tirage au sort. 0 : premier arrivé, premier servi.",
+    )
+    draw_criteria = StringField(
+        "Critères de priorité du tirage",
+        filters=[strip],
+        validators=[Length(max=200)],
+        description="Par exemple « fratrie:2;residence:1;quotient:1 » (poids ajoutés).",
+    )
+    validation_required = BooleanField("Chaque demande est validée par un agent")
+    documents = TextAreaField(
+        "Documents à fournir", filters=[strip], validators=[Length(max=2000)], description="Un par ligne."
+    )
+    cancel_days = IntegerField(
+        "Annulation en ligne jusqu'à (jours avant le début)",
+        default=7,
+        validators=[InputRequired("Indiquez un nombre de jours."), NumberRange(0, 365)],
+    )
+
+
+class SessionForm(FlaskForm):  # type: ignore[misc]
+    label = StringField(
+        "Nom de la session",
+        filters=[strip],
+        validators=[InputRequired("Donnez un nom à la session."), Length(max=200)],
+    )
+    starts_on = DateField("Premier jour", validators=[InputRequired("Indiquez le premier jour.")])
+    ends_on = DateField("Dernier jour", validators=[InputRequired("Indiquez le dernier jour.")])
+    weekdays = Checkboxes(
+        "Jours d'accueil",
+        choices=WEEKDAYS,
+        coerce=str,
+        validators=[InputRequired("Cochez au moins un jour.")],
+    )
+    places = IntegerField(
+        "Places",
+        validators=[
+            InputRequired("Indiquez le nombre de places."),
+            NumberRange(0, 10000, "Entre 0 et 10 000 places."),
+        ],
+    )
+
+
+class MoveForm(FlaskForm):  # type: ignore[misc]
+    inscription = IntegerField("Inscription", validators=[InputRequired()])
+    session = SelectField("Nouvelle session", choices=[], validate_choice=False)
