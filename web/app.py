@@ -34,9 +34,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
 
-    from . import accounts, backoffice, demarches, tasks
-    from .accounts import captcha
-    from .core import devmail, errors, security, transaction
+    from . import accounts
+    from .core import errors, security, transaction
 
     # The task hooks of the account démarches (web/tasks/hooks.py), then every service operation.
     import_module("web.accounts.signup")
@@ -45,6 +44,25 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     discover_operations()
 
     load_all()
+    _register_areas(app)
+    transaction.register(app)  # the request's one commit (before the error pages' rollback)
+    errors.register(app)
+    import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »
+    _configure_scripts(app)
+    security.register(app)
+    accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)
+    _register_template_helpers(app)
+    # Browsers ask /favicon.ico whatever the page says: answer it rather than log a 404 per visit.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
+    return app
+
+
+def _register_areas(app: Flask) -> None:
+    """Every area's blueprint (with the modules that add routes to it), in a fixed order."""
+    from . import accounts, backoffice, demarches, tasks
+    from .accounts import captcha
+    from .core import devmail
+
     app.register_blueprint(accounts.bp)
     app.register_blueprint(demarches.bp)
     app.register_blueprint(tasks.bp)
@@ -70,16 +88,6 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     import_module("web.activites.views")
     import_module("web.activites.backoffice")
     app.register_blueprint(import_module("web.activites").bp)  # « Activités »: booking, back office
-    transaction.register(app)  # the request's one commit (before the error pages' rollback)
-    errors.register(app)
-    import_module("web.core.script_errors").register(app)  # a failing BPMN expression: request « en erreur »
-    _configure_scripts(app)
-    security.register(app)
-    accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)
-    _register_template_helpers(app)
-    # Browsers ask /favicon.ico whatever the page says: answer it rather than log a 404 per visit.
-    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
-    return app
 
 
 def discover_operations() -> list[str]:
