@@ -194,7 +194,8 @@ def run_cases(
     except EngineError as exc:
         return [Result(c.name, False, (f"Le diagramme ne se lit pas : {exc.message}",)) for c in cases]
     elements = set(bundle.properties) | _element_ids(bundle)
-    return [_run_one(session, xml, bundle.process_id, case, requester, elements) for case in cases]
+    duration = bundle.props(bundle.process_id).get("dureeMaximale")
+    return [_run_one(session, xml, bundle.process_id, duration, case, requester, elements) for case in cases]
 
 
 def _element_ids(bundle: Any) -> set[str]:
@@ -208,23 +209,30 @@ def _run_one(
     session: Session,
     xml: str,
     key: str,
+    max_duration: str | None,
     case: Case,
     requester: Callable[[Session], Actor],
     elements: set[str],
 ) -> Result:
+    known = set(session.identity_map.keys())
     savepoint = session.begin_nested()
     try:
         family = requester(session)
-        _temporary_definition(session, key, xml)
+        _temporary_definition(session, key, xml, max_duration)
         return _play(session, key, case, family, elements)
     except EngineError as exc:
         return Result(case.name, False, (f"La démarche s'est arrêtée sur une erreur : {exc.message}",))
     finally:
         savepoint.rollback()
         session.info.pop(LOADED_WORKFLOWS, None)
+        # Rows written in the savepoint are gone: so must be their objects (ids are reused next time).
+        for identity in set(session.identity_map.keys()) - known:
+            obj = session.identity_map.get(identity)
+            if obj is not None:
+                session.expunge(obj)
 
 
-def _temporary_definition(session: Session, key: str, xml: str) -> None:
+def _temporary_definition(session: Session, key: str, xml: str, max_duration: str | None) -> None:
     latest = session.execute(
         select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)
     ).scalar_one()
@@ -233,6 +241,7 @@ def _temporary_definition(session: Session, key: str, xml: str) -> None:
             key=key,
             version=(latest or 0) + 1,
             title=key,
+            max_duration=max_duration,
             bpmn_xml=xml,
             sha256=hashlib.sha256(xml.encode("utf-8")).hexdigest(),
             author="scénario",
