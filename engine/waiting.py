@@ -150,3 +150,13 @@ def human_duration(value: timedelta | None) -> str:
     if hours:
         return f"{hours} h {mins} min" if mins else f"{hours} h"
     return f"{mins} min"
+
+
+def find_request(session: Session, key: str, reference: str) -> tuple[int, int] | None:
+    """(instance id, version number) of the request of `key` with this reference, if any."""
+    row = session.execute(
+        select(ProcessInstance.id, ProcessDefinition.version)
+        .join(ProcessDefinition, ProcessInstance.definition_id == ProcessDefinition.id)
+        .where(ProcessDefinition.key == key, ProcessInstance.reference == reference)
+    ).first()
+    return (row[0], row[1]) if row else None

@@ -27,6 +27,7 @@ __all__ = [
     "cases_from_file",
     "delete_case",
     "element_figures",
+    "find_request",
     "human_duration",
     "migrate_requests",
     "migration_batches",
@@ -54,4 +55,5 @@ undo_migration = migration_apply.undo
 migration_batches = migration_apply.batches
 element_figures = waiting.element_figures
 request_path = waiting.request_path
+find_request = waiting.find_request
 human_duration = waiting.human_duration
