@@ -36,7 +36,8 @@ def _versions(app):
 
 IMPOSSIBLE = {
     "nom": "Refus attendu",
-    "etapes": 'saisie: adresse_ligne1 = 3 rue Neuve ; adresse_ligne2 = "" ; code_postal = "78140" ; commune = Vélizy\n'
+    "etapes": 'saisie: adresse_ligne1 = 3 rue Neuve ; adresse_ligne2 = "" ; '
+    'code_postal = "78140" ; commune = Vélizy\n'
     'instruction: decision = "acceptee"',
     "parcours": "saisie, instruction, notifier_refus",
     "statut_final": "completed",
