@@ -177,3 +177,17 @@ def test_waiting_figures_and_one_requests_path(app, people, client_for, make_use
     assert "La date de début n'est pas une date" in text(bad)
     later = studio.get(f"/studio/{KEY}/attente?du=2099-01-01")
     assert "Aucune demande n'a atteint une tâche" in text(later)
+
+
+def test_the_agents_dossier_of_a_closed_request_shows_its_path(app, people, client_for):
+    filed = file_address_change(app, client_for(people["famille"]))
+    agent = client_for(people["accueil"])
+    decide(agent, filed.agent_task_id, "acceptee")
+    page = agent.get(f"/agents/dossiers/{filed.instance_id}")
+    assert page.status_code == 200
+    (diagram,) = html(page).xpath("//div[@id='diagramme']")
+    assert diagram.get("data-current") == ""
+    assert diagram.get("data-path") == "saisie instruction"
+    help_text = " ".join(html(page).xpath("//p[@id='diagramme-aide']")[0].text_content().split())
+    assert "Aucune étape en cours." in help_text
+    assert "Étapes traitées, encadrées en bleu, dans l'ordre : « Saisir la nouvelle adresse »" in help_text
