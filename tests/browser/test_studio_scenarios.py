@@ -2,7 +2,8 @@
 
 The analyst writes a case with the keyboard, plays it, sees it fail in French; the waiting page shows
 the figures on the diagram (bpmn-js overlays) and the same figures as a table; no CSP violation, no
-serious axe violation, screenshots at 1280 and 375 px without horizontal scroll.
+serious axe violation, screenshots at 1280 and 375 px without horizontal scroll (with
+GUICHET_DOC_SCREENSHOTS=1, also those of docs/guide-analyste.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.guide_screens import doc_screenshot
 from tests.browser.test_dossier import log_in
 from tests.browser.test_studio import CSP_LISTENER, checked
 from tests.fixtures.app import login
@@ -69,6 +71,7 @@ def test_scenario_editor_and_waiting_figures(app: Any, page: Any, make_user: Cal
     expect(failed).to_have_attribute("data-ok", "non")
     expect(failed).to_contain_text("Le parcours attendu passe par « notifier_acceptation »")
     checked(page, "studio-cas-resultats-1280")
+    doc_screenshot(page, "studio-cas-resultats")
 
     page.goto(f"/studio/{KEY}")
     page.get_by_role("link", name="Où les demandes attendent").click()
@@ -91,6 +94,7 @@ def test_scenario_editor_and_waiting_figures(app: Any, page: Any, make_user: Cal
     expect(diagram.locator("[data-element-id='saisie'].tache-parcourue")).to_have_count(1)
     expect(diagram.locator("[data-element-id='instruction'].tache-courante")).to_have_count(1)
     checked(page, "studio-attente-parcours-1280")
+    doc_screenshot(page, "studio-attente")
 
     page.set_viewport_size({"width": 375, "height": 800})
     page.reload()
@@ -132,6 +136,7 @@ def test_preview_and_migration_pages(app: Any, page: Any, make_user: Callable[..
     page.get_by_role("button", name="Rejouer les cas sur le brouillon").click()
     expect(page.locator("#resultats-cas [data-ok='oui']")).to_have_count(3)
     checked(page, "studio-apercu-1280")
+    doc_screenshot(page, "studio-apercu")
     page.goto(f"/studio/{KEY}")
     page.get_by_label("Ce qui change dans cette version").fill("Nouveau libellé")
     page.get_by_role("button", name="Publier la version").click()
@@ -141,6 +146,7 @@ def test_preview_and_migration_pages(app: Any, page: Any, make_user: Callable[..
     expect(page.get_by_role("status")).to_contain_text("1 demande déplacée vers la version 2.")
     expect(page.get_by_role("button", name="Annuler ce déplacement")).to_be_visible()
     checked(page, "studio-deplacement-1280")
+    doc_screenshot(page, "studio-deplacement")
     page.set_viewport_size({"width": 375, "height": 800})
     no_horizontal_scroll(page)
     screenshot(page, "studio-deplacement-375")
