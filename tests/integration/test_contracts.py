@@ -114,6 +114,8 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "case_id": 1,  # a scenario case of a démarche (studio)
+        "batch": "0" * 32,  # a migration of running requests (studio)
     }
     checked = {}
     with app.test_request_context():
@@ -182,6 +184,8 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "case_id": 1,  # a scenario case of a démarche (studio)
+        "batch": "0" * 32,  # a migration of running requests (studio)
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0
