@@ -9,6 +9,8 @@ verdict keeps it on its version.
 from __future__ import annotations
 
 import threading
+import uuid
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +22,7 @@ from engine.migration import bundle_of_definition, diff_reasons
 from engine.migration_apply import InstanceMigration
 from engine.models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 from engine.runtime import SERIALIZER, GuichetScriptEngine, dump_workflow, load_workflow, migrate_workflow
+from tests.fixtures.app import empty_tables
 from tests.fixtures.versions import process, script_task, store, user_task
 from web.extensions import db
 
@@ -223,20 +226,50 @@ def test_a_step_added_after_a_started_call_activity_keeps_the_request(app, sessi
     assert dump_workflow(workflow)
 
 
-def test_two_analysts_migrating_at_once_move_each_request_once(app, people):
-    people["famille"], people["accueil"]
-    key = "mig_concurrent"
-    with app.app_context():
+@dataclass(frozen=True)
+class Family:
+    """A requester for the engine alone (the instance keeps only its id and name)."""
+
+    id: int = 4242
+    display_name: str = "Camille Martin"
+    groups: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: int | None = None
+    display_name: str = "Alex Durand"
+    groups: frozenset[str] = frozenset({"Accueil"})
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def application(request, app):
+    if request.param == "sqlite":
+        yield app
+        return
+    application = request.getfixturevalue("pg_app_once")
+    empty_tables(application)
+    yield application
+    empty_tables(application)
+
+
+def test_two_analysts_migrating_at_once_move_each_request_once(application):
+    key = f"mig_concurrent_{uuid.uuid4().hex[:8]}"  # definitions are kept between tests
+    with application.app_context():
         session = db.session()
         store(session, key, v1(key))
-        ids = [_waiting_at_valider(session, people, key).id for _ in range(3)]
+        ids = []
+        for _ in range(3):
+            instance = api.start(session, key, Family())
+            api.complete(session, _open(session, instance.id).id, Family(), {"motif": "déménagement"})
+            ids.append(instance.id)
         store(session, key, property_changed(key))
         session.commit()
     results: dict[str, object] = {}
     barrier = threading.Barrier(2)
 
     def analyst(name: str) -> None:
-        with app.app_context():
+        with application.app_context():
             own = db.new_session()
             try:
                 barrier.wait()
@@ -259,9 +292,17 @@ def test_two_analysts_migrating_at_once_move_each_request_once(app, people):
     assert len(wins) == 1
     assert "par un autre analyste" in conflicts[0].message
     assert len(wins[0].moved) == 3
-    with app.app_context():
+    with application.app_context():
         rows = db.session.execute(select(InstanceMigration.instance_id)).scalars().all()
         assert sorted(rows) == sorted(ids)
+        events = db.session.execute(
+            select(HistoryEvent.instance_id).where(HistoryEvent.event_type == "instance_migrated")
+        ).scalars()
+        assert sorted(events) == sorted(ids)  # one timeline entry each, not two
+        for instance_id in ids:  # every migrated request loads back and goes on
+            task = _open(db.session, instance_id)
+            api.complete(db.session, task.id, Agent(task.assignee_id), {})
+        db.session.commit()
 
 
 def test_undo_puts_the_request_back_until_it_moves_on(app, session, people):
