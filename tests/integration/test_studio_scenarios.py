@@ -98,6 +98,22 @@ def test_an_analyst_writes_a_case_and_a_failing_case_blocks_the_publish(app, stu
     assert published.status_code == 302
     assert _versions(app) == 2
 
+    # Going back to version 1 is a publication too: a case that holds only on version 2 blocks it.
+    only_v2 = {
+        "nom": "En examen",
+        "etapes": IMPOSSIBLE["etapes"].split("\n")[0],
+        "statut_final": "running",
+        "libelle_final": "Examen par l'accueil",
+    }
+    _post(studio, page, f"/studio/{KEY}/scenarios/enregistrer", only_v2)
+    back = _post(studio, f"/studio/{KEY}", f"/studio/{KEY}/versions/1/republier", {"version_en_service": "2"})
+    assert back.status_code == 400
+    assert "1 cas de test échoue sur la version 1." in text(back)
+    assert "Libellé final attendu : « Examen par l'accueil » ; obtenu : « En cours d'instruction »." in text(
+        back
+    )
+    assert _versions(app) == 2
+
 
 def test_preview_migrate_and_undo_through_the_pages(app, people, client_for, studio):
     filed = file_address_change(app, client_for(people["famille"]))

@@ -236,6 +236,12 @@ def rollback(key: str, version: int) -> Response | tuple[str, int]:
     except ValueError:
         abort(400)
     comment = request.form.get("commentaire", "").strip()[:MAX_COMMENT]
+    failures = scenario_views.blocking_failures(key, api.version_xml(session, key, version))
+    if failures:  # a republished version is a publication: its cases must pass too
+        error = (
+            f"{len(failures)} cas de test échoue{'nt' if len(failures) > 1 else ''} sur la version {version}."
+        )
+        return _page(key, 400, publish_error=error, scenario_failures=failures)
     try:
         published = api.rollback_version(
             session, key, version, author=_author(), comment=comment, ctx=_ctx(), expected_version=current
