@@ -56,6 +56,8 @@ def test_new_urls_are_for_analysts_only(app, people, client_for):
 
 def test_an_analyst_writes_a_case_and_a_failing_case_blocks_the_publish(app, studio):
     page = f"/studio/{KEY}/scenarios/nouveau"
+    ids = html(studio.get(page)).xpath("//details[@class='process-text']//tbody/tr/td[1]/code/text()")
+    assert {"saisie", "instruction", "complement", "notifier_refus"} <= set(ids)  # the ids a case names
     bad = _post(
         studio, page, f"/studio/{KEY}/scenarios/enregistrer", {**IMPOSSIBLE, "nom": "", "etapes": "x"}
     )

@@ -77,9 +77,11 @@ def _form_page(key: str, case: api.Case | None, status: int = 200, **extra: Any)
         "libelle_final": (case.final_label or "") if case else "",
         "courriels": "\n".join(case.mails) if case else "",
     }
+    steps = api.describe_version(db.session(), key, demarche.current.version) if demarche else ()
     context: dict[str, Any] = {
         "key": key,
         "title": demarche.title if demarche else key,
+        "elements": list(_flatten(steps)),
         "case_id": case.id if case else None,
         "form": form,
         "errors": {},
@@ -87,6 +89,13 @@ def _form_page(key: str, case: api.Case | None, status: int = 200, **extra: Any)
     }
     context.update(extra)
     return render_template("studio/scenario_form.html", **context), status
+
+
+def _flatten(steps: Any) -> Any:
+    """Every element of the diagram's text alternative, sub-processes' own steps included."""
+    for step in steps:
+        yield step
+        yield from _flatten(step.children)
 
 
 def _case(key: str, case_id: int) -> api.Case:
