@@ -222,6 +222,8 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "case_id": 1,  # a scenario case of a démarche (studio)
+        "batch": "0" * 32,  # a migration of running requests (studio)
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}
