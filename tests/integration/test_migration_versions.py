@@ -329,3 +329,17 @@ def test_undo_puts_the_request_back_until_it_moves_on(app, session, people):
     open_workflow(session, back, None)  # loads on its old version
     with pytest.raises(Conflict):
         api.undo_migration(session, outcome.batch, actor="bea")
+
+
+def test_a_migrated_request_can_still_be_discarded(app, session, people):
+    people["famille"], people["accueil"]  # accounts first: they commit in their own session
+    key = "mig_discard"
+    store(session, key, v1(key))
+    instance = _waiting_at_valider(session, people, key)
+    store(session, key, property_changed(key))
+    session.commit()
+    api.migrate_requests(session, key, [instance.id], expected_version=2, actor="ana")
+    session.commit()
+    api.discard(session, instance)  # an abandoned signup draft is deleted with its migration rows
+    session.commit()
+    assert session.execute(select(InstanceMigration)).first() is None
