@@ -21,10 +21,10 @@ def _counts(session) -> dict[str, int]:
     return {m.__name__: session.execute(select(func.count()).select_from(m)).scalar_one() for m in COUNTED}
 
 
-def test_every_shipped_demarche_with_cases_is_covered():
-    assert {"changement_adresse", "changement_telephone", "correction_famille", "signaler_probleme"} <= set(
-        SHIPPED
-    )
+def test_the_shipped_demarches_come_with_their_cases():
+    # inscription is the one without: its steps need the captcha and the password, secrets no case gives.
+    bpmn = {p.stem for p in WORKFLOWS.glob("*.bpmn")}
+    assert bpmn - set(SHIPPED) == {"inscription"}
 
 
 @pytest.mark.parametrize("key", SHIPPED)
