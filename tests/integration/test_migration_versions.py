@@ -343,3 +343,19 @@ def test_a_migrated_request_can_still_be_discarded(app, session, people):
     api.discard(session, instance)  # an abandoned signup draft is deleted with its migration rows
     session.commit()
     assert session.execute(select(InstanceMigration)).first() is None
+
+
+def test_a_subprocess_that_cannot_be_matched_keeps_the_request(app, session, people):
+    people["famille"], people["accueil"]  # accounts first: they commit in their own session
+    key = "mig_call_gone"
+    store(session, key, with_call(key))
+    instance = _waiting_in_call(session, people, key)
+    renamed = with_call(key).replace(f"sous_{key}", f"autre_{key}")  # the called process is another one
+    store(session, key, renamed)
+    session.commit()
+    (staying,) = api.migration_preview_version(session, key, 2).staying
+    assert f"le sous-processus « sous_{key} » en cours ne se retrouve pas dans la nouvelle version" in (
+        staying.reasons
+    )
+    outcome = api.migrate_requests(session, key, [instance.id], expected_version=2, actor="ana")
+    assert outcome.moved == ()
