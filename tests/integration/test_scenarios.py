@@ -128,3 +128,14 @@ def test_shipped_cases_are_found_by_key(app):
     with app.app_context():
         assert [c.name for c in shipped_cases("signaler_probleme")] == ["Problème résolu par l'accueil"]
         assert shipped_cases("inconnue") == []
+
+
+def test_the_demo_case_passes_and_is_written_once(app, session):
+    from web.studio.scenario_services import load_demo_case
+
+    load_demo_case(session)
+    load_demo_case(session)  # `guichet demo` twice
+    (case,) = api.stored_cases(session, "changement_telephone")
+    xml = (WORKFLOWS / "changement_telephone.bpmn").read_text(encoding="utf-8")
+    (result,) = api.run_cases(session, xml, [case], scenario_family)
+    assert result.ok, result.problems

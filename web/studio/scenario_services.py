@@ -107,3 +107,23 @@ def steps_text(case: api.Case) -> str:
         )
         lines.append(f"{step.task}: {pairs}".strip())
     return "\n".join(lines)
+
+
+def load_demo_case(session: Session) -> None:
+    """`guichet demo`: one case written by the analyst for « Changement de téléphones » (once)."""
+    if api.stored_cases(session, "changement_telephone"):
+        return
+    case = api.case_from_dict(
+        {
+            "nom": "Mobile seul, accepté",
+            "etapes": [
+                {"tache": "saisie", "donnees": {"telephone": "", "mobile": "+33698765432"}},
+                {"tache": "instruction", "donnees": {"decision": "acceptee", "motif": ""}},
+            ],
+            "parcours": ["saisie", "instruction", "maj_telephones", "notifier_acceptation"],
+            "statut_final": "completed",
+            "libelle_final": "Acceptée",
+            "courriels": ["est acceptée"],
+        }
+    )
+    api.save_case(session, "changement_telephone", case, author="analyste")
