@@ -181,6 +181,11 @@ def test_waiting_figures_and_one_requests_path(app, people, client_for, make_use
     }
     assert rows["saisie"][:2] == ("2", "0")
     assert rows["instruction"] == ("1", "1", "5 h")
+    on_v1 = html(studio.get(f"/studio/{KEY}/attente?version=1")).xpath(
+        "//table[@id='chiffres-attente']/tbody/tr"
+    )
+    assert [r.get("data-waiting") for r in on_v1] == ["0", "1"]
+    assert studio.get(f"/studio/{KEY}/attente?version=99").status_code == 404
     followed = studio.get(f"/studio/{KEY}/attente?reference={second.reference}")
     steps = html(followed).xpath("//ol[@id='parcours-demande']/li")
     assert [(s.get("data-element-id"), s.get("data-state")) for s in steps] == [
