@@ -42,6 +42,12 @@ from .services import ServiceContext
 
 __all__ = ["Actor", "Guest", "Runner", "add_event", "event_values", "lane_label", "lock_instance"]
 
+#: Most elements one step may pass through without waiting for anyone. A loop made only of gateways
+#: and events (no expression, so MAX_EVALUATIONS never counts it) is stopped by it with a French error;
+#: SpiffWorkflow would run about 1000 tasks, then leave the request stalled with nothing to wait on
+#: (set above what a loop of script tasks passes before MAX_EVALUATIONS stops it: test_script_failures).
+MAX_AUTOMATIC_TASKS = 900
+
 
 @dataclass(frozen=True)
 class Guest:
@@ -179,6 +185,7 @@ class Runner:
         self._values: dict[str, Any] = {}
         self._events: list[dict[str, Any]] = []
         self._new_tasks: list[dict[str, Any]] = []
+        self._automatic = 0
         # A step that failed and was rolled back may have left flags behind (engine/deadlines.py).
         session.info.get(NEW_TASK_VALUES, {}).pop(instance.id, None)
 
@@ -217,6 +224,14 @@ class Runner:
             self.add_event("status_changed", label, role=role)
 
     def _did_complete(self, task: Any) -> None:
+        self._automatic += 1
+        if self._automatic > MAX_AUTOMATIC_TASKS:
+            raise ScriptError(
+                f"Erreur d'exécution de la démarche : plus de {MAX_AUTOMATIC_TASKS} éléments parcourus sans "
+                "attendre personne (une boucle de passerelles ou d'événements sans fin ?). Dernier élément : "
+                f"« {getattr(task.task_spec, 'bpmn_name', None) or task.task_spec.name} ».",
+                self.instance.id,
+            )
         self.note_status(getattr(task.task_spec, "bpmn_id", None), lane_label(task.task_spec.lane))
 
     def advance(self) -> None:

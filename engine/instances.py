@@ -17,6 +17,7 @@ from .documents import Document
 from .errors import Conflict, NotAllowed, NotFound
 from .events import Actor
 from .execution import Guest, Runner, bundle_of, is_requester, lock_instance, open_workflow
+from .migration_apply import InstanceMigration
 from .models import (
     HistoryEvent,
     HumanTask,
@@ -194,6 +195,7 @@ def discard(session: Session, instance: ProcessInstance) -> None:
     session.execute(delete(Document).where(Document.instance_id == instance.id))
     session.execute(delete(HumanTask).where(HumanTask.instance_id == instance.id))
     session.execute(delete(HistoryEvent).where(HistoryEvent.instance_id == instance.id))
+    session.execute(delete(InstanceMigration).where(InstanceMigration.instance_id == instance.id))
     session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.instance_id == instance.id, OutboxMessage.status == OutboxStatus.PENDING

@@ -132,6 +132,8 @@ class HumanTask(Base):
             "created_at",
         ),
         Index("ix_human_task_assignee_state", "assignee_id", "state", "created_at"),
+        # « Où les demandes attendent » (engine/waiting.py): one démarche's tasks opened in a period.
+        Index("ix_human_task_demarche_created", "demarche_key", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

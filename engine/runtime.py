@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask, StandardLoopTask
-from SpiffWorkflow.bpmn.util.diff import SpecDiff
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, diff_workflow, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -109,8 +109,12 @@ def build_bundle(root: etree._Element) -> SpecBundle:
     parser = SpiffBpmnParser(validator=VALIDATOR)
     try:
         parser.add_bpmn_xml(root, filename="demarche.bpmn")
+        # A process called by a call activity is executable too, but it is not the démarche.
+        called = {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
         process_ids = [
-            p.get("id") for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"
+            p.get("id")
+            for p in root.iterfind("bpmn:process", NS)
+            if p.get("isExecutable") == "true" and p.get("id") not in called
         ]
         if len(process_ids) != 1:
             raise DeployError(["le fichier doit contenir exactement un processus exécutable (isExecutable)"])
@@ -335,5 +339,7 @@ __all__ = [
     "StandardLoopTask",
     "TaskState",
     "UserTask",
+    "diff_workflow",
+    "migrate_workflow",
     "service",
 ]

@@ -142,7 +142,9 @@ def _check_executable(root: etree._Element, out: _Collector) -> etree._Element |
     if not processes:
         out.add("Le fichier ne contient aucun processus BPMN (élément bpmn:process)")
         return None
-    executable = [p for p in processes if p.get("isExecutable") == "true"]
+    called = {c.get("calledElement") for c in root.iter(f"{_B}callActivity")}
+    # A process called by a call activity must be executable too (SpiffWorkflow), but is not the démarche.
+    executable = [p for p in processes if p.get("isExecutable") == "true" and p.get("id") not in called]
     if len(executable) == 1:
         return executable[0]
     if not executable:

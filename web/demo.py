@@ -117,6 +117,9 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
         api.deploy(session, path.read_bytes(), "demo", lint_context())
     _demo_requests(session)
     _demo_studio_draft(session, workflows)
+    from .studio.scenario_services import load_demo_case
+
+    load_demo_case(session)
     load_demo_facilities(session)
     from .famille.demo import load_family_demo
 

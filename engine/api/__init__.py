@@ -28,6 +28,8 @@ from .requests import *  # noqa: F403
 from .requests import __all__ as _requests
 from .scale import *  # noqa: F403
 from .scale import __all__ as _scale
+from .scenarios import *  # noqa: F403
+from .scenarios import __all__ as _scenarios
 from .service_requests import *  # noqa: F403
 from .service_requests import __all__ as _service_requests
 from .studio import *  # noqa: F403
@@ -46,6 +48,7 @@ __all__ = [
     *_records,
     *_requests,
     *_scale,
+    *_scenarios,
     *_service_requests,
     *_studio,
     *_tasks,

@@ -228,6 +228,8 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "activity_id": 1,  # an activity open to booking (« Activités »)
         "session_id": 1,  # a session of that activity
         "booking_id": 1,  # a child's booking
+        "case_id": 1,  # a scenario case of a démarche (studio)
+        "batch": "0" * 32,  # a migration of running requests (studio)
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

@@ -125,6 +125,8 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "activity_id": 1,  # an activity open to booking (« Activités »)
         "session_id": 1,  # a session of that activity
         "booking_id": 1,  # a child's booking
+        "case_id": 1,  # a scenario case of a démarche (studio)
+        "batch": "0" * 32,  # a migration of running requests (studio)
     }
     checked = {}
     with app.test_request_context():
@@ -199,6 +201,8 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "activity_id": 1,  # an activity open to booking (« Activités »)
         "session_id": 1,  # a session of that activity
         "booking_id": 1,  # a child's booking
+        "case_id": 1,  # a scenario case of a démarche (studio)
+        "batch": "0" * 32,  # a migration of running requests (studio)
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from engine import api
 from tests.fixtures.app import WORKFLOWS
 from tests.fixtures.integration import file_address_change, outbox, snapshot, text
 from web.extensions import db
@@ -156,6 +157,17 @@ POLICY = {
     "studio.home": "analyst",
     "studio.import_file": "analyst",
     "studio.publish": "analyst",
+    "studio.scenarios": "analyst",
+    "studio.run_scenarios": "analyst",
+    "studio.new_scenario": "analyst",
+    "studio.edit_scenario": "analyst",
+    "studio.save_scenario": "analyst",
+    "studio.delete_scenario": "analyst",
+    "studio.preview_draft": "analyst",
+    "studio.migration": "analyst",
+    "studio.migrate": "analyst",
+    "studio.undo_migration": "analyst",
+    "studio.waiting": "analyst",
     "studio.rollback": "analyst",
     "studio.save_draft": "analyst",
     "studio.validate": "analyst",
@@ -223,6 +235,8 @@ def world(app, people, make_user, client_for):
         xml = (WORKFLOWS / "changement_adresse.bpmn").read_text(encoding="utf-8")
         for user in (analyste, admin):
             studio.save_draft(db.session(), user.id, "changement_adresse", xml, 1)
+        case = api.case_from_dict({"nom": "Cas", "etapes": [{"tache": "saisie"}]})  # a scenario case
+        case_id = api.save_case(db.session(), "changement_adresse", case, author="test")
         db.session.commit()
     values = {
         "filename": "css/guichet.css",
@@ -248,6 +262,8 @@ def world(app, people, make_user, client_for):
         "activity_id": 1,  # an activity open to booking (« Activités »)
         "session_id": 1,  # a session of that activity
         "booking_id": 1,  # a child's booking
+        "case_id": case_id,  # a scenario case of a démarche (studio)
+        "batch": "0" * 32,  # a migration of running requests (studio)
     }
     return clients, values
 

@@ -110,6 +110,7 @@ def render_dossier(
         assignees=assignees,
         comment_form=comment_form or InternalCommentForm(formdata=None),
         current=current_elements(session, instance),
+        path=api.request_path(session, instance.id),  # the tasks reached, also once the request is closed
         steps=api.describe_instance_process(session, instance),  # the diagram as text (studio helper)
         conflict=conflict,
         typed=typed or [],

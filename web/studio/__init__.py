@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
 
-from . import views  # noqa: E402, F401
+from . import deploy_views, scenario_views, views  # noqa: E402, F401

@@ -15,7 +15,7 @@ from web.accounts.services import group_names
 from web.core.errors import render_error
 from web.extensions import db
 
-from . import bp, services
+from . import bp, scenario_views, services
 from .helpers import (
     STUDIO_ROLES,
     _author,
@@ -101,6 +101,7 @@ def _page(key: str, status: int = 200, **extra: Any) -> tuple[str, int]:
         "publish_error": None,
         "upload_error": None,
         "refused": None,
+        "scenario_failures": None,
         "title": demarche.title if demarche else ((validation.title if validation else None) or key),
         "steps": api.describe_version(session, key, demarche.current.version) if demarche else (),
     }
@@ -176,6 +177,13 @@ def publish(key: str) -> Response | tuple[str, int]:
             key, 400, comment_error=f"Le commentaire dépasse {MAX_COMMENT} caractères.", comment=comment
         )
     base = draft.base_version
+    data = draft.bpmn_xml.encode("utf-8")
+    failures = (
+        scenario_views.blocking_failures(key, draft.bpmn_xml) if api.validate_bpmn(data, _ctx()).ok else []
+    )
+    if failures:  # every case is played on the draft first: one failing case blocks the publish
+        error = f"{len(failures)} cas de test échoue{'nt' if len(failures) > 1 else ''} sur ce brouillon."
+        return _page(key, 400, publish_error=error, scenario_failures=failures, comment=comment)
     try:
         version = api.publish_version(
             session,
@@ -228,6 +236,12 @@ def rollback(key: str, version: int) -> Response | tuple[str, int]:
     except ValueError:
         abort(400)
     comment = request.form.get("commentaire", "").strip()[:MAX_COMMENT]
+    failures = scenario_views.blocking_failures(key, api.version_xml(session, key, version))
+    if failures:  # a republished version is a publication: its cases must pass too
+        error = (
+            f"{len(failures)} cas de test échoue{'nt' if len(failures) > 1 else ''} sur la version {version}."
+        )
+        return _page(key, 400, publish_error=error, scenario_failures=failures)
     try:
         published = api.rollback_version(
             session, key, version, author=_author(), comment=comment, ctx=_ctx(), expected_version=current
