@@ -68,6 +68,9 @@ class Case:
     mails: tuple[str, ...] = ()
     source: str = "studio"  # "studio" or "fichier" (workflows/<key>.scenarios.json)
     id: int | None = None
+    # What the démarche starts with when a page starts it with data (« donnees_depart »), e.g. the
+    # enrolment that the activity page starts already filled in.
+    start_data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ def case_from_dict(raw: Any, *, source: str = "studio", case_id: int | None = No
                 f"Cas « {name} » : les données de l'étape {n} doivent être des paires nom = valeur."
             )
         steps.append(Step(str(step["tache"]).strip(), dict(data)))
+    start_data = raw.get("donnees_depart") or {}
+    if not isinstance(start_data, dict):
+        raise BadCase(f"Cas « {name} » : les données de départ doivent être des paires nom = valeur.")
     status = raw.get("statut_final") or None
     if status is not None and status not in STATUS_LABELS:
         raise BadCase(f"Cas « {name} » : statut final inconnu « {status} ».")
@@ -114,6 +120,7 @@ def case_from_dict(raw: Any, *, source: str = "studio", case_id: int | None = No
         mails=tuple(str(m).strip() for m in raw.get("courriels") or [] if str(m).strip()),
         source=source,
         id=case_id,
+        start_data=dict(start_data),
     )
 
 
@@ -123,6 +130,8 @@ def case_to_dict(case: Case) -> dict[str, Any]:
         "etapes": [{"tache": s.task, "donnees": s.data} for s in case.steps],
         "parcours": list(case.path),
     }
+    if case.start_data:
+        result["donnees_depart"] = case.start_data
     if case.final_status:
         result["statut_final"] = case.final_status
     if case.final_label:
@@ -266,7 +275,7 @@ def _play(session: Session, key: str, case: Case, family: Actor, elements: set[s
         for e in case.path
         if e not in elements
     ]
-    instance = start(session, key, family)
+    instance = start(session, key, family, dict(case.start_data) or None)
     workflow = open_workflow(session, instance, family, read_only=True)
     for n, step in enumerate(case.steps, start=1):
         task = _open_task(session, instance.id)
