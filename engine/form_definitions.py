@@ -246,8 +246,11 @@ def _field_problems(fields: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-def problems(definition: Any) -> list[str]:
-    """Every problem of a definition, as French sentences naming the field; empty when it is valid."""
+def problems(definition: Any, *, complete: bool = True) -> list[str]:
+    """Every problem of a definition, as French sentences naming the field; empty when it is valid.
+
+    `complete=False` (the form editor, while fields are being added) allows a form with no field yet.
+    """
     if not isinstance(definition, dict):
         return ["Formulaire : la définition doit être un objet JSON"]
     errors = sorted(_VALIDATOR.iter_errors(definition), key=lambda e: list(map(str, e.absolute_path)))
@@ -264,7 +267,7 @@ def problems(definition: Any) -> list[str]:
             if values.count(v) > 1
         ]
     fields = definition.get("fields") or []
-    if not [f for f in fields if f["type"] != "section"]:
+    if complete and not [f for f in fields if f["type"] != "section"]:
         return ["Formulaire : il n'a encore aucun champ ; ajoutez-en au moins un"]
     out = _field_problems(fields)
     comment = definition.get("comment_field")

@@ -173,6 +173,14 @@ def _forms_of_definition(session: Session, definition_id: int) -> dict[str, dict
     return cached
 
 
+def instance_data_forms(session: Session, instance_id: int) -> list[dict[str, Any]]:
+    """The data forms of the version a request runs on (none for a coded démarche)."""
+    definition_id = session.execute(
+        select(ProcessInstance.definition_id).where(ProcessInstance.id == instance_id)
+    ).scalar_one_or_none()
+    return [] if definition_id is None else list(_forms_of_definition(session, definition_id).values())
+
+
 def data_form(session: Session, form_key: str, instance_id: int | None = None) -> dict[str, Any] | None:
     """The data form behind `form_key`: the one of the request's version, else of the latest version
     that has it; None for a coded form (forms/tasks/)."""

@@ -17,6 +17,7 @@ from wtforms import (
     EmailField,
     Field,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -33,7 +34,7 @@ from forms.registry import TaskForm
 from forms.tasks.decision import DecisionForm
 from forms.validators import RequiredIf, collapse_spaces, french_postal_code, phone_number, strip
 
-YES_NO = [("oui", "Oui"), ("non", "Non")]
+YES_NO = [SelectChoice("oui", "Oui"), SelectChoice("non", "Non")]
 ADDRESS_PARTS = ("ligne1", "ligne2", "code_postal", "commune")
 
 
@@ -97,12 +98,12 @@ def _number_range(spec: dict[str, Any]) -> list[Any]:
 
 
 def _choice_field(spec: dict[str, Any], label: str, kw: dict[str, Any]) -> Field:
-    choices = [(c["value"], c["label"]) for c in spec.get("choices") or []]
+    choices = [SelectChoice(c["value"], c["label"]) for c in spec.get("choices") or []]
     widget = spec.get("widget", "radios")
     if widget == "checkboxes":
         return CheckboxesField(label, choices=choices, validators=_required(spec, True), **kw)
     if widget == "select":
-        first = [("", "— Choisissez —")]
+        first = [SelectChoice("", "— Choisissez —")]
         return SelectField(label, choices=first + choices, validators=_required(spec, True), **kw)
     return RadioField(label, choices=choices, validators=_required(spec), **kw)
 
@@ -281,7 +282,7 @@ def _condition_text(definition: dict[str, Any], spec: dict[str, Any]) -> str:
     if other is None:
         return ""
     labels = (
-        dict(YES_NO)
+        {c.value: c.label for c in YES_NO}
         if other["type"] == "yesno"
         else {c["value"]: c["label"] for c in other.get("choices") or []}
     )
@@ -306,7 +307,7 @@ def _decision_class(definition: dict[str, Any]) -> type[TaskForm]:
         "submit_label": definition.get("submit_label") or "Enregistrer la décision",
         "decision": RadioField(
             "Décision",
-            choices=[(o["value"], o["label"]) for o in outcomes],
+            choices=[SelectChoice(o["value"], o["label"]) for o in outcomes],
             validators=[InputRequired("Choisissez une décision.")],
         ),
         "motif": TextAreaField(
@@ -335,4 +336,21 @@ def form_class(definition: dict[str, Any]) -> type[TaskForm]:
     return cls
 
 
-__all__ = ["DataTaskForm", "form_class"]
+def field_labels(definition: dict[str, Any]) -> dict[str, str]:
+    """Field name -> label of a « saisie » definition (the agents' « Données de la demande »)."""
+    if definition.get("kind") != "saisie":
+        return {}
+    labels = {}
+    for name, unbound in vars(form_class(definition)).items():
+        args = getattr(unbound, "args", None)
+        if args and isinstance(args[0], str) and name not in {"layout", "conditions", "groups"}:
+            labels[name] = args[0]
+    for spec in definition.get("fields") or []:
+        if spec["type"] == "address":
+            for part in ADDRESS_PARTS:
+                name = f"{spec['name']}_{part}"
+                labels[name] = f"{spec['label']} – {labels.get(name, part)}"
+    return labels
+
+
+__all__ = ["DataTaskForm", "field_labels", "form_class"]

@@ -12,7 +12,7 @@ import unicodedata
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from forms.data_forms import CheckboxesField
@@ -128,10 +128,11 @@ class FieldEditForm(FlaskForm):  # type: ignore[misc]
     )
     widget = SelectField(
         "Présentation des choix",
+        validate_choice=False,  # an unknown value falls back to radios (spec)
         choices=[
-            ("radios", "Boutons radio"),
-            ("select", "Liste déroulante"),
-            ("checkboxes", "Cases à cocher"),
+            SelectChoice("radios", "Boutons radio"),
+            SelectChoice("select", "Liste déroulante"),
+            SelectChoice("checkboxes", "Cases à cocher"),
         ],
     )
     choices = TextAreaField(
@@ -139,7 +140,12 @@ class FieldEditForm(FlaskForm):  # type: ignore[misc]
         description="Un choix par ligne : « libellé », ou « valeur | libellé ».",
     )
     multiple = BooleanField("Plusieurs fichiers possibles")
-    show_if_field = SelectField("Afficher seulement si le champ", choices=[("", "— toujours afficher —")])
+    # Checked with the whole form (a condition on a missing field is refused, naming it).
+    show_if_field = SelectField(
+        "Afficher seulement si le champ",
+        choices=[SelectChoice("", "— toujours afficher —")],
+        validate_choice=False,
+    )
     show_if_equals = StringField(
         "… a pour valeur",
         filters=[strip],
@@ -164,7 +170,7 @@ class FieldEditForm(FlaskForm):  # type: ignore[misc]
             if key in allowed and value not in (None, ""):
                 spec[key] = value
         if "widget" in allowed:
-            spec["widget"] = self.widget.data
+            spec["widget"] = self.widget.data if self.widget.data in {"select", "checkboxes"} else "radios"
             spec["choices"] = parse_choices(self.choices.data or "")
         if "multiple" in allowed and self.multiple.data:
             spec["multiple"] = True

@@ -25,6 +25,7 @@ __all__ = [
     "form_moved",
     "form_with_field",
     "form_without_field",
+    "instance_data_forms",
     "task_form",
     "task_forms",
     "with_task_form",
@@ -42,4 +43,5 @@ task_forms = form_storage.task_forms
 task_form = form_storage.task_form
 with_task_form = form_storage.with_form
 data_form = form_storage.data_form
+instance_data_forms = form_storage.instance_data_forms
 demarche_from_model = demarche_models.bpmn

@@ -37,6 +37,7 @@ from web.core.access import staff_required
 from web.core.presentation import submitted_data
 from web.extensions import db
 from web.tasks import views as tasks_views
+from web.tasks.data_forms import data_labels
 from web.tasks.hooks import run_before_complete
 
 from . import bp
@@ -102,7 +103,7 @@ def render_dossier(
         ),
         instance=instance,
         requester=requester,
-        data=submitted_data(instance_data(session, instance, current_user)),
+        data=submitted_data(instance_data(session, instance, current_user), data_labels(instance.id)),
         events=api.history(session, instance, include_internal=True),
         open_tasks=tasks,
         my_tasks=mine,

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from engine import api
 from engine.errors import NotFound
@@ -93,8 +94,8 @@ def form_editor(key: str, task_id: str) -> tuple[str, int]:
 def _field_form(definition: dict[str, Any], index: int | None, kind: str) -> FieldEditForm:
     form = FieldEditForm()
     before = (definition.get("fields") or [])[: index if index is not None else None]
-    form.show_if_field.choices = [("", "— toujours afficher —")] + [
-        (f["name"], f["label"]) for f in before if f["type"] in {"choice", "yesno"}
+    form.show_if_field.choices = [SelectChoice("", "— toujours afficher —")] + [
+        SelectChoice(f["name"], f["label"]) for f in before if f["type"] in {"choice", "yesno"}
     ]
     return form
 
@@ -226,8 +227,10 @@ def form_preview(key: str, task_id: str) -> tuple[str, int]:
 def new_from_model() -> Response | tuple[str, int]:
     """« Nouvelle démarche à partir d'un modèle »: the answers and the building blocks make a draft."""
     form = ModelForm()
-    form.group.choices = [("", "— Choisissez —")] + [(g, g) for g in group_names(db.session())]
-    form.blocks.choices = list(api.BLOCKS.items())
+    form.group.choices = [SelectChoice("", "— Choisissez —")] + [
+        SelectChoice(g, g) for g in group_names(db.session())
+    ]
+    form.blocks.choices = [SelectChoice(k, v) for k, v in api.BLOCKS.items()]
     if request.method == "GET":
         form.blocks.data = list(api.BLOCKS)
     known = {d.key for d in api.studio_demarches(db.session())}
