@@ -36,6 +36,8 @@ from forms.validators import RequiredIf, collapse_spaces, french_postal_code, ph
 
 YES_NO = [SelectChoice("oui", "Oui"), SelectChoice("non", "Non")]
 ADDRESS_PARTS = ("ligne1", "ligne2", "code_postal", "commune")
+#: A value that is none of the choices (a tampered post): said in French, not WTForms' English.
+NOT_A_CHOICE = "Choisissez parmi les réponses proposées."
 
 
 class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
@@ -100,7 +102,10 @@ def _number_range(spec: dict[str, Any]) -> list[Any]:
 def _choice_field(spec: dict[str, Any], label: str, kw: dict[str, Any]) -> Field:
     choices = [SelectChoice(c["value"], c["label"]) for c in spec.get("choices") or []]
     widget = spec.get("widget", "radios")
+    if widget != "checkboxes":
+        kw["invalid_choice_message"] = NOT_A_CHOICE
     if widget == "checkboxes":
+        kw["invalid_choice_message"] = NOT_A_CHOICE
         return CheckboxesField(label, choices=choices, validators=_required(spec, True), **kw)
     if widget == "select":
         first = [SelectChoice("", "— Choisissez —")]
@@ -128,7 +133,9 @@ def _field(spec: dict[str, Any]) -> Field:
     if kind == "choice":
         return _choice_field(spec, label, kw)
     if kind == "yesno":
-        return RadioField(label, choices=YES_NO, validators=_required(spec), **kw)
+        return RadioField(
+            label, choices=YES_NO, validators=_required(spec), invalid_choice_message=NOT_A_CHOICE, **kw
+        )
     if kind == "email":
         kw["render_kw"] = {"autocomplete": "email"}
         message = "Cette adresse électronique n'est pas valable. Format attendu : nom@exemple.fr."
@@ -309,6 +316,7 @@ def _decision_class(definition: dict[str, Any]) -> type[TaskForm]:
             "Décision",
             choices=[SelectChoice(o["value"], o["label"]) for o in outcomes],
             validators=[InputRequired("Choisissez une décision.")],
+            invalid_choice_message=NOT_A_CHOICE,
         ),
         "motif": TextAreaField(
             "Message à la famille",

@@ -75,8 +75,17 @@ DEMO_ACCOUNTS = [
         "nom": "Benali",
         "groups": ["Vie des quartiers"],
     },
+    {
+        "role": "agent",
+        "username": "stationnement",
+        "password": "demo-stationnement-2026",
+        "email": "stationnement@demo.example",
+        "prenom": "Lina",
+        "nom": "Roux",
+        "groups": ["Stationnement"],
+    },
 ]
-DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Vie des quartiers", "Communication"]
+DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Vie des quartiers", "Communication", "Stationnement"]
 
 
 def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
@@ -108,6 +117,7 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
         api.deploy(session, path.read_bytes(), "demo", lint_context())
     _demo_requests(session)
     _demo_studio_draft(session, workflows)
+    _demo_parking(session)
     load_demo_facilities(session)
     from .famille.demo import load_family_demo
 
@@ -145,6 +155,15 @@ def _demo_studio_draft(session: Session, workflows: Path) -> None:
         'value="En cours d\'instruction"', 'value="En cours de vérification"'
     )
     studio.save_draft(session, analyst.id, "changement_telephone", xml, latest.version)
+
+
+def _demo_parking(session: Session) -> None:
+    """« Demande de carte de stationnement résident »: built in the studio by the analyst (no BPMN file)."""
+    from .studio.demo import load_parking_demo
+
+    analyst = find_by_login(session, "analyste")
+    if analyst is not None:
+        load_parking_demo(session, analyst.id, analyst.username)
 
 
 def _demo_requests(session: Session) -> None:

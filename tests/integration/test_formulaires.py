@@ -101,6 +101,15 @@ def build_and_publish(client) -> None:
     assert response.status_code == 302, text(response)[:3000]
 
 
+def instance_data(instance_id):
+    from engine import api
+    from web.accounts.models import User
+
+    instance = db.session.get(ProcessInstance, instance_id)
+    requester = db.session.get(User, instance.requester_id)
+    return api.instance_data(db.session(), instance, requester)
+
+
 def _open_task(app, lane):
     with app.app_context():
         return (
@@ -147,6 +156,9 @@ def test_a_demarche_built_in_the_studio_runs_end_to_end(app, parking):
     with app.app_context():
         instance = db.session.get(ProcessInstance, instance_id)
         assert instance.status_label == "En cours d'instruction"
+        data = instance_data(instance_id)
+        assert data["immatriculation"] == "AB-123-CD"
+        assert "typed but hidden" not in data.values()
         assert instance.deadline_at is not None  # the maximum duration counts from the filing
 
     agent = _client(app, parking["agent"])
@@ -182,3 +194,104 @@ def test_a_demarche_built_in_the_studio_runs_end_to_end(app, parking):
     subjects = [m.subject for m in outbox(app)]
     assert any("compléments" in s.lower() for s in subjects), subjects
     assert any("accept" in s.lower() for s in subjects), subjects
+
+
+def test_the_form_editor_moves_deletes_previews_and_refuses_bad_fields(app, parking):
+    client = _client(app, parking["analyst"])
+    assert post_form(client, "/studio/nouvelle-demarche", MODEL).status_code == 302
+    editor = f"/studio/{KEY}/formulaires/saisie"
+    for kind, data in FIELDS[1:4]:
+        page = f"{editor}/champs/nouveau?type={kind}"
+        client.post(page, data={**data, "type": kind, "csrf_token": csrf_token(client, page)})
+    # Bad input: a choice list with no choice, a name already taken — French, naming the field; nothing saved.
+    page = f"{editor}/champs/nouveau?type=choice"
+    names = lambda: html(client.get(editor)).xpath("//li[@class='form-field-item']/@id")  # noqa: E731
+    before = names()
+    response = client.post(
+        page,
+        data={"label": "Couleur", "type": "choice", "choices": "", "csrf_token": csrf_token(client, page)},
+    )
+    assert response.status_code == 400
+    assert "Champ « couleur » : la liste de choix est vide ; ajoutez au moins un choix" in text(response)
+    response = client.post(
+        page.replace("choice", "text"),
+        data={
+            "label": "Autre",
+            "name": "immatriculation",
+            "type": "text",
+            "csrf_token": csrf_token(client, page),
+        },
+    )
+    assert "Champ « immatriculation » : ce nom est déjà celui d'un autre champ du formulaire" in text(
+        response
+    )
+    assert names() == before
+    # Move « Type de véhicule » up, then delete « Immatriculation ».
+    assert names() == [
+        "champ-immatriculation",
+        "champ-type_de_vehicule",
+        "champ-le_vehicule_est_il_a_votre_nom",
+    ]
+    assert (
+        post_form(client, editor, {"sens": "haut"}, action=f"{editor}/champs/1/deplacer").status_code == 302
+    )
+    assert names()[:2] == ["champ-type_de_vehicule", "champ-immatriculation"]
+    assert post_form(client, editor, {}, action=f"{editor}/champs/1/supprimer").status_code == 302
+    assert names() == ["champ-type_de_vehicule", "champ-le_vehicule_est_il_a_votre_nom"]
+    # The preview is the family's page; sending it only validates.
+    preview = client.get(f"{editor}/apercu")
+    assert preview.status_code == 200
+    assert html(preview).xpath("//fieldset/legend[contains(., 'Type de véhicule')]")
+    response = post_form(
+        client, f"{editor}/apercu", {"type_de_vehicule": "voiture", "le_vehicule_est_il_a_votre_nom": "oui"}
+    )
+    assert response.status_code == 200
+    assert "Saisie valide" in text(response)
+    # The decision: only accept and refuse (the diagram keeps its « complement » path).
+    decision = f"/studio/{KEY}/formulaires/instruction"
+    response = post_form(
+        client,
+        decision,
+        {
+            "issue_acceptee": "1",
+            "issue_refusee": "1",
+            "libelle_acceptee": "Délivrer la carte",
+            "submit_label": "Enregistrer",
+        },
+        action=f"{decision}/issues",
+    )
+    assert response.status_code == 302
+    assert 'value="Délivrer la carte"' in client.get(decision).get_data(as_text=True)
+
+
+def test_the_demo_publishes_the_parking_permit_as_an_analyst_would(app):
+    from sqlalchemy import func
+
+    from web.cli import main
+    from web.studio.models import StudioAudit, StudioDraft
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0
+    assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0  # idempotent
+    with app.app_context():
+        session = db.session()
+        audit = session.execute(select(StudioAudit).where(StudioAudit.key == KEY)).scalars().all()
+        assert [(a.actor, a.version) for a in audit] == [("analyste", 1)]
+        assert (
+            session.execute(
+                select(func.count()).select_from(StudioDraft).where(StudioDraft.key == KEY)
+            ).scalar()
+            == 0
+        )
+        from web.accounts.services import find_by_login
+
+        assert find_by_login(session, "stationnement").groups == frozenset({"Stationnement"})
+    client = app.test_client()
+    from web.accounts.services import find_by_login
+
+    with app.app_context():
+        family = find_by_login(db.session(), "famille")
+        db.session.expunge(family)
+    login(client, family, "demo-famille-2026")
+    catalogue = text(client.get("/demarches"))
+    assert "Demande de carte de stationnement résident" in catalogue
