@@ -108,7 +108,10 @@ def build_in_the_studio(tab: Any) -> None:
 
 def tab_to(tab: Any, selector: str, text: str = "", limit: int = 80) -> None:
     """Press Tab until the element matching `selector` (and containing `text`) has the focus."""
-    check = "([s, t]) => { const e = document.activeElement; return !!e && e.matches(s) && e.textContent.includes(t); }"
+    check = (
+        "([s, t]) => { const e = document.activeElement; "
+        "return !!e && e.matches(s) && e.textContent.includes(t); }"
+    )
     for _ in range(limit):
         tab.keyboard.press("Tab")
         if tab.evaluate(check, [selector, text]):
