@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from lxml import etree
+
 from .demarche_layout import diagram
 from .form_definitions import empty
 
@@ -345,8 +347,7 @@ def _process_xml(model: DemarcheModel) -> str:
 
 def bpmn(model: DemarcheModel) -> str:
     """The BPMN file of a démarche built from `model` (publishable once its first form has fields)."""
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
+    text = (
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
         'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
         'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
@@ -357,3 +358,6 @@ def bpmn(model: DemarcheModel) -> str:
         f'name={quoteattr(model.title)} processRef="{model.key}" /></bpmn:collaboration>'
         f"{_process_xml(model)}{diagram(model.key, _nodes(model), _flows(model))}</bpmn:definitions>\n"
     )
+    root = etree.fromstring(text.encode("utf-8"), etree.XMLParser(remove_blank_text=True))
+    # Indented, so that « Modifier le XML (sans la souris) » and the downloaded file are readable.
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True).decode("utf-8")

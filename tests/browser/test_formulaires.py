@@ -200,3 +200,46 @@ def test_analyst_builds_family_files_with_the_keyboard_agent_decides(
     mails = [m for m in smtp_server.messages if "camille.martin@example.test" in m["To"]]
     accepted = [m for m in mails if MESSAGE in m.get_body(("plain",)).get_content()]
     assert accepted, [m["Subject"] for m in mails]
+
+
+def test_the_modeler_shows_the_model_and_keeps_its_forms(
+    app: Any, page: Any, make_user: Callable[..., User]
+) -> None:
+    """The diagram made from the model opens in bpmn-js; saving it there keeps every data form."""
+    from engine import api
+    from web.extensions import db
+    from web.studio import building
+    from web.studio import services as studio_services
+    from web.studio.demo import FIELDS, MODEL
+
+    analyst = make_user("analyste", prenom="Sacha", nom="Leroy")
+    make_user("agent", groups=["Stationnement"])
+    with app.app_context():
+        building.create_from_model(db.session(), analyst.id, MODEL)
+        for field in FIELDS:
+            assert building.add_field(db.session(), analyst.id, MODEL.key, "saisie", field) == []
+        db.session.commit()
+        before = {
+            t.task_id: t.definition
+            for t in api.task_forms(building.working_xml(db.session(), analyst.id, MODEL.key))
+        }
+    log_in(page, analyst)
+    page.goto(f"/studio/{MODEL.key}/editeur")
+    expect(page.locator("[data-studio-editor]")).to_have_attribute("data-ready", "true", timeout=20000)
+    expect(page.locator(".djs-element[data-element-id='complement']")).to_be_visible()
+    screenshot(page, "formulaires-modele-diagramme")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.locator("[data-studio-status]")).to_have_text("Brouillon enregistré (non publié).")
+    with app.app_context():
+        saved = studio_services.draft(db.session, analyst.id, MODEL.key).bpmn_xml
+        after = {t.task_id: t.definition for t in api.task_forms(saved)}
+        assert api.validate_bpmn(saved.encode("utf-8"), _ctx()).ok
+    assert after == before
+    assert "bpmn:userTask" in saved
+    assert "formulaire" in saved
+
+
+def _ctx() -> Any:
+    from web.accounts.services import lint_context
+
+    return lint_context()
