@@ -295,3 +295,33 @@ def test_the_demo_publishes_the_parking_permit_as_an_analyst_would(app):
     login(client, family, "demo-famille-2026")
     catalogue = text(client.get("/demarches"))
     assert "Demande de carte de stationnement résident" in catalogue
+
+
+@time_machine.travel(NOW, tick=False)
+def test_drafts_queue_and_export_work_for_a_data_form(app, parking):
+    build_and_publish(_client(app, parking["analyst"]))
+    family = _client(app, parking["family"])
+    task_id = start_demarche(family, KEY)
+    # « Enregistrer le brouillon »: kept unvalidated (never the file), then the page is pre-filled.
+    response = post_form(family, f"/taches/{task_id}", {"action": "brouillon", "immatriculation": "AB-1"})
+    assert response.status_code == 302
+    page = family.get(f"/taches/{task_id}").get_data(as_text=True)
+    assert 'value="AB-1"' in page
+    good = {
+        "immatriculation": "AB-123-CD",
+        "type_de_vehicule": "utilitaire",
+        "le_vehicule_est_il_a_votre_nom": "oui",
+        "carte_grise": (io.BytesIO(PDF), "cg.pdf"),
+    }
+    assert post_form(family, f"/taches/{task_id}", good).status_code == 302
+    agent = _client(app, parking["agent"])
+    queue = text(agent.get("/agents/"))
+    assert "Demande de carte de stationnement résident" in queue
+    export = agent.get("/agents/export.csv").get_data(as_text=True)
+    assert "Demande de carte de stationnement résident" in export
+    # The dossier lists the document joined through the data form.
+    with app.app_context():
+        instance_id = db.session.execute(
+            select(ProcessInstance.id).where(ProcessInstance.requester_id == parking["family"].id)
+        ).scalar_one()
+    assert "cg.pdf" in text(agent.get(f"/agents/dossiers/{instance_id}"))
