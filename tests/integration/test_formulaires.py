@@ -325,3 +325,34 @@ def test_drafts_queue_and_export_work_for_a_data_form(app, parking):
             select(ProcessInstance.id).where(ProcessInstance.requester_id == parking["family"].id)
         ).scalar_one()
     assert "cg.pdf" in text(agent.get(f"/agents/dossiers/{instance_id}"))
+
+
+def test_the_reminder_and_escalation_blocks_fire_like_the_coded_demarches(app, parking):
+    from datetime import timedelta
+
+    from web.scheduler import run_timers
+
+    with time_machine.travel(NOW, tick=False):
+        build_and_publish(_client(app, parking["analyst"]))
+        family = _client(app, parking["family"])
+        task_id = start_demarche(family, KEY)
+        good = {
+            "immatriculation": "AB-123-CD",
+            "type_de_vehicule": "voiture",
+            "le_vehicule_est_il_a_votre_nom": "oui",
+            "carte_grise": (io.BytesIO(PDF), "cg.pdf"),
+        }
+        assert post_form(family, f"/taches/{task_id}", good).status_code == 302
+        with app.app_context():
+            deadline = db.session.execute(select(ProcessInstance.deadline_at)).scalar_one()
+    with time_machine.travel(deadline - timedelta(days=6) + timedelta(minutes=1), tick=False):
+        assert run_timers(app) == 1  # « Relancer les agents », 6 days before the maximum duration
+    with time_machine.travel(deadline + timedelta(minutes=1), tick=False):
+        assert run_timers(app) == 1  # « Signaler la demande en retard » and the family told
+    with app.app_context():
+        task = db.session.execute(select(HumanTask).where(HumanTask.lane == "Stationnement")).scalar_one()
+        assert task.state == HumanTaskState.OPEN and task.reminded_at < task.escalated_at
+        assert (
+            db.session.execute(select(ProcessInstance.status_label)).scalar_one() == "En cours d'instruction"
+        )
+    assert any("a pris du retard" in m.body_text for m in outbox(app))
