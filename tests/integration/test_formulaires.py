@@ -351,7 +351,8 @@ def test_the_reminder_and_escalation_blocks_fire_like_the_coded_demarches(app, p
         assert run_timers(app) == 1  # « Signaler la demande en retard » and the family told
     with app.app_context():
         task = db.session.execute(select(HumanTask).where(HumanTask.lane == "Stationnement")).scalar_one()
-        assert task.state == HumanTaskState.OPEN and task.reminded_at < task.escalated_at
+        assert task.state == HumanTaskState.OPEN
+        assert task.reminded_at < task.escalated_at
         assert (
             db.session.execute(select(ProcessInstance.status_label)).scalar_one() == "En cours d'instruction"
         )
