@@ -181,6 +181,10 @@ def _choice_problems(field: dict[str, Any], where: str) -> list[str]:
     return [f"{where} : le choix « {v} » figure plusieurs fois" for v in dupes]
 
 
+#: A quantified group that itself holds a quantifier, e.g. (a+)+ : catastrophic backtracking (ReDoS).
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+
+
 def _limit_problems(field: dict[str, Any], where: str) -> list[str]:
     out = []
     if "min" in field and "max" in field and field["min"] > field["max"]:
@@ -194,6 +198,12 @@ def _limit_problems(field: dict[str, Any], where: str) -> list[str]:
             out.append(
                 f"{where} : le motif « {field['pattern']} » n'est pas une expression régulière valable"
             )
+        else:
+            if _NESTED_QUANTIFIER.search(field["pattern"]):
+                out.append(
+                    f"{where} : le motif « {field['pattern']} » répète un groupe déjà répété ; il pourrait "
+                    "bloquer le serveur sur certaines saisies : écrivez-le sans répétition imbriquée"
+                )
     return out
 
 

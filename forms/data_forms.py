@@ -73,9 +73,13 @@ def _required(spec: dict[str, Any], data_required: bool = False) -> list[Any]:
     return [DataRequired(message) if data_required else InputRequired(message)]
 
 
+#: Longest text accepted when the analyst set no maximum (short text, long text).
+DEFAULT_MAX = {"text": 200, "textarea": 4000}
+
+
 def _lengths(spec: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
-    low, high = spec.get("min_length", -1), spec.get("max_length", -1)
+    low, high = spec.get("min_length", -1), spec.get("max_length", DEFAULT_MAX[spec["type"]])
     if low > 0 or high > 0:
         if low > 0 and high > 0:
             text = f"entre {low} et {high} caractères"

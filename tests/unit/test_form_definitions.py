@@ -134,7 +134,7 @@ def test_every_field_type_refuses_bad_input_with_a_french_message(form_app):
     assert not valid
     errors = {name: messages[0] for name, messages in form.errors.items()}
     assert errors["texte"] == "« Texte » doit comporter au plus 10 caractères."
-    assert errors["long"] == "« Texte long » doit comporter au moins 3 caractères."
+    assert errors["long"] == "« Texte long » doit comporter entre 3 et 4000 caractères."
     assert errors["nombre"] == "« Nombre » doit être compris entre 1 et 5."
     assert "date" in errors["jour"].lower()
     assert errors["radio"] == "Choisissez parmi les réponses proposées."
@@ -144,6 +144,12 @@ def test_every_field_type_refuses_bad_input_with_a_french_message(form_app):
     assert errors["tel"].startswith("Ce numéro de téléphone n'est pas valable.")
     assert errors["adresse_code_postal"].startswith("Le code postal doit comporter 5 chiffres")
     assert errors["piece"] == "Joignez « Pièce » (PDF, JPEG ou PNG)."
+
+
+def test_text_without_a_maximum_is_still_capped(form_app):
+    form, valid, _data = _post(form_app, EVERY_TYPE, {**GOOD, "long": "x" * 4001})
+    assert not valid
+    assert form.errors["long"] == ["« Texte long » doit comporter entre 3 et 4000 caractères."]
 
 
 def test_the_pattern_has_its_own_message(form_app):
@@ -233,6 +239,10 @@ def test_labels_of_a_data_form_for_the_agents_dossier():
             "Champ « b » : la condition attend « peut-être » pour le champ « oui_non »",
         ),
         ([], "Formulaire : il n'a encore aucun champ"),
+        (
+            [{"name": "code", "type": "text", "label": "Code", "pattern": "(a+)+b"}],
+            "Champ « code » : le motif « (a+)+b » répète un groupe déjà répété",
+        ),
     ],
 )
 def test_bad_definitions_are_refused_with_a_french_message_naming_the_field(fields, expected):
