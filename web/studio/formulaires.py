@@ -24,7 +24,7 @@ from web.accounts.services import group_names
 from web.extensions import db
 
 from . import bp, building
-from .helpers import analyst_required
+from .helpers import _ctx, analyst_required
 
 
 def _task(key: str, task_id: str) -> tuple[str, api.TaskFormInfo]:
@@ -210,14 +210,21 @@ def form_outcomes(key: str, task_id: str) -> Response | tuple[str, int]:
 @analyst_required
 def form_preview(key: str, task_id: str) -> tuple[str, int]:
     """The form exactly as the family sees it; « Envoyer » only validates (nothing is sent)."""
-    _xml, task = _task(key, task_id)
+    xml, task = _task(key, task_id)
     if task.definition is None or api.form_definition_problems(task.definition):
         return _page(key, task, 400, problems=api.form_definition_problems(task.definition or {}))
     form = form_class(task.definition)()
     checked = request.method == "POST" and form.validate_on_submit()
-    preview_task = {"title": task.name, "demarche_title": key, "reference": "APERÇU", "instance_id": None}
+    title = api.validate_bpmn(xml.encode("utf-8"), _ctx()).title or key
+    preview_task = {"title": task.name, "demarche_title": title, "reference": "APERÇU", "instance_id": None}
     page = render_template(
-        "studio/form_preview.html", task=preview_task, form=form, key=key, task_id=task_id, checked=checked
+        "studio/form_preview.html",
+        task=preview_task,
+        form=form,
+        key=key,
+        task_id=task_id,
+        checked=checked,
+        preview=True,
     )
     return page, 400 if form.errors else 200
 
