@@ -200,3 +200,11 @@ def data_form(session: Session, form_key: str, instance_id: int | None = None) -
         if found is not None:
             return found
     return None
+
+
+def published_data_form_keys(session: Session) -> set[str]:
+    """The formKeys of the data forms of every published version (the modeler's « Formulaire » list)."""
+    ids = session.execute(
+        select(ProcessDefinition.id).where(ProcessDefinition.is_published.is_(True))
+    ).scalars()
+    return {key for definition_id in ids for key in _forms_of_definition(session, definition_id)}

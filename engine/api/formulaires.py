@@ -26,6 +26,7 @@ __all__ = [
     "form_with_field",
     "form_without_field",
     "instance_data_forms",
+    "published_data_form_keys",
     "task_form",
     "task_forms",
     "with_task_form",
@@ -44,4 +45,5 @@ task_form = form_storage.task_form
 with_task_form = form_storage.with_form
 data_form = form_storage.data_form
 instance_data_forms = form_storage.instance_data_forms
+published_data_form_keys = form_storage.published_data_form_keys
 demarche_from_model = demarche_models.bpmn

@@ -238,6 +238,9 @@ def test_the_form_editor_moves_deletes_previews_and_refuses_bad_fields(app, park
     assert names()[:2] == ["champ-type_de_vehicule", "champ-immatriculation"]
     assert post_form(client, editor, {}, action=f"{editor}/champs/1/supprimer").status_code == 302
     assert names() == ["champ-type_de_vehicule", "champ-le_vehicule_est_il_a_votre_nom"]
+    # The modeler's « Formulaire » list offers the draft's data forms beside the coded ones.
+    forms = client.get("/studio/choix.json").get_json()["forms"]
+    assert {"stationnement_resident.saisie", "changement_adresse.saisie"} <= set(forms)
     # The preview is the family's page; sending it only validates.
     preview = client.get(f"{editor}/apercu")
     assert preview.status_code == 200

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import api
-from engine.errors import NotFound
+from engine.errors import DeployError, NotFound
 
 from . import services
 from .models import StudioAction
@@ -69,6 +69,17 @@ def add_field(session: Session, user_id: int, key: str, task_id: str, field: dic
     """« Ajouter un champ » (at the end); the problems of the resulting form, if any (nothing saved)."""
     current = api.task_form(working_xml(session, user_id, key), task_id).definition or api.empty_form()
     return set_task_form(session, user_id, key, task_id, api.form_with_field(current, field))
+
+
+def form_keys(session: Session, user_id: int) -> set[str]:
+    """The data forms' keys the modeler may offer: of the published versions and of the analyst's drafts."""
+    keys = api.published_data_form_keys(session)
+    for draft in services.drafts_of(session, user_id):
+        try:
+            keys |= {t.form_key for t in api.task_forms(draft.bpmn_xml) if t.definition and t.form_key}
+        except DeployError:
+            continue  # an unreadable draft: its page lists the problem
+    return keys
 
 
 def publish_draft(session: Session, user_id: int, author: str, key: str, comment: str) -> api.VersionView:

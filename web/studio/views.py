@@ -15,7 +15,7 @@ from web.accounts.services import group_names
 from web.core.errors import render_error
 from web.extensions import db
 
-from . import bp, services
+from . import bp, building, services
 from .helpers import (
     STUDIO_ROLES,
     _author,
@@ -291,7 +291,8 @@ def choices() -> Response:
     return jsonify(
         {
             "groups": ["Famille", *group_names(db.session())],
-            "forms": sorted(load_all()),
+            # Coded forms (forms/tasks/) and the data forms built in the form editor (web/studio/building.py).
+            "forms": sorted(set(load_all()) | building.form_keys(db.session(), current_user.id)),
             "operations": [
                 {"id": op, "description": desc, "parameters": parameters.get(op, [])}
                 for op, desc in api.service_operations()
