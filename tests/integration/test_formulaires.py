@@ -199,6 +199,11 @@ def test_a_demarche_built_in_the_studio_runs_end_to_end(app, parking):
 def test_the_form_editor_moves_deletes_previews_and_refuses_bad_fields(app, parking):
     client = _client(app, parking["analyst"])
     assert post_form(client, "/studio/nouvelle-demarche", MODEL).status_code == 302
+    again = post_form(client, "/studio/nouvelle-demarche", MODEL)  # the draft is never overwritten
+    assert again.status_code == 400
+    assert "Vous avez déjà un brouillon avec cet identifiant" in text(again)
+    taken = post_form(client, "/studio/nouvelle-demarche", {**MODEL, "key": "changement_adresse"})
+    assert "Une démarche porte déjà cet identifiant" in text(taken)
     editor = f"/studio/{KEY}/formulaires/saisie"
     for kind, data in FIELDS[1:4]:
         page = f"{editor}/champs/nouveau?type={kind}"

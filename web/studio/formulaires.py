@@ -23,7 +23,7 @@ from forms.form_editor import SETTINGS, CsrfForm, FieldEditForm, FormSettingsFor
 from web.accounts.services import group_names
 from web.extensions import db
 
-from . import bp, building
+from . import bp, building, services
 from .helpers import _ctx, analyst_required
 
 
@@ -244,6 +244,11 @@ def new_from_model() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         if form.key.data in known:
             form.key.errors.append("Une démarche porte déjà cet identifiant : choisissez-en un autre.")
+        elif services.draft(db.session(), current_user.id, form.key.data) is not None:
+            form.key.errors.append(
+                "Vous avez déjà un brouillon avec cet identifiant : ouvrez-le depuis l'accueil du studio, "
+                "ou choisissez un autre identifiant."
+            )
         else:
             key = building.create_from_model(db.session(), current_user.id, api.DemarcheModel(**form.model()))
             flash("Démarche créée dans votre brouillon : construisez maintenant ses formulaires.", "success")
