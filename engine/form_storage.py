@@ -155,11 +155,15 @@ def has_data_form(root: etree._Element, task_id: str) -> bool:
 
 # Run time: the form of a task, from the version its request runs on (parsed once per version).
 
-_CACHE: dict[int, dict[str, dict[str, Any]]] = {}
+#: (definition id, SHA-256) -> formKey -> definition; the digest guards against a reused id.
+_CACHE: dict[tuple[int, str], dict[str, dict[str, Any]]] = {}
 
 
 def _forms_of_definition(session: Session, definition_id: int) -> dict[str, dict[str, Any]]:
-    cached = _CACHE.get(definition_id)
+    digest = session.execute(
+        select(ProcessDefinition.sha256).where(ProcessDefinition.id == definition_id)
+    ).scalar_one()
+    cached = _CACHE.get((definition_id, digest))
     if cached is None:
         xml = session.execute(
             select(ProcessDefinition.bpmn_xml).where(ProcessDefinition.id == definition_id)
@@ -169,7 +173,7 @@ def _forms_of_definition(session: Session, definition_id: int) -> dict[str, dict
         except DeployError:
             items = []
         cached = {t.form_key: t.definition for t in items if t.definition is not None and t.form_key}
-        _CACHE[definition_id] = cached  # a published version never changes
+        _CACHE[(definition_id, digest)] = cached  # a published version never changes
     return cached
 
 
