@@ -126,6 +126,17 @@ POLICY = {
     "studio.rollback": "analyst",
     "studio.save_draft": "analyst",
     "studio.validate": "analyst",
+    # The form editor (web/studio/formulaires.py).
+    "studio.field_delete": "analyst",
+    "studio.field_edit": "analyst",
+    "studio.field_move": "analyst",
+    "studio.form_create": "analyst",
+    "studio.form_editor": "analyst",
+    "studio.form_outcomes": "analyst",
+    "studio.form_preview": "analyst",
+    "studio.form_settings": "analyst",
+    "studio.forms_list": "analyst",
+    "studio.new_from_model": "analyst",
     "tasks.guest_done": "guest",
     "tasks.show": "guest",  # a family's task, a guest's (signup) task, an agent's (to the dossier)
 }
@@ -170,8 +181,12 @@ def world(app, people, make_user, client_for):
         "admin": client_for(admin),
     }
     (mail,) = outbox(app) or (None,)
-    with app.app_context():  # a draft of each studio user, for « brouillon.bpmn »
+    with app.app_context():  # a draft of each studio user, for « brouillon.bpmn » and the form editor
+        from engine import api
+
         xml = (WORKFLOWS / "changement_adresse.bpmn").read_text(encoding="utf-8")
+        one_field = {"kind": "saisie", "fields": [{"name": "objet", "type": "text", "label": "Objet"}]}
+        xml = api.with_task_form(xml, "complement", one_field, "changement_adresse")
         for user in (analyste, admin):
             studio.save_draft(db.session(), user.id, "changement_adresse", xml, 1)
         db.session.commit()
@@ -193,6 +208,8 @@ def world(app, people, make_user, client_for):
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "element": "complement",  # a user task of the draft, with a data form (the form editor)
+        "index": 0,  # its first field
     }
     return clients, values
 

@@ -27,13 +27,13 @@ from . import bp, building, services
 from .helpers import _ctx, analyst_required
 
 
-def _task(key: str, task_id: str) -> tuple[str, api.TaskFormInfo]:
+def _task(key: str, element: str) -> tuple[str, api.TaskFormInfo]:
     xml = building.working_xml(db.session(), current_user.id, key)
-    return xml, api.task_form(xml, task_id)
+    return xml, api.task_form(xml, element)
 
 
-def _editor_url(key: str, task_id: str) -> str:
-    return url_for("studio.form_editor", key=key, task_id=task_id)
+def _editor_url(key: str, element: str) -> str:
+    return url_for("studio.form_editor", key=key, element=element)
 
 
 @bp.get("/<key>/formulaires")
@@ -45,20 +45,20 @@ def forms_list(key: str) -> str:
     return render_template("studio/forms_list.html", key=key, tasks=tasks, types=api.FIELD_TYPES)
 
 
-@bp.post("/<key>/formulaires/<task_id>/creer")
+@bp.post("/<key>/formulaires/<element>/creer")
 @analyst_required
-def form_create(key: str, task_id: str) -> Response:
+def form_create(key: str, element: str) -> Response:
     """« Créer un formulaire de données » for a task (its coded form, if any, is replaced in the draft)."""
     kind = "decision" if request.form.get("genre") == "decision" else "saisie"
     _check_csrf()
-    _xml, task = _task(key, task_id)
+    _xml, task = _task(key, element)
     definition = task.definition or api.empty_form(kind)
     xml = api.with_task_form(
-        building.working_xml(db.session(), current_user.id, key), task_id, definition, key
+        building.working_xml(db.session(), current_user.id, key), element, definition, key
     )
     building.save_xml(db.session(), current_user.id, key, xml)
     flash("Formulaire créé dans votre brouillon : ajoutez ses champs.", "success")
-    return redirect(_editor_url(key, task_id))
+    return redirect(_editor_url(key, element))
 
 
 def _check_csrf() -> None:
@@ -84,10 +84,10 @@ def _page(key: str, task: api.TaskFormInfo, status: int = 200, **extra: Any) -> 
     return render_template("studio/form_editor.html", **context), status
 
 
-@bp.get("/<key>/formulaires/<task_id>")
+@bp.get("/<key>/formulaires/<element>")
 @analyst_required
-def form_editor(key: str, task_id: str) -> tuple[str, int]:
-    _xml, task = _task(key, task_id)
+def form_editor(key: str, element: str) -> tuple[str, int]:
+    _xml, task = _task(key, element)
     return _page(key, task)
 
 
@@ -100,11 +100,11 @@ def _field_form(definition: dict[str, Any], index: int | None, kind: str) -> Fie
     return form
 
 
-@bp.route("/<key>/formulaires/<task_id>/champs/nouveau", methods=["GET", "POST"])
-@bp.route("/<key>/formulaires/<task_id>/champs/<int:index>", methods=["GET", "POST"])
+@bp.route("/<key>/formulaires/<element>/champs/nouveau", methods=["GET", "POST"])
+@bp.route("/<key>/formulaires/<element>/champs/<int:index>", methods=["GET", "POST"])
 @analyst_required
-def field_edit(key: str, task_id: str, index: int | None = None) -> Response | tuple[str, int]:
-    _xml, task = _task(key, task_id)
+def field_edit(key: str, element: str, index: int | None = None) -> Response | tuple[str, int]:
+    _xml, task = _task(key, element)
     definition = task.definition or api.empty_form()
     fields = definition.get("fields") or []
     if index is not None and not 0 <= index < len(fields):
@@ -120,11 +120,11 @@ def field_edit(key: str, task_id: str, index: int | None = None) -> Response | t
         taken = {f["name"] for i, f in enumerate(fields) if i != index}
         spec = form.spec(kind, taken)
         problems = building.set_task_form(
-            db.session(), current_user.id, key, task_id, api.form_with_field(definition, spec, index)
+            db.session(), current_user.id, key, element, api.form_with_field(definition, spec, index)
         )
         if not problems:
             flash(f"Champ « {spec['label']} » enregistré dans votre brouillon.", "success")
-            return redirect(_editor_url(key, task_id) + f"#champ-{spec['name']}")
+            return redirect(_editor_url(key, element) + f"#champ-{spec['name']}")
     status = 400 if (form.errors or problems) else 200
     page = render_template(
         "studio/field_edit.html",
@@ -150,31 +150,31 @@ def _save_or_page(
     return redirect(_editor_url(key, task.task_id))
 
 
-@bp.post("/<key>/formulaires/<task_id>/champs/<int:index>/deplacer")
+@bp.post("/<key>/formulaires/<element>/champs/<int:index>/deplacer")
 @analyst_required
-def field_move(key: str, task_id: str, index: int) -> Response | tuple[str, int]:
+def field_move(key: str, element: str, index: int) -> Response | tuple[str, int]:
     _check_csrf()
-    _xml, task = _task(key, task_id)
+    _xml, task = _task(key, element)
     step = -1 if request.form.get("sens") == "haut" else 1
     definition = api.form_moved(task.definition or api.empty_form(), index, step)
     return _save_or_page(key, task, definition, "Champ déplacé.")
 
 
-@bp.post("/<key>/formulaires/<task_id>/champs/<int:index>/supprimer")
+@bp.post("/<key>/formulaires/<element>/champs/<int:index>/supprimer")
 @analyst_required
-def field_delete(key: str, task_id: str, index: int) -> Response | tuple[str, int]:
+def field_delete(key: str, element: str, index: int) -> Response | tuple[str, int]:
     _check_csrf()
-    _xml, task = _task(key, task_id)
+    _xml, task = _task(key, element)
     definition = task.definition or api.empty_form()
     fields = definition.get("fields") or []
     label = fields[index]["label"] if 0 <= index < len(fields) else "?"
     return _save_or_page(key, task, api.form_without_field(definition, index), f"Champ « {label} » supprimé.")
 
 
-@bp.post("/<key>/formulaires/<task_id>/reglages")
+@bp.post("/<key>/formulaires/<element>/reglages")
 @analyst_required
-def form_settings(key: str, task_id: str) -> Response | tuple[str, int]:
-    _xml, task = _task(key, task_id)
+def form_settings(key: str, element: str) -> Response | tuple[str, int]:
+    _xml, task = _task(key, element)
     form = FormSettingsForm()
     if not form.validate_on_submit():
         return _page(key, task, 400, settings=form)
@@ -186,11 +186,11 @@ def form_settings(key: str, task_id: str) -> Response | tuple[str, int]:
     return _save_or_page(key, task, definition, "Réglages du formulaire enregistrés.")
 
 
-@bp.post("/<key>/formulaires/<task_id>/issues")
+@bp.post("/<key>/formulaires/<element>/issues")
 @analyst_required
-def form_outcomes(key: str, task_id: str) -> Response | tuple[str, int]:
+def form_outcomes(key: str, element: str) -> Response | tuple[str, int]:
     """The decision's outcomes: kept or not, their label, whether the message is then required."""
-    _xml, task = _task(key, task_id)
+    _xml, task = _task(key, element)
     form = OutcomesForm()
     if not form.validate_on_submit():
         return _page(key, task, 400, outcomes_form=form)
@@ -206,11 +206,11 @@ def form_outcomes(key: str, task_id: str) -> Response | tuple[str, int]:
     return _save_or_page(key, task, definition, "Issues de la décision enregistrées.")
 
 
-@bp.route("/<key>/formulaires/<task_id>/apercu", methods=["GET", "POST"])
+@bp.route("/<key>/formulaires/<element>/apercu", methods=["GET", "POST"])
 @analyst_required
-def form_preview(key: str, task_id: str) -> tuple[str, int]:
+def form_preview(key: str, element: str) -> tuple[str, int]:
     """The form exactly as the family sees it; « Envoyer » only validates (nothing is sent)."""
-    xml, task = _task(key, task_id)
+    xml, task = _task(key, element)
     if task.definition is None or api.form_definition_problems(task.definition):
         return _page(key, task, 400, problems=api.form_definition_problems(task.definition or {}))
     form = form_class(task.definition)()
@@ -222,7 +222,7 @@ def form_preview(key: str, task_id: str) -> tuple[str, int]:
         task=preview_task,
         form=form,
         key=key,
-        task_id=task_id,
+        element=element,
         checked=checked,
         preview=True,
     )
