@@ -222,6 +222,8 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
+        "index": 0,  # a field of its form
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

@@ -114,6 +114,8 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
+        "index": 0,  # a field of its form
     }
     checked = {}
     with app.test_request_context():
@@ -182,6 +184,8 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
+        "index": 0,  # a field of its form
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -197,7 +197,7 @@ def test_guichet_demo_prints_the_credentials_first(tmp_path):
     )
     lines = (result.stderr + result.stdout).splitlines()
     assert lines[0] == "Comptes de démonstration (nom d'utilisateur / mot de passe) :", lines[:5]
-    assert len(lines) == 7, lines  # the heading and the six demo accounts, nothing else
+    assert len(lines) == 8, lines  # the heading and the seven demo accounts, nothing else
 
 
 def test_every_page_has_a_favicon(client):
