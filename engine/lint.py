@@ -12,6 +12,7 @@ from lxml import etree
 from .catalogue import lint_properties
 from .deadlines import timer_problems
 from .expressions import Place, places
+from .form_storage import has_data_form
 from .models import REQUESTER_LANE
 from .runtime import (
     NS,
@@ -108,7 +109,7 @@ def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str
                 form_key = bundle.props(task_spec.bpmn_id).get("formKey")
                 if not form_key:
                     errors.append(f"{where} : la propriété « formKey » est obligatoire")
-                elif form_key not in ctx.form_keys:
+                elif form_key not in ctx.form_keys and not has_data_form(root, task_spec.bpmn_id):
                     errors.append(f"{where} : le formulaire « {form_key} » n'est pas enregistré")
             elif isinstance(task_spec, ServiceTask) and task_spec.operation_name not in SERVICES:
                 errors.append(f"{where} : l'opération de service « {task_spec.operation_name} » n'existe pas")

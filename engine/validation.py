@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .errors import DeployError
+from .form_storage import form_problems
 from .graph_checks import _check_graph, _name, _scopes
 from .lint import LintContext, lint
 from .models import REQUESTER_LANE
@@ -293,6 +294,8 @@ def check(bpmn: bytes, ctx: LintContext) -> tuple[Validation, SpecBundle | None,
         for scope in _scopes(checked):
             _check_graph(scope, out)
         _check_service_tasks(checked, out)
+        for message, task_id in form_problems(root):  # forms as data (engine/form_definitions.py)
+            out.add(message, task_id)
         operators_missing = any(p.blocking for p in out.items[before:])
     if process is not None and not operators_missing:
         try:

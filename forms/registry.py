@@ -62,10 +62,24 @@ def task_form(form_key: str) -> Callable[[F], F]:
     return decorator
 
 
-def get_form_class(form_key: str) -> type[TaskForm]:
-    """The class registered for a formKey; KeyError when unknown."""
+#: Finds the data form (forms as data) behind a formKey: (form_key, instance id or None) -> the
+#: definition or None. Set by the web (web/tasks/data_forms.py), which reads it through engine.api.
+DATA_FORM_RESOLVERS: list[Callable[[str, int | None], dict[str, Any] | None]] = []
+
+
+def get_form_class(form_key: str, instance_id: int | None = None) -> type[TaskForm]:
+    """The class registered for a formKey, else the class built from the démarche's data form (the
+    one of the request's version when `instance_id` is given); KeyError when unknown."""
     load_all()
-    return FORMS[form_key]
+    if form_key in FORMS:
+        return FORMS[form_key]
+    for resolve in DATA_FORM_RESOLVERS:
+        definition = resolve(form_key, instance_id)
+        if definition is not None:
+            from forms.data_forms import form_class
+
+            return form_class(definition)
+    raise KeyError(form_key)
 
 
 def load_all() -> dict[str, type[TaskForm]]:

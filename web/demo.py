@@ -84,15 +84,26 @@ DEMO_ACCOUNTS = [
         "nom": "Benali",
         "groups": ["Vie des quartiers"],
     },
+    {
+        "role": "agent",
+        "username": "stationnement",
+        "password": "demo-stationnement-2026",
+        "email": "stationnement@demo.example",
+        "prenom": "Lina",
+        "nom": "Roux",
+        "groups": ["Stationnement"],
+    },
 ]
 DEMO_GROUPS = ["Accueil", "Etat civil", "Enfance", "Vie des quartiers", "Communication", "Finances"]
+#: The group of the démarche built in the studio by the demo (web/studio/demo.py), not a shipped one.
+STUDIO_DEMO_GROUPS = ["Stationnement"]
 
 
 def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     """Create what is missing of the demo data; running it twice changes nothing."""
     from .app import lint_context
 
-    for name in DEMO_GROUPS:
+    for name in (*DEMO_GROUPS, *STUDIO_DEMO_GROUPS):
         get_or_create_group(session, name)
     for account in DEMO_ACCOUNTS:
         existing = find_by_login(session, account["username"])
@@ -120,6 +131,7 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     from .studio.scenario_services import load_demo_case
 
     load_demo_case(session)
+    _demo_parking(session)
     load_demo_facilities(session)
     from .famille.demo import load_family_demo
 
@@ -163,6 +175,15 @@ def _demo_studio_draft(session: Session, workflows: Path) -> None:
         'value="En cours d\'instruction"', 'value="En cours de vérification"'
     )
     studio.save_draft(session, analyst.id, "changement_telephone", xml, latest.version)
+
+
+def _demo_parking(session: Session) -> None:
+    """« Demande de carte de stationnement résident »: built in the studio by the analyst (no BPMN file)."""
+    from .studio.demo import load_parking_demo
+
+    analyst = find_by_login(session, "analyste")
+    if analyst is not None:
+        load_parking_demo(session, analyst.id, analyst.username)
 
 
 def _demo_requests(session: Session) -> None:

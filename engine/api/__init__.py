@@ -18,6 +18,8 @@ from .definitions import *  # noqa: F403
 from .definitions import __all__ as _definitions
 from .failures import *  # noqa: F403
 from .failures import __all__ as _failures
+from .formulaires import *  # noqa: F403
+from .formulaires import __all__ as _formulaires
 from .jobs import *  # noqa: F403
 from .jobs import __all__ as _jobs
 from .operations import *  # noqa: F403
@@ -43,6 +45,7 @@ __all__ = [
     *_backoffice,
     *_definitions,
     *_failures,
+    *_formulaires,
     *_jobs,
     *_operations,
     *_records,

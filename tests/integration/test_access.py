@@ -230,6 +230,8 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
         "booking_id": 1,  # a child's booking
         "case_id": 1,  # a scenario case of a démarche (studio)
         "batch": "0" * 32,  # a migration of running requests (studio)
+        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
+        "index": 0,  # a field of its form
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

@@ -127,6 +127,8 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "booking_id": 1,  # a child's booking
         "case_id": 1,  # a scenario case of a démarche (studio)
         "batch": "0" * 32,  # a migration of running requests (studio)
+        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
+        "index": 0,  # a field of its form
     }
     checked = {}
     with app.test_request_context():
@@ -203,6 +205,8 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
         "booking_id": 1,  # a child's booking
         "case_id": 1,  # a scenario case of a démarche (studio)
         "batch": "0" * 32,  # a migration of running requests (studio)
+        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
+        "index": 0,  # a field of its form
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

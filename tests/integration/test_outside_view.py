@@ -197,7 +197,10 @@ def test_guichet_demo_prints_the_credentials_first(tmp_path):
     )
     lines = (result.stderr + result.stdout).splitlines()
     assert lines[0] == "Comptes de démonstration (nom d'utilisateur / mot de passe) :", lines[:5]
-    assert len(lines) == 8, lines  # the heading and the seven demo accounts, nothing else
+    from web.demo import DEMO_ACCOUNTS
+
+    # The heading and one line per demo account (eight since the finances and parking agents), nothing else.
+    assert len(lines) == 1 + len(DEMO_ACCOUNTS) == 9, lines
 
 
 def test_every_page_has_a_favicon(client):

@@ -171,6 +171,17 @@ POLICY = {
     "studio.rollback": "analyst",
     "studio.save_draft": "analyst",
     "studio.validate": "analyst",
+    # The form editor (web/studio/formulaires.py).
+    "studio.field_delete": "analyst",
+    "studio.field_edit": "analyst",
+    "studio.field_move": "analyst",
+    "studio.form_create": "analyst",
+    "studio.form_editor": "analyst",
+    "studio.form_outcomes": "analyst",
+    "studio.form_preview": "analyst",
+    "studio.form_settings": "analyst",
+    "studio.forms_list": "analyst",
+    "studio.new_from_model": "analyst",
     "tasks.guest_done": "guest",
     "tasks.show": "guest",  # a family's task, a guest's (signup) task, an agent's (to the dossier)
 }
@@ -231,8 +242,10 @@ def world(app, people, make_user, client_for):
         "admin": client_for(admin),
     }
     (mail,) = outbox(app) or (None,)
-    with app.app_context():  # a draft of each studio user, for « brouillon.bpmn »
+    with app.app_context():  # a draft of each studio user, for « brouillon.bpmn » and the form editor
         xml = (WORKFLOWS / "changement_adresse.bpmn").read_text(encoding="utf-8")
+        one_field = {"kind": "saisie", "fields": [{"name": "objet", "type": "text", "label": "Objet"}]}
+        xml = api.with_task_form(xml, "complement", one_field, "changement_adresse")
         for user in (analyste, admin):
             studio.save_draft(db.session(), user.id, "changement_adresse", xml, 1)
         case = api.case_from_dict({"nom": "Cas", "etapes": [{"tache": "saisie"}]})  # a scenario case
@@ -264,6 +277,8 @@ def world(app, people, make_user, client_for):
         "booking_id": 1,  # a child's booking
         "case_id": case_id,  # a scenario case of a démarche (studio)
         "batch": "0" * 32,  # a migration of running requests (studio)
+        "element": "complement",  # a user task of the draft, with a data form (the form editor)
+        "index": 0,  # its first field
     }
     return clients, values
 

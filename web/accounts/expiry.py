@@ -37,7 +37,7 @@ def keep_typed_fields_when_session_expired() -> Response | None:
         db_session = db.session()
         task = api.get_task(db_session, task_id, current_user)
         if request.form.get("action", "suivant") in {"suivant", DRAFT_ACTION}:
-            form_class = get_form_class(task.form_key)
+            form_class = get_form_class(task.form_key, task.instance_id)
             api.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
             kept = True
     except EngineError:

@@ -37,6 +37,7 @@ from web.core.access import staff_required
 from web.core.presentation import submitted_data
 from web.extensions import db
 from web.tasks import views as tasks_views
+from web.tasks.data_forms import data_labels
 from web.tasks.hooks import run_before_complete
 
 from . import bp
@@ -83,7 +84,7 @@ def render_dossier(
     for task in mine:
         if task.id not in forms:
             view = api.get_task(session, task.id, current_user)
-            forms[task.id] = get_form_class(task.form_key)(formdata=None, data=view.data)
+            forms[task.id] = get_form_class(task.form_key, task.instance_id)(formdata=None, data=view.data)
     assignees = {
         u.id: u
         for u in session.query(User).filter(User.id.in_({t.assignee_id for t in tasks if t.assignee_id}))
@@ -102,7 +103,7 @@ def render_dossier(
         ),
         instance=instance,
         requester=requester,
-        data=submitted_data(instance_data(session, instance, current_user)),
+        data=submitted_data(instance_data(session, instance, current_user), data_labels(instance.id)),
         events=api.history(session, instance, include_internal=True),
         open_tasks=tasks,
         my_tasks=mine,
@@ -196,7 +197,7 @@ def decide(instance: ProcessInstance, task: HumanTask) -> Response | tuple[str, 
     409 with the dossier in its new state and what was typed. Nothing is written in either case.
     """
     session = db.session()
-    form = get_form_class(task.form_key)()
+    form = get_form_class(task.form_key, task.instance_id)()
     version = _version()
     if task.state != HumanTaskState.OPEN:
         if not form.validate_csrf_token_only():

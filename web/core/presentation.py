@@ -44,9 +44,10 @@ def decision_fields() -> set[str]:
     return names - family_fields
 
 
-def submitted_data(data: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The family's answers as (label, value), for the agent's task page."""
-    labels = field_labels()
+def submitted_data(data: dict[str, Any], extra_labels: dict[str, str] | None = None) -> list[tuple[str, Any]]:
+    """The family's answers as (label, value), for the agent's task page (`extra_labels`: the fields
+    of the démarche's data forms, web/tasks/data_forms.py)."""
+    labels = {**field_labels(), **(extra_labels or {})}
     hidden = _HIDDEN_KEYS | decision_fields()
     return [
         (labels[key], _shown(key, value))

@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
 
-from . import deploy_views, scenario_views, views  # noqa: E402, F401
+# formulaires: the form editor and « Nouvelle démarche à partir d'un modèle » (forms as data).
+from . import deploy_views, formulaires, scenario_views, views  # noqa: E402, F401

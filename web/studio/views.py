@@ -15,7 +15,7 @@ from web.accounts.services import group_names
 from web.core.errors import render_error
 from web.extensions import db
 
-from . import bp, scenario_views, services
+from . import bp, building, scenario_views, services
 from .helpers import (
     STUDIO_ROLES,
     _author,
@@ -176,24 +176,13 @@ def publish(key: str) -> Response | tuple[str, int]:
         return _page(
             key, 400, comment_error=f"Le commentaire dépasse {MAX_COMMENT} caractères.", comment=comment
         )
-    base = draft.base_version
-    data = draft.bpmn_xml.encode("utf-8")
-    failures = (
-        scenario_views.blocking_failures(key, draft.bpmn_xml) if api.validate_bpmn(data, _ctx()).ok else []
-    )
-    if failures:  # every case is played on the draft first: one failing case blocks the publish
-        error = f"{len(failures)} cas de test échoue{'nt' if len(failures) > 1 else ''} sur ce brouillon."
-        return _page(key, 400, publish_error=error, scenario_failures=failures, comment=comment)
     try:
-        version = api.publish_version(
-            session,
-            draft.bpmn_xml.encode("utf-8"),
-            author=_author(),
-            comment=comment,
-            ctx=_ctx(),
-            expected_version=base,
-            expected_key=key,
-        )
+        version = building.publish_draft(session, current_user.id, _author(), key, comment)
+    except building.CasesFailed as exc:  # every case is played on the draft first
+        session.rollback()
+        count = len(exc.failures)
+        error = f"{count} cas de test échoue{'nt' if count > 1 else ''} sur ce brouillon."
+        return _page(key, 400, publish_error=error, scenario_failures=exc.failures, comment=comment)
     except api.Refused as exc:
         session.rollback()
         return _page(key, 400, refused=exc.validation, comment=comment)
@@ -204,16 +193,6 @@ def publish(key: str) -> Response | tuple[str, int]:
         # Nothing published; the draft row was committed by an earlier request and stays.
         session.rollback()
         return _page(key, 409, publish_error=exc.message, comment=comment)
-    services.record(
-        session,
-        actor=_author(),
-        action=StudioAction.PUBLISH,
-        key=key,
-        version=version.version,
-        from_version=base or None,
-        comment=comment,
-    )
-    services.discard_draft(session, current_user.id, key)
     flash(
         f"Version {version.version} publiée : les nouvelles demandes l'utilisent dès maintenant.", "success"
     )
@@ -305,7 +284,8 @@ def choices() -> Response:
     return jsonify(
         {
             "groups": ["Famille", *group_names(db.session())],
-            "forms": sorted(load_all()),
+            # Coded forms (forms/tasks/) and the data forms built in the form editor (web/studio/building.py).
+            "forms": sorted(set(load_all()) | building.form_keys(db.session(), current_user.id)),
             "operations": [
                 {"id": op, "description": desc, "parameters": parameters.get(op, [])}
                 for op, desc in api.service_operations()

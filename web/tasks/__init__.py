@@ -5,4 +5,5 @@ from flask import Blueprint
 bp = Blueprint("tasks", __name__, template_folder="templates")
 
 # drafts: « Enregistrer le brouillon », forms posted after the session expired, second submissions.
-from . import drafts, views  # noqa: E402, F401
+# data_forms: the forms built from the studio's definitions (forms as data).
+from . import data_forms, drafts, views  # noqa: E402, F401

@@ -108,7 +108,7 @@ def save_draft() -> Response | None:
         return None
     db_session = db.session()
     task = api.get_task(db_session, int((request.view_args or {})["task_id"]), current_user)
-    form_class = get_form_class(task.form_key)
+    form_class = get_form_class(task.form_key, task.instance_id)
     api.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
     flash(
         f"Votre brouillon « {task.demarche_title} » est enregistré : « Reprendre » le rouvre tel que vous "

@@ -39,7 +39,7 @@ def show(task_id: int) -> str | Response:
         return STAFF_TASK_PAGE[0](task_id)  # agents work on the dossier page (web/backoffice/dossier.py)
     db_session = db.session()
     task = api.get_task(db_session, task_id, actor)
-    form = get_form_class(task.form_key)(data=task.data)
+    form = get_form_class(task.form_key, task.instance_id)(data=task.data)
     form = with_draft(db_session, task, actor, form)  # « Reprendre mon brouillon » (web/tasks/drafts.py)
     action = request.form.get("action", "suivant") if request.method == "POST" else None
     if action == "changer_captcha":

@@ -1,0 +1,368 @@
+"""WTForms classes built at run time from a form definition (forms as data, engine/form_definitions.py).
+
+The way Indico builds its survey forms: a subclass of TaskForm, one field set per entry of the
+definition, with our validators and French messages (the postal-code check of forms/postal.py, the
+content checks of forms/documents.py). The page is rendered by the same accessible macros as the
+coded forms (web/templates/_macros/data_forms.html: sections and groups in fieldset/legend).
+Conditions « show B when A = x » are evaluated here, on the server: B is asked only when A = x,
+and its value is dropped otherwise, so the page works without JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from wtforms import (
+    EmailField,
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+
+from forms.dates import FrenchDateField
+from forms.documents import DocumentField, DocumentFormMixin
+from forms.fields import PhoneField, agents_only_comment_field
+from forms.postal import CommuneOfPostalCode, known_postal_code
+from forms.registry import TaskForm
+from forms.tasks.decision import DecisionForm
+from forms.validators import RequiredIf, collapse_spaces, french_postal_code, phone_number, strip
+
+YES_NO = [SelectChoice("oui", "Oui"), SelectChoice("non", "Non")]
+ADDRESS_PARTS = ("ligne1", "ligne2", "code_postal", "commune")
+#: A value that is none of the choices (a tampered post): said in French, not WTForms' English.
+NOT_A_CHOICE = "Choisissez parmi les réponses proposées."
+
+
+class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
+    """Several choices as check boxes (rendered in a fieldset by the macros)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class NumberField(StringField):  # type: ignore[misc]
+    """A number typed the French way (« 2,5 »): an int when it has no decimals, else a float."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        raw = (valuelist[0] if valuelist else "").strip().replace(" ", "").replace(",", ".")
+        if not raw:
+            self.data = None
+            return
+        try:
+            value = float(raw)
+        except ValueError:
+            self.data = None
+            raise ValueError("Indiquez un nombre, par exemple 2 ou 2,5.") from None
+        self.data = int(value) if value.is_integer() else value
+
+    def _value(self) -> str:
+        return "" if self.data is None else str(self.data).replace(".", ",")
+
+
+def _required(spec: dict[str, Any], data_required: bool = False) -> list[Any]:
+    if not spec.get("required"):
+        return [Optional()]
+    message = f"Renseignez « {spec['label']} » : ce champ est obligatoire."
+    return [DataRequired(message) if data_required else InputRequired(message)]
+
+
+#: Longest text accepted when the analyst set no maximum (short text, long text).
+DEFAULT_MAX = {"text": 200, "textarea": 4000}
+
+
+def _lengths(spec: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    low, high = spec.get("min_length", -1), spec.get("max_length", DEFAULT_MAX[spec["type"]])
+    if low > 0 or high > 0:
+        if low > 0 and high > 0:
+            text = f"entre {low} et {high} caractères"
+        else:
+            text = f"au moins {low} caractères" if low > 0 else f"au plus {high} caractères"
+        out.append(Length(min=low, max=high, message=f"« {spec['label']} » doit comporter {text}."))
+    if spec.get("pattern"):
+        message = spec.get("pattern_message") or f"« {spec['label']} » n'a pas le format attendu."
+        out.append(Regexp(f"^(?:{spec['pattern']})$", message=message))
+    return out
+
+
+def _number_range(spec: dict[str, Any]) -> list[Any]:
+    low, high = spec.get("min"), spec.get("max")
+    if low is None and high is None:
+        return []
+    if low is not None and high is not None:
+        text = f"compris entre {low:g} et {high:g}"
+    else:
+        text = f"supérieur ou égal à {low:g}" if low is not None else f"inférieur ou égal à {high:g}"
+    return [NumberRange(min=low, max=high, message=f"« {spec['label']} » doit être {text}.")]
+
+
+def _choice_field(spec: dict[str, Any], label: str, kw: dict[str, Any]) -> Field:
+    choices = [SelectChoice(c["value"], c["label"]) for c in spec.get("choices") or []]
+    widget = spec.get("widget", "radios")
+    if widget != "checkboxes":
+        kw["invalid_choice_message"] = NOT_A_CHOICE
+    if widget == "checkboxes":
+        kw["invalid_choice_message"] = NOT_A_CHOICE
+        return CheckboxesField(label, choices=choices, validators=_required(spec, True), **kw)
+    if widget == "select":
+        first = [SelectChoice("", "— Choisissez —")]
+        return SelectField(label, choices=first + choices, validators=_required(spec, True), **kw)
+    return RadioField(label, choices=choices, validators=_required(spec), **kw)
+
+
+def _field(spec: dict[str, Any]) -> Field:
+    """The WTForms field of one entry (not for `address` nor `section`)."""
+    kind = spec["type"]
+    label = spec["label"]  # positional: web/documents/presentation.py reads it from the class
+    kw: dict[str, Any] = {"description": spec.get("help", "")}
+    if kind == "text":
+        return StringField(
+            label, filters=[strip, collapse_spaces], validators=_required(spec) + _lengths(spec), **kw
+        )
+    if kind == "textarea":
+        return TextAreaField(label, filters=[strip], validators=_required(spec) + _lengths(spec), **kw)
+    if kind == "number":
+        kw["render_kw"] = {"inputmode": "decimal"}
+        return NumberField(label, validators=_required(spec) + _number_range(spec), **kw)
+    if kind == "date":
+        kw["description"] = (kw["description"] + " Format attendu : jj/mm/aaaa.").strip()
+        return FrenchDateField(label, validators=_required(spec), **kw)
+    if kind == "choice":
+        return _choice_field(spec, label, kw)
+    if kind == "yesno":
+        return RadioField(
+            label, choices=YES_NO, validators=_required(spec), invalid_choice_message=NOT_A_CHOICE, **kw
+        )
+    if kind == "email":
+        kw["render_kw"] = {"autocomplete": "email"}
+        message = "Cette adresse électronique n'est pas valable. Format attendu : nom@exemple.fr."
+        return EmailField(label, filters=[strip], validators=[*_required(spec), Email(message)], **kw)
+    if kind == "phone":
+        kw["render_kw"] = {"inputmode": "tel", "autocomplete": "tel"}
+        kw["description"] = (kw["description"] + " Format attendu : 06 12 34 56 78.").strip()
+        return PhoneField(label, validators=[*_required(spec), phone_number], **kw)
+    if kind == "document":
+        return DocumentField(
+            spec["label"],
+            required=bool(spec.get("required")),
+            multiple=bool(spec.get("multiple")),
+            message=f"Joignez « {spec['label']} » (PDF, JPEG ou PNG).",
+            description=((spec.get("help") or "") + " Formats acceptés : PDF, JPEG ou PNG.").strip(),
+        )
+    raise ValueError(f"unknown field type {kind!r}")  # a checked definition never gets here
+
+
+def _address_fields(spec: dict[str, Any]) -> dict[str, Field]:
+    """A French postal address as four fields `<name>_ligne1`... with the postal-code check."""
+    name, needed = spec["name"], bool(spec.get("required"))
+    first = [DataRequired("Indiquez le numéro et le nom de la voie.")] if needed else [Optional()]
+    code = [DataRequired("Indiquez le code postal."), french_postal_code, known_postal_code]
+    return {
+        f"{name}_ligne1": StringField(
+            "Numéro et libellé de la voie",
+            filters=[strip, collapse_spaces],
+            validators=[*first, Length(max=200)],
+            render_kw={"autocomplete": "address-line1"},
+            description="Par exemple : 12 rue de la Mairie",
+        ),
+        f"{name}_ligne2": StringField(
+            "Complément d'adresse",
+            filters=[strip, collapse_spaces],
+            validators=[Optional(), Length(max=200)],
+            render_kw={"autocomplete": "address-line2"},
+            description="Bâtiment, étage, lieu-dit… (facultatif)",
+        ),
+        f"{name}_code_postal": StringField(
+            "Code postal",
+            filters=[strip],
+            validators=code if needed else [Optional(), french_postal_code, known_postal_code],
+            render_kw={"autocomplete": "postal-code", "inputmode": "numeric"},
+            description="Format attendu : 5 chiffres, par exemple 78140",
+        ),
+        f"{name}_commune": StringField(
+            "Commune",
+            filters=[strip, collapse_spaces],
+            validators=[
+                DataRequired("Indiquez la commune.") if needed else Optional(),
+                Length(max=150),
+                CommuneOfPostalCode(f"{name}_code_postal"),
+            ],
+            render_kw={"autocomplete": "address-level2"},
+        ),
+    }
+
+
+class DataTaskForm(DocumentFormMixin, TaskForm):
+    """Base of the classes built from a « saisie » definition."""
+
+    multipart = False
+    #: What the page shows, in order: {"kind": "section"|"field"|"group", ...} (the macros read it).
+    layout: tuple[dict[str, Any], ...] = ()
+    #: Field names -> (controlling field, value): asked only when the controlling field has the value.
+    conditions: dict[str, tuple[str, str]] = {}
+    #: Field names of each address group, for the conditions.
+    groups: dict[str, tuple[str, ...]] = {}
+
+    def _shown(self, name: str) -> bool:
+        condition = self.conditions.get(name)
+        if condition is None:
+            return True
+        other, value = condition
+        if not self._shown(other):
+            return False
+        data = self._fields[other].data if other in self._fields else None
+        return value in data if isinstance(data, list) else data == value
+
+    def hidden_fields(self) -> set[str]:
+        """The fields whose condition does not hold with what was typed (their values are dropped)."""
+        hidden = set()
+        for name in self.conditions:
+            if not self._shown(name):
+                hidden |= set(self.groups.get(name, (name,)))
+        return hidden
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        for name in self.hidden_fields():
+            field = self._fields[name]
+            field.validators = []
+            field.flags.required = False
+        return bool(super().validate(extra_validators))
+
+    def to_engine_data(self) -> dict[str, Any]:
+        data = super().to_engine_data()
+        for name in self.hidden_fields():
+            data[name] = None
+        return data
+
+
+def _saisie_class(definition: dict[str, Any]) -> type[TaskForm]:
+    attrs: dict[str, Any] = {
+        "submit_label": definition.get("submit_label") or "Valider",
+        "public_comment_field": definition.get("comment_field") or None,
+    }
+    layout: list[dict[str, Any]] = []
+    conditions: dict[str, tuple[str, str]] = {}
+    groups: dict[str, tuple[str, ...]] = {}
+    for spec in definition.get("fields") or []:
+        kind, name = spec["type"], spec["name"]
+        if spec.get("show_if"):
+            conditions[name] = (spec["show_if"]["field"], spec["show_if"]["equals"])
+        condition = _condition_text(definition, spec)
+        if kind == "section":
+            layout.append({"kind": "section", "title": spec["label"], "help": spec.get("help", "")})
+        elif kind == "address":
+            parts = _address_fields(spec)
+            attrs.update(parts)
+            groups[name] = tuple(parts)
+            layout.append(
+                {
+                    "kind": "group",
+                    "legend": spec["label"],
+                    "help": spec.get("help", ""),
+                    "names": tuple(parts),
+                    "required": bool(spec.get("required")),
+                    "condition": condition,
+                }
+            )
+        else:
+            if condition:  # said in the field's hint, which aria-describedby reads out
+                spec = {**spec, "help": f"{condition} {spec.get('help', '')}".strip()}
+            attrs[name] = _field(spec)
+            layout.append({"kind": "field", "name": name, "condition": condition})
+            if kind == "document":
+                attrs["multipart"] = True
+    attrs.update(
+        layout=tuple(layout), conditions=conditions, groups=groups, intro=definition.get("intro", "")
+    )
+    return type("DataForm", (DataTaskForm,), attrs)
+
+
+def _condition_text(definition: dict[str, Any], spec: dict[str, Any]) -> str:
+    """« À remplir seulement si vous avez répondu « Oui » à « ... » » (shown without JavaScript)."""
+    show_if = spec.get("show_if")
+    if not show_if:
+        return ""
+    other = next((f for f in definition.get("fields") or [] if f["name"] == show_if["field"]), None)
+    if other is None:
+        return ""
+    labels = (
+        {c.value: c.label for c in YES_NO}
+        if other["type"] == "yesno"
+        else {c["value"]: c["label"] for c in other.get("choices") or []}
+    )
+    answer = labels.get(show_if["equals"], show_if["equals"])
+    return f"À remplir seulement si vous avez répondu « {answer} » à « {other['label']} »."
+
+
+def _decision_class(definition: dict[str, Any]) -> type[TaskForm]:
+    outcomes = definition.get("outcomes") or []
+    required = [o for o in outcomes if o.get("message_required") or o["value"] == "refusee"]
+    names = " ou ".join(f"« {o['label']} »" for o in required)
+    help_text = definition.get("message_help") or (
+        "Visible par la famille dans l'historique de sa demande et repris dans le courriel qui la prévient."
+    )
+    rules = [
+        RequiredIf(
+            "decision", o["value"], f"Écrivez le message à la famille pour « {o['label']} » : elle le lira."
+        )
+        for o in required
+    ]
+    attrs = {
+        "submit_label": definition.get("submit_label") or "Enregistrer la décision",
+        "decision": RadioField(
+            "Décision",
+            choices=[SelectChoice(o["value"], o["label"]) for o in outcomes],
+            validators=[InputRequired("Choisissez une décision.")],
+            invalid_choice_message=NOT_A_CHOICE,
+        ),
+        "motif": TextAreaField(
+            "Message à la famille",
+            filters=[strip],
+            validators=[*rules, Length(max=2000)],
+            description=f"{help_text} Obligatoire pour {names}." if names else help_text,
+        ),
+        "commentaire_interne": agents_only_comment_field(),
+    }
+    return type("DataDecisionForm", (DecisionForm,), attrs)
+
+
+_CLASSES: dict[str, type[TaskForm]] = {}
+
+
+def form_class(definition: dict[str, Any]) -> type[TaskForm]:
+    """The WTForms class of a checked definition (built once per distinct definition)."""
+    key = json.dumps(definition, sort_keys=True)
+    cls = _CLASSES.get(key)
+    if cls is None:
+        cls = (
+            _decision_class(definition) if definition.get("kind") == "decision" else _saisie_class(definition)
+        )
+        _CLASSES[key] = cls
+    return cls
+
+
+def field_labels(definition: dict[str, Any]) -> dict[str, str]:
+    """Field name -> label of a « saisie » definition (the agents' « Données de la demande »)."""
+    if definition.get("kind") != "saisie":
+        return {}
+    labels = {}
+    for name, unbound in vars(form_class(definition)).items():
+        args = getattr(unbound, "args", None)
+        if args and isinstance(args[0], str) and name not in {"layout", "conditions", "groups"}:
+            labels[name] = args[0]
+    for spec in definition.get("fields") or []:
+        if spec["type"] == "address":
+            for part in ADDRESS_PARTS:
+                name = f"{spec['name']}_{part}"
+                labels[name] = f"{spec['label']} – {labels.get(name, part)}"
+    return labels
+
+
+__all__ = ["DataTaskForm", "field_labels", "form_class"]
