@@ -14,6 +14,7 @@ from web.accounts.models import (
 from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
+from web.core.audit import AuditEvent
 from web.famille.models import Activity, Child, ChildService, Enrolment, FamilyMember, FamilyRecord
 from web.notifications.models import Notification
 from web.structures.models import Closure, Facility, OpeningRange
@@ -24,6 +25,7 @@ __all__ = [
     "Activity",
     "AgentAbsence",
     "AgentGroup",
+    "AuditEvent",
     "CaptchaChallenge",
     "Child",
     "ChildService",
