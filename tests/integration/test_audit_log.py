@@ -69,6 +69,15 @@ def test_login_failure_success_and_logout_say_who_what_when_and_from_where(app, 
     assert all(r.created_at.utcoffset() == timedelta(0) for r in rows)  # stored and read back in UTC
 
 
+def test_behind_a_trusted_proxy_the_client_address_is_logged(app, make_user, app_factory):
+    make_user("famille", username="proxy.user")
+    proxied = app_factory(TRUSTED_PROXIES=1).test_client()
+    forwarded = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "198.51.100.23"}
+    assert _login(proxied, "proxy.user", PASSWORD, environ_base=forwarded).status_code == 302
+    (row,) = events(app)
+    assert (row.event, row.ip) == (Event.LOGIN, "198.51.100.23")
+
+
 def test_a_throttled_login_is_logged_even_though_it_answers_429(app, make_user, app_factory):
     make_user("famille", username="tom.petit")
     strict = app_factory(LOGIN_FREE_FAILURES=1, CAPTCHA_ENABLED=False)
