@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
+from flask import Flask, request
 
 from tests.fixtures.browser import serve
 from tests.fixtures.integration import file_address_change
@@ -42,6 +44,49 @@ def sqlmap() -> str:
     return SQLMAP
 
 
+def _command(sqlmap: str, url: str, output: Path) -> list[str]:
+    parameters = ",".join(pair.split("=")[0] for pair in url.split("?", 1)[1].split("&"))
+    return [
+        sqlmap,
+        "-u",
+        url,
+        "--batch",
+        "--level=2",
+        "--risk=1",
+        "--technique=BEU",
+        "--dbms=SQLite",
+        "--timeout=10",
+        "--retries=0",
+        "--flush-session",
+        "--disable-coloring",
+        f"--output-dir={output}",
+        "-p",
+        parameters,
+    ]
+
+
+def test_the_same_sqlmap_run_finds_a_planted_injection(sqlmap, tmp_path: Path) -> None:
+    """Control: a tiny app that pastes its parameter into SQL is found injectable by the same options."""
+    vulnerable = Flask("vulnerable")
+
+    @vulnerable.get("/personnes")
+    def people() -> str:
+        connection = sqlite3.connect(":memory:")
+        connection.execute("CREATE TABLE p (id INTEGER, nom TEXT)")
+        connection.executemany("INSERT INTO p VALUES (?, ?)", [(1, "Ada"), (2, "Alan")])
+        query = f"SELECT nom FROM p WHERE id = {request.args.get('id', '1')}"  # noqa: S608 (the bug planted)
+        try:
+            rows = connection.execute(query).fetchall()
+        except sqlite3.Error:
+            return "erreur"
+        return ", ".join(row[0] for row in rows) or "personne"
+
+    with serve(vulnerable) as base:
+        command = _command(sqlmap, base + "/personnes?id=1", tmp_path)
+        run = subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
+    assert any(sign in run.stdout for sign in FOUND), run.stdout[-3000:]
+
+
 def test_sqlmap_finds_no_injection(app, people, client_for, make_user, sqlmap, tmp_path: Path) -> None:
     famille = client_for(people["famille"])
     file_address_change(app, famille)  # a row in the queue, so that true and false answers differ
@@ -50,23 +95,7 @@ def test_sqlmap_finds_no_injection(app, people, client_for, make_user, sqlmap, t
     tested = 0
     with serve(app) as base:
         for who, path in TARGETS:
-            command = [
-                sqlmap,
-                "-u",
-                base + path,
-                "--batch",
-                "--level=2",
-                "--risk=1",
-                "--technique=BEU",
-                "--dbms=SQLite",
-                "--timeout=10",
-                "--retries=0",
-                "--flush-session",
-                "--disable-coloring",
-                f"--output-dir={tmp_path}",
-                "-p",
-                ",".join(pair.split("=")[0] for pair in path.split("?", 1)[1].split("&")),
-            ]
+            command = _command(sqlmap, base + path, tmp_path)
             if who in clients:
                 cookie = clients[who].get_cookie("session")
                 assert cookie is not None
