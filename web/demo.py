@@ -115,6 +115,9 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     from .actualites.demo import load_news_demo
 
     load_news_demo(session)
+    from .admin.audit_page import load_audit_demo
+
+    load_audit_demo(session)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
 
 

@@ -8,7 +8,9 @@ from typing import Any
 
 from flask import render_template, request, url_for
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
 
+from engine.db import utcnow
 from forms.audit import AuditSearchForm
 from web.core.audit import LABELS, AuditEvent
 from web.core.presentation import PARIS
@@ -82,3 +84,33 @@ def _details(row: AuditEvent) -> str:
     except ValueError:
         return row.details
     return " ; ".join(f"{key} : {value}" for key, value in data.items())
+
+
+#: Demo events (`guichet demo`): (hours ago, event, actor, target, details, IP).
+DEMO_EVENTS = [
+    (30, "login", "agent", "agent", "{}", "192.0.2.10"),
+    (29, "export", "agent", "file-accueil", '{"format": "csv"}', "192.0.2.10"),
+    (26, "login_failed", "", '"famille"', '{"refus": "mot de passe"}', "198.51.100.7"),
+    (26, "login", "famille", "famille", "{}", "198.51.100.7"),
+    (5, "publish", "analyste", "changement_adresse version 1", '{"auteur": "analyste"}', "192.0.2.21"),
+    (2, "groups_changed", "admin", "agent", '{"apres": "[\'Accueil\']", "avant": "[]"}', "192.0.2.30"),
+]
+
+
+def load_audit_demo(session: Session) -> None:
+    """A few events in « Journal de sécurité » of a demo database (only when it has none)."""
+    if session.execute(select(func.count()).select_from(AuditEvent)).scalar_one():
+        return
+    now = utcnow()
+    for hours, event, actor, target, details, ip in DEMO_EVENTS:
+        session.add(
+            AuditEvent(
+                created_at=now - timedelta(hours=hours),
+                event=event,
+                actor_name=actor,
+                target=target,
+                details=details,
+                ip=ip,
+            )
+        )
+    session.flush()
