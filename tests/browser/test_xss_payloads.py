@@ -8,8 +8,9 @@ shows every submission of a field (the dossier lists every comment, the admin li
 
 Fields: the family's address lines (« Changement d'adresses postales »), the agent's decision reason
 to the family and internal comment, the agent's internal comment on the dossier, the admin's first and
-last names of an agent, the analyst's publication comment in the studio, the queue's search box
-(reflected), the login's user name (reflected after a failure).
+last names of an agent, the analyst's publication comment in the studio, a facility's name,
+presentation and services (public pages), the queue's search box (reflected), the login's user name
+(reflected after a failure).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import pytest
 from tests.fixtures.app import csrf_token
 from tests.fixtures.integration import ADDRESS, decide, file_address_change, post_form, proof, start_demarche
 from tests.integration.test_studio import _adresse_v2
+from web.extensions import db
 
 pytestmark = pytest.mark.browser
 
@@ -161,6 +163,26 @@ def renderer(browser, live_server) -> Iterator[Renderer]:
     shown.close()
 
 
+FACILITY = {
+    "kind": "creche",
+    "address": "8 rue de la Division-Leclerc",
+    "postal_code": "78140",
+    "commune": "Vélizy-Villacoublay",
+    "area": "",
+    "phone": "",
+    "email": "",
+    "website": "",
+    **{day: "" for day in ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")},
+}
+
+
+def _facility_ids(app) -> list[int]:
+    from web.structures.models import Facility
+
+    with app.app_context():
+        return [f.id for f in db.session.query(Facility).order_by(Facility.id)]
+
+
 def _main(html: str) -> str:
     """The <main> element of a page (where every user-supplied text is shown)."""
     begin, end = html.find("<main"), html.rfind("</main>")
@@ -232,10 +254,27 @@ def test_no_payload_runs_or_injects_in_any_rendered_field(app, people, client_fo
     tried["commentaire de publication"] = len(PAYLOADS)
     views["studio"] = [(analyst, studio)]
 
+    # Facilities (« Vie des quartiers »): name (120), presentation and services (2000), on the public pages.
+    manager = client_for(make_user("agent", groups=["Vie des quartiers"]))
+    names, texts = chunks(120), chunks(2000)
+    facilities = []
+    for n, name in enumerate(names):
+        form = {**FACILITY, "name": name}
+        form |= {
+            "description": texts[n] if n < len(texts) else "",
+            "services": texts[n] if n < len(texts) else "",
+        }
+        created = post_form(manager, "/agents/structures/nouvelle", form)
+        assert created.status_code == 302, created.status_code
+        facilities.append(created.headers["Location"])
+    tried["nom de la structure"] = tried["présentation"] = tried["services proposés"] = len(PAYLOADS)
+    visitor = app.test_client()
+    views["structures"] = [(visitor, "/structures")]
+    views["structure"] = [(visitor, f"/structures/{n}") for n in _facility_ids(app)][: len(texts)]
+
     # Reflected: the queue's search box (100 characters) and the login's user name.
     views["recherche (reflétée)"] = [(agent, f"/agents/?q={quote(chunk)}") for chunk in chunks(100)]
     tried["recherche de la file (reflétée)"] = len(PAYLOADS)
-    visitor = app.test_client()
     refused = []
     for chunk in chunks(150):
         token = csrf_token(visitor, "/connexion")
@@ -279,4 +318,4 @@ def test_no_payload_runs_or_injects_in_any_rendered_field(app, people, client_fo
         print(f"  {field}: {count}")
     assert succeeded == []
     assert renderer.dialogs == []
-    assert total >= 9 * len(PAYLOADS)
+    assert total >= 12 * len(PAYLOADS)
