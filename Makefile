@@ -19,11 +19,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install Guichet with its test tools
 
-system-deps: ## Install Debian's chromium, postgresql and redis-server when missing (needs root or sudo)
+system-deps: ## Install Debian's chromium, postgresql, redis-server and sqlmap when missing (needs root or sudo)
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v sqlmap >/dev/null || missing="$$missing sqlmap"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -42,8 +43,8 @@ run: demo ## Set up and serve Guichet on http://127.0.0.1:5000 with demo data (S
 test: $(STAMP) system-deps ## Set up and run the whole test suite (browser and PostgreSQL tests included)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP) ## Run the tests without the browser, PostgreSQL and Redis ones
-	$(BIN)/pytest -m "not browser and not postgres and not redis" $(PYTEST_ARGS)
+test-fast: $(STAMP) ## Run the tests without the browser, PostgreSQL, Redis and sqlmap ones
+	$(BIN)/pytest -m "not browser and not postgres and not redis and not sqlmap" $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, format check and the layering contracts
 	$(BIN)/ruff check .

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import NotAllowed, NotFound
+from .errors import NotFound
 from .events import Actor
 from .execution import Guest, is_requester
 from .models import REQUESTER_LANE, HumanTask, ProcessInstance
@@ -22,12 +22,11 @@ def may_act(user: Actor, task: HumanTask) -> bool:
 
 
 def task_for(session: Session, task_id: int, user: Actor) -> HumanTask:
-    """Load a task the user may act on; a family never learns that another family's task exists."""
+    """Load a task the user may act on. Nobody learns that a task they may not act on exists: another
+    family's task and another service's task are both NotFound (404), like the dossier behind them."""
     task = session.get(HumanTask, task_id)
     if task is not None and may_act(user, task):
         return task
-    if task is not None and task.lane != REQUESTER_LANE and user.groups:
-        raise NotAllowed("Cette tâche relève d'un autre service.")
     raise NotFound("Cette tâche n'existe pas.")
 
 

@@ -43,12 +43,11 @@ UNASSIGNED = object()
 
 
 def agent_task(session: Session, task_id: int, agent: Actor) -> HumanTask:
-    """An agent task of one of the agent's groups; NotFound (unknown, family task) or NotAllowed."""
+    """An agent task of one of the agent's groups; NotFound otherwise (unknown, a family's task, another
+    service's task: its existence is not revealed, as on the dossier)."""
     task = session.get(HumanTask, task_id)
-    if task is None or task.lane == REQUESTER_LANE or not agent.groups:
+    if task is None or task.lane == REQUESTER_LANE or task.lane not in agent.groups:
         raise NotFound("Cette tâche n'existe pas.")
-    if task.lane not in agent.groups:
-        raise NotAllowed("Cette tâche relève d'un autre service.")
     return task
 
 
@@ -118,7 +117,7 @@ def _write(
 def claim(session: Session, task_id: int, agent: Actor) -> HumanTask:
     """« Prendre en charge »: the task becomes the agent's.
 
-    Raises NotFound, NotAllowed (another service), Conflict (already treated, or already taken,
+    Raises NotFound (also another service's task), Conflict (already treated, or already taken,
     by a colleague or by the agent: no second timeline entry).
     """
     task = agent_task(session, task_id, agent)
@@ -134,7 +133,7 @@ def claim(session: Session, task_id: int, agent: Actor) -> HumanTask:
 def release(session: Session, task_id: int, agent: Actor) -> HumanTask:
     """« Remettre dans la file »: the agent gives back a task they had taken.
 
-    Raises NotFound, NotAllowed (another service, or taken by a colleague: only they, or an
+    Raises NotFound (also another service's task), NotAllowed (taken by a colleague: only they, or an
     assignment, may move it), Conflict (already treated, or nobody's task anymore).
     """
     task = agent_task(session, task_id, agent)
@@ -161,8 +160,8 @@ def assign(
     """« Attribuer à »: give the task to a colleague of its service (or take it over oneself).
 
     `expected_assignee_id` is who the agent saw holding the task: if it changed meanwhile the
-    assignment is refused with the new state (Conflict). Raises NotFound, NotAllowed (another
-    service, or `to_agent` not a member of the task's service), Conflict.
+    assignment is refused with the new state (Conflict). Raises NotFound (also another service's task),
+    NotAllowed (`to_agent` not a member of the task's service), Conflict.
     """
     task = agent_task(session, task_id, agent)
     if task.lane not in to_agent.groups:

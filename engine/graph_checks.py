@@ -111,6 +111,7 @@ def _check_graph(scope: etree._Element, out: _Collector) -> None:
             )
 
     _check_gateways(nodes, outgoing, out)
+    _check_silent_loops(nodes, successors, outgoing, out)
 
 
 def _check_gateways(
@@ -130,6 +131,70 @@ def _check_gateways(
                     "statut de flux par défaut. Ajoutez une condition, ou faites-en le flux par défaut",
                     flow.get("id"),
                 )
+
+
+#: Elements that wait for someone or something (a person, a message, a timer): a loop through one of
+#: them is a normal « redo » loop. Sub-processes and call activities count too (their content is
+#: checked on its own).
+_WAITING = {
+    "userTask",
+    "manualTask",
+    "receiveTask",
+    "intermediateCatchEvent",
+    "eventBasedGateway",
+    "callActivity",
+    "subProcess",
+    "transaction",
+}
+#: Elements holding an expression or a script: each evaluation counts toward the engine's
+#: MAX_EVALUATIONS (engine/runtime.py), which stops a runaway loop through them with a French error.
+_EXPRESSIONS = {
+    "script",
+    "conditionExpression",
+    "loopCardinality",
+    "completionCondition",
+    "loopCondition",
+    "condition",
+    "preScript",
+    "postScript",
+}
+
+
+def _evaluates(node: etree._Element, flows: list[etree._Element]) -> bool:
+    for element in (node, *flows):
+        for child in element.iter():
+            if _local(child) in _EXPRESSIONS and (child.text or "").strip():
+                return True
+    return False
+
+
+def _check_silent_loops(
+    nodes: dict[str, etree._Element],
+    successors: dict[str, list[str]],
+    outgoing: dict[str, list[etree._Element]],
+    out: _Collector,
+) -> None:
+    """A cycle of automatic elements that neither waits nor evaluates anything (default flows only)
+    would spin until SpiffWorkflow's task tree stalls, with nothing to stop it: refused at deploy."""
+    silent = {
+        ident
+        for ident, node in nodes.items()
+        if _local(node) not in _WAITING and not _evaluates(node, outgoing[ident])
+    }
+    edges = {ident: [n for n in successors[ident] if n in silent] for ident in silent}
+    reported: set[str] = set()
+    for ident in sorted(silent):
+        if ident in reported or ident not in _walk(edges[ident], edges):
+            continue
+        loop = sorted(n for n in _walk([ident], edges) if ident in _walk(edges[n], edges))
+        reported.update(loop)
+        names = ", ".join(_name(nodes[n]) for n in loop)
+        out.add(
+            f"Boucle sans fin : les éléments {names} s'enchaînent en boucle sans attendre personne et sans "
+            "aucune condition. Ajoutez une condition de sortie sur une passerelle, ou une tâche humaine "
+            "dans la boucle",
+            ident,
+        )
 
 
 def _walk(seeds: list[str], edges: dict[str, list[str]]) -> set[str]:

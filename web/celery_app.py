@@ -41,6 +41,7 @@ def make_celery(app: Flask) -> Celery:
             "options": {"expires": float(scheduler.HEARTBEAT_SECONDS)},
         },
     }
+    schedule["purge-journal"] = {"task": "guichet.audit_purge", "schedule": crontab(minute=30, hour=3)}
     if config["DIGEST_ENABLED"]:
         schedule["resume-du-jour"] = {
             "task": "guichet.digest",
@@ -73,6 +74,8 @@ def make_celery(app: Flask) -> Celery:
         from web.delais.digest import run_digest
 
         return run_digest(app)
+
+    celery.task(name="guichet.audit_purge")(lambda: scheduler.run_audit_purge(app))
 
     @celery.task(name="guichet.heartbeat")
     def heartbeat() -> None:

@@ -107,6 +107,8 @@ DEFAULTS: dict[str, Any] = {
     "SMS_HTTP_TOKEN": None,
     "SMS_SENDER": "Guichet",
     "SMS_HTTP_TIMEOUT": 10,
+    # Security audit log (web/core/audit.py): events older than this many days are purged every day.
+    "AUDIT_RETENTION_DAYS": 365,
     # Daily digest mail to every agent (web/delais/digest.py): on or off, and the hour (Paris time).
     "DIGEST_ENABLED": True,
     "DIGEST_HOUR": 7,

@@ -145,6 +145,9 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     from .activites.demo import load_activities_demo
 
     load_activities_demo(session)
+    from .admin.audit_page import load_audit_demo
+
+    load_audit_demo(session)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
 
 

@@ -22,6 +22,7 @@ from web.activites.models import (
 from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
+from web.core.audit import AuditEvent
 from web.factures.models import (
     BankCallback,
     Invoice,
@@ -45,6 +46,7 @@ __all__ = [
     "ActivitySession",
     "AgentAbsence",
     "AgentGroup",
+    "AuditEvent",
     "BankCallback",
     "BookingEvent",
     "CaptchaChallenge",

@@ -48,6 +48,19 @@ def run_draws(app: Flask) -> int:
         return len(due_draws(session))
 
 
+def run_audit_purge(app: Flask) -> int:
+    """Delete the audit events past `AUDIT_RETENTION_DAYS` (one job run, idempotent)."""
+    from web.core.audit import purge
+
+    with app.app_context(), transaction.separate_unit_of_work() as session:
+        deleted = purge(session)
+    if deleted:
+        log.info(
+            "Audit log: %s events older than %s days purged", deleted, app.config["AUDIT_RETENTION_DAYS"]
+        )
+    return deleted
+
+
 def outbox_policy(config: Mapping[str, Any]) -> api.RetryPolicy:
     """The outbox's retry policy from the GUICHET_OUTBOX_* keys."""
     return api.RetryPolicy(
@@ -188,6 +201,16 @@ def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> Ba
         id="heartbeat",
         next_run_time=datetime.now(),  # noqa: DTZ005
         seconds=HEARTBEAT_SECONDS,
+        **common,
+    )
+    scheduler.add_job(
+        run_audit_purge,
+        "cron",
+        args=[app],
+        id="audit-purge",
+        hour=3,
+        minute=30,
+        timezone="Europe/Paris",
         **common,
     )
     if app.config["DIGEST_ENABLED"]:

@@ -238,10 +238,10 @@ def test_an_agent_acts_only_on_tasks_of_their_groups(app, people, client_for):
     # Dossier pages of another service: 404 (they do not learn that the request exists).
     assert other.get(f"/agents/dossiers/{filed.instance_id}").status_code == 404
     assert other.get(f"/agents/demandes/{filed.instance_id}").status_code == 404
-    # The shared task page keeps its documented 403 « Cette tâche relève d'un autre service. ».
-    assert other.get(f"/taches/{filed.agent_task_id}").status_code == 403
+    # The shared task page too (it does not reveal that the task exists).
+    assert other.get(f"/taches/{filed.agent_task_id}").status_code == 404
     before = snapshot(app)
-    assert decide(other, filed.agent_task_id, "acceptee").status_code in (400, 403)
+    assert decide(other, filed.agent_task_id, "acceptee").status_code in (400, 404)
     assert snapshot(app) == before
     assert filed.reference not in text(other.get("/agents/"))
     # Their own service's agent does act.

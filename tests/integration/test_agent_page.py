@@ -46,9 +46,9 @@ def test_an_agent_opening_a_task_lands_on_the_dossier_with_the_queue_filter(app,
     )
     # « ← Tâches à traiter » goes back to the same filtered queue.
     assert doc.xpath("//a[normalize-space()='← Tâches à traiter']/@href") == [f"/agents/?{FILTER}"]
-    # Another service: 403 as before; a family's task: 404; both before any redirect.
+    # Another service: 404 (its existence is not revealed), like a family's task; before any redirect.
     other = client_for(people["etat_civil"])
-    assert other.get(f"/taches/{filed.agent_task_id}").status_code == 403
+    assert other.get(f"/taches/{filed.agent_task_id}").status_code == 404
     assert agent.get("/taches/999999").status_code == 404
 
 

@@ -187,9 +187,9 @@ def test_forged_and_foreign_task_ids(app, people, agent, client_for):
     assert "Cette tâche n'existe pas." in text(missing)
     other = client_for(people["etat_civil"])
     foreign = post(other, f"/agents/taches/{task_id}/prendre")
-    assert foreign.status_code == 403
-    assert "Cette tâche relève d'un autre service." in text(foreign)
-    assert other.get(f"/agents/taches/{task_id}/attribuer").status_code == 403
+    assert foreign.status_code == 404  # another service's task: as if it did not exist
+    assert "Cette tâche n'existe pas." in text(foreign)
+    assert other.get(f"/agents/taches/{task_id}/attribuer").status_code == 404
     famille = client_for(people["famille"])
     assert post(famille, f"/agents/taches/{task_id}/prendre", page="/mes-demandes").status_code == 403
     assert assignee(app, task_id) is None

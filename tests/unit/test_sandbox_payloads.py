@@ -62,6 +62,16 @@ PAYLOADS = [
     "super()",
     "locals()",
     "exit()",
+    "(lambda f=open: f({p!r}, 'w'))()",
+    "[f for f in [open]][0]({p!r}, 'w')",
+    "getattr(est_vide, chr(95) * 2 + 'globals' + chr(95) * 2)['__builtins__']['open']({p!r}, 'w')",
+    "est_vide.__getattribute__('__globals__')",
+    "[].__class__.__base__.__subclasses__()",
+    "{{}}.__class__.__subclasses__()",
+    "__builtins__.__dict__['open']({p!r}, 'w')",
+    "str.__dict__['format']",
+    "est_vide.__class__.__call__",
+    "(yield)",
 ]
 #: The places a failing run can be seen in: all but a process correlation (evaluated only when a
 #: message is caught, which these one-process samples never do).

@@ -183,6 +183,45 @@ def test_a_path_that_reaches_no_end() -> None:
     ) in found
 
 
+LOOP = (
+    '<bpmn:sequenceFlow id="f_refus" name="Refusée" sourceRef="decision" targetRef="relance" />'
+    '<bpmn:task id="relance" name="Relancer" />'
+    '<bpmn:sequenceFlow id="f_fin" sourceRef="relance" targetRef="fin_refusee" />'
+    '<bpmn:sequenceFlow id="f_encore" sourceRef="relance" targetRef="noter" />'
+    '<bpmn:{kind} id="noter" name="Noter la relance"{body}'
+    '<bpmn:sequenceFlow id="f_retour" sourceRef="noter" targetRef="relance" />'
+)
+REFUS = '<bpmn:sequenceFlow id="f_refus" name="Refusée" sourceRef="decision" targetRef="fin_refusee" />'
+
+
+def test_a_loop_that_neither_waits_nor_evaluates_is_refused() -> None:
+    # « Relancer » goes on to the end and, unconditionally, back round through « Noter la relance »:
+    # nothing in the loop waits for anyone or evaluates anything, so the engine's count of
+    # evaluations cannot stop it (docs/security.md).
+    found = problems(MINIMAL.replace(REFUS, LOOP.format(kind="task", body=" />")))
+    loops = [(element, message) for element, message in found if message.startswith("Boucle sans fin")]
+    assert loops == [
+        (
+            "noter",
+            "Boucle sans fin : les éléments « Noter la relance » (noter), « Relancer » (relance) "
+            "s'enchaînent en boucle sans attendre personne et sans aucune condition. Ajoutez une "
+            "condition de sortie sur une passerelle, ou une tâche humaine dans la boucle.",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "body"),
+    [
+        ("manualTask", " />"),  # someone confirms each round
+        ("scriptTask", "><bpmn:script>relances = 1</bpmn:script></bpmn:scriptTask>"),  # counted by the engine
+    ],
+)
+def test_a_loop_that_waits_or_evaluates_is_not_a_silent_loop(kind: str, body: str) -> None:
+    found = problems(MINIMAL.replace(REFUS, LOOP.format(kind=kind, body=body)))
+    assert not [message for _, message in found if message.startswith("Boucle sans fin")]
+
+
 def test_call_activity_must_resolve() -> None:
     xml = MINIMAL.replace(
         '<bpmn:sequenceFlow id="f2" sourceRef="saisie" targetRef="instruction" />',

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from engine import api
-from engine.errors import Conflict, NotAllowed, NotFound
+from engine.errors import Conflict, NotFound
 from engine.models import HistoryEvent, HumanTaskState, InstanceStatus, OutboxMessage, Visibility
 from tests.fixtures.tasks import only_queued_task
 from web.accounts.models import User
@@ -108,7 +108,7 @@ def test_agent_refuses_and_address_is_kept(session, people):
 def test_wrong_lane_is_refused(session, people):
     submit(session, people["famille"])
     task = agent_task(session, people["accueil"])
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # nor does another service (docs/security.md, IDOR)
         api.complete(session, task.id, people["etat_civil"], {"decision": "acceptee"})
     with pytest.raises(NotFound):  # a family never learns another task exists
         api.complete(session, task.id, people["famille"], {"decision": "acceptee"})

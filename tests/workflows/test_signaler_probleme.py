@@ -60,7 +60,7 @@ def test_accueil_answers_and_the_family_reads_the_answer(session, people, issue,
     # Wrong lane: the family, another service, another family.
     with pytest.raises(NotFound):  # a family does not even see an agents' task
         api.complete(session, task.id, family, {"decision": issue, "reponse": "x"})
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotFound):  # nor another service: it does not learn that the task exists
         api.complete(session, task.id, people["etat_civil"], {"decision": issue, "reponse": "x"})
     with pytest.raises((NotAllowed, NotFound)):
         api.get_instance(session, instance.id, people["autre_famille"])

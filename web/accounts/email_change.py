@@ -31,6 +31,7 @@ from web.accounts import bp, throttle
 from web.accounts.models import TokenPurpose, User
 from web.accounts.passwords import verify_password
 from web.accounts.tokens import EMAIL_CHANGE_TTL, consume, peek
+from web.core.audit import Event, audit
 from web.extensions import db
 from web.tasks.hooks import HookResult, before_complete
 
@@ -160,6 +161,7 @@ def verify(token: str) -> Response:
     api.complete(session, tasks[0].id, user, {}, secrets={"nouveau_courriel": used.payload})
     applied = user.email == used.payload
     if applied:
+        audit(Event.EMAIL_CHANGED, actor=user, target=user.username)
         flash(
             "Votre nouvelle adresse de courriel est enregistrée : elle sert désormais à vous connecter.",
             "success",

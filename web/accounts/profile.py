@@ -18,6 +18,7 @@ from engine import api
 from engine.db import utcnow
 from forms.accounts import CredentialsForm, ProfileForm
 from web.core.access import family_required
+from web.core.audit import Event, audit
 from web.core.mail import queue_mail
 from web.extensions import db
 
@@ -144,6 +145,10 @@ def _apply_credentials(user: User, form: CredentialsForm) -> Response:
         user.password_hash = hash_password(form.new_password.data)
         user.password_changed_at = utcnow()
     end_all_sessions(user)  # every other browser is logged out at its next request (ASVS 7.4.3)
+    if changed_password:
+        audit(Event.PASSWORD_CHANGED, actor=user, target=user.username)
+    if changed_username:
+        audit(Event.USERNAME_CHANGED, actor=user, target=user.username)
     queue_mail(
         db.session(),
         "identifiants_modifies",

@@ -59,6 +59,7 @@ from web.accounts.models import AccountToken, LoginAttempt, TokenPurpose, User
 from web.accounts.passwords import hash_password
 from web.accounts.services import end_all_sessions
 from web.accounts.tokens import RESET_TTL, consume, issue, peek, token_hash
+from web.core.audit import Event, audit
 from web.core.mail import queue_mail
 from web.extensions import db
 from web.tasks.actors import current_actor
@@ -359,6 +360,7 @@ def new_password() -> str | Response | tuple[str, int]:
             db_session, "mot_de_passe_modifie", user.email, user=user, changed_at=user.password_changed_at
         )
         log.info("Password of user %s reset by mail link; all sessions ended", user.id)
+        audit(Event.PASSWORD_RESET, actor=user, target=user.username)
         session.pop(SESSION_KEY, None)
         flash(
             "Votre mot de passe est modifié. Connectez-vous avec le nouveau mot de passe.",

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from forms.accounts import LoginForm
+from web.core.audit import Event, audit
 from web.core.redirects import returns_to, safe_target
 from web.extensions import db, login_manager
 
@@ -57,6 +58,7 @@ def _refuse(form: LoginForm, attempt: Any, verdict: Any, refusal: str) -> int:
     """Refused before any password verification (the attempt costs no Argon2 run); the page's status."""
     typed = form.username.data
     throttle.finish(attempt, login=typed, succeeded=False, user_id=verdict.user_id, refused=refusal)
+    audit(Event.LOGIN_FAILED, target=throttle.for_log(typed), details={"refus": refusal})
     if refusal == "captcha":
         _login_failed(form)
         form.captcha_reponse.errors.append(
@@ -111,9 +113,11 @@ def login() -> str | Response | tuple[str, int]:
                 session.clear()  # a new session at login (no fixation)
                 login_user(user)
                 sessions.start()
+                audit(Event.LOGIN, actor=user, target=user.username)
                 flash(f"Bienvenue, {user.display_name}.", "success")
                 return redirect(next_url or home_for(user))
             _login_failed(form)
+            audit(Event.LOGIN_FAILED, target=throttle.for_log(typed), details={"refus": "mot de passe"})
             show_captcha = verdict.failures + 1 >= throttle.free_failures()
     captcha_id = None
     if show_captcha and captcha.enabled():
@@ -125,6 +129,7 @@ def login() -> str | Response | tuple[str, int]:
 @bp.post("/deconnexion")
 @login_required
 def logout() -> Response:
+    audit(Event.LOGOUT, target=current_user.username)
     end_all_sessions(current_user)
     logout_user()
     session.clear()

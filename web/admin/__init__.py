@@ -10,4 +10,4 @@ from . import services  # noqa: E402
 
 set_directory(services.directory)
 
-from . import outbox_page, views  # noqa: E402, F401  (outbox_page: « File d'envoi »)
+from . import audit_page, outbox_page, views  # noqa: E402, F401  (« Journal de sécurité », « File d'envoi »)

@@ -16,6 +16,7 @@ from engine.api import Actor, Candidate, HumanTask, Policy, move_tasks_of
 from engine.db import utcnow
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.accounts.services import end_all_sessions, find_by_login
+from web.core.audit import Event, audit
 from web.core.presentation import PARIS
 
 from .models import AbsenceMode, AgentAbsence
@@ -104,6 +105,7 @@ def set_role(session: Session, user: User, role: Role) -> bool:
         raise AdminError("Un compte d'agent ne peut pas devenir un compte famille.")
     if role == user.role:
         return False
+    audit(Event.ROLE_CHANGED, target=user.username, details={"avant": user.role, "apres": role})
     user.role = role
     dropped = role != Role.ADMIN
     if dropped:
@@ -117,6 +119,7 @@ def change_groups(session: Session, user: User, add: Iterable[str] = (), remove:
     """Add and remove groups by name (known groups only); True when sessions were ended (a removal)."""
     _refuse_family(user)
     current = {group.name: group for group in user.agent_groups}
+    before = sorted(current)
     dropped = False
     for name in remove:
         if name in current:
@@ -131,6 +134,8 @@ def change_groups(session: Session, user: User, add: Iterable[str] = (), remove:
             current[name] = group
     if dropped:
         end_all_sessions(user)
+    if sorted(current) != before:
+        audit(Event.GROUPS_CHANGED, target=user.username, details={"avant": before, "apres": sorted(current)})
     session.flush()
     return dropped
 
@@ -148,6 +153,7 @@ def set_enabled(session: Session, user: User, enabled: bool, actor: Actor | None
     """
     if user.is_enabled == enabled:
         return
+    audit(Event.ACCOUNT_ENABLED, target=user.username, details={"actif": "oui" if enabled else "non"})
     user.is_enabled = enabled
     if not enabled:
         end_all_sessions(user)

@@ -18,6 +18,7 @@ from engine.errors import NotFound
 from forms.admin import AgentEditForm, AgentForm, GroupForm, GroupPolicyForm
 from web.accounts.models import AgentGroup, Role, User
 from web.accounts.services import AccountError, create_user
+from web.core.audit import Event, audit
 from web.extensions import db
 
 from . import absence_page, bp, services
@@ -75,6 +76,8 @@ def agents() -> Response | tuple[str, int]:
                 form.username.errors = [str(exc)]
                 status = 400
             else:
+                details = {"compte": "créé", "apres": user.role, "services": sorted(user.groups)}
+                audit(Event.ROLE_CHANGED, target=user.username, details=details)
                 flash(f"Compte {user.username} créé.", "success")
                 return redirect(url_for("admin.agents"))
         else:

@@ -21,6 +21,7 @@ from engine import api
 from engine.api import normalise
 from forms.queues import ClosedExportForm
 from web.core.access import staff_required
+from web.core.audit import Event, audit
 from web.core.presentation import PARIS
 from web.core.spreadsheets import download, local, stream_csv, stream_ods
 from web.extensions import db
@@ -84,6 +85,7 @@ def export_queue(fmt: str) -> Any:
             ]
 
     name = f"file-{_slug(view.file or 'tous-mes-services')}-{local(now):%Y-%m-%d}"  # type: ignore[str-format]
+    audit(Event.EXPORT, target=name, details={"format": fmt, "filtres": request.query_string.decode()[:150]})
     if fmt == "csv":
         return download(stream_csv(QUEUE_HEADERS, rows()), name, fmt)
     return download(stream_ods("File", QUEUE_HEADERS, rows()), name, fmt)
@@ -114,6 +116,8 @@ def closed_requests() -> Any:
             ]
 
     name = f"demandes-cloturees-{form.du.data:%Y-%m-%d}-au-{form.au.data:%Y-%m-%d}"
+    if fmt in ("csv", "ods"):
+        audit(Event.EXPORT, target=name, details={"format": fmt})
     if fmt == "csv":
         return download(stream_csv(CLOSED_HEADERS, rows()), name, "csv")
     if fmt == "ods":

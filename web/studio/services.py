@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core import audit as security
 
 from .models import StudioAction, StudioAudit, StudioDraft
 
@@ -67,6 +68,9 @@ def record(
             comment=comment,
         )
     )
+    event = security.Event.PUBLISH if action == StudioAction.PUBLISH else security.Event.ROLLBACK
+    details = {"auteur": actor, "depuis": from_version or "-"}
+    security.audit(event, target=f"{key} version {version}", details=details)
     session.flush()
 
 
