@@ -53,6 +53,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.accounts.reset").bp)  # also its service operation and hook
     app.register_blueprint(captcha.bp)
     app.register_blueprint(import_module("web.documents").bp)  # justificatifs: download
+    import_module("web.coffre.views")
+    app.register_blueprint(import_module("web.coffre").bp)  # « Mes documents », the family's store
+    import_module("web.coffre.choice").register(app)  # « Choisir dans mes documents » in every document field
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement

@@ -94,6 +94,23 @@ DEFAULTS: dict[str, Any] = {
     # Largest document a family or an agent may join to a request (justificatif de domicile…), in bytes;
     # keep MAX_CONTENT_LENGTH above it so that a too large file gets its French message next to the field.
     "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+    # « Mes documents » (web/coffre): where the files live (outside the web root; empty: instance/coffre;
+    # with several web hosts, a directory they all share, e.g. an NFS mount), the room per family in
+    # bytes, the document types offered (a JSON list), and the largest image (in pixels) that is opened
+    # for a preview or accepted on upload (a decompression bomb declares billions).
+    "COFFRE_DIR": None,
+    "COFFRE_QUOTA_BYTES": 50 * 1024 * 1024,
+    "COFFRE_DOCUMENT_TYPES": [
+        "Justificatif de domicile",
+        "Livret de famille",
+        "Pièce d'identité",
+        "Avis d'imposition",
+        "Attestation CAF",
+        "Carnet de vaccination",
+        "Attestation d'assurance",
+        "Autre document",
+    ],
+    "PREVIEW_MAX_PIXELS": 40_000_000,
     # The CPU-time budget of one BPMN expression or script, and the largest stored request (JSON).
     "SCRIPT_CPU_SECONDS": 1.0,
     "MAX_INSTANCE_BYTES": 1024 * 1024,

@@ -14,6 +14,7 @@ from web.accounts.models import (
 from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
+from web.coffre.models import StoredBlob, StoredDocument
 from web.famille.models import Activity, Child, ChildService, Enrolment, FamilyMember, FamilyRecord
 from web.notifications.models import Notification
 from web.structures.models import Closure, Facility, OpeningRange
@@ -39,6 +40,8 @@ __all__ = [
     "OpeningRange",
     "SavedFilter",
     "ServiceKey",
+    "StoredBlob",
+    "StoredDocument",
     "StudioAudit",
     "StudioDraft",
     "User",
