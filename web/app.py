@@ -56,6 +56,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     import_module("web.coffre.views")
     app.register_blueprint(import_module("web.coffre").bp)  # « Mes documents », the family's store
     import_module("web.coffre.choice").register(app)  # « Choisir dans mes documents » in every document field
+    import_module("web.donnees.views")
+    app.register_blueprint(import_module("web.donnees").bp)  # « Mes données », « Données personnelles »
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement

@@ -41,6 +41,15 @@ def make_celery(app: Flask) -> Celery:
             "options": {"expires": float(scheduler.HEARTBEAT_SECONDS)},
         },
     }
+    schedule["exports"] = {
+        "task": "guichet.exports",
+        "schedule": timers_every,
+        "options": {"expires": timers_every},
+    }
+    schedule["conservation"] = {
+        "task": "guichet.retention",
+        "schedule": crontab(minute=0, hour=int(config["RETENTION_HOUR"])),
+    }
     if config["DIGEST_ENABLED"]:
         schedule["resume-du-jour"] = {
             "task": "guichet.digest",
@@ -73,6 +82,18 @@ def make_celery(app: Flask) -> Celery:
         from web.delais.digest import run_digest
 
         return run_digest(app)
+
+    @celery.task(name="guichet.exports")
+    def exports() -> int:
+        from web.donnees.retention import run_exports
+
+        return run_exports(app)
+
+    @celery.task(name="guichet.retention")
+    def retention() -> dict[str, Any]:
+        from web.donnees.retention import run_retention
+
+        return run_retention(app)
 
     @celery.task(name="guichet.heartbeat")
     def heartbeat() -> None:

@@ -111,6 +111,19 @@ DEFAULTS: dict[str, Any] = {
         "Autre document",
     ],
     "PREVIEW_MAX_PIXELS": 40_000_000,
+    # « Télécharger mes données » (web/donnees): hours an export may be downloaded (once), and the
+    # size of the family's documents up to which it is built at once (beyond: by the job, announced by mail).
+    "EXPORT_DOWNLOAD_HOURS": 48,
+    "EXPORT_INLINE_MAX_BYTES": 5 * 1024 * 1024,
+    # Retention (web/donnees/retention.py, run daily at RETENTION_HOUR, Paris time), in days: accounts
+    # never activated; drafts untouched (the family is warned DRAFT_WARNING_DAYS before); documents of
+    # requests finished that long ago; login attempts and sent mails/SMS.
+    "RETENTION_HOUR": 3,
+    "RETENTION_UNACTIVATED_DAYS": 30,
+    "RETENTION_DRAFT_DAYS": 90,
+    "RETENTION_DRAFT_WARNING_DAYS": 14,
+    "RETENTION_CLOSED_DOCUMENTS_DAYS": 365,
+    "RETENTION_LOG_DAYS": 365,
     # The CPU-time budget of one BPMN expression or script, and the largest stored request (JSON).
     "SCRIPT_CPU_SECONDS": 1.0,
     "MAX_INSTANCE_BYTES": 1024 * 1024,

@@ -15,6 +15,7 @@ from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
 from web.coffre.models import StoredBlob, StoredDocument
+from web.donnees.models import DataExport, DraftWarning
 from web.famille.models import Activity, Child, ChildService, Enrolment, FamilyMember, FamilyRecord
 from web.notifications.models import Notification
 from web.structures.models import Closure, Facility, OpeningRange
@@ -29,7 +30,9 @@ __all__ = [
     "Child",
     "ChildService",
     "Closure",
+    "DataExport",
     "Document",
+    "DraftWarning",
     "Enrolment",
     "Facility",
     "FamilyMember",

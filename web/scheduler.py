@@ -180,6 +180,25 @@ def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> Ba
         seconds=HEARTBEAT_SECONDS,
         **common,
     )
+    from web.donnees.retention import run_exports, run_retention  # RGPD: exports, retention
+
+    scheduler.add_job(
+        run_exports,
+        "interval",
+        args=[app],
+        id="exports",
+        seconds=app.config["SCHEDULER_TIMERS_INTERVAL"],
+        **common,
+    )
+    scheduler.add_job(
+        run_retention,
+        "cron",
+        args=[app],
+        id="retention",
+        hour=int(app.config["RETENTION_HOUR"]),
+        timezone="Europe/Paris",
+        **common,
+    )
     if app.config["DIGEST_ENABLED"]:
         from web.delais.digest import run_digest  # the agents' daily digest
 

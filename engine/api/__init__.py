@@ -22,6 +22,8 @@ from .jobs import *  # noqa: F403
 from .jobs import __all__ as _jobs
 from .operations import *  # noqa: F403
 from .operations import __all__ as _operations
+from .personal_data import *  # noqa: F403
+from .personal_data import __all__ as _personal_data
 from .records import *  # noqa: F403
 from .records import __all__ as _records
 from .requests import *  # noqa: F403
@@ -43,6 +45,7 @@ __all__ = [
     *_failures,
     *_jobs,
     *_operations,
+    *_personal_data,
     *_records,
     *_requests,
     *_scale,

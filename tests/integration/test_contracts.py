@@ -36,6 +36,7 @@ PUBLIC_RULES = {
     # be opened on another device, logged out; the single-use token is the credential.
     "/courriel/verifier/<token>",
     "/accessibilite",  # the accessibility statement (web/accessibility): for everyone
+    "/donnees-personnelles",  # the register of processing (web/donnees): for everyone
     "/sante",  # health page for load balancers (web/health.py): no personal data, only states
     "/favicon.ico",  # the site icon browsers ask for on every page
     # « Structures de la ville » (web/structures): practical information for visitors and families.
@@ -114,6 +115,7 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "child_id": 1,  # a child of that record
         "member_id": 1,  # a responsible adult of that record
         "news_id": 1,  # a news item (« Actualités »)
+        "export_id": 1,  # an export of « Mes données »
     }
     checked = {}
     with app.test_request_context():

@@ -70,9 +70,14 @@ def release_if_unused(session: Session, blob_id: int) -> None:
     blob = session.get(StoredBlob, blob_id)
     if blob is None:
         return
-    session.info.setdefault(_PENDING, []).append(store_dir() / blob.path)
+    unlink_after_commit(session, store_dir() / blob.path)
     session.delete(blob)
     session.flush()
+
+
+def unlink_after_commit(session: Session, path: Path) -> None:
+    """Remove a file once the transaction that forgets it has committed (kept on rollback)."""
+    session.info.setdefault(_PENDING, []).append(path)
 
 
 @event.listens_for(Session, "after_commit")

@@ -1,4 +1,5 @@
-"""« Mes documents »: coffre_blob (one stored file per content) and coffre_document (a family's entry)
+"""« Mes documents » (coffre_blob: one stored file per content; coffre_document: a family's entry),
+« Télécharger mes données » (data_export) and the drafts' retention warnings (draft_warning)
 
 Revision ID: c0ffe14a7b31
 Revises: 7a2c5e9d1f48
@@ -49,9 +50,39 @@ def upgrade() -> None:
     with op.batch_alter_table("coffre_document", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_coffre_document_blob_id"), ["blob_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_coffre_document_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "data_export",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("path", sa.String(length=100), nullable=True),
+        sa.Column("size", sa.Integer(), nullable=True),
+        sa.Column("created_at", engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ready_at", engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("expires_at", engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("downloaded_at", engine.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user_account.id"], name=op.f("fk_data_export_user_id_user_account"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_data_export")),
+    )
+    with op.batch_alter_table("data_export", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_data_export_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_data_export_user_id"), ["user_id"], unique=False)
+    op.create_table(
+        "draft_warning",
+        sa.Column("instance_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("warned_at", engine.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("instance_id", name=op.f("pk_draft_warning")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("draft_warning")
+    with op.batch_alter_table("data_export", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_data_export_user_id"))
+        batch_op.drop_index(batch_op.f("ix_data_export_status"))
+    op.drop_table("data_export")
     with op.batch_alter_table("coffre_document", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coffre_document_user_id"))
         batch_op.drop_index(batch_op.f("ix_coffre_document_blob_id"))
