@@ -44,6 +44,8 @@ class Provider:
 
 
 PROVIDERS: dict[str, Provider] = {}
+#: session.info key: the closure request being run (its own instance is erased later, once finished).
+CLOSING_INSTANCE = "closing_instance_id"
 
 
 def register(provider: Provider) -> Provider:

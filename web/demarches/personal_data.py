@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import api
-from web.core.personal_data import Provider, register
+from web.core.personal_data import CLOSING_INSTANCE, Provider, register
 
 
 def _addresses(user: Any) -> list[str]:
@@ -46,7 +46,7 @@ def messages(session: Session, user: Any) -> list[dict[str, Any]]:
 
 
 def erase(session: Session, user: Any) -> None:
-    api.erase_requests(session, user.id, _addresses(user))
+    api.erase_requests(session, user.id, _addresses(user), except_id=session.info.get(CLOSING_INSTANCE))
 
 
 for provider in (

@@ -95,6 +95,27 @@ def purge_logs(session: Session) -> int:
     return int(attempts) + api.purge_old_messages(session, cutoff)
 
 
+def finish_closures(session: Session) -> int:
+    """Erase the shell of finished closure requests (their confirmation mail sent). Idempotent."""
+    from .closure import closed_accounts
+
+    done = 0
+    for user_id in closed_accounts(session):
+        requests = api.instances_for(session, user_id)
+        if not requests or any(r.status == "running" for r in requests):
+            continue
+        if api.message_rows(session, user_id, []) and _mail_pending(session, user_id):
+            continue  # the confirmation is not sent yet
+        api.erase_requests(session, user_id, [])
+        done += 1
+    return done
+
+
+def _mail_pending(session: Session, user_id: int) -> bool:
+    return any(row["statut"] == "pending" and not row["destinataire"].endswith("@invalid")
+               for row in api.message_rows(session, user_id, []))  # fmt: skip
+
+
 def compact_sqlite(session: Session) -> None:
     """On SQLite, leave no copy of erased rows in the WAL (deleted content is zeroed: secure_delete)."""
     bind = session.get_bind()
@@ -108,6 +129,7 @@ def run_retention(app: Flask) -> dict[str, Any]:
     with app.app_context(), transaction.separate_unit_of_work() as session:
         done: dict[str, Any] = {
             "comptes_non_actives": purge_unactivated(session),
+            "comptes_clotures": finish_closures(session),
             "jetons_et_captchas": purge_tokens(session),
             "brouillons": handle_drafts(session),
             "documents_des_demandes_closes": api.purge_closed_documents(

@@ -11,7 +11,7 @@ from web.core.access import family_required
 from web.core.personal_data import discover
 from web.extensions import db
 
-from . import bp, services
+from . import bp, closure, services  # noqa: F401  (closure: the hooks of « Clôturer mon compte »)
 from .models import ExportStatus
 
 
