@@ -286,3 +286,23 @@ def test_agents_see_a_preview_of_the_request_documents_and_other_services_get_40
     for url in (f"/documents/{document_id}", f"/documents/{document_id}/apercu.png"):
         assert etat_civil.get(url).status_code == 404
     assert client_for(people["autre_famille"]).get(f"/documents/{document_id}/apercu.png").status_code == 404
+
+
+def test_the_demo_family_has_documents_to_preview_and_a_second_run_adds_none(app):
+    from web.accounts.services import find_by_login
+    from web.cli import main
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0
+    assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0
+    with app.app_context():
+        family = find_by_login(db.session(), "famille")
+        documents = stored(app)
+        assert {d.user_id for d in documents} == {family.id}
+        assert len(documents) == 4
+        assert sum(d.expired(today_in_france()) for d in documents) == 1
+        from web.coffre.services import content_of
+        from web.core.previews import preview_png
+
+        assert all(preview_png(content_of(d), d.mime) for d in documents)
+    assert len(blob_files(app)) == 4
