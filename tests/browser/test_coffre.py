@@ -15,6 +15,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from forms.dates import today_in_france
+from tests.browser.guide_screens import VIEWPORT, doc_screenshot
 from tests.fixtures.axe import BLOCKING, axe_violations, describe
 from tests.fixtures.browser import screenshot
 from web.accounts.models import User
@@ -32,8 +33,11 @@ def pdf_file(tmp_path: Path, name: str, colour: tuple[int, int, int]) -> Path:
     return path
 
 
-def both_widths(page: Any, name: str) -> None:
-    """Screenshots at 1280 and 375 px, and no horizontal scroll at 375 px."""
+def both_widths(page: Any, name: str, guide: str | None = None) -> None:
+    """Screenshots at 1280 and 375 px, and no horizontal scroll at 375 px; and the guide's image."""
+    if guide:
+        page.set_viewport_size(VIEWPORT)
+        doc_screenshot(page, guide)
     page.set_viewport_size({"width": 1280, "height": 900})
     screenshot(page, f"{name}-1280")
     page.set_viewport_size({"width": 375, "height": 800})
@@ -94,7 +98,7 @@ def test_a_family_stores_previews_reuses_keeps_and_deletes_documents(
     page.get_by_role("link", name="← Mes documents").click()
     expect(page.get_by_role("table")).to_contain_text("Facture EDF octobre")
     no_blocking_axe(page, "mes-documents")
-    both_widths(page, "coffre-01-mes-documents")
+    both_widths(page, "coffre-01-mes-documents", "famille-50-mes-documents")
 
     # Reuse it in the address change: « Choisir dans mes documents », no upload.
     start_address_change(page)
@@ -102,7 +106,7 @@ def test_a_family_stores_previews_reuses_keeps_and_deletes_documents(
     page.get_by_label("Choisir dans mes documents").select_option(
         label="Facture EDF octobre — Justificatif de domicile"
     )
-    both_widths(page, "coffre-03-choix-dans-une-demarche")
+    both_widths(page, "coffre-03-choix-dans-une-demarche", "famille-51-choisir-dans-mes-documents")
     page.get_by_role("button", name="Envoyer ma demande").click()
     expect(page.get_by_role("region", name="Documents de la demande")).to_contain_text(
         "Facture EDF octobre.pdf"
