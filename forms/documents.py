@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -39,6 +40,9 @@ ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 CHOOSE_AGAIN = "Le navigateur ne peut pas garder un fichier choisi : choisissez-le à nouveau avant d'envoyer."
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 DEFAULT_MAX_PIXELS = 40_000_000
+#: A PDF whose compressed streams would inflate beyond this is refused (a « zip bomb » in a PDF).
+MAX_PDF_INFLATED = 256 * 1024 * 1024
+_STREAM = re.compile(rb"stream\r?\n")
 STORE_EXTENSION = "guichet_document_store"
 
 
@@ -102,6 +106,26 @@ def _size_text(size: int) -> str:
     return f"{mib:g} Mo" if mib >= 1 else f"{size // 1024} Ko"
 
 
+def _inflates_too_much(content: bytes, limit: int) -> bool:
+    """Whether the PDF's deflated streams, inflated in bounded chunks, exceed `limit` bytes in all."""
+    total = 0
+    for match in _STREAM.finditer(content):
+        inflater = zlib.decompressobj()
+        data: bytes | memoryview = memoryview(content)[match.end() :]
+        while data:
+            try:
+                chunk = inflater.decompress(data, 1024 * 1024)
+            except zlib.error:
+                break  # not a deflated stream (an image, or plain text): nothing to inflate
+            total += len(chunk)
+            if total > limit:
+                return True
+            data = inflater.unconsumed_tail
+            if not chunk:
+                break
+    return False
+
+
 def _too_many_pixels(content: bytes) -> bool:
     """A decompression bomb: an image whose header declares more pixels than allowed (nothing decoded)."""
     from PIL import Image
@@ -151,6 +175,12 @@ def check_upload(storage: Any, max_bytes: int) -> CheckedFile:
         raise ValidationError(
             f"Le fichier « {shown} » n'est ni un PDF, ni une image JPEG ou PNG : son contenu n'a pas "
             "été reconnu. Choisissez un fichier PDF, JPEG ou PNG."
+        )
+    if mime == PDF and _inflates_too_much(content, MAX_PDF_INFLATED):
+        raise ValidationError(
+            f"Le fichier « {shown} » contient des données compressées démesurées : il ne peut pas être "
+            "ouvert sans risque. Enregistrez de nouveau le document en PDF (par exemple avec « Imprimer "
+            "en PDF ») et choisissez-le à nouveau."
         )
     if mime != PDF and _too_many_pixels(content):
         raise ValidationError(

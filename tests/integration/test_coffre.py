@@ -64,6 +64,15 @@ def zip_bomb() -> bytes:
     return out.getvalue()
 
 
+def pdf_bomb() -> bytes:
+    """A real-looking PDF whose one stream inflates to a gigabyte of zeros (about 1 MB on disk)."""
+    deflater = zlib.compressobj(9)
+    block = b"\x00" * (1024 * 1024)
+    bomb = b"".join(deflater.compress(block) for _ in range(1024)) + deflater.flush()
+    head = b"%PDF-1.4\n1 0 obj\n<< /Length " + str(len(bomb)).encode() + b" /Filter /FlateDecode >>\nstream\n"
+    return head + bomb + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
+
+
 @pytest.fixture(autouse=True)
 def empty_store(app):
     """The tables are emptied after each test; the store's directory too."""
@@ -158,8 +167,9 @@ def test_the_same_content_is_stored_once_even_for_two_families(app, people, clie
         ("facture.pdf", png_bytes()[:40], "semble endommagé"),
         ("bombe.pdf", None, "n'est ni un PDF, ni une image JPEG ou PNG"),
         ("photo.png", bomb_png(), "dimensions démesurées"),
+        ("facture.pdf", pdf_bomb(), "données compressées démesurées"),
     ],
-    ids=["executable", "truncated", "zip-bomb", "decompression-bomb"],
+    ids=["executable", "truncated", "zip-bomb", "decompression-bomb", "deflate-bomb-in-a-pdf"],
 )
 def test_bad_files_are_refused_with_a_french_message(app, famille, filename, content, expected):
     response = add(famille, zip_bomb() if content is None else content, filename=filename)
