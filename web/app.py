@@ -53,11 +53,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(import_module("web.accounts.reset").bp)  # also its service operation and hook
     app.register_blueprint(captcha.bp)
     app.register_blueprint(import_module("web.documents").bp)  # justificatifs: download
-    import_module("web.coffre.views")
-    app.register_blueprint(import_module("web.coffre").bp)  # « Mes documents », the family's store
-    import_module("web.coffre.choice").register(app)  # « Choisir dans mes documents » in every document field
-    import_module("web.donnees.views")
-    app.register_blueprint(import_module("web.donnees").bp)  # « Mes données », « Données personnelles »
+    _register_personal_data(app)  # « Mes documents », « Mes données », « Données personnelles »
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
@@ -79,6 +75,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     # Browsers ask /favicon.ico whatever the page says: answer it rather than log a 404 per visit.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     return app
+
+
+def _register_personal_data(app: Flask) -> None:
+    """« Mes documents » (web/coffre), its choice in every document field, « Mes données » (web/donnees)."""
+    import_module("web.coffre.views")
+    app.register_blueprint(import_module("web.coffre").bp)
+    import_module("web.coffre.choice").register(app)
+    import_module("web.donnees.views")
+    app.register_blueprint(import_module("web.donnees").bp)
 
 
 def discover_operations() -> list[str]:

@@ -41,15 +41,7 @@ def make_celery(app: Flask) -> Celery:
             "options": {"expires": float(scheduler.HEARTBEAT_SECONDS)},
         },
     }
-    schedule["exports"] = {
-        "task": "guichet.exports",
-        "schedule": timers_every,
-        "options": {"expires": timers_every},
-    }
-    schedule["conservation"] = {
-        "task": "guichet.retention",
-        "schedule": crontab(minute=0, hour=int(config["RETENTION_HOUR"])),
-    }
+    _personal_data_schedule(schedule, config)
     if config["DIGEST_ENABLED"]:
         schedule["resume-du-jour"] = {
             "task": "guichet.digest",
@@ -83,6 +75,26 @@ def make_celery(app: Flask) -> Celery:
 
         return run_digest(app)
 
+    _personal_data_tasks(celery, app)
+
+    @celery.task(name="guichet.heartbeat")
+    def heartbeat() -> None:
+        scheduler.run_heartbeat(app, "celery")
+
+    return celery
+
+
+def _personal_data_schedule(schedule: dict[str, Any], config: Any) -> None:
+    """« Mes données » exports every timers interval; retention daily at RETENTION_HOUR (web/donnees)."""
+    every = float(config["SCHEDULER_TIMERS_INTERVAL"])
+    schedule["exports"] = {"task": "guichet.exports", "schedule": every, "options": {"expires": every}}
+    schedule["conservation"] = {
+        "task": "guichet.retention",
+        "schedule": crontab(minute=0, hour=int(config["RETENTION_HOUR"])),
+    }
+
+
+def _personal_data_tasks(celery: Celery, app: Flask) -> None:
     @celery.task(name="guichet.exports")
     def exports() -> int:
         from web.donnees.retention import run_exports
@@ -94,12 +106,6 @@ def make_celery(app: Flask) -> Celery:
         from web.donnees.retention import run_retention
 
         return run_retention(app)
-
-    @celery.task(name="guichet.heartbeat")
-    def heartbeat() -> None:
-        scheduler.run_heartbeat(app, "celery")
-
-    return celery
 
 
 def run_worker(app: Flask, *, beat: bool, concurrency: int) -> None:

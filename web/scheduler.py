@@ -180,25 +180,7 @@ def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> Ba
         seconds=HEARTBEAT_SECONDS,
         **common,
     )
-    from web.donnees.retention import run_exports, run_retention  # RGPD: exports, retention
-
-    scheduler.add_job(
-        run_exports,
-        "interval",
-        args=[app],
-        id="exports",
-        seconds=app.config["SCHEDULER_TIMERS_INTERVAL"],
-        **common,
-    )
-    scheduler.add_job(
-        run_retention,
-        "cron",
-        args=[app],
-        id="retention",
-        hour=int(app.config["RETENTION_HOUR"]),
-        timezone="Europe/Paris",
-        **common,
-    )
+    _add_personal_data_jobs(scheduler, app, common)
     if app.config["DIGEST_ENABLED"]:
         from web.delais.digest import run_digest  # the agents' daily digest
 
@@ -212,6 +194,18 @@ def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> Ba
             **common,
         )
     return scheduler
+
+
+def _add_personal_data_jobs(scheduler: BaseScheduler, app: Flask, common: dict[str, Any]) -> None:
+    """The exports of « Mes données » (large accounts) and the daily retention job (web/donnees)."""
+    from web.donnees.retention import run_exports, run_retention
+
+    interval = app.config["SCHEDULER_TIMERS_INTERVAL"]
+    scheduler.add_job(run_exports, "interval", args=[app], id="exports", seconds=interval, **common)
+    hour = int(app.config["RETENTION_HOUR"])
+    scheduler.add_job(
+        run_retention, "cron", args=[app], id="retention", hour=hour, timezone="Europe/Paris", **common
+    )
 
 
 def start_background(app: Flask) -> None:

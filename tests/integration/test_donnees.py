@@ -215,3 +215,17 @@ def test_the_register_page_is_public_and_linked_in_the_footer(client):
     assert page.status_code == 200
     assert "Combien de temps" in text(page)
     assert 'href="/donnees-personnelles"' in client.get("/").get_data(as_text=True)
+
+
+def test_the_scheduler_and_celery_run_the_exports_and_the_retention(app_factory):
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from web import scheduler
+    from web.celery_app import make_celery
+
+    configured = scheduler._configure(BackgroundScheduler(), app_factory(RETENTION_HOUR=4))
+    assert configured.get_job("exports") is not None
+    assert "hour='4'" in str(configured.get_job("retention").trigger)
+    celery = make_celery(app_factory(CELERY_BROKER_URL="memory://", RETENTION_HOUR=4))
+    assert {"guichet.exports", "guichet.retention"} <= set(celery.tasks)
+    assert celery.conf.beat_schedule["conservation"]["task"] == "guichet.retention"
