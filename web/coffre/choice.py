@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_login import current_user
 from wtforms import Field
 from wtforms.validators import ValidationError
@@ -27,6 +27,8 @@ GONE = "Ce document ne se trouve plus dans vos documents : choisissez-en un autr
 
 
 def _family_id() -> int | None:
+    if not has_request_context():
+        return None  # a form validated outside a request (a script): no store to offer
     if not current_user or not current_user.is_authenticated or current_user.is_staff:
         return None
     return int(current_user.id)
