@@ -69,10 +69,27 @@ def start_address_change(page: Any) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Saisir la nouvelle adresse")
 
 
+def agent_tab(browser: Any, live_server: str, agent: User, instance_id: str) -> None:
+    context = browser.new_context(
+        base_url=live_server, locale="fr-FR", viewport={"width": 1280, "height": 900}
+    )
+    tab = context.new_page()
+    try:
+        log_in(tab, agent)
+        tab.goto(f"/agents/dossiers/{instance_id}")
+        preview = tab.get_by_role("img", name="Aperçu de Facture EDF octobre.pdf (première page)")
+        expect(preview).to_be_visible()
+        assert preview.evaluate("async (img) => { await img.decode(); return img.naturalWidth; }") > 100
+        both_widths(tab, "coffre-07-dossier-agent")
+    finally:
+        context.close()
+
+
 def test_a_family_stores_previews_reuses_keeps_and_deletes_documents(
-    page: Any, make_user: Callable[..., User], tmp_path: Path
+    page: Any, browser: Any, live_server: str, make_user: Callable[..., User], tmp_path: Path
 ) -> None:
     family = make_user("famille", prenom="Camille", nom="Lefèvre")
+    agent = make_user("agent", groups=["Accueil"], prenom="Dominique", nom="Garnier")
     facture = pdf_file(tmp_path, "facture-edf.pdf", (20, 80, 180))
     quittance = pdf_file(tmp_path, "quittance-loyer.pdf", (20, 150, 60))
     log_in(page, family)
@@ -111,6 +128,7 @@ def test_a_family_stores_previews_reuses_keeps_and_deletes_documents(
     expect(page.get_by_role("region", name="Documents de la demande")).to_contain_text(
         "Facture EDF octobre.pdf"
     )
+    request_url = page.url
 
     # A second request: upload a file and keep it in the store.
     start_address_change(page)
@@ -123,6 +141,9 @@ def test_a_family_stores_previews_reuses_keeps_and_deletes_documents(
     table = page.get_by_role("table")
     expect(table).to_contain_text("quittance-loyer.pdf")
     expect(table.get_by_role("row")).to_have_count(3)  # header + 2
+
+    # The Accueil agent sees the chosen document with its preview in the dossier.
+    agent_tab(browser, live_server, agent, request_url.rsplit("/", 1)[-1])
 
     # Delete the kept one.
     table.get_by_role("link", name="quittance-loyer.pdf").click()
