@@ -1,15 +1,16 @@
 """In-page previews of documents, made on the server: a PDF's first page or an image, as a small PNG.
 
 PDFs are rendered with PDFium (pypdfium2) at a scale that bounds the bitmap whatever page size the
-file declares; images are opened by Pillow only when their declared size is under PREVIEW_MAX_PIXELS
-(a decompression bomb is refused before any pixel is decoded). A file that cannot be previewed gives
-None: the page then offers the download only.
+file declares, one at a time (PDFium is not thread-safe); images are opened by Pillow only when
+their declared size is under PREVIEW_MAX_PIXELS (a decompression bomb is refused before any pixel
+is decoded). A file that cannot be previewed gives None: the page then offers the download only.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import threading
 
 from flask import current_app
 
@@ -19,6 +20,8 @@ PDF = "application/pdf"
 WIDTH = 600
 HEIGHT = 850
 DEFAULT_MAX_PIXELS = 40_000_000
+#: PDFium is not thread-safe (pypdfium2's documentation): one render at a time per process.
+_PDFIUM = threading.Lock()
 
 
 def max_pixels() -> int:
@@ -76,7 +79,10 @@ def _image(content: bytes) -> bytes | None:
 def preview_png(content: bytes, mime: str) -> bytes | None:
     """A PNG of at most 600x850 pixels showing the document, or None when it cannot be made."""
     try:
-        return _pdf_first_page(content) if mime == PDF else _image(content)
+        if mime == PDF:
+            with _PDFIUM:
+                return _pdf_first_page(content)
+        return _image(content)
     except Exception:  # a damaged file: no preview, the download remains
         log.warning("No preview for a %s of %s bytes", mime, len(content), exc_info=True)
         return None
