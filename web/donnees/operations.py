@@ -30,7 +30,10 @@ def _requester(ctx: ServiceContext) -> User | None:
 def compte_cloture_verifier(ctx: ServiceContext) -> dict[str, Any]:
     """Dit si un agent doit vérifier la clôture (par exemple une facture impayée), et pourquoi."""
     user = _requester(ctx)
-    reasons = review_reasons(ctx.session, user) if user is not None and discover() is not None else []
+    if user is None:
+        return {"revue": False, "motifs": ""}
+    discover()
+    reasons = review_reasons(ctx.session, user)
     return {"revue": bool(reasons), "motifs": "; ".join(reasons)}
 
 
