@@ -140,6 +140,7 @@ def test_a_closure_waiting_for_review_cannot_be_sent_twice(app, people, client_f
         with app.app_context():
             assert db.session.get(User, people["famille"].id).is_enabled  # nothing erased yet
         accueil = client_for(people["accueil"])
+        assert reason in text(accueil.get(f"/agents/dossiers/{review.instance_id}"))
         assert decide(accueil, review.id, "acceptee", "Facture réglée au guichet.").status_code == 302
         with app.app_context():
             assert not db.session.get(User, people["famille"].id).is_enabled

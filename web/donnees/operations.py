@@ -34,6 +34,10 @@ def compte_cloture_verifier(ctx: ServiceContext) -> dict[str, Any]:
         return {"revue": False, "motifs": ""}
     discover()
     reasons = review_reasons(ctx.session, user)
+    if reasons:  # the agent reads why in the timeline (the family too: it is about its own account)
+        ctx.add_event(
+            "revue_demandee", "Vérification demandée au service Accueil", comment="; ".join(reasons)
+        )
     return {"revue": bool(reasons), "motifs": "; ".join(reasons)}
 
 
