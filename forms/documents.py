@@ -10,6 +10,11 @@ The field's validator reads the upload, checks it (magic bytes, then that it par
 claims) and leaves the checked files in `field.documents`; the web layer stores them in the
 `document` table with the task completion (web/documents/services.py) and puts their metadata in
 the task data under the field's name. The bytes never reach the workflow.
+
+A family may also pick a document of its store (« Choisir dans mes documents ») instead of uploading
+one, or keep an uploaded one there: the web layer registers a `DocumentStore` in
+`app.extensions[STORE_EXTENSION]` (web/coffre/choice.py), which the validator asks. Forms know
+nothing else of the store, so every DocumentField (coded or data-defined) gets both for free.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from flask_wtf.file import FileField, MultipleFileField
@@ -33,6 +39,11 @@ EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
 ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
 CHOOSE_AGAIN = "Le navigateur ne peut pas garder un fichier choisi : choisissez-le à nouveau avant d'envoyer."
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
+DEFAULT_MAX_PIXELS = 40_000_000
+#: A PDF whose compressed streams would inflate beyond this is refused (a « zip bomb » in a PDF).
+MAX_PDF_INFLATED = 256 * 1024 * 1024
+_STREAM = re.compile(rb"stream\r?\n")
+STORE_EXTENSION = "guichet_document_store"
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,57 @@ def _size_text(size: int) -> str:
     return f"{mib:g} Mo" if mib >= 1 else f"{size // 1024} Ko"
 
 
+def _inflates_too_much(content: bytes, limit: int) -> bool:
+    """Whether the PDF's deflated streams, inflated in bounded chunks, exceed `limit` bytes in all."""
+    total = 0
+    for match in _STREAM.finditer(content):
+        inflater = zlib.decompressobj()
+        data: bytes | memoryview = memoryview(content)[match.end() :]
+        while data:
+            try:
+                chunk = inflater.decompress(data, 1024 * 1024)
+            except zlib.error:
+                break  # not a deflated stream (an image, or plain text): nothing to inflate
+            total += len(chunk)
+            if total > limit:
+                return True
+            data = inflater.unconsumed_tail
+            if not chunk:
+                break
+    return False
+
+
+def _too_many_pixels(content: bytes) -> bool:
+    """A decompression bomb: an image whose header declares more pixels than allowed (nothing decoded)."""
+    from PIL import Image
+
+    limit = int(current_app.config.get("PREVIEW_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            width, height = image.size
+    except Image.DecompressionBombError:
+        return True
+    except Exception:
+        return False  # parses_as says it is damaged
+    return width * height > limit
+
+
+class DocumentStore(Protocol):
+    """What the web layer offers document fields: the family's chosen documents, and keeping uploads."""
+
+    def chosen(self, field: Field) -> list[CheckedFile]:
+        """The stored documents picked for this field (raises ValidationError: expired, unknown)."""
+        ...  # pragma: no cover - protocol
+
+    def keep(self, field: Field, files: list[CheckedFile]) -> None:
+        """Add the uploaded files to the family's store when it asked to keep them."""
+        ...  # pragma: no cover - protocol
+
+
+def _store() -> DocumentStore | None:
+    return current_app.extensions.get(STORE_EXTENSION)  # type: ignore[no-any-return]
+
+
 def check_upload(storage: Any, max_bytes: int) -> CheckedFile:
     """Read and check one upload; raises ValidationError with a French message naming the file."""
     original = getattr(storage, "filename", "") or "sans nom"
@@ -114,6 +176,17 @@ def check_upload(storage: Any, max_bytes: int) -> CheckedFile:
             f"Le fichier « {shown} » n'est ni un PDF, ni une image JPEG ou PNG : son contenu n'a pas "
             "été reconnu. Choisissez un fichier PDF, JPEG ou PNG."
         )
+    if mime == PDF and _inflates_too_much(content, MAX_PDF_INFLATED):
+        raise ValidationError(
+            f"Le fichier « {shown} » contient des données compressées démesurées : il ne peut pas être "
+            "ouvert sans risque. Enregistrez de nouveau le document en PDF (par exemple avec « Imprimer "
+            "en PDF ») et choisissez-le à nouveau."
+        )
+    if mime != PDF and _too_many_pixels(content):
+        raise ValidationError(
+            f"L'image « {shown} » annonce des dimensions démesurées : elle ne peut pas être ouverte sans "
+            "risque. Enregistrez-la à une taille normale (par exemple une photo de moins de 40 mégapixels)."
+        )
     if not parses_as(content, mime):
         kind = "PDF" if mime == PDF else f"image {EXTENSIONS[mime].upper().replace('JPG', 'JPEG')}"
         raise ValidationError(
@@ -129,18 +202,22 @@ class DocumentUpload:
     def __init__(self, required: bool = False, message: str | None = None) -> None:
         self.required = required
         self.message = message
-        self.field_flags = {"required": True} if required else {}
+        self.field_flags = {"required": True, "document": True} if required else {"document": True}
 
     def __call__(self, form: Any, field: Field) -> None:
         field.documents = []
         uploads = field.data if isinstance(field.data, list) else [field.data]
         chosen = [u for u in uploads if u is not None and getattr(u, "filename", "")]
+        store = _store()
         if not chosen:
-            if self.required:
+            field.documents = store.chosen(field) if store else []
+            if not field.documents and self.required:
                 raise ValidationError(self.message or f"Joignez un fichier : {field.label.text}.")
             return
         limit = max_upload_bytes()
         field.documents = [check_upload(upload, limit) for upload in chosen]
+        if store:
+            store.keep(field, field.documents)
 
 
 def _render_kw(multiple: bool) -> dict[str, Any]:

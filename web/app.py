@@ -71,6 +71,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(import_module("web.accounts.reset").bp)  # also its service operation and hook
     app.register_blueprint(captcha.bp)
     app.register_blueprint(import_module("web.documents").bp)  # justificatifs: download
+    _register_personal_data(app)  # « Mes documents », « Mes données », « Données personnelles »
 
     app.register_blueprint(import_module("web.admin").bp)  # agents, groups, absences, auto-assignment
     app.register_blueprint(import_module("web.accessibility").bp)  # « Accessibilité » statement
@@ -88,6 +89,15 @@ def _register_areas(app: Flask) -> None:
     import_module("web.activites.views")
     import_module("web.activites.backoffice")
     app.register_blueprint(import_module("web.activites").bp)  # « Activités »: booking, back office
+
+
+def _register_personal_data(app: Flask) -> None:
+    """« Mes documents » (web/coffre), its choice in every document field, « Mes données » (web/donnees)."""
+    import_module("web.coffre.views")
+    app.register_blueprint(import_module("web.coffre").bp)
+    import_module("web.coffre.choice").register(app)
+    import_module("web.donnees.views")
+    app.register_blueprint(import_module("web.donnees").bp)
 
 
 def discover_operations() -> list[str]:

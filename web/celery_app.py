@@ -42,6 +42,7 @@ def make_celery(app: Flask) -> Celery:
         },
     }
     schedule["purge-journal"] = {"task": "guichet.audit_purge", "schedule": crontab(minute=30, hour=3)}
+    _personal_data_schedule(schedule, config)
     if config["DIGEST_ENABLED"]:
         schedule["resume-du-jour"] = {
             "task": "guichet.digest",
@@ -76,12 +77,37 @@ def make_celery(app: Flask) -> Celery:
         return run_digest(app)
 
     celery.task(name="guichet.audit_purge")(lambda: scheduler.run_audit_purge(app))
+    _personal_data_tasks(celery, app)
 
     @celery.task(name="guichet.heartbeat")
     def heartbeat() -> None:
         scheduler.run_heartbeat(app, "celery")
 
     return celery
+
+
+def _personal_data_schedule(schedule: dict[str, Any], config: Any) -> None:
+    """« Mes données » exports every timers interval; retention daily at RETENTION_HOUR (web/donnees)."""
+    every = float(config["SCHEDULER_TIMERS_INTERVAL"])
+    schedule["exports"] = {"task": "guichet.exports", "schedule": every, "options": {"expires": every}}
+    schedule["conservation"] = {
+        "task": "guichet.retention",
+        "schedule": crontab(minute=0, hour=int(config["RETENTION_HOUR"])),
+    }
+
+
+def _personal_data_tasks(celery: Celery, app: Flask) -> None:
+    @celery.task(name="guichet.exports")
+    def exports() -> int:
+        from web.donnees.retention import run_exports
+
+        return run_exports(app)
+
+    @celery.task(name="guichet.retention")
+    def retention() -> dict[str, Any]:
+        from web.donnees.retention import run_retention
+
+        return run_retention(app)
 
 
 def run_worker(app: Flask, *, beat: bool, concurrency: int) -> None:

@@ -94,6 +94,36 @@ DEFAULTS: dict[str, Any] = {
     # Largest document a family or an agent may join to a request (justificatif de domicile…), in bytes;
     # keep MAX_CONTENT_LENGTH above it so that a too large file gets its French message next to the field.
     "MAX_UPLOAD_BYTES": 5 * 1024 * 1024,
+    # « Mes documents » (web/coffre): where the files live (outside the web root; empty: instance/coffre;
+    # with several web hosts, a directory they all share, e.g. an NFS mount), the room per family in
+    # bytes, the document types offered (a JSON list), and the largest image (in pixels) that is opened
+    # for a preview or accepted on upload (a decompression bomb declares billions).
+    "COFFRE_DIR": None,
+    "COFFRE_QUOTA_BYTES": 50 * 1024 * 1024,
+    "COFFRE_DOCUMENT_TYPES": [
+        "Justificatif de domicile",
+        "Livret de famille",
+        "Pièce d'identité",
+        "Avis d'imposition",
+        "Attestation CAF",
+        "Carnet de vaccination",
+        "Attestation d'assurance",
+        "Autre document",
+    ],
+    "PREVIEW_MAX_PIXELS": 40_000_000,
+    # « Télécharger mes données » (web/donnees): hours an export may be downloaded (once), and the
+    # size of the family's documents up to which it is built at once (beyond: by the job, announced by mail).
+    "EXPORT_DOWNLOAD_HOURS": 48,
+    "EXPORT_INLINE_MAX_BYTES": 5 * 1024 * 1024,
+    # Retention (web/donnees/retention.py, run daily at RETENTION_HOUR, Paris time), in days: accounts
+    # never activated; drafts untouched (the family is warned DRAFT_WARNING_DAYS before); documents of
+    # requests finished that long ago; login attempts and sent mails/SMS.
+    "RETENTION_HOUR": 3,
+    "RETENTION_UNACTIVATED_DAYS": 30,
+    "RETENTION_DRAFT_DAYS": 90,
+    "RETENTION_DRAFT_WARNING_DAYS": 14,
+    "RETENTION_CLOSED_DOCUMENTS_DAYS": 365,
+    "RETENTION_LOG_DAYS": 365,
     # The CPU-time budget of one BPMN expression or script, and the largest stored request (JSON).
     "SCRIPT_CPU_SECONDS": 1.0,
     "MAX_INSTANCE_BYTES": 1024 * 1024,

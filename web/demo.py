@@ -148,7 +148,19 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
     from .admin.audit_page import load_audit_demo
 
     load_audit_demo(session)
+    _demo_store(session)
     return [{k: a[k] for k in ("role", "username", "password")} for a in DEMO_ACCOUNTS]
+
+
+def _demo_store(session: Session) -> None:
+    """« Mes documents » of the demo family (web/coffre/demo.py)."""
+    from forms.dates import today_in_france
+
+    from .coffre.demo import load_store_demo
+
+    family = find_by_login(session, "famille")
+    if family is not None:
+        load_store_demo(session, family.id, today_in_france())
 
 
 def _file_phone_change(session: Session, family: object, phones: dict[str, str]) -> HumanTask:

@@ -90,6 +90,8 @@ def make_engine(url: str) -> Engine:
             if ":memory:" not in url and url != "sqlite://":
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # Deleted rows are overwritten with zeros, not left in free pages (account closure, retention).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
     return engine

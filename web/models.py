@@ -22,7 +22,9 @@ from web.activites.models import (
 from web.actualites.models import NewsItem
 from web.admin.models import AgentAbsence
 from web.backoffice.models import SavedFilter
+from web.coffre.models import StoredBlob, StoredDocument
 from web.core.audit import AuditEvent
+from web.donnees.models import DataExport, DraftWarning
 from web.factures.models import (
     BankCallback,
     Invoice,
@@ -53,7 +55,9 @@ __all__ = [
     "Child",
     "ChildService",
     "Closure",
+    "DataExport",
     "Document",
+    "DraftWarning",
     "Enrolment",
     "Facility",
     "FamilyMember",
@@ -71,6 +75,8 @@ __all__ = [
     "PaymentItem",
     "SavedFilter",
     "ServiceKey",
+    "StoredBlob",
+    "StoredDocument",
     "StudioAudit",
     "StudioDraft",
     "User",

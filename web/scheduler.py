@@ -213,6 +213,7 @@ def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> Ba
         timezone="Europe/Paris",
         **common,
     )
+    _add_personal_data_jobs(scheduler, app, common)
     if app.config["DIGEST_ENABLED"]:
         from web.delais.digest import run_digest  # the agents' daily digest
 
@@ -226,6 +227,18 @@ def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> Ba
             **common,
         )
     return scheduler
+
+
+def _add_personal_data_jobs(scheduler: BaseScheduler, app: Flask, common: dict[str, Any]) -> None:
+    """The exports of « Mes données » (large accounts) and the daily retention job (web/donnees)."""
+    from web.donnees.retention import run_exports, run_retention
+
+    interval = app.config["SCHEDULER_TIMERS_INTERVAL"]
+    scheduler.add_job(run_exports, "interval", args=[app], id="exports", seconds=interval, **common)
+    hour = int(app.config["RETENTION_HOUR"])
+    scheduler.add_job(
+        run_retention, "cron", args=[app], id="retention", hour=hour, timezone="Europe/Paris", **common
+    )
 
 
 def start_background(app: Flask) -> None:

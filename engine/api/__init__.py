@@ -24,6 +24,8 @@ from .jobs import *  # noqa: F403
 from .jobs import __all__ as _jobs
 from .operations import *  # noqa: F403
 from .operations import __all__ as _operations
+from .personal_data import *  # noqa: F403
+from .personal_data import __all__ as _personal_data
 from .records import *  # noqa: F403
 from .records import __all__ as _records
 from .requests import *  # noqa: F403
@@ -48,6 +50,7 @@ __all__ = [
     *_formulaires,
     *_jobs,
     *_operations,
+    *_personal_data,
     *_records,
     *_requests,
     *_scale,

@@ -204,7 +204,8 @@ def test_family_asks_accueil_asks_for_more_then_accepts(
     expect(page.get_by_role("region", name="Message du service")).to_contain_text(QUESTION)
     expect(page.get_by_role("main")).not_to_contain_text(INTERNAL_COMMENT)
     page.get_by_role("textbox", name="Votre réponse").fill(ANSWER)
-    page.get_by_label("Documents").set_input_files(attestation)
+    # exact: « Garder ce fichier dans mes documents » is a label of this field too.
+    page.get_by_label("Documents", exact=True).set_input_files(attestation)
     screenshot(page, "changement_adresse-05-famille-complements")
     page.get_by_role("button", name="Envoyer mes compléments").click()
     expect(page).to_have_url(re.compile(r"/mes-demandes/\d+$"))

@@ -320,7 +320,7 @@ def test_the_family_request_page_shows_what_was_submitted(app, famille):
         "Commune": ADDRESS["commune"],
         "Date d'effet": f"{today_in_france():%d/%m/%Y}",
     }
-    assert "Mes documents" in page
+    assert "Documents de la demande" in page
     assert "facture-energie.pdf (PDF, 89 octets)" in page
     assert "Document ajouté : Justificatif de domicile (facture-energie.pdf)" in page
 

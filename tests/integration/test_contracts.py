@@ -41,6 +41,7 @@ PUBLIC_RULES = {
     # be opened on another device, logged out; the single-use token is the credential.
     "/courriel/verifier/<token>",
     "/accessibilite",  # the accessibility statement (web/accessibility): for everyone
+    "/donnees-personnelles",  # the register of processing (web/donnees): for everyone
     "/sante",  # health page for load balancers (web/health.py): no personal data, only states
     "/favicon.ico",  # the site icon browsers ask for on every page
     # « Structures de la ville » (web/structures): practical information for visitors and families.
@@ -129,6 +130,7 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
         "batch": "0" * 32,  # a migration of running requests (studio)
         "element": "complement",  # a user task of a démarche (the studio\'s form editor)
         "index": 0,  # a field of its form
+        "export_id": 1,  # an export of « Mes données »
     }
     checked = {}
     with app.test_request_context():

@@ -198,5 +198,8 @@ def test_markup_typed_by_a_family_is_shown_escaped_to_the_agent(app, people, cli
     assert "<script>alert" not in body
     assert "<img src=x" not in body
     assert "&lt;script&gt;alert(" in body
-    # The portal's own scripts (/static/js/session.js …) are the only <script> elements of the page.
-    assert not html(page).xpath("//script[not(starts-with(@src, '/static/'))] | //img")
+    # The portal's own scripts (/static/js/session.js …) are the only <script> elements of the page, and
+    # the previews of the request's documents (/documents/<id>/apercu.png) its only images.
+    assert not html(page).xpath(
+        "//script[not(starts-with(@src, '/static/'))] | //img[not(starts-with(@src, '/documents/'))]"
+    )

@@ -10,12 +10,14 @@ role: 400 each time and the database unchanged.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from engine import api
 from tests.fixtures.app import WORKFLOWS
 from tests.fixtures.integration import file_address_change, outbox, snapshot, text
+from web.coffre import demo as store_demo
 from web.extensions import db
 from web.studio import services as studio
 
@@ -95,6 +97,13 @@ POLICY = {
     "captcha.audio": "public",
     "captcha.image": "public",
     "captcha.renew": "public",
+    "coffre.delete": "family_hidden",
+    "coffre.download": "family_hidden",
+    "coffre.edit": "family_hidden",
+    "coffre.index": "family_hidden",
+    "coffre.preview": "family_hidden",
+    "coffre.show": "family_hidden",
+    "coffre.upload": "family_hidden",
     "contact.page": "public",
     "demarches.cancel_request": "family",
     "demarches.catalogue": "public",
@@ -126,6 +135,11 @@ POLICY = {
     "factures.receipt_file": "family",
     "factures.reconciliation": "finances",
     "factures.simulator": "dev",
+    "documents.preview": "logged_in",
+    "donnees.ask_export": "family",
+    "donnees.download": "family",
+    "donnees.mine": "family",
+    "donnees.register_page": "public",
     "famille.edit_address": "enfance",
     "famille.edit_child": "enfance",
     "famille.edit_member": "enfance",
@@ -206,6 +220,7 @@ ALLOWED = {
     "logged_in": set(ROLES) - {"anonyme"},
     "guest": set(ROLES) - {"anonyme"},  # a visitor without a guest démarche goes to the login page
     "family": {"famille"},
+    "family_hidden": {"famille"},
     "staff": STAFF,
     "admin": {"admin"},
     "communication": {"communication"},
@@ -244,6 +259,9 @@ def world(app, people, make_user, client_for):
         "admin": client_for(admin),
     }
     (mail,) = outbox(app) or (None,)
+    with app.app_context():  # « Mes documents »: the family's document 1, with a preview
+        store_demo.load_store_demo(db.session(), people["famille"].id, date(2026, 3, 11))
+        db.session.commit()
     with app.app_context():  # a draft of each studio user, for « brouillon.bpmn » and the form editor
         xml = (WORKFLOWS / "changement_adresse.bpmn").read_text(encoding="utf-8")
         one_field = {"kind": "saisie", "fields": [{"name": "objet", "type": "text", "label": "Objet"}]}
@@ -281,6 +299,7 @@ def world(app, people, make_user, client_for):
         "batch": "0" * 32,  # a migration of running requests (studio)
         "element": "complement",  # a user task of the draft, with a data form (the form editor)
         "index": 0,  # its first field
+        "export_id": 1,  # an export of « Mes données » (none exists)
     }
     return clients, values
 
@@ -295,7 +314,7 @@ def _url(app, rule, values) -> str:
 def _refused(response, role: str, policy: str, endpoint: str = "") -> bool:
     if role == "anonyme":
         return response.status_code == 302 and response.headers["Location"].startswith("/connexion")
-    if policy == "analyst":  # the studio hides itself: the 404 page, not the 403 one
+    if policy in ("analyst", "family_hidden"):  # the studio, « Mes documents »: the 404 page, not the 403 one
         return response.status_code == 404
     if endpoint in TASK_SCOPED and role in OTHER_SERVICES:
         return response.status_code == 404

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import send_file
+from flask import abort, send_file
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from engine.api import get_document
+from web.core.previews import preview_png
 from web.extensions import db
 
 from . import bp
@@ -27,6 +28,20 @@ def download(document_id: int) -> Response:
         max_age=0,
         etag=False,
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/documents/<int:document_id>/apercu.png")
+@login_required
+def preview(document_id: int) -> Response:
+    """The first page (PDF) or the scaled image, for the dossier pages; same access rule as the download."""
+    document = get_document(db.session(), document_id, current_user)
+    png = preview_png(document.content, document.mime)
+    if png is None:
+        abort(404)
+    response = send_file(io.BytesIO(png), mimetype="image/png", max_age=0, etag=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -1,0 +1,101 @@
+"""« Choisir dans mes documents » for every document field of a démarche (forms.documents.DocumentStore).
+
+The field's macro (web/templates/_macros/documents.html, `document_choice`) adds, beside the file
+input, a select named `<field>-coffre` listing the family's documents and a checkbox `<field>-garder`
+(« Garder ce fichier dans mes documents »); no JavaScript. The field's validator asks this store for
+the picked documents and hands it the uploads to keep, in the request's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask_login import current_user
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+from engine.errors import NotFound
+from forms.dates import today_in_france
+from forms.documents import STORE_EXTENSION, CheckedFile
+from web.extensions import db
+
+from . import bp, services
+
+GONE = "Ce document ne se trouve plus dans vos documents : choisissez-en un autre."
+
+
+def _family_id() -> int | None:
+    if not has_request_context():
+        return None  # a form validated outside a request (a script): no store to offer
+    if not current_user or not current_user.is_authenticated or current_user.is_staff:
+        return None
+    return int(current_user.id)
+
+
+class FamilyStore:
+    """The signed-in family's store, as seen by document fields."""
+
+    def chosen(self, field: Field) -> list[CheckedFile]:
+        user_id = _family_id()
+        raw = request.form.getlist(f"{field.name}-coffre") if user_id else []
+        picked: list[CheckedFile] = []
+        for value in raw:
+            if not value:
+                continue
+            try:
+                document = services.get(db.session(), user_id or 0, int(value))
+            except (NotFound, ValueError):
+                raise ValidationError(GONE) from None
+            if document.expired(today_in_france()):
+                raise ValidationError(
+                    f"Le document « {document.name} » n'est plus valable depuis le "
+                    f"{document.valid_until:%d/%m/%Y} : choisissez un document à jour ou "
+                    "téléversez-en un nouveau."
+                )
+            picked.append(services.as_checked(document))
+        return picked
+
+    def keep(self, field: Field, files: list[CheckedFile]) -> None:
+        user_id = _family_id()
+        if not user_id or not request.form.get(f"{field.name}-garder"):
+            return
+        kind = field.label.text if field.label.text in services.document_types() else None
+        for checked in files:
+            try:
+                services.add(db.session(), user_id, checked, kind=kind or _guess_kind(field.label.text))
+            except services.QuotaExceeded as error:
+                raise ValidationError(str(error)) from None
+
+
+def _guess_kind(label: str) -> str:
+    lowered = label.lower()
+    for kind in services.document_types():
+        if kind.lower() in lowered:
+            return kind
+    return "Autre document"
+
+
+@bp.app_template_global()
+def store_choices(field: Any) -> list[dict[str, Any]] | None:
+    """The family's documents for a field's select (None for agents and visitors: no store to offer)."""
+    user_id = _family_id()
+    if user_id is None:
+        return None
+    today: date = today_in_france()
+    selected = set(request.form.getlist(f"{field.name}-coffre")) if request.method == "POST" else set()
+    return [
+        {
+            "id": document.id,
+            "label": f"{document.name} — {document.kind}"
+            + (f" (expiré le {document.valid_until:%d/%m/%Y})" if document.expired(today) else ""),
+            "expired": document.expired(today),
+            "selected": str(document.id) in selected,
+        }
+        for document in services.documents_of(db.session(), user_id)
+    ]
+
+
+def register(app: Flask) -> None:
+    app.extensions[STORE_EXTENSION] = FamilyStore()
