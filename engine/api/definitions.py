@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from engine.catalogue import Entry, Rubrique, demarche_choices, describe, entry_for, rubriques
+from engine.catalogue import (
+    Entry,
+    Rubrique,
+    demarche_choices,
+    describe,
+    entry_for,
+    entry_of_instance,
+    rubriques,
+)
 from engine.definitions import (
     family_form_keys,
     lanes_in_use,
@@ -22,6 +30,7 @@ __all__ = [
     "deploy",
     "describe",
     "entry_for",
+    "entry_of_instance",
     "family_form_keys",
     "lanes_in_use",
     "lanes_of",
