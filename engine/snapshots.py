@@ -33,11 +33,23 @@ class DefinitionView:
     version: int
     title: str
     max_duration: str | None
+    description: str
+    sha256: str
+    created_at: datetime
+    is_published: bool
 
 
 def definition_view(definition: ProcessDefinition) -> DefinitionView:
     return DefinitionView(
-        definition.id, definition.key, definition.version, definition.title, definition.max_duration
+        definition.id,
+        definition.key,
+        definition.version,
+        definition.title,
+        definition.max_duration,
+        definition.description,
+        definition.sha256,
+        definition.created_at,
+        definition.is_published,
     )
 
 

@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import access, assignment, data, dossier, drafts, instances, tasks
+from . import access, assignment, data, dossier, drafts, events, instances, tasks
 from .events import Actor
-from .models import HumanTask, ProcessInstance
+from .models import HumanTask, ProcessInstance, Visibility
 from .snapshots import InboxTask, InstanceView, inbox_task, inbox_tasks, instance_view
 
 
@@ -142,3 +142,52 @@ def tasks_by_id(session: Session, task_ids: Sequence[int]) -> list[InboxTask]:
     """The inbox rows of these ids (one query), in no particular order; unknown ids are left out."""
     rows = session.execute(select(HumanTask).where(HumanTask.id.in_(list(task_ids)))).scalars()
     return inbox_tasks(session, rows)
+
+
+def complete(
+    session: Session,
+    task_id: int,
+    user: Actor,
+    data: dict[str, Any],
+    *,
+    public_comment: str | None = None,
+    internal_comment: str | None = None,
+    secrets: dict[str, Any] | None = None,
+) -> None:
+    """Complete a task and run the workflow to its next wait (see engine.tasks.complete)."""
+    tasks.complete(
+        session,
+        task_id,
+        user,
+        data,
+        public_comment=public_comment,
+        internal_comment=internal_comment,
+        secrets=secrets,
+    )
+
+
+def save_draft(session: Session, task_id: int, user: Actor, fields: dict[str, list[str]]) -> None:
+    """Keep what was typed on an open task, unvalidated (see engine.drafts.save_draft)."""
+    drafts.save_draft(session, task_id, user, fields)
+
+
+def add_internal_comment(session: Session, instance_id: int, user: Actor, text: str) -> None:
+    """« Ajouter un commentaire interne » (see engine.dossier.add_internal_comment)."""
+    dossier.add_internal_comment(session, instance_id, user, text)
+
+
+def add_event(
+    session: Session,
+    instance: InstanceView | ProcessInstance,
+    event_type: str,
+    label: str,
+    *,
+    visibility: Visibility = Visibility.PUBLIC,
+    comment: str | None = None,
+    actor: Actor | None = None,
+    role: str | None = None,
+) -> None:
+    """Append one entry to a request's timeline (see engine.events.add_event)."""
+    events.add_event(
+        session, instance, event_type, label, visibility=visibility, comment=comment, actor=actor, role=role
+    )

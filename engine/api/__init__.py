@@ -20,10 +20,10 @@ from .failures import *  # noqa: F403
 from .failures import __all__ as _failures
 from .jobs import *  # noqa: F403
 from .jobs import __all__ as _jobs
+from .lookups import *  # noqa: F403
+from .lookups import __all__ as _lookups
 from .operations import *  # noqa: F403
 from .operations import __all__ as _operations
-from .records import *  # noqa: F403
-from .records import __all__ as _records
 from .requests import *  # noqa: F403
 from .requests import __all__ as _requests
 from .scale import *  # noqa: F403
@@ -42,8 +42,8 @@ __all__ = [
     *_definitions,
     *_failures,
     *_jobs,
+    *_lookups,
     *_operations,
-    *_records,
     *_requests,
     *_scale,
     *_service_requests,

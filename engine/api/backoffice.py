@@ -13,7 +13,6 @@ from engine.autoassign import (
     set_directory,
 )
 from engine.closed import ClosedRow, iter_closed
-from engine.dossier import add_internal_comment
 from engine.queues import (
     Assignment,
     QueuePage,
@@ -28,6 +27,7 @@ from engine.queues import (
     status_labels,
 )
 from engine.viewed import (
+    add_internal_comment,
     agent_task,
     assign,
     bpmn_of,

@@ -11,14 +11,8 @@ from engine.catalogue import (
     entry_of_instance,
     rubriques,
 )
-from engine.definitions import (
-    family_form_keys,
-    lanes_in_use,
-    lanes_of,
-    latest_definition,
-    published_definitions,
-)
-from engine.deploy import deploy
+from engine.definition_views import catalogue_rubriques, deploy, latest_definition, published_definitions
+from engine.definitions import family_form_keys, lanes_in_use, lanes_of
 from engine.durations import parse_iso_duration
 from engine.lint import LintContext
 
@@ -26,6 +20,7 @@ __all__ = [
     "Entry",
     "LintContext",
     "Rubrique",
+    "catalogue_rubriques",
     "demarche_choices",
     "deploy",
     "describe",

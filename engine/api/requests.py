@@ -9,7 +9,6 @@ from engine.drafts import (
     discard_draft,
     draft_of,
     drafts_for,
-    save_draft,
     task_already_done,
 )
 from engine.estimate import Estimate, expected_completion
@@ -30,6 +29,7 @@ from engine.viewed import (
     lane_form_keys,
     reload,
     reread,
+    save_draft,
     start,
     start_or_resume,
 )

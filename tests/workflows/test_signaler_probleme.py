@@ -41,9 +41,8 @@ def test_definition_is_not_in_the_catalogue_and_has_a_maximum_duration(session):
 
 
 def _listed(session):
-    from engine import catalogue
 
-    return catalogue.rubriques(api.published_definitions(session))
+    return api.catalogue_rubriques(session)
 
 
 @pytest.mark.parametrize(

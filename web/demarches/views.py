@@ -45,7 +45,7 @@ class CancelForm(FlaskForm):
 @bp.get("/demarches")
 def catalogue() -> str:
     """Every published démarche by rubrique: description, maximum duration, help, documents, start."""
-    rubriques = api.rubriques(api.published_definitions(db.session()))
+    rubriques = api.catalogue_rubriques(db.session())
     return render_template("demarches/catalogue.html", rubriques=rubriques, form=FlaskForm())
 
 
