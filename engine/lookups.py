@@ -46,7 +46,7 @@ def agent_inbox(session: Session, lanes: Collection[str], agent_id: int) -> list
         )
         .order_by(HumanTask.created_at, HumanTask.id)
     ).scalars()
-    return inbox_tasks(session, rows)
+    return inbox_tasks(session, rows, keep=False)  # the digest job reads every agent's: not pinned
 
 
 def open_tasks_in_lane(session: Session, instance: InstanceView, lane: str) -> list[InboxTask]:

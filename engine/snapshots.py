@@ -139,9 +139,11 @@ class InboxTask:
         return self.escalated_at is not None or (self.due_at is not None and self.due_at < now)
 
 
-def inbox_task(session: Session, task: HumanTask) -> InboxTask:
-    """The view of a loaded task (its instance and definition are joined: no query)."""
-    pin(session, task)
+def inbox_task(session: Session, task: HumanTask, *, keep: bool = True) -> InboxTask:
+    """The view of a loaded task (its instance and definition are joined: no query); `keep=False` for
+    long read-only lists that no later door call is given (the row is not pinned)."""
+    if keep:
+        pin(session, task)
     definition = task.instance.definition
     return InboxTask(
         id=task.id,
@@ -168,5 +170,5 @@ def inbox_task(session: Session, task: HumanTask) -> InboxTask:
     )
 
 
-def inbox_tasks(session: Session, tasks: Any) -> list[InboxTask]:
-    return [inbox_task(session, task) for task in tasks]
+def inbox_tasks(session: Session, tasks: Any, *, keep: bool = True) -> list[InboxTask]:
+    return [inbox_task(session, task, keep=keep) for task in tasks]
