@@ -27,6 +27,7 @@ from .errors import Conflict
 from .events import Actor, add_event, lane_label
 from .execution import lock_instance
 from .models import HumanTask, HumanTaskState, Visibility
+from .snapshots import InboxTask, inbox_tasks
 
 __all__ = ["POLICY_LABELS", "Candidate", "Directory", "Policy", "pick", "set_directory"]
 
@@ -39,7 +40,7 @@ def move_tasks_of(
     actor: Actor | None,
     reason: str,
     lanes: frozenset[str] | None = None,
-) -> list[HumanTask]:
+) -> list[InboxTask]:
     """Move the agent's open assigned tasks to `to` (a colleague) or back to their group (None).
 
     Only tasks in `lanes` move when given (a delegate receives only the tasks of the groups they
@@ -78,7 +79,7 @@ def move_tasks_of(
             role=lane_label(task.lane),
         )
     session.flush()
-    return list(tasks)
+    return inbox_tasks(session, tasks)
 
 
 STALE_MESSAGE = (

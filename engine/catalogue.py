@@ -23,7 +23,7 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from .definitions import latest_definition, latest_definitions
-from .models import ProcessDefinition
+from .models import ProcessDefinition, ProcessInstance
 from .runtime import NS, bundle_for, find_process, parse_xml
 
 OTHER_RUBRIQUE = "Autres démarches"
@@ -173,3 +173,9 @@ def demarche_choices(session: Session) -> list[tuple[str, str]]:
     """(key, title) of the démarches followed as requests, by title: in « Mes demandes » and the
     agents' démarche filter; signup and password reset (they erase their data at the end) are not."""
     return [(d.key, d.title) for d in latest_definitions(session) if describe(d).followed]
+
+
+def entry_of_instance(session: Session, instance_id: int) -> Entry | None:
+    """The catalogue entry of the démarche version a request runs on (for the family's task pages)."""
+    instance = session.get(ProcessInstance, instance_id)
+    return describe(instance.definition) if instance is not None else None

@@ -14,7 +14,6 @@ of an ask-for-information loop) starts flagged with their first dates (`request_
 from __future__ import annotations
 
 import ast
-from collections.abc import Sequence
 from datetime import datetime
 
 from lxml import etree
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from . import durations
 from .errors import ScriptError
 from .models import REQUESTER_LANE, HistoryEvent, HumanTask, HumanTaskState
+from .snapshots import InboxTask, inbox_tasks
 
 _BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 #: session.info key: {instance id: {column: value}} for the agent tasks a step is about to create
@@ -45,9 +45,7 @@ def before_deadline(deadline: str, duration: str) -> str:
         raise ScriptError(f"avant_echeance : date « {deadline} » ou durée « {duration} » invalide") from exc
 
 
-def flag_open_agent_tasks(
-    session: Session, instance_id: int, column: str, now: datetime
-) -> Sequence[HumanTask]:
+def flag_open_agent_tasks(session: Session, instance_id: int, column: str, now: datetime) -> list[InboxTask]:
     """Stamp `column` (reminded_at or escalated_at) on the instance's open agent tasks; return them.
 
     A task already stamped keeps its first date (a timer fires once, but a diagram may have two).
@@ -74,7 +72,7 @@ def flag_open_agent_tasks(
             setattr(task, column, now)
     if not tasks:
         session.info.setdefault(NEW_TASK_VALUES, {}).setdefault(instance_id, {}).setdefault(column, now)
-    return tasks
+    return inbox_tasks(session, tasks)
 
 
 def request_flags(session: Session, instance_id: int) -> dict[str, datetime]:

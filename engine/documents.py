@@ -51,7 +51,7 @@ class Document(Base):
         return f"<Document {self.id} {self.filename!r} {self.mime}>"
 
 
-def metadata(document: Document) -> dict[str, Any]:
+def metadata(document: Any) -> dict[str, Any]:
     """What the workflow data keeps about a document: never its bytes."""
     return {"id": document.id, "nom": document.filename, "type": document.mime, "taille": document.size}
 

@@ -29,6 +29,7 @@ from .models import (
     ProcessInstance,
 )
 from .references import lock_year
+from .snapshots import InboxTask, InstanceView, inbox_task, instance_view
 
 #: At most this many characters are kept per draft (a form is far smaller; a bigger post is cut).
 MAX_DRAFT_CHARS = 20_000
@@ -38,8 +39,8 @@ MAX_DRAFT_CHARS = 20_000
 class Draft:
     """A démarche started but not sent, with the task that resumes it."""
 
-    instance: ProcessInstance
-    task: HumanTask
+    instance: InstanceView
+    task: InboxTask
 
 
 def _drafts_query(requester_id: int) -> Any:
@@ -70,7 +71,7 @@ def drafts_for(session: Session, requester_id: int) -> list[Draft]:
     for instance, task in session.execute(_drafts_query(requester_id)).all():
         if instance.id not in seen:
             seen.add(instance.id)
-            drafts.append(Draft(instance, task))
+            drafts.append(Draft(instance_view(session, instance), inbox_task(session, task)))
     return drafts
 
 

@@ -30,6 +30,7 @@ from .models import (
     ProcessDefinition,
     ProcessInstance,
 )
+from .snapshots import InstanceView
 
 MIN_SAMPLES = 3
 
@@ -64,7 +65,7 @@ def _open_agent_task(session: Session, instance_id: int) -> HumanTask | None:
 
 def expected_completion(
     session: Session,
-    instance: ProcessInstance,
+    instance: ProcessInstance | InstanceView,
     now: datetime,
     *,
     history_size: int = 20,

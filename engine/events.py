@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .models import REQUESTER_LANE, HistoryEvent, ProcessInstance, Visibility
+from .snapshots import InstanceView
 
 
 class Actor(Protocol):
@@ -56,7 +57,7 @@ def event_values(
 
 def add_event(
     session: Session,
-    instance: ProcessInstance,
+    instance: ProcessInstance | InstanceView,
     event_type: str,
     label: str,
     *,

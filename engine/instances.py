@@ -31,6 +31,7 @@ from .models import (
 from .references import next_reference
 from .runtime import GuichetScriptEngine, TaskState, new_workflow
 from .services import ServiceContext
+from .snapshots import InstanceView
 
 
 def deadline_from(start: datetime, duration: str | None) -> datetime | None:
@@ -131,7 +132,7 @@ class HistoryEntry:
 
 
 def history(
-    session: Session, instance: ProcessInstance, *, include_internal: bool = False
+    session: Session, instance: ProcessInstance | InstanceView, *, include_internal: bool = False
 ) -> list[HistoryEntry]:
     """The instance's timeline, oldest first; internal entries only for agents."""
     query = select(HistoryEvent).where(HistoryEvent.instance_id == instance.id)

@@ -14,7 +14,8 @@ from . import outbox
 from .db import utcnow
 from .events import add_event
 from .execution import Runner, lock_instance, open_workflow
-from .models import InstanceStatus, OutboxMessage, ProcessInstance, Visibility
+from .models import InstanceStatus, ProcessInstance, Visibility
+from .outbox_messages import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,12 @@ def timer_still_due(instance: ProcessInstance, now: datetime) -> bool:
 
 def drain_outbox(
     session: Session,
-    send: Callable[[OutboxMessage], None],
+    send: Callable[[OutgoingMessage], None],
     now: datetime | None = None,
     limit: int = 50,
     *,
     channels: Collection[str] | None = None,
-    on_done: Callable[[Session, OutboxMessage], None] | None = None,
+    on_done: Callable[[Session, OutgoingMessage], None] | None = None,
 ) -> tuple[int, int]:
     """Send due outbox messages with `send`, committing after each; returns (sent, failed)."""
     return outbox.drain(session, send, now=now, limit=limit, channels=channels, on_done=on_done)

@@ -32,6 +32,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from .db import utcnow
 from .models import OutboxChannelState, OutboxMessage, OutboxStatus
+from .outbox_messages import OutgoingMessage, outgoing
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +73,32 @@ def enqueue_mail(
     body_html: str | None = None,
     instance_id: int | None = None,
     domain: str = "guichet.localhost",
-) -> OutboxMessage:
-    """Write a mail to the outbox in the caller's transaction; it is sent only if that commits."""
+    channel: str | None = None,
+    notification_id: int | None = None,
+    message_id: str | None = None,
+) -> OutgoingMessage:
+    """Write a mail (or an SMS: `channel`) to the outbox in the caller's transaction; it is sent only
+    if that commits. `message_id`: a Message-ID of the caller's (unique), else a random one."""
     if "\r" in to or "\n" in to or "\r" in subject or "\n" in subject:
         raise ValueError("line breaks are not allowed in mail headers")
+    now = utcnow()
     message = OutboxMessage(
         recipient=to,
         subject=subject,
         body_text=body_text,
         body_html=body_html,
         instance_id=instance_id,
-        message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        message_id=message_id or f"<{secrets.token_hex(16)}@{domain}>",
         status=OutboxStatus.PENDING,
-        next_attempt_at=utcnow(),
-        created_at=utcnow(),
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        channel=channel or "courriel",
+        notification_id=notification_id,
     )
     session.add(message)
     session.info["outbox_written"] = True
-    return message
+    return outgoing(message)
 
 
 def backoff(attempts: int, policy: RetryPolicy = DEFAULT_POLICY) -> timedelta:
@@ -245,14 +254,14 @@ def probe_result(session: Session, channel: str, error: str | None) -> int:
 
 
 def _attempt(
-    message: OutboxMessage, send: Callable[[OutboxMessage], None], now: datetime, policy: RetryPolicy
+    message: OutboxMessage, send: Callable[[OutgoingMessage], None], now: datetime, policy: RetryPolicy
 ) -> tuple[dict[str, Any], str | None]:
     """Send one claimed message; the columns to write, and the outage it revealed (if any)."""
     attempts = message.attempts + 1
     values: dict[str, Any] = {"attempts": attempts, "claim_token": None}
     outage: str | None = None
     try:
-        send(message)
+        send(outgoing(message))
     except PermanentFailure as exc:
         values.update(status=OutboxStatus.FAILED, last_error=str(exc)[:2000])
         log.warning("Mail %s refused for good: %s", message.id, exc)
@@ -292,12 +301,12 @@ def _record_outcome(session: Session, message: OutboxMessage, token: str, values
 
 def drain(
     session: Session,
-    send: Callable[[OutboxMessage], None],
+    send: Callable[[OutgoingMessage], None],
     now: datetime | None = None,
     limit: int = 50,
     *,
     channels: Collection[str] | None = None,
-    on_done: Callable[[Session, OutboxMessage], None] | None = None,
+    on_done: Callable[[Session, OutgoingMessage], None] | None = None,
     policy: RetryPolicy = DEFAULT_POLICY,
 ) -> tuple[int, int]:
     """Claim and send the due pending messages, committing after each one; returns (sent, failed).
@@ -326,7 +335,7 @@ def drain(
         elif message.status == OutboxStatus.FAILED:
             failed += 1
         if on_done is not None and message.status != OutboxStatus.PENDING:
-            on_done(session, message)
+            on_done(session, outgoing(message))
         if outage is not None:
             _note_outage(session, message.channel, outage, utcnow())
         session.commit()

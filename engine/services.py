@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from . import deadlines, events
-from .models import HumanTask, ProcessInstance, Visibility
+from .models import ProcessInstance, Visibility
+from .snapshots import InboxTask, InstanceView, instance_view
 
 
 @dataclass
@@ -61,6 +62,11 @@ class ServiceContext:
     def deadline_at(self) -> datetime | None:
         return self.instance.deadline_at
 
+    @property
+    def view(self) -> InstanceView:
+        """The request as the door shows it (a frozen view, for mail templates and hooks)."""
+        return instance_view(self.session, self.instance)
+
     def secret(self, name: str, default: Any = None) -> Any:
         return self.secrets.get(name, default)
 
@@ -78,6 +84,6 @@ class ServiceContext:
             self.session, self.instance, event_type, label, visibility=visibility, comment=comment, role=role
         )
 
-    def flag_open_agent_tasks(self, column: str, now: datetime) -> list[HumanTask]:
+    def flag_open_agent_tasks(self, column: str, now: datetime) -> list[InboxTask]:
         """Stamp `reminded_at` / `escalated_at` on the request's open agent tasks (engine.deadlines)."""
-        return list(deadlines.flag_open_agent_tasks(self.session, self.instance.id, column, now))
+        return deadlines.flag_open_agent_tasks(self.session, self.instance.id, column, now)

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import api
-from engine.api import HumanTask, HumanTaskState
 
 from .accounts.models import Role
 from .accounts.services import create_user, find_by_login, get_or_create_group
@@ -163,18 +161,13 @@ def _demo_store(session: Session) -> None:
         load_store_demo(session, family.id, today_in_france())
 
 
-def _file_phone_change(session: Session, family: object, phones: dict[str, str]) -> HumanTask:
+def _file_phone_change(session: Session, family: object, phones: dict[str, str]) -> api.InboxTask:
     """The family sends a « Changement de téléphones »; returns the Accueil task it opens."""
     instance = api.start(session, "changement_telephone", family)  # type: ignore[arg-type]
     (task,) = [t for t in api.tasks_for(session, family) if t.instance_id == instance.id]  # type: ignore[arg-type]
     api.complete(session, task.id, family, dict(phones))  # type: ignore[arg-type]
-    return session.execute(
-        select(HumanTask).where(
-            HumanTask.instance_id == instance.id,
-            HumanTask.lane == "Accueil",
-            HumanTask.state == HumanTaskState.OPEN,
-        )
-    ).scalar_one()
+    (accueil,) = api.open_tasks_in_lane(session, instance, "Accueil")
+    return accueil
 
 
 def _demo_studio_draft(session: Session, workflows: Path) -> None:

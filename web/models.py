@@ -1,6 +1,6 @@
 """Import every web area's models so that the shared metadata is complete (Alembic, tests)."""
 
-from engine.api import Document
+import engine.api  # noqa: F401  (registers the engine's tables, the documents' included)
 from web.accounts.models import (
     AccountToken,
     AgentGroup,
@@ -56,7 +56,6 @@ __all__ = [
     "ChildService",
     "Closure",
     "DataExport",
-    "Document",
     "DraftWarning",
     "Enrolment",
     "Facility",

@@ -22,12 +22,12 @@ from .formulaires import *  # noqa: F403
 from .formulaires import __all__ as _formulaires
 from .jobs import *  # noqa: F403
 from .jobs import __all__ as _jobs
+from .lookups import *  # noqa: F403
+from .lookups import __all__ as _lookups
 from .operations import *  # noqa: F403
 from .operations import __all__ as _operations
 from .personal_data import *  # noqa: F403
 from .personal_data import __all__ as _personal_data
-from .records import *  # noqa: F403
-from .records import __all__ as _records
 from .requests import *  # noqa: F403
 from .requests import __all__ as _requests
 from .scale import *  # noqa: F403
@@ -49,9 +49,9 @@ __all__ = [
     *_failures,
     *_formulaires,
     *_jobs,
+    *_lookups,
     *_operations,
     *_personal_data,
-    *_records,
     *_requests,
     *_scale,
     *_scenarios,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.assignment import BulkResult, agent_task, assign, bulk_claim, claim, release
+from engine.assignment import BulkResult, bulk_claim
 from engine.autoassign import (
     POLICY_LABELS,
     STALE_MESSAGE,
@@ -13,7 +13,6 @@ from engine.autoassign import (
     set_directory,
 )
 from engine.closed import ClosedRow, iter_closed
-from engine.dossier import add_internal_comment, current_elements, instance_data, open_tasks
 from engine.queues import (
     Assignment,
     QueuePage,
@@ -26,6 +25,17 @@ from engine.queues import (
     queue_counts,
     queue_page,
     status_labels,
+)
+from engine.viewed import (
+    add_internal_comment,
+    agent_task,
+    assign,
+    bpmn_of,
+    claim,
+    current_elements,
+    instance_data,
+    open_tasks,
+    release,
 )
 
 __all__ = [
@@ -43,6 +53,7 @@ __all__ = [
     "add_internal_comment",
     "agent_task",
     "assign",
+    "bpmn_of",
     "bulk_claim",
     "check_current",
     "claim",

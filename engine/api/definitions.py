@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from engine.catalogue import Entry, Rubrique, demarche_choices, describe, entry_for, rubriques
-from engine.definitions import (
-    family_form_keys,
-    lanes_in_use,
-    lanes_of,
-    latest_definition,
-    published_definitions,
+from engine.catalogue import (
+    Entry,
+    Rubrique,
+    demarche_choices,
+    describe,
+    entry_for,
+    entry_of_instance,
+    rubriques,
 )
-from engine.deploy import deploy
+from engine.definition_views import catalogue_rubriques, deploy, latest_definition, published_definitions
+from engine.definitions import family_form_keys, lanes_in_use, lanes_of
 from engine.durations import parse_iso_duration
 from engine.lint import LintContext
 
@@ -18,10 +20,12 @@ __all__ = [
     "Entry",
     "LintContext",
     "Rubrique",
+    "catalogue_rubriques",
     "demarche_choices",
     "deploy",
     "describe",
     "entry_for",
+    "entry_of_instance",
     "family_form_keys",
     "lanes_in_use",
     "lanes_of",

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from engine.deadlines import ESCALATED, ESCALATED_EVENT, REMINDED, REMINDED_EVENT, flag_open_agent_tasks
-from engine.events import add_event, lane_label
+from engine.events import lane_label
 from engine.models import REQUESTER_LANE
 from engine.outbox import PermanentFailure, ServerUnavailable, enqueue_mail
+from engine.outbox_messages import OutgoingMessage, message_queued, withdraw_mail
 from engine.registry import SERVICES, ServiceOperation, service
 from engine.services import ServiceContext
+from engine.viewed import add_event
 
 __all__ = [
     "ESCALATED",
@@ -16,6 +18,7 @@ __all__ = [
     "REMINDED_EVENT",
     "REQUESTER_LANE",
     "SERVICES",
+    "OutgoingMessage",
     "PermanentFailure",
     "ServerUnavailable",
     "ServiceContext",
@@ -24,5 +27,7 @@ __all__ = [
     "enqueue_mail",
     "flag_open_agent_tasks",
     "lane_label",
+    "message_queued",
     "service",
+    "withdraw_mail",
 ]

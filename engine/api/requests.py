@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from engine.access import get_instance
-from engine.data import current_data, lane_form_keys
-from engine.documents import Document, add_document, documents_of, get_document, metadata
+from engine.document_views import DocumentFile, DocumentView, add_document, documents_of, get_document
+from engine.documents import metadata
 from engine.drafts import (
     Draft,
     discard_draft,
     draft_of,
     drafts_for,
-    save_draft,
-    start_or_resume,
     task_already_done,
 )
 from engine.estimate import Estimate, expected_completion
@@ -21,17 +18,27 @@ from engine.instances import (
     CANCELLED_LABEL,
     HistoryEntry,
     RequestView,
-    cancel,
-    discard,
     history,
     instances_for,
+)
+from engine.viewed import (
+    cancel,
+    current_data,
+    discard,
+    get_instance,
+    lane_form_keys,
+    reload,
+    reread,
+    save_draft,
     start,
+    start_or_resume,
 )
 
 __all__ = [
     "CANCELLED_LABEL",
     "Actor",
-    "Document",
+    "DocumentFile",
+    "DocumentView",
     "Draft",
     "Estimate",
     "Guest",
@@ -53,6 +60,8 @@ __all__ = [
     "is_requester",
     "lane_form_keys",
     "metadata",
+    "reload",
+    "reread",
     "save_draft",
     "start",
     "start_or_resume",

@@ -11,8 +11,9 @@ from engine import describe, validation, versions
 from engine.describe import Change, Step
 from engine.errors import NotFound
 from engine.lint import LintContext
-from engine.models import ProcessDefinition, ProcessInstance
+from engine.models import ProcessDefinition
 from engine.registry import SERVICES
+from engine.snapshots import InstanceView
 from engine.validation import Problem, Refused, Validation
 from engine.versions import DemarcheView, VersionView
 
@@ -83,9 +84,11 @@ def describe_version(session: Session, key: str, version: int) -> tuple[Step, ..
     return describe.describe_definition(_definition(session, key, version))
 
 
-def describe_instance_process(session: Session, instance: ProcessInstance) -> tuple[Step, ...]:
+def describe_instance_process(session: Session, instance: InstanceView) -> tuple[Step, ...]:
     """The text alternative of the diagram of the version a request runs on (agents' dossier)."""
-    return describe.describe_definition(instance.definition)
+    definition = session.get(ProcessDefinition, instance.definition.id)  # joined with the request
+    assert definition is not None  # noqa: S101
+    return describe.describe_definition(definition)
 
 
 def diff_versions(session: Session, key: str, old: int, new: int) -> tuple[Change, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from engine.access import may_act
-from engine.tasks import QueueFilters, complete, get_task, queue_for, tasks_for
+from engine.tasks import QueueFilters, get_task
+from engine.viewed import complete, queue_for, tasks_by_id, tasks_for
 
-__all__ = ["QueueFilters", "complete", "get_task", "may_act", "queue_for", "tasks_for"]
+__all__ = ["QueueFilters", "complete", "get_task", "may_act", "queue_for", "tasks_by_id", "tasks_for"]

@@ -9,7 +9,14 @@ import time_machine
 from sqlalchemy import select
 
 from engine import api
-from engine.models import HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, OutboxStatus
+from engine.models import (
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    OutboxMessage,
+    OutboxStatus,
+    ProcessInstance,
+)
 from tests.fixtures.integration import create_account
 from web.accounts.models import User
 from web.delais.digest import send_digests
@@ -44,7 +51,7 @@ def test_reminder_escalation_and_sms_on_postgresql(pg_app):
         (row,) = session.execute(select(HumanTask).where(HumanTask.lane == "Accueil")).scalars()
         assert row.state == HumanTaskState.OPEN
         assert row.reminded_at < row.escalated_at
-        assert session.get(api.ProcessInstance, instance_id).status == InstanceStatus.RUNNING
+        assert session.get(ProcessInstance, instance_id).status == InstanceStatus.RUNNING
         sms = session.execute(select(OutboxMessage).where(OutboxMessage.channel == "sms")).scalar_one()
         assert sms.recipient == "+33600000009"
         assert "a pris du retard" in sms.body_text

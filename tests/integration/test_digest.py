@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine import api
 from engine.models import HumanTask, OutboxMessage, OutboxStatus
+from engine.tasks import queue_for
 from web import scheduler
 from web.accounts.models import User
 from web.cli import digest_group
@@ -39,7 +40,7 @@ def queue(app, make_user):
             api.start(session, "changement_telephone", family)
             task = api.tasks_for(session, family)[0]
             api.complete(session, task.id, family, dict(PHONES))
-        claimed, reminded, late, plain = api.queue_for(session, frozenset({"Accueil"}))[0]
+        claimed, reminded, late, plain = queue_for(session, frozenset({"Accueil"}))[0]  # the rows
         claimed.assignee_id = people["agent"].id
         reminded.reminded_at = MORNING - timedelta(days=1)
         late.reminded_at = MORNING - timedelta(days=4)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from engine import api
+from engine.definitions import latest_definition
 from engine.estimate import expected_completion
 from engine.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
 
@@ -21,7 +22,7 @@ _numbers = itertools.count(1)
 def rows(session):
     """make(...) writes an instance of a démarche and its one agent task with the given dates."""
     definitions = {
-        key: api.latest_definition(session, key) for key in ("changement_telephone", "changement_adresse")
+        key: latest_definition(session, key) for key in ("changement_telephone", "changement_adresse")
     }
 
     def make(

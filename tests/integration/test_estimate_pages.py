@@ -7,6 +7,7 @@ from datetime import timedelta
 import time_machine
 
 from engine import api
+from engine.models import ProcessInstance
 from tests.fixtures.integration import text
 from web.accounts.models import User
 from web.core.presentation import date_fr
@@ -33,7 +34,7 @@ def test_the_request_page_and_its_state_show_the_expected_date(app, make_user, c
     agent = make_user("agent", groups=["Accueil"])
     instance_id, task_id = file_request(app, family)
     with app.app_context():
-        instance = db.session.get(api.ProcessInstance, instance_id)
+        instance = db.session.get(ProcessInstance, instance_id)
         expected = date_fr(instance.created_at + timedelta(days=3), False)  # no history: 3 days
     client = client_for(family)
     page = text(client.get(f"/mes-demandes/{instance_id}"))
@@ -54,7 +55,7 @@ def test_past_the_maximum_duration_the_family_reads_that_it_is_late(app, make_us
     family = make_user("famille")
     instance_id, _ = file_request(app, family)
     with app.app_context():
-        deadline = db.session.get(api.ProcessInstance, instance_id).deadline_at
+        deadline = db.session.get(ProcessInstance, instance_id).deadline_at
     with time_machine.travel(deadline + timedelta(hours=1)):
         client = client_for(family)  # logged in then: a session ends after 30 idle minutes
         state = client.get(f"/mes-demandes/{instance_id}/etat").get_json()

@@ -20,7 +20,8 @@ from flask import url_for
 from sqlalchemy import select
 from werkzeug.routing import IntegerConverter
 
-from engine.api import Document, HumanTask
+from engine.documents import Document
+from engine.models import HumanTask
 from tests.fixtures.app import csrf_token
 from tests.fixtures.integration import file_address_change, snapshot, start_demarche
 from web.extensions import db

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine import api
 from engine.db import utcnow
-from engine.models import HistoryEvent, OutboxMessage, OutboxStatus, Visibility
+from engine.models import HistoryEvent, OutboxMessage, OutboxStatus, ProcessInstance, Visibility
 from engine.outbox import MAX_ATTEMPTS
 from tests.fixtures.integration import html, text
 from web.accounts.models import User
@@ -134,9 +134,7 @@ def test_a_family_preferring_the_mobile_gets_an_sms_through_the_provider(
         "Notification envoyée par SMS",
     ]
     with app.app_context():  # the family never sees these entries
-        public = [
-            e.label for e in api.history(db.session(), db.session.get(api.ProcessInstance, instance_id))
-        ]
+        public = [e.label for e in api.history(db.session(), db.session.get(ProcessInstance, instance_id))]
     assert not any("Notification" in label for label in public)
 
 

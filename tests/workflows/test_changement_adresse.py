@@ -10,7 +10,9 @@ import time_machine
 from sqlalchemy import func, select
 
 from engine import api
+from engine.db import utcnow
 from engine.errors import Conflict, NotFound
+from engine.instances import start as live_start  # the row itself: these tests read it as it changes
 from engine.models import HistoryEvent, HumanTaskState, InstanceStatus, OutboxMessage, Visibility
 from tests.fixtures.tasks import only_queued_task
 from web.accounts.models import User
@@ -39,7 +41,7 @@ def people(make_user):
 
 
 def submit(session, family):
-    instance = api.start(session, "changement_adresse", family)
+    instance = live_start(session, "changement_adresse", family)
     (task,) = api.tasks_for(session, family)
     api.complete(session, task.id, family, ADDRESS)
     session.commit()
@@ -121,7 +123,7 @@ def test_another_family_cannot_touch_the_request(session, people):
     assert api.tasks_for(session, other) == []
     with pytest.raises(NotFound):
         api.get_instance(session, instance.id, other)
-    own = api.start(session, "changement_adresse", people["famille"])
+    own = live_start(session, "changement_adresse", people["famille"])
     (task,) = api.tasks_for(session, people["famille"])
     assert task.instance_id == own.id
     with pytest.raises(NotFound):
@@ -233,7 +235,7 @@ def test_deploying_a_new_version_keeps_running_instances_on_theirs(session, peop
     session.commit()
     assert instance.definition_id != new.id
     assert instance.status_label == "Acceptée"
-    fresh = api.start(session, "changement_adresse", people["autre_famille"])
+    fresh = live_start(session, "changement_adresse", people["autre_famille"])
     assert fresh.definition_id == new.id
     session.commit()
 
@@ -418,8 +420,8 @@ def test_reminder_and_escalation_while_the_family_has_to_answer(session, people)
 
 def test_a_draft_kept_for_days_does_not_eat_into_the_deadline(session, people):
     """Started 25 days ago, sent today: the request is filed today and its timers count from now."""
-    with time_machine.travel(api.utcnow() - timedelta(days=25)):
-        instance = api.start(session, "changement_adresse", people["famille"])
+    with time_machine.travel(utcnow() - timedelta(days=25)):
+        instance = live_start(session, "changement_adresse", people["famille"])
         session.commit()
     (task,) = api.tasks_for(session, people["famille"])
     api.complete(session, task.id, people["famille"], ADDRESS)

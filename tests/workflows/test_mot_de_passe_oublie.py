@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine import api
 from engine.api import Guest
+from engine.instances import start as live_start  # the row itself: these tests read it as it changes
 from engine.models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, OutboxMessage
 from tests.fixtures.app import PASSWORD
 from web.accounts.models import AccountToken, LoginAttempt, TokenPurpose, User
@@ -28,7 +29,7 @@ LINK = re.compile(r"http://guichet\.test/mot-de-passe/([A-Za-z0-9_-]{43})\b")
 def ask(session, login: str, *, action: str = "suivant"):
     """A visitor opens « OUBLI DE MOT DE PASSE », types `login` and presses VALIDER (or ANNULER)."""
     guest = Guest.new()
-    instance = api.start(session, DEMARCHE, guest)
+    instance = live_start(session, DEMARCHE, guest)
     (task,) = api.tasks_for(session, guest)
     assert (task.form_key, task.lane, task.requester_id) == ("mot_de_passe_oublie.demande", "Famille", None)
     api.complete(
@@ -169,7 +170,7 @@ def test_annuler_ends_without_a_mail_or_an_attempt(session, famille):
 
 def test_an_abandoned_screen_closes_after_the_maximum_duration(session):
     guest = Guest.new()
-    instance = api.start(session, DEMARCHE, guest)
+    instance = live_start(session, DEMARCHE, guest)
     session.commit()
     assert instance.definition.max_duration == "PT1H"
     assert instance.deadline_at - instance.created_at == timedelta(hours=1)
@@ -201,7 +202,7 @@ def test_an_account_not_activated_gets_a_notice_and_no_reset_link(session, make_
 def signup_waiting_for_activation(session) -> User:
     """A family that went through « Créer mon espace » (workflows/inscription.bpmn) but never clicked."""
     guest = Guest.new()
-    api.start(session, "inscription", guest)
+    live_start(session, "inscription", guest)
     screens = {
         "inscription.bienvenue": {},
         "inscription.identite": {"civilite": "Madame", "nom": "Petit", "prenom": "Léa", "action": "suivant"},

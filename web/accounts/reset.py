@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session, lazyload
 from werkzeug.wrappers import Response
 
 from engine import api
-from engine.api import SERVICES, InstanceStatus, ProcessInstance, ServiceContext, TaskView
+from engine.api import SERVICES, TaskView, latest_running_request, service_context, withdraw_mail
 from engine.db import utcnow
 from forms.registry import TaskForm
 from forms.tasks.mot_de_passe_oublie import NewPasswordForm
@@ -283,7 +283,7 @@ def send_reset_link(db_session: Session, user: User | None, instance_id: int | N
     )
     if user is None:  # written and removed in this transaction: as much work, no mail
         db_session.flush()
-        db_session.delete(message)
+        withdraw_mail(db_session, message.message_id)
         db_session.flush()
         db_session.info["outbox_written"] = wrote_mail_before
 
@@ -291,20 +291,12 @@ def send_reset_link(db_session: Session, user: User | None, instance_id: int | N
 def send_activation_again(db_session: Session, user: User) -> None:
     """A fresh activation link through the signup démarche still waiting for this account, else a notice."""
     operation = SERVICES.get(ACTIVATION_OPERATION)
-    waiting = db_session.execute(
-        select(ProcessInstance)
-        .join(AccountToken, AccountToken.instance_id == ProcessInstance.id)
-        .where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == TokenPurpose.ACTIVATION,
-            ProcessInstance.requester_id == user.id,
-            ProcessInstance.status == InstanceStatus.RUNNING,
-        )
-        .order_by(AccountToken.created_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    tokens = select(AccountToken.instance_id, AccountToken.created_at).where(
+        AccountToken.user_id == user.id, AccountToken.purpose == TokenPurpose.ACTIVATION
+    )
+    waiting = latest_running_request(db_session, user.id, tokens)
     if operation is not None and waiting is not None:
-        operation.func(ServiceContext(db_session, waiting, None))
+        operation.func(service_context(db_session, waiting))
         return
     queue_mail(db_session, "mot_de_passe_compte_non_active", user.email, user=user)
 

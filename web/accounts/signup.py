@@ -62,7 +62,7 @@ def start_signup() -> Response:
         flash("Vous avez déjà un espace : vous êtes connecté.", "info")
         return redirect(url_for("accounts.home"))
     session = db.session()
-    existing = [t for t in api.tasks_for(session, actor) if t.instance.definition.key == DEMARCHE]
+    existing = [t for t in api.tasks_for(session, actor) if t.demarche_key == DEMARCHE]
     if existing:  # a second click, or the back button: resume the same draft
         return redirect(url_for("tasks.show", task_id=existing[0].id))
     instance = api.start(session, DEMARCHE, actor)

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from engine.api import Actor, Candidate, HumanTask, Policy, move_tasks_of
+from engine.api import Actor, Candidate, InboxTask, Policy, move_tasks_of
 from engine.db import utcnow
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.accounts.services import end_all_sessions, find_by_login
@@ -252,7 +252,7 @@ def mark_absent(
     ends_on: date | None = None,
     mode: AbsenceMode = AbsenceMode.GROUP,
     delegate: User | None = None,
-) -> tuple[AgentAbsence, list[HumanTask]]:
+) -> tuple[AgentAbsence, list[InboxTask]]:
     """Record an absence; if it has begun, move the agent's open tasks (colleague or group queue)."""
     if starts_on and ends_on and ends_on < starts_on:
         raise AdminError("Le dernier jour doit suivre le premier jour d'absence.", "ends_on")
@@ -280,7 +280,7 @@ def mark_absent(
     )
     session.add(absence)
     session.flush()
-    moved: list[HumanTask] = []
+    moved: list[InboxTask] = []
     if starts_on is None or starts_on <= today():
         moved = move_absent_agents_tasks(session, user, absence, actor)
         absence.tasks_moved_at = utcnow()
@@ -290,7 +290,7 @@ def mark_absent(
 
 def move_absent_agents_tasks(
     session: Session, user: User, absence: AgentAbsence, actor: Actor | None
-) -> list[HumanTask]:
+) -> list[InboxTask]:
     delegate = session.get(User, absence.delegate_id) if absence.delegate_id else None
     reason = f"absence de {user.display_name}"
     if delegate is None:

@@ -20,16 +20,16 @@ from werkzeug.wrappers import Response
 from engine import api
 from engine.api import (
     STALE_MESSAGE,
-    HumanTask,
     HumanTaskState,
-    ProcessInstance,
+    InboxTask,
+    InstanceView,
     add_internal_comment,
     check_current,
     current_elements,
     instance_data,
     open_tasks,
 )
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, NotAllowed, NotFound
 from forms.admin import InternalCommentForm
 from forms.registry import TaskForm, get_form_class
 from web.accounts.models import User
@@ -48,7 +48,7 @@ ALREADY_DONE = (
 )
 
 
-def _instance(instance_id: int) -> ProcessInstance:
+def _instance(instance_id: int) -> InstanceView:
     """An instance with a task in one of the agent's groups; 404 otherwise (another service's too)."""
     return api.get_instance(db.session(), instance_id, current_user)
 
@@ -68,7 +68,7 @@ def _typed(form: TaskForm) -> list[tuple[str, Any]]:
 
 
 def render_dossier(
-    instance: ProcessInstance,
+    instance: InstanceView,
     *,
     forms: dict[int, TaskForm] | None = None,
     comment_form: InternalCommentForm | None = None,
@@ -119,7 +119,7 @@ def render_dossier(
     return page, status
 
 
-def _anchor(instance: ProcessInstance, mine: list[HumanTask]) -> HumanTask | None:
+def _anchor(instance: InstanceView, mine: list[InboxTask]) -> InboxTask | None:
     """The task the claim box and « Dossier précédent / suivant » start from.
 
     The `tache` of the query string (the queue row the agent opened, even once treated), else the
@@ -128,8 +128,8 @@ def _anchor(instance: ProcessInstance, mine: list[HumanTask]) -> HumanTask | Non
     raw = request.args.get("tache", "")
     wanted = int(raw) if raw.isdigit() and len(raw) <= 12 else (request.view_args or {}).get("task_id")
     if wanted is not None:
-        task = db.session().get(HumanTask, wanted)
-        if task is not None and task.instance_id == instance.id and task.lane in current_user.groups:
+        task = _own_task(wanted)
+        if task is not None and task.instance_id == instance.id:
             return task
     return mine[0] if mine else None
 
@@ -145,14 +145,22 @@ def dossier(instance_id: int) -> tuple[str, int]:
 def dossier_diagram(instance_id: int) -> Response:
     """The BPMN of the instance's own version (running instances keep the version they started on)."""
     instance = _instance(instance_id)
-    response = Response(instance.definition.bpmn_xml, mimetype="application/xml")
+    response = Response(api.bpmn_of(db.session(), instance), mimetype="application/xml")
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _task_of(instance: ProcessInstance, task_id: int) -> HumanTask:
-    task = db.session().get(HumanTask, task_id)
-    if task is None or task.instance_id != instance.id or task.lane not in current_user.groups:
+def _own_task(task_id: int) -> InboxTask | None:
+    """A task of one of the agent's groups, else None."""
+    try:
+        return api.agent_task(db.session(), task_id, current_user)
+    except (NotFound, NotAllowed):
+        return None
+
+
+def _task_of(instance: InstanceView, task_id: int) -> InboxTask:
+    task = _own_task(task_id)
+    if task is None or task.instance_id != instance.id:
         raise NotFound("Cette tâche n'existe pas.")
     return task
 
@@ -190,7 +198,7 @@ def task_page(task_id: int) -> Response | tuple[str, int]:
     return decide(_instance(task.instance_id), task)
 
 
-def decide(instance: ProcessInstance, task: HumanTask) -> Response | tuple[str, int]:
+def decide(instance: InstanceView, task: InboxTask) -> Response | tuple[str, int]:
     """Validate the task's form, check the page is current, complete; then back to the filtered queue.
 
     Bad input: 400 with the dossier and the French messages; a stale page or a colleague's claim:
@@ -227,8 +235,8 @@ def decide(instance: ProcessInstance, task: HumanTask) -> Response | tuple[str, 
         )
     except Conflict as exc:
         return _conflict(instance, form, exc)
-    reference = instance.reference
-    flash(_decision_message(reference, form, instance.status_label), "success")
+    instance = api.reread(session, instance)
+    flash(_decision_message(instance.reference, form, instance.status_label), "success")
     return redirect(url_for("backoffice.queue", **filter_args(request.args)))
 
 
@@ -243,13 +251,10 @@ def _decision_message(reference: str | None, form: TaskForm, status_label: str) 
     return f"Demande {reference} : {done}. Statut de la demande : « {status_label} »."
 
 
-def _conflict(instance: ProcessInstance, form: TaskForm, exc: Conflict) -> tuple[str, int]:
+def _conflict(instance: InstanceView, form: TaskForm, exc: Conflict) -> tuple[str, int]:
     session = db.session()
     session.rollback()
-    fresh = session.get(ProcessInstance, instance.id)
-    if fresh is None:  # not reached: instances are never deleted once an agent has a task
-        raise NotFound("Cette demande n'existe pas.")
-    session.refresh(fresh)
+    fresh = api.reload(session, instance)  # instances are never deleted once an agent has a task
     return render_dossier(fresh, conflict=exc.message, typed=_typed(form), status=409)
 
 

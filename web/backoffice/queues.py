@@ -18,8 +18,7 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from engine import api
-from engine.api import HumanTask
-from engine.errors import Conflict
+from engine.errors import Conflict, NotAllowed, NotFound
 from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.core.access import staff_required
@@ -205,7 +204,8 @@ def _back(default: str | None = None) -> str:
 def _conflict(exc: Conflict, task_id: int | None) -> tuple[str, int]:
     """The French 409 page: what happened, and the task's state now."""
     db.session.rollback()
-    task = db.session.get(HumanTask, task_id) if task_id is not None else None
+    found = api.tasks_by_id(db.session(), [task_id]) if task_id is not None else []
+    task = found[0] if found else None
     return (
         render_template("backoffice/conflict.html", message=exc.message, task=task, back=_back()),
         409,
@@ -221,7 +221,7 @@ def claim_task(task_id: int) -> Any:
         task = api.claim(db.session(), task_id, current_user)
     except Conflict as exc:
         return _conflict(exc, task_id)
-    reference = task.instance.reference
+    reference = task.reference
     flash(f"Vous avez pris en charge la tâche de la demande {reference}.", "success")
     return redirect(_back())
 
@@ -235,7 +235,7 @@ def release_task(task_id: int) -> Any:
         task = api.release(db.session(), task_id, current_user)
     except Conflict as exc:
         return _conflict(exc, task_id)
-    reference = task.instance.reference
+    reference = task.reference
     flash(f"La tâche de la demande {reference} est remise dans la file de son service.", "success")
     return redirect(_back())
 
@@ -281,8 +281,8 @@ def _references(session: Any, task_ids: list[int]) -> dict[int, str]:
     """The references of the tasks the agent may see (an unknown id stays « Tâche n »)."""
     if not task_ids:
         return {}
-    tasks = session.execute(select(HumanTask).where(HumanTask.id.in_(task_ids))).scalars()
-    return {t.id: t.instance.reference or "" for t in tasks if t.lane in current_user.groups}
+    tasks = api.tasks_by_id(session, task_ids)
+    return {t.id: t.reference for t in tasks if t.lane in current_user.groups}
 
 
 def colleagues(session: Any, lane: str) -> list[User]:
@@ -325,7 +325,7 @@ def assign_task(task_id: int) -> Any:
             )
         except Conflict as exc:
             return _conflict(exc, task_id)
-        reference = task.instance.reference
+        reference = task.reference
         flash(
             f"La tâche de la demande {reference} est attribuée à {people[form.agent.data].display_name}.",
             "success",
@@ -349,7 +349,7 @@ def _navigate(task_id: int, *, forward: bool) -> Response:
             "info",
         )
         return redirect(view.url())
-    instance_id = db.session.execute(select(HumanTask.instance_id).where(HumanTask.id == target)).scalar_one()
+    instance_id = api.tasks_by_id(db.session(), [target])[0].instance_id
     return redirect(url_for("backoffice.dossier", instance_id=instance_id, tache=target, **view.args))
 
 
@@ -376,8 +376,9 @@ def task_claim(task_id: int, retour: str | None = None) -> dict[str, Any] | None
     """What `backoffice/_claim.html` shows on the dossier page: who holds the task, the links."""
     if not getattr(current_user, "is_staff", False):
         return None
-    task = db.session.get(HumanTask, task_id)
-    if task is None or task.lane not in current_user.groups:
+    try:
+        task = api.agent_task(db.session(), task_id, current_user)
+    except (NotFound, NotAllowed):
         return None
     args = filter_args(request.args)
     return {

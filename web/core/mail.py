@@ -10,15 +10,22 @@ from flask import current_app, render_template
 from flask_mail import Message
 from sqlalchemy.orm import Session
 
-from engine.api import OutboxMessage, PermanentFailure, ServerUnavailable, enqueue_mail
+from engine.api import OutgoingMessage, PermanentFailure, ServerUnavailable, enqueue_mail
 from web.extensions import mail
 
 log = logging.getLogger(__name__)
 
 
 def queue_mail(
-    session: Session, template: str, to: str, *, instance_id: int | None = None, **context: Any
-) -> OutboxMessage:
+    session: Session,
+    template: str,
+    to: str,
+    *,
+    instance_id: int | None = None,
+    notification_id: int | None = None,
+    message_id: str | None = None,
+    **context: Any,
+) -> OutgoingMessage:
     """Render templates/emails/<template>/ and write it to the outbox (sent after commit)."""
     config = current_app.config
     context.setdefault("base_url", config["BASE_URL"].rstrip("/"))
@@ -36,6 +43,8 @@ def queue_mail(
         body_html=body_html,
         instance_id=instance_id,
         domain=sender_domain,
+        notification_id=notification_id,
+        message_id=message_id,
     )
 
 
@@ -46,7 +55,7 @@ def mail_data(donnees: dict[str, Any]) -> dict[str, str]:
     return {str(name): "" if value is None else str(value) for name, value in donnees.items()}
 
 
-def send_message(message: OutboxMessage) -> None:
+def send_message(message: OutgoingMessage) -> None:
     """Send one outbox row over SMTP; a refused recipient is a permanent failure."""
     msg = Message(
         subject=message.subject,

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
-from engine.api import HumanTask, HumanTaskState, OutboxMessage
+from engine.api import InboxTask, agent_inbox, message_queued
 from engine.db import utcnow
 from web.accounts.models import Role, User
 from web.core.mail import queue_mail
@@ -31,34 +31,24 @@ log = logging.getLogger(__name__)
 class Digest:
     agent: User
     day: str
-    claimed: list[HumanTask] = field(default_factory=list)
-    open: list[HumanTask] = field(default_factory=list)
-    reminded: list[HumanTask] = field(default_factory=list)
-    overdue: list[HumanTask] = field(default_factory=list)
+    claimed: list[InboxTask] = field(default_factory=list)
+    open: list[InboxTask] = field(default_factory=list)
+    reminded: list[InboxTask] = field(default_factory=list)
+    overdue: list[InboxTask] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not (self.claimed or self.open)
 
 
-def is_overdue(task: HumanTask, now: datetime) -> bool:
+def is_overdue(task: InboxTask, now: datetime) -> bool:
     return task.escalated_at is not None or (task.due_at is not None and task.due_at < now)
 
 
 def build_digest(session: Session, agent: User, now: datetime) -> Digest:
     """What the agent's digest holds on the day of `now` (Paris time)."""
     digest = Digest(agent, now.astimezone(PARIS).date().isoformat())
-    conditions = [HumanTask.state == HumanTaskState.OPEN]
-    lanes = sorted(agent.groups)
-    tasks = (
-        session.execute(
-            select(HumanTask)
-            .where(*conditions, (HumanTask.lane.in_(lanes)) | (HumanTask.assignee_id == agent.id))
-            .order_by(HumanTask.created_at, HumanTask.id)
-        )
-        .scalars()
-        .all()
-    )
+    tasks = agent_inbox(session, agent.groups, agent.id)
     for task in tasks:
         if task.assignee_id == agent.id:
             digest.claimed.append(task)
@@ -99,22 +89,19 @@ def send_digests(session: Session, now: datetime | None = None) -> int:
             continue
         digest = build_digest(session, agent, now)
         ident = message_id(agent, digest.day, domain)
-        if (
-            digest.is_empty
-            or session.execute(select(exists().where(OutboxMessage.message_id == ident))).scalar()
-        ):
+        if digest.is_empty or message_queued(session, ident):
             continue
         try:
             with session.begin_nested():
-                row = queue_mail(
+                queue_mail(
                     session,
                     "resume_quotidien",
                     agent.email,
+                    message_id=ident,
                     agent=agent,
                     digest=digest,
                     now=now,
                 )
-                row.message_id = ident
                 session.flush()
         except IntegrityError:  # another worker sent it a moment ago
             continue

@@ -8,14 +8,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from engine.api import ProcessInstance, expected_completion
+from engine.api import InstanceView, expected_completion
 from engine.db import utcnow
 from web.core.presentation import date_fr
 
 from .services import LATE_MESSAGE
 
 
-def estimate_for(session: Session, instance: ProcessInstance) -> dict[str, Any] | None:
+def estimate_for(session: Session, instance: InstanceView) -> dict[str, Any] | None:
     """{"date", "datetime", "text", "late"} for a request waiting for a service, else None."""
     config = current_app.config
     estimate = expected_completion(

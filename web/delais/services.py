@@ -8,12 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
-from engine.api import (
-    REQUESTER_LANE,
-    HumanTask,
-    HumanTaskState,
-    ServiceContext,
-)
+from engine.api import InboxTask, ServiceContext, family_task_open
 from web.accounts.models import AgentGroup, Role, User
 from web.core.mail import queue_mail
 from web.core.presentation import date_fr
@@ -28,20 +23,11 @@ WAITING_NOTE = (
 )
 
 
-def waiting_for_family(session: Session, instance_id: int, tasks: list[HumanTask]) -> bool:
+def waiting_for_family(session: Session, instance_id: int, tasks: list[InboxTask]) -> bool:
     """True when no agent task is open and the family's task is (an ask-for-information loop)."""
     if tasks:
         return False
-    return (
-        session.execute(
-            select(HumanTask.id).where(
-                HumanTask.instance_id == instance_id,
-                HumanTask.state == HumanTaskState.OPEN,
-                HumanTask.lane == REQUESTER_LANE,
-            )
-        ).first()
-        is not None
-    )
+    return family_task_open(session, instance_id)
 
 
 def agents_of(session: Session, lanes: Iterable[str]) -> list[User]:
@@ -75,10 +61,10 @@ def admins(session: Session) -> list[User]:
 
 
 def mail_all(
-    session: Session, template: str, people: Iterable[User], tasks: list[HumanTask], ctx: ServiceContext
+    session: Session, template: str, people: Iterable[User], tasks: list[InboxTask], ctx: ServiceContext
 ) -> int:
     sent: set[str] = set()
-    waiting = not tasks and waiting_for_family(session, ctx.instance.id, tasks)
+    waiting = not tasks and waiting_for_family(session, ctx.instance_id, tasks)
     for person in people:
         if person.email in sent:
             continue
@@ -87,18 +73,18 @@ def mail_all(
             session,
             template,
             person.email,
-            instance_id=ctx.instance.id,
+            instance_id=ctx.instance_id,
             agent=person,
             tasks=tasks,
-            instance=ctx.instance,
-            demarche=ctx.instance.definition.title,
-            deadline=date_fr(ctx.instance.deadline_at),
+            instance=ctx.view,
+            demarche=ctx.demarche_title,
+            deadline=date_fr(ctx.deadline_at),
             waiting_for_family=waiting,
         )
     return len(sent)
 
 
-def lanes_of_tasks(tasks: list[HumanTask], ctx: ServiceContext) -> set[str]:
+def lanes_of_tasks(tasks: list[InboxTask], ctx: ServiceContext) -> set[str]:
     """The lanes of the flagged tasks; when the task is written at the end of this step (a request
     filed after its reminder date), the lane of the service task itself."""
     lanes = {t.lane for t in tasks}

@@ -6,7 +6,7 @@ from flask import abort, render_template
 from flask_wtf import FlaskForm
 
 from engine import api
-from engine.api import ProcessDefinition, ProcessInstance
+from engine.api import InstanceView
 from web.core.presentation import duration_fr
 from web.extensions import db
 
@@ -14,7 +14,7 @@ from . import bp
 from .field_help import screens_help
 
 
-def started_message(instance: ProcessInstance, resumed: bool) -> str:
+def started_message(instance: InstanceView, resumed: bool) -> str:
     """The notice on the first screen of a démarche: its reference and maximum duration."""
     if resumed:
         text = (
@@ -40,9 +40,7 @@ def help_page(key: str) -> str:
 
 def entry_of_instance(instance_id: int) -> api.Entry | None:
     """The catalogue entry of the démarche version an instance runs (for the family's task pages)."""
-    instance = db.session().get(ProcessInstance, instance_id)
-    definition: ProcessDefinition | None = instance.definition if instance is not None else None
-    return api.describe(definition) if definition is not None else None
+    return api.entry_of_instance(db.session(), instance_id)
 
 
 @bp.app_context_processor

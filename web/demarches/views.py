@@ -13,7 +13,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from engine import api
-from engine.api import InstanceStatus, ProcessInstance
+from engine.api import InstanceStatus, InstanceView
 from web.accounts.sessions import SEEN_AT
 from web.core.access import family_required
 from web.core.presentation import date_fr
@@ -45,7 +45,7 @@ class CancelForm(FlaskForm):
 @bp.get("/demarches")
 def catalogue() -> str:
     """Every published démarche by rubrique: description, maximum duration, help, documents, start."""
-    rubriques = api.rubriques(api.published_definitions(db.session()))
+    rubriques = api.catalogue_rubriques(db.session())
     return render_template("demarches/catalogue.html", rubriques=rubriques, form=FlaskForm())
 
 
@@ -95,7 +95,7 @@ def my_requests() -> str:
     )
 
 
-def _request_page(instance: ProcessInstance, form: CancelForm, status: int = 200) -> tuple[str, int]:
+def _request_page(instance: InstanceView, form: CancelForm, status: int = 200) -> tuple[str, int]:
     session_ = db.session()
     events = api.history(session_, instance)
     open_tasks = [t for t in api.tasks_for(session_, current_user) if t.instance_id == instance.id]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from engine.api import REQUESTER_LANE, Document, ProcessInstance, current_data, documents_of, lane_form_keys
+from engine.api import REQUESTER_LANE, DocumentView, InstanceView, current_data, documents_of, lane_form_keys
 from forms.registry import get_form_class
 from web.extensions import db
 
@@ -13,9 +13,9 @@ from . import bp
 
 
 @bp.app_template_global()
-def instance_documents(instance_id: int) -> list[Document]:
+def instance_documents(instance_id: int) -> list[DocumentView]:
     """Documents of an instance the page has already checked access to (no bytes loaded)."""
-    return list(documents_of(db.session(), instance_id))
+    return documents_of(db.session(), instance_id)
 
 
 @bp.app_template_filter("taille_fr")
@@ -37,12 +37,12 @@ def _shown(value: Any) -> str | None:
 
 
 @bp.app_template_global()
-def family_answers(instance: ProcessInstance, user: Any) -> list[tuple[str, str]]:
+def family_answers(instance: InstanceView, user: Any) -> list[tuple[str, str]]:
     """(label, value) of the fields of the family's forms in this démarche, as last submitted."""
     data = current_data(db.session(), instance, user)
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for key in lane_form_keys(instance, REQUESTER_LANE):
+    for key in lane_form_keys(db.session(), instance, REQUESTER_LANE):
         try:
             form_class = get_form_class(key)
         except KeyError:

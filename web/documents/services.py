@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.api import ProcessInstance, TaskView, add_document, lane_label, metadata
+from engine.api import TaskView, add_document, lane_label, metadata
 from forms.documents import document_fields
 from forms.registry import TaskForm
 
@@ -21,14 +21,12 @@ def store_form_documents(session: Session, form: TaskForm, actor: Any, task: Tas
     fields = document_fields(form)
     if not fields:
         return data
-    instance = session.get(ProcessInstance, task.instance_id)
-    assert instance is not None  # get_task has just loaded it  # noqa: S101
     for field in fields:
         stored = [
             metadata(
                 add_document(
                     session,
-                    instance,
+                    task.instance_id,
                     step=task.title,
                     field=field.name,
                     actor=actor,

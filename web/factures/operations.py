@@ -40,7 +40,7 @@ def issue_invoice(
     from web.accounts.models import User
 
     session = ctx.session
-    external_id = f"DEM-{ctx.instance.reference or ctx.instance_id}"
+    external_id = f"DEM-{ctx.reference or ctx.instance_id}"
     existing = session.scalars(select(Invoice).where(Invoice.external_id == external_id)).first()
     if existing is not None:
         return _result(existing)
@@ -70,7 +70,7 @@ def issue_invoice(
             due_on=due,
             source=InvoiceSource.DEMARCHE,
             external_id=external_id,
-            actor=f"démarche {ctx.instance.reference}",
+            actor=f"démarche {ctx.reference}",
         )
     except InvoiceError as error:
         raise InvoiceOperationError(str(error)) from error

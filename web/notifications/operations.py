@@ -30,7 +30,7 @@ def famille_notifier(
     if user is None:
         return {"canal": None, "statut": DeliveryStatus.FAILED.value}
     notification = notify(
-        ctx.session, user, str(message), instance=ctx.instance, template=modele or None, donnees=donnees
+        ctx.session, user, str(message), instance=ctx.view, template=modele or None, donnees=donnees
     )
     return {"canal": notification.channel.value, "statut": notification.status.value}
 
@@ -48,7 +48,7 @@ def courriel_envoyer(ctx: ServiceContext, modele: str, **donnees: Any) -> dict[s
         user.email,
         instance_id=ctx.instance_id,
         user=user,
-        instance=ctx.instance,
+        instance=ctx.view,
         demarche=ctx.demarche_title,
         donnees=mail_data(donnees),
     )

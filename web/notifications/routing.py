@@ -20,12 +20,13 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from engine.api import (
-    OutboxMessage,
+    InstanceView,
     OutboxStatus,
-    ProcessInstance,
+    OutgoingMessage,
     Visibility,
     add_event,
     enqueue_mail,
+    request_of,
 )
 from engine.db import utcnow
 from web.accounts.models import User
@@ -63,9 +64,7 @@ def channel_order(user: User) -> tuple[Channel, Channel]:
     return (Channel.COURRIEL, Channel.SMS)
 
 
-def _event(
-    session: Session, instance: ProcessInstance | None, label: str, comment: str | None = None
-) -> None:
+def _event(session: Session, instance: InstanceView | None, label: str, comment: str | None = None) -> None:
     if instance is not None:
         add_event(
             session,
@@ -79,8 +78,8 @@ def _event(
 
 
 def _queue(
-    session: Session, notification: Notification, user: User, instance: ProcessInstance | None
-) -> OutboxMessage:
+    session: Session, notification: Notification, user: User, instance: InstanceView | None
+) -> OutgoingMessage:
     """Write the outbox row of the notification on its current channel."""
     if notification.channel == Channel.SMS:
         text = notification.message
@@ -92,8 +91,9 @@ def _queue(
             subject=f"SMS : {text[:80]}",
             body_text=text,
             instance_id=notification.instance_id,
+            channel=Channel.SMS,
+            notification_id=notification.id,
         )
-        row.channel = Channel.SMS
     else:
         context: dict[str, Any] = {
             "user": user,
@@ -107,9 +107,9 @@ def _queue(
             notification.template or "notification",
             user.email,
             instance_id=notification.instance_id,
+            notification_id=notification.id,
             **context,
         )
-    row.notification_id = notification.id
     return row
 
 
@@ -118,7 +118,7 @@ def notify(
     user: User,
     message: str,
     *,
-    instance: ProcessInstance | None = None,
+    instance: InstanceView | None = None,
     template: str | None = None,
     donnees: dict[str, Any] | None = None,
 ) -> Notification:
@@ -158,14 +158,14 @@ def notify(
     return notification
 
 
-def record_delivery(session: Session, row: OutboxMessage) -> None:
+def record_delivery(session: Session, row: OutgoingMessage) -> None:
     """The outbox's `on_done` hook: note « envoyé » or « échec », and fall back to the other channel."""
     if row.notification_id is None:
         return
     notification = session.get(Notification, row.notification_id)
     if notification is None:
         return
-    instance = session.get(ProcessInstance, notification.instance_id) if notification.instance_id else None
+    instance = request_of(session, notification.instance_id) if notification.instance_id else None
     label = CHANNEL_LABELS[Channel(row.channel)]
     notification.updated_at = utcnow()
     if row.status == OutboxStatus.SENT:
@@ -203,7 +203,7 @@ def outbox_channels(app: Flask) -> set[str]:
     return channels
 
 
-def send_outbox_message(message: OutboxMessage) -> None:
+def send_outbox_message(message: OutgoingMessage) -> None:
     """Send one outbox row on its channel (within an app context)."""
     if message.channel == Channel.SMS:
         sms_backend(current_app.config).send(message)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from engine.api import OutboxMessage, PermanentFailure
+from engine.api import OutgoingMessage, PermanentFailure
 
 log = logging.getLogger(__name__)
 
@@ -18,14 +18,14 @@ log = logging.getLogger(__name__)
 class SmsBackend(Protocol):
     """Sends one SMS outbox row; raises PermanentFailure when retrying cannot help."""
 
-    def send(self, message: OutboxMessage) -> None: ...
+    def send(self, message: OutgoingMessage) -> None: ...
 
 
 @dataclass(frozen=True)
 class DevelopmentSms:
     """Sends nothing: the SMS stays readable on « Courriels (développement) » and in the log."""
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutgoingMessage) -> None:
         log.info("SMS (développement) pour %s : %s", message.recipient, message.body_text)
 
 
@@ -42,7 +42,7 @@ class HttpSms:
     sender: str = "Guichet"
     timeout: float = 10.0
 
-    def send(self, message: OutboxMessage) -> None:
+    def send(self, message: OutgoingMessage) -> None:
         body = json.dumps(
             {
                 "to": message.recipient,

@@ -69,6 +69,7 @@ def show(task_id: int) -> str | Response:
             receipt = None
             if not was_filed and not isinstance(actor, Guest):
                 # Filed just now: the « accusé de réception » (web/tasks/receipt.py).
+                instance = api.reread(db_session, instance)
                 receipt = receipt_for(db_session, instance)
                 send_receipt(db_session, instance, actor)
             return _after(task, actor, "suivant", receipt=receipt)
