@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from .backoffice import *  # noqa: F403
 from .backoffice import __all__ as _backoffice
+from .blocks import *  # noqa: F403
+from .blocks import __all__ as _blocks
 from .definitions import *  # noqa: F403
 from .definitions import __all__ as _definitions
 from .failures import *  # noqa: F403
@@ -45,6 +47,7 @@ from .views import __all__ as _views
 
 __all__ = [
     *_backoffice,
+    *_blocks,
     *_definitions,
     *_failures,
     *_formulaires,
