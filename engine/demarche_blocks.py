@@ -93,6 +93,27 @@ def _complements(d: Diagram, key: str) -> list[str]:
         column=1,
     )
     exit_flow.set("sourceRef", f"{t}_complements")
+    _complement_nodes(d, key, family)
+    chain = [f"{t}_instruire", t, f"{t}_complements"]
+    loop = [
+        f"{t}_complements",
+        f"{t}_preparer_complement",
+        f"{t}_notifier_complement",
+        f"{t}_complement",
+        f"{t}_nouvel_examen",
+        f"{t}_instruire",
+    ]
+    ids = []
+    for n, (a, b) in enumerate([*pairwise(chain), *pairwise(loop)]):
+        condition = 'decision == "complement"' if a == f"{t}_complements" else ""
+        d.flow(f"{t}_flux_complements_{n}", a, b, condition, "Compléments demandés" if condition else "")
+        ids.append(f"{t}_flux_complements_{n}")
+    return [*ids, exit_flow.get("id"), *(f.get("id") for f in d.incoming(f"{t}_instruire"))]
+
+
+def _complement_nodes(d: Diagram, key: str, family: etree._Element) -> None:
+    """The loop's way: prepare, tell the family, its « Compléter ma demande », prepare a new examination."""
+    t = d.id
     d.row = 1
     d.add(
         "scriptTask",
@@ -132,21 +153,6 @@ def _complements(d: Diagram, key: str) -> list[str]:
         "<bpmn:script>" + _text('decision = ""\nmotif = ""') + "</bpmn:script>",
         column=4,
     )
-    chain = [f"{t}_instruire", t, f"{t}_complements"]
-    loop = [
-        f"{t}_complements",
-        f"{t}_preparer_complement",
-        f"{t}_notifier_complement",
-        f"{t}_complement",
-        f"{t}_nouvel_examen",
-        f"{t}_instruire",
-    ]
-    ids = []
-    for n, (a, b) in enumerate([*pairwise(chain), *pairwise(loop)]):
-        condition = 'decision == "complement"' if a == f"{t}_complements" else ""
-        d.flow(f"{t}_flux_complements_{n}", a, b, condition, "Compléments demandés" if condition else "")
-        ids.append(f"{t}_flux_complements_{n}")
-    return [*ids, exit_flow.get("id"), *(f.get("id") for f in d.incoming(f"{t}_instruire"))]
 
 
 def _relances(d: Diagram, duration: str) -> list[str]:
@@ -161,14 +167,7 @@ def _relances(d: Diagram, duration: str) -> list[str]:
     before = _text(f'avant_echeance(date_limite, "{_reminder(duration)}")')
     attached = f' attachedToRef="{t}" cancelActivity="false"'
     d.row = 2
-    d.add(
-        "boundaryEvent",
-        f"{t}_relance",
-        "Avant la durée maximale",
-        attrs=attached,
-        inner=f'<bpmn:timerEventDefinition id="{t}_relance_timer"><bpmn:timeDate>{before}</bpmn:timeDate>'
-        "</bpmn:timerEventDefinition>",
-    )
+    _timer(d, f"{t}_relance", "Avant la durée maximale", attached, before)
     d.add(
         "serviceTask",
         f"{t}_relancer_agents",
@@ -178,14 +177,7 @@ def _relances(d: Diagram, duration: str) -> list[str]:
     )
     d.add("endEvent", f"{t}_relance_faite", "Agents relancés", column=2)
     d.row = 3
-    d.add(
-        "boundaryEvent",
-        f"{t}_echeance",
-        "Durée maximale atteinte",
-        attrs=attached,
-        inner=f'<bpmn:timerEventDefinition id="{t}_echeance_timer"><bpmn:timeDate>date_limite</bpmn:timeDate>'
-        "</bpmn:timerEventDefinition>",
-    )
+    _timer(d, f"{t}_echeance", "Durée maximale atteinte", attached, "date_limite")
     d.add(
         "serviceTask",
         f"{t}_signaler_retard",
@@ -216,6 +208,11 @@ def _relances(d: Diagram, duration: str) -> list[str]:
     for n, (a, b) in enumerate(pairs):
         d.flow(f"{t}_flux_relances_{n}", a, b)
     return [f"{t}_flux_relances_{n}" for n in range(len(pairs))]
+
+
+def _timer(d: Diagram, ident: str, name: str, attached: str, when: str) -> None:
+    definition = f'<bpmn:timerEventDefinition id="{ident}_timer"><bpmn:timeDate>{when}</bpmn:timeDate>'
+    d.add("boundaryEvent", ident, name, attrs=attached, inner=definition + "</bpmn:timerEventDefinition>")
 
 
 def _notification(d: Diagram) -> list[str]:

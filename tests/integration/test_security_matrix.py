@@ -197,6 +197,7 @@ POLICY = {
     "studio.form_settings": "analyst",
     "studio.forms_list": "analyst",
     "studio.new_from_model": "analyst",
+    "studio.insert_block": "analyst",
     "tasks.guest_done": "guest",
     "tasks.show": "guest",  # a family's task, a guest's (signup) task, an agent's (to the dossier)
 }
