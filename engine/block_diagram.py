@@ -84,6 +84,8 @@ class Diagram:
         )
         self.plane = shape.getparent() if shape is not None else None
         self.row = 0
+        self.boundaries = 0
+        self.placed: list[tuple[float, float, int, int]] = []
 
     def exists(self, ident: str) -> bool:
         return bool(self.root.xpath("//*[@id=$i]", i=ident))
@@ -104,16 +106,67 @@ class Diagram:
             ref = etree.SubElement(target, f"{_B}flowNodeRef")
             ref.text = ident
         if self.bounds is not None and self.plane is not None:
-            small = tag.endswith("Gateway") or tag.endswith("Event")
-            width, height = (36, 36) if small else (100, 80)
-            x = float(self.bounds.get("x", "0")) + 130 * column
-            y = float(self.bounds.get("y", "0")) + 120 * (self.row + 1)
-            self.plane.append(
-                _el(
-                    f'<bpmndi:BPMNShape id="{ident}_di" bpmnElement="{ident}"><dc:Bounds x="{x:.0f}" '
-                    f'y="{y:.0f}" width="{width}" height="{height}" /></bpmndi:BPMNShape>'
-                )
+            self._place(tag, ident, lane, column)
+
+    def _place(self, tag: str, ident: str, lane: etree._Element | None, column: int) -> None:
+        """A shape below the task (a row per part of a block); a boundary timer on the task's lower
+        edge; the family's task in the family's lane."""
+        if self.bounds is None or self.plane is None:
+            return
+        small = tag.endswith("Gateway") or tag.endswith("Event")
+        width, height = (36, 36) if small else (100, 80)
+        box = [float(self.bounds.get(k, "0")) for k in ("x", "y", "width", "height")]
+        x, y = box[0] + 130 * column, box[1] + 120 * (self.row + 1)
+        other = _bounds(self.root, lane.get("id", "")) if lane is not None and lane is not self.lane else None
+        if tag == "boundaryEvent":
+            x, y = box[0] + 8 + 46 * self.boundaries, box[1] + box[3] - 18
+            self.boundaries += 1
+        elif other is not None:
+            y = float(other.get("y", "0")) + (float(other.get("height", "0")) - height) / 2
+        self.plane.append(
+            _el(
+                f'<bpmndi:BPMNShape id="{ident}_di" bpmnElement="{ident}"><dc:Bounds x="{x:.0f}" '
+                f'y="{y:.0f}" width="{width}" height="{height}" /></bpmndi:BPMNShape>'
             )
+        )
+        if other is None:
+            self.placed.append((x, y, width, height))
+
+    def grow(self) -> None:
+        """Enlarge the task's sub-processes, lane and pool so that they hold the new shapes."""
+        if not self.placed:
+            return
+        bottom = max(y + h for _x, y, _w, h in self.placed) + 30
+        right = max(x + w for x, _y, w, _h in self.placed) + 40
+        ancestors = [e.get("id", "") for e in self.task.iterancestors(f"{_B}subProcess")]
+        pools = [p.get("id", "") for p in self.root.iter(f"{_B}participant")]
+        lane_id = self.lane.get("id", "") if self.lane is not None else ""
+        lane_box = _bounds(self.root, lane_id)
+        lane_bottom = (
+            float(lane_box.get("y", "0")) + float(lane_box.get("height", "0")) if lane_box is not None else 0
+        )
+        delta = 0.0
+        for ident in [*ancestors, lane_id, *pools]:
+            box = _bounds(self.root, ident)
+            if box is None:
+                continue
+            top, height = float(box.get("y", "0")), float(box.get("height", "0"))
+            needed = max(bottom - top, height + delta) if ident in pools else bottom - top
+            if needed > height:
+                if ident == lane_id:
+                    delta = needed - height
+                box.set("height", f"{needed:.0f}")
+            left = float(box.get("x", "0"))
+            if right > left + float(box.get("width", "0")):
+                box.set("width", f"{right - left:.0f}")
+        for lane in self.root.iter(f"{_B}lane"):  # the lanes below move down, every lane as wide as the pool
+            box = _bounds(self.root, lane.get("id", ""))
+            if box is None or lane is self.lane:
+                continue
+            if delta and float(box.get("y", "0")) >= lane_bottom:
+                box.set("y", f"{float(box.get('y', '0')) + delta:.0f}")
+            if right > float(box.get("x", "0")) + float(box.get("width", "0")):
+                box.set("width", f"{right - float(box.get('x', '0')):.0f}")
 
     def flow(self, ident: str, source: str, target: str, condition: str = "", name: str = "") -> None:
         named = f" name={_attr(name)}" if name else ""
@@ -130,6 +183,12 @@ class Diagram:
 
     def incoming(self, target: str) -> list[etree._Element]:
         return [f for f in self.scope.iterfind("bpmn:sequenceFlow", NS) if f.get("targetRef") == target]
+
+
+def _bounds(root: etree._Element, ident: str) -> etree._Element | None:
+    """The dc:Bounds of an element's shape (None without a diagram)."""
+    shape = root.find(f".//{{{_DI}}}BPMNShape[@bpmnElement='{ident}']") if ident else None
+    return shape.find("{http://www.omg.org/spec/DD/20100524/DC}Bounds") if shape is not None else None
 
 
 def _refs(lane: etree._Element) -> set[str]:

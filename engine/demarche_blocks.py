@@ -312,6 +312,7 @@ def with_block(xml: str, block: str, task_id: str, key: str) -> str:
         touched = _relances(d, duration)
     else:
         touched = _notification(d)
+    d.grow()
     _edges(d, touched)
     _sync_refs(d.scope)
     text = etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode("utf-8")
