@@ -123,11 +123,16 @@ def _activity(session: Any) -> tuple[Activity, ActivitySession]:
 
 def stored_document(app, famille) -> int:
     """« Mes documents » : the family adds a PNG through the page."""
-    data = {"fichier": (io.BytesIO(png_bytes()), "quittance.png"), "type_document": "Justificatif de domicile"}
+    data = {
+        "fichier": (io.BytesIO(png_bytes()), "quittance.png"),
+        "type_document": "Justificatif de domicile",
+    }
     added = post_form(famille, "/mes-documents", data)
     assert added.status_code == 302, added.get_data(as_text=True)[:500]
     with app.app_context():
-        return db.session.execute(select(StoredDocument.id).order_by(StoredDocument.id.desc())).scalars().first()
+        return (
+            db.session.execute(select(StoredDocument.id).order_by(StoredDocument.id.desc())).scalars().first()
+        )
 
 
 def data_export(app, famille) -> int:
@@ -136,5 +141,6 @@ def data_export(app, famille) -> int:
     assert asked.status_code == 302, asked.get_data(as_text=True)[:500]
     with app.app_context():
         export = db.session.execute(select(DataExport).order_by(DataExport.id.desc())).scalars().first()
-        assert export is not None and export.status == ExportStatus.READY, export
+        assert export is not None
+        assert export.status == ExportStatus.READY, export
         return export.id

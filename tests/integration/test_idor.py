@@ -8,7 +8,8 @@ checked by tests/integration/test_security_matrix.py). A new route with an id an
 
 B always gets the 404 page (nobody learns that another's object exists), on GET and, with a valid
 CSRF token, on POST; a POST changes nothing. A gets the same GET pages (not a 404): the object is
-really there, so the test could fail.
+really there, so the test could fail; for the second round's areas A also sends, at the end, each
+POST-only route (not a 404 either).
 """
 
 from __future__ import annotations
@@ -230,7 +231,9 @@ def _second_round(app, people, client_for, make_user, famille) -> dict[str, Scen
             "/mes-documents",
             {"nom": "Pirate", "type_document": "Justificatif de domicile"},
         ),
-        "export": Scenario(famille, autre, {"export_id": idor_world.data_export(app, famille)}, "/mes-donnees"),
+        "export": Scenario(
+            famille, autre, {"export_id": idor_world.data_export(app, famille)}, "/mes-donnees"
+        ),
     }
 
 
