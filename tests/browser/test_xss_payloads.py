@@ -10,7 +10,12 @@ Fields: the family's address lines (« Changement d'adresses postales »), the a
 to the family and internal comment, the agent's internal comment on the dossier, the admin's first and
 last names of an agent, the analyst's publication comment in the studio, a facility's name,
 presentation and services (public pages), the queue's search box (reflected), the login's user name
-(reflected after a failure).
+(reflected after a failure). Second test, the areas of the second round (tests/browser/xss_areas.py):
+a stored document's name (« Mes documents »; the names refused for a « / » come back in the form), a
+hand-made invoice's line labels and its cancellation reason (family's and Finances' pages), an
+activity's presentation and documents to provide and its sessions' names (agents' settings, family's
+booking page), a studio scenario case's name, a data-form field's label and help (form editor, the
+field's page, the preview). Each of its pages must show some payload (else the check would be empty).
 """
 
 from __future__ import annotations
