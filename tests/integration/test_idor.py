@@ -28,7 +28,7 @@ from tests.fixtures.integration import file_address_change, proof, snapshot, sta
 from tests.integration import idor_world
 from tests.integration.idor_world import png_bytes
 from web.extensions import db
-from web.famille.models import Child, FamilyMember, FamilyRecord
+from web.famille.models import Activity, ActivityKind, Child, FamilyMember, FamilyRecord
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -302,3 +302,25 @@ def _owners_post(app, rules, scenarios) -> None:
             token = csrf_token(scenario.owner, scenario.token_page)
             response = scenario.owner.post(url, data={**scenario.data, "csrf_token": token})
             assert response.status_code != 404, (rule.endpoint, url, "the owner should reach it")
+
+
+def test_a_session_is_reached_only_through_its_own_activity(app, people, client_for, make_user) -> None:
+    """The agents' session pages take two ids: B's own activity with A's session is a 404 too."""
+    ids = idor_world.family_objects(app, people["famille"])  # an activity of « Sports » and its session
+    with app.app_context():
+        own = Activity(
+            external_id="ENF-IDOR", name="Atelier lecture", kind=ActivityKind.SPORT, service="Enfance"
+        )
+        db.session.add(own)
+        db.session.commit()
+        own_id = own.id
+    enfance = client_for(make_user("agent", groups=["Enfance"]))
+    assert enfance.get(f"/agents/activites/{own_id}").status_code == 200  # B's own activity
+    for tail in ("", "/presence.csv", "/presence.pdf"):
+        url = f"/agents/activites/{own_id}/sessions/{ids['session_id']}{tail}"
+        seen = enfance.get(url)
+        assert seen.status_code == 404, (url, seen.status_code)
+    sports = client_for(make_user("agent", groups=["Sports"]))
+    assert (
+        sports.get(f"/agents/activites/{ids['activity_id']}/sessions/{ids['session_id']}").status_code == 200
+    )
