@@ -41,8 +41,7 @@ def make_celery(app: Flask) -> Celery:
             "options": {"expires": float(scheduler.HEARTBEAT_SECONDS)},
         },
     }
-    schedule["purge-journal"] = {"task": "guichet.audit_purge", "schedule": crontab(minute=30, hour=3)}
-    _personal_data_schedule(schedule, config)
+    _housekeeping_schedule(schedule, config)
     if config["DIGEST_ENABLED"]:
         schedule["resume-du-jour"] = {
             "task": "guichet.digest",
@@ -76,8 +75,7 @@ def make_celery(app: Flask) -> Celery:
 
         return run_digest(app)
 
-    celery.task(name="guichet.audit_purge")(lambda: scheduler.run_audit_purge(app))
-    _personal_data_tasks(celery, app)
+    _housekeeping_tasks(celery, app)
 
     @celery.task(name="guichet.heartbeat")
     def heartbeat() -> None:
@@ -86,8 +84,10 @@ def make_celery(app: Flask) -> Celery:
     return celery
 
 
-def _personal_data_schedule(schedule: dict[str, Any], config: Any) -> None:
-    """« Mes données » exports every timers interval; retention daily at RETENTION_HOUR (web/donnees)."""
+def _housekeeping_schedule(schedule: dict[str, Any], config: Any) -> None:
+    """« Mes données » exports every timers interval; retention daily at RETENTION_HOUR (web/donnees);
+    the security log's purge nightly at 3:30 (web/core/audit.py)."""
+    schedule["purge-journal"] = {"task": "guichet.audit_purge", "schedule": crontab(minute=30, hour=3)}
     every = float(config["SCHEDULER_TIMERS_INTERVAL"])
     schedule["exports"] = {"task": "guichet.exports", "schedule": every, "options": {"expires": every}}
     schedule["conservation"] = {
@@ -96,7 +96,11 @@ def _personal_data_schedule(schedule: dict[str, Any], config: Any) -> None:
     }
 
 
-def _personal_data_tasks(celery: Celery, app: Flask) -> None:
+def _housekeeping_tasks(celery: Celery, app: Flask) -> None:
+    @celery.task(name="guichet.audit_purge")
+    def audit_purge() -> int:
+        return scheduler.run_audit_purge(app)
+
     @celery.task(name="guichet.exports")
     def exports() -> int:
         from web.donnees.retention import run_exports
