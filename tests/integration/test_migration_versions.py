@@ -18,9 +18,9 @@ from sqlalchemy import select
 from engine import api
 from engine.errors import Conflict
 from engine.execution import bundle_of, open_workflow
+from engine.instances import start as live_start  # the row itself: these tests read it as it changes
 from engine.migration import bundle_of_definition, diff_reasons
 from engine.migration_apply import InstanceMigration
-from engine.instances import start as live_start  # the row itself: these tests read it as it changes
 from engine.models import (
     HistoryEvent,
     HumanTask,
