@@ -196,7 +196,8 @@ class OutboxMessage(Base):
     """A mail written in the business transaction and sent after commit, with retries."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at"),)
+    # The claim's « is anything due on my channels » is a range per channel (engine/outbox.py::claim).
+    __table_args__ = (Index("ix_outbox_message_due", "status", "channel", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))

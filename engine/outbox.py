@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -102,6 +102,20 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def due_query(now: datetime, limit: int, channels: Collection[str] | None) -> Select[tuple[int]]:
+    """The ids of up to `limit` due pending rows of `channels`, oldest due first.
+
+    Read from ix_outbox_message_due (status, channel, next_attempt_at): its cost does not grow with
+    the pending rows of the other channels nor with those not due yet (tests/integration/
+    test_outbox_due_index.py looks at the query plans on SQLite and PostgreSQL)."""
+    due = select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+    )
+    if channels is not None:
+        due = due.where(OutboxMessage.channel.in_(sorted(channels)))
+    return due.order_by(OutboxMessage.next_attempt_at).limit(limit)
+
+
 def claim(
     session: Session,
     now: datetime,
@@ -112,14 +126,7 @@ def claim(
     """Claim up to `limit` due rows for this worker and commit; returns (token, lease end, rows)."""
     token = secrets.token_hex(16)
     lease_end = max(now, utcnow()) + lease
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if channels is not None:
-        due = due.where(OutboxMessage.channel.in_(sorted(channels)))
+    due = due_query(now, limit, channels)
     if _is_postgres(session):
         due = due.with_for_update(skip_locked=True)
     # The WHERE is evaluated again by the UPDATE itself, under the write lock (SQLite) or the row

@@ -1,0 +1,31 @@
+"""outbox: the due index leads with the channel (« is anything due » ignores the other channels' rows)
+
+The claim asks for the pending rows of the channels this process sends (SMS only when no mail server
+is configured) that are due now. With (status, next_attempt_at) SQLite and PostgreSQL walked every
+pending mail of an unsent channel to find them: the outbox job's cost grew with that backlog.
+(status, channel, next_attempt_at) answers with a range per channel.
+
+Revision ID: b8d4f2a6c913
+Revises: 7a2c5e9d1f48
+Create Date: 2026-12-07 07:30:00.000000
+"""
+
+from alembic import op
+
+
+revision = "b8d4f2a6c913"
+down_revision = "7a2c5e9d1f48"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_message_status_next")
+        batch_op.create_index("ix_outbox_message_due", ["status", "channel", "next_attempt_at"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_message_due")
+        batch_op.create_index("ix_outbox_message_status_next", ["status", "next_attempt_at"], unique=False)
