@@ -45,6 +45,9 @@ test: $(STAMP) system-deps ## Set up and run the whole test suite (browser and P
 test-fast: $(STAMP) ## Run the tests without the browser, PostgreSQL and Redis ones
 	$(BIN)/pytest -m "not browser and not postgres and not redis" $(PYTEST_ARGS)
 
+test-postgres: $(STAMP) system-deps ## The whole suite with the app on the real PostgreSQL started by the tests
+	GUICHET_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+
 lint: $(STAMP) ## ruff, format check and the layering contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -69,4 +72,4 @@ studio-assets: ## Rebuild the studio's BPMN editor into web/static/studio/ (need
 bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 	$(BIN)/python -m benchmarks
 
-.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision studio-assets bench
+.PHONY: help install system-deps migrate demo run test test-fast test-postgres lint fmt revision studio-assets bench
