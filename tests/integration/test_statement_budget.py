@@ -38,7 +38,8 @@ def counted(app, client, path: str, data: dict) -> tuple[int, list[str]]:
 
 
 def check(step: str, seen: list[str]) -> None:
-    assert len(seen) <= BUDGET[step], f"{step}: {len(seen)} statements (budget {BUDGET[step]}):\n{kinds(seen)}"
+    budget = BUDGET[step]
+    assert len(seen) <= budget, f"{step}: {len(seen)} statements (budget {budget}):\n{kinds(seen)}"
 
 
 def test_an_address_change_stays_within_its_statement_budget(app, people, client_for):
