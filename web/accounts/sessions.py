@@ -3,7 +3,8 @@
 At login the session gets two timestamps: when the user authenticated and when they were last seen.
 Before every request the hook below logs the user out after `SESSION_IDLE_MINUTES` without a request
 or `SESSION_ABSOLUTE_HOURS` after the login, whatever the activity; otherwise it refreshes « last
-seen » (to the second, once it is 15 s old). Both timestamps live in the signed session cookie, so a cookie replayed later expires too.
+seen » (once it is 15 s old). Both timestamps live in the signed session cookie, so a cookie
+replayed later expires too.
 
 A session whose account was disabled, or whose nonce changed (logout, password change elsewhere), is
 emptied at its next request (ASVS 7.4.1/7.4.2).
