@@ -47,15 +47,11 @@ def written(app: Flask, task_id: int) -> tuple[str, int, int]:
         task = db.session.get(HumanTask, task_id)
         assert task is not None
         documents = db.session.scalar(select(func.count()).select_from(Document))
-        events = db.session.scalar(
-            select(func.count()).where(HistoryEvent.instance_id == task.instance_id)
-        )
+        events = db.session.scalar(select(func.count()).where(HistoryEvent.instance_id == task.instance_id))
         return task.state, int(documents or 0), int(events or 0)
 
 
-def test_pages_answer_503_in_french_nothing_is_half_written_and_the_app_recovers(
-    pg_down_app, own_postgres
-):
+def test_pages_answer_503_in_french_nothing_is_half_written_and_the_app_recovers(pg_down_app, own_postgres):
     app = pg_down_app
     family = create_account(app, username="famille-panne", prenom="Camille", nom="Panne")
     client = app.test_client()
