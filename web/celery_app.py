@@ -13,6 +13,7 @@ runs, nothing is lost (the rows wait in the database), and the backlog of beats 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,9 @@ from celery.schedules import crontab
 from flask import Flask
 
 from . import scheduler
+from .core import transaction
+
+log = logging.getLogger(__name__)
 
 
 def make_celery(app: Flask) -> Celery:
@@ -99,3 +103,27 @@ def run_worker(app: Flask, *, beat: bool, concurrency: int) -> None:
     if beat:
         argv.append("--beat")
     make_celery(app).worker_main(argv)
+
+
+def install_outbox_waker(app: Flask) -> None:
+    """In a process with a broker (the web servers of a scaled layout): after a commit that wrote
+    mails or SMS, send `guichet.outbox` at once instead of waiting for beat's next interval.
+
+    A lost wake-up costs only that wait (beat sends the job anyway): while Redis is down the commit
+    is not held up beyond the broker's connection timeout and the request is never failed by it."""
+    made: list[Celery] = []
+    lock = threading.Lock()
+    expires = float(app.config["SCHEDULER_OUTBOX_INTERVAL"])
+
+    def wake() -> None:
+        try:
+            with lock:
+                if not made:
+                    celery = make_celery(app)
+                    celery.conf.broker_connection_timeout = 2
+                    made.append(celery)
+            made[0].send_task("guichet.outbox", expires=expires, retry=False)
+        except Exception as exc:  # the broker is down: beat sends the job once it is back
+            log.warning("Outbox job not woken (broker unreachable): %s", exc)
+
+    transaction.OUTBOX_WAKERS.append(wake)
