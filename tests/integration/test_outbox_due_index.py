@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.db import utcnow
-from engine.outbox import due_query
+from engine.outbox import claim_statement, due_query
 from web.extensions import db
 
 
@@ -27,6 +27,25 @@ def test_sqlite_reads_the_due_index(app, channels):
     details = " | ".join(str(row[-1]) for row in plan)
     assert "INDEX ix_outbox_message_due (status=? AND channel=? AND next_attempt_at<?)" in details, details
     assert "SCAN outbox_message" not in details, details
+
+
+@pytest.mark.parametrize("channels", [["sms"], ["courriel", "sms"]])
+def test_sqlite_claims_and_reads_back_through_indexes(app, channels):
+    """The claim's UPDATE and the read of the claimed rows scan no table (the UPDATE's own WHERE
+    once walked every pending row of the other channels: 166 ms at 100,000 unsent mails)."""
+    now = utcnow()
+    claim = claim_statement(now, 50, channels, "jeton", now)
+    claimed = "SELECT id FROM outbox_message WHERE claim_token = 'jeton'"
+    with app.app_context():
+        for statement in (
+            str(claim.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})),
+            claimed,
+        ):
+            plan = db.session.execute(text("EXPLAIN QUERY PLAN " + statement)).all()
+            details = " | ".join(str(row[-1]) for row in plan)
+            assert "SCAN outbox_message" not in details, details
+            assert "INDEX ix_outbox_message_" in details, details
+            assert "(status=?)" not in details, details  # a walk of every pending row
 
 
 @pytest.mark.postgres
