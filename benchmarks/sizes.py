@@ -198,9 +198,8 @@ def backlog(site) -> None:  # type: ignore[no-untyped-def]
             begin = time.process_time()
             job(site.app)
             runs.append((time.process_time() - begin) * 1000)
-        print(
-            f"{name} with 100,000 pending rows, nothing due/sendable: {statistics.median(runs):.2f} ms CPU per run"
-        )
+        cpu = statistics.median(runs)
+        print(f"{name} with 100,000 pending rows, nothing due or sendable: {cpu:.2f} ms CPU per run")
 
 
 if __name__ == "__main__":
