@@ -72,4 +72,9 @@ studio-assets: ## Rebuild the studio's BPMN editor into web/static/studio/ (need
 bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 	$(BIN)/python -m benchmarks
 
-.PHONY: help install system-deps migrate demo run test test-fast test-postgres lint fmt revision studio-assets bench
+LOAD_ARGS ?= --users 1,10,50 --duration 20
+bench-load: $(STAMP) system-deps ## Load test with locust: guichet run / gunicorn 2 and 4 workers, SQLite and PostgreSQL
+	test -x $(BIN)/locust || $(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
+
+.PHONY: help install system-deps migrate demo run test test-fast test-postgres lint fmt revision studio-assets bench bench-load
