@@ -56,8 +56,8 @@ def prepare(env: dict[str, str]) -> None:
         "app = create_app()\n"
         "with app.app_context():\n"
         f"    for n in range(1, {FAMILIES + 1}):\n"
-        "        create_user(db.session(), username=f'famille{n}', password=f'Charge-{n}-Velizy-Villacoublay',\n"
-        "                    email=f'famille{n}@charge.test', prenom='Camille', nom=f'Charge{n}')\n"
+        "        create_user(db.session(), username=f'famille{n}', email=f'f{n}@charge.test',\n"
+        "                    password=f'Charge-{n}-Velizy-Villacoublay', prenom='Camille', nom='Charge')\n"
         "    db.session.commit()\n"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, cwd=ROOT)
@@ -115,12 +115,11 @@ def rss_mib(pid: int) -> float:
 def run_locust(port: int, users: int, duration: int, out: Path) -> dict[str, dict[str, str]]:
     agents = max(1, users // 5)
     env = {**os.environ, "GUICHET_LOAD_AGENTS": str(agents), "PYTHONPATH": str(ROOT)}
-    subprocess.run(
-        [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", str(users + agents), "-r", str(users + agents),
-         "--run-time", f"{duration}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(out), "--only-summary",
-         "--stop-timeout", "10", "--loglevel", "ERROR"],
-        env=env, check=False, capture_output=True, cwd=ROOT, timeout=duration + 120,
-    )  # fmt: skip
+    count = str(users + agents)
+    command = [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "-u", count, "-r", count]
+    command += ["--run-time", f"{duration}s", "--host", f"http://127.0.0.1:{port}", "--csv", str(out)]
+    command += ["--only-summary", "--stop-timeout", "10", "--loglevel", "ERROR"]
+    subprocess.run(command, env=env, check=False, capture_output=True, cwd=ROOT, timeout=duration + 120)
     with open(f"{out}_failures.csv", newline="") as handle:
         for row in csv.DictReader(handle):
             print(f"    failure × {row['Occurrences']}: {row['Method']} {row['Name']}: {row['Error'][:150]}")

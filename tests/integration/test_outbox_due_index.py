@@ -12,7 +12,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.db import utcnow
 from engine.outbox import claim_statement, due_query
+from tests.fixtures.app import on_postgresql
 from web.extensions import db
+
+
+sqlite_app = pytest.mark.skipif(
+    on_postgresql(), reason="the `app` runs on PostgreSQL (GUICHET_TEST_DATABASE)"
+)
 
 
 def _compiled(dialect: object, channels: list[str]) -> str:
@@ -20,6 +26,7 @@ def _compiled(dialect: object, channels: list[str]) -> str:
     return str(query.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))  # type: ignore[arg-type]
 
 
+@sqlite_app
 @pytest.mark.parametrize("channels", [["sms"], ["courriel", "sms"]])
 def test_sqlite_reads_the_due_index(app, channels):
     with app.app_context():
@@ -29,6 +36,7 @@ def test_sqlite_reads_the_due_index(app, channels):
     assert "SCAN outbox_message" not in details, details
 
 
+@sqlite_app
 @pytest.mark.parametrize("channels", [["sms"], ["courriel", "sms"]])
 def test_sqlite_claims_and_reads_back_through_indexes(app, channels):
     """The claim's UPDATE and the read of the claimed rows scan no table (the UPDATE's own WHERE
