@@ -194,7 +194,8 @@ def report(database, kind, users, stats, cpu, rss, args) -> None:  # type: ignor
     step_count = sum(int(row["Request Count"]) for row in steps)
     step_p95 = max((float(row["95%"]) for row in steps), default=float("nan"))
     print(
-        f"{database:10} {kind:10} {users:5d} {int(total['Request Count']):6d} {int(total['Failure Count']):4d} "
+        f"{database:10} {kind:10} {users:5d} {int(total['Request Count']):6d} "
+        f"{int(total['Failure Count']):4d} "
         f"{float(total['Requests/s']):6.1f} {step_count / args.duration:7.1f} {float(total['50%']):5.0f} "
         f"{float(total['95%']):5.0f} {float(total['99%']):5.0f} {step_p95:8.0f} {cpu:6.1f} "
         + " ".join(f"{value:.0f}" for value in rss),
