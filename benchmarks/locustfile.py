@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from locust import HttpUser, between, task
 
@@ -65,7 +66,11 @@ class Famille(_Logged):
         found = TASK.search(started.headers.get("Location", ""))
         if started.status_code != 302 or found is None:
             return  # counted by locust when it is an error status
-        fields = {**ADDRESS, "date_effet": date.today().isoformat(), "csrf_token": self.csrf}
+        fields = {
+            **ADDRESS,
+            "date_effet": datetime.now(ZoneInfo("Europe/Paris")).date().isoformat(),
+            "csrf_token": self.csrf,
+        }
         self.client.post(
             f"/taches/{found.group(1)}",
             data=fields,

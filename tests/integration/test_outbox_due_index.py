@@ -15,7 +15,6 @@ from engine.outbox import claim_statement, due_query
 from tests.fixtures.app import on_postgresql
 from web.extensions import db
 
-
 sqlite_app = pytest.mark.skipif(
     on_postgresql(), reason="the `app` runs on PostgreSQL (GUICHET_TEST_DATABASE)"
 )
