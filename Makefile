@@ -74,7 +74,7 @@ bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 
 LOAD_ARGS ?= --users 1,10,50 --duration 20
 bench-load: $(STAMP) system-deps ## Load test with locust: guichet run / gunicorn 2 and 4 workers, SQLite and PostgreSQL
-	test -x $(BIN)/locust || $(BIN)/pip install --quiet -e '.[bench]'
+	test -x .venv-bench/bin/locust || ($(PYTHON) -m venv .venv-bench && .venv-bench/bin/pip install --quiet -r benchmarks/requirements-load.txt)
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
 
 .PHONY: help install system-deps migrate demo run test test-fast test-postgres lint fmt revision studio-assets bench bench-load

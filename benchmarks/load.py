@@ -29,7 +29,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 GUICHET = Path(sys.executable).with_name("guichet")
-LOCUST = Path(sys.executable).with_name("locust")
+ROOT_DIR = Path(__file__).resolve().parents[1]
+#: Locust runs from its own virtualenv (its pytest plugin must stay out of the tests' one).
+LOCUST = Path(os.environ.get("GUICHET_LOCUST", ROOT_DIR / ".venv-bench" / "bin" / "locust"))
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = 50
