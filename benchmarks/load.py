@@ -35,6 +35,7 @@ LOCUST = Path(os.environ.get("GUICHET_LOCUST", ROOT_DIR / ".venv-bench" / "bin" 
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 ROOT = Path(__file__).resolve().parents[1]
 FAMILIES = 50
+AGENTS = 10  # each agent user its own account: concurrent logins of one account are throttled
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STEPS = ("famille: commencer", "famille: formulaire", "agent: décision")
 
@@ -51,6 +52,7 @@ def prepare(env: dict[str, str]) -> None:
     code = (
         "from argon2 import PasswordHasher\n"
         "from web.accounts import passwords\n"
+        "from web.accounts.models import Role\n"
         "from web.accounts.services import create_user\n"
         "from web.app import create_app\n"
         "from web.extensions import db\n"
@@ -60,6 +62,9 @@ def prepare(env: dict[str, str]) -> None:
         f"    for n in range(1, {FAMILIES + 1}):\n"
         "        create_user(db.session(), username=f'famille{n}', email=f'f{n}@charge.test',\n"
         "                    password=f'Charge-{n}-Velizy-Villacoublay', prenom='Camille', nom='Charge')\n"
+        f"    for n in range(1, {AGENTS + 1}):\n"
+        "        create_user(db.session(), username=f'agent{n}', email=f'a{n}@c.test', role=Role.AGENT,\n"
+        "                    password=f'Charge-{n}-Accueil', groups=['Accueil'], prenom='Alex', nom='Charge')\n"
         "    db.session.commit()\n"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, cwd=ROOT)

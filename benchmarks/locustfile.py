@@ -3,8 +3,8 @@
 A family logs in once, then files address changes in a loop: « commencer », then the form with its
 justificatif (2 POSTs, redirects not followed). An agent of the Accueil service logs in once, then
 loops: the queue page (oldest first), the oldest task's decision. Families are `famille<N>` accounts
-made by benchmarks/load.py (each family user its own account: a draft is its family's own); agents
-share the demo Accueil agent. GUICHET_LOAD_AGENTS sets how many agent users run (fixed count).
+made by benchmarks/load.py (each family user its own account: a draft is its family's own), agents
+are `agent<N>` of the Accueil service (concurrent logins of one account would be throttled). GUICHET_LOAD_AGENTS sets how many agent users run (fixed count).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from benchmarks.common import ADDRESS, DECISION, PDF
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 TASK = re.compile(r"/taches/(\d+)")
 _numbers = itertools.count(1)
+_agents = itertools.count(1)
 
 
 def csrf_of(body: str) -> str:
@@ -84,7 +85,8 @@ class Agent(_Logged):
     fixed_count = int(os.environ.get("GUICHET_LOAD_AGENTS", "1"))
 
     def on_start(self) -> None:
-        self.login("agent", "demo-agent-2026")
+        number = next(_agents)
+        self.login(f"agent{number}", f"Charge-{number}-Accueil")
 
     @task
     def decide_oldest(self) -> None:
