@@ -64,7 +64,7 @@ def prepare(env: dict[str, str]) -> None:
         "                    password=f'Charge-{n}-Velizy-Villacoublay', prenom='Camille', nom='Charge')\n"
         f"    for n in range(1, {AGENTS + 1}):\n"
         "        create_user(db.session(), username=f'agent{n}', email=f'a{n}@c.test', role=Role.AGENT,\n"
-        "                    password=f'Charge-{n}-Accueil', groups=['Accueil'], prenom='Alex', nom='Charge')\n"
+        "                    password=f'Charge-{n}-Accueil', groups=['Accueil'], prenom='Al', nom='Charge')\n"
         "    db.session.commit()\n"
     )
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, cwd=ROOT)

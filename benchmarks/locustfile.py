@@ -4,7 +4,8 @@ A family logs in once, then files address changes in a loop: « commencer », th
 justificatif (2 POSTs, redirects not followed). An agent of the Accueil service logs in once, then
 loops: the queue page (oldest first), the oldest task's decision. Families are `famille<N>` accounts
 made by benchmarks/load.py (each family user its own account: a draft is its family's own), agents
-are `agent<N>` of the Accueil service (concurrent logins of one account would be throttled). GUICHET_LOAD_AGENTS sets how many agent users run (fixed count).
+are `agent<N>` of the Accueil service (concurrent logins of one account would be throttled).
+GUICHET_LOAD_AGENTS sets how many agent users run (fixed count).
 """
 
 from __future__ import annotations
