@@ -188,8 +188,12 @@ def run_database(database: str, tmp: Path, args: argparse.Namespace) -> None:
                         args,
                     )
             finally:
-                server.terminate()
-                server.wait(30)
+                server.terminate()  # gunicorn lets requests in flight finish (graceful timeout)
+                try:
+                    server.wait(90)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+                    server.wait(30)
     finally:
         if postgres is not None:
             postgres.remove()
