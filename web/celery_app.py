@@ -19,7 +19,7 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from . import scheduler
 from .core import transaction
@@ -109,21 +109,40 @@ def install_outbox_waker(app: Flask) -> None:
     """In a process with a broker (the web servers of a scaled layout): after a commit that wrote
     mails or SMS, send `guichet.outbox` at once instead of waiting for beat's next interval.
 
-    A lost wake-up costs only that wait (beat sends the job anyway): while Redis is down the commit
-    is not held up beyond the broker's connection timeout and the request is never failed by it."""
-    made: list[Celery] = []
+    The commit only sets an event; a daemon thread of this app sends the job (wake-ups that come
+    while it sends are merged into one). A lost wake-up costs only that wait (beat sends the job
+    anyway): while Redis is down the thread gives up after one short try and the request never waits
+    for it. Only commits made under this app wake it (several apps may live in one process)."""
+    wanted = threading.Event()
+    started: list[threading.Thread] = []
     lock = threading.Lock()
-    expires = float(app.config["SCHEDULER_OUTBOX_INTERVAL"])
+
+    def send_forever() -> None:
+        celery = make_celery(app)
+        celery.conf.broker_connection_timeout = 2
+        celery.conf.broker_transport_options = {
+            "max_retries": 1,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 2,
+        }
+        expires = float(app.config["SCHEDULER_OUTBOX_INTERVAL"])
+        while True:
+            wanted.wait()
+            wanted.clear()
+            try:
+                celery.send_task("guichet.outbox", expires=expires, retry=False)
+            except Exception as exc:  # the broker is down: beat sends the job once it is back
+                log.warning("Outbox job not woken (broker unreachable): %s", exc)
 
     def wake() -> None:
-        try:
-            with lock:
-                if not made:
-                    celery = make_celery(app)
-                    celery.conf.broker_connection_timeout = 2
-                    made.append(celery)
-            made[0].send_task("guichet.outbox", expires=expires, retry=False)
-        except Exception as exc:  # the broker is down: beat sends the job once it is back
-            log.warning("Outbox job not woken (broker unreachable): %s", exc)
+        if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
+            return
+        with lock:
+            if not started:
+                started.append(
+                    threading.Thread(target=send_forever, name="guichet-outbox-waker", daemon=True)
+                )
+                started[0].start()
+        wanted.set()
 
     transaction.OUTBOX_WAKERS.append(wake)
