@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from engine import api
-from engine.errors import Conflict
+from engine.errors import Conflict, NotFound
 from engine.execution import bundle_of, open_workflow
 from engine.instances import start as live_start  # the row itself: these tests read it as it changes
 from engine.migration import bundle_of_definition, diff_reasons
@@ -327,7 +327,9 @@ def test_undo_puts_the_request_back_until_it_moves_on(app, session, people):
     # The second request moves on after the migration: it cannot be put back.
     api.complete(session, _open(session, two.id).id, people["accueil"], {})
     session.commit()
-    undone = api.undo_migration(session, outcome.batch, actor="bea")
+    with pytest.raises(NotFound):  # the batch is found only under its own démarche's key
+        api.undo_migration(session, outcome.batch, actor="bea", key="changement_adresse")
+    undone = api.undo_migration(session, outcome.batch, actor="bea", key=key)
     session.commit()
     assert undone.moved == (one.reference,)
     assert undone.skipped == ((two.reference, "la demande a avancé depuis son déplacement"),)
