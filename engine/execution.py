@@ -333,7 +333,7 @@ class Runner:
             self.session.execute(_INSERT_EVENTS, self._events)
         if self._new_tasks:
             self.session.execute(_INSERT_TASKS, self._new_tasks)
-        self.passages.write(self.session, self.workflow)
+        self.passages.write(self.session, self.workflow, instance.status != InstanceStatus.RUNNING)
         self._values, self._events, self._new_tasks = {}, [], []
         try:
             self.session.flush()  # what the services added (outbox rows, accounts)

@@ -5,13 +5,13 @@ script or business-rule task, done in the same step).
 The user tasks have their human_task rows; these rows are the same history for the other elements,
 so that « Où les demandes attendent » (engine/waiting.py) gives the same figures for every element:
 passed, waiting now, median and 90th percentile. Written by the Runner with the step's other rows
-(engine/execution.py): one INSERT for the step's new rows; the open timer rows of the request are
-read (one SELECT) only when the request had or has a timer waiting. A timer that will never fire
-(its task was done first, the request was cancelled) is closed « cancelled », like an inbox row.
+(engine/execution.py), without reading anything back. A timer that will never fire (its task was
+done first, the request was cancelled or ended) is closed « cancelled », like an inbox row.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -60,11 +60,17 @@ def kind_of(spec: Any) -> str | None:
 
 
 class PassageLog:
-    """The passages of one step on one request, written by `write` with the step's other rows."""
+    """The passages of one step on one request, written by `write` with the step's other rows.
+
+    No read: the timers armed or cancelled in this step are those whose SpiffWorkflow state changed
+    since the step began (`last_state_change`, kept in the stored workflow); a fired timer closes the
+    open row written when it was armed. Statements per step: one INSERT of the new rows (armed timers,
+    automatic steps) and one UPDATE per kind of closing (fired, cancelled) when there is one.
+    """
 
     def __init__(self, instance: Any) -> None:
         self.instance = instance
-        self.had_timers = instance.next_timer_at is not None
+        self.started = time.time()
         self.done: list[Any] = []
 
     def completed(self, task: Any) -> None:
@@ -85,35 +91,39 @@ class PassageLog:
             "completed_at": now if state == COMPLETED else None,
         }
 
-    def write(self, session: Session, workflow: Any) -> None:
+    def _close(self, session: Session, state: str, spiff_ids: list[str] | None, now: datetime) -> int:
+        """Close open rows of the request (those of `spiff_ids`, or all when None); the count closed."""
+        query = update(_TABLE).where(_TABLE.c.instance_id == self.instance.id, _TABLE.c.state == OPEN)
+        if spiff_ids is not None:
+            query = query.where(_TABLE.c.spiff_task_id.in_(spiff_ids))
+        return int(session.execute(query.values(state=state, completed_at=now)).rowcount)  # type: ignore[attr-defined]
+
+    def write(self, session: Session, workflow: Any, finished: bool) -> None:
         now = utcnow()
-        waiting = {
-            str(t.id): t
-            for t in workflow.get_tasks(state=TaskState.WAITING)
-            if kind_of(t.task_spec) == "timer"
-        }
-        fired = {str(t.id) for t in self.done if kind_of(t.task_spec) == "timer"}
-        open_rows: dict[str, int] = {}
-        if self.had_timers or waiting or fired:
-            open_rows = dict(
+        changed = [
+            t
+            for t in workflow.get_tasks(state=TaskState.WAITING | TaskState.CANCELLED)
+            if t.last_state_change >= self.started and kind_of(t.task_spec) == "timer"
+        ]
+        fired = [t for t in self.done if kind_of(t.task_spec) == "timer"]
+        new = [self._row(t, COMPLETED, now) for t in self.done if t not in fired]
+        new += [self._row(t, OPEN, now) for t in changed if t.state == TaskState.WAITING]
+        if fired and self._close(session, COMPLETED, [str(t.id) for t in fired], now) < len(fired):
+            # A timer armed and fired in the same step has no open row: written closed.
+            closed = set(
                 session.execute(
-                    select(ElementPassage.spiff_task_id, ElementPassage.id).where(
-                        ElementPassage.instance_id == self.instance.id, ElementPassage.state == OPEN
+                    select(ElementPassage.spiff_task_id).where(
+                        ElementPassage.instance_id == self.instance.id,
+                        ElementPassage.spiff_task_id.in_([str(t.id) for t in fired]),
                     )
-                ).all()
+                ).scalars()
             )
-        new = [self._row(t, COMPLETED, now) for t in self.done if str(t.id) not in open_rows]
-        new += [self._row(t, OPEN, now) for spiff_id, t in waiting.items() if spiff_id not in open_rows]
-        closing = {
-            COMPLETED: [row for spiff_id, row in open_rows.items() if spiff_id in fired],
-            CANCELLED: [row for spiff_id, row in open_rows.items() if spiff_id not in fired | set(waiting)],
-        }
-        for state, ids in closing.items():
-            if ids:
-                session.execute(
-                    update(_TABLE).where(_TABLE.c.id.in_(ids)).values(state=state, completed_at=now)
-                )
+            new += [self._row(t, COMPLETED, now) for t in fired if str(t.id) not in closed]
+        cancelled = [str(t.id) for t in changed if t.state == TaskState.CANCELLED]
+        if finished:  # a closed request waits on no timer any more
+            self._close(session, CANCELLED, None, now)
+        elif cancelled:
+            self._close(session, CANCELLED, cancelled, now)
         if new:
             session.execute(_TABLE.insert(), new)
-        self.done = []
-        self.had_timers = bool(waiting)
+        self.done, self.started = [], time.time()
