@@ -1,7 +1,8 @@
 """The jobs as Celery tasks on a Redis broker (when GUICHET_CELERY_BROKER_URL is set).
 
 Celery only says *when* to run a job: beat sends `guichet.timers` and `guichet.outbox` every
-SCHEDULER_*_INTERVAL seconds and `guichet.digest` every day at DIGEST_HOUR (Paris). Each task is
+SCHEDULER_*_INTERVAL seconds, `guichet.digest` every day at DIGEST_HOUR (Paris) and
+`guichet.factures_daily` at INVOICE_DAILY_HOUR (web/factures/daily.py). Each task is
 the same function the in-process scheduler runs, and each claims its rows in the database (timers
 under the instance's row lock with SKIP LOCKED, the outbox with a claim token and a lease), so
 whatever Celery does — a task delivered twice after a visibility timeout, two beats on two hosts, a
@@ -62,24 +63,23 @@ def make_celery(app: Flask) -> Celery:
         worker_send_task_events=False,
     )
 
-    @celery.task(name="guichet.timers")
+    @celery.task(shared=False, name="guichet.timers")
     def timers() -> int:
         return scheduler.run_timers(app)
 
-    @celery.task(name="guichet.outbox")
+    @celery.task(shared=False, name="guichet.outbox")
     def outbox() -> tuple[int, int]:
         return scheduler.run_outbox(app)
 
-    @celery.task(name="guichet.digest")
+    @celery.task(shared=False, name="guichet.digest")
     def digest() -> int:
         from web.delais.digest import run_digest
 
         return run_digest(app)
 
-    celery.task(name="guichet.audit_purge")(lambda: scheduler.run_audit_purge(app))
     _personal_data_tasks(celery, app)
 
-    @celery.task(name="guichet.heartbeat")
+    @celery.task(shared=False, name="guichet.heartbeat")
     def heartbeat() -> None:
         scheduler.run_heartbeat(app, "celery")
 
@@ -94,20 +94,36 @@ def _personal_data_schedule(schedule: dict[str, Any], config: Any) -> None:
         "task": "guichet.retention",
         "schedule": crontab(minute=0, hour=int(config["RETENTION_HOUR"])),
     }
+    schedule["factures-quotidien"] = {
+        "task": "guichet.factures_daily",
+        "schedule": crontab(minute=0, hour=int(config["INVOICE_DAILY_HOUR"])),
+    }
 
 
 def _personal_data_tasks(celery: Celery, app: Flask) -> None:
-    @celery.task(name="guichet.exports")
+    @celery.task(
+        shared=False, name="guichet.audit_purge"
+    )  # a named function: Celery cannot build a task of a lambda
+    def audit_purge() -> int:
+        return scheduler.run_audit_purge(app)
+
+    @celery.task(shared=False, name="guichet.exports")
     def exports() -> int:
         from web.donnees.retention import run_exports
 
         return run_exports(app)
 
-    @celery.task(name="guichet.retention")
+    @celery.task(shared=False, name="guichet.retention")
     def retention() -> dict[str, Any]:
         from web.donnees.retention import run_retention
 
         return run_retention(app)
+
+    @celery.task(shared=False, name="guichet.factures_daily")
+    def factures_daily() -> tuple[int, int]:
+        from web.factures.daily import run_daily  # reconciliation report, late invoices
+
+        return run_daily(app)
 
 
 def run_worker(app: Flask, *, beat: bool, concurrency: int) -> None:
