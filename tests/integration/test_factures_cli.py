@@ -30,7 +30,8 @@ def imported(app) -> list[tuple[str, int, str]]:
 
 def test_a_dry_run_then_the_import_then_the_same_file_again(app, invoices, tmp_path):  # noqa: F811
     nightly = tmp_path / "factures-2026-12-07.csv"
-    nightly.write_text(IMPORT.replace("Stage de natation", "Stage d'été"), encoding="cp1252")  # what the management software writes
+    # What the management software writes: Windows-1252.
+    nightly.write_text(IMPORT.replace("Stage de natation", "Stage d'été"), encoding="cp1252")
     before = snapshot(app)
     dry = importer(app, nightly, "--essai")
     assert dry.exit_code == 0, dry.output
