@@ -1,7 +1,8 @@
 """A crash between the bank's notification and our commit, on SQLite and on the real PostgreSQL: the
 request's one commit fails (fault injection: a SQLAlchemy `before_commit` listener that raises, installed
 by this test only; the database itself is real). The bank gets an error, so it sends the notification
-again; nothing was paid, nothing half-written; the retry is applied, exactly once."""
+again; nothing was paid, nothing half-written, the raw answer is kept (committed on its own as it arrived);
+the retry is applied, exactly once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 import time_machine
+from flask import has_request_context, request
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +20,7 @@ from tests.integration.factures_world import NOW, bank_answer, start_payment
 from tests.integration.test_factures_concurrency import site  # noqa: F401
 from web.extensions import db
 from web.factures.models import BankCallback, Invoice, InvoiceSettlement, Payment
+from web.factures.payments import INTERRUPTED
 
 NOTIFY = "/factures/paiement/notification"
 
@@ -28,12 +31,18 @@ class DatabaseCrash(Exception):
 
 @pytest.fixture
 def crash_once() -> Iterator[dict[str, int]]:
-    """The first commit of a session holding a bank answer fails, as if the database went away then."""
+    """The first commit of a notification request's session fails, as if the database went away then."""
     left = {"crashes": 1}
 
     def crash(session: Session) -> None:
-        holds_answer = any(isinstance(o, BankCallback) for o in session.identity_map.values())
-        if left["crashes"] and holds_answer:
+        # The notification request's own session (not the one that stored the raw answer before it).
+        requests_session = (
+            has_request_context()
+            and request.path == NOTIFY
+            and db.session.registry.has()
+            and session is db.session.registry()
+        )
+        if left["crashes"] and requests_session:
             left["crashes"] -= 1
             raise DatabaseCrash("panne simulée pendant le commit")
 
@@ -74,7 +83,7 @@ def test_a_crash_before_our_commit_loses_nothing_and_the_retry_is_applied_once(s
             "invoice": "à payer",
             "payments": [("en attente", False)],
             "settlements": 0,
-            "answers": [],  # rolled back with the rest: the bank's retry brings it again
+            "answers": [INTERRUPTED],  # the raw answer was committed on its own before: kept
             "receipts": 0,
         }
         retry = bank.post(NOTIFY, data=answer)
@@ -86,6 +95,7 @@ def test_a_crash_before_our_commit_loses_nothing_and_the_retry_is_applied_once(s
     assert after["payments"] == [("payé", False)]
     assert after["settlements"] == 1
     assert after["receipts"] == 1
-    (applied, replay) = after["answers"]
+    (crashed, applied, replay) = after["answers"]
+    assert crashed == INTERRUPTED
     assert applied == "Paiement appliqué : 1 facture(s) payée(s)."
     assert replay.startswith("Déjà traité (paiement payé)")
