@@ -9,6 +9,8 @@ whatever Celery does — a task delivered twice after a visibility timeout, two 
 worker killed with SIGKILL whose task is redelivered — every timer fires once and every mail is
 sent once. Tasks are acknowledged late and expire after one interval: while Redis is down nothing
 runs, nothing is lost (the rows wait in the database), and the backlog of beats does not pile up.
+Every task is `shared=False`: it belongs to its app only (a second app in one process, as in the tests,
+would otherwise inherit the first one's tasks, and Celery warns of duplicate names).
 """
 
 from __future__ import annotations
@@ -42,8 +44,7 @@ def make_celery(app: Flask) -> Celery:
             "options": {"expires": float(scheduler.HEARTBEAT_SECONDS)},
         },
     }
-    schedule["purge-journal"] = {"task": "guichet.audit_purge", "schedule": crontab(minute=30, hour=3)}
-    _personal_data_schedule(schedule, config)
+    _housekeeping_schedule(schedule, config)
     if config["DIGEST_ENABLED"]:
         schedule["resume-du-jour"] = {
             "task": "guichet.digest",
@@ -77,7 +78,7 @@ def make_celery(app: Flask) -> Celery:
 
         return run_digest(app)
 
-    _personal_data_tasks(celery, app)
+    _housekeeping_tasks(celery, app)
 
     @celery.task(shared=False, name="guichet.heartbeat")
     def heartbeat() -> None:
@@ -86,8 +87,11 @@ def make_celery(app: Flask) -> Celery:
     return celery
 
 
-def _personal_data_schedule(schedule: dict[str, Any], config: Any) -> None:
-    """« Mes données » exports every timers interval; retention daily at RETENTION_HOUR (web/donnees)."""
+def _housekeeping_schedule(schedule: dict[str, Any], config: Any) -> None:
+    """« Mes données » exports every timers interval; retention daily at RETENTION_HOUR (web/donnees);
+    the security log's purge nightly at 3:30 (web/core/audit.py); the invoices' daily job at
+    INVOICE_DAILY_HOUR (web/factures/daily.py)."""
+    schedule["purge-journal"] = {"task": "guichet.audit_purge", "schedule": crontab(minute=30, hour=3)}
     every = float(config["SCHEDULER_TIMERS_INTERVAL"])
     schedule["exports"] = {"task": "guichet.exports", "schedule": every, "options": {"expires": every}}
     schedule["conservation"] = {
@@ -100,10 +104,8 @@ def _personal_data_schedule(schedule: dict[str, Any], config: Any) -> None:
     }
 
 
-def _personal_data_tasks(celery: Celery, app: Flask) -> None:
-    @celery.task(
-        shared=False, name="guichet.audit_purge"
-    )  # a named function: Celery cannot build a task of a lambda
+def _housekeeping_tasks(celery: Celery, app: Flask) -> None:
+    @celery.task(shared=False, name="guichet.audit_purge")
     def audit_purge() -> int:
         return scheduler.run_audit_purge(app)
 

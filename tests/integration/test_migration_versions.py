@@ -18,9 +18,17 @@ from sqlalchemy import select
 from engine import api
 from engine.errors import Conflict
 from engine.execution import bundle_of, open_workflow
+from engine.instances import start as live_start  # the row itself: these tests read it as it changes
 from engine.migration import bundle_of_definition, diff_reasons
 from engine.migration_apply import InstanceMigration
-from engine.models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
+from engine.models import (
+    HistoryEvent,
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from engine.runtime import SERIALIZER, GuichetScriptEngine, dump_workflow, load_workflow, migrate_workflow
 from tests.fixtures.app import empty_tables
 from tests.fixtures.versions import process, script_task, store, user_task
@@ -51,7 +59,7 @@ def task_removed(key: str) -> str:
 
 
 def _waiting_at_valider(session, people, key: str) -> ProcessInstance:
-    instance = api.start(session, key, people["famille"])
+    instance = live_start(session, key, people["famille"])
     task = session.execute(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.OPEN)
     ).scalar_one()
@@ -68,7 +76,8 @@ def _open(session, instance_id: int) -> HumanTask:
 
 def _forced(instance: ProcessInstance, target_definition):
     """What SpiffWorkflow does when forced: migrate without checks, then reload the JSON."""
-    target = bundle_of_definition(target_definition)
+    # The door hands out a frozen DefinitionView: the bundle is built from the stored row.
+    target = bundle_of_definition(db.session().get(ProcessDefinition, target_definition.id))
     workflow = load_workflow(bundle_of(instance), instance.serialization, GuichetScriptEngine())
     _reasons, (top, subs) = diff_reasons(workflow, target)
     migrate_workflow(top, workflow, target.spec)
@@ -167,7 +176,7 @@ def with_call(key: str, *, calc: bool = False, after: bool = False) -> str:
 
 
 def _waiting_in_call(session, people, key: str) -> ProcessInstance:
-    instance = api.start(session, key, people["famille"])
+    instance = live_start(session, key, people["famille"])
     api.complete(session, _open(session, instance.id).id, people["famille"], {})
     session.commit()
     assert _open(session, instance.id).task_name == "sub_a"
