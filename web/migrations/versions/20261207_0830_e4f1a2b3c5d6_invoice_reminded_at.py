@@ -1,7 +1,7 @@
 """Invoices: `reminded_at`, when the family was told that the invoice became late (once per invoice)
 
 Revision ID: e4f1a2b3c5d6
-Revises: c0ffe14a7b31
+Revises: b8d4f2a6c913
 Create Date: 2026-12-07 08:30:00.000000
 """
 
@@ -12,7 +12,7 @@ import engine.db
 
 
 revision = "e4f1a2b3c5d6"
-down_revision = "c0ffe14a7b31"
+down_revision = "b8d4f2a6c913"
 branch_labels = None
 depends_on = None
 
