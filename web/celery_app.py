@@ -1,13 +1,16 @@
 """The jobs as Celery tasks on a Redis broker (when GUICHET_CELERY_BROKER_URL is set).
 
 Celery only says *when* to run a job: beat sends `guichet.timers` and `guichet.outbox` every
-SCHEDULER_*_INTERVAL seconds and `guichet.digest` every day at DIGEST_HOUR (Paris). Each task is
+SCHEDULER_*_INTERVAL seconds, `guichet.digest` every day at DIGEST_HOUR (Paris) and
+`guichet.factures_daily` at INVOICE_DAILY_HOUR (web/factures/daily.py). Each task is
 the same function the in-process scheduler runs, and each claims its rows in the database (timers
 under the instance's row lock with SKIP LOCKED, the outbox with a claim token and a lease), so
 whatever Celery does — a task delivered twice after a visibility timeout, two beats on two hosts, a
 worker killed with SIGKILL whose task is redelivered — every timer fires once and every mail is
 sent once. Tasks are acknowledged late and expire after one interval: while Redis is down nothing
 runs, nothing is lost (the rows wait in the database), and the backlog of beats does not pile up.
+Every task is `shared=False`: it belongs to its app only (a second app in one process, as in the tests,
+would otherwise inherit the first one's tasks, and Celery warns of duplicate names).
 """
 
 from __future__ import annotations
@@ -65,15 +68,15 @@ def make_celery(app: Flask) -> Celery:
         worker_send_task_events=False,
     )
 
-    @celery.task(name="guichet.timers")
+    @celery.task(shared=False, name="guichet.timers")
     def timers() -> int:
         return scheduler.run_timers(app)
 
-    @celery.task(name="guichet.outbox")
+    @celery.task(shared=False, name="guichet.outbox")
     def outbox() -> tuple[int, int]:
         return scheduler.run_outbox(app)
 
-    @celery.task(name="guichet.digest")
+    @celery.task(shared=False, name="guichet.digest")
     def digest() -> int:
         from web.delais.digest import run_digest
 
@@ -81,7 +84,7 @@ def make_celery(app: Flask) -> Celery:
 
     _housekeeping_tasks(celery, app)
 
-    @celery.task(name="guichet.heartbeat")
+    @celery.task(shared=False, name="guichet.heartbeat")
     def heartbeat() -> None:
         scheduler.run_heartbeat(app, "celery")
 
@@ -90,7 +93,8 @@ def make_celery(app: Flask) -> Celery:
 
 def _housekeeping_schedule(schedule: dict[str, Any], config: Any) -> None:
     """« Mes données » exports every timers interval; retention daily at RETENTION_HOUR (web/donnees);
-    the security log's purge nightly at 3:30 (web/core/audit.py)."""
+    the security log's purge nightly at 3:30 (web/core/audit.py); the invoices' daily job at
+    INVOICE_DAILY_HOUR (web/factures/daily.py)."""
     schedule["purge-journal"] = {"task": "guichet.audit_purge", "schedule": crontab(minute=30, hour=3)}
     every = float(config["SCHEDULER_TIMERS_INTERVAL"])
     schedule["exports"] = {"task": "guichet.exports", "schedule": every, "options": {"expires": every}}
@@ -98,24 +102,34 @@ def _housekeeping_schedule(schedule: dict[str, Any], config: Any) -> None:
         "task": "guichet.retention",
         "schedule": crontab(minute=0, hour=int(config["RETENTION_HOUR"])),
     }
+    schedule["factures-quotidien"] = {
+        "task": "guichet.factures_daily",
+        "schedule": crontab(minute=0, hour=int(config["INVOICE_DAILY_HOUR"])),
+    }
 
 
 def _housekeeping_tasks(celery: Celery, app: Flask) -> None:
-    @celery.task(name="guichet.audit_purge")
+    @celery.task(shared=False, name="guichet.audit_purge")
     def audit_purge() -> int:
         return scheduler.run_audit_purge(app)
 
-    @celery.task(name="guichet.exports")
+    @celery.task(shared=False, name="guichet.exports")
     def exports() -> int:
         from web.donnees.retention import run_exports
 
         return run_exports(app)
 
-    @celery.task(name="guichet.retention")
+    @celery.task(shared=False, name="guichet.retention")
     def retention() -> dict[str, Any]:
         from web.donnees.retention import run_retention
 
         return run_retention(app)
+
+    @celery.task(shared=False, name="guichet.factures_daily")
+    def factures_daily() -> tuple[int, int]:
+        from web.factures.daily import run_daily  # reconciliation report, late invoices
+
+        return run_daily(app)
 
 
 def run_worker(app: Flask, *, beat: bool, concurrency: int) -> None:
