@@ -2,7 +2,7 @@
 request passes a timer or a service, script or business-rule task)
 
 Revision ID: d4e1a9b7c205
-Revises: b8d4f2a6c913
+Revises: e4f1a2b3c5d6
 Create Date: 2026-12-07 08:30:00.000000
 """
 
@@ -13,7 +13,7 @@ import engine.db
 
 
 revision = "d4e1a9b7c205"
-down_revision = "b8d4f2a6c913"
+down_revision = "e4f1a2b3c5d6"
 branch_labels = None
 depends_on = None
 
