@@ -22,6 +22,7 @@ from tests.integration.test_formulaires import (
     NOW,
     _client,
     _errors,
+    _open_task,
     parking,  # noqa: F401  (fixture)
 )
 from web.accounts.services import lint_context
@@ -66,6 +67,19 @@ def _bare_draft(client) -> None:
         page = f"{editor}/champs/nouveau?type={kind}"
         response = client.post(page, data={**data, "type": kind, "csrf_token": csrf_token(client, page)})
         assert response.status_code == 302, (kind, _errors(response))
+
+
+def _timers(app, state: str | None = None) -> dict[str, str]:
+    """The element_passage rows of the timers: {element: state} (the last row of each)."""
+    from engine.passages import ElementPassage
+
+    with app.app_context():
+        rows = db.session.execute(
+            select(ElementPassage.element_id, ElementPassage.state)
+            .where(ElementPassage.kind == "timer")
+            .order_by(ElementPassage.id)
+        ).all()
+    return {e: s for e, s in rows if state is None or s == state}
 
 
 def _insert(client, block: str, task: str = "instruction"):
@@ -145,6 +159,15 @@ def test_the_inserted_blocks_run_in_the_published_demarche(app, parking):  # noq
         task_id = start_demarche(family, KEY)
         sent = {**GOOD, "carte_grise": (io.BytesIO(PDF), "cg.pdf")}
         assert post_form(family, f"/taches/{task_id}", sent).status_code == 302
+        assert _timers(app) == {"instruction_relance": "open", "instruction_echeance": "open"}
+        agent = _client(app, parking["agent"])
+        ask = {"decision": "complement", "motif": "La carte grise est floue."}
+        assert post_form(agent, f"/taches/{_open_task(app, 'Stationnement')}", ask).status_code == 302
+        # The instruction is done: its timers will never fire (cancelled), the family's task waits.
+        assert set(_timers(app).values()) == {"cancelled"}
+        answer = {"reponse": "La voici, nette."}
+        assert post_form(family, f"/taches/{_open_task(app, 'Famille')}", answer).status_code == 302
+        assert sorted(_timers(app, "open")) == ["instruction_echeance", "instruction_relance"]  # armed again
         with app.app_context():
             deadline = db.session.execute(select(ProcessInstance.deadline_at)).scalar_one()
     with time_machine.travel(deadline - timedelta(days=6) + timedelta(minutes=1), tick=False):
@@ -152,7 +175,8 @@ def test_the_inserted_blocks_run_in_the_published_demarche(app, parking):  # noq
     with time_machine.travel(deadline + timedelta(minutes=1), tick=False):
         assert run_timers(app) == 1  # late: flagged, the family told
     with app.app_context():
-        task = db.session.execute(select(HumanTask).where(HumanTask.lane == "Stationnement")).scalar_one()
-        assert task.state == HumanTaskState.OPEN
+        task = db.session.execute(
+            select(HumanTask).where(HumanTask.lane == "Stationnement", HumanTask.state == HumanTaskState.OPEN)
+        ).scalar_one()  # the second examination, after the family's answer
         assert task.reminded_at < task.escalated_at
     assert any("a pris du retard" in m.body_text for m in outbox(app))
