@@ -313,10 +313,9 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         ident = getattr(spec, "bpmn_id", None) or spec.name
         element = f"« {name} » ({ident})" if name else f"({ident})"
         reason = exc.message if isinstance(exc, EngineError) else f"{type(exc).__name__} : {exc}"
-        instance = getattr(self.context, "instance", None)
         return ScriptError(
             f"Erreur dans l'élément {element} : « {source.strip()[:80]} » a échoué. {reason}",
-            getattr(instance, "id", None),
+            getattr(self.context, "instance_id", None),
         )
 
     def call_service(self, task: Any, operation_name: str, operation_params: dict[str, Any]) -> str:
