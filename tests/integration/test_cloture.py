@@ -83,9 +83,13 @@ def confirm(client, password=PASSWORD):
 def test_closure_erases_the_account_and_the_canaries_leave_the_database(
     app, mail_app, smtp_server, make_user, client_for
 ):
+    store = Path(app.instance_path, "coffre")
+    # Files an earlier test of the session left in the shared app's store are not this family's.
+    others = {p for p in store.rglob("*") if p.is_file()}
     user = make_user("famille", **CANARIES)
     client = client_for(user)
     file_things(client)
+    assert {p for p in store.rglob("*") if p.is_file()} - others  # the family's files are there
     task_id, page, wrong = confirm(client, password="pas le bon mot de passe")
     assert "annulées" in text(page)
     assert "Changement d'adresses postales" in text(page)  # the running request is listed
@@ -105,7 +109,7 @@ def test_closure_erases_the_account_and_the_canaries_leave_the_database(
         kept = session.execute(select(AuditEvent).where(AuditEvent.actor_id == user.id)).scalars().all()
         assert kept
         assert {row.actor_name for row in kept} == {closed.username}
-    assert not [p for p in Path(app.instance_path, "coffre").rglob("*") if p.is_file()]
+    assert {p for p in store.rglob("*") if p.is_file()} == others  # the family's files are gone
 
     run_outbox(mail_app)
     (message,) = [m for m in smtp_server.messages if m["Subject"] == "Votre compte a été clôturé"]
