@@ -190,6 +190,7 @@ def _conservatoire_and_sport(session: Session, family: object, kids: dict[str, C
                     "enfant": hugo.full_name,
                     "resume": f"{hugo.full_name} — {sessions[0].label} : place attribuée.",
                     "validation_requise": "oui",
+                    "service": eveil.service,
                 },
             )
             b.instance_id = instance.id

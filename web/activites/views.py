@@ -85,6 +85,7 @@ def _start_demarche(offer: ActivityOffer, result: RequestResult) -> None:
         "enfant": result.child_name,
         "resume": result.summary(),
         "validation_requise": "oui" if offer.validation_required else "non",
+        "service": offer.activity.service,
     }
     instance = api.start(session, DEMARCHE, current_user, data)
     for booking in session.scalars(select(ActivityBooking).where(ActivityBooking.request_ref == result.ref)):

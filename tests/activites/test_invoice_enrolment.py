@@ -1,0 +1,136 @@
+"""An enrolment makes its invoice (the BPMN's `activites_a_facturer` then `factures_emettre`, once) and
+the famille Enrolment rows follow the places given (« Ma famille », the news audiences)."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from sqlalchemy import select
+
+from engine import api
+from engine.models import ProcessInstance
+from engine.services import ServiceContext
+from tests.activites.test_booking_pages import activity, book, family_with_children, frozen  # noqa: F401
+from tests.fixtures.app import csrf_token, login
+from web.activites.models import ActivityBooking, BookingStatus
+from web.extensions import db
+from web.factures.models import Invoice
+from web.factures.operations import issue_invoice
+from web.famille.models import Enrolment
+from web.famille.services import audience_of
+
+
+def _invoices(app):
+    with app.app_context():
+        return [
+            (i.total_cents, [(line.child_name, line.label, line.amount_cents) for line in i.lines])
+            for i in db.session().scalars(select(Invoice).order_by(Invoice.id))
+        ]
+
+
+def _enrolled(app):
+    with app.app_context():
+        return sorted((e.child_id, e.activity_id) for e in db.session().scalars(select(Enrolment)))
+
+
+def test_a_paid_booking_makes_one_invoice_naming_the_child_and_sessions(app, make_user, client, frozen):  # noqa: F811
+    user, (kid,) = family_with_children(app, make_user, "FACTURE")
+    activity_id, sessions = activity(app, sessions=2, price_cents=1250, price_rule="par_jour")
+    login(client, user)
+    assert book(client, activity_id, kid, sessions).status_code == 302
+    ((total, lines),) = _invoices(app)
+    assert total == 2 * 5 * 1250
+    assert [(name, label.split(" (")[0], cents) for name, label, cents in lines] == [
+        ("Facture1 FACTURE", "Activité CL-HIVER — Semaine 1", 6250),
+        ("Facture1 FACTURE", "Activité CL-HIVER — Semaine 2", 6250),
+    ]
+    page = html.unescape(client.get("/factures").get_data(as_text=True))
+    assert "125,00" in page
+    # The step run again (a replay): the same invoice, not a second one.
+    with app.app_context():
+        s = db.session()
+        (request,) = api.instances_for(s, user.id)
+        instance = s.get(ProcessInstance, request.id)
+        ref = s.scalars(select(ActivityBooking.request_ref)).first()
+        from web.activites.operations import to_invoice
+
+        ctx = ServiceContext(session=s, instance=instance)
+        due = to_invoice(ctx, ref)
+        again = issue_invoice(ctx, due["enfant"], due["activite"], lignes=due["lignes"])
+        s.commit()
+        assert again["facture_montant_centimes"] == 12500
+        assert s.scalars(select(Invoice)).one().id == again["facture_id"]
+    # Enrolled in « Ma famille », and in the news audience of the activity.
+    assert _enrolled(app) == [(kid, activity_id)]
+    assert "Activité CL-HIVER" in html.unescape(client.get("/ma-famille").get_data(as_text=True))
+    with app.app_context():
+        from web.accounts.models import User
+
+        activities, _ = audience_of(db.session(), db.session().get(User, user.id))
+        assert activity_id in activities
+
+
+def test_a_free_booking_or_a_waiting_list_makes_no_invoice(app, make_user, frozen):  # noqa: F811
+    first, (a, c) = family_with_children(
+        app, make_user, "GRATUIT", births=(date(2018, 5, 1), date(2017, 3, 2)), classes=("CE1", "CE2")
+    )
+    second, (b,) = family_with_children(app, make_user, "ATTEND")
+    free_id, (free_session,) = activity(app, "GRATUIT", price_cents=0)
+    paid_id, (paid_session,) = activity(app, "PAYANT", places=1, price_cents=3000)
+    one, two = app.test_client(), app.test_client()
+    login(one, first)
+    login(two, second)
+    assert book(one, free_id, c, [free_session]).status_code == 302
+    assert _invoices(app) == []
+    assert book(one, paid_id, a, [paid_session]).status_code == 302
+    assert book(two, paid_id, b, [paid_session]).status_code == 302  # waiting list: nothing due yet
+    assert [total for total, _ in _invoices(app)] == [3000]
+    assert _enrolled(app) == sorted([(a, paid_id), (c, free_id)])
+    # The family cancels: its enrolment goes, the promoted child is enrolled.
+    with app.app_context():
+        booking_id = db.session().scalar(
+            select(ActivityBooking.id).where(
+                ActivityBooking.child_id == a, ActivityBooking.activity_id == paid_id
+            )
+        )
+    token = csrf_token(one, "/activites/mes-inscriptions")
+    assert (
+        one.post(f"/activites/mes-inscriptions/{booking_id}/annuler", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert _enrolled(app) == sorted([(b, paid_id), (c, free_id)])
+
+
+def test_validation_invoices_after_acceptance_and_a_refusal_unenrols(app, make_user, frozen):  # noqa: F811
+    first, (a,) = family_with_children(app, make_user, "ACCEPTE")
+    second, (b,) = family_with_children(app, make_user, "REFUSE")
+    agent = make_user("agent", groups=["Enfance"])
+    activity_id, (sid,) = activity(app, places=5, validation_required=True, price_cents=4000)
+    for user, kid in ((first, a), (second, b)):
+        client = app.test_client()
+        login(client, user)
+        assert book(client, activity_id, kid, [sid]).status_code == 302
+    assert _invoices(app) == []  # nothing before the service's decision
+    assert _enrolled(app) == [(a, activity_id), (b, activity_id)]
+    with app.app_context():
+        s = db.session()
+        tasks, _ = api.queue_for(s, agent.groups)
+        for user, decision in ((first, "acceptee"), (second, "refusee")):
+            (request,) = api.instances_for(s, user.id)
+            task = next(t for t in tasks if t.instance_id == request.id)
+            api.complete(s, task.id, agent, {"decision": decision, "motif": "Dossier incomplet"})
+            s.commit()
+        (accepted,) = api.instances_for(s, first.id)
+        assert accepted.status_label == "Validée"
+    ((total, ((child_name, _, _),)),) = _invoices(app)
+    assert total == 4000
+    assert child_name == "Accepte1 ACCEPTE"
+    assert _enrolled(app) == [(a, activity_id)]
+    rows = {row.child_id: row.status for row in _rows(app)}
+    assert rows[b] == BookingStatus.REFUSED
+
+
+def _rows(app):
+    with app.app_context():
+        return list(db.session().scalars(select(ActivityBooking)))
