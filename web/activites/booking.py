@@ -173,7 +173,10 @@ def request_booking(
         raise BookingError(f"La session « {closed[0]} » est close : elle ne prend plus d'inscription.")
     _check_child(offer, child, chosen)
     if offer.document_list and not documents_ok:
-        raise BookingError("Confirmez que vous fournirez les documents demandés.")
+        raise BookingError(
+            "Confirmez que vous fournirez les documents qui manquent, ou donnez-les ci-dessous "
+            "(choisis dans vos documents ou téléversés)."
+        )
     _check_overlaps(session, child, chosen)
     quotient = _quotient(session, child.family_record_id)
     ref = f"INS-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
