@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from PIL import Image
-from sqlalchemy import select
 
 from engine import api
 from forms.documents import CheckedFile
@@ -64,7 +63,8 @@ def test_agents_edit_close_and_delete_sessions(app, make_user, frozen):
     login(client, agent)
     page_url = f"/agents/activites/{activity_id}/sessions/{sid}"
     page = _text(client.get(page_url))
-    assert "Modifier la session" in page and 'value="Semaine 1"' in page
+    assert "Modifier la session" in page
+    assert 'value="Semaine 1"' in page
     token = csrf_token(client, page_url)
     base = f"/agents/activites/{activity_id}/sessions"
     refused = client.post(
@@ -144,7 +144,8 @@ def test_documents_come_from_my_documents_or_an_upload_and_agents_see_them(app, 
     login(family, user)
     page = _text(family.get(f"/activites/{activity_id}"))
     assert 'enctype="multipart/form-data"' in page
-    assert "Choisir dans mes documents" in page and "fiche.pdf" in page
+    assert "Choisir dans mes documents" in page
+    assert "fiche.pdf" in page
     # Nothing given, nothing promised: refused in French, no place.
     refused = book(family, activity_id, kid, [sid], documents="")
     assert refused.status_code == 422
@@ -174,7 +175,8 @@ def test_documents_come_from_my_documents_or_an_upload_and_agents_see_them(app, 
     client = app.test_client()
     login(client, agent)
     session_page = _text(client.get(f"/agents/activites/{activity_id}/sessions/{sid}"))
-    assert "Fiche sanitaire de liaison" in session_page and "Attestation d'assurance" in session_page
+    assert "Fiche sanitaire de liaison" in session_page
+    assert "Attestation d'assurance" in session_page
     assert "Documents à fournir au service" in session_page
     with app.app_context():
         s = db.session()
