@@ -49,3 +49,18 @@ def _expire_children(session: Session, child_id: int) -> None:
     child = session.identity_map.get(session.identity_key(Child, (child_id,)))
     if child is not None:
         session.expire(child, ["enrolments"])
+
+
+def resync_enrolments(session: Session) -> int:
+    """Enrol again every child holding a place (after an import of the service's file, which replaces
+    the children's activities with the file's): how many rows were added."""
+    placed = session.execute(
+        select(ActivityBooking.child_id, ActivityBooking.activity_id)
+        .where(ActivityBooking.status == BookingStatus.PLACED)
+        .distinct()
+    ).all()
+    have = set(session.execute(select(Enrolment.child_id, Enrolment.activity_id)).tuples())
+    added = [Enrolment(child_id=c, activity_id=a) for c, a in placed if (c, a) not in have]
+    session.add_all(added)
+    session.flush()
+    return len(added)

@@ -22,7 +22,16 @@ from web.famille.services import children_of
 
 from . import bp, rules
 from .allocation import waiting_rank
-from .booking import BookingError, RequestResult, is_drawn, paris, request_booking, window_end, window_state
+from .booking import (
+    BookingError,
+    RequestResult,
+    demarche_data,
+    is_drawn,
+    paris,
+    request_booking,
+    window_end,
+    window_state,
+)
 from .documents import attach_documents, missing_documents
 from .manage import NotFound, bookings_of, cancel_by_family, cancel_deadline, events_of
 from .models import ACTIVE, STATUS_LABELS, ActivityBooking, ActivityDraw, ActivityOffer
@@ -81,14 +90,7 @@ def _sessions_shown(offer: ActivityOffer) -> list[dict[str, Any]]:
 def _start_demarche(offer: ActivityOffer, result: RequestResult, form: BookingForm) -> None:
     """The démarche follows the request: validation by the service when asked, confirmation message."""
     session = db.session()
-    data = {
-        "demande": result.ref,
-        "activite": offer.activity.name,
-        "enfant": result.child_name,
-        "resume": result.summary(),
-        "validation_requise": "oui" if offer.validation_required else "non",
-        "service": offer.activity.service,
-    }
+    data = demarche_data(offer, result)
     instance = api.start(session, DEMARCHE, current_user, data)
     attach_documents(session, instance.id, form, current_user)
     for booking in session.scalars(select(ActivityBooking).where(ActivityBooking.request_ref == result.ref)):
