@@ -4,9 +4,9 @@ the famille Enrolment rows follow the places given (« Ma famille », the news a
 from __future__ import annotations
 
 import html
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import api
 from engine.models import ProcessInstance
@@ -134,3 +134,90 @@ def test_validation_invoices_after_acceptance_and_a_refusal_unenrols(app, make_u
 def _rows(app):
     with app.app_context():
         return list(db.session().scalars(select(ActivityBooking)))
+
+
+def test_places_given_later_by_the_draw_or_a_promotion_are_invoiced_once(app, make_user):
+    import time_machine
+
+    from tests.activites.helpers import OPENS
+    from web.activites.draw import due_draws
+
+    families = [family_with_children(app, make_user, f"TIRE{n}") for n in range(3)]
+    activity_id, (sid,) = activity(app, places=2, fair=30, price_cents=2000)
+    with time_machine.travel(OPENS + timedelta(minutes=5), tick=False):
+        for user, (kid,) in families:
+            client = app.test_client()
+            login(client, user)
+            assert book(client, activity_id, kid, [sid]).status_code == 302
+    assert _invoices(app) == []  # nobody holds a place before the draw
+    with time_machine.travel(OPENS + timedelta(minutes=31), tick=False), app.app_context():
+        due_draws(db.session())
+        db.session().commit()
+        assert due_draws(db.session()) == []
+        db.session().commit()
+    assert [total for total, _ in _invoices(app)] == [2000, 2000]
+    with app.app_context():
+        s = db.session()
+        placed = s.scalars(
+            select(ActivityBooking).where(ActivityBooking.status == BookingStatus.PLACED)
+        ).all()
+        waiting = s.scalars(
+            select(ActivityBooking).where(ActivityBooking.status == BookingStatus.WAITING)
+        ).one()
+        leaving = next(i for i, (u, _) in enumerate(families) if u.id == placed[0].user_id)
+        booking_id, waiting_user = placed[0].id, waiting.user_id
+    with time_machine.travel(OPENS + timedelta(minutes=40), tick=False):
+        client = app.test_client()
+        login(client, families[leaving][0])
+        token = csrf_token(client, "/activites/mes-inscriptions")
+        assert (
+            client.post(
+                f"/activites/mes-inscriptions/{booking_id}/annuler", data={"csrf_token": token}
+            ).status_code
+            == 302
+        )
+    with app.app_context():
+        s = db.session()
+        names = s.scalars(select(Invoice.external_id).order_by(Invoice.id)).all()
+        assert len(names) == 3
+        assert all(n.startswith("INS-") for n in names)
+        promoted = s.scalars(select(ActivityBooking).where(ActivityBooking.user_id == waiting_user)).one()
+        assert promoted.status == BookingStatus.PLACED
+        assert f"INS-{promoted.id}" in names
+        # Run again: the same invoice.
+        from web.activites.billing import invoice_late_place
+
+        assert invoice_late_place(s, promoted).external_id == f"INS-{promoted.id}"
+        s.flush()
+        assert s.scalar(select(func.count()).select_from(Invoice)) == 3
+        s.rollback()
+
+
+def test_a_promotion_before_the_services_decision_is_invoiced_at_acceptance(app, make_user, frozen):  # noqa: F811
+    first, (a,) = family_with_children(app, make_user, "PREMIERE")
+    second, (b,) = family_with_children(app, make_user, "PROMUE")
+    agent = make_user("agent", groups=["Enfance"])
+    activity_id, (sid,) = activity(app, places=1, validation_required=True, price_cents=3000)
+    one, two = app.test_client(), app.test_client()
+    login(one, first)
+    login(two, second)
+    assert book(one, activity_id, a, [sid]).status_code == 302
+    assert book(two, activity_id, b, [sid]).status_code == 302
+    with app.app_context():
+        booking_id = db.session().scalar(select(ActivityBooking.id).where(ActivityBooking.child_id == a))
+    token = csrf_token(one, "/activites/mes-inscriptions")
+    assert (
+        one.post(f"/activites/mes-inscriptions/{booking_id}/annuler", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert _invoices(app) == []  # promoted, but the service has not decided yet
+    with app.app_context():
+        s = db.session()
+        tasks, _ = api.queue_for(s, agent.groups)
+        (request,) = api.instances_for(s, second.id)
+        task = next(t for t in tasks if t.instance_id == request.id)
+        api.complete(s, task.id, agent, {"decision": "acceptee", "motif": ""})
+        s.commit()
+        (invoice,) = s.scalars(select(Invoice)).all()
+        assert invoice.external_id.startswith("DEM-")
+        assert invoice.total_cents == 3000

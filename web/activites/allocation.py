@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import utcnow
 
+from .billing import invoice_late_place
 from .enrolments import sync_enrolment
 from .models import ActivityBooking, ActivitySession, BookingEvent, BookingStatus
 
@@ -138,5 +139,6 @@ def promote(session: Session, session_id: int) -> list[ActivityBooking]:
         session.flush()
         journal(session, first, "Place attribuée depuis la liste d'attente (une place s'est libérée).")
         sync_enrolment(session, first.child_id, first.activity_id)
+        invoice_late_place(session, first)
         promoted.append(first)
     return promoted
