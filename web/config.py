@@ -152,6 +152,9 @@ DEFAULTS: dict[str, Any] = {
     "FINANCES_GROUP": "Finances",
     "INVOICE_ISSUER": "Hôtel de ville\nPlace de la Mairie\n00000 Ville de Guichet\nRégie : 01 00 00 00 00",
     "INVOICE_DUE_DAYS": 30,
+    # Hour (Paris time) of the invoices' daily job (web/factures/daily.py): the finance service's
+    # reconciliation report of the day before, and the reminder to families of invoices become late.
+    "INVOICE_DAILY_HOUR": 6,
     # The eopayment backend (dummy, payfip_ws, tipi, systempayv2, ...) and its options (a JSON object);
     # `dummy` (development and tests) is refused in production. The bank simulator served by Guichet
     # (dummy backend only) defaults to on outside production.

@@ -18,6 +18,7 @@ from tests.fixtures.integration import ADDRESS, decide, post_form, start_demarch
 from web.accounts.models import User
 from web.coffre.models import StoredDocument
 from web.core import personal_data
+from web.core.audit import AuditEvent
 from web.donnees.retention import run_retention
 from web.extensions import db
 from web.scheduler import run_outbox
@@ -100,6 +101,10 @@ def test_closure_erases_the_account_and_the_canaries_leave_the_database(
         assert session.execute(select(StoredDocument)).first() is None
         statuses = {i.status for i in session.execute(select(ProcessInstance)).scalars()}
         assert statuses == {"cancelled", "completed"}
+        # The security log keeps the account's events (its login included), under the closed alias.
+        kept = session.execute(select(AuditEvent).where(AuditEvent.actor_id == user.id)).scalars().all()
+        assert kept
+        assert {row.actor_name for row in kept} == {closed.username}
     assert not [p for p in Path(app.instance_path, "coffre").rglob("*") if p.is_file()]
 
     run_outbox(mail_app)
