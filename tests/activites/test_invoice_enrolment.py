@@ -9,8 +9,6 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from engine import api
-from engine.models import ProcessInstance
-from engine.services import ServiceContext
 from tests.activites.test_booking_pages import activity, book, family_with_children, frozen  # noqa: F401
 from tests.fixtures.app import csrf_token, login
 from web.activites.models import ActivityBooking, BookingStatus
@@ -51,11 +49,10 @@ def test_a_paid_booking_makes_one_invoice_naming_the_child_and_sessions(app, mak
     with app.app_context():
         s = db.session()
         (request,) = api.instances_for(s, user.id)
-        instance = s.get(ProcessInstance, request.id)
         ref = s.scalars(select(ActivityBooking.request_ref)).first()
         from web.activites.operations import to_invoice
 
-        ctx = ServiceContext(session=s, instance=instance)
+        ctx = api.service_context(s, api.get_instance(s, request.id, user))
         due = to_invoice(ctx, ref)
         again = issue_invoice(ctx, due["enfant"], due["activite"], lignes=due["lignes"])
         s.commit()

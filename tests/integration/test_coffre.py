@@ -78,7 +78,8 @@ def _empty_folder(app) -> None:
     folder = Path(app.instance_path, "coffre")
     if folder.exists():
         for path in folder.iterdir():
-            path.unlink()
+            if path.is_file():
+                path.unlink()
 
 
 @pytest.fixture(autouse=True)
