@@ -12,6 +12,8 @@ An import-linter contract (pyproject.toml) keeps `web` and `forms` from reaching
 
 from __future__ import annotations
 
+from .activites import *  # noqa: F403
+from .activites import __all__ as _activites
 from .backoffice import *  # noqa: F403
 from .backoffice import __all__ as _backoffice
 from .blocks import *  # noqa: F403
@@ -46,6 +48,7 @@ from .views import *  # noqa: F403
 from .views import __all__ as _views
 
 __all__ = [
+    *_activites,
     *_backoffice,
     *_blocks,
     *_definitions,
