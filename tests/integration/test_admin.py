@@ -12,7 +12,7 @@ from web.admin.models import AgentAbsence
 from web.cli import main
 from web.extensions import db
 
-NEW_GROUP = "Sports"
+NEW_GROUP = "Jeunesse et vie associative"  # a group no other test creates (groups outlive tests)
 
 
 @pytest.fixture

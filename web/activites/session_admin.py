@@ -62,7 +62,7 @@ def delete_session(session: Session, found: ActivitySession) -> None:
     session.flush()
 
 
-def _back(activity_id: int, session_id: int) -> WResponse:
+def _to_session_page(activity_id: int, session_id: int) -> WResponse:
     return redirect(url_for("activites.session_page", activity_id=activity_id, session_id=session_id))
 
 
@@ -79,7 +79,7 @@ def update_session(activity_id: int, session_id: int) -> WResponse | str | tuple
         else:
             extra = f" {promoted} enfant(s) de la liste d'attente ont reçu une place." if promoted else ""
             flash(f"La session « {found.label} » est modifiée.{extra}", "success")
-            return _back(activity_id, session_id)
+            return _to_session_page(activity_id, session_id)
     db.session().expire(found)
     return session_page(activity_id, session_id, edit_form=form), 422
 
@@ -97,7 +97,7 @@ def close_session(activity_id: int, session_id: int) -> WResponse:
         "les inscriptions faites restent.",
         "success",
     )
-    return _back(activity_id, session_id)
+    return _to_session_page(activity_id, session_id)
 
 
 @bp.post("/agents/activites/<int:activity_id>/sessions/<int:session_id>/supprimer")
@@ -111,6 +111,6 @@ def remove_session(activity_id: int, session_id: int) -> WResponse:
         delete_session(db.session(), found)
     except SessionChangeRefused as refused:
         flash(str(refused), "error")
-        return _back(activity_id, session_id)
+        return _to_session_page(activity_id, session_id)
     flash(f"La session « {label} » est supprimée.", "success")
     return redirect(url_for("activites.settings", activity_id=activity_id) + "#sessions-titre")
