@@ -152,6 +152,9 @@ DEFAULTS: dict[str, Any] = {
     "FINANCES_GROUP": "Finances",
     "INVOICE_ISSUER": "Hôtel de ville\nPlace de la Mairie\n00000 Ville de Guichet\nRégie : 01 00 00 00 00",
     "INVOICE_DUE_DAYS": 30,
+    # Years invoices and payments are kept after an account's closure (accounting obligation; shown in
+    # the closure's confirmation and on « Données personnelles »).
+    "INVOICE_RETENTION_YEARS": 10,
     # The eopayment backend (dummy, payfip_ws, tipi, systempayv2, ...) and its options (a JSON object);
     # `dummy` (development and tests) is refused in production. The bank simulator served by Guichet
     # (dummy backend only) defaults to on outside production.
