@@ -32,7 +32,7 @@ from web.core import personal_data
 from web.donnees.retention import run_retention
 from web.extensions import db
 from web.factures.models import Invoice, Payment
-from web.famille.models import Child
+from web.famille.models import Child, FamilyRecord
 from web.scheduler import run_outbox
 
 CANARIES = {
@@ -216,3 +216,36 @@ def test_a_closure_waiting_for_review_cannot_be_sent_twice(app, people, client_f
             assert not db.session.get(User, people["famille"].id).is_enabled
     finally:
         personal_data.PROVIDERS.pop("essai_factures", None)
+
+
+def test_the_review_rule_asks_an_agent_only_while_an_invoice_is_to_pay(app, people, clock):
+    """The documented rule (guide-famille, « Clôturer mon compte »): unpaid → review, with the numbers;
+    paid or cancelled → none. The other family's unpaid invoices never count."""
+    from web.factures.models import InvoiceStatus
+
+    clock.move_to(DURING, tick=True)
+    mine = family_world(app, "ROUX Jules", code="CL-R1")
+    theirs = family_world(app, "PETIT Tom", code="CL-R2")
+    me = people["famille"]
+    with app.app_context():
+        session = db.session()
+        user = session.get(User, me.id)
+        user.family_records.append(session.get(FamilyRecord, mine.record_id))
+        session.commit()
+        personal_data.discover()
+        assert personal_data.review_reasons(session, user) == [
+            f"Facture(s) restant à payer : {mine.numbers[0]}, {mine.numbers[1]}."
+        ]
+        first, second = (session.get(Invoice, i) for i in mine.invoices)
+        first.status, second.status = InvoiceStatus.PAYEE, InvoiceStatus.ANNULEE
+        session.flush()
+        assert personal_data.review_reasons(session, user) == []
+        assert theirs.numbers  # still à payer, on another record
+        kept = " ".join(personal_data.kept_after_closure(session, user))
+        assert "conservés 10 ans" in kept
+        app.config["INVOICE_RETENTION_YEARS"] = 6
+        try:
+            assert "conservés 6 ans" in " ".join(personal_data.kept_after_closure(session, user))
+        finally:
+            app.config["INVOICE_RETENTION_YEARS"] = 10
+        session.rollback()

@@ -288,6 +288,8 @@ def test_the_register_page_is_public_and_linked_in_the_footer(client):
     page = client.get("/donnees-personnelles")
     assert page.status_code == 200
     assert "Combien de temps" in text(page)
+    assert "Factures, paiements en ligne et reçus" in text(page)
+    assert "10 ans, même après la clôture du compte" in text(page)  # INVOICE_RETENTION_YEARS
     assert 'href="/donnees-personnelles"' in client.get("/").get_data(as_text=True)
 
 
