@@ -111,6 +111,12 @@ DEFAULTS: dict[str, Any] = {
         "Autre document",
     ],
     "PREVIEW_MAX_PIXELS": 40_000_000,
+    # PDF previews are rendered in a subprocess (web/core/preview_worker.py) under these limits:
+    # address space (MB), CPU seconds (killed past it; wall-clock timeout 2 × CPU + 5 s), and how many
+    # such processes one web process runs at once.
+    "PREVIEW_MEMORY_MB": 512,
+    "PREVIEW_CPU_SECONDS": 5,
+    "PREVIEW_PROCESSES": 2,
     # « Télécharger mes données » (web/donnees): hours an export may be downloaded (once), and the
     # size of the family's documents up to which it is built at once (beyond: by the job, announced by mail).
     "EXPORT_DOWNLOAD_HOURS": 48,
