@@ -46,6 +46,9 @@ test: $(STAMP) system-deps ## Set up and run the whole test suite (browser and P
 test-fast: $(STAMP) ## Run the tests without the browser, PostgreSQL, Redis and sqlmap ones
 	$(BIN)/pytest -m "not browser and not postgres and not redis and not sqlmap" $(PYTEST_ARGS)
 
+test-postgres: $(STAMP) system-deps ## The whole suite with the app on the real PostgreSQL started by the tests
+	GUICHET_TEST_DATABASE=postgresql $(BIN)/pytest $(PYTEST_ARGS)
+
 lint: $(STAMP) ## ruff, format check and the layering contracts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -76,4 +79,9 @@ bench: $(STAMP) ## Run the benchmarks and print figures and ratios
 bench-activites: $(STAMP) system-deps ## The booking rush: FAMILIES=2500 families in 5 min on SQLite and PostgreSQL
 	$(BIN)/python -m benchmarks activites --families $(or $(FAMILIES),2500)
 
-.PHONY: help install system-deps migrate demo run test test-fast lint fmt revision studio-assets captcha-voice bench bench-activites
+LOAD_ARGS ?= --users 1,10,50 --duration 20
+bench-load: $(STAMP) system-deps ## Load test with locust: guichet run / gunicorn 2 and 4 workers, SQLite and PostgreSQL
+	test -x .venv-bench/bin/locust || ($(PYTHON) -m venv .venv-bench && .venv-bench/bin/pip install --quiet -r benchmarks/requirements-load.txt)
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
+
+.PHONY: help install system-deps migrate demo run test test-fast test-postgres lint fmt revision studio-assets captcha-voice bench bench-activites bench-load

@@ -202,13 +202,14 @@ def migrate(
     return MigrationOutcome(batch, tuple(moved), tuple(skipped))
 
 
-def undo(session: Session, batch: str, *, actor: str) -> MigrationOutcome:
-    """Move the requests of one migration back to their previous version, while they are unchanged."""
-    rows = list(
-        session.execute(
-            select(InstanceMigration).where(InstanceMigration.batch == batch).order_by(InstanceMigration.id)
-        ).scalars()
-    )
+def undo(session: Session, batch: str, *, actor: str, key: str | None = None) -> MigrationOutcome:
+    """Move the requests of one migration back to their previous version, while they are unchanged.
+
+    With `key`, only a migration of that démarche is found (the studio's URL names both)."""
+    query = select(InstanceMigration).where(InstanceMigration.batch == batch)
+    if key is not None:
+        query = query.where(InstanceMigration.key == key)
+    rows = list(session.execute(query.order_by(InstanceMigration.id)).scalars())
     if not rows:
         raise NotFound("Ce déplacement n'existe pas.")
     if all(r.undone_at is not None for r in rows):

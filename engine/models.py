@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, UTCDateTime, utcnow
@@ -198,7 +198,17 @@ class OutboxMessage(Base):
     """A mail written in the business transaction and sent after commit, with retries."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at"),)
+    # The claim's « is anything due on my channels » is a range per channel (engine/outbox.py::claim).
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "channel", "next_attempt_at"),
+        # The rows a worker holds (read back after the claim, renewed, released): a few at a time.
+        Index(
+            "ix_outbox_message_claim",
+            "claim_token",
+            sqlite_where=text("claim_token IS NOT NULL"),
+            postgresql_where=text("claim_token IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, Update, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -111,6 +111,48 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def due_query(now: datetime, limit: int, channels: Collection[str] | None) -> Select[tuple[int]]:
+    """The ids of up to `limit` due pending rows of `channels`, oldest due first.
+
+    Read from ix_outbox_message_due (status, channel, next_attempt_at): its cost does not grow with
+    the pending rows of the other channels nor with those not due yet (tests/integration/
+    test_outbox_due_index.py looks at the query plans on SQLite and PostgreSQL)."""
+    due = select(OutboxMessage.id).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+    )
+    if channels is not None:
+        due = due.where(OutboxMessage.channel.in_(sorted(channels)))
+    return due.order_by(OutboxMessage.next_attempt_at).limit(limit)
+
+
+def claim_statement(
+    now: datetime,
+    limit: int,
+    channels: Collection[str] | None,
+    token: str,
+    lease_end: datetime,
+    postgres: bool = False,
+) -> Update:
+    """The claim: one UPDATE of the due rows' ids that stamps them with `token` and the lease's end.
+
+    The WHERE is evaluated again by the UPDATE itself, under the write lock (SQLite) or the row lock
+    (PostgreSQL, where the ids are also picked with SKIP LOCKED): a row another worker claimed in
+    between is not due any more and is skipped. The outer WHERE names the channels too, so that
+    SQLite reads the same index range instead of every pending row of the other channels."""
+    due = due_query(now, limit, channels)
+    if postgres:
+        due = due.with_for_update(skip_locked=True)
+    still_due = [OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now]
+    if channels is not None:
+        still_due.append(OutboxMessage.channel.in_(sorted(channels)))
+    return (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due), *still_due)
+        .values(claim_token=token, next_attempt_at=lease_end)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def claim(
     session: Session,
     now: datetime,
@@ -121,28 +163,7 @@ def claim(
     """Claim up to `limit` due rows for this worker and commit; returns (token, lease end, rows)."""
     token = secrets.token_hex(16)
     lease_end = max(now, utcnow()) + lease
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
-    if channels is not None:
-        due = due.where(OutboxMessage.channel.in_(sorted(channels)))
-    if _is_postgres(session):
-        due = due.with_for_update(skip_locked=True)
-    # The WHERE is evaluated again by the UPDATE itself, under the write lock (SQLite) or the row
-    # lock (PostgreSQL): a row another worker claimed in between is not due any more and is skipped.
-    result = session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(due),
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .values(claim_token=token, next_attempt_at=lease_end)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(claim_statement(now, limit, channels, token, lease_end, _is_postgres(session)))
     session.commit()
     if not result.rowcount:  # type: ignore[attr-defined]
         return token, lease_end, []

@@ -176,6 +176,18 @@ def _uuid(value: str) -> Any:
     return UUID(value)
 
 
+class _CompactJSON(json.JSONEncoder):
+    """Stored documents without the spaces after « , » and « : », accents kept as UTF-8 (not \\u00e9):
+    about a fifth fewer bytes per instance; the documents read back the same (old ones too)."""
+
+    item_separator = ","
+    key_separator = ":"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
+
+
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = CachedSpecWorkflowConverter
@@ -183,7 +195,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     # datetime is registered by Spiff; date (its base class) and Decimal come from WTForms data.
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
-    return BpmnWorkflowSerializer(registry)
+    return BpmnWorkflowSerializer(registry, json_encoder_cls=_CompactJSON)
 
 
 SERIALIZER = _make_serializer()
@@ -301,10 +313,9 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         ident = getattr(spec, "bpmn_id", None) or spec.name
         element = f"« {name} » ({ident})" if name else f"({ident})"
         reason = exc.message if isinstance(exc, EngineError) else f"{type(exc).__name__} : {exc}"
-        instance = getattr(self.context, "instance", None)
         return ScriptError(
             f"Erreur dans l'élément {element} : « {source.strip()[:80]} » a échoué. {reason}",
-            getattr(instance, "id", None),
+            getattr(self.context, "instance_id", None),
         )
 
     def call_service(self, task: Any, operation_name: str, operation_params: dict[str, Any]) -> str:

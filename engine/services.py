@@ -23,7 +23,9 @@ class ServiceContext:
     """The open session, the instance, who acted, and what the calling task holds."""
 
     session: Session
-    instance: ProcessInstance
+    # The mapped row: the engine's own. Service operations (web/) read the request through the
+    # properties below and `view` (a frozen InstanceView), never through the row (issue 9).
+    _row: ProcessInstance
     actor: events.Actor | None = None
     # Values given to complete() for this call only (e.g. a password hash): never stored in the workflow.
     secrets: dict[str, Any] = field(default_factory=dict)
@@ -34,38 +36,38 @@ class ServiceContext:
 
     @property
     def instance_id(self) -> int:
-        return self.instance.id
+        return self._row.id
 
     @property
     def requester_id(self) -> int | None:
         """The family's account (None for a guest's démarche not yet tied to an account)."""
-        return self.instance.requester_id
+        return self._row.requester_id
 
     @requester_id.setter
     def requester_id(self, value: int | None) -> None:
         """Tie the démarche to an account (signup) or untie it (purge); written at the end of the step."""
-        self.instance.requester_id = value
+        self._row.requester_id = value
 
     @property
     def reference(self) -> str:
-        return self.instance.reference or ""
+        return self._row.reference or ""
 
     @property
     def demarche_key(self) -> str:
-        return self.instance.definition.key
+        return self._row.definition.key
 
     @property
     def demarche_title(self) -> str:
-        return self.instance.definition.title
+        return self._row.definition.title
 
     @property
     def deadline_at(self) -> datetime | None:
-        return self.instance.deadline_at
+        return self._row.deadline_at
 
     @property
     def view(self) -> InstanceView:
         """The request as the door shows it (a frozen view, for mail templates and hooks)."""
-        return instance_view(self.session, self.instance)
+        return instance_view(self.session, self._row)
 
     def secret(self, name: str, default: Any = None) -> Any:
         return self.secrets.get(name, default)
@@ -81,9 +83,9 @@ class ServiceContext:
     ) -> None:
         """Append one entry to the request's timeline."""
         events.add_event(
-            self.session, self.instance, event_type, label, visibility=visibility, comment=comment, role=role
+            self.session, self._row, event_type, label, visibility=visibility, comment=comment, role=role
         )
 
     def flag_open_agent_tasks(self, column: str, now: datetime) -> list[InboxTask]:
         """Stamp `reminded_at` / `escalated_at` on the request's open agent tasks (engine.deadlines)."""
-        return deadlines.flag_open_agent_tasks(self.session, self.instance.id, column, now)
+        return deadlines.flag_open_agent_tasks(self.session, self._row.id, column, now)

@@ -52,6 +52,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.register(app)
     accounts.sessions.register(app)  # idle and absolute session timeouts (after CSRFProtect's hook)
     _register_template_helpers(app)
+    if app.config["CELERY_BROKER_URL"]:  # a commit that wrote mail sends the outbox job at once
+        import_module("web.celery_app").install_outbox_waker(app)
     # Browsers ask /favicon.ico whatever the page says: answer it rather than log a 404 per visit.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     return app

@@ -366,10 +366,14 @@ def worker_command(beat: bool, concurrency: int) -> None:
 
 
 def _register_admin_commands() -> None:
-    """`guichet user groups|role|disable|enable`, `guichet group …`, `guichet agent …` (web/admin/cli.py)."""
+    """`guichet user groups|role|disable|enable`, `guichet group …`, `guichet agent …` (web/admin/cli.py);
+    `guichet factures importer|quotidien` (web/factures/cli.py)."""
     from .admin.cli import register
 
     register(main, user_group_cmd)
+    from .factures.cli import invoices_group
+
+    main.add_command(invoices_group)
 
 
 _register_admin_commands()

@@ -161,6 +161,9 @@ DEFAULTS: dict[str, Any] = {
     # Years invoices and payments are kept after an account's closure (accounting obligation; shown in
     # the closure's confirmation and on « Données personnelles »).
     "INVOICE_RETENTION_YEARS": 10,
+    # Hour (Paris time) of the invoices' daily job (web/factures/daily.py): the finance service's
+    # reconciliation report of the day before, and the reminder to families of invoices become late.
+    "INVOICE_DAILY_HOUR": 6,
     # The eopayment backend (dummy, payfip_ws, tipi, systempayv2, ...) and its options (a JSON object);
     # `dummy` (development and tests) is refused in production. The bank simulator served by Guichet
     # (dummy backend only) defaults to on outside production.

@@ -214,6 +214,12 @@ def _configure(scheduler: BaseScheduler, app: Flask, kind: str = "worker") -> Ba
         **common,
     )
     _add_personal_data_jobs(scheduler, app, common)
+    from web.factures.daily import run_daily  # reconciliation report and late invoices
+
+    hour = int(app.config["INVOICE_DAILY_HOUR"])
+    scheduler.add_job(
+        run_daily, "cron", args=[app], id="factures", hour=hour, timezone="Europe/Paris", **common
+    )
     if app.config["DIGEST_ENABLED"]:
         from web.delais.digest import run_digest  # the agents' daily digest
 

@@ -10,7 +10,12 @@ Fields: the family's address lines (« Changement d'adresses postales »), the a
 to the family and internal comment, the agent's internal comment on the dossier, the admin's first and
 last names of an agent, the analyst's publication comment in the studio, a facility's name,
 presentation and services (public pages), the queue's search box (reflected), the login's user name
-(reflected after a failure).
+(reflected after a failure). Second test, the areas of the second round (tests/browser/xss_areas.py):
+a stored document's name (« Mes documents »; the names refused for a « / » come back in the form), a
+hand-made invoice's line labels and its cancellation reason (family's and Finances' pages), an
+activity's presentation and documents to provide and its sessions' names (agents' settings, family's
+booking page), a studio scenario case's name, a data-form field's label and help (form editor, the
+field's page, the preview). Each of its pages must show some payload (else the check would be empty).
 """
 
 from __future__ import annotations
@@ -22,8 +27,10 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.browser import xss_areas
 from tests.fixtures.app import csrf_token
 from tests.fixtures.integration import ADDRESS, decide, file_address_change, post_form, proof, start_demarche
+from tests.integration import idor_world
 from tests.integration.test_studio import _adresse_v2
 from web.extensions import db
 
@@ -319,3 +326,59 @@ def test_no_payload_runs_or_injects_in_any_rendered_field(app, people, client_fo
     assert succeeded == []
     assert renderer.dialogs == []
     assert total >= 12 * len(PAYLOADS)
+
+
+def test_no_payload_runs_or_injects_in_the_new_areas_fields(app, people, client_for, make_user, renderer):
+    """The second round's fields: « Mes documents », invoices, activities, scenario cases, form editor."""
+    started = time.monotonic()
+    famille = client_for(people["famille"])
+    objects = idor_world.family_objects(app, people["famille"])  # record F-IDOR, activity of « Sports »
+    sink = xss_areas.Sink()
+    xss_areas.stored_documents(app, famille, PAYLOADS, chunks, sink)
+    finances = client_for(make_user("agent", groups=["Finances"]))
+    xss_areas.invoices(famille, finances, PAYLOADS, chunks, sink)
+    sports = client_for(make_user("agent", groups=["Sports"]))
+    xss_areas.activities(app, famille, sports, objects["activity_id"], PAYLOADS, chunks, sink)
+    make_user("agent", groups=["Stationnement"])  # the new démarche's group
+    analyst = client_for(make_user("analyste"))
+    xss_areas.scenario_cases(analyst, PAYLOADS, chunks, sink)
+    xss_areas.form_fields(analyst, PAYLOADS, chunks, sink)
+
+    blank = [
+        f
+        for f, p in sink.views.items()
+        if "xss.push(" not in _main(p[0][0].get(p[0][1]).get_data(as_text=True))
+    ]
+    assert blank == [], "pages that show no payload"
+    tabs: dict[int, Any] = {}
+    for field, pages in sink.views.items():
+        client, url = pages[0]
+        tab = tabs.setdefault(id(client), renderer.tab(client))
+        renderer.visit(tab, field, url)
+        if len(pages) > 1:
+            mains = [_main(client.get(u).get_data(as_text=True)) for _, u in pages]
+            renderer.show(
+                tab, field, "<!DOCTYPE html><html lang=fr><body>" + "".join(mains) + "</body></html>"
+            )
+    refused = "".join(_main(html) for _, html in sink.answers)
+    renderer.show(
+        tabs[id(famille)],
+        "formulaires refusés",
+        f"<!DOCTYPE html><html lang=fr><body>{refused}</body></html>",
+    )
+
+    succeeded = [(f, u, r) for f, u, r in renderer.results if r["ran"] or r["injected"] or r["ssti"]]
+    total = sum(sink.tried.values())
+    shown = sum(len(pages) for pages in sink.views.values()) + len(sink.answers)
+    print(
+        f"XSS (new areas): {len(PAYLOADS)} payloads x {len(sink.tried)} fields = {total} cells; {shown} pages"
+    )
+    print(
+        f"  in {renderer.pages} Chromium loads; {len(succeeded)} succeeded, {len(renderer.dialogs)} dialogs"
+    )
+    print(f"  {time.monotonic() - started:.1f} s")
+    for field, count in sink.tried.items():
+        print(f"  {field}: {count}")
+    assert succeeded == []
+    assert renderer.dialogs == []
+    assert total >= 9 * len(PAYLOADS)

@@ -29,6 +29,7 @@ from tests.integration.rgpd_world import (
 from web.accounts.models import User
 from web.coffre.models import StoredDocument
 from web.core import personal_data
+from web.core.audit import AuditEvent
 from web.donnees.retention import run_retention
 from web.extensions import db
 from web.factures.models import Invoice, Payment
@@ -123,6 +124,8 @@ def test_closure_erases_the_account_and_the_canaries_leave_the_database(
 
     time_machine.move_to(CLOSING_DAY, tick=True)
     client = app.test_client()
+    mistyped = post_form(client, "/connexion", {"username": CANARIES["username"], "password": "pas celui-ci"})
+    assert mistyped.status_code == 200  # a failed login: its audit row's target is the name typed
     log_in(client, CANARIES["username"])
     task_id, page, wrong = confirm(client, password="pas le bon mot de passe")
     assert "annulées" in text(page)
@@ -154,6 +157,10 @@ def test_closure_erases_the_account_and_the_canaries_leave_the_database(
         assert [i.number for i in kept] == world.numbers  # kept, paid and unpaid
         assert [p.user_id for p in session.scalars(select(Payment))] == [None]
         assert [p.email for p in session.scalars(select(Payment))] == [None]
+        # The security log keeps the account's events (its logins included), under the closed alias.
+        logged = session.execute(select(AuditEvent).where(AuditEvent.actor_id == user_id)).scalars().all()
+        assert logged
+        assert {row.actor_name for row in logged} == {closed.username}
     week1, week2 = world.sessions
     rows = bookings_of_record(app, world.record_id)
     assert [(r[0], r[2], r[3], r[4]) for r in rows] == [

@@ -203,3 +203,21 @@ def test_markup_typed_by_a_family_is_shown_escaped_to_the_agent(app, people, cli
     assert not html(page).xpath(
         "//script[not(starts-with(@src, '/static/'))] | //img[not(starts-with(@src, '/documents/'))]"
     )
+
+
+def test_a_document_that_cannot_be_drawn_gets_the_unavailable_preview_not_a_broken_image(
+    app, people, client_for
+):
+    """The justificatif filed by file_address_change is a minimal PDF that PDFium cannot draw: its
+    preview is the « Document non affichable ici » image (a PNG), while a drawable one is its page."""
+    from web.core.previews import unavailable_png
+
+    filed = file_address_change(app, client_for(people["famille"]))
+    agent = client_for(people["accueil"])
+    dossier = html(agent.get(f"/taches/{filed.agent_task_id}", follow_redirects=True))
+    (src,) = dossier.xpath("//img[starts-with(@src, '/documents/')]/@src")
+    preview = agent.get(src)
+    assert preview.status_code == 200
+    assert preview.mimetype == "image/png"
+    assert preview.data == unavailable_png()
+    assert preview.headers["Cache-Control"] == "no-store"

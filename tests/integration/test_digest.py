@@ -64,6 +64,7 @@ def digests(app) -> list[OutboxMessage]:
 def test_each_agent_with_open_tasks_gets_one_digest(app, queue):
     with app.app_context():
         assert send_digests(db.session(), MORNING) == 2  # the two Accueil agents; nothing for the others
+        db.session.commit()  # read below on another connection (on PostgreSQL, uncommitted rows are not seen)
     mails = digests(app)
     assert sorted(m.recipient for m in mails) == sorted([queue["agent"].email, queue["collegue"].email])
     mine = next(m for m in mails if m.recipient == queue["agent"].email)
@@ -90,6 +91,7 @@ def test_the_digest_is_sent_once_per_agent_and_day(app, queue):
         assert send_digests(db.session(), MORNING) == 2
         assert send_digests(db.session(), MORNING + timedelta(hours=10)) == 0  # same Paris day
         assert send_digests(db.session(), MORNING + timedelta(days=1)) == 2  # the next day
+        db.session.commit()
     assert len(digests(app)) == 4
 
 
@@ -107,6 +109,7 @@ def test_the_digest_reaches_the_agent_over_smtp(app, app_factory, smtp_server, q
     mail_app = app_factory(MAIL_SERVER=smtp_server.host, MAIL_PORT=smtp_server.port, MAIL_SUPPRESS_SEND=False)
     with app.app_context():
         send_digests(db.session(), MORNING)
+        db.session.commit()
     assert run_outbox(mail_app) == (2, 0)
     received = {m["X-Envelope-To"]: m for m in smtp_server.messages}
     message = received[queue["agent"].email]

@@ -8,6 +8,7 @@ verdict keeps it on its version.
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from dataclasses import dataclass
@@ -16,11 +17,19 @@ import pytest
 from sqlalchemy import select
 
 from engine import api
-from engine.errors import Conflict
+from engine.errors import Conflict, NotFound
 from engine.execution import bundle_of, open_workflow
+from engine.instances import start as live_start  # the row itself: these tests read it as it changes
 from engine.migration import bundle_of_definition, diff_reasons
 from engine.migration_apply import InstanceMigration
-from engine.models import HistoryEvent, HumanTask, HumanTaskState, InstanceStatus, ProcessInstance
+from engine.models import (
+    HistoryEvent,
+    HumanTask,
+    HumanTaskState,
+    InstanceStatus,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from engine.runtime import SERIALIZER, GuichetScriptEngine, dump_workflow, load_workflow, migrate_workflow
 from tests.fixtures.app import empty_tables
 from tests.fixtures.versions import process, script_task, store, user_task
@@ -51,7 +60,7 @@ def task_removed(key: str) -> str:
 
 
 def _waiting_at_valider(session, people, key: str) -> ProcessInstance:
-    instance = api.start(session, key, people["famille"])
+    instance = live_start(session, key, people["famille"])
     task = session.execute(
         select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.OPEN)
     ).scalar_one()
@@ -68,7 +77,8 @@ def _open(session, instance_id: int) -> HumanTask:
 
 def _forced(instance: ProcessInstance, target_definition):
     """What SpiffWorkflow does when forced: migrate without checks, then reload the JSON."""
-    target = bundle_of_definition(target_definition)
+    # The door hands out a frozen DefinitionView: the bundle is built from the stored row.
+    target = bundle_of_definition(db.session().get(ProcessDefinition, target_definition.id))
     workflow = load_workflow(bundle_of(instance), instance.serialization, GuichetScriptEngine())
     _reasons, (top, subs) = diff_reasons(workflow, target)
     migrate_workflow(top, workflow, target.spec)
@@ -167,7 +177,7 @@ def with_call(key: str, *, calc: bool = False, after: bool = False) -> str:
 
 
 def _waiting_in_call(session, people, key: str) -> ProcessInstance:
-    instance = api.start(session, key, people["famille"])
+    instance = live_start(session, key, people["famille"])
     api.complete(session, _open(session, instance.id).id, people["famille"], {})
     session.commit()
     assert _open(session, instance.id).task_name == "sub_a"
@@ -202,7 +212,7 @@ def test_a_task_added_inside_a_call_activity_moves_and_runs(app, session, people
     session.expire_all()
     done = session.get(ProcessInstance, instance.id)
     assert done.status == InstanceStatus.COMPLETED
-    assert '"tarif": 3' in done.serialization
+    assert json.loads(done.serialization)["data"]["tarif"] == 3
 
 
 def test_a_step_added_after_a_started_call_activity_keeps_the_request(app, session, people):
@@ -318,7 +328,9 @@ def test_undo_puts_the_request_back_until_it_moves_on(app, session, people):
     # The second request moves on after the migration: it cannot be put back.
     api.complete(session, _open(session, two.id).id, people["accueil"], {})
     session.commit()
-    undone = api.undo_migration(session, outcome.batch, actor="bea")
+    with pytest.raises(NotFound):  # the batch is found only under its own démarche's key
+        api.undo_migration(session, outcome.batch, actor="bea", key="changement_adresse")
+    undone = api.undo_migration(session, outcome.batch, actor="bea", key=key)
     session.commit()
     assert undone.moved == (one.reference,)
     assert undone.skipped == ((two.reference, "la demande a avancé depuis son déplacement"),)

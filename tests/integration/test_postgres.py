@@ -21,7 +21,7 @@ from engine.models import (
     OutboxStatus,
     ProcessInstance,
 )
-from tests.fixtures.app import login
+from tests.fixtures.app import login, on_postgresql
 from tests.fixtures.integration import (
     ADDRESS,
     create_account,
@@ -65,6 +65,7 @@ def pg_people(pg_app):
     }
 
 
+@pytest.mark.skipif(on_postgresql(), reason="contrasts the PostgreSQL app with the SQLite `app`")
 def test_the_app_really_runs_on_postgresql(pg_app, app):
     with pg_app.app_context():
         assert db.engine is not None
@@ -77,6 +78,8 @@ def test_the_app_really_runs_on_postgresql(pg_app, app):
 
 @pytest.mark.parametrize("which", ["sqlite", "postgresql"])
 def test_models_and_migrations_agree(which, app, pg_app):
+    if which == "sqlite" and on_postgresql():
+        pytest.skip("the `app` runs on PostgreSQL (GUICHET_TEST_DATABASE)")
     application = app if which == "sqlite" else pg_app
     with application.app_context():
         assert db.engine is not None

@@ -18,10 +18,12 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import OutboxMessage, OutboxStatus
+from engine.outbox import enqueue_mail
 from tests.fixtures.app import base_config
 from tests.fixtures.integration import outbox
 from web import migrate
 from web.app import create_app
+from web.core import transaction
 from web.extensions import db
 
 from .helpers import enqueue
@@ -163,3 +165,45 @@ def test_two_workers_with_two_beats_send_each_mail_once(sqlite_app, workers, smt
     workers(OUTBOX_BATCH_SIZE=20)  # a second beat: every job is scheduled twice
     wait_until(lambda: sent_count(sqlite_app) == 1000, "1,000 mails sent")
     each_once(sqlite_app, smtp_server, 1000)
+
+
+def test_a_web_commit_that_wrote_mail_wakes_the_outbox_job_at_once(
+    tmp_path, sqlite_app, workers, redis_server, smtp_server
+):
+    """Beat sends the outbox job once an hour here: the mail leaves because the web process's commit
+    sent the job through Redis (web/celery_app.py::install_outbox_waker), not because of beat."""
+    workers(SCHEDULER_OUTBOX_INTERVAL=3600)
+    web_app = create_app(
+        {
+            **base_config(tmp_path, sqlite_app.config["SQLALCHEMY_DATABASE_URI"]),
+            "CELERY_BROKER_URL": redis_server.url,
+        }
+    )
+    with web_app.app_context(), transaction.separate_unit_of_work() as session:
+        enqueue_mail(session, to="famille@example.test", subject="Votre demande", body_text="Bonjour.")
+    wait_until(lambda: sent_count(sqlite_app) == 1, "the mail sent after the web commit", seconds=120)
+    each_once(sqlite_app, smtp_server, 1)
+
+
+def test_a_web_commit_while_redis_is_down_still_commits_and_the_mail_leaves_later(
+    tmp_path, sqlite_app, workers, redis_server, smtp_server
+):
+    web_app = create_app(
+        {
+            **base_config(tmp_path, sqlite_app.config["SQLALCHEMY_DATABASE_URI"]),
+            "CELERY_BROKER_URL": redis_server.url,
+        }
+    )
+    redis_server.stop()
+    with web_app.app_context(), transaction.separate_unit_of_work() as session:
+        enqueue_mail(session, to="famille@example.test", subject="Votre demande", body_text="Bonjour.")
+    assert len(outbox(sqlite_app)) == 1  # committed although the wake-up could not be sent
+    # Another app of the process (no broker) is not concerned by this app's waker: its commits
+    # never try the dead broker (they once hung in kombu's endless reconnection).
+    with sqlite_app.app_context(), transaction.separate_unit_of_work() as session:
+        enqueue_mail(session, to="autre@example.test", subject="Autre", body_text="Bonjour.")
+    assert len(outbox(sqlite_app)) == 2
+    redis_server.start()
+    workers()  # beat every second: the mail waits for it, then leaves once
+    wait_until(lambda: sent_count(sqlite_app) == 2, "the mails written while Redis was down sent")
+    each_once(sqlite_app, smtp_server, 2)

@@ -30,7 +30,9 @@ def check_each_mail_once(app, smtp_server, done):  # type: ignore[no-untyped-def
     assert set(received) == {message_id for message_id, _ in rows}
     assert set(received.values()) == {1}  # no mail twice
     assert sum(done) == MAILS
-    assert all(count > 0 for count in done), done  # both processes really sent mail
+    # Both processes ran the job over the same rows; on a loaded machine one of them may find every
+    # row already claimed (it then sent nothing): exactly-once is what is asserted, not the share.
+    assert len(done) == 2, done
 
 
 def worker_config(url, smtp_server):  # type: ignore[no-untyped-def]

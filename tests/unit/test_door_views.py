@@ -54,3 +54,20 @@ def test_the_views_the_door_exports_are_frozen_dataclasses():
         view = getattr(api, name)
         assert dataclasses.is_dataclass(view), name
         assert view.__dataclass_params__.frozen, name  # type: ignore[attr-defined]
+
+
+def test_the_service_context_shows_the_request_through_properties_and_a_view_not_its_row():
+    """What service operations (web/<area>/operations.py) receive: its public fields and properties
+    name no mapped class; the row stays private to the engine (`_row`)."""
+    context = api.ServiceContext
+    hints = typing.get_type_hints(context)
+    public = {name: hint for name, hint in hints.items() if not name.startswith("_")}
+    assert not {name for name, hint in public.items() if _types_in(hint) & MAPPED}
+    properties = {
+        name: typing.get_type_hints(member.fget).get("return")
+        for name, member in inspect.getmembers(context)
+        if isinstance(member, property) and not name.startswith("_")
+    }
+    assert "view" in properties
+    assert not {name for name, hint in properties.items() if _types_in(hint) & MAPPED}
+    assert _types_in(hints["_row"]) & MAPPED  # the check can fail: the private row is mapped

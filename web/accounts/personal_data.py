@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from web.core.audit import AuditEvent
 from web.core.personal_data import Provider, register
 
 from .models import AccountToken, LoginAttempt, ServiceKey, User
@@ -46,8 +48,37 @@ def login_rows(session: Session, user: User) -> list[dict[str, Any]]:
     ]
 
 
+def _pseudonymise_audit(session: Session, user: User) -> None:
+    """The security log keeps a closed account's events until AUDIT_RETENTION_DAYS (security is why
+    it exists), but no longer says who it was: its user name and address become the closed account's
+    alias, and no e-mail address stays in the details."""
+    alias = f"compte-clos-{user.id}"
+    names = [name for name in (user.username, user.email) if name]
+    rows = session.scalars(
+        select(AuditEvent).where(
+            or_(
+                AuditEvent.actor_id == user.id,
+                # a failed login's target is what was typed, quoted: « "lea.durand" »
+                *(AuditEvent.target.contains(name, autoescape=True) for name in names),
+            )
+        )
+    )
+    for row in rows:
+        if row.actor_id == user.id:
+            row.actor_name = alias
+        details = json.loads(row.details or "{}")
+        if isinstance(details, dict):
+            details = {k: v for k, v in details.items() if "@" not in str(v)}
+        text = json.dumps(details, ensure_ascii=False)
+        for name in names:
+            row.target = row.target.replace(name, alias)
+            text = text.replace(name, alias)
+        row.details = text
+
+
 def erase_account(session: Session, user: User) -> None:
     """Anonymise the account: identity and contact emptied, password and sessions invalidated."""
+    _pseudonymise_audit(session, user)
     for field in ERASED_FIELDS:
         setattr(user, field, None)
     user.nom = user.prenom = ""

@@ -27,7 +27,7 @@ def load_user(user_id: str) -> User | None:
     ident, _, nonce = user_id.partition(":")
     if not ident.isdigit():
         return None
-    user = db.session.get(User, int(ident))
+    user = User.load_plain(db.session, int(ident))  # the account alone, once per request
     if user is None or not user.is_enabled or user.session_nonce != nonce:
         return None
     return user

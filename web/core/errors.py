@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, Response, current_app, render_template
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
@@ -35,6 +38,23 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     return render_template("errors/error.html", code=code, title=title, message=detail or message), code
 
 
+#: The database cannot be reached (server down, file unreadable, pool exhausted): a 503, not a 500.
+UNREACHABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
+
+
+def unavailable(exc: BaseException) -> Response:
+    """« Service momentanément indisponible » (503): the request's writes are rolled back (nothing
+    half-written), the page is drawn without the layout (which would read the account again), and
+    the pool reconnects by itself at a later request (`pool_pre_ping` on PostgreSQL)."""
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    log.error("Database unreachable: %s", str(exc).splitlines()[0][:300])
+    template = current_app.jinja_env.get_template("errors/unavailable.html")
+    body = template.render(town=current_app.config.get("TOWN_NAME", ""))
+    return Response(body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}, mimetype="text/html")
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def engine_error(exc: EngineError) -> tuple[str, int]:
@@ -44,8 +64,13 @@ def register(app: Flask) -> None:
             return render_error(500)
         return render_error(exc.status_code, exc.message)
 
+    for kind in UNREACHABLE:
+        app.register_error_handler(kind, unavailable)
+
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException) -> tuple[str, int]:
+    def http_error(exc: HTTPException) -> tuple[str, int] | Response:
+        if isinstance(getattr(exc, "original_exception", None), UNREACHABLE):
+            return unavailable(exc.original_exception)  # type: ignore[attr-defined]
         code = exc.code or 500
         detail = None
         if code == 400 and "CSRF" in (exc.description or ""):

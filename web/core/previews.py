@@ -11,6 +11,7 @@ is decoded). A file that cannot be previewed gives None: the page then offers th
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -112,3 +113,21 @@ def preview_png(content: bytes, mime: str) -> bytes | None:
     except Exception:  # a damaged file: no preview, the download remains
         log.warning("No preview for a %s of %s bytes", mime, len(content), exc_info=True)
         return None
+
+
+@functools.cache
+def unavailable_png() -> bytes:
+    """What a page shows where a document's preview cannot be drawn (a damaged or unusual file): a
+    small image that says so, rather than a broken image; the document itself stays downloadable."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (360, 90), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 359, 89), outline="#767676")
+    font = ImageFont.load_default(size=17)
+    # Pillow's own font has no accented letters: a wording without them.
+    draw.text((16, 20), "Document non affichable ici :", fill="#1e1e1e", font=font)
+    draw.text((16, 48), "ouvrez-le avec son lien.", fill="#1e1e1e", font=font)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()

@@ -22,6 +22,7 @@ def register(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user and current_user.is_authenticated:
+        # A 503 first: the database may be out of reach, and reading the account would need it.
+        if response.status_code == 503 or (current_user and current_user.is_authenticated):
             headers["Cache-Control"] = "no-store"
         return response

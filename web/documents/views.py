@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 
-from flask import abort, send_file
+from flask import send_file
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from engine.api import get_document
-from web.core.previews import preview_png
+from web.core.previews import preview_png, unavailable_png
 from web.extensions import db
 
 from . import bp
@@ -38,9 +38,7 @@ def download(document_id: int) -> Response:
 def preview(document_id: int) -> Response:
     """The first page (PDF) or the scaled image, for the dossier pages; same access rule as the download."""
     document = get_document(db.session(), document_id, current_user)
-    png = preview_png(document.content, document.mime)
-    if png is None:
-        abort(404)
+    png = preview_png(document.content, document.mime) or unavailable_png()
     response = send_file(io.BytesIO(png), mimetype="image/png", max_age=0, etag=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "no-store"

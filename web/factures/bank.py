@@ -4,7 +4,8 @@ bank simulator served by Guichet itself, so that a newcomer pays in `make run`.
 Return and notification do not rely on the session (the bank's server has none; a bank may POST the
 return from its own site, without our cookies); both go through `payments.handle`, which stores the raw
 answer first. The answer to the bank is sent after the request's one commit (web/core/transaction.py):
-if the commit fails the bank gets a 500 and sends the notification again, nothing is lost.
+if the commit fails the bank gets a 500 and sends the notification again, nothing is lost (the raw
+answer itself was committed before, on its own: tests/integration/test_factures_crash.py).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Invoices of a family record and their online payment (issue 13).
 
 Amounts are integer cents everywhere (never floats). « En retard » is not stored: it is an unpaid
-invoice whose due date has passed (`Invoice.shown_status`), so no job has to flip it.
+invoice whose due date has passed (`Invoice.shown_status`), so no job has to flip it; the daily job only
+tells the family once (`reminded_at`).
 
 Exactly once, by the database: an invoice is settled by one payment at most (`invoice_settlement`
 has the invoice as primary key); a payment is decided once (a conditional UPDATE from « en attente »,
@@ -70,6 +71,8 @@ class Invoice(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str | None] = mapped_column(Text)
+    # When the family was told the invoice became late (web/factures/daily.py): once per invoice.
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     record: Mapped[FamilyRecord] = relationship(lazy="joined")
     lines: Mapped[list[InvoiceLine]] = relationship(

@@ -3,8 +3,9 @@
 1. `start`: the family chose invoices; the amount is their total read from the database (never from the
    form); a `Payment` « en attente » is written with an HMAC of what it pays, then the bank is asked.
 2. `handle`: every return (the family's browser) and notification (the bank's server) is stored raw in
-   `bank_callback` and flushed first, then read by the backend (its verdict stored too), then checked:
-   signed by the backend, a transaction we know, our HMAC intact, the amount the bank reports equal to ours.
+   `bank_callback` and committed at once in its own unit of work (kept even if the request fails later),
+   then read by the backend (its verdict stored too), then checked: signed by the backend, a transaction
+   we know, our HMAC intact, the amount the bank reports equal to ours.
 3. `_decide`: the payment leaves « en attente » through one conditional UPDATE: of a replayed callback, a
    return racing the notification, only one moves it; the others are recorded as such.
 4. `_settle`: each invoice is settled by inserting its `invoice_settlement` row (primary key: the invoice)
@@ -27,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core import transaction
 from web.core.audit import Event, audit
 from web.core.mail import queue_mail
 
@@ -130,13 +132,35 @@ class Handled:
     body: str  # what to answer the bank
 
 
+#: What a stored answer says until the request that received it commits (web/factures/bank.py): if that
+#: commit fails, it stays so (the bank's answer was received, nothing was applied; the bank sends it again).
+INTERRUPTED = (
+    "Reçue, traitement interrompu avant d'être enregistré : rien n'a été appliqué par cette réponse."
+)
+
+
+def store_raw(raw: str, *, via: str, method: str, remote_addr: str | None) -> int:
+    """Keep the bank's answer as it arrived, committed at once in its own unit of work: whatever happens
+    to the request next (its commit fails, the process dies), the raw answer stays on record."""
+    with transaction.separate_unit_of_work() as own:
+        callback = BankCallback(
+            via=via,
+            method=method,
+            backend=gateway.kind(),
+            raw=raw[:20_000],
+            remote_addr=remote_addr,
+            outcome=INTERRUPTED,
+        )
+        own.add(callback)
+        own.flush()
+        return callback.id
+
+
 def handle(session: Session, raw: str, *, via: str, method: str, remote_addr: str | None) -> Handled:
-    """Store, read, check, then apply one answer of the bank. Flush only: the caller commits, then answers."""
-    callback = BankCallback(
-        via=via, method=method, backend=gateway.kind(), raw=raw[:20_000], remote_addr=remote_addr
-    )
-    session.add(callback)
-    session.flush()  # stored first, whatever comes next
+    """Store (committed at once), read, check, then apply one answer of the bank. Flush only: the caller
+    commits, then answers. Call it before the request's session wrote anything (SQLite's write lock)."""
+    callback_id = store_raw(raw, via=via, method=method, remote_addr=remote_addr)
+    callback = session.get_one(BankCallback, callback_id)  # committed just above
     try:
         verdict = gateway.read(raw)
     except (ValueError, gateway.PaymentUnavailable) as exc:

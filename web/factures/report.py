@@ -29,6 +29,10 @@ class DailyReport:
     rejected_answers: list[BankCallback] = field(default_factory=list)
 
     @property
+    def is_empty(self) -> bool:
+        return not (self.paid or self.refused or self.pending or self.to_review or self.rejected_answers)
+
+    @property
     def paid_cents(self) -> int:
         return sum(p.amount_cents for p in self.paid)
 

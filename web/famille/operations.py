@@ -36,14 +36,14 @@ def correct_record(
         return {"mise_a_jour": False}
     from web.accounts.models import User
 
-    user = User.load_plain(ctx.session, ctx.instance.requester_id)
+    user = User.load_plain(ctx.session, ctx.requester_id)
     child = ctx.session.get(Child, int(enfant or 0))
     if user is None or child is None or child.record not in user.family_records:
         raise CorrectionError("L'enfant de la demande n'est plus dans le dossier famille du demandeur.")
     value: Any = nouvelle_valeur
     if champ == "date_naissance":
         value = date.fromisoformat(str(nouvelle_valeur))
-    changed = correct_child(child, {str(champ): value}, by=f"démarche {ctx.instance.reference}")
+    changed = correct_child(child, {str(champ): value}, by=f"démarche {ctx.reference}")
     return {"mise_a_jour": bool(changed)}
 
 

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from engine.api import OutgoingMessage, PermanentFailure
+from engine.api import OutgoingMessage, PermanentFailure, ServerUnavailable
 
 log = logging.getLogger(__name__)
+#: The provider's gateway or service is down (not this SMS's fault).
+UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
 
 
 class SmsBackend(Protocol):
@@ -33,8 +35,11 @@ class DevelopmentSms:
 class HttpSms:
     """POSTs JSON {"to", "text", "sender", "id"} to the provider's URL with `Authorization: Bearer`.
 
-    2xx: sent. 4xx (but 408 and 429): refused for good (a bad number). 5xx, 408, 429 or no answer:
-    tried again later by the outbox (backoff, then « échec » after the last try).
+    2xx: sent. 4xx (but 408 and 429): refused for good (a bad number). 500, 408, 429: tried again
+    later by the outbox (backoff, then « échec » after the last try). No answer, 502, 503 or 504: the
+    provider is out of reach (`ServerUnavailable`): the SMS channel is marked failing like the mail's
+    (the batch stops, the admins are alerted after GUICHET_OUTBOX_ALERT_AFTER_MINUTES, « File
+    d'envoi » shows it) and the first SMS that leaves again makes the waiting ones due at once.
     """
 
     url: str
@@ -68,9 +73,11 @@ class HttpSms:
             detail = f"fournisseur SMS : HTTP {exc.code}"
             if 400 <= exc.code < 500 and exc.code not in (408, 429):
                 raise PermanentFailure(detail) from exc
+            if exc.code in UNAVAILABLE_STATUSES:
+                raise ServerUnavailable(f"fournisseur SMS indisponible : HTTP {exc.code}") from exc
             raise RuntimeError(detail) from exc
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise RuntimeError(f"fournisseur SMS injoignable : {exc}") from exc
+            raise ServerUnavailable(f"fournisseur SMS injoignable : {exc}") from exc
 
 
 def sms_backend(config: Mapping[str, Any]) -> SmsBackend:

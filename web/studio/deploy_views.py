@@ -110,7 +110,7 @@ def migrate(key: str) -> Response | tuple[str, int]:
 def undo_migration(key: str, batch: str) -> Response:
     session = db.session()
     try:
-        outcome = api.undo_migration(session, batch, actor=_author())
+        outcome = api.undo_migration(session, batch, actor=_author(), key=key)
     except Conflict as exc:
         session.rollback()
         flash(exc.message, "error")
