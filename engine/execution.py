@@ -28,6 +28,7 @@ from .models import (
     ProcessInstance,
     Visibility,
 )
+from .passages import PassageLog
 from .queues import search_text
 from .runtime import (
     BpmnWorkflow,
@@ -186,6 +187,7 @@ class Runner:
         self._events: list[dict[str, Any]] = []
         self._new_tasks: list[dict[str, Any]] = []
         self._automatic = 0
+        self.passages = PassageLog(instance)  # timers and automatic steps (engine/passages.py)
         # A step that failed and was rolled back may have left flags behind (engine/deadlines.py).
         session.info.get(NEW_TASK_VALUES, {}).pop(instance.id, None)
 
@@ -225,6 +227,7 @@ class Runner:
 
     def _did_complete(self, task: Any) -> None:
         self._automatic += 1
+        self.passages.completed(task)
         if self._automatic > MAX_AUTOMATIC_TASKS:
             raise ScriptError(
                 f"Erreur d'exécution de la démarche : plus de {MAX_AUTOMATIC_TASKS} éléments parcourus sans "
@@ -330,6 +333,7 @@ class Runner:
             self.session.execute(_INSERT_EVENTS, self._events)
         if self._new_tasks:
             self.session.execute(_INSERT_TASKS, self._new_tasks)
+        self.passages.write(self.session, self.workflow, instance.status != InstanceStatus.RUNNING)
         self._values, self._events, self._new_tasks = {}, [], []
         try:
             self.session.flush()  # what the services added (outbox rows, accounts)

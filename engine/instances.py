@@ -28,6 +28,7 @@ from .models import (
     ProcessInstance,
     Visibility,
 )
+from .passages import ElementPassage
 from .references import next_reference
 from .runtime import GuichetScriptEngine, TaskState, new_workflow
 from .services import ServiceContext
@@ -197,6 +198,7 @@ def discard(session: Session, instance: ProcessInstance) -> None:
     session.execute(delete(HumanTask).where(HumanTask.instance_id == instance.id))
     session.execute(delete(HistoryEvent).where(HistoryEvent.instance_id == instance.id))
     session.execute(delete(InstanceMigration).where(InstanceMigration.instance_id == instance.id))
+    session.execute(delete(ElementPassage).where(ElementPassage.instance_id == instance.id))
     session.execute(
         delete(OutboxMessage).where(
             OutboxMessage.instance_id == instance.id, OutboxMessage.status == OutboxStatus.PENDING

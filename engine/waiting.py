@@ -1,10 +1,12 @@
-"""Where requests wait: per user task of a démarche, how many passed, how many wait, and for how long.
+"""Where requests wait: per element of a démarche, how many passed, how many wait, and for how long.
 
-Computed from the human_task rows only (one row per time a request reached a user task): one
-grouped COUNT for the figures and one narrow SELECT of the durations of completed rows, both
-filtered on the denormalised `demarche_key` (plus the version through the instance) and the period
-(tasks opened in it; index ix_human_task_demarche_created). The database computes each duration in
-seconds; medians and 90th percentiles are taken by nearest rank in Python over those numbers.
+Computed from the history rows: human_task for the user tasks (one row per time a request reached
+one) and element_passage for the timers and the automatic steps (engine/passages.py), the same two
+queries on each: one grouped COUNT for the figures and one narrow SELECT of the durations of
+completed rows, both filtered on the denormalised `demarche_key` (plus the version through the
+instance) and the period (elements reached in it; indexes ix_human_task_demarche_created and
+ix_element_passage_demarche_created). The database computes each duration in seconds; medians and
+90th percentiles are taken by nearest rank in Python over those numbers.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
+from .passages import ElementPassage
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,17 @@ class ElementFigures:
     waiting: int
     median: timedelta | None
     p90: timedelta | None
+    kind: str = "user"  # user, timer, service, script, regle (engine/passages.py)
+
+
+#: What the figures' table says of each kind of element.
+KIND_LABELS = {
+    "user": "Tâche",
+    "timer": "Minuteur",
+    "service": "Étape automatique",
+    "script": "Étape automatique",
+    "regle": "Étape automatique",
+}
 
 
 @dataclass(frozen=True)
@@ -55,12 +69,14 @@ def _seconds_between(session: Session, start: Any, end: Any) -> Any:
     return (func.julianday(end) - func.julianday(start)) * 86400.0
 
 
-def _filters(key: str, version: int | None, since: datetime | None, until: datetime | None) -> list[object]:
-    conditions: list[object] = [HumanTask.demarche_key == key]
+def _filters(
+    table: Any, key: str, version: int | None, since: datetime | None, until: datetime | None
+) -> list[object]:
+    conditions: list[object] = [table.demarche_key == key]
     if since is not None:
-        conditions.append(HumanTask.created_at >= since)
+        conditions.append(table.created_at >= since)
     if until is not None:
-        conditions.append(HumanTask.created_at < until)
+        conditions.append(table.created_at < until)
     if version is not None:
         definition = (
             select(ProcessDefinition.id)
@@ -68,7 +84,7 @@ def _filters(key: str, version: int | None, since: datetime | None, until: datet
             .scalar_subquery()
         )
         instances = select(ProcessInstance.id).where(ProcessInstance.definition_id == definition)
-        conditions.append(HumanTask.instance_id.in_(instances))
+        conditions.append(table.instance_id.in_(instances))
     return conditions
 
 
@@ -80,49 +96,66 @@ def element_figures(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[ElementFigures]:
-    """The figures of every user task reached in the period, in the order they were first reached."""
-    conditions = _filters(key, version, since, until)
-    counts = session.execute(
-        select(
-            HumanTask.task_name,
-            func.max(HumanTask.title),
-            HumanTask.state,
-            func.count(),
-            func.min(HumanTask.created_at),
-        )
-        .where(*conditions)
-        .group_by(HumanTask.task_name, HumanTask.state)
-    ).all()
-    durations: dict[str, list[timedelta]] = {}
-    for name, seconds in session.execute(
-        select(
-            HumanTask.task_name, _seconds_between(session, HumanTask.created_at, HumanTask.completed_at)
-        ).where(*conditions, HumanTask.state == HumanTaskState.COMPLETED, HumanTask.completed_at.is_not(None))
-    ):
-        durations.setdefault(name, []).append(timedelta(seconds=float(seconds)))
+    """The figures of every element reached in the period (user tasks, timers, automatic steps), in
+    the order they were first reached."""
     figures: dict[str, _Tally] = {}
-    for name, title, state, count, first in counts:
-        tally = figures.setdefault(name, _Tally(title, first))
-        tally.first = min(tally.first, first)
-        if state == HumanTaskState.COMPLETED:
-            tally.passed += count
-        elif state == HumanTaskState.OPEN:
-            tally.waiting += count
+    durations: dict[str, list[timedelta]] = {}
+    for table, name_column, kind_column in (
+        (HumanTask, HumanTask.task_name, None),
+        (ElementPassage, ElementPassage.element_id, ElementPassage.kind),
+    ):
+        _tally(session, table, name_column, kind_column, _filters(table, key, version, since, until), figures)
+        conditions = _filters(table, key, version, since, until)
+        for name, seconds in session.execute(
+            select(name_column, _seconds_between(session, table.created_at, table.completed_at)).where(
+                *conditions, table.state == HumanTaskState.COMPLETED, table.completed_at.is_not(None)
+            )
+        ):
+            durations.setdefault(name, []).append(timedelta(seconds=float(seconds)))
     result = []
     for name, tally in sorted(figures.items(), key=lambda item: item[1].first):
         spans = sorted(durations.get(name, []))
         result.append(
             ElementFigures(
-                name, tally.title, tally.passed, tally.waiting, percentile(spans, 0.5), percentile(spans, 0.9)
+                name,
+                tally.title,
+                tally.passed,
+                tally.waiting,
+                percentile(spans, 0.5),
+                percentile(spans, 0.9),
+                tally.kind,
             )
         )
     return result
+
+
+def _tally(
+    session: Session,
+    table: Any,
+    name_column: Any,
+    kind_column: Any,
+    conditions: list[object],
+    figures: dict[str, _Tally],
+) -> None:
+    """Add the grouped counts of one history table (passed: completed; waiting: open)."""
+    columns = [name_column, func.max(table.title), table.state, func.count(), func.min(table.created_at)]
+    if kind_column is not None:
+        columns.append(func.max(kind_column))
+    counts = session.execute(select(*columns).where(*conditions).group_by(name_column, table.state)).all()
+    for name, title, state, count, first, *element_kind in counts:
+        tally = figures.setdefault(name, _Tally(title, first, element_kind[0] if element_kind else "user"))
+        tally.first = min(tally.first, first)
+        if state == HumanTaskState.COMPLETED:
+            tally.passed += count
+        elif state == HumanTaskState.OPEN:
+            tally.waiting += count
 
 
 @dataclass
 class _Tally:
     title: str
     first: datetime
+    kind: str = "user"
     passed: int = 0
     waiting: int = 0
 

@@ -18,6 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from forms.documents import DocumentField, DocumentFormMixin
 from forms.validators import strip
 
 
@@ -36,7 +37,21 @@ class BookingForm(FlaskForm):  # type: ignore[misc]
         validators=[InputRequired("Choisissez un enfant de votre dossier famille.")],
     )
     sessions = Checkboxes("Sessions", choices=[], validate_choice=False, coerce=str)
-    documents = BooleanField("Je fournirai les documents demandés au service avant le début de l'activité")
+    documents = BooleanField(
+        "Je fournirai les documents qui manquent au service avant le début de l'activité"
+    )
+
+
+def booking_form(document_names: list[str]) -> BookingForm:
+    """The booking form of an activity: one document field per document it asks for (`piece_1`…),
+    each taken from « Mes documents » or uploaded (forms/documents.py); the checkbox above covers the
+    documents not given now."""
+    fields = {
+        f"piece_{n}": DocumentField(name, description="PDF, JPEG ou PNG. Facultatif maintenant.")
+        for n, name in enumerate(document_names, start=1)
+    }
+    form_class = type("ActivityBookingForm", (DocumentFormMixin, BookingForm), fields)
+    return form_class()  # type: ignore[no-any-return]
 
 
 WEEKDAYS = [

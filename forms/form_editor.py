@@ -322,3 +322,18 @@ __all__ = [
     "choices_text",
     "parse_choices",
 ]
+
+
+class BlockForm(FlaskForm):  # type: ignore[misc]
+    """« Ajouter un bloc réutilisable » to a draft: which block, around which agents' task."""
+
+    block = SelectField(
+        "Bloc à insérer",
+        validators=[InputRequired(message="Choisissez le bloc à insérer.")],
+        description="Le bloc est ajouté à votre brouillon ; vérifiez-le dans l'éditeur avant de publier.",
+    )
+    task = SelectField(
+        "Autour de la tâche des agents",
+        validators=[InputRequired(message="Choisissez la tâche des agents où insérer le bloc.")],
+        description="Le bloc va dans le couloir de cette tâche (la réponse de la famille dans « Famille »).",
+    )

@@ -90,6 +90,7 @@ def _register_areas(app: Flask) -> None:
     app.register_blueprint(import_module("web.factures").bp)  # « Mes factures », payment, « Finances »
     import_module("web.activites.views")
     import_module("web.activites.backoffice")
+    import_module("web.activites.session_admin")
     app.register_blueprint(import_module("web.activites").bp)  # « Activités »: booking, back office
 
 

@@ -141,21 +141,36 @@ def db_revision(message: str) -> None:
 @main.command("deploy")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--author", default="cli", show_default=True)
+@click.option(
+    "--sans-cas",
+    "skip_cases",
+    is_flag=True,
+    help="Urgence seulement : déployer sans jouer les cas de test des démarches.",
+)
 @with_appcontext
-def deploy_command(files: tuple[Path, ...], author: str) -> None:
+def deploy_command(files: tuple[Path, ...], author: str, skip_cases: bool) -> None:
     """Deploy BPMN files as new versions (unchanged files keep their version).
 
-    Without FILES, the shipped démarches are deployed and the agent groups their lanes name are
-    created first when missing (a fresh install has none before the first `user create --group`).
+    Each file's scenario cases (workflows/<key>.scenarios.json, a <key>.scenarios.json beside the
+    file, the analysts' cases) are played first: one failing case refuses the file with the report,
+    unless --sans-cas. Without FILES, the shipped démarches are deployed and the agent groups their
+    lanes name are created first when missing (a fresh install has none before the first `user create
+    --group`).
     """
     if not files:
         files = tuple(sorted(WORKFLOWS.glob("*.bpmn")))
         for name in _create_shipped_lane_groups(files):
             click.echo(f"Groupe d'agents « {name} » créé (couloir d'une démarche fournie).")
+    from .studio.scenario_services import play_cases_of_file
+
+    if skip_cases:
+        click.echo("Attention : cas de test non joués (--sans-cas).", err=True)
     failed = False
     for path in files:  # one unit of work per file: a refused file does not undo the others
         try:
             with unit_of_work() as session:
+                if not skip_cases:
+                    play_cases_of_file(session, path, lint_context())
                 started = utcnow()
                 definition = api.deploy(session, path.read_bytes(), author, lint_context())
                 if definition.created_at >= started:  # a new version (same bytes: the existing one)

@@ -12,8 +12,12 @@ An import-linter contract (pyproject.toml) keeps `web` and `forms` from reaching
 
 from __future__ import annotations
 
+from .activites import *  # noqa: F403
+from .activites import __all__ as _activites
 from .backoffice import *  # noqa: F403
 from .backoffice import __all__ as _backoffice
+from .blocks import *  # noqa: F403
+from .blocks import __all__ as _blocks
 from .definitions import *  # noqa: F403
 from .definitions import __all__ as _definitions
 from .failures import *  # noqa: F403
@@ -44,7 +48,9 @@ from .views import *  # noqa: F403
 from .views import __all__ as _views
 
 __all__ = [
+    *_activites,
     *_backoffice,
+    *_blocks,
     *_definitions,
     *_failures,
     *_formulaires,

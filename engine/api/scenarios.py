@@ -8,10 +8,12 @@ from engine.migration_apply import BatchView, MigrationOutcome
 from engine.scenarios import STATUS_LABELS as SCENARIO_STATUS_LABELS
 from engine.scenarios import BadCase, Case, Result
 from engine.scenarios import Step as ScenarioStep
+from engine.waiting import KIND_LABELS as WAITING_KIND_LABELS
 from engine.waiting import ElementFigures, PathStep
 
 __all__ = [
     "SCENARIO_STATUS_LABELS",
+    "WAITING_KIND_LABELS",
     "BadCase",
     "BatchView",
     "Case",

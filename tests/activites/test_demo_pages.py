@@ -48,3 +48,32 @@ def test_the_demo_family_and_agent_see_the_activities(app):
     page = html.unescape(agent.get(f"/agents/activites/{winter}").get_data(as_text=True))
     assert "demo-hiver-2027" in page
     assert "Activités" in agent.get("/agents/activites").get_data(as_text=True)
+
+
+def test_the_demo_shows_an_enrolment_invoice_an_enrolment_and_a_document(app):
+    runner = app.test_cli_runner()
+    for _ in range(2):  # idempotent
+        assert runner.invoke(main, ["demo"], catch_exceptions=False).exit_code == 0
+    family = app.test_client()
+    _login(family, "famille", "demo-famille-2026")
+    invoices = html.unescape(family.get("/factures").get_data(as_text=True))
+    with app.app_context():
+        from web.factures.models import Invoice
+
+        (swimming,) = db.session().scalars(select(Invoice).where(Invoice.external_id.like("DEM-%"))).all()
+        assert swimming.lines[0].label.startswith("École municipale de natation — Samedi 9 h")
+        assert swimming.lines[0].child_name.startswith("Léa")
+        number = swimming.number
+    assert number in invoices
+    famille = html.unescape(family.get("/ma-famille").get_data(as_text=True))
+    assert "Centre de loisirs des vacances d'hiver" in famille
+    assert "École municipale de natation" in famille
+    agent = app.test_client()
+    _login(agent, "agent", "demo-agent-2026")
+    with app.app_context():
+        eveil = next(
+            o.activity_id for o in db.session().scalars(select(ActivityOffer)) if o.validation_required
+        )
+        sid = db.session().get(ActivityOffer, eveil).sessions[0].id
+    page = html.unescape(agent.get(f"/agents/activites/{eveil}/sessions/{sid}").get_data(as_text=True))
+    assert "Justificatif de domicile de moins de trois mois" in page

@@ -155,7 +155,11 @@ def test_a_family_stores_previews_reuses_keeps_and_deletes_documents(
 def test_my_data_register_and_closure_pages(page: Any, make_user: Callable[..., User]) -> None:
     family = make_user("famille", prenom="Louise", nom="Bernard")
     log_in(page, family)
-    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Mes données").click()
+    # « Mes données » is under « Modifier mon profil », not in the main menu.
+    menu = page.get_by_role("navigation", name="Menu principal")
+    expect(menu.get_by_role("link", name="Mes données")).to_have_count(0)
+    menu.get_by_role("link", name="Modifier mon profil").click()
+    page.get_by_role("main").get_by_role("link", name="Mes données").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Mes données")
     page.get_by_role("button", name="Préparer mes données").click()
     expect(page.get_by_role("button", name="Télécharger mes données (ZIP)")).to_be_visible()
@@ -170,7 +174,8 @@ def test_my_data_register_and_closure_pages(page: Any, make_user: Callable[..., 
     no_blocking_axe(page, "registre")
     both_widths(page, "coffre-05-donnees-personnelles")
 
-    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Mes données").click()
+    page.goto("/profil")
+    page.get_by_role("main").get_by_role("link", name="Mes données").click()
     page.get_by_role("region", name="Clôturer mon compte").get_by_role(
         "button", name="Clôturer mon compte"
     ).click()

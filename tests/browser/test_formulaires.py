@@ -1,8 +1,11 @@
-"""A démarche without code, in Chromium: the analyst creates « Demande de carte de stationnement
-résident » from a model, builds the family's form in the form editor, previews and publishes it; a
-family completes it with the keyboard alone (a document included); an agent of « Stationnement »
-decides; the family's timeline shows it and the mail reaches the real SMTP server (aiosmtpd).
-Screenshots at 1280 and 375 px are those of docs/guide-analyste.md.
+"""A démarche without code, in Chromium (issue 17's Tests): the analyst creates « Demande de carte de
+stationnement résident » from the bare model (the family's form, the agents' decision, no building
+block), builds the family's form in the form editor, previews it, inserts the building blocks into
+the draft with « Ajouter un bloc réutilisable » (checked on the bpmn-js diagram), writes one scenario
+case in the studio and publishes (the case is played); a family completes it with the keyboard alone
+(a document included); an agent of « Stationnement » decides; the family's timeline shows it and the
+mail reaches the real SMTP server (aiosmtpd). Screenshots at 1280 and 375 px are those of
+docs/guide-analyste.md.
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ pytestmark = pytest.mark.browser
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
 TITLE = "Demande de carte de stationnement résident"
 MESSAGE = "Votre carte est à retirer à l'accueil de la mairie."
+BLOCK_LABELS = {
+    "notification": "Information de la famille de la décision (courriel et historique)",
+    "complements": "Boucle de demande de compléments (l'agent demande, la famille répond)",
+    "relances": "Relance des agents puis signalement du retard avant la durée maximale",
+}
 
 
 def no_axe_violation(tab: Any) -> None:
@@ -66,6 +74,8 @@ def build_in_the_studio(tab: Any) -> None:
     tab.get_by_label("Rubrique du catalogue").fill("Stationnement")
     tab.get_by_label("Description courte").fill("Demandez la carte pour stationner près de chez vous.")
     tab.get_by_label("Aide à la saisie").fill("Joignez la carte grise du véhicule.")
+    for block in BLOCK_LABELS.values():  # the bare diagram: the blocks come later, into the draft
+        tab.get_by_label(block).uncheck()
     no_axe_violation(tab)
     both_widths(tab, "formulaires-modele")
     tab.get_by_role("button", name="Créer le brouillon").click()
@@ -100,10 +110,68 @@ def build_in_the_studio(tab: Any) -> None:
     expect(tab.get_by_role("group", name=re.compile("Le véhicule est-il à votre nom"))).to_be_visible()
     no_axe_violation(tab)
     both_widths(tab, "formulaires-apercu")
+    insert_the_blocks(tab)
+    write_one_case(tab)
     tab.goto("/studio/stationnement_resident")
     tab.get_by_label("Ce qui change dans cette version").fill("Première version")
     tab.get_by_role("button", name="Publier la version 1").click()
     expect(tab.get_by_role("status").first).to_contain_text("Version 1 publiée")
+
+
+def insert_the_blocks(tab: Any) -> None:
+    """« Ajouter un bloc réutilisable », three times, around « Instruire la demande »."""
+    tab.goto("/studio/stationnement_resident")
+    for n, (ident, label) in enumerate(BLOCK_LABELS.items()):
+        tab.get_by_role("link", name="Ajouter un bloc réutilisable").first.click()
+        tab.get_by_label("Bloc à insérer").select_option(ident)
+        tab.get_by_label("Autour de la tâche des agents").select_option(
+            label="Instruire la demande (couloir « Stationnement »)"
+        )
+        if n == 0:
+            no_axe_violation(tab)
+            both_widths(tab, "formulaires-bloc")
+        tab.get_by_role("button", name="Insérer le bloc dans le brouillon").click()
+        expect(tab.get_by_role("status").first).to_contain_text(f"Bloc « {label} » inséré")
+    tab.get_by_role("link", name="Ajouter un bloc réutilisable").first.click()
+    tab.get_by_label("Bloc à insérer").select_option("relances")
+    tab.get_by_label("Autour de la tâche des agents").select_option("instruction")
+    tab.get_by_role("button", name="Insérer le bloc dans le brouillon").click()
+    expect(tab.get_by_role("alert")).to_contain_text(
+        "Ce bloc est déjà inséré autour de « Instruire la demande »."
+    )
+    tab.goto("/studio/stationnement_resident/editeur")
+    editor = tab.locator("[data-studio-editor]")
+    expect(editor).to_have_attribute("data-ready", "true", timeout=20000)
+    for element in ("instruction_complement", "instruction_relance", "instruction_notifier_refus"):
+        expect(tab.locator(f".djs-element[data-element-id='{element}']")).to_be_visible()
+    screenshot(tab, "formulaires-blocs-diagramme")
+
+
+def write_one_case(tab: Any) -> None:
+    """One scenario case, written in the studio: through the complements loop, then accepted."""
+    tab.goto("/studio/stationnement_resident")
+    tab.get_by_role("link", name="Cas de test").click()
+    tab.get_by_role("link", name="Écrire un cas").click()
+    tab.get_by_label("Nom du cas").fill("Compléments puis acceptation")
+    tab.get_by_label(re.compile("^Données saisies à chaque tâche")).fill(
+        'saisie: immatriculation = "AB-123-CD" ; le_vehicule_est_il_a_votre_nom = "oui"\n'
+        'instruction: decision = "complement" ; motif = "La carte grise est illisible."\n'
+        'instruction_complement: reponse = "La voici." ; pieces = []\n'
+        'instruction: decision = "acceptee" ; motif = "Carte à retirer."'
+    )
+    tab.get_by_label(re.compile("^Parcours attendu")).fill(
+        "saisie, instruction_notifier_complement, instruction_complement, instruction_notifier_acceptation"
+    )
+    tab.get_by_label("Statut final attendu").select_option("completed")
+    tab.get_by_label("Libellé final attendu (facultatif)").fill("Acceptée")
+    tab.get_by_role("button", name="Enregistrer le cas").click()
+    expect(tab.get_by_role("status").first).to_contain_text(
+        "Cas « Compléments puis acceptation » enregistré."
+    )
+    tab.get_by_role("button", name=re.compile("^Jouer les cas")).click()
+    expect(tab.locator("#resultats-cas [data-scenario='Compléments puis acceptation']")).to_have_attribute(
+        "data-ok", "oui"
+    )
 
 
 def tab_to(tab: Any, selector: str, text: str = "", limit: int = 80) -> None:

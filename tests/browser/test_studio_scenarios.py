@@ -77,14 +77,30 @@ def test_scenario_editor_and_waiting_figures(app: Any, page: Any, make_user: Cal
     page.get_by_role("link", name="Où les demandes attendent").click()
     diagram = page.locator("#diagramme-attente")
     expect(diagram).to_have_attribute("data-diagram-ready", "true", timeout=20000)
-    table = page.get_by_role("table", name="Demandes passées, en attente et temps passé, par tâche")
+    table = page.get_by_role(
+        "table", name="Demandes passées, en attente et temps passé, par élément du diagramme"
+    )
     row = table.locator("tr[data-element-id='instruction']")
     expect(row).to_contain_text("Instruire la demande")
-    expect(row.locator("td").nth(0)).to_have_text("1")
+    expect(row.locator("td").nth(0)).to_have_text("Tâche")
     expect(row.locator("td").nth(1)).to_have_text("1")
+    expect(row.locator("td").nth(2)).to_have_text("1")
     badge = diagram.locator(".djs-overlays[data-container-id='instruction'] .attente-badge")
     expect(badge).to_have_text("1 passées · 1 en attente · médiane moins d'une minute")
     expect(diagram.locator("[data-element-id='instruction'].attente-forte")).to_have_count(1)
+    # Timers and automatic steps: the same figures, in the table and on the diagram.
+    timer = table.locator("tr[data-element-id='relance']")
+    expect(timer.locator("td").nth(0)).to_have_text("Minuteur")
+    expect(timer.locator("td").nth(2)).to_have_text("1")  # the second request's reminder waits
+    expect(diagram.locator(".djs-overlays[data-container-id='relance'] .attente-badge")).to_have_text(
+        "0 passées · 1 en attente · médiane —"
+    )
+    automatic = table.locator("tr[data-element-id='notifier_acceptation']")
+    expect(automatic.locator("td").nth(0)).to_have_text("Étape automatique")
+    expect(
+        diagram.locator(".djs-overlays[data-container-id='notifier_acceptation'] .attente-badge")
+    ).to_have_text("1 passées · 0 en attente · médiane moins d'une minute")
+    expect(diagram.locator("[data-element-id].attente-forte")).to_have_count(1)  # the busiest user task only
     checked(page, "studio-attente-1280")
 
     page.get_by_label("Référence de la demande").fill(second.reference)

@@ -74,14 +74,21 @@ def pdf_bomb() -> bytes:
     return head + bomb + b"\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
 
 
-@pytest.fixture(autouse=True)
-def empty_store(app):
-    """The tables are emptied after each test; the store's directory too."""
-    yield
+def _empty_folder(app) -> None:
     folder = Path(app.instance_path, "coffre")
     if folder.exists():
         for path in folder.iterdir():
-            path.unlink()
+            if path.is_file():
+                path.unlink()
+
+
+@pytest.fixture(autouse=True)
+def empty_store(app):
+    """The tables are emptied after each test; the store's directory too, before (files left by other
+    tests of the session: the demo, the activities' documents) and after."""
+    _empty_folder(app)
+    yield
+    _empty_folder(app)
 
 
 @pytest.fixture

@@ -29,9 +29,10 @@ def test_demo_loads_accounts_and_two_requests_and_a_second_run_changes_nothing(a
         assert sorted((i.demarche_key, i.status, i.status_label) for i in instances) == [
             ("changement_telephone", InstanceStatus.COMPLETED, "Acceptée"),
             ("changement_telephone", InstanceStatus.RUNNING, "En cours d'instruction"),
+            ("inscription_activite", InstanceStatus.COMPLETED, "Enregistrée"),
             ("inscription_activite", InstanceStatus.RUNNING, "En cours de validation par le service"),
         ]
-        assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 3
+        assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 4
         (waiting,) = (
             session.execute(
                 select(HumanTask).where(HumanTask.state == HumanTaskState.OPEN, HumanTask.lane == "Accueil")

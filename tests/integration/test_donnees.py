@@ -157,8 +157,8 @@ def test_the_export_holds_every_row_of_the_family_and_none_of_another(app, peopl
     assert mails <= {r["id"] for r in rows["courriels_et_sms"]}
     assert len(rows["connexions"]) == len(logins) >= 1
     assert {r["demande_id"] for r in rows["historique_des_demandes"]} == instances
-    assert {r["numero"] for r in rows["factures"]} == numbers == set(mine.numbers)
-    assert len(rows["lignes_de_factures"]) == lines == 2
+    assert {r["numero"] for r in rows["factures"]} == numbers >= set(mine.numbers)  # + the bookings'
+    assert len(rows["lignes_de_factures"]) == lines >= 2
     assert {r["reference"] for r in rows["paiements"]} == payments != set()
     assert [r["statut"] for r in rows["factures"]].count("payée") == 1
     assert len(rows["inscriptions_activites"]) == len(bookings) == 3

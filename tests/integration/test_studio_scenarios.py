@@ -184,7 +184,17 @@ def test_waiting_figures_and_one_requests_path(app, people, client_for, make_use
     on_v1 = html(studio.get(f"/studio/{KEY}/attente?version=1")).xpath(
         "//table[@id='chiffres-attente']/tbody/tr"
     )
-    assert [r.get("data-waiting") for r in on_v1] == ["0", "1"]
+    # Timers and automatic steps too: the second request's reminder and deadline timers wait (the
+    # first's were cancelled by the decision), the first passed the update and the notification.
+    assert [(r.get("data-element-id"), r.get("data-waiting"), r.xpath("string(td[1])")) for r in on_v1] == [
+        ("saisie", "0", "Tâche"),
+        ("instruction", "1", "Tâche"),
+        ("echeance", "1", "Minuteur"),
+        ("relance", "1", "Minuteur"),
+        ("maj_adresse", "0", "Étape automatique"),
+        ("notifier_acceptation", "0", "Étape automatique"),
+    ]
+    assert [r.get("data-passed") for r in on_v1][-2:] == ["1", "1"]
     assert studio.get(f"/studio/{KEY}/attente?version=99").status_code == 404
     followed = studio.get(f"/studio/{KEY}/attente?reference={second.reference}")
     steps = html(followed).xpath("//ol[@id='parcours-demande']/li")
@@ -199,7 +209,28 @@ def test_waiting_figures_and_one_requests_path(app, people, client_for, make_use
     assert bad.status_code == 400
     assert "La date de début n'est pas une date" in text(bad)
     later = studio.get(f"/studio/{KEY}/attente?du=2099-01-01")
-    assert "Aucune demande n'a atteint une tâche" in text(later)
+    assert "Aucune demande n'a atteint un élément" in text(later)
+
+
+def test_a_fired_timer_counts_as_passed_with_the_time_it_waited(app, people, client_for, make_user, clock):
+    from web.scheduler import run_timers
+
+    file_address_change(app, client_for(people["famille"]))
+    clock.shift(24 * 86400 + 60)  # past « 6 days before the maximum duration » of 30 days
+    assert run_timers(app) == 1
+    studio = client_for(make_user("analyste"))
+    rows = {
+        r.get("data-element-id"): (r.get("data-passed"), r.get("data-waiting"), r.get("data-median"))
+        for r in html(studio.get(f"/studio/{KEY}/attente")).xpath("//table[@id='chiffres-attente']/tbody/tr")
+    }
+    assert rows["relance"] == ("1", "0", "24 j")  # from the step that armed it to the one that fired it
+    assert rows["echeance"] == ("0", "1", "—")
+    assert rows["instruction"][:2] == ("0", "1")
+    with app.app_context():
+        from engine.passages import ElementPassage
+
+        kinds = dict(db.session.execute(select(ElementPassage.element_id, ElementPassage.kind)).all())
+    assert kinds["relance"] == "timer"
 
 
 def test_the_agents_dossier_of_a_closed_request_shows_its_path(app, people, client_for):

@@ -25,8 +25,9 @@ def enqueue_sms(app, count: int) -> None:
     with app.app_context():
         session = db.new_session()
         for n in range(count):
-            row = enqueue_mail(session, to=f"+3361234567{n}", subject=f"SMS : {n}", body_text=f"Message {n}.")
-            row.channel = "sms"
+            enqueue_mail(
+                session, to=f"+3361234567{n}", subject=f"SMS : {n}", body_text=f"Message {n}.", channel="sms"
+            )
         session.commit()
         session.close()
 

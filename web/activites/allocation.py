@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from engine.db import utcnow
 
+from .billing import invoice_late_place
+from .enrolments import sync_enrolment
 from .models import ActivityBooking, ActivitySession, BookingEvent, BookingStatus
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ def allocate(session: Session, booking: ActivityBooking, *, why: str = "") -> No
         booking.status, booking.place_no, booking.ticket = BookingStatus.PLACED, number, None
         session.flush()
         journal(session, booking, f"Place attribuée{why}.")
+        sync_enrolment(session, booking.child_id, booking.activity_id)
         return
     booking.status, booking.place_no = BookingStatus.WAITING, None
     booking.ticket = next_ticket(session, booking.session_id)
@@ -106,6 +109,7 @@ def release(session: Session, booking: ActivityBooking, status: BookingStatus, t
     journal(session, booking, text)
     if not had_place:
         return []
+    sync_enrolment(session, booking.child_id, booking.activity_id)
     session.execute(
         update(ActivitySession)
         .where(ActivitySession.id == booking.session_id, ActivitySession.allocated > 0)
@@ -134,5 +138,7 @@ def promote(session: Session, session_id: int) -> list[ActivityBooking]:
         first.updated_at = utcnow()
         session.flush()
         journal(session, first, "Place attribuée depuis la liste d'attente (une place s'est libérée).")
+        sync_enrolment(session, first.child_id, first.activity_id)
+        invoice_late_place(session, first)
         promoted.append(first)
     return promoted

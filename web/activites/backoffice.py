@@ -23,6 +23,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WResponse
 from wtforms import SelectChoice
 
+from engine import api
 from forms.activites import MoveForm, OfferForm, SessionForm
 from web.core.access import staff_required
 from web.core.spreadsheets import download, stream_csv, stream_ods
@@ -30,6 +31,7 @@ from web.extensions import db
 
 from . import bp, rules
 from .booking import BookingError, paris, window_end
+from .documents import request_documents
 from .exports import HEADERS, attendance_pdf, rows
 from .manage import agent_activities, close, move, session_lists
 from .models import ActivityDraw, ActivityOffer, ActivitySession, PriceRule
@@ -76,7 +78,8 @@ def _offer(activity_id: int, create: bool = False) -> ActivityOffer:
 def settings(activity_id: int) -> str | WResponse | tuple[str, int]:
     offer = _offer(activity_id, create=request.method == "POST")
     form = OfferForm(data=offer_defaults(offer) if request.method == "GET" else None)
-    if form.validate_on_submit() and apply_offer(offer, form):
+    lanes = api.user_task_lanes(db.session(), "inscription_activite")
+    if form.validate_on_submit() and apply_offer(offer, form, lanes):
         db.session().flush()
         flash("Les réglages de l'activité sont enregistrés.", "success")
         return redirect(url_for("activites.settings", activity_id=activity_id))
@@ -128,9 +131,11 @@ def add_session(activity_id: int) -> WResponse | tuple[str, int]:
 
 @bp.get("/agents/activites/<int:activity_id>/sessions/<int:session_id>")
 @staff_required
-def session_page(activity_id: int, session_id: int) -> str:
+def session_page(activity_id: int, session_id: int, edit_form: SessionForm | None = None) -> str:
     offer, found = _session(activity_id, session_id)
     placed, waiting, drawing = session_lists(db.session(), found.id)
+    if edit_form is None:
+        edit_form = SessionForm(prefix="s", formdata=None, data=_session_data(found))
     form = MoveForm()
     form.session.choices = [SelectChoice(str(s.id), s.label) for s in offer.sessions if s.id != found.id]
     return render_template(
@@ -142,7 +147,20 @@ def session_page(activity_id: int, session_id: int) -> str:
         drawing=drawing,
         move_form=form,
         euros=rules.euros,
+        edit_form=edit_form,
+        action_form=FlaskForm(),
+        documents=request_documents(db.session(), offer, [*placed, *waiting, *drawing]),
     )
+
+
+def _session_data(found: ActivitySession) -> dict[str, Any]:
+    return {
+        "label": found.label,
+        "starts_on": found.starts_on,
+        "ends_on": found.ends_on,
+        "weekdays": found.weekday_list and [str(d) for d in found.weekday_list],
+        "places": found.places,
+    }
 
 
 def _session(activity_id: int, session_id: int) -> tuple[ActivityOffer, ActivitySession]:

@@ -29,6 +29,11 @@ from .models import (
     FamilyQuotient,
 )
 
+MISSING_DOCUMENTS = (
+    "Confirmez que vous fournirez les documents qui manquent, ou donnez-les ci-dessous "
+    "(choisis dans vos documents ou téléversés)."
+)
+
 
 class BookingError(ValueError):
     """A request that cannot be booked; the message is a French sentence for the family."""
@@ -173,7 +178,7 @@ def request_booking(
         raise BookingError(f"La session « {closed[0]} » est close : elle ne prend plus d'inscription.")
     _check_child(offer, child, chosen)
     if offer.document_list and not documents_ok:
-        raise BookingError("Confirmez que vous fournirez les documents demandés.")
+        raise BookingError(MISSING_DOCUMENTS)
     _check_overlaps(session, child, chosen)
     quotient = _quotient(session, child.family_record_id)
     ref = f"INS-{now:%Y%m%d}-{secrets.token_hex(4).upper()}"
@@ -207,3 +212,15 @@ def request_booking(
         )
     end = window_end(offer)
     return RequestResult(ref, child.full_name, outcomes, paris(end) if end and state == "tirage" else None)
+
+
+def demarche_data(offer: ActivityOffer, result: RequestResult) -> dict[str, Any]:
+    """The start data of « Inscription à une activité » (workflows/inscription_activite.bpmn)."""
+    return {
+        "demande": result.ref,
+        "activite": offer.activity.name,
+        "enfant": result.child_name,
+        "resume": result.summary(),
+        "validation_requise": "oui" if offer.validation_required else "non",
+        "service": offer.activity.service,
+    }

@@ -17,6 +17,7 @@ from web.famille.models import Activity, ActivityKind, Child, FamilyRecord
 
 from .allocation import allocate, journal
 from .draw import run_draw
+from .enrolments import resync_enrolments
 from .models import ActivityBooking, ActivityOffer, ActivitySession, BookingStatus, FamilyQuotient, PriceRule
 
 HIVER = "CL-HIVER"
@@ -100,6 +101,7 @@ def load_activities_demo(session: Session) -> None:
         session.add(FamilyQuotient(family_record_id=record.id, quotient=850, resident=True))
     hiver = _activity(session)
     if session.get(ActivityOffer, hiver.id) is not None:
+        resync_enrolments(session)  # the famille demo's import has just replaced the enrolments
         return
     today = utcnow().astimezone(PARIS).date()
     opened = _at(today - timedelta(days=1), 8, 30)
@@ -190,11 +192,14 @@ def _conservatoire_and_sport(session: Session, family: object, kids: dict[str, C
                     "enfant": hugo.full_name,
                     "resume": f"{hugo.full_name} — {sessions[0].label} : place attribuée.",
                     "validation_requise": "oui",
+                    "service": eveil.service,
                 },
             )
             b.instance_id = instance.id
+            _demo_document(session, instance.id, family)
     _swimming(session, natation, today)
     session.flush()
+    _swimming_booked(session, family, kids.get("E-0001"))
 
 
 def _swimming(session: Session, natation: Activity | None, today: date) -> None:
@@ -222,3 +227,50 @@ def _swimming(session: Session, natation: Activity | None, today: date) -> None:
                 ("Samedi 10 h (avril – juin)", date(2027, 4, 3), date(2027, 6, 26), "5", 15),
             ],
         )
+
+
+def _demo_document(session: Session, instance_id: int, family: object) -> None:
+    """The justificatif de domicile given with Hugo's request (seen by the agent who validates it)."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    page = Image.new("RGB", (595, 842), "white")
+    draw = ImageDraw.Draw(page)
+    for n, line in enumerate(["EDF — Facture d'électricité", "Camille MARTIN", "3 rue des Lilas",
+                              "78140 Vélizy-Villacoublay", "Période : octobre 2026"]):  # fmt: skip
+        draw.text((60, 80 + 30 * n), line, fill=(20, 40, 90))
+    out = io.BytesIO()
+    page.save(out, format="PDF")
+    api.add_document(
+        session,
+        instance_id,
+        step="Demande d'inscription",
+        field="piece_1",
+        actor=family,  # type: ignore[arg-type]
+        role=api.lane_label(api.REQUESTER_LANE),
+        filename="justificatif-domicile.pdf",
+        mime="application/pdf",
+        content=out.getvalue(),
+        label="Justificatif de domicile de moins de trois mois",
+    )
+
+
+def _swimming_booked(session: Session, family: object, lea: Child | None) -> None:
+    """Léa booked at the swimming school through the portal's path: place given, démarche run, its
+    invoice in « Mes factures », Léa enrolled in « Ma famille »."""
+    from .booking import demarche_data, request_booking
+
+    offer = session.scalars(
+        select(ActivityOffer)
+        .join(Activity, Activity.id == ActivityOffer.activity_id)
+        .where(Activity.external_id == "SPORT-NAT")
+    ).first()
+    if offer is None or lea is None or family is None:
+        return
+    session.expire(offer)
+    result = request_booking(session, family, offer, lea.id, [offer.sessions[0].id], documents_ok=True)
+    instance = api.start(session, "inscription_activite", family, demarche_data(offer, result))  # type: ignore[arg-type]
+    for booking in session.scalars(select(ActivityBooking).where(ActivityBooking.request_ref == result.ref)):
+        booking.instance_id = instance.id
+    session.flush()

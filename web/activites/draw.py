@@ -23,6 +23,7 @@ from web.core.audit import Event, audit
 
 from . import rules
 from .allocation import allocate
+from .billing import invoice_late_place
 from .booking import window_end
 from .models import ActivityBooking, ActivityDraw, ActivityOffer, BookingStatus, FamilyQuotient
 
@@ -86,6 +87,7 @@ def run_draw(session: Session, offer: ActivityOffer, seed: str | None = None) ->
     for d in order:
         for booking in sorted(requests[d.ref], key=lambda b: b.session.starts_on):
             allocate(session, booking, why=f" au tirage au sort (rang de tirage {d.rank})")
+            invoice_late_place(session, booking)
     draw.ran_at = utcnow()
     session.flush()
     audit(
@@ -102,6 +104,7 @@ def sweep(session: Session, activity_id: int) -> int:
     late = pending(session, activity_id)
     for booking in late:
         allocate(session, booking, why=" (demande reçue après le tirage, par ordre d'arrivée)")
+        invoice_late_place(session, booking)
     return len(late)
 
 

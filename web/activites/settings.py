@@ -40,8 +40,17 @@ def _cents(form: OfferForm) -> int | None:
     return int(value * 100)
 
 
-def _check(form: OfferForm) -> bool:
+def _check(form: OfferForm, service: str, validation_lanes: frozenset[str]) -> bool:
     ok = True
+    if form.validation_required.data and service not in validation_lanes:
+        lanes = ", ".join(sorted(validation_lanes)) or "aucun"
+        form.validation_required.errors.append(
+            f"La démarche « Inscription à une activité » n'a pas de couloir « {service} » : la tâche de "
+            f"validation ne pourrait pas arriver au service de cette activité (services prévus : {lanes}). "
+            "Demandez à l'analyste d'ajouter ce couloir (voir le guide de l'agent), ou laissez la case "
+            "décochée."
+        )
+        ok = False
     if (
         form.min_age.data is not None
         and form.max_age.data is not None
@@ -64,10 +73,11 @@ def _check(form: OfferForm) -> bool:
     return ok
 
 
-def apply_offer(offer: ActivityOffer, form: OfferForm) -> bool:
-    """Write the form into the offer; False (errors added to the form, nothing written) if it is wrong."""
+def apply_offer(offer: ActivityOffer, form: OfferForm, validation_lanes: frozenset[str]) -> bool:
+    """Write the form into the offer; False (errors added to the form, nothing written) if it is wrong.
+    `validation_lanes`: the services the enrolment démarche can send its validation task to."""
     cents = _cents(form)
-    if not _check(form) or cents is None:
+    if not _check(form, offer.activity.service, validation_lanes) or cents is None:
         return False
     offer.description = form.description.data or None
     offer.min_age, offer.max_age = form.min_age.data, form.max_age.data

@@ -14,14 +14,25 @@ from wtforms import SelectChoice
 
 from engine import api
 from engine.db import utcnow
-from forms.activites import BookingForm
+from forms.activites import BookingForm, booking_form
+from forms.documents import document_fields
 from web.core.access import family_required
 from web.extensions import db
 from web.famille.services import children_of
 
 from . import bp, rules
 from .allocation import waiting_rank
-from .booking import BookingError, RequestResult, is_drawn, paris, request_booking, window_end, window_state
+from .booking import (
+    BookingError,
+    RequestResult,
+    demarche_data,
+    is_drawn,
+    paris,
+    request_booking,
+    window_end,
+    window_state,
+)
+from .documents import attach_documents, missing_documents
 from .manage import NotFound, bookings_of, cancel_by_family, cancel_deadline, events_of
 from .models import ACTIVE, STATUS_LABELS, ActivityBooking, ActivityDraw, ActivityOffer
 
@@ -60,7 +71,7 @@ def _offer_or_404(activity_id: int) -> ActivityOffer:
 
 
 def _form(offer: ActivityOffer) -> BookingForm:
-    form = BookingForm()
+    form = booking_form(offer.document_list)
     form.enfant.choices = [
         SelectChoice(str(c.id), c.full_name) for c in children_of(db.session(), current_user)
     ]
@@ -76,17 +87,12 @@ def _sessions_shown(offer: ActivityOffer) -> list[dict[str, Any]]:
     return shown
 
 
-def _start_demarche(offer: ActivityOffer, result: RequestResult) -> None:
+def _start_demarche(offer: ActivityOffer, result: RequestResult, form: BookingForm) -> None:
     """The démarche follows the request: validation by the service when asked, confirmation message."""
     session = db.session()
-    data = {
-        "demande": result.ref,
-        "activite": offer.activity.name,
-        "enfant": result.child_name,
-        "resume": result.summary(),
-        "validation_requise": "oui" if offer.validation_required else "non",
-    }
+    data = demarche_data(offer, result)
     instance = api.start(session, DEMARCHE, current_user, data)
+    attach_documents(session, instance.id, form, current_user)
     for booking in session.scalars(select(ActivityBooking).where(ActivityBooking.request_ref == result.ref)):
         booking.instance_id = instance.id
     session.flush()
@@ -100,20 +106,25 @@ def show(activity_id: int) -> str | Response | tuple[str, int]:
     error = None
     if form.validate_on_submit():
         try:
+            documents_ok = bool(form.documents.data) or not missing_documents(offer, form)
             result = request_booking(
-                db.session(), current_user, offer, form.enfant.data, form.sessions.data, form.documents.data
+                db.session(), current_user, offer, form.enfant.data, form.sessions.data, documents_ok
             )
         except BookingError as refused:
             error = str(refused)
         else:
-            _start_demarche(offer, result)
+            _start_demarche(offer, result, form)
             flash(f"Votre demande {result.ref} est enregistrée. {result.summary()}", "success")
             return redirect(url_for("activites.mine"))
     elif request.method == "POST":
-        error = "Choisissez un enfant et au moins une session."
+        error = next(
+            (f"{f.label.text} : {f.errors[0]}" for f in document_fields(form) if f.errors),
+            "Choisissez un enfant et au moins une session.",
+        )
     page = render_template(
         "activites/show.html", offer=offer, info=_state(offer), form=form, error=error,
         sessions=_sessions_shown(offer), price_rule=offer.price_rule, euros=rules.euros,
+        document_fields=document_fields(form),
         criteria=[rules.CRITERIA_LABELS[name] for name in rules.parse_criteria(offer.draw_criteria)],
     )  # fmt: skip
     return (page, 422) if error else page

@@ -29,14 +29,16 @@ def issue_invoice(
     ctx: ServiceContext,
     enfant: Any,
     activite: str,
-    quantite: Any,
-    prix_unitaire_centimes: Any,
+    quantite: Any = None,
+    prix_unitaire_centimes: Any = None,
     libelle: str | None = None,
     echeance_jours: Any = None,
+    lignes: Any = None,
 ) -> dict[str, Any]:
     """Émet une facture « à payer » au dossier famille de l'enfant (un enfant du demandeur) : une ligne
     `quantite` × `prix_unitaire_centimes` pour l'activité `activite` (son identifiant, par exemple
-    « SEJ-NEIGE »). Une seule facture par demande : rejouée, l'opération rend la même facture."""
+    « SEJ-NEIGE »), ou une ligne par élément de `lignes` ({"libelle", "quantite",
+    "prix_unitaire_centimes"}). Une seule facture par demande : rejouée, l'opération rend la même."""
     from web.accounts.models import User
 
     session = ctx.session
@@ -51,8 +53,15 @@ def issue_invoice(
     found = session.scalars(select(Activity).where(Activity.external_id == str(activite))).first()
     if found is None:
         raise InvoiceOperationError(f"L'activité « {activite} » est inconnue.")
-    quantity = _integer(quantite, "quantite")
-    price = _integer(prix_unitaire_centimes, "prix_unitaire_centimes")
+    lines = _lines(child, found, lignes) or [
+        LineInput(
+            child,
+            found,
+            libelle or found.name,
+            _integer(quantite, "quantite"),
+            _integer(prix_unitaire_centimes, "prix_unitaire_centimes"),
+        )
+    ]
     today = utcnow().astimezone(PARIS).date()
     due = (
         today + timedelta(days=_integer(echeance_jours, "echeance_jours"))
@@ -63,7 +72,7 @@ def issue_invoice(
         invoice = create_invoice(
             session,
             child.record,
-            [LineInput(child, found, libelle or found.name, quantity, price)],
+            lines,
             period_start=today,
             period_end=today,
             issued_on=today,
@@ -76,6 +85,26 @@ def issue_invoice(
         raise InvoiceOperationError(str(error)) from error
     log.info("Invoice %s issued by instance %s", invoice.number, ctx.instance_id)
     return _result(invoice)
+
+
+def _lines(child: Child, activity: Activity, lignes: Any) -> list[LineInput]:
+    """The lines given as a list of {"libelle", "quantite", "prix_unitaire_centimes"} (none: [])."""
+    if lignes in (None, "", []):
+        return []
+    if not isinstance(lignes, list) or not all(isinstance(line, dict) for line in lignes):
+        raise InvoiceOperationError(
+            "« lignes » doit être une liste de lignes {libelle, quantite, prix_unitaire_centimes}."
+        )
+    return [
+        LineInput(
+            child,
+            activity,
+            str(line.get("libelle") or activity.name)[:300],
+            _integer(line.get("quantite", 1), "quantite"),
+            _integer(line.get("prix_unitaire_centimes"), "prix_unitaire_centimes"),
+        )
+        for line in lignes
+    ]
 
 
 def _integer(value: Any, name: str) -> int:

@@ -5,4 +5,4 @@ from flask import Blueprint
 bp = Blueprint("studio", __name__, url_prefix="/studio", template_folder="templates")
 
 # formulaires: the form editor and « Nouvelle démarche à partir d'un modèle » (forms as data).
-from . import deploy_views, formulaires, scenario_views, views  # noqa: E402, F401
+from . import blocs, deploy_views, formulaires, scenario_views, views  # noqa: E402, F401

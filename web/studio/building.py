@@ -49,6 +49,13 @@ def create_from_model(session: Session, user_id: int, model: api.DemarcheModel) 
     return model.key
 
 
+def insert_block(session: Session, user_id: int, key: str, block: str, task_id: str) -> None:
+    """« Ajouter un bloc réutilisable » around an agents' task of the draft (or of the version in
+    service, which then becomes the analyst's draft); raises api.BlockRefused (nothing saved)."""
+    xml = api.with_block(working_xml(session, user_id, key), block, task_id, key)
+    save_xml(session, user_id, key, xml)
+
+
 def set_task_form(
     session: Session, user_id: int, key: str, task_id: str, definition: dict[str, Any]
 ) -> list[str]:

@@ -152,7 +152,8 @@ def _utc(day: date | None, *, end: bool = False) -> datetime | None:
 @bp.get("/<key>/attente")
 @analyst_required
 def waiting(key: str) -> tuple[str, int]:
-    """Per user task: requests passed, waiting now, median and 90th percentile of the time spent."""
+    """Per element (user task, timer, automatic step): requests passed, waiting now, median and 90th
+    percentile of the time spent."""
     session = db.session()
     demarche = _demarche(key)
     numbers = [v.version for v in demarche.versions]
@@ -163,7 +164,7 @@ def waiting(key: str) -> tuple[str, int]:
     figures = api.element_figures(
         session, key, version=version, since=_utc(since), until=_utc(until, end=True)
     )
-    most = max((f.waiting for f in figures), default=0)
+    most = max((f.waiting for f in figures if f.kind == "user"), default=0)  # the busiest task
     path_steps, reference, path_error, path_version = _request_path(session, key)
     context: dict[str, Any] = {
         "key": key,
@@ -177,6 +178,7 @@ def waiting(key: str) -> tuple[str, int]:
         "figures": figures,
         "most": most,
         "duration": api.human_duration,
+        "kinds": api.WAITING_KIND_LABELS,
         "reference": reference,
         "path": path_steps,
         "path_error": path_error,

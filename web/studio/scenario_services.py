@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine import api
 from engine.db import utcnow
+from engine.errors import DeployError
 from web.accounts.models import Role, User
 
 #: Never a valid hash: nobody can log in as the scenario family.
@@ -54,6 +55,41 @@ def all_cases(session: Session, key: str) -> list[api.Case]:
 def run_all(session: Session, key: str, xml: str) -> list[api.Result]:
     """Every case of the démarche played on `xml`; nothing is left behind, no mail is sent."""
     return api.run_cases(session, xml, all_cases(session, key), scenario_family)
+
+
+def cases_of_file(session: Session, key: str, path: Path) -> list[api.Case]:
+    """The cases `guichet deploy` plays for a file: the shipped ones of its key, those written beside
+    it (`<key>.scenarios.json` next to an operator's own file) and the analysts' ones."""
+    cases = shipped_cases(key)
+    beside = path.with_name(f"{key}.scenarios.json")
+    if path.resolve().parent != WORKFLOWS and beside.is_file():
+        cases += api.cases_from_file(beside.read_text(encoding="utf-8"))
+    return [*cases, *api.stored_cases(session, key)]
+
+
+def report_lines(failures: list[api.Result]) -> list[str]:
+    """One French line per problem of each failing case (the shell's report)."""
+    return [f"cas « {r.name} » : {problem}" for r in failures for problem in r.problems or ("échec",)]
+
+
+def play_cases_of_file(session: Session, path: Path, ctx: Any) -> None:
+    """`guichet deploy`: play the file's cases (rolled back); raise DeployError with the report if one
+    fails. A file the validation refuses is left to api.deploy, which lists its problems."""
+    data = path.read_bytes()
+    validation = api.validate_bpmn(data, ctx)
+    if not validation.ok or not validation.process_id:
+        return
+    key = validation.process_id
+    results = api.run_cases(session, data.decode("utf-8"), cases_of_file(session, key, path), scenario_family)
+    failures = failing(results)
+    if failures:
+        raise DeployError(
+            [
+                f"{len(failures)} cas de test sur {len(results)} échouent (rien n'est déployé pour ce "
+                "fichier ; l'option --sans-cas est réservée aux urgences) :",
+                *report_lines(failures),
+            ]
+        )
 
 
 def failing(results: list[api.Result]) -> list[api.Result]:

@@ -1,5 +1,5 @@
 /* The studio's « Où les demandes attendent »: the version's diagram (vendored bpmn-js viewer) with, on
- * each user task, the figures of the table (passed, waiting, median) as an overlay, the busiest task
+ * each element (user task, timer, automatic step), the figures of the table (passed, waiting, median) as an overlay, the busiest task
  * framed in red, and the followed request's path (blue) and current position (orange). The table and
  * the list carry the same information for screen readers. No inline script (CSP script-src 'self'). */
 (function () {
