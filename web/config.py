@@ -111,6 +111,12 @@ DEFAULTS: dict[str, Any] = {
         "Autre document",
     ],
     "PREVIEW_MAX_PIXELS": 40_000_000,
+    # PDF previews are rendered in a subprocess (web/core/preview_worker.py) under these limits:
+    # address space (MB), CPU seconds (killed past it; wall-clock timeout 2 × CPU + 5 s), and how many
+    # such processes one web process runs at once.
+    "PREVIEW_MEMORY_MB": 512,
+    "PREVIEW_CPU_SECONDS": 5,
+    "PREVIEW_PROCESSES": 2,
     # « Télécharger mes données » (web/donnees): hours an export may be downloaded (once), and the
     # size of the family's documents up to which it is built at once (beyond: by the job, announced by mail).
     "EXPORT_DOWNLOAD_HOURS": 48,
@@ -152,6 +158,9 @@ DEFAULTS: dict[str, Any] = {
     "FINANCES_GROUP": "Finances",
     "INVOICE_ISSUER": "Hôtel de ville\nPlace de la Mairie\n00000 Ville de Guichet\nRégie : 01 00 00 00 00",
     "INVOICE_DUE_DAYS": 30,
+    # Years invoices and payments are kept after an account's closure (accounting obligation; shown in
+    # the closure's confirmation and on « Données personnelles »).
+    "INVOICE_RETENTION_YEARS": 10,
     # Hour (Paris time) of the invoices' daily job (web/factures/daily.py): the finance service's
     # reconciliation report of the day before, and the reminder to families of invoices become late.
     "INVOICE_DAILY_HOUR": 6,

@@ -10,18 +10,23 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.db import utcnow
 from engine.documents import Document
 from engine.models import InstanceStatus, OutboxMessage, ProcessInstance
 from forms.dates import today_in_france
 from tests.fixtures.integration import ADDRESS, html, post_form, start_demarche, text
+from tests.integration.rgpd_world import DURING, book, family_world, pay
 from web.accounts.models import AccountToken, CaptchaChallenge, LoginAttempt, TokenPurpose, User
+from web.activites.models import ActivityBooking, BookingEvent
 from web.coffre.models import StoredDocument
+from web.core.audit import LABELS, AuditEvent, Event
 from web.donnees.models import DataExport, ExportStatus
 from web.donnees.retention import run_exports, run_retention
 from web.extensions import db
+from web.factures.models import Invoice, InvoiceLine, Payment
+from web.famille.models import FamilyRecord
 
 pytestmark = pytest.mark.usefixtures("clock")
 
@@ -68,10 +73,24 @@ def export_zip(client) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(download.data))
 
 
-def test_the_export_holds_every_row_of_the_family_and_none_of_another(app, people, client_for):
-    famille, autre = client_for(people["famille"]), client_for(people["autre_famille"])
+def test_the_export_holds_every_row_of_the_family_and_none_of_another(app, people, client_for, clock):
+    """Requests, documents, mails, and across areas: invoices (and their PDF), lines, payments (and the
+    receipt), activity bookings with the waiting rank, the bookings' journal, the family quotient and
+    the security log; nothing of the other family, which has the same kinds of rows."""
+    me, other = people["famille"], people["autre_famille"]
+    clock.move_to(DURING, tick=True)
+    mine = family_world(app, "MARTIN Camille", places=1, code="CL-A")
+    theirs = family_world(app, "BERNARD Louise", places=1, code="CL-B")
+    link(app, me.id, mine.record_id)
+    link(app, other.id, theirs.record_id)
+    famille, autre = client_for(me), client_for(other)
     fill(famille, (10, 20, 200), "Martin")
     fill(autre, (200, 20, 10), "Bernard")
+    book(famille, mine.activity_id, mine.children[0], mine.sessions)
+    book(famille, mine.activity_id, mine.children[1], mine.sessions[:1])  # full: waiting list, rang 1
+    book(autre, theirs.activity_id, theirs.children[0], theirs.sessions)
+    pay(famille, mine.invoices[:1])
+    pay(autre, theirs.invoices[:1])
     archive = export_zip(famille)
     names = set(archive.namelist())
     assert "LISEZ-MOI.txt" in names
@@ -83,12 +102,18 @@ def test_the_export_holds_every_row_of_the_family_and_none_of_another(app, peopl
         "historique_des_demandes",
         "mes_documents",
         "courriels_et_sms",
+        "factures",
+        "lignes_de_factures",
+        "paiements",
+        "inscriptions_activites",
+        "journal_des_inscriptions",
+        "quotient_familial",
+        "journal_de_securite",
     ):
         assert f"{stem}.json" in names
         assert f"{stem}.csv" in names
         assert f"{stem}.json" in readme
     rows = {name[:-5]: json.loads(archive.read(name)) for name in names if name.endswith(".json")}
-    me, other = people["famille"], people["autre_famille"]
     with app.app_context():
         session = db.session()
         instances = set(
@@ -102,6 +127,29 @@ def test_the_export_holds_every_row_of_the_family_and_none_of_another(app, peopl
         )
         mails = set(session.scalars(select(OutboxMessage.id).where(OutboxMessage.recipient == me.email)))
         logins = set(session.scalars(select(LoginAttempt.id).where(LoginAttempt.user_id == me.id)))
+        numbers = set(
+            session.scalars(select(Invoice.number).where(Invoice.family_record_id == mine.record_id))
+        )
+        lines = session.scalar(
+            select(func.count())
+            .select_from(InvoiceLine)
+            .join(Invoice)
+            .where(Invoice.family_record_id == mine.record_id)
+        )
+        payments = set(
+            session.scalars(select(Payment.reference).where(Payment.family_record_id == mine.record_id))
+        )
+        bookings = session.scalars(
+            select(ActivityBooking).where(ActivityBooking.family_record_id == mine.record_id)
+        ).all()
+        journal = session.scalar(
+            select(func.count())
+            .select_from(BookingEvent)
+            .where(BookingEvent.booking_id.in_([b.id for b in bookings]))
+        )
+        audited = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.actor_id == me.id)
+        )
     assert rows["profil"][0]["email"] == me.email
     assert {r["id"] for r in rows["demandes"]} == instances
     assert {r["id"] for r in rows["mes_documents"]} == stored
@@ -109,12 +157,38 @@ def test_the_export_holds_every_row_of_the_family_and_none_of_another(app, peopl
     assert mails <= {r["id"] for r in rows["courriels_et_sms"]}
     assert len(rows["connexions"]) == len(logins) >= 1
     assert {r["demande_id"] for r in rows["historique_des_demandes"]} == instances
-    for row in rows["mes_documents"] + rows["documents_des_demandes"]:
+    assert {r["numero"] for r in rows["factures"]} == numbers >= set(mine.numbers)  # + the bookings'
+    assert len(rows["lignes_de_factures"]) == lines >= 2
+    assert {r["reference"] for r in rows["paiements"]} == payments != set()
+    assert [r["statut"] for r in rows["factures"]].count("payée") == 1
+    assert len(rows["inscriptions_activites"]) == len(bookings) == 3
+    assert sorted(str(r["rang_liste_attente"]) for r in rows["inscriptions_activites"]) == ["", "", "1"]
+    assert len(rows["journal_des_inscriptions"]) == journal >= 3
+    assert rows["quotient_familial"] == [
+        {"dossier_famille": "MARTIN Camille", "quotient_familial": 742, "reside_dans_la_commune": "oui"}
+    ]
+    # The login and the payment; the export (asked, downloaded) is logged after the ZIP is written.
+    assert [r["evenement"] for r in rows["journal_de_securite"]] == ["Connexion", LABELS[Event.PAYMENT]]
+    assert audited == 4
+    for row in rows["mes_documents"] + rows["documents_des_demandes"] + rows["factures"]:
         assert row["fichier"] in names
+    receipts = [r["recu"] for r in rows["paiements"] if r["recu"]]
+    assert len(receipts) == 1
+    assert receipts[0] in names
+    assert archive.read(receipts[0]).startswith(b"%PDF")
     everything = b"".join(archive.read(name) for name in names)
-    for foreign in (other.email.encode(), b"Bernard", b"edf-Bernard"):
-        assert foreign not in everything
+    foreign = [other.email, "Bernard", "edf-Bernard", "BERNARD", *theirs.numbers, "CL-B"]
+    for value in foreign:
+        assert value.encode() not in everything, value
     assert "Résidence Martin".encode() in everything
+
+
+def link(app, user_id: int, record_id: int) -> None:
+    with app.app_context():
+        session = db.session()
+        user = session.get(User, user_id)
+        user.family_records.append(session.get(FamilyRecord, record_id))
+        session.commit()
 
 
 def test_a_large_account_gets_its_export_from_the_job_and_a_mail(app, people, client_for):
@@ -214,6 +288,8 @@ def test_the_register_page_is_public_and_linked_in_the_footer(client):
     page = client.get("/donnees-personnelles")
     assert page.status_code == 200
     assert "Combien de temps" in text(page)
+    assert "Factures, paiements en ligne et reçus" in text(page)
+    assert "10 ans, même après la clôture du compte" in text(page)  # INVOICE_RETENTION_YEARS
     assert 'href="/donnees-personnelles"' in client.get("/").get_data(as_text=True)
 
 

@@ -55,7 +55,13 @@ def _pseudonymise_audit(session: Session, user: User) -> None:
     alias = f"compte-clos-{user.id}"
     names = [name for name in (user.username, user.email) if name]
     rows = session.scalars(
-        select(AuditEvent).where(or_(AuditEvent.actor_id == user.id, AuditEvent.target.in_(names)))
+        select(AuditEvent).where(
+            or_(
+                AuditEvent.actor_id == user.id,
+                # a failed login's target is what was typed, quoted: « "lea.durand" »
+                *(AuditEvent.target.contains(name, autoescape=True) for name in names),
+            )
+        )
     )
     for row in rows:
         if row.actor_id == user.id:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.audit import Event, audit
 
 from . import rules
 from .allocation import allocate
@@ -89,6 +90,12 @@ def run_draw(session: Session, offer: ActivityOffer, seed: str | None = None) ->
             invoice_late_place(session, booking)
     draw.ran_at = utcnow()
     session.flush()
+    audit(
+        Event.ACTIVITY_DRAW,
+        target=f"activité {offer.activity.name}"[:200],
+        details={"tirage": draw.id, "demandes": len(entries), "graine": draw.seed, "regle": draw.rule},
+        session=session,
+    )
     return draw
 
 

@@ -15,7 +15,9 @@ Where the row is written:
 - in a GET (exports, downloads; a GET never writes): in a unit of work of its own, committed at once;
 - `separate=True`: in a unit of work of its own whatever the method, for an event that must outlive
   a rollback (call it before the request's session wrote anything: SQLite's write lock);
-- outside a request (CLI commands, jobs): in the current session, committed with the command.
+- outside a request (CLI commands, jobs): in the current session, committed with the command;
+- `session=...` (a job's or a service operation's own session, the session of a bank answer kept
+  whatever the status): in that session, flushed, committed or rolled back with it.
 
 Rows are never updated; `purge()` (a scheduler job, idempotent) deletes those older than
 `AUDIT_RETENTION_DAYS` (docs/operator-guide.md, « Journal de sécurité »).
@@ -59,6 +61,8 @@ class Event(enum.StrEnum):
     DATA_EXPORT = "data_export"
     ACCOUNT_CLOSED = "account_closed"
     PAYMENT = "payment"
+    INVOICE_CANCELLED = "invoice_cancelled"
+    ACTIVITY_DRAW = "activity_draw"
 
 
 LABELS = {
@@ -78,7 +82,9 @@ LABELS = {
     Event.EXPORT: "Export d'une file (CSV, ODS)",
     Event.DATA_EXPORT: "Export des données d'un compte",
     Event.ACCOUNT_CLOSED: "Clôture d'un compte",
-    Event.PAYMENT: "Paiement",
+    Event.PAYMENT: "Paiement (appliqué, refusé, signalé)",
+    Event.INVOICE_CANCELLED: "Facture annulée par un agent",
+    Event.ACTIVITY_DRAW: "Tirage au sort d'une activité",
 }
 
 #: A details key matching this is refused: the log never holds a secret (ASVS 16.2.5).
@@ -140,6 +146,7 @@ def audit(
     details: dict[str, Any] | None = None,
     *,
     separate: bool = False,
+    session: Session | None = None,
 ) -> None:
     """Record one security event (see the module's docstring for where it is written)."""
     actor_id, actor_name = _who(actor)
@@ -152,13 +159,17 @@ def audit(
         details=_details(details),
         ip=(request.remote_addr or "")[:45] if has_request_context() else "",
     )
+    if session is not None:
+        session.add(row)
+        session.flush()
+        return
     if has_request_context() and (separate or request.method in SAFE_METHODS):
         with separate_unit_of_work() as own:
             own.add(row)
         return
-    session = db.session()
-    session.add(row)
-    session.flush()
+    current = db.session()
+    current.add(row)
+    current.flush()
 
 
 def purge(session: Session, now: datetime | None = None) -> int:

@@ -9,11 +9,12 @@ imports them all (no hand-kept list). A provider gives:
 - `erase(session, user)` (optional): what to erase or anonymise when the account is closed; it only
   flushes, the closure commits once;
 - `kept` (optional): what the law requires to keep after the closure and why (shown to the family
-  in the closure's confirmation), e.g. invoices and payments for the accounting periods;
+  in the closure's confirmation), e.g. invoices and payments for the accounting periods; a sentence,
+  or a function returning one (when it names a configured period);
 - `needs_review(session, user)` (optional): a French reason when an agent must review the closure
   first (an unpaid invoice), or None.
 
-Invoices and payments, or activity enrolments, plug in with one such module each.
+Invoices and payments (web/factures) and activity bookings (web/activites) plug in this way too.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Provider:
     rows: Rows
     files: Callable[[Session, Any], list[tuple[str, bytes]]] | None = None
     erase: Callable[[Session, Any], None] | None = None
-    kept: str | None = None
+    kept: str | Callable[[], str] | None = None
     needs_review: Callable[[Session, Any], str | None] | None = None
     #: Order in the README and at closure (lower first; erasure runs in this order too).
     order: int = 50
@@ -72,7 +73,7 @@ def providers() -> list[Provider]:
 
 def kept_after_closure(session: Session, user: Any) -> list[str]:
     """What is kept after a closure, as French sentences for the confirmation."""
-    return [p.kept for p in providers() if p.kept]
+    return [p.kept() if callable(p.kept) else p.kept for p in providers() if p.kept]
 
 
 def review_reasons(session: Session, user: Any) -> list[str]:

@@ -1,7 +1,10 @@
 """In-page previews of documents, made on the server: a PDF's first page or an image, as a small PNG.
 
 PDFs are rendered with PDFium (pypdfium2) at a scale that bounds the bitmap whatever page size the
-file declares, one at a time (PDFium is not thread-safe); images are opened by Pillow only when
+file declares, in a subprocess of their own (web/core/preview_worker.py) that lowers its address
+space (PREVIEW_MEMORY_MB), CPU time (PREVIEW_CPU_SECONDS) and is killed after a wall-clock timeout:
+a hostile PDF exhausts that process, never the web process; at most PREVIEW_PROCESSES renders run
+at once per web process. Images are opened by Pillow only when
 their declared size is under PREVIEW_MAX_PIXELS (a decompression bomb is refused before any pixel
 is decoded). A file that cannot be previewed gives None: the page then offers the download only.
 """
@@ -11,7 +14,11 @@ from __future__ import annotations
 import functools
 import io
 import logging
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 from flask import current_app
 
@@ -21,8 +28,17 @@ PDF = "application/pdf"
 WIDTH = 600
 HEIGHT = 850
 DEFAULT_MAX_PIXELS = 40_000_000
-#: PDFium is not thread-safe (pypdfium2's documentation): one render at a time per process.
-_PDFIUM = threading.Lock()
+WORKER = Path(__file__).with_name("preview_worker.py")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_RENDERS: dict[int, threading.BoundedSemaphore] = {}
+_RENDERS_LOCK = threading.Lock()
+
+
+def _slots() -> threading.BoundedSemaphore:
+    """The renders this web process may run at once (PREVIEW_PROCESSES)."""
+    count = int(current_app.config.get("PREVIEW_PROCESSES", 2))
+    with _RENDERS_LOCK:
+        return _RENDERS.setdefault(count, threading.BoundedSemaphore(count))
 
 
 def max_pixels() -> int:
@@ -44,23 +60,34 @@ def image_too_large(content: bytes, limit: int) -> bool:
 
 
 def _pdf_first_page(content: bytes) -> bytes | None:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(content)
-    try:
-        if len(pdf) == 0:
+    """The first page rendered by preview_worker.py under its limits; None if it failed or was killed."""
+    config = current_app.config
+    memory = int(config.get("PREVIEW_MEMORY_MB", 512)) * 1024 * 1024
+    cpu = int(config.get("PREVIEW_CPU_SECONDS", 5))
+    command = [sys.executable, "-I", str(WORKER), str(memory), str(cpu), str(WIDTH), str(HEIGHT)]
+    with _slots():
+        try:
+            done = subprocess.run(  # noqa: S603 (our interpreter and our script, numbers as arguments)
+                command,
+                input=content,
+                capture_output=True,
+                timeout=2 * cpu + 5,
+                check=False,
+                env={"PATH": os.environ.get("PATH", "")},
+            )
+        except subprocess.TimeoutExpired:
+            log.warning("PDF preview killed after %s s (%s bytes)", 2 * cpu + 5, len(content))
             return None
-        page = pdf[0]
-        width, height = page.get_size()
-        if width <= 0 or height <= 0:
-            return None
-        scale = min(WIDTH / width, HEIGHT / height, 2.0)
-        image = page.render(scale=scale).to_pil()
-        out = io.BytesIO()
-        image.convert("RGB").save(out, "PNG", optimize=True)
-        return out.getvalue()
-    finally:
-        pdf.close()
+    if done.returncode != 0 or not done.stdout.startswith(PNG_SIGNATURE):
+        if done.returncode != 3:
+            log.warning(
+                "No PDF preview (%s bytes): worker exit %s, %s",
+                len(content),
+                done.returncode,
+                done.stderr.decode(errors="replace")[-300:].strip(),
+            )
+        return None
+    return done.stdout
 
 
 def _image(content: bytes) -> bytes | None:
@@ -81,8 +108,7 @@ def preview_png(content: bytes, mime: str) -> bytes | None:
     """A PNG of at most 600x850 pixels showing the document, or None when it cannot be made."""
     try:
         if mime == PDF:
-            with _PDFIUM:
-                return _pdf_first_page(content)
+            return _pdf_first_page(content)
         return _image(content)
     except Exception:  # a damaged file: no preview, the download remains
         log.warning("No preview for a %s of %s bytes", mime, len(content), exc_info=True)

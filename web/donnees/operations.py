@@ -11,6 +11,7 @@ from typing import Any
 from engine import api
 from engine.api import ServiceContext, service
 from web.accounts.models import User
+from web.core.audit import Event, audit
 from web.core.mail import queue_mail
 from web.core.personal_data import CLOSING_INSTANCE, discover, erase_all, kept_after_closure, review_reasons
 
@@ -58,6 +59,14 @@ def compte_cloturer(ctx: ServiceContext) -> dict[str, Any]:
         erase_all(ctx.session, user)
     finally:
         ctx.session.info.pop(CLOSING_INSTANCE, None)
+    # Who acted: the family (its own closure) or the agent who accepted the review; the account is
+    # named by its id only (its name is already erased).
+    audit(
+        Event.ACCOUNT_CLOSED,
+        target=f"compte {user.id}",
+        details={"demande": ctx.reference, "demandes_annulees": len(cancelled)},
+        session=ctx.session,
+    )
     queue_mail(
         ctx.session, "compte_cloture", email, instance_id=ctx.instance_id, cancelled=cancelled, kept=kept
     )

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from engine.errors import NotFound
 from web.core.access import family_required
+from web.core.audit import Event, audit
 from web.core.personal_data import discover
 from web.extensions import db
 
@@ -31,6 +32,11 @@ def mine() -> str:
 @family_required
 def ask_export() -> Response:
     export = services.request_export(db.session(), current_user)
+    audit(
+        Event.DATA_EXPORT,
+        target=f"compte {current_user.id}",
+        details={"etape": "demandé", "export": export.id, "statut": export.status},
+    )
     if export.status == ExportStatus.READY:
         flash("Vos données sont prêtes : téléchargez-les ci-dessous (une seule fois).", "success")
     else:
@@ -49,6 +55,11 @@ def download(export_id: int) -> Response:
         content = services.take_download(db.session(), current_user.id, export_id)
     except NotFound:
         abort(404)
+    audit(
+        Event.DATA_EXPORT,
+        target=f"compte {current_user.id}",
+        details={"etape": "téléchargé", "export": export_id, "octets": len(content)},
+    )
     response = current_app.response_class(content, mimetype="application/zip")
     response.headers["Content-Disposition"] = 'attachment; filename="mes-donnees-guichet.zip"'
     response.headers["X-Content-Type-Options"] = "nosniff"

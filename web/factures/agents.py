@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from engine.db import utcnow
+from web.core.audit import Event, audit
 from web.core.spreadsheets import download, local, stream_csv, stream_ods
 from web.extensions import db
 
@@ -141,6 +142,11 @@ def agent_invoice(invoice_id: int) -> Any:
             form.motif.errors.append(str(error))
             status = 409
         else:
+            audit(
+                Event.INVOICE_CANCELLED,
+                target=f"facture {invoice.number}",
+                details={"montant": euros(invoice.total_cents), "motif": form.motif.data},
+            )
             flash(f"Facture {invoice.number} annulée.", "success")
             return redirect(url_for("factures.agent_invoice", invoice_id=invoice.id))
     elif form.errors:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import utcnow
 from web.core import transaction
+from web.core.audit import Event, audit
 from web.core.mail import queue_mail
 
 from . import gateway
@@ -183,9 +184,19 @@ def handle(session: Session, raw: str, *, via: str, method: str, remote_addr: st
     return Handled(callback, payment, True, verdict.return_content or "OK")
 
 
+def _audit(session: Session, payment: Payment | None, result: str, **details: Any) -> None:
+    """One row of the security log per decision on a payment: amounts and references, never the bank's
+    raw answer, a card number or a signature."""
+    target = f"paiement {payment.reference}" if payment is not None else "paiement inconnu"
+    if payment is not None:
+        details = {"montant": euros(payment.amount_cents), "factures": len(payment.items), **details}
+    audit(Event.PAYMENT, target=target, details={"resultat": result, **details}, session=session)
+
+
 def _refuse(session: Session, callback: BankCallback, payment: Payment | None, outcome: str) -> Handled:
     callback.outcome = outcome
     session.flush()
+    _audit(session, payment, "réponse rejetée", motif=outcome, via=callback.via, reponse=callback.id)
     log.warning("Bank answer %s refused: %s", callback.id, outcome)
     return Handled(callback, payment, False, "REFUSE")
 
@@ -245,10 +256,12 @@ def _decide(session: Session, payment: Payment, verdict: gateway.Verdict) -> str
         payment.flag(
             f"La banque indique maintenant « {verdict.result_label} » pour un paiement déjà {payment.status}."
         )
+        _audit(session, payment, "signalé", motif=f"contradiction : banque {verdict.result_label}")
         return f"Contradiction : le paiement est déjà {payment.status} ; signalé aux agents des finances."
     if verdict.status != PaymentStatus.PAYE:
         for item in payment.items:
             add_event(item.invoice, f"Paiement en ligne {payment.reference} {payment.status}.", ONLINE)
+        _audit(session, payment, "refusé", statut=payment.status, banque=payment.bank_status or "")
         return f"Paiement {payment.status} par la banque : aucune facture n'est payée."
     return _settle(session, payment)
 
@@ -301,6 +314,14 @@ def _settle(session: Session, payment: Payment) -> str:
     if payment.backend == "tipi":
         payment.flag("TIPI : réponse non authentifiée par la banque ; à rapprocher du relevé de la DGFiP.")
     session.flush()
+    _audit(
+        session,
+        payment,
+        "signalé" if payment.needs_review else "appliqué",
+        payees=len(settled),
+        a_rembourser=euros(sum(i.amount_cents for i in refused)) if refused else "",
+        motif=payment.review_reason or "",
+    )
     if settled and payment.email:
         _queue_receipt(session, payment, [i.invoice for i in settled])
     log.info("Payment %s applied: %d settled, %d refused", payment.reference, len(settled), len(refused))
