@@ -22,6 +22,7 @@ from tests.fixtures.integration import (
     start_demarche,
     text,
 )
+from tests.fixtures.routes import ROUTE_VALUES
 from web.extensions import db
 
 PROTECTED = ["/mes-demandes", "/mes-demandes/1", "/taches/1", "/agents/", "/agents/demandes/1"]
@@ -220,32 +221,12 @@ def test_get_on_every_route_changes_nothing_in_the_database(app, people, client_
     assert decide(agent, decided.agent_task_id, "acceptee", "OK", "interne").status_code == 302
     (mail,) = outbox(app)
     values = {
-        "filename": "css/guichet.css",
+        **ROUTE_VALUES,  # tests/fixtures/routes.py: the ids and values every route walk uses
         "instance_id": request.instance_id,
         "task_id": request.agent_task_id,
         "message_id": mail.id,
-        "key": "changement_adresse",
-        "challenge_id": "A" * 43,
-        "token": "jeton-inconnu",
-        "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
-        "group_id": 1,  # an agent group (admin pages)
-        "version": 1,  # a published version of a démarche (studio pages)
-        "facility_id": 1,  # a facility (none exists: a 404 for everyone)
-        "record_id": 1,  # a family record (« Dossiers famille »)
-        "child_id": 1,  # a child of that record
-        "member_id": 1,  # a responsible adult of that record
-        "news_id": 1,  # a news item (« Actualités »)
-        "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
-        "payment_id": 1,  # an online payment
-        "fmt": "csv",  # an export's format (invoices, payments, attendance lists)
-        "activity_id": 1,  # an activity open to booking (« Activités »)
-        "session_id": 1,  # a session of that activity
-        "booking_id": 1,  # a child's booking
         "case_id": 1,  # a scenario case of a démarche (studio)
-        "batch": "0" * 32,  # a migration of running requests (studio)
-        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
-        "index": 0,  # a field of its form
     }
     urls = get_urls(app, values)
     assert set(urls) >= {"accounts.home", "tasks.show", "backoffice.show_request", "devmail.show_message"}

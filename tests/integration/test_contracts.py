@@ -10,6 +10,7 @@ from lxml import etree
 from forms.registry import load_all
 from tests.fixtures.app import GROUPS, PASSWORD, WORKFLOWS, csrf_token
 from tests.fixtures.integration import decide, file_address_change, get_urls, html, outbox
+from tests.fixtures.routes import ROUTE_VALUES
 from web.config import DEFAULTS
 from web.demo import DEMO_GROUPS
 
@@ -103,33 +104,13 @@ def test_every_route_requires_login_unless_explicitly_public(app, people, client
     famille = client_for(people["famille"])
     filed = file_address_change(app, famille)
     values = {
-        "filename": "css/guichet.css",
+        **ROUTE_VALUES,  # tests/fixtures/routes.py: the ids and values every route walk uses
         "instance_id": filed.instance_id,
         "task_id": filed.agent_task_id,
         "message_id": 1,
-        "key": "changement_adresse",
-        "challenge_id": "A" * 43,
-        "token": "jeton-inconnu",
-        "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
-        "group_id": 1,  # an agent group (admin pages)
-        "version": 1,  # a published version of a démarche (studio pages)
-        "facility_id": 1,  # a facility (web/structures)
         "closure_id": 1,  # an exceptional closure of a facility
-        "record_id": 1,  # a family record (« Dossiers famille »)
-        "child_id": 1,  # a child of that record
-        "member_id": 1,  # a responsible adult of that record
-        "news_id": 1,  # a news item (« Actualités »)
-        "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
-        "payment_id": 1,  # an online payment
-        "fmt": "csv",  # an export's format (invoices, payments, attendance lists)
-        "activity_id": 1,  # an activity open to booking (« Activités »)
-        "session_id": 1,  # a session of that activity
-        "booking_id": 1,  # a child's booking
         "case_id": 1,  # a scenario case of a démarche (studio)
-        "batch": "0" * 32,  # a migration of running requests (studio)
-        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
-        "index": 0,  # a field of its form
         "export_id": 1,  # an export of « Mes données »
     }
     checked = {}
@@ -182,33 +163,13 @@ def test_every_html_response_carries_the_security_headers(app, people, client_fo
     other = file_address_change(app, famille)
     (mail,) = outbox(app)
     values = {
-        "filename": "css/guichet.css",
+        **ROUTE_VALUES,  # tests/fixtures/routes.py: the ids and values every route walk uses
         "instance_id": other.instance_id,
         "task_id": other.agent_task_id,
         "message_id": mail.id,
-        "key": "changement_adresse",
-        "challenge_id": "A" * 43,
-        "token": "jeton-inconnu",
-        "document_id": 1,  # the justificatif of the first request filed
         "user_id": 1,  # an account (admin pages)
-        "group_id": 1,  # an agent group (admin pages)
-        "version": 1,  # a published version of a démarche (studio pages)
-        "facility_id": 1,  # a facility (web/structures)
         "closure_id": 1,  # an exceptional closure of a facility
-        "record_id": 1,  # a family record (« Dossiers famille »)
-        "child_id": 1,  # a child of that record
-        "member_id": 1,  # a responsible adult of that record
-        "news_id": 1,  # a news item (« Actualités »)
-        "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
-        "payment_id": 1,  # an online payment
-        "fmt": "csv",  # an export's format (invoices, payments, attendance lists)
-        "activity_id": 1,  # an activity open to booking (« Activités »)
-        "session_id": 1,  # a session of that activity
-        "booking_id": 1,  # a child's booking
         "case_id": 1,  # a scenario case of a démarche (studio)
-        "batch": "0" * 32,  # a migration of running requests (studio)
-        "element": "complement",  # a user task of a démarche (the studio\'s form editor)
-        "index": 0,  # a field of its form
     }
     clients = {"anonyme": app.test_client(), "famille": famille, "agent": agent}
     pages = 0

@@ -17,6 +17,7 @@ import pytest
 from engine import api
 from tests.fixtures.app import WORKFLOWS
 from tests.fixtures.integration import file_address_change, outbox, snapshot, text
+from tests.fixtures.routes import ROUTE_VALUES
 from web.coffre import demo as store_demo
 from web.extensions import db
 from web.studio import services as studio
@@ -276,33 +277,13 @@ def world(app, people, make_user, client_for):
         case_id = api.save_case(db.session(), "changement_adresse", case, author="test")
         db.session.commit()
     values = {
-        "filename": "css/guichet.css",
+        **ROUTE_VALUES,  # tests/fixtures/routes.py: the ids and values every route walk uses
         "instance_id": filed.instance_id,
         "task_id": filed.agent_task_id,
         "message_id": mail.id if mail else 1,
-        "key": "changement_adresse",
-        "challenge_id": "A" * 43,
-        "token": "jeton-inconnu",
-        "document_id": 1,
         "user_id": people["accueil"].id,
-        "group_id": 1,
-        "version": 1,  # a published version of a démarche (studio pages)
-        "facility_id": 1,  # a facility (none exists: a 404 for whoever passes the access check)
         "closure_id": 1,  # an exceptional closure of that facility
-        "record_id": 1,  # a family record (« Dossiers famille »)
-        "child_id": 1,  # a child of that record
-        "member_id": 1,  # a responsible adult of that record
-        "news_id": 1,  # a news item (« Actualités »)
-        "invoice_id": 1,  # an invoice (« Mes factures », « Factures et paiements »)
-        "payment_id": 1,  # an online payment
-        "fmt": "csv",  # an export's format (invoices, payments, attendance lists)
-        "activity_id": 1,  # an activity open to booking (« Activités »)
-        "session_id": 1,  # a session of that activity
-        "booking_id": 1,  # a child's booking
         "case_id": case_id,  # a scenario case of a démarche (studio)
-        "batch": "0" * 32,  # a migration of running requests (studio)
-        "element": "complement",  # a user task of the draft, with a data form (the form editor)
-        "index": 0,  # its first field
         "export_id": 1,  # an export of « Mes données » (none exists)
     }
     return clients, values
