@@ -115,8 +115,12 @@ def enforce_limits() -> Response | tuple[Response, int] | None:
 @bp.post("/session/prolonger")
 @login_required
 def extend_session() -> Response | tuple[Response, int]:
-    """« Prolonger »: the hook has already refreshed « last seen »; say when the session now ends."""
-    data = timing()
+    """« Prolonger »: « last seen » is now (the hook refreshes it only every SEEN_REFRESH_SECONDS; an
+    explicit extension always does); say when the session now ends."""
+    now = _now()
+    if isinstance(session.get(SEEN_AT), int):
+        session[SEEN_AT] = now
+    data = timing(now)
     if data is None:  # not reached: the hook logs out sessions without stamps
         return jsonify(expired=True, message=EXPIRED_MESSAGE), 401
     return jsonify(data)
