@@ -4,6 +4,7 @@ the invoices of its own records: anything else is a 404, never « it exists but 
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -162,7 +163,7 @@ def create_invoice(
     if due < issued_on:
         raise InvoiceError("L'échéance ne peut pas être avant la date d'émission.")
     invoice = Invoice(
-        number=number or f"EN-COURS-{utcnow().timestamp()}-{id(lines)}",
+        number=number or f"EN-COURS-{secrets.token_hex(8)}",  # replaced by FAC-<year>-<id> below
         record=record,
         family_record_id=record.id,
         period_label=_period_label(period_start, period_end),
