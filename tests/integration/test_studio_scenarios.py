@@ -156,7 +156,9 @@ def test_preview_migrate_and_undo_through_the_pages(app, people, client_for, stu
     with app.app_context():
         assert db.session.get(ProcessInstance, filed.instance_id).definition.version == 1
         labels = db.session.execute(
-            select(HistoryEvent.label).where(HistoryEvent.event_type.like("instance_migra%"))
+            select(HistoryEvent.label)
+            .where(HistoryEvent.event_type.like("instance_migra%"))
+            .order_by(HistoryEvent.id)  # PostgreSQL returns rows in no set order without it
         ).scalars()
         assert list(labels) == [
             "Demande passée de la version 1 à la version 2 de la démarche",
