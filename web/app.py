@@ -13,7 +13,7 @@ from forms.registry import load_all
 
 from .accounts.services import lint_context as lint_context  # re-exported: what deploys are checked against
 from .config import load_config
-from .core import logs
+from .core import i18n, logs
 from .extensions import csrf, db, login_manager, mail
 
 
@@ -27,12 +27,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
 
     db.init_app(app)
+    i18n.register(app)  # French source text, English catalogue (web/translations/en/*.po)
     mail.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Connectez-vous pour accéder à cette page."
+    login_manager.login_message = i18n.lazy_gettext("Connectez-vous pour accéder à cette page.")
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = str  # the lazy message in the request's language
 
     from . import accounts
     from .core import errors, security, transaction

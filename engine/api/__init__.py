@@ -24,6 +24,8 @@ from .failures import *  # noqa: F403
 from .failures import __all__ as _failures
 from .formulaires import *  # noqa: F403
 from .formulaires import __all__ as _formulaires
+from .i18n import *  # noqa: F403
+from .i18n import __all__ as _i18n
 from .jobs import *  # noqa: F403
 from .jobs import __all__ as _jobs
 from .lookups import *  # noqa: F403
@@ -54,6 +56,7 @@ __all__ = [
     *_definitions,
     *_failures,
     *_formulaires,
+    *_i18n,
     *_jobs,
     *_lookups,
     *_operations,

@@ -77,6 +77,8 @@ class User(Base):
     mobile: Mapped[str | None] = mapped_column(String(20))
     fax: Mapped[str | None] = mapped_column(String(20))
     contact_prefere: Mapped[str] = mapped_column(String(20), default="courriel")
+    #: « fr » or « en » (web/core/i18n.py): the pages' and the mails' language; None follows the browser.
+    langue: Mapped[str | None] = mapped_column(String(5))
     adresse_ligne1: Mapped[str | None] = mapped_column(String(200))
     adresse_ligne2: Mapped[str | None] = mapped_column(String(200))
     code_postal: Mapped[str | None] = mapped_column(String(10))

@@ -10,6 +10,8 @@ from engine.api import parse_iso_duration
 from forms.fields import national_phone
 from forms.registry import load_all
 
+from .i18n import local_date
+
 PARIS = ZoneInfo("Europe/Paris")
 _HIDDEN_KEYS = {"demandeur_id", "reference", "decision"}
 PHONE_KEYS = {"telephone", "mobile", "fax"}
@@ -77,13 +79,8 @@ def de(name: str) -> str:
 
 
 def date_fr(value: datetime | date | None, with_time: bool = True) -> str:
-    """27/11/2026 à 14:05, in Paris time."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        local = value.astimezone(PARIS)
-        return local.strftime("%d/%m/%Y à %H:%M") if with_time else local.strftime("%d/%m/%Y")
-    return value.strftime("%d/%m/%Y")
+    """27/11/2026 à 14:05 in Paris time (in English: 27 Nov 2026, 14:05)."""
+    return local_date(value, with_time)
 
 
 def duration_fr(iso: str | None) -> str:

@@ -1,0 +1,33 @@
+"""Messages of the engine that people read (errors shown to families, agents and analysts).
+
+The engine is Flask-free: it writes its messages in French, wrapped in `_()`, and the web layer
+installs the translation function of the request's language (`install_translator`, called by
+web/core/i18n.py). Without it (jobs, the CLI, tests of the engine alone) the French text is used.
+
+Module-level constants cannot be translated when the module is imported (there is no request
+then): mark them with `N_()` (extracted, left as is) and translate them where they are shown,
+with `_()` on the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_translate: Callable[[str], str] = str
+
+
+def install_translator(translate: Callable[[str], str]) -> None:
+    """Route the engine's messages through `translate` (French text → the reader's language)."""
+    global _translate
+    _translate = translate
+
+
+def _(message: str, **params: object) -> str:
+    """`message` in the reader's language, with its `%(name)s` placeholders filled from `params`."""
+    text = _translate(message)
+    return text % params if params else text
+
+
+def N_(message: str) -> str:  # noqa: N802 (the gettext convention)
+    """Mark a French message for extraction without translating it now."""
+    return message
