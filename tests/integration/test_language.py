@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from tests.fixtures.app import csrf_token
 from tests.fixtures.integration import html, text
 from web.accounts.models import User
-from web.core.i18n import in_language, local_date
+from web.core.i18n import in_language, local_date, money
 from web.extensions import db
 
 
@@ -73,3 +73,10 @@ def test_dates_follow_the_language(app) -> None:
         with in_language("en"):
             assert local_date(moment) == "27 Nov 2026, 14:05"
             assert local_date(moment.date(), with_time=False) == "27 Nov 2026"
+
+
+def test_amounts_follow_the_language(app) -> None:
+    with app.test_request_context("/"):
+        assert money(123450) == "1\u00a0234,50\u00a0€"
+        with in_language("en"):
+            assert money(123450) == "€1,234.50"

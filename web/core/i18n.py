@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -27,6 +28,7 @@ from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_currency
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, get_locale
 from flask_babel import gettext as gettext
@@ -41,6 +43,7 @@ COOKIE = "langue"
 COOKIE_MAX_AGE = 365 * 24 * 3600
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 PARIS = ZoneInfo("Europe/Paris")
+NBSP = "\u00a0"
 
 _ = gettext
 _l = lazy_gettext
@@ -130,6 +133,8 @@ def register(app: Flask) -> None:
     install_translator(gettext)  # the engine's messages (engine/i18n.py) in the request's language
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace collapsed
 
+    app.add_template_filter(money, "money")  # amounts in cents: « 12,50 € » / « €12.50 »
+
     @app.context_processor
     def inject_language() -> dict[str, Any]:
         return {
@@ -137,6 +142,17 @@ def register(app: Flask) -> None:
             "language_names": LANGUAGE_NAMES,
             "other_languages": [code for code in LANGUAGES if code != current_language()],
         }
+
+
+def money(cents: int) -> str:
+    """1234 50 → « 1 234,50 € » in French (no-break spaces: it never wraps), « €1,234.50 » in English."""
+    language = current_language()
+    if language == SOURCE:
+        sign = "-" if cents < 0 else ""
+        whole, rest = divmod(abs(int(cents)), 100)
+        grouped = f"{whole:,}".replace(",", NBSP)
+        return f"{sign}{grouped},{rest:02d}{NBSP}€"
+    return format_currency(Decimal(int(cents)) / 100, "EUR", locale=Locale.parse(language))
 
 
 def local_date(value: datetime | date | None, with_time: bool = True) -> str:
