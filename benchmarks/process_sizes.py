@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import statistics
 import tempfile
 import time
@@ -52,7 +53,7 @@ def diagram(key: str, tasks: int) -> str:
     order = ["debut", *ids, "fin"]
     flows = "".join(
         f'<bpmn:sequenceFlow id="f{n}" sourceRef="{a}" targetRef="{b}" />'
-        for n, (a, b) in enumerate(zip(order, order[1:], strict=False))
+        for n, (a, b) in enumerate(itertools.pairwise(order))
     )
     refs = "".join(f"<bpmn:flowNodeRef>{i}</bpmn:flowNodeRef>" for i in ids)
     return (

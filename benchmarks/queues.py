@@ -213,7 +213,7 @@ def seed(session: Any, size: int, agent_id: int, colleague_id: int, rng: random.
     if session.get_bind().dialect.name == "postgresql":  # explicit ids: the sequences move on past them
         for table in ("process_instance", "human_task"):
             session.execute(
-                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")  # noqa: S608 (fixed names)
             )
     session.commit()
     session.execute(text("ANALYZE"))
