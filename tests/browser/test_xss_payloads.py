@@ -359,6 +359,8 @@ def _render_sink(renderer: Any, sink: Any, home: Any, title: str, started: float
         if "xss.push(" not in _main(p[0][0].get(p[0][1]).get_data(as_text=True))
     ]
     assert blank == [], "pages that show no payload"
+    silent = [f for f, html in sink.answers if "xss.push(" not in _main(html) and "SSTI" not in _main(html)]
+    assert silent == [], "captured pages that show no payload"
     tabs: dict[int, Any] = {}
     for field, pages in sink.views.items():
         client, url = pages[0]
@@ -393,7 +395,8 @@ def _render_sink(renderer: Any, sink: Any, home: Any, title: str, started: float
 
 def test_no_payload_runs_or_injects_in_the_third_round_fields(app, people, client_for, make_user, renderer):
     """Agent group names, saved filter names, a facility's address and its closures' reasons, an
-    activity's admitted classes and draw criteria."""
+    activity's admitted classes and draw criteria, the form editor's choices, format messages, settings
+    and decision outcomes."""
     started = time.monotonic()
     sink = xss_areas.Sink()
     admin = client_for(make_user("admin"))
@@ -407,7 +410,9 @@ def test_no_payload_runs_or_injects_in_the_third_round_fields(app, people, clien
     objects = idor_world.family_objects(app, people["famille"])  # an activity of « Sports »
     sports = client_for(make_user("agent", groups=["Sports"]))
     xss_more.activity_rules(famille, sports, objects["activity_id"], PAYLOADS, chunks, sink)
+    make_user("agent", groups=["Stationnement"])  # the model démarche's group
+    xss_more.form_settings(client_for(make_user("analyste")), PAYLOADS, chunks, sink)
     succeeded, total = _render_sink(renderer, sink, visitor, "third round", started)
     assert succeeded == []
     assert renderer.dialogs == []
-    assert total >= 6 * len(PAYLOADS)
+    assert total >= 10 * len(PAYLOADS)

@@ -91,3 +91,55 @@ def activity_rules(
     sink.tried["classes admises"] = sink.tried["critères du tirage"] = len(payloads)
     sink.views["classes (famille)"] = [(famille, f"/activites/{activity_id}")]
     sink.views["classes (agents)"] = [(sports, page)]
+
+
+def form_settings(analyst: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
+    """The form editor of the studio's model démarche: a choice field's choices (one payload per line),
+    a text field's format message (300, shown when the preview is sent with a wrong value), the
+    form's button text (80) and introduction (2000), the decision's outcome labels (200), button text
+    and message help (500)."""
+    from tests.integration.test_formulaires import KEY, MODEL
+
+    made = post_form(analyst, "/studio/nouvelle-demarche", MODEL)  # already there if another test made it
+    assert made.status_code in (200, 302, 400), made.status_code
+    editor = f"/studio/{KEY}/formulaires/saisie"
+    for n in range(0, len(payloads), 10):
+        choices = "\n".join(f"c{n + i} | {p}" for i, p in enumerate(payloads[n : n + 10]))
+        data = {"label": f"Choix {n}", "name": f"choix_xss_{n}", "type": "choice", "widget": "radios"}
+        added = post_form(analyst, f"{editor}/champs/nouveau?type=choice", {**data, "choices": choices})
+        assert added.status_code == 302, added.get_data(as_text=True)[:800]
+    messages = chunks(300, payloads)
+    for n, message in enumerate(messages):
+        data = {"label": f"Code {n}", "name": f"code_xss_{n}", "type": "text", "pattern": "[0-9]+"}
+        added = post_form(analyst, f"{editor}/champs/nouveau?type=text", {**data, "pattern_message": message})
+        assert added.status_code == 302, added.get_data(as_text=True)[:800]
+    wrong = post_form(
+        analyst, f"{editor}/apercu", {f"code_xss_{n}": "pas un nombre" for n in range(len(messages))}
+    )
+    sink.answers.append(("message de format (aperçu)", wrong.get_data(as_text=True)))
+    for button, intro in zip(chunks(80, payloads), chunks(2000, payloads) * 40, strict=False):
+        saved = post_form(
+            analyst, editor, {"submit_label": button, "intro": intro}, action=f"{editor}/reglages"
+        )
+        assert saved.status_code == 302, saved.get_data(as_text=True)[:800]
+        # One value at a time is stored: each one's page is captured now, rendered with the answers.
+        sink.answers.append(
+            ("bouton et introduction", analyst.get(f"{editor}/apercu").get_data(as_text=True))
+        )
+    decision = f"/studio/{KEY}/formulaires/instruction"
+    for n, label in enumerate(chunks(80, payloads)):
+        data = {
+            "issue_acceptee": "1",
+            "issue_refusee": "1",
+            "libelle_acceptee": label,
+            "libelle_refusee": label,
+        }
+        helps = chunks(500, payloads)
+        data |= {"submit_label": label, "message_help": helps[n % len(helps)]}
+        saved = post_form(analyst, decision, data, action=f"{decision}/issues")
+        assert saved.status_code == 302, saved.get_data(as_text=True)[:800]
+        sink.answers.append(("issues de la décision", analyst.get(decision).get_data(as_text=True)))
+    sink.tried["choix d'un champ (éditeur)"] = sink.tried["message de format"] = len(payloads)
+    sink.tried["bouton et introduction d'un formulaire"] = sink.tried["issues de la décision"] = len(payloads)
+    sink.views["choix (aperçu)"] = [(analyst, f"{editor}/apercu")]
+    sink.views["issues de la décision (éditeur)"] = [(analyst, decision)]
