@@ -143,3 +143,29 @@ def form_settings(analyst: Any, payloads: list[str], chunks: Chunks, sink: Sink)
     sink.tried["bouton et introduction d'un formulaire"] = sink.tried["issues de la décision"] = len(payloads)
     sink.views["choix (aperçu)"] = [(analyst, f"{editor}/apercu")]
     sink.views["issues de la décision (éditeur)"] = [(analyst, decision)]
+
+
+def identity(famille: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
+    """« Modifier mon espace »: the identity fields a family types at signup too (names 150, birth country
+    100, department 100, town 150), shown back in the form of « Modifier mon espace » (captured after
+    each save) and in the family's name on its dashboard. Values refused by a field's rule come back
+    in the form (recorded as answers)."""
+    for n, text in enumerate(chunks(100, payloads)):
+        data = {
+            "civilite": "Madame",
+            "nom": text,
+            "nom_naissance": text,
+            "prenom": text,
+            "date_naissance": "",
+            "pays_naissance": text,
+            "departement_naissance": text,
+            "commune_naissance": text,
+            "fax": "",
+            "contact_prefere": "courriel",
+        }
+        saved = post_form(famille, "/profil/espace", data)
+        page = famille.get("/profil/espace") if saved.status_code == 302 else saved
+        sink.answers.append((f"identité {n}", page.get_data(as_text=True)))
+    sink.tried["nom, nom de naissance, prénom"] = sink.tried["lieu de naissance"] = len(payloads)
+    sink.views["modifier mon espace"] = [(famille, "/profil/espace")]
+    sink.views["tableau de bord"] = [(famille, "/")]
