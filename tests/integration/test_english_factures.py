@@ -68,7 +68,8 @@ def test_my_invoices_and_one_invoice_in_english(family, invoices):  # noqa: F811
     for french in ("Mes factures", "à payer", "Novembre 2026", "Payer les factures cochées", "145,00"):
         assert french not in page, french
     labels = html(family.get("/factures")).xpath("//td/@data-label")
-    assert "Amount" in labels and "Montant" not in labels
+    assert "Amount" in labels
+    assert "Montant" not in labels
 
     one = _english(family.get(f"/factures/{invoices['nov']}"))
     for expected in ("Invoice FAC-2026-000001", "Unit price", "€3.85", "€98.80", "Pay €98.80", "Issued on"):
@@ -108,7 +109,8 @@ def test_the_invoice_pdf_is_in_the_language_of_the_family(family, client_for, pe
 def test_the_payment_confirmation_is_english(family, invoices):  # noqa: F811
     asked = start_payment(family, [invoices["nov"], invoices["late"]])
     simulator = _english(family.get("/factures/banque-simulee?" + urlencode(asked)))
-    assert "Simulated bank" in simulator and "Banque simulée" not in simulator
+    assert "Simulated bank" in simulator
+    assert "Banque simulée" not in simulator
     token = csrf_token(family, "/factures/banque-simulee?" + urlencode(asked))
     back = family.post("/factures/banque-simulee", data={**asked, "choix": "payer", "csrf_token": token})
     final = family.get(back.headers["Location"], follow_redirects=True)
@@ -116,9 +118,12 @@ def test_the_payment_confirmation_is_english(family, invoices):  # noqa: F811
     assert "Payment of €145.00 accepted. Thank you! A receipt is being sent to you by e-mail." in page
     assert "Download the receipt (PDF)" in page
     assert "Paid" in page
-    assert "accepté" not in page and "Télécharger le reçu" not in page
+    assert "accepté" not in page
+    assert "Télécharger le reçu" not in page
     history = _english(family.get("/factures/paiements"))
-    assert "My payments" in history and "Receipt" in history and "Mes paiements" not in history
+    assert "My payments" in history
+    assert "Receipt" in history
+    assert "Mes paiements" not in history
 
 
 def test_the_finance_agents_list_in_english(finances, invoices):  # noqa: F811
@@ -139,7 +144,8 @@ def test_the_finance_agents_list_in_english(finances, invoices):  # noqa: F811
     csv = finances.get("/agents/factures/export.csv").get_data(as_text=True)
     assert csv.lstrip("\ufeff").startswith("Number;Family;")
     payments = _english(finances.get("/agents/paiements"))
-    assert "Online payments" in payments and "Paiements en ligne" not in payments
+    assert "Online payments" in payments
+    assert "Paiements en ligne" not in payments
 
 
 def test_a_bad_amount_is_refused_in_english_and_an_english_amount_is_read(app, finances, invoices):  # noqa: F811
@@ -161,7 +167,8 @@ def test_a_bad_amount_is_refused_in_english_and_an_english_amount_is_read(app, f
         assert invoice.period_label == "Novembre 2026"  # stored in French, shown per language
     shown = _english(finances.get(done.headers["Location"]))
     assert f"Invoice {invoice.number} issued to MARTIN Camille." in shown
-    assert "€1,234.50" in shown and "November 2026" in shown
+    assert "€1,234.50" in shown
+    assert "November 2026" in shown
 
 
 def test_parse_cents_reads_french_always_and_english_grouping_only_on_english_pages():
