@@ -153,16 +153,8 @@ def _apply(
         if old is not None:
             if _same(old, record, lines, dates):
                 report.unchanged += 1
-                continue
-            errors.append(
-                _(
-                    "Ligne %(line)s : la facture %(number)s a déjà été importée avec un autre contenu. "
-                    "Une facture émise ne se modifie pas : annulez-la, "
-                    "puis importez-la sous un autre numéro.",
-                    line=draft.first_line,
-                    number=draft.number,
-                )
-            )
+            else:
+                errors.append(_changed(draft))
             continue
         try:
             invoice = create_invoice(
@@ -195,6 +187,16 @@ def _apply(
         )
     if errors:
         raise CsvImportError(errors)
+
+
+def _changed(draft: _Draft) -> str:
+    return _(
+        "Ligne %(line)s : la facture %(number)s a déjà été importée avec un autre contenu. "
+        "Une facture émise ne se modifie pas : annulez-la, "
+        "puis importez-la sous un autre numéro.",
+        line=draft.first_line,
+        number=draft.number,
+    )
 
 
 def _by_external_id(session: Session, model: type, ids: set[str]) -> dict[str, object]:

@@ -12,6 +12,7 @@ from datetime import date
 
 from babel import Locale
 from babel.dates import format_date
+from flask_babel import LazyString
 
 from web.core.i18n import SOURCE, _, current_language, local_date, money
 
@@ -26,6 +27,12 @@ MAX_CENTS = 100_000_000  # one million euros: anything above is a typo
 def euros(cents: int) -> str:
     """1234 50 → « 1 234,50 € » in French, « €1,234.50 » in English (the request's language)."""
     return money(cents)
+
+
+def lazy_euros(cents: int) -> LazyString:
+    """The amount written when it is rendered: a mail's amount, in the language the mail is rendered in
+    (its recipient's), not the one of the request that queues it."""
+    return LazyString(money, cents)
 
 
 def euros_fr(cents: int) -> str:

@@ -44,7 +44,7 @@ from .models import (
     PaymentItem,
     PaymentStatus,
 )
-from .money import euros, euros_fr
+from .money import euros_fr, lazy_euros
 from .services import InvoiceError, add_event, invoice_for_family
 
 log = logging.getLogger(__name__)
@@ -343,6 +343,6 @@ def _queue_receipt(session: Session, payment: Payment, invoices: list[Invoice]) 
         payment.email or "",
         payment=payment,
         invoices=invoices,
-        amount=euros(payment.amount_cents),
+        amount=lazy_euros(payment.amount_cents),
         when=payment.decided_at,
     )
