@@ -20,6 +20,12 @@ STATUS_LABELS = {
     "payé": _l("payé"),
     "refusé": _l("refusé"),
     "annulé": _l("annulé"),
+    # Where an invoice comes from, and by which way a bank's answer came (codes too).
+    "agent": _l("agent"),
+    "import": _l("import"),
+    "démarche": _l("démarche"),
+    "retour": _l("retour"),
+    "notification": _l("notification"),
 }
 
 
