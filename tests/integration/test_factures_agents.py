@@ -149,7 +149,7 @@ def test_a_cancelled_invoice_cannot_be_paid_and_a_late_payment_of_it_is_to_refun
     assert f"Paiement {payment.reference} marqué comme traité." in after
     assert "Aucun paiement ne correspond." in after
     report = text(finances.get("/agents/factures/rapprochement?jour=2026-12-07")).replace("\xa0", " ")
-    assert "Encaissé : 98,80 € (1 paiement(s))" in report
+    assert "Encaissé : 98,80 € (1 paiement)" in report
     assert finances.get("/agents/factures/rapprochement?jour=demain").status_code == 400
     export = finances.get("/agents/factures/rapprochement?jour=2026-12-07&format=csv").get_data(as_text=True)
     assert payment.reference in export

@@ -49,7 +49,7 @@ def test_a_family_pays_two_invoices_through_the_simulator_and_gets_its_receipt(
     page = famille.get("/factures")
     assert page.status_code == 200
     body = text(page)
-    assert "2 facture(s) à payer" in body
+    assert "2 factures à payer" in body
     assert "En retard" in body
     asked = start_payment(famille, [invoices["nov"], invoices["late"]])
     assert asked["amount"] == f"{(16 * 385 + 3 * 1240 + 12 * 385) / 100:.2f}"  # computed on the server

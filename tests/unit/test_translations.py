@@ -15,9 +15,11 @@ from web.core import translations
 
 TRANSLATED = [
     "web/templates/layout",
+    "forms/factures.py",
     "web/accounts/language.py",
     "web/app.py",
     "web/core/i18n.py",
+    "web/factures",
 ]
 
 

@@ -15,38 +15,45 @@ from werkzeug.wrappers import Response
 
 from engine.db import utcnow
 from web.core.audit import Event, audit
+from web.core.i18n import _, _l
 from web.core.spreadsheets import download, local, stream_csv, stream_ods
 from web.extensions import db
 
 from . import bp
+from .labels import period, status_label
 from .models import Invoice, InvoiceStatus, Payment, PaymentStatus
-from .money import euros
+from .money import euros, euros_fr
 from .report import daily_report
 from .services import InvoiceError, cancel_invoice, may_manage_finances, search_invoices, search_payments
 from .views import today
 
+# The exports' headers and statuses in the agent's language (the values themselves are data).
 INVOICE_HEADERS = (
-    "Numéro",
-    "Famille",
-    "N° de dossier",
-    "Période",
-    "Émise le",
-    "Échéance",
-    "Montant (€)",
-    "Statut",
-    "Payée le",
+    _l("Numéro"),
+    _l("Famille"),
+    _l("N° de dossier"),
+    _l("Période"),
+    _l("Émise le"),
+    _l("Échéance"),
+    _l("Montant (€)"),
+    _l("Statut"),
+    _l("Payée le"),
 )
 PAYMENT_HEADERS = (
-    "Paiement",
-    "Famille",
-    "Module",
-    "Transaction bancaire",
-    "Montant (€)",
-    "Statut",
-    "Commencé le",
-    "Réponse le",
-    "À vérifier",
+    _l("Paiement"),
+    _l("Famille"),
+    _l("Module"),
+    _l("Transaction bancaire"),
+    _l("Montant (€)"),
+    _l("Statut"),
+    _l("Commencé le"),
+    _l("Réponse le"),
+    _l("À vérifier"),
 )
+
+
+def _headers(headers: tuple[Any, ...]) -> list[str]:
+    return [str(header) for header in headers]
 
 
 def finances_required(view: Any) -> Any:
@@ -106,18 +113,20 @@ def export_invoices(fmt: str) -> Response:
                 i.number,
                 i.record.name,
                 i.record.external_id or "",
-                i.period_label,
+                period(i),
                 i.issued_on.strftime("%d/%m/%Y"),
                 i.due_on.strftime("%d/%m/%Y"),
                 _euros_cell(i.total_cents),
-                i.shown_status(day),
+                status_label(i.shown_status(day)),
                 local(i.paid_at),
             ]
 
     name = f"factures-{day:%Y-%m-%d}"
     table = list(rows())  # read now: the request's session is closed before a streamed body ends
     chunks = (
-        stream_csv(INVOICE_HEADERS, table) if fmt == "csv" else stream_ods("Factures", INVOICE_HEADERS, table)
+        stream_csv(_headers(INVOICE_HEADERS), table)
+        if fmt == "csv"
+        else stream_ods(_("Factures"), _headers(INVOICE_HEADERS), table)
     )
     return download(chunks, name, fmt)
 
@@ -145,9 +154,9 @@ def agent_invoice(invoice_id: int) -> Any:
             audit(
                 Event.INVOICE_CANCELLED,
                 target=f"facture {invoice.number}",
-                details={"montant": euros(invoice.total_cents), "motif": form.motif.data},
+                details={"montant": euros_fr(invoice.total_cents), "motif": form.motif.data},
             )
-            flash(f"Facture {invoice.number} annulée.", "success")
+            flash(_("Facture %(number)s annulée.", number=invoice.number), "success")
             return redirect(url_for("factures.agent_invoice", invoice_id=invoice.id))
     elif form.errors:
         status = 400
@@ -199,10 +208,10 @@ def _payment_rows(payments: list[Payment]) -> Iterator[list[Any]]:
             p.backend,
             p.bank_transaction_id or "",
             _euros_cell(p.amount_cents),
-            str(p.status),
+            status_label(p.status),
             local(p.created_at),
             local(p.decided_at),
-            "oui" if p.needs_review and not p.reviewed_at else "",
+            _("oui") if p.needs_review and not p.reviewed_at else "",
         ]
 
 
@@ -215,7 +224,9 @@ def export_payments(fmt: str) -> Response:
     rows = list(_payment_rows(payments))
     name = f"paiements-{today():%Y-%m-%d}"
     chunks = (
-        stream_csv(PAYMENT_HEADERS, rows) if fmt == "csv" else stream_ods("Paiements", PAYMENT_HEADERS, rows)
+        stream_csv(_headers(PAYMENT_HEADERS), rows)
+        if fmt == "csv"
+        else stream_ods(_("Paiements"), _headers(PAYMENT_HEADERS), rows)
     )
     return download(chunks, name, fmt)
 
@@ -233,7 +244,7 @@ def agent_payment(payment_id: int) -> Any:
         payment.reviewed_by = current_user.display_name
         payment.review_note = form.note.data
         db.session.flush()
-        flash(f"Paiement {payment.reference} marqué comme traité.", "success")
+        flash(_("Paiement %(reference)s marqué comme traité.", reference=payment.reference), "success")
         return redirect(url_for("factures.agent_payment", payment_id=payment.id))
     status = 400 if form.errors else 200
     return render_template("factures/agents/paiement.html", payment=payment, form=form, euros=euros), status
@@ -246,7 +257,9 @@ def _day_arg() -> tuple[date, str | None]:
     try:
         return date.fromisoformat(text), None
     except ValueError:
-        return today(), f"La date « {text[:20]} » n'est pas valable : choisissez un jour dans le calendrier."
+        return today(), _(
+            "La date « %(day)s » n'est pas valable : choisissez un jour dans le calendrier.", day=text[:20]
+        )
 
 
 @bp.get("/agents/factures/rapprochement")
@@ -259,9 +272,9 @@ def reconciliation() -> Any:
         rows = list(_payment_rows(report.paid + report.refused))
         name = f"rapprochement-{day:%Y-%m-%d}"
         chunks = (
-            stream_csv(PAYMENT_HEADERS, rows)
+            stream_csv(_headers(PAYMENT_HEADERS), rows)
             if fmt == "csv"
-            else stream_ods("Rapprochement", PAYMENT_HEADERS, rows)
+            else stream_ods(_("Rapprochement"), _headers(PAYMENT_HEADERS), rows)
         )
         return download(chunks, name, fmt)
     return render_template("factures/agents/rapprochement.html", report=report, error=error, euros=euros), (

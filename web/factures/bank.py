@@ -17,6 +17,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from web.core.i18n import _
 from web.core.transaction import keep_writes
 from web.extensions import csrf, db
 
@@ -79,22 +80,26 @@ def bank_return() -> Any:
 def _flash_outcome(payment: Payment, ok: bool) -> None:
     if not ok:
         flash(
-            "La réponse de la banque n'a pas pu être vérifiée : rien n'est payé par cette réponse. "
-            "Le service des finances est prévenu.",
+            _(
+                "La réponse de la banque n'a pas pu être vérifiée : rien n'est payé par cette réponse. "
+                "Le service des finances est prévenu."
+            ),
             "error",
         )
     elif payment.status == PaymentStatus.PAYE:
         flash(
-            f"Paiement de {euros(payment.amount_cents)} accepté. Merci ! "
-            "Un reçu vous est envoyé par courriel.",
+            _(
+                "Paiement de %(amount)s accepté. Merci ! Un reçu vous est envoyé par courriel.",
+                amount=euros(payment.amount_cents),
+            ),
             "success",
         )
     elif payment.status == PaymentStatus.ANNULE:
-        flash("Paiement annulé : rien n'a été payé. Vos factures restent à payer.", "info")
+        flash(_("Paiement annulé : rien n'a été payé. Vos factures restent à payer."), "info")
     elif payment.status == PaymentStatus.REFUSE:
-        flash("Paiement refusé par la banque : rien n'a été payé. Vos factures restent à payer.", "error")
+        flash(_("Paiement refusé par la banque : rien n'a été payé. Vos factures restent à payer."), "error")
     else:
-        flash("Votre paiement est en cours de traitement par la banque.", "info")
+        flash(_("Votre paiement est en cours de traitement par la banque."), "info")
 
 
 # --- The bank simulator (development: `dummy` backend with PAYMENT_SIMULATOR on) -------------------

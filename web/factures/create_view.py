@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from web.core.i18n import _
 from web.extensions import db
 from web.famille.models import Activity, Child, FamilyRecord
 
@@ -32,22 +33,22 @@ def _lines(form: Any, record: FamilyRecord | None) -> list[LineInput]:
         if cells["enfant"].data:
             child = session.scalars(select(Child).where(Child.external_id == cells["enfant"].data)).first()
             if child is None or (record is not None and child.family_record_id != record.id):
-                cells["enfant"].errors.append("Cet enfant n'est pas un enfant de ce dossier famille.")
+                cells["enfant"].errors.append(_("Cet enfant n'est pas un enfant de ce dossier famille."))
         if cells["activite"].data:
             activity = session.scalars(
                 select(Activity).where(Activity.external_id == cells["activite"].data)
             ).first()
             if activity is None:
-                cells["activite"].errors.append("Cette activité est inconnue.")
+                cells["activite"].errors.append(_("Cette activité est inconnue."))
         if not cells["libelle"].data and activity is None and not cells["activite"].errors:
-            cells["libelle"].errors.append("Indiquez un libellé ou une activité.")
+            cells["libelle"].errors.append(_("Indiquez un libellé ou une activité."))
         quantity = cells["quantite"].data or ""
         if not quantity.isdigit() or not 0 < int(quantity) <= 10_000:
-            cells["quantite"].errors.append("La quantité doit être un nombre entier de 1 à 10 000.")
+            cells["quantite"].errors.append(_("La quantité doit être un nombre entier de 1 à 10 000."))
         try:
             price = parse_cents(cells["prix"].data or "")
         except ValueError as error:
-            cells["prix"].errors.append(f"Montant refusé : {error}.")
+            cells["prix"].errors.append(_("Montant refusé : %(reason)s.", reason=error))
             price = 0
         if not any(field.errors for field in cells.values()):
             lines.append(LineInput(child, activity, cells["libelle"].data or "", int(quantity), price))
@@ -67,12 +68,12 @@ def new_invoice() -> Any:
         ).first()
         if record is None:
             form.famille.errors.append(
-                "Ce dossier famille est inconnu (numéro du logiciel, par exemple F-0001)."
+                _("Ce dossier famille est inconnu (numéro du logiciel, par exemple F-0001).")
             )
         lines = _lines(form, record)
         problems = any(field.errors for field in form)
         if not lines and not problems:
-            form.libelle_1.errors.append("Une facture doit avoir au moins une ligne.")
+            form.libelle_1.errors.append(_("Une facture doit avoir au moins une ligne."))
         elif record is not None and not problems:
             try:
                 invoice = create_invoice(
@@ -88,7 +89,10 @@ def new_invoice() -> Any:
             except InvoiceError as error:
                 form.fin.errors.append(str(error))
             else:
-                flash(f"Facture {invoice.number} émise pour {record.name}.", "success")
+                flash(
+                    _("Facture %(number)s émise pour %(family)s.", number=invoice.number, family=record.name),
+                    "success",
+                )
                 return redirect(url_for("factures.agent_invoice", invoice_id=invoice.id))
     status = 400 if any(field.errors for field in form) else 200
     return render_template("factures/agents/nouvelle.html", form=form, lines=range(1, LINES + 1)), status

@@ -30,7 +30,7 @@ from web.core.mail import queue_mail
 from web.core.presentation import PARIS
 
 from .models import Invoice, InvoiceStatus
-from .money import euros
+from .money import euros, lazy_euros
 from .report import DailyReport, daily_report
 from .services import add_event
 
@@ -148,7 +148,7 @@ def _remind(session: Session, invoice: Invoice | None, now: datetime) -> None:
             message_id=ident,
             user=account,
             invoice=invoice,
-            amount=euros(invoice.total_cents),
+            amount=lazy_euros(invoice.total_cents),
         )
         sent += 1
     who = f"{sent} courriel(s) à la famille" if sent else "aucun compte en ligne à prévenir"

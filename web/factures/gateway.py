@@ -20,6 +20,8 @@ import eopayment
 from eopayment import dummy as eopayment_dummy
 from flask import current_app, url_for
 
+from web.core.i18n import _
+
 from .models import PaymentStatus
 from .money import decimal_euros
 
@@ -87,8 +89,10 @@ def _backend() -> eopayment.Payment:
     config = current_app.config
     if kind() == "dummy" and config["ENV"] == "production":
         raise PaymentUnavailable(
-            "Le paiement en ligne n'est pas configuré (le module de test est refusé en production). "
-            "Payez auprès de la régie ou réessayez plus tard."
+            _(
+                "Le paiement en ligne n'est pas configuré (le module de test est refusé en production). "
+                "Payez auprès de la régie ou réessayez plus tard."
+            )
         )
     base = config["BASE_URL"].rstrip("/")
     options: dict[str, Any] = dict(config["PAYMENT_OPTIONS"] or {})
@@ -111,7 +115,7 @@ def request(amount_cents: int, *, reference: str, email: str | None) -> tuple[st
     except Exception as exc:  # network, SOAP or configuration error of the backend
         current_app.logger.warning("Payment request refused by %s: %s", kind(), exc)
         raise PaymentUnavailable(
-            "Le service de paiement ne répond pas pour le moment : rien n'a été payé. Réessayez plus tard."
+            _("Le service de paiement ne répond pas pour le moment : rien n'a été payé. Réessayez plus tard.")
         ) from exc
 
 

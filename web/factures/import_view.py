@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, render_template, request
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from web.core.i18n import ngettext
 from web.extensions import db
 
 from . import bp
@@ -47,7 +48,14 @@ def import_invoices() -> Any:
             report = run(session, content, dry_run=False, actor=actor)
         except CsvImportError as error:
             return render_template(page, form=InvoiceImportForm(), errors=error.errors), 400
-        flash(f"Import terminé : {len(report.created)} facture(s) créée(s).", "success")
+        flash(
+            ngettext(
+                "Import terminé : %(num)d facture créée.",
+                "Import terminé : %(num)d factures créées.",
+                len(report.created),
+            ),
+            "success",
+        )
         return render_template(page, form=InvoiceImportForm(), report=report, done=True)
     form = InvoiceImportForm()
     if form.validate_on_submit():

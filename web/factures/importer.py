@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from web.core.i18n import _
 from web.famille.csv_file import (
     ID,
     MAX_BYTES,
@@ -97,16 +98,30 @@ def _group(rows: list[dict[str, str]]) -> tuple[dict[str, _Draft], list[str]]:
     for number, row in enumerate(rows, start=2):
         for column in REQUIRED:
             if not row.get(column):
-                errors.append(f"Ligne {number} : la colonne « {column} » est vide.")
+                errors.append(
+                    _("Ligne %(line)s : la colonne « %(column)s » est vide.", line=number, column=column)
+                )
         code = row.get("facture_numero", "")
         if code and not ID.match(code):
-            errors.append(f"Ligne {number} : le numéro de facture « {code} » n'est pas valable.")
+            errors.append(
+                _(
+                    "Ligne %(line)s : le numéro de facture « %(code)s » n'est pas valable.",
+                    line=number,
+                    code=code,
+                )
+            )
         draft = drafts.setdefault(code, _Draft(code, number, {c: row.get(c, "") for c in INVOICE_CELLS}))
         differing = [c for c in INVOICE_CELLS if row.get(c, "") != draft.cells[c]]
         if differing:
             errors.append(
-                f"Ligne {number} : la facture « {code} » a déjà une autre valeur ligne {draft.first_line} "
-                f"pour {', '.join(f'« {c} »' for c in differing)}."
+                _(
+                    "Ligne %(line)s : la facture « %(code)s » a déjà une autre valeur ligne %(first)s "
+                    "pour %(columns)s.",
+                    line=number,
+                    code=code,
+                    first=draft.first_line,
+                    columns=", ".join(f"« {c} »" for c in differing),
+                )
             )
         draft.lines.append((number, row))
     return drafts, errors
@@ -138,12 +153,8 @@ def _apply(
         if old is not None:
             if _same(old, record, lines, dates):
                 report.unchanged += 1
-                continue
-            errors.append(
-                f"Ligne {draft.first_line} : la facture {draft.number} a déjà été importée "
-                "avec un autre contenu. "
-                "Une facture émise ne se modifie pas : annulez-la, puis importez-la sous un autre numéro."
-            )
+            else:
+                errors.append(_changed(draft))
             continue
         try:
             invoice = create_invoice(
@@ -157,11 +168,35 @@ def _apply(
                 **dates,
             )
         except InvoiceError as error:
-            errors.append(f"Ligne {draft.first_line} : facture {draft.number} : {error}")
+            errors.append(
+                _(
+                    "Ligne %(line)s : facture %(number)s : %(error)s",
+                    line=draft.first_line,
+                    number=draft.number,
+                    error=error,
+                )
+            )
             continue
-        report.created.append(f"Facture {invoice.number} de {record.name} : {euros(invoice.total_cents)}")
+        report.created.append(
+            _(
+                "Facture %(number)s de %(family)s : %(amount)s",
+                number=invoice.number,
+                family=record.name,
+                amount=euros(invoice.total_cents),
+            )
+        )
     if errors:
         raise CsvImportError(errors)
+
+
+def _changed(draft: _Draft) -> str:
+    return _(
+        "Ligne %(line)s : la facture %(number)s a déjà été importée avec un autre contenu. "
+        "Une facture émise ne se modifie pas : annulez-la, "
+        "puis importez-la sous un autre numéro.",
+        line=draft.first_line,
+        number=draft.number,
+    )
 
 
 def _by_external_id(session: Session, model: type, ids: set[str]) -> dict[str, object]:
@@ -179,8 +214,12 @@ def _build(
     record = records.get(draft.cells["famille_id"])
     if record is None and draft.cells["famille_id"]:
         errors.append(
-            f"Ligne {at} : le dossier famille « {draft.cells['famille_id']} » est inconnu "
-            "(importez d'abord les familles)."
+            _(
+                "Ligne %(line)s : le dossier famille « %(record)s » est inconnu "
+                "(importez d'abord les familles).",
+                line=at,
+                record=draft.cells["famille_id"],
+            )
         )
     dates: dict[str, date | None] = {}
     for column, key in (
@@ -192,7 +231,14 @@ def _build(
         value = draft.cells[column]
         dates[key] = _parse_date(value) if value else None
         if value and dates[key] is None:
-            errors.append(f"Ligne {at} : colonne « {column} », « {value} » n'est pas une date (jj/mm/aaaa).")
+            errors.append(
+                _(
+                    "Ligne %(line)s : colonne « %(column)s », « %(value)s » n'est pas une date (jj/mm/aaaa).",
+                    line=at,
+                    column=column,
+                    value=value,
+                )
+            )
     lines = []
     for number, row in draft.lines:
         line = _line(number, row, record, children, activities, errors)
@@ -218,27 +264,41 @@ def _line(
         child is None or (record is not None and child.family_record_id != record.id)
     ):
         errors.append(
-            f"Ligne {number} : l'enfant « {row['enfant_id']} » n'est pas un enfant de ce dossier famille."
+            _(
+                "Ligne %(line)s : l'enfant « %(child)s » n'est pas un enfant de ce dossier famille.",
+                line=number,
+                child=row["enfant_id"],
+            )
         )
         ok = False
     if row.get("activite_id") and activity is None:
-        errors.append(f"Ligne {number} : l'activité « {row['activite_id']} » est inconnue.")
+        errors.append(
+            _(
+                "Ligne %(line)s : l'activité « %(activity)s » est inconnue.",
+                line=number,
+                activity=row["activite_id"],
+            )
+        )
         ok = False
     if not row.get("libelle") and activity is None:
-        errors.append(f"Ligne {number} : indiquez un « libelle » ou une « activite_id ».")
+        errors.append(_("Ligne %(line)s : indiquez un « libelle » ou une « activite_id ».", line=number))
         ok = False
     quantity_text = row.get("quantite", "")
     if quantity_text and (
         not quantity_text.isdigit() or int(quantity_text) == 0 or int(quantity_text) > 10_000
     ):
         errors.append(
-            f"Ligne {number} : colonne « quantite », « {quantity_text} » n'est pas un nombre entier positif."
+            _(
+                "Ligne %(line)s : colonne « quantite », « %(value)s » n'est pas un nombre entier positif.",
+                line=number,
+                value=quantity_text,
+            )
         )
         ok = False
     try:
-        price = parse_cents(row.get("prix_unitaire", "")) if row.get("prix_unitaire") else 0
+        price = parse_cents(row.get("prix_unitaire", ""), english=False) if row.get("prix_unitaire") else 0
     except ValueError as error:
-        errors.append(f"Ligne {number} : colonne « prix_unitaire », {error}.")
+        errors.append(_("Ligne %(line)s : colonne « prix_unitaire », %(error)s.", line=number, error=error))
         ok = False
     if not ok or not quantity_text:
         return None

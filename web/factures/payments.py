@@ -30,9 +30,11 @@ from sqlalchemy.orm import Session
 from engine.db import utcnow
 from web.core import transaction
 from web.core.audit import Event, audit
+from web.core.i18n import _
 from web.core.mail import queue_mail
 
 from . import gateway
+from .labels import status_label
 from .models import (
     BankCallback,
     Invoice,
@@ -42,7 +44,7 @@ from .models import (
     PaymentItem,
     PaymentStatus,
 )
-from .money import euros
+from .money import euros_fr, lazy_euros
 from .services import InvoiceError, add_event, invoice_for_family
 
 log = logging.getLogger(__name__)
@@ -86,13 +88,19 @@ def start(session: Session, user: Any, invoice_ids: list[int]) -> Started:
     InvoiceError (French) for one that cannot be paid; gateway.PaymentUnavailable if the bank is down."""
     ids = sorted(set(invoice_ids))
     if not ids:
-        raise InvoiceError("Cochez au moins une facture à payer.")
+        raise InvoiceError(_("Cochez au moins une facture à payer."))
     invoices = [invoice_for_family(session, user, invoice_id) for invoice_id in ids]
     for invoice in invoices:
         if not invoice.payable:
-            raise InvoiceError(f"La facture {invoice.number} est {invoice.status} : elle n'est plus à payer.")
+            raise InvoiceError(
+                _(
+                    "La facture %(number)s est %(status)s : elle n'est plus à payer.",
+                    number=invoice.number,
+                    status=status_label(invoice.status),
+                )
+            )
     if len({i.family_record_id for i in invoices}) > 1:
-        raise InvoiceError("Payez séparément les factures de chacun de vos dossiers famille.")
+        raise InvoiceError(_("Payez séparément les factures de chacun de vos dossiers famille."))
     payment = Payment(
         reference=new_reference(),
         family_record_id=invoices[0].family_record_id,
@@ -189,7 +197,7 @@ def _audit(session: Session, payment: Payment | None, result: str, **details: An
     raw answer, a card number or a signature."""
     target = f"paiement {payment.reference}" if payment is not None else "paiement inconnu"
     if payment is not None:
-        details = {"montant": euros(payment.amount_cents), "factures": len(payment.items), **details}
+        details = {"montant": euros_fr(payment.amount_cents), "factures": len(payment.items), **details}
     audit(Event.PAYMENT, target=target, details={"resultat": result, **details}, session=session)
 
 
@@ -226,7 +234,7 @@ def _check(payment: Payment, verdict: gateway.Verdict) -> str | None:
     if verdict.amount_cents is not None and verdict.amount_cents != payment.amount_cents:
         return (
             f"montant annoncé par la banque ({_cents(verdict.amount_cents)}) différent du montant demandé "
-            f"({euros(payment.amount_cents)})."
+            f"({euros_fr(payment.amount_cents)})."
         )
     if verdict.amount_cents is None and payment.backend in gateway.UNAUTHENTICATED:
         return "la réponse n'indique pas le montant payé : elle ne peut pas être vérifiée."
@@ -234,7 +242,7 @@ def _check(payment: Payment, verdict: gateway.Verdict) -> str | None:
 
 
 def _cents(value: int) -> str:
-    return euros(value) if value >= 0 else "illisible"
+    return euros_fr(value) if value >= 0 else "illisible"
 
 
 def _decide(session: Session, payment: Payment, verdict: gateway.Verdict) -> str:
@@ -294,20 +302,20 @@ def _settle(session: Session, payment: Payment) -> str:
     for item in settled:
         add_event(
             item.invoice,
-            f"Payée en ligne : {euros(item.amount_cents)} (paiement {payment.reference}).",
+            f"Payée en ligne : {euros_fr(item.amount_cents)} (paiement {payment.reference}).",
             ONLINE,
         )
     outcome = f"Paiement appliqué : {len(settled)} facture(s) payée(s)."
     if refused:
         numbers = ", ".join(f"{i.invoice.number} ({i.invoice.status})" for i in refused)
-        amount = euros(sum(i.amount_cents for i in refused))
+        amount = euros_fr(sum(i.amount_cents for i in refused))
         payment.flag(
             f"À rembourser : {amount}. Facture(s) déjà payée(s) ou annulée(s) par ailleurs : {numbers}."
         )
         for item in refused:
             add_event(
                 item.invoice,
-                f"Paiement {payment.reference} reçu en double : {euros(item.amount_cents)} à rembourser.",
+                f"Paiement {payment.reference} reçu en double : {euros_fr(item.amount_cents)} à rembourser.",
                 ONLINE,
             )
         outcome += f" En double, à rembourser : {amount} ({numbers})."
@@ -319,7 +327,7 @@ def _settle(session: Session, payment: Payment) -> str:
         payment,
         "signalé" if payment.needs_review else "appliqué",
         payees=len(settled),
-        a_rembourser=euros(sum(i.amount_cents for i in refused)) if refused else "",
+        a_rembourser=euros_fr(sum(i.amount_cents for i in refused)) if refused else "",
         motif=payment.review_reason or "",
     )
     if settled and payment.email:
@@ -335,6 +343,6 @@ def _queue_receipt(session: Session, payment: Payment, invoices: list[Invoice]) 
         payment.email or "",
         payment=payment,
         invoices=invoices,
-        amount=euros(payment.amount_cents),
+        amount=lazy_euros(payment.amount_cents),
         when=payment.decided_at,
     )

@@ -3,6 +3,12 @@
 The PDF core fonts in Windows-1252, which holds every French character and « € »; amounts as
 « 1 234,50 € », dates as « 7 décembre 2026 »; the town's identity from the configuration
 (TOWN_NAME, INVOICE_ISSUER, CONTACT_EMAIL).
+
+Language: the document is written in the language of the request that asks for it. The family
+downloads its own invoices and receipts, so they come in the family's language (its account's choice,
+else its browser's); an agent's download or anything built outside a request (the personal-data
+archive job) is in the agent's language or French. What the town typed (lines, the cancellation's
+reason) stays as typed.
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ from datetime import date
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from web.core.i18n import _, current_language
 from web.core.presentation import PARIS
 
+from .labels import period, status_label
 from .models import Invoice, Payment
 from .money import date_long, euros
 
@@ -31,7 +39,7 @@ class _Document(FPDF):
         self.set_title(title)
         self.set_author(town)
         self.set_creator("Guichet")
-        self.set_lang("fr-FR")
+        self.set_lang("fr-FR" if current_language() == "fr" else "en-GB")
 
     def header(self) -> None:
         self.set_font("helvetica", "B", 14)
@@ -44,7 +52,8 @@ class _Document(FPDF):
     def footer(self) -> None:
         self.set_y(-15)
         self.set_font("helvetica", size=8)
-        self.cell(0, 5, f"{self.town} · {self.contact} · page {self.page_no()}/{{nb}}", align="C")
+        page = _("page %(page)s/%(pages)s", page=self.page_no(), pages="{nb}")
+        self.cell(0, 5, f"{self.town} · {self.contact} · {page}", align="C")
 
 
 def _new(town: str, issuer: str, contact: str, title: str) -> _Document:
@@ -55,52 +64,51 @@ def _new(town: str, issuer: str, contact: str, title: str) -> _Document:
 
 
 def invoice_pdf(invoice: Invoice, *, town: str, issuer: str, contact: str, today: date) -> bytes:
-    pdf = _new(town, issuer, contact, f"Facture {invoice.number}")
+    pdf = _new(town, issuer, contact, _("Facture %(number)s", number=invoice.number))
     pdf.set_font("helvetica", "B", 16)
-    pdf.cell(0, 9, f"Facture n° {invoice.number}", **NEXT)
+    pdf.cell(0, 9, _("Facture n° %(number)s", number=invoice.number), **NEXT)
     pdf.set_font("helvetica", size=10)
     record = invoice.record
-    pdf.cell(
-        0,
-        5.5,
-        f"Famille : {record.name}" + (f" (dossier {record.external_id})" if record.external_id else ""),
-        **NEXT,
+    family = (
+        _("Famille : %(name)s (dossier %(record)s)", name=record.name, record=record.external_id)
+        if record.external_id
+        else _("Famille : %(name)s", name=record.name)
     )
+    pdf.cell(0, 5.5, family, **NEXT)
     if record.address:
-        pdf.cell(0, 5.5, f"Adresse : {record.address}", **NEXT)
-    pdf.cell(0, 5.5, f"Période : {invoice.period_label}", **NEXT)
-    pdf.cell(0, 5.5, f"Émise le {date_long(invoice.issued_on)}", **NEXT)
-    pdf.cell(0, 5.5, f"À payer avant le {date_long(invoice.due_on)}", **NEXT)
-    pdf.cell(0, 5.5, f"Statut : {invoice.shown_status(today)}", **NEXT)
+        pdf.cell(0, 5.5, _("Adresse : %(address)s", address=record.address), **NEXT)
+    pdf.cell(0, 5.5, _("Période : %(period)s", period=period(invoice)), **NEXT)
+    pdf.cell(0, 5.5, _("Émise le %(day)s", day=date_long(invoice.issued_on)), **NEXT)
+    pdf.cell(0, 5.5, _("À payer avant le %(day)s", day=date_long(invoice.due_on)), **NEXT)
+    pdf.cell(0, 5.5, _("Statut : %(status)s", status=status_label(invoice.shown_status(today))), **NEXT)
     pdf.ln(4)
     _lines_table(pdf, invoice)
     pdf.ln(4)
     pdf.set_font("helvetica", "B", 12)
-    pdf.cell(0, 7, f"Total : {euros(invoice.total_cents)}", align="R", **NEXT)
+    pdf.cell(0, 7, _("Total : %(amount)s", amount=euros(invoice.total_cents)), align="R", **NEXT)
     pdf.set_font("helvetica", size=9)
     pdf.ln(3)
-    if invoice.status == "annulée":
-        pdf.multi_cell(0, 5, f"Facture annulée. Motif : {invoice.cancel_reason or ''}", **NEXT)
-    elif invoice.status == "payée" and invoice.paid_at:
-        pdf.multi_cell(
-            0, 5, f"Payée en ligne le {date_long(invoice.paid_at.astimezone(PARIS).date())}.", **NEXT
-        )
-    else:
-        pdf.multi_cell(
-            0,
-            5,
-            "Payez en ligne sur votre espace citoyen, rubrique « Mes factures », ou auprès de la régie "
-            f"en rappelant le numéro {invoice.number}.",
-            **NEXT,
-        )
+    pdf.multi_cell(0, 5, _closing(invoice), **NEXT)
     return bytes(pdf.output())
+
+
+def _closing(invoice: Invoice) -> str:
+    if invoice.status == "annulée":
+        return _("Facture annulée. Motif : %(reason)s", reason=invoice.cancel_reason or "")
+    if invoice.status == "payée" and invoice.paid_at:
+        return _("Payée en ligne le %(day)s.", day=date_long(invoice.paid_at.astimezone(PARIS).date()))
+    return _(
+        "Payez en ligne sur votre espace citoyen, rubrique « Mes factures », ou auprès de la régie "
+        "en rappelant le numéro %(number)s.",
+        number=invoice.number,
+    )
 
 
 def _lines_table(pdf: FPDF, invoice: Invoice) -> None:
     pdf.set_font("helvetica", "B", 9)
     pdf.set_fill_color(230, 230, 230)
     for width, title, align in zip(
-        WIDTHS, ("Enfant", "Activité", "Qté", "Prix unitaire", "Montant"), "LLRRR", strict=True
+        WIDTHS, (_("Enfant"), _("Activité"), _("Qté"), _("Prix unitaire"), _("Montant")), "LLRRR", strict=True
     ):
         pdf.cell(width, 7, title, border=1, align=align, fill=True)
     pdf.ln()
@@ -128,27 +136,29 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
 
 
 def receipt_pdf(payment: Payment, *, town: str, issuer: str, contact: str) -> bytes:
-    pdf = _new(town, issuer, contact, f"Reçu de paiement {payment.reference}")
+    pdf = _new(town, issuer, contact, _("Reçu de paiement %(reference)s", reference=payment.reference))
     pdf.set_font("helvetica", "B", 16)
-    pdf.cell(0, 9, "Reçu de paiement en ligne", **NEXT)
+    pdf.cell(0, 9, _("Reçu de paiement en ligne"), **NEXT)
     pdf.set_font("helvetica", size=10)
     decided = (payment.decided_at or payment.created_at).astimezone(PARIS)
-    pdf.cell(0, 5.5, f"Paiement n° {payment.reference}", **NEXT)
-    pdf.cell(0, 5.5, f"Famille : {payment.record.name}", **NEXT)
-    pdf.cell(0, 5.5, f"Payé le {date_long(decided.date())} à {decided:%H:%M}", **NEXT)
+    pdf.cell(0, 5.5, _("Paiement n° %(reference)s", reference=payment.reference), **NEXT)
+    pdf.cell(0, 5.5, _("Famille : %(name)s", name=payment.record.name), **NEXT)
+    hour = decided.strftime("%H:%M")
+    paid = _("Payé le %(day)s à %(time)s", day=date_long(decided.date()), time=hour)
+    pdf.cell(0, 5.5, paid, **NEXT)
     if payment.bank_transaction_id:
-        pdf.cell(0, 5.5, f"Transaction bancaire : {payment.bank_transaction_id}", **NEXT)
+        pdf.cell(0, 5.5, _("Transaction bancaire : %(id)s", id=payment.bank_transaction_id), **NEXT)
     pdf.ln(4)
     pdf.set_font("helvetica", "B", 9)
-    pdf.cell(120, 7, "Facture", border=1, fill=False)
-    pdf.cell(60, 7, "Montant", border=1, align="R")
+    pdf.cell(120, 7, _("Facture"), border=1, fill=False)
+    pdf.cell(60, 7, _("Montant"), border=1, align="R")
     pdf.ln()
     pdf.set_font("helvetica", size=9)
     for item in payment.items:
-        pdf.cell(120, 6.5, f"{item.invoice.number} ({item.invoice.period_label})", border=1)
+        pdf.cell(120, 6.5, f"{item.invoice.number} ({period(item.invoice)})", border=1)
         pdf.cell(60, 6.5, euros(item.amount_cents), border=1, align="R")
         pdf.ln()
     pdf.ln(3)
     pdf.set_font("helvetica", "B", 12)
-    pdf.cell(0, 7, f"Total payé : {euros(payment.amount_cents)}", align="R", **NEXT)
+    pdf.cell(0, 7, _("Total payé : %(amount)s", amount=euros(payment.amount_cents)), align="R", **NEXT)
     return bytes(pdf.output())

@@ -19,11 +19,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.i18n import _, _l
 from web.core.personal_data import Provider, register
 from web.core.presentation import PARIS
 
 from .models import BankCallback, Invoice, InvoiceEvent, InvoiceStatus, Payment, PaymentStatus
-from .money import euros
+from .money import euros_fr as euros  # the export's data: French amounts, as stored
 from .pdf import invoice_pdf, receipt_pdf
 from .services import invoices_of, record_ids
 
@@ -168,21 +169,22 @@ def _scrub(raw: str, addresses: list[str]) -> str:
 
 def kept() -> str:
     years = current_app.config["INVOICE_RETENTION_YEARS"]
-    return (
-        f"Vos factures et vos paiements sont conservés {years} ans (obligation comptable de la ville) : "
-        "ils restent au dossier famille du service, au nom du foyer, sans lien avec votre compte."
+    return _(
+        "Vos factures et vos paiements sont conservés %(years)s ans (obligation comptable de la ville) : "
+        "ils restent au dossier famille du service, au nom du foyer, sans lien avec votre compte.",
+        years=years,
     )
 
 
 for provider in (
-    Provider("factures", "Factures", "Vos factures : numéro, période, montants, statut, échéance et "
-             "historique ; chaque facture est aussi en PDF dans le dossier factures/.", invoice_rows,
+    Provider("factures", _l("Factures"), _l("Vos factures : numéro, période, montants, statut, échéance et "
+             "historique ; chaque facture est aussi en PDF dans le dossier factures/."), invoice_rows,
              files=files, erase=erase, kept=kept, needs_review=unpaid, order=50),
-    Provider("lignes_de_factures", "Lignes des factures",
-             "Le détail de chaque facture : enfant, activité, quantité, prix unitaire, montant.",
+    Provider("lignes_de_factures", _l("Lignes des factures"),
+             _l("Le détail de chaque facture : enfant, activité, quantité, prix unitaire, montant."),
              line_rows, order=51),
-    Provider("paiements", "Paiements", "Vos paiements en ligne : référence, factures payées, montant, "
-             "statut, dates ; le reçu de chaque paiement accepté est dans le dossier factures/.",
+    Provider("paiements", _l("Paiements"), _l("Vos paiements en ligne : référence, factures payées, montant, "
+             "statut, dates ; le reçu de chaque paiement accepté est dans le dossier factures/."),
              payment_rows, order=52),
 ):  # fmt: skip
     register(provider)

@@ -14,9 +14,11 @@ from sqlalchemy import extract, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.db import utcnow
+from web.core.i18n import _
 from web.famille.models import Activity, Child, FamilyRecord
 from web.famille.services import records_of
 
+from .labels import status_label
 from .models import (
     Invoice,
     InvoiceEvent,
@@ -27,7 +29,7 @@ from .models import (
     PaymentItem,
     PaymentStatus,
 )
-from .money import euros, month_label
+from .money import euros, euros_fr, period_label
 
 log = logging.getLogger(__name__)
 
@@ -158,15 +160,15 @@ def create_invoice(
     """A new invoice « à payer » (flush only); its number is FAC-<year>-<id> unless one is given."""
     _check_lines(record, lines)
     if period_end < period_start:
-        raise InvoiceError("La fin de la période est avant son début.")
+        raise InvoiceError(_("La fin de la période est avant son début."))
     due = due_on or issued_on + timedelta(days=int(current_app.config["INVOICE_DUE_DAYS"]))
     if due < issued_on:
-        raise InvoiceError("L'échéance ne peut pas être avant la date d'émission.")
+        raise InvoiceError(_("L'échéance ne peut pas être avant la date d'émission."))
     invoice = Invoice(
         number=number or f"EN-COURS-{secrets.token_hex(8)}",  # replaced by FAC-<year>-<id> below
         record=record,
         family_record_id=record.id,
-        period_label=_period_label(period_start, period_end),
+        period_label=period_label(period_start, period_end, "fr"),  # stored French; shown per language
         period_start=period_start,
         period_end=period_end,
         issued_on=issued_on,
@@ -193,28 +195,28 @@ def create_invoice(
     session.flush()
     if number is None:
         invoice.number = f"FAC-{issued_on.year}-{invoice.id:06d}"
-    add_event(invoice, f"Facture émise : {euros(invoice.total_cents)}, échéance le {due:%d/%m/%Y}.", actor)
+    add_event(invoice, f"Facture émise : {euros_fr(invoice.total_cents)}, échéance le {due:%d/%m/%Y}.", actor)
     session.flush()
     log.info("Invoice %s created for record %s by %s", invoice.number, record.id, actor)
     return invoice
 
 
-def _period_label(start: date, end: date) -> str:
-    if (start.year, start.month) == (end.year, end.month):
-        return month_label(start)
-    return f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}"
-
-
 def _check_lines(record: FamilyRecord, lines: list[LineInput]) -> None:
     if not lines:
-        raise InvoiceError("Une facture doit avoir au moins une ligne.")
+        raise InvoiceError(_("Une facture doit avoir au moins une ligne."))
     for line in lines:
         if line.quantity <= 0:
-            raise InvoiceError("La quantité de chaque ligne doit être un nombre entier positif.")
+            raise InvoiceError(_("La quantité de chaque ligne doit être un nombre entier positif."))
         if line.unit_price_cents < 0:
-            raise InvoiceError("Un prix unitaire ne peut pas être négatif.")
+            raise InvoiceError(_("Un prix unitaire ne peut pas être négatif."))
         if line.child is not None and line.child.family_record_id != record.id:
-            raise InvoiceError(f"{line.child.full_name} n'est pas un enfant du dossier {record.name}.")
+            raise InvoiceError(
+                _(
+                    "%(child)s n'est pas un enfant du dossier %(record)s.",
+                    child=line.child.full_name,
+                    record=record.name,
+                )
+            )
 
 
 def add_event(invoice: Invoice, text: str, actor: str | None) -> None:
@@ -225,7 +227,9 @@ def cancel_invoice(session: Session, invoice: Invoice, reason: str, *, actor: st
     """An agent cancels an unpaid invoice; the reason goes to its timeline. A paid one cannot be."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvoiceError("Indiquez le motif de l'annulation : il figure dans l'historique de la facture.")
+        raise InvoiceError(
+            _("Indiquez le motif de l'annulation : il figure dans l'historique de la facture.")
+        )
     # Conditional update: a payment settling it at the same moment wins or loses, never both.
     done = session.execute(
         Invoice.__table__.update()
@@ -235,7 +239,11 @@ def cancel_invoice(session: Session, invoice: Invoice, reason: str, *, actor: st
     session.refresh(invoice)
     if not done:
         raise InvoiceError(
-            f"La facture {invoice.number} est {invoice.status} : elle ne peut plus être annulée."
+            _(
+                "La facture %(number)s est %(status)s : elle ne peut plus être annulée.",
+                number=invoice.number,
+                status=status_label(invoice.status),
+            )
         )
     add_event(invoice, f"Facture annulée. Motif : {reason}", actor)
     session.flush()

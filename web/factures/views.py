@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from engine.db import utcnow
 from web.core.access import family_required
+from web.core.i18n import _
 from web.core.presentation import PARIS
 from web.core.security import CSP
 from web.extensions import db
@@ -41,7 +42,9 @@ def _year_arg() -> tuple[int | None, str | None]:
     if not text:
         return None, None
     if not text.isdigit() or not 2000 <= int(text) <= 2100:
-        return None, f"L'année « {text[:20]} » n'est pas valable : choisissez une année dans la liste."
+        return None, _(
+            "L'année « %(year)s » n'est pas valable : choisissez une année dans la liste.", year=text[:20]
+        )
     return int(text), None
 
 
@@ -115,7 +118,7 @@ def pay() -> Any:
 
     raw = request.form.getlist("facture")
     if not raw:
-        flash("Cochez au moins une facture à payer.", "error")
+        flash(_("Cochez au moins une facture à payer."), "error")
         return redirect(url_for("factures.my_invoices"))
     if not all(value.isdigit() and len(value) < 12 for value in raw):
         abort(404)  # a forged invoice id: as for an invoice of another family
