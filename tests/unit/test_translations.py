@@ -18,6 +18,8 @@ TRANSLATED = [
     "web/accounts/language.py",
     "web/app.py",
     "web/core/i18n.py",
+    "forms/form_editor.py",
+    "web/studio",
 ]
 
 
