@@ -66,7 +66,8 @@ def test_the_studio_home_and_a_demarche_page_in_english(app, analyst):
     headers = [" ".join(th.text_content().split()) for th in html(home).xpath("//table[1]//th")]
     assert headers == ["Procedure", "Section", "Version in service", "Requests in progress", "Last change"]
     labels = html(home).xpath("//table[1]//td/@data-label")
-    assert "Version in service" in labels and "Version en service" not in labels
+    assert "Version in service" in labels
+    assert "Version en service" not in labels
 
     demarche = studio.get("/studio/changement_adresse")
     assert html(demarche).get("lang") == "en"
@@ -96,14 +97,22 @@ def test_the_form_editor_in_english_with_an_error_in_english(app, analyst):
     assert "Edit the form" in _words(listing)
     editor = f"/studio/{KEY}/formulaires/saisie"
     page = _words(studio.get(editor))
-    for english in ("Add a field", "Field type", "Add a field of this type", "Form settings", "Send button text"):
+    for english in (
+        "Add a field",
+        "Field type",
+        "Add a field of this type",
+        "Form settings",
+        "Send button text",
+    ):
         assert english in page
-    assert "Ajouter un champ" not in page and "Réglages du formulaire" not in page
+    assert "Ajouter un champ" not in page
+    assert "Réglages du formulaire" not in page
 
     new_field = f"{editor}/champs/nouveau?type=text"
     form = _words(studio.get(new_field))
     assert "Add a field:" in form
-    assert "Technical name" in form and "Nom technique" not in form
+    assert "Technical name" in form
+    assert "Nom technique" not in form
     refused = studio.post(
         new_field, data={"label": "", "type": "text", "csrf_token": csrf_token(studio, new_field)}
     )
@@ -114,7 +123,9 @@ def test_the_form_editor_in_english_with_an_error_in_english(app, analyst):
 
     blocks = studio.get(f"/studio/{KEY}/blocs")
     assert "Further information loop: after the decision" in _words(blocks)
-    names = html(blocks).xpath("//main//ul/li/strong/text()")  # the block names in the select are the engine's
+    names = html(blocks).xpath(
+        "//main//ul/li/strong/text()"
+    )  # the block names in the select are the engine's
     assert names == ["Further information loop", "Reminder, then delay warning", "Telling the family"]
 
     saved = studio.post(
@@ -171,7 +182,8 @@ def test_the_waiting_page_gives_its_script_english_badges(app, people, client_fo
     page = studio.get("/studio/changement_adresse/attente")
     assert page.status_code == 200
     words = _words(page)
-    assert "Where requests wait" in words and "The path of a request" in words
+    assert "Where requests wait" in words
+    assert "The path of a request" in words
     assert "90 % within" in words
     assert "Où les demandes attendent" not in words
     rows = html(page).xpath("//table[@id='chiffres-attente']/tbody/tr")
