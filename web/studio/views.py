@@ -16,7 +16,7 @@ from web.core.errors import render_error
 from web.core.i18n import _, ngettext
 from web.extensions import db
 
-from . import bp, building, scenario_views, services
+from . import bp, building, editor_texts, scenario_views, services
 from .helpers import (
     STUDIO_ROLES,
     _author,
@@ -343,6 +343,7 @@ def editor(key: str) -> tuple[str, int]:
         source_url=source_url,
         validation=validation,
         title=demarche.title if demarche else (validation.title or key),
+        texts=editor_texts.texts(),
     ), 200
 
 
