@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.test_dossier import log_in
+from tests.fixtures.axe import BLOCKING, axe_violations, describe
 from tests.fixtures.browser import screenshot, watch
 from web.accounts.models import User
 
@@ -45,6 +46,8 @@ def test_the_demarche_page_in_english_at_1280_and_375(english: Any, make_user: C
         expect(english.get_by_role("heading", name="Published versions")).to_be_visible()
         expect(english.get_by_role("button", name="Upload")).to_be_visible()
         assert english.evaluate("() => document.documentElement.scrollWidth") <= width
+        blocking = [v for v in axe_violations(english, [".djs-container"]) if v["impact"] in BLOCKING]
+        assert not blocking, describe(blocking)
         screenshot(english, name)
     english.goto("/studio/")
     assert english.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
