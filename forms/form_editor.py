@@ -11,6 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp, ValidationError
@@ -59,7 +60,7 @@ def _number(value: Any) -> Any:
 
 def _is_number(form: Any, field: Any) -> None:
     if field.data is not None and not isinstance(field.data, int | float):
-        raise ValidationError("Indiquez un nombre, par exemple 0 ou 2,5.")
+        raise ValidationError(_l("Indiquez un nombre, par exemple 0 ou 2,5."))
 
 
 def parse_choices(text: str) -> list[dict[str, str]]:
@@ -85,72 +86,76 @@ class FieldEditForm(FlaskForm):  # type: ignore[misc]
     """« Ajouter un champ » / « Modifier le champ »."""
 
     label = StringField(
-        "Libellé",
+        _l("Libellé"),
         filters=[collapse_spaces],
         validators=[
-            InputRequired("Indiquez le libellé du champ, tel que la famille le lira."),
+            InputRequired(_l("Indiquez le libellé du champ, tel que la famille le lira.")),
             Length(max=200),
         ],
-        description="La question posée, par exemple « Numéro d'immatriculation du véhicule ».",
+        description=_l("La question posée, par exemple « Numéro d'immatriculation du véhicule »."),
     )
     name = StringField(
-        "Nom technique",
+        _l("Nom technique"),
         filters=[strip],
         validators=[Optional(), Length(max=40)],
-        description="Le nom de la donnée dans la demande (lettres minuscules sans accent, chiffres, « _ »). "
-        "Laissé vide, il est tiré du libellé.",
+        description=_l(
+            "Le nom de la donnée dans la demande (lettres minuscules sans accent, chiffres, « _ »). "
+            "Laissé vide, il est tiré du libellé."
+        ),
     )
     help = TextAreaField(
-        "Aide",
+        _l("Aide"),
         filters=[strip],
         validators=[Length(max=1000)],
-        description="Facultatif : un exemple ou une précision, affiché sous le libellé.",
+        description=_l("Facultatif : un exemple ou une précision, affiché sous le libellé."),
     )
-    required = BooleanField("Réponse obligatoire")
-    min = StringField("Valeur minimale", filters=[_number], validators=[Optional(), _is_number])
-    max = StringField("Valeur maximale", filters=[_number], validators=[Optional(), _is_number])
+    required = BooleanField(_l("Réponse obligatoire"))
+    min = StringField(_l("Valeur minimale"), filters=[_number], validators=[Optional(), _is_number])
+    max = StringField(_l("Valeur maximale"), filters=[_number], validators=[Optional(), _is_number])
     min_length = IntegerField(
-        "Longueur minimale (caractères)",
-        validators=[Optional(), NumberRange(0, 10000, "Entre 0 et 10 000 caractères.")],
+        _l("Longueur minimale (caractères)"),
+        validators=[Optional(), NumberRange(0, 10000, _l("Entre 0 et 10 000 caractères."))],
     )
     max_length = IntegerField(
-        "Longueur maximale (caractères)",
-        validators=[Optional(), NumberRange(1, 10000, "Entre 1 et 10 000 caractères.")],
+        _l("Longueur maximale (caractères)"),
+        validators=[Optional(), NumberRange(1, 10000, _l("Entre 1 et 10 000 caractères."))],
     )
     pattern = StringField(
-        "Format attendu (expression régulière)",
+        _l("Format attendu (expression régulière)"),
         filters=[strip],
         validators=[Length(max=200)],
-        description="Facultatif. Par exemple [A-Z]{2}-[0-9]{3}-[A-Z]{2} pour une plaque d'immatriculation.",
+        description=_l(
+            "Facultatif. Par exemple [A-Z]{2}-[0-9]{3}-[A-Z]{2} pour une plaque d'immatriculation."
+        ),
     )
     pattern_message = StringField(
-        "Message si le format n'est pas respecté", filters=[collapse_spaces], validators=[Length(max=300)]
+        _l("Message si le format n'est pas respecté"), filters=[collapse_spaces], validators=[Length(max=300)]
     )
     widget = SelectField(
-        "Présentation des choix",
+        _l("Présentation des choix"),
         validate_choice=False,  # an unknown value falls back to radios (spec)
         choices=[
-            SelectChoice("radios", "Boutons radio"),
-            SelectChoice("select", "Liste déroulante"),
-            SelectChoice("checkboxes", "Cases à cocher"),
+            SelectChoice("radios", _l("Boutons radio")),
+            SelectChoice("select", _l("Liste déroulante")),
+            SelectChoice("checkboxes", _l("Cases à cocher")),
         ],
     )
     choices = TextAreaField(
-        "Choix proposés",
-        description="Un choix par ligne : « libellé », ou « valeur | libellé ».",
+        _l("Choix proposés"),
+        description=_l("Un choix par ligne : « libellé », ou « valeur | libellé »."),
     )
-    multiple = BooleanField("Plusieurs fichiers possibles")
+    multiple = BooleanField(_l("Plusieurs fichiers possibles"))
     # Checked with the whole form (a condition on a missing field is refused, naming it).
     show_if_field = SelectField(
-        "Afficher seulement si le champ",
-        choices=[SelectChoice("", "— toujours afficher —")],
+        _l("Afficher seulement si le champ"),
+        choices=[SelectChoice("", _l("— toujours afficher —"))],
         validate_choice=False,
     )
     show_if_equals = StringField(
-        "… a pour valeur",
+        _l("… a pour valeur"),
         filters=[strip],
         validators=[Length(max=60)],
-        description="La valeur d'un choix (colonne « valeur ») ou « oui » / « non ».",
+        description=_l("La valeur d'un choix (colonne « valeur ») ou « oui » / « non »."),
     )
 
     def spec(self, kind: str, taken: set[str]) -> dict[str, Any]:
@@ -204,18 +209,18 @@ class FieldEditForm(FlaskForm):  # type: ignore[misc]
 
 class FormSettingsForm(FlaskForm):  # type: ignore[misc]
     submit_label = StringField(
-        "Texte du bouton d'envoi",
+        _l("Texte du bouton d'envoi"),
         filters=[collapse_spaces],
         validators=[
-            InputRequired("Indiquez le texte du bouton, par exemple « Envoyer ma demande »."),
+            InputRequired(_l("Indiquez le texte du bouton, par exemple « Envoyer ma demande ».")),
             Length(max=80),
         ],
     )
     intro = TextAreaField(
-        "Texte d'introduction",
+        _l("Texte d'introduction"),
         filters=[strip],
         validators=[Length(max=2000)],
-        description="Facultatif : affiché au-dessus des champs.",
+        description=_l("Facultatif : affiché au-dessus des champs."),
     )
 
 
@@ -223,12 +228,12 @@ class OutcomesForm(FlaskForm):  # type: ignore[misc]
     """The agents' decision: which outcomes, their labels, and when the message to the family is required."""
 
     submit_label = StringField(
-        "Texte du bouton",
+        _l("Texte du bouton"),
         filters=[collapse_spaces],
-        validators=[InputRequired("Indiquez le texte du bouton."), Length(max=80)],
+        validators=[InputRequired(_l("Indiquez le texte du bouton.")), Length(max=80)],
     )
     message_help = TextAreaField(
-        "Aide du « Message à la famille »", filters=[strip], validators=[Length(max=500)]
+        _l("Aide du « Message à la famille »"), filters=[strip], validators=[Length(max=500)]
     )
 
 
@@ -240,61 +245,69 @@ class ModelForm(FlaskForm):  # type: ignore[misc]
     """« Nouvelle démarche à partir d'un modèle »."""
 
     title = StringField(
-        "Titre de la démarche",
+        _l("Titre de la démarche"),
         filters=[collapse_spaces],
-        validators=[InputRequired("Indiquez le titre, tel que les familles le liront."), Length(max=150)],
-        description="Par exemple « Demande de carte de stationnement résident ».",
+        validators=[InputRequired(_l("Indiquez le titre, tel que les familles le liront.")), Length(max=150)],
+        description=_l("Par exemple « Demande de carte de stationnement résident »."),
     )
     key = StringField(
-        "Identifiant",
+        _l("Identifiant"),
         filters=[strip],
         validators=[
-            InputRequired("Indiquez l'identifiant de la démarche."),
+            InputRequired(_l("Indiquez l'identifiant de la démarche.")),
             Regexp(
                 r"^[a-z][a-z0-9_]{2,59}$",
-                message="L'identifiant : lettres minuscules sans accent, chiffres "
-                "et « _ », 3 à 60 caractères, en commençant par une lettre (par exemple "
-                "stationnement_resident).",
+                message=_l(
+                    "L'identifiant : lettres minuscules sans accent, chiffres "
+                    "et « _ », 3 à 60 caractères, en commençant par une lettre (par exemple "
+                    "stationnement_resident)."
+                ),
             ),
         ],
-        description="Il ne change plus après la première publication : par exemple stationnement_resident.",
+        description=_l(
+            "Il ne change plus après la première publication : par exemple stationnement_resident."
+        ),
     )
-    group = SelectField("Groupe d'agents qui instruit", validators=[InputRequired("Choisissez le groupe.")])
+    group = SelectField(
+        _l("Groupe d'agents qui instruit"), validators=[InputRequired(_l("Choisissez le groupe."))]
+    )
     days = IntegerField(
-        "Durée maximale (jours)",
+        _l("Durée maximale (jours)"),
         validators=[
-            InputRequired("Indiquez la durée maximale en jours."),
-            NumberRange(1, 365, "La durée maximale est comprise entre 1 et 365 jours."),
+            InputRequired(_l("Indiquez la durée maximale en jours.")),
+            NumberRange(1, 365, _l("La durée maximale est comprise entre 1 et 365 jours.")),
         ],
-        description="Les agents sont relancés avant, la demande est signalée en retard à son terme.",
+        description=_l("Les agents sont relancés avant, la demande est signalée en retard à son terme."),
     )
     rubrique = StringField(
-        "Rubrique du catalogue",
+        _l("Rubrique du catalogue"),
         filters=[collapse_spaces],
         validators=[Optional(), Length(max=60)],
-        description="Par exemple « Stationnement ».",
+        description=_l("Par exemple « Stationnement »."),
     )
     description = TextAreaField(
-        "Description courte",
+        _l("Description courte"),
         filters=[strip],
-        validators=[InputRequired("Indiquez une description courte pour le catalogue."), Length(max=300)],
+        validators=[InputRequired(_l("Indiquez une description courte pour le catalogue.")), Length(max=300)],
     )
     pieces = TextAreaField(
-        "Documents à fournir",
+        _l("Documents à fournir"),
         filters=[strip],
         validators=[Length(max=2000)],
-        description="Un document par ligne.",
+        description=_l("Un document par ligne."),
     )
     help_text = TextAreaField(
-        "Aide à la saisie",
+        _l("Aide à la saisie"),
         filters=[strip],
         validators=[Length(max=4000)],
-        description="La page d'aide de la démarche ; paragraphes séparés par une ligne vide.",
+        description=_l("La page d'aide de la démarche ; paragraphes séparés par une ligne vide."),
     )
     blocks = CheckboxesField(
-        "Briques réutilisables à inclure",
-        description="Chacune ajoute au diagramme le modèle "
-        "éprouvé des démarches existantes ; vous pourrez tout modifier dans l'éditeur.",
+        _l("Briques réutilisables à inclure"),
+        description=_l(
+            "Chacune ajoute au diagramme le modèle "
+            "éprouvé des démarches existantes ; vous pourrez tout modifier dans l'éditeur."
+        ),
     )
 
     def model(self) -> dict[str, Any]:
@@ -328,12 +341,14 @@ class BlockForm(FlaskForm):  # type: ignore[misc]
     """« Ajouter un bloc réutilisable » to a draft: which block, around which agents' task."""
 
     block = SelectField(
-        "Bloc à insérer",
-        validators=[InputRequired(message="Choisissez le bloc à insérer.")],
-        description="Le bloc est ajouté à votre brouillon ; vérifiez-le dans l'éditeur avant de publier.",
+        _l("Bloc à insérer"),
+        validators=[InputRequired(message=_l("Choisissez le bloc à insérer."))],
+        description=_l("Le bloc est ajouté à votre brouillon ; vérifiez-le dans l'éditeur avant de publier."),
     )
     task = SelectField(
-        "Autour de la tâche des agents",
-        validators=[InputRequired(message="Choisissez la tâche des agents où insérer le bloc.")],
-        description="Le bloc va dans le couloir de cette tâche (la réponse de la famille dans « Famille »).",
+        _l("Autour de la tâche des agents"),
+        validators=[InputRequired(message=_l("Choisissez la tâche des agents où insérer le bloc."))],
+        description=_l(
+            "Le bloc va dans le couloir de cette tâche (la réponse de la famille dans « Famille »)."
+        ),
     )

@@ -20,6 +20,8 @@ TRANSLATED = [
     "web/app.py",
     "web/core/i18n.py",
     "web/factures",
+    "forms/form_editor.py",
+    "web/studio",
 ]
 
 

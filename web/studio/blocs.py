@@ -9,6 +9,7 @@ from wtforms import SelectChoice
 
 from engine import api
 from forms.form_editor import BlockForm
+from web.core.i18n import _
 from web.extensions import db
 
 from . import bp, building
@@ -21,11 +22,12 @@ def insert_block(key: str) -> Response | tuple[str, int]:
     session = db.session()
     places = api.block_places(building.working_xml(session, current_user.id, key))
     form = BlockForm()
-    form.block.choices = [SelectChoice("", "— Choisissez —")] + [
-        SelectChoice(k, v) for k, v in api.BLOCKS.items()
+    form.block.choices = [SelectChoice("", _("— Choisissez —"))] + [
+        SelectChoice(k, _(v)) for k, v in api.BLOCKS.items()
     ]
-    form.task.choices = [SelectChoice("", "— Choisissez —")] + [
-        SelectChoice(p.task_id, f"{p.name} (couloir « {p.lane} »)") for p in places
+    form.task.choices = [SelectChoice("", _("— Choisissez —"))] + [
+        SelectChoice(p.task_id, _("%(name)s (couloir « %(lane)s »)", name=p.name, lane=p.lane))
+        for p in places
     ]
     problem = ""
     if form.validate_on_submit():
@@ -36,8 +38,10 @@ def insert_block(key: str) -> Response | tuple[str, int]:
             form.task.errors = [*form.task.errors, problem]
         else:
             flash(
-                f"Bloc « {api.BLOCKS[form.block.data]} » inséré dans votre brouillon : vérifiez-le, puis "
-                "publiez.",
+                _(
+                    "Bloc « %(block)s » inséré dans votre brouillon : vérifiez-le, puis publiez.",
+                    block=_(api.BLOCKS[form.block.data]),
+                ),
                 "success",
             )
             return redirect(url_for("studio.demarche", key=key))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import api
 from engine.errors import DeployError, NotFound
+from web.core.i18n import _
 
 from . import services
 from .models import StudioAction
@@ -26,7 +27,7 @@ def working_xml(session: Session, user_id: int, key: str) -> str:
     try:
         current = api.studio_demarche(session, key).current.version
     except NotFound:
-        raise NotFound("Cette démarche n'existe pas.") from None
+        raise NotFound(_("Cette démarche n'existe pas.")) from None
     return api.version_xml(session, key, current)
 
 
@@ -110,7 +111,7 @@ def publish_draft(session: Session, user_id: int, author: str, key: str, comment
 
     draft = services.draft(session, user_id, key)
     if draft is None:
-        raise NotFound("Vous n'avez pas de brouillon à publier pour cette démarche.")
+        raise NotFound(_("Vous n'avez pas de brouillon à publier pour cette démarche."))
     base = draft.base_version
     data = draft.bpmn_xml.encode("utf-8")
     if api.validate_bpmn(data, lint_context()).ok:  # a refused diagram gets its own report below

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from engine import api
 from engine.errors import Conflict, DeployError, NotFound
+from web.core.i18n import _, ngettext
 from web.extensions import db
 
 from . import bp, scenario_services, services
@@ -23,7 +24,7 @@ PARIS = ZoneInfo("Europe/Paris")
 def _demarche(key: str) -> api.DemarcheView:
     demarche = _demarche_or_none(key)
     if demarche is None:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     return demarche
 
 
@@ -35,7 +36,7 @@ def preview_draft(key: str) -> tuple[str, int]:
     demarche = _demarche(key)
     draft = services.draft(session, current_user.id, key)
     if draft is None:
-        raise NotFound("Vous n'avez pas de brouillon pour cette démarche.")
+        raise NotFound(_("Vous n'avez pas de brouillon pour cette démarche."))
     error = None
     try:
         preview = api.migration_preview_draft(session, key, draft.bpmn_xml)
@@ -86,7 +87,7 @@ def migrate(key: str) -> Response | tuple[str, int]:
     except ValueError:
         ids, expected = [], 0
     if not ids:
-        flash("Aucune demande à déplacer n'a été choisie : rien n'a été changé.", "error")
+        flash(_("Aucune demande à déplacer n'a été choisie : rien n'a été changé."), "error")
         return redirect(url_for("studio.migration", key=key))
     try:
         outcome = api.migrate_requests(session, key, ids, expected_version=expected, actor=_author())
@@ -95,12 +96,15 @@ def migrate(key: str) -> Response | tuple[str, int]:
         flash(exc.message, "error")
         return redirect(url_for("studio.migration", key=key))
     moved = len(outcome.moved)
-    plural = "s" if moved > 1 else ""
-    message = f"{moved} demande{plural} déplacée{plural} vers la version {expected}."
+    message = ngettext(
+        "%(num)d demande déplacée vers la version %(version)s.",
+        "%(num)d demandes déplacées vers la version %(version)s.",
+        moved,
+        version=expected,
+    )
     if outcome.skipped:
-        message += (
-            " Restées sur leur version : " + " ; ".join(f"{r} ({why})" for r, why in outcome.skipped) + "."
-        )
+        skipped = " ; ".join(f"{r} ({why})" for r, why in outcome.skipped)
+        message += " " + _("Restées sur leur version : %(list)s.", list=skipped)
     flash(message, "success")
     return redirect(url_for("studio.migration", key=key))
 
@@ -115,9 +119,14 @@ def undo_migration(key: str, batch: str) -> Response:
         session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("studio.migration", key=key))
-    message = f"{len(outcome.moved)} demande(s) revenue(s) à leur version précédente."
+    message = ngettext(
+        "%(num)d demande revenue à sa version précédente.",
+        "%(num)d demandes revenues à leur version précédente.",
+        len(outcome.moved),
+    )
     if outcome.skipped:
-        message += " Non annulé : " + " ; ".join(f"{r} ({why})" for r, why in outcome.skipped) + "."
+        skipped = " ; ".join(f"{r} ({why})" for r, why in outcome.skipped)
+        message += " " + _("Non annulé : %(list)s.", list=skipped)
     flash(message, "success")
     return redirect(url_for("studio.migration", key=key))
 
@@ -133,11 +142,11 @@ def _period() -> tuple[date | None, date | None, list[str]]:
     errors = []
     since, until = _day(request.args.get("du")), _day(request.args.get("au"))
     if request.args.get("du") and since is None:
-        errors.append("La date de début n'est pas une date (jj/mm/aaaa).")
+        errors.append(_("La date de début n'est pas une date (jj/mm/aaaa)."))
     if request.args.get("au") and until is None:
-        errors.append("La date de fin n'est pas une date (jj/mm/aaaa).")
+        errors.append(_("La date de fin n'est pas une date (jj/mm/aaaa)."))
     if since and until and until < since:
-        errors.append("La date de fin est avant la date de début.")
+        errors.append(_("La date de fin est avant la date de début."))
         until = None
     return since, until, errors
 
@@ -159,7 +168,7 @@ def waiting(key: str) -> tuple[str, int]:
     numbers = [v.version for v in demarche.versions]
     version = request.args.get("version", type=int)
     if version is not None and version not in numbers:
-        raise NotFound("Cette version de la démarche n'existe pas.")
+        raise NotFound(_("Cette version de la démarche n'existe pas."))
     since, until, errors = _period()
     figures = api.element_figures(
         session, key, version=version, since=_utc(since), until=_utc(until, end=True)
@@ -193,5 +202,5 @@ def _request_path(session: Any, key: str) -> tuple[list[api.PathStep], str, str 
         return [], "", None, None
     found = api.find_request(session, key, reference.upper())
     if found is None:
-        return [], reference, f"Aucune demande « {reference} » pour cette démarche.", None
+        return [], reference, _("Aucune demande « %(ref)s » pour cette démarche.", ref=reference), None
     return api.request_path(session, found[0]), reference, None, found[1]

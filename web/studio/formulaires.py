@@ -21,6 +21,7 @@ from engine.errors import NotFound
 from forms.data_forms import form_class
 from forms.form_editor import SETTINGS, CsrfForm, FieldEditForm, FormSettingsForm, ModelForm, OutcomesForm
 from web.accounts.services import group_names
+from web.core.i18n import _
 from web.extensions import db
 
 from . import bp, building, services
@@ -57,7 +58,7 @@ def form_create(key: str, element: str) -> Response:
         building.working_xml(db.session(), current_user.id, key), element, definition, key
     )
     building.save_xml(db.session(), current_user.id, key, xml)
-    flash("Formulaire créé dans votre brouillon : ajoutez ses champs.", "success")
+    flash(_("Formulaire créé dans votre brouillon : ajoutez ses champs."), "success")
     return redirect(_editor_url(key, element))
 
 
@@ -94,7 +95,7 @@ def form_editor(key: str, element: str) -> tuple[str, int]:
 def _field_form(definition: dict[str, Any], index: int | None, kind: str) -> FieldEditForm:
     form = FieldEditForm()
     before = (definition.get("fields") or [])[: index if index is not None else None]
-    form.show_if_field.choices = [SelectChoice("", "— toujours afficher —")] + [
+    form.show_if_field.choices = [SelectChoice("", _("— toujours afficher —"))] + [
         SelectChoice(f["name"], f["label"]) for f in before if f["type"] in {"choice", "yesno"}
     ]
     return form
@@ -108,7 +109,7 @@ def field_edit(key: str, element: str, index: int | None = None) -> Response | t
     definition = task.definition or api.empty_form()
     fields = definition.get("fields") or []
     if index is not None and not 0 <= index < len(fields):
-        raise NotFound("Ce champ n'existe pas.")
+        raise NotFound(_("Ce champ n'existe pas."))
     kind = fields[index]["type"] if index is not None else request.values.get("type", "text")
     if kind not in api.FIELD_TYPES:
         kind = "text"
@@ -123,7 +124,7 @@ def field_edit(key: str, element: str, index: int | None = None) -> Response | t
             db.session(), current_user.id, key, element, api.form_with_field(definition, spec, index)
         )
         if not problems:
-            flash(f"Champ « {spec['label']} » enregistré dans votre brouillon.", "success")
+            flash(_("Champ « %(label)s » enregistré dans votre brouillon.", label=spec["label"]), "success")
             return redirect(_editor_url(key, element) + f"#champ-{spec['name']}")
     status = 400 if (form.errors or problems) else 200
     page = render_template(
@@ -157,7 +158,7 @@ def field_move(key: str, element: str, index: int) -> Response | tuple[str, int]
     _xml, task = _task(key, element)
     step = -1 if request.form.get("sens") == "haut" else 1
     definition = api.form_moved(task.definition or api.empty_form(), index, step)
-    return _save_or_page(key, task, definition, "Champ déplacé.")
+    return _save_or_page(key, task, definition, _("Champ déplacé."))
 
 
 @bp.post("/<key>/formulaires/<element>/champs/<int:index>/supprimer")
@@ -168,7 +169,9 @@ def field_delete(key: str, element: str, index: int) -> Response | tuple[str, in
     definition = task.definition or api.empty_form()
     fields = definition.get("fields") or []
     label = fields[index]["label"] if 0 <= index < len(fields) else "?"
-    return _save_or_page(key, task, api.form_without_field(definition, index), f"Champ « {label} » supprimé.")
+    return _save_or_page(
+        key, task, api.form_without_field(definition, index), _("Champ « %(label)s » supprimé.", label=label)
+    )
 
 
 @bp.post("/<key>/formulaires/<element>/reglages")
@@ -183,7 +186,7 @@ def form_settings(key: str, element: str) -> Response | tuple[str, int]:
     definition.pop("intro", None)
     if form.intro.data:
         definition["intro"] = form.intro.data
-    return _save_or_page(key, task, definition, "Réglages du formulaire enregistrés.")
+    return _save_or_page(key, task, definition, _("Réglages du formulaire enregistrés."))
 
 
 @bp.post("/<key>/formulaires/<element>/issues")
@@ -203,7 +206,7 @@ def form_outcomes(key: str, element: str) -> Response | tuple[str, int]:
     definition = {"kind": "decision", "submit_label": form.submit_label.data, "outcomes": outcomes}
     if form.message_help.data:
         definition["message_help"] = form.message_help.data
-    return _save_or_page(key, task, definition, "Issues de la décision enregistrées.")
+    return _save_or_page(key, task, definition, _("Issues de la décision enregistrées."))
 
 
 @bp.route("/<key>/formulaires/<element>/apercu", methods=["GET", "POST"])
@@ -234,24 +237,28 @@ def form_preview(key: str, element: str) -> tuple[str, int]:
 def new_from_model() -> Response | tuple[str, int]:
     """« Nouvelle démarche à partir d'un modèle »: the answers and the building blocks make a draft."""
     form = ModelForm()
-    form.group.choices = [SelectChoice("", "— Choisissez —")] + [
+    form.group.choices = [SelectChoice("", _("— Choisissez —"))] + [
         SelectChoice(g, g) for g in group_names(db.session())
     ]
-    form.blocks.choices = [SelectChoice(k, v) for k, v in api.BLOCKS.items()]
+    form.blocks.choices = [SelectChoice(k, _(v)) for k, v in api.BLOCKS.items()]
     if request.method == "GET":
         form.blocks.data = list(api.BLOCKS)
     known = {d.key for d in api.studio_demarches(db.session())}
     if form.validate_on_submit():
         if form.key.data in known:
-            form.key.errors.append("Une démarche porte déjà cet identifiant : choisissez-en un autre.")
+            form.key.errors.append(_("Une démarche porte déjà cet identifiant : choisissez-en un autre."))
         elif services.draft(db.session(), current_user.id, form.key.data) is not None:
             form.key.errors.append(
-                "Vous avez déjà un brouillon avec cet identifiant : ouvrez-le depuis l'accueil du studio, "
-                "ou choisissez un autre identifiant."
+                _(
+                    "Vous avez déjà un brouillon avec cet identifiant : ouvrez-le depuis l'accueil du "
+                    "studio, ou choisissez un autre identifiant."
+                )
             )
         else:
             key = building.create_from_model(db.session(), current_user.id, api.DemarcheModel(**form.model()))
-            flash("Démarche créée dans votre brouillon : construisez maintenant ses formulaires.", "success")
+            flash(
+                _("Démarche créée dans votre brouillon : construisez maintenant ses formulaires."), "success"
+            )
             return redirect(url_for("studio.forms_list", key=key))
     status = 400 if form.errors else 200
     return render_template("studio/new_from_model.html", form=form, blocks=api.BLOCKS), status

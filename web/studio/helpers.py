@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from engine import api
 from engine.errors import NotFound
 from web.accounts.models import Role
+from web.core.i18n import _
 from web.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,7 +69,7 @@ def _read_upload() -> tuple[bytes | None, str | None]:
         data = text.encode("utf-8")
         too_big = api.check_upload_size(len(data))
         return (None, too_big) if too_big else (data, None)
-    return None, "Choisissez un fichier .bpmn à téléverser."
+    return None, _("Choisissez un fichier .bpmn à téléverser.")
 
 
 def _demarche_or_none(key: str) -> api.DemarcheView | None:

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, UTCDateTime, utcnow
+from web.core.i18n import _l
 
 
 class StudioAction(enum.StrEnum):
@@ -16,7 +17,7 @@ class StudioAction(enum.StrEnum):
     ROLLBACK = "rollback"
 
 
-ACTION_LABELS = {StudioAction.PUBLISH: "Publication", StudioAction.ROLLBACK: "Retour à une version"}
+ACTION_LABELS = {StudioAction.PUBLISH: _l("Publication"), StudioAction.ROLLBACK: _l("Retour à une version")}
 
 
 class StudioDraft(Base):

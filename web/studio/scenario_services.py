@@ -13,6 +13,7 @@ from engine import api
 from engine.db import utcnow
 from engine.errors import DeployError
 from web.accounts.models import Role, User
+from web.core.i18n import _
 
 #: Never a valid hash: nobody can log in as the scenario family.
 NO_PASSWORD = "!"  # noqa: S105 (not a password: an impossible hash)
@@ -113,15 +114,18 @@ def parse_steps(text: str) -> tuple[list[dict[str, Any]], list[str]]:
         task, sep, rest = line.partition(":")
         if not sep or not task.strip():
             errors.append(
-                f"Ligne {n} : écrivez l'identifiant de la tâche suivi de « : » "
-                "(exemple : saisie: motif = Déménagement)."
+                _(
+                    "Ligne %(n)s : écrivez l'identifiant de la tâche suivi de « : » "
+                    "(exemple : saisie: motif = Déménagement).",
+                    n=n,
+                )
             )
             continue
         data: dict[str, Any] = {}
         for pair in filter(None, (p.strip() for p in rest.split(";"))):
             name, eq, value = pair.partition("=")
             if not eq or not name.strip():
-                errors.append(f"Ligne {n} : « {pair} » doit s'écrire champ = valeur.")
+                errors.append(_("Ligne %(n)s : « %(pair)s » doit s'écrire champ = valeur.", n=n, pair=pair))
                 continue
             value = value.strip()
             try:

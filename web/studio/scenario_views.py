@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from engine import api
 from engine.errors import NotFound
+from web.core.i18n import _
 from web.extensions import db
 
 from . import bp, scenario_services, services
@@ -22,11 +23,12 @@ def _target_xml(key: str, target: str) -> tuple[str | None, str]:
     session = db.session()
     draft = services.draft(session, current_user.id, key)
     if target == "brouillon" and draft is not None:
-        return draft.bpmn_xml, "votre brouillon"
+        return draft.bpmn_xml, _("votre brouillon")
     demarche = _demarche_or_none(key)
     if demarche is None:
-        return (draft.bpmn_xml, "votre brouillon") if draft is not None else (None, "")
-    return api.version_xml(session, key, demarche.current.version), f"la version {demarche.current.version}"
+        return (draft.bpmn_xml, _("votre brouillon")) if draft is not None else (None, "")
+    label = _("la version %(version)s", version=demarche.current.version)
+    return api.version_xml(session, key, demarche.current.version), label
 
 
 def _list_page(key: str, status: int = 200, **extra: Any) -> tuple[str, int]:
@@ -34,7 +36,7 @@ def _list_page(key: str, status: int = 200, **extra: Any) -> tuple[str, int]:
     demarche = _demarche_or_none(key)
     draft = services.draft(session, current_user.id, key)
     if demarche is None and draft is None:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     context: dict[str, Any] = {
         "key": key,
         "title": demarche.title if demarche else key,
@@ -62,7 +64,7 @@ def run_scenarios(key: str) -> tuple[str, int]:
     """Play every case on the draft (or the version in service); nothing is kept, no mail is sent."""
     xml, label = _target_xml(key, request.form.get("cible", "brouillon"))
     if xml is None:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     results = scenario_services.run_all(db.session(), key, xml)
     return _list_page(key, results=results, ran_on=label)
 
@@ -102,14 +104,14 @@ def _case(key: str, case_id: int) -> api.Case:
     for case in api.stored_cases(db.session(), key):
         if case.id == case_id:
             return case
-    raise NotFound("Ce cas n'existe pas.")
+    raise NotFound(_("Ce cas n'existe pas."))
 
 
 @bp.get("/<key>/scenarios/nouveau")
 @analyst_required
 def new_scenario(key: str) -> tuple[str, int]:
     if _demarche_or_none(key) is None and services.draft(db.session(), current_user.id, key) is None:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     return _form_page(key, None)
 
 
@@ -137,7 +139,7 @@ def save_scenario(key: str) -> Response | tuple[str, int]:
     if step_errors:
         errors["etapes"] = " ".join(step_errors)
     elif not steps:
-        errors["etapes"] = "Indiquez au moins une étape : la tâche et les données saisies."
+        errors["etapes"] = _("Indiquez au moins une étape : la tâche et les données saisies.")
     raw = {
         "nom": form["nom"],
         "etapes": steps,
@@ -146,18 +148,26 @@ def save_scenario(key: str) -> Response | tuple[str, int]:
         "libelle_final": form["libelle_final"],
         "courriels": [m.strip() for m in form["courriels"].splitlines() if m.strip()],
     }
-    case = None
     if not errors:
-        try:
-            case = api.case_from_dict(raw, case_id=case_id)
-            api.save_case(db.session(), key, case, author=_author(), case_id=case_id)
-        except api.BadCase as exc:
-            field = "nom" if exc.message.startswith(("Donnez un nom", "Un autre cas")) else "etapes"
-            errors[field] = exc.message
+        errors = _store_case(key, raw, case_id)
     if errors:
         return _form_page(key, None, 400, form=form, errors=errors, case_id=case_id)
-    flash(f"Cas « {raw['nom'].strip()} » enregistré.", "success")
+    flash(_("Cas « %(name)s » enregistré.", name=raw["nom"].strip()), "success")
     return redirect(url_for("studio.scenarios", key=key))
+
+
+def _store_case(key: str, raw: dict[str, Any], case_id: int | None) -> dict[str, str]:
+    """Read and save the case; its mistakes by field (the engine's message, in the reader's language):
+    a missing name and a duplicate name go with « nom », the rest with « etapes »."""
+    try:
+        case = api.case_from_dict(raw, case_id=case_id)
+    except api.BadCase as exc:
+        return {"nom" if not str(raw["nom"]).strip() else "etapes": exc.message}
+    try:
+        api.save_case(db.session(), key, case, author=_author(), case_id=case_id)
+    except api.BadCase as exc:  # the only one: another case has this name
+        return {"nom": exc.message}
+    return {}
 
 
 @bp.post("/<key>/scenarios/<int:case_id>/supprimer")
@@ -165,7 +175,7 @@ def save_scenario(key: str) -> Response | tuple[str, int]:
 def delete_scenario(key: str, case_id: int) -> Response:
     case = _case(key, case_id)
     api.delete_case(db.session(), key, case_id)
-    flash(f"Cas « {case.name} » supprimé.", "success")
+    flash(_("Cas « %(name)s » supprimé.", name=case.name), "success")
     return redirect(url_for("studio.scenarios", key=key))
 
 

@@ -13,9 +13,10 @@ from engine.errors import Conflict, DeployError, NotFound
 from forms.registry import load_all
 from web.accounts.services import group_names
 from web.core.errors import render_error
+from web.core.i18n import _, ngettext
 from web.extensions import db
 
-from . import bp, building, scenario_views, services
+from . import bp, building, editor_texts, scenario_views, services
 from .helpers import (
     STUDIO_ROLES,
     _author,
@@ -59,17 +60,22 @@ def import_file() -> Response | tuple[str, int]:
     data, error = _read_upload()
     validation = api.validate_bpmn(data, _ctx()) if data is not None else None
     if validation is not None and validation.process_id is None:
-        error = "Ce fichier ne peut pas être ouvert dans le studio. " + " ".join(
-            p.message for p in validation.problems
+        error = (
+            _("Ce fichier ne peut pas être ouvert dans le studio.")
+            + " "
+            + " ".join(p.message for p in validation.problems)
         )
     if error or data is None or validation is None or validation.process_id is None:
-        return _home_with_error(error or "Fichier illisible.", 400)
+        return _home_with_error(error or _("Fichier illisible."), 400)
     key = validation.process_id
     if not KEY_PATTERN.match(key):
         return _home_with_error(
-            f"L'identifiant du processus « {key[:120]} » ne convient pas : il doit commencer par une lettre "
-            "et ne contenir que des lettres sans accent, des chiffres, « _ », « - » ou « . » "
-            "(100 caractères au plus). Corrigez-le dans votre outil, puis ouvrez le fichier de nouveau.",
+            _(
+                "L'identifiant du processus « %(key)s » ne convient pas : il doit commencer par une lettre "
+                "et ne contenir que des lettres sans accent, des chiffres, « _ », « - » ou « . » "
+                "(100 caractères au plus). Corrigez-le dans votre outil, puis ouvrez le fichier de nouveau.",
+                key=key[:120],
+            ),
             400,
         )
     current = _demarche_or_none(key)
@@ -77,7 +83,8 @@ def import_file() -> Response | tuple[str, int]:
         session, current_user.id, key, data.decode("utf-8"), current.current.version if current else 0
     )
     flash(
-        "Le fichier est ouvert comme votre brouillon : corrigez les problèmes listés puis publiez.", "success"
+        _("Le fichier est ouvert comme votre brouillon : corrigez les problèmes listés puis publiez."),
+        "success",
     )
     return redirect(url_for("studio.demarche", key=key))
 
@@ -87,7 +94,7 @@ def _page(key: str, status: int = 200, **extra: Any) -> tuple[str, int]:
     demarche = _demarche_or_none(key)
     draft = services.draft(session, current_user.id, key)
     if demarche is None and draft is None:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     validation = api.validate_bpmn(draft.bpmn_xml.encode("utf-8"), _ctx()) if draft is not None else None
     context: dict[str, Any] = {
         "key": key,
@@ -131,7 +138,7 @@ def save_draft(key: str) -> Response | tuple[str, int] | tuple[Response, int]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        message = "Le fichier n'est pas un texte UTF-8 : ce n'est pas un diagramme BPMN."
+        message = _("Le fichier n'est pas un texte UTF-8 : ce n'est pas un diagramme BPMN.")
         if _wants_json():
             return jsonify({"ok": False, "error": message}), 400
         return _page(key, 400, upload_error=message)
@@ -139,7 +146,7 @@ def save_draft(key: str) -> Response | tuple[str, int] | tuple[Response, int]:
     validation = api.validate_bpmn(data, _ctx())
     if _wants_json():
         return jsonify({**_problems_json(validation), "saved": True})
-    flash("Brouillon enregistré (il n'est visible que par vous et n'est pas en service).", "success")
+    flash(_("Brouillon enregistré (il n'est visible que par vous et n'est pas en service)."), "success")
     return redirect(url_for("studio.demarche", key=key))
 
 
@@ -157,7 +164,7 @@ def validate(key: str) -> tuple[Response, int] | Response:
 @analyst_required
 def discard_draft(key: str) -> Response:
     services.discard_draft(db.session(), current_user.id, key)
-    flash("Brouillon abandonné.", "success")
+    flash(_("Brouillon abandonné."), "success")
     return redirect(url_for("studio.demarche", key=key) if _demarche_or_none(key) else url_for("studio.home"))
 
 
@@ -169,19 +176,26 @@ def publish(key: str) -> Response | tuple[str, int]:
     draft = services.draft(session, current_user.id, key)
     comment = request.form.get("commentaire", "").strip()
     if draft is None:
-        return _page(key, 400, publish_error="Vous n'avez pas de brouillon à publier pour cette démarche.")
+        return _page(key, 400, publish_error=_("Vous n'avez pas de brouillon à publier pour cette démarche."))
     if not comment:
-        return _page(key, 400, comment_error="Indiquez ce qui change dans cette version.", comment=comment)
+        return _page(key, 400, comment_error=_("Indiquez ce qui change dans cette version."), comment=comment)
     if len(comment) > MAX_COMMENT:
         return _page(
-            key, 400, comment_error=f"Le commentaire dépasse {MAX_COMMENT} caractères.", comment=comment
+            key,
+            400,
+            comment_error=_("Le commentaire dépasse %(max)s caractères.", max=MAX_COMMENT),
+            comment=comment,
         )
     try:
         version = building.publish_draft(session, current_user.id, _author(), key, comment)
     except building.CasesFailed as exc:  # every case is played on the draft first
         session.rollback()
         count = len(exc.failures)
-        error = f"{count} cas de test échoue{'nt' if count > 1 else ''} sur ce brouillon."
+        error = ngettext(
+            "%(num)d cas de test échoue sur ce brouillon.",
+            "%(num)d cas de test échouent sur ce brouillon.",
+            count,
+        )
         return _page(key, 400, publish_error=error, scenario_failures=exc.failures, comment=comment)
     except api.Refused as exc:
         session.rollback()
@@ -194,7 +208,11 @@ def publish(key: str) -> Response | tuple[str, int]:
         session.rollback()
         return _page(key, 409, publish_error=exc.message, comment=comment)
     flash(
-        f"Version {version.version} publiée : les nouvelles demandes l'utilisent dès maintenant.", "success"
+        _(
+            "Version %(version)s publiée : les nouvelles demandes l'utilisent dès maintenant.",
+            version=version.version,
+        ),
+        "success",
     )
     return redirect(url_for("studio.demarche", key=key))
 
@@ -217,8 +235,11 @@ def rollback(key: str, version: int) -> Response | tuple[str, int]:
     comment = request.form.get("commentaire", "").strip()[:MAX_COMMENT]
     failures = scenario_views.blocking_failures(key, api.version_xml(session, key, version))
     if failures:  # a republished version is a publication: its cases must pass too
-        error = (
-            f"{len(failures)} cas de test échoue{'nt' if len(failures) > 1 else ''} sur la version {version}."
+        error = ngettext(
+            "%(num)d cas de test échoue sur la version %(version)s.",
+            "%(num)d cas de test échouent sur la version %(version)s.",
+            len(failures),
+            version=version,
         )
         return _page(key, 400, publish_error=error, scenario_failures=failures)
     try:
@@ -244,8 +265,11 @@ def rollback(key: str, version: int) -> Response | tuple[str, int]:
         comment=published.comment,
     )
     flash(
-        f"La version {version} est republiée comme version {published.version} : "
-        "les nouvelles demandes l'utilisent.",
+        _(
+            "La version %(old)s est republiée comme version %(new)s : les nouvelles demandes l'utilisent.",
+            old=version,
+            new=published.version,
+        ),
         "success",
     )
     return redirect(url_for("studio.demarche", key=key))
@@ -271,7 +295,7 @@ def download_version(key: str, version: int) -> Response:
 def download_draft(key: str) -> Response:
     draft = services.draft(db.session(), current_user.id, key)
     if draft is None:
-        raise NotFound("Vous n'avez pas de brouillon pour cette démarche.")
+        raise NotFound(_("Vous n'avez pas de brouillon pour cette démarche."))
     return _bpmn_download(draft.bpmn_xml, f"{key}-brouillon.bpmn")
 
 
@@ -302,7 +326,7 @@ def editor(key: str) -> tuple[str, int]:
     demarche = _demarche_or_none(key)
     draft = services.draft(session, current_user.id, key)
     if demarche is None and draft is None:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     if draft is not None or demarche is None:
         xml = draft.bpmn_xml if draft is not None else ""
         source_url = url_for("studio.download_draft", key=key)
@@ -319,6 +343,7 @@ def editor(key: str) -> tuple[str, int]:
         source_url=source_url,
         validation=validation,
         title=demarche.title if demarche else (validation.title or key),
+        texts=editor_texts.texts(),
     ), 200
 
 
@@ -328,7 +353,7 @@ def too_large(_exc: Exception) -> tuple[str, int]:
     if not current_user.is_authenticated or current_user.role not in STUDIO_ROLES:
         return render_error(404)
     message = api.check_upload_size(request.content_length) or (
-        "Le fichier envoyé est trop volumineux : un diagramme BPMN ne peut pas dépasser 2048 Kio."
+        _("Le fichier envoyé est trop volumineux : un diagramme BPMN ne peut pas dépasser 2048 Kio.")
     )
     return _home_with_error(message, 413)
 
@@ -356,7 +381,7 @@ def compare(key: str) -> tuple[str, int]:
     new = request.args.get("a", type=int) or numbers[0]
     old = request.args.get("de", type=int) or (numbers[1] if len(numbers) > 1 else numbers[0])
     if old not in numbers or new not in numbers:
-        raise NotFound("Cette version de la démarche n'existe pas.")
+        raise NotFound(_("Cette version de la démarche n'existe pas."))
     return render_template(
         "studio/compare.html",
         key=key,
@@ -366,5 +391,5 @@ def compare(key: str) -> tuple[str, int]:
         new=new,
         numbers=numbers,
         changes=api.diff_versions(session, key, old, new),
-        status_labels={"added": "Ajouté", "removed": "Supprimé", "changed": "Modifié"},
+        status_labels={"added": _("Ajouté"), "removed": _("Supprimé"), "changed": _("Modifié")},
     ), 200

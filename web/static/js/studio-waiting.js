@@ -1,4 +1,4 @@
-/* The studio's « Où les demandes attendent »: the version's diagram (vendored bpmn-js viewer) with, on
+/* The studio's waiting figures page (« Où les demandes attendent »): the version's diagram (vendored bpmn-js viewer) with, on
  * each element (user task, timer, automatic step), the figures of the table (passed, waiting, median) as an overlay, the busiest task
  * framed in red, and the followed request's path (blue) and current position (orange). The table and
  * the list carry the same information for screen readers. No inline script (CSP script-src 'self'). */
@@ -17,8 +17,7 @@
     var level = row.getAttribute("data-level");
     el.className = "attente-badge" + (level === "forte" ? " attente-badge-forte" : "");
     el.setAttribute("aria-hidden", "true");
-    el.textContent = row.getAttribute("data-passed") + " passées · " + row.getAttribute("data-waiting") +
-      " en attente · médiane " + row.getAttribute("data-median");
+    el.textContent = row.getAttribute("data-badge"); // written (and translated) by the page
     return el;
   }
 

@@ -1,21 +1,18 @@
-// « P5D » → « 5 jours » (the same words as web/core/presentation.py duration_fr).
-const NAMES = [
-  [ 'Y', 'an', 'ans', false ], [ 'M', 'mois', 'mois', false ], [ 'W', 'semaine', 'semaines', false ],
-  [ 'D', 'jour', 'jours', false ], [ 'H', 'heure', 'heures', true ], [ 'M', 'minute', 'minutes', true ],
-  [ 'S', 'seconde', 'secondes', true ]
-];
+// « P5D » → « 5 jours » / "5 days": the words come from the page (editor.js passes its `tn` and `t`,
+// reading editor_texts.py; the French ones are those of web/core/presentation.py duration_fr).
+const UNITS = [ 'years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds' ];
 
-export function durationFr(iso) {
+export function durationText(iso, tn, t) {
   const match = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso || '');
   if (!match || iso === 'P' || iso.endsWith('T')) {
-    return 'durée non reconnue (exemples : P30D, P2M, PT48H)';
+    return t('duration_unknown');
   }
   const words = [];
-  NAMES.forEach(([ , one, many ], index) => {
+  UNITS.forEach((unit, index) => {
     const amount = match[index + 1] ? parseInt(match[index + 1], 10) : 0;
     if (amount) {
-      words.push(`${amount} ${amount === 1 ? one : many}`);
+      words.push(tn(unit, amount));
     }
   });
-  return words.length ? words.join(' ') : 'durée nulle';
+  return words.length ? words.join(' ') : t('duration_zero');
 }

@@ -22,9 +22,23 @@ import { h } from '@bpmn-io/properties-panel/preact';
 import { useState } from '@bpmn-io/properties-panel/preact/hooks';
 
 import spiffworkflow from './spiffworkflow.json';
-import { durationFr } from './duration.js';
+import { durationText } from './duration.js';
 
 let CHOICES = { groups: [], forms: [], operations: [] };
+
+// The texts, in the page's language: editor.html gives them as JSON in data-texts (web/studio/editor_texts.py).
+let TEXTS = {};
+
+// TEXTS[key] with its %(name)s / %(name)d placeholders filled from `values`.
+function t(key, values) {
+  const text = Object.prototype.hasOwnProperty.call(TEXTS, key) ? TEXTS[key] : key;
+  return text.replace(/%\((\w+)\)[sd]/g, (whole, name) => (values && name in values ? String(values[name]) : whole));
+}
+
+// The plural form as French chooses it (one for 1, many above): `key_one` / `key_many`.
+function tn(key, count, values) {
+  return t(count > 1 ? `${key}_many` : `${key}_one`, { num: count, ...values });
+}
 
 // --- spiffworkflow:properties helpers -------------------------------------------------------------
 
@@ -111,9 +125,9 @@ function PropertySelect(props) {
 }
 
 function withCurrent(options, current) {
-  const list = [ { value: '', label: '— choisir —' }, ...options ];
+  const list = [ { value: '', label: t('choose') }, ...options ];
   if (current && !options.some((o) => o.value === current)) {
-    list.push({ value: current, label: `${current} (inconnu de Guichet)` });
+    list.push({ value: current, label: t('unknown', { value: current }) });
   }
   return list;
 }
@@ -125,8 +139,8 @@ function LaneGroup(props) {
   const setValue = (value) => modeling.updateProperties(element, { name: value });
   const getOptions = () => withCurrent(CHOICES.groups.map((g) => ({ value: g, label: g })), getValue());
   return h(SelectEntry, {
-    element, id, label: "Groupe d'agents du couloir", getValue, setValue, getOptions,
-    description: 'Les tâches de ce couloir vont aux agents de ce groupe (Famille : le demandeur).'
+    element, id, label: t('lane_label'), getValue, setValue, getOptions,
+    description: t('lane_help')
   });
 }
 
@@ -160,8 +174,8 @@ function ServiceOperation(props) {
     CHOICES.operations.map((o) => ({ value: o.id, label: o.description ? `${o.id} — ${o.description}` : o.id })),
     getValue()
   );
-  const description = 'Les paramètres de l\'opération suivent : modifiez, retirez ou ajoutez-en.';
-  return h(SelectEntry, { element, id, label: 'Opération Guichet', description, getValue, setValue, getOptions });
+  const description = t('operation_help');
+  return h(SelectEntry, { element, id, label: t('operation_label'), description, getValue, setValue, getOptions });
 }
 
 function ParameterText(props) {
@@ -171,8 +185,8 @@ function ParameterText(props) {
   const getValue = () => param.get('value') || '';
   const setValue = (value) => modeling.updateModdleProperties(element, param, { value: value || '' });
   return h(TextFieldEntry, {
-    element, id, label: `Paramètre « ${param.get('id')} » (expression)`, getValue, setValue, debounce,
-    description: 'Une expression : un texte entre guillemets, ou un nom de donnée (motif, reference…).'
+    element, id, label: t('param_label', { name: param.get('id') }), getValue, setValue, debounce,
+    description: t('param_help')
   });
 }
 
@@ -193,7 +207,7 @@ function ParameterRemove(props) {
   };
   return h('div', { class: 'bio-properties-panel-entry guichet-param-remove', 'data-entry-id': id },
     h('button', { type: 'button', id: `bio-properties-panel-${id}`, class: 'guichet-button', onClick: remove },
-      `Retirer le paramètre « ${param.get('id')} »`));
+      t('param_remove', { name: param.get('id') })));
 }
 
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -214,15 +228,15 @@ function ParameterAdd(props) {
   const add = () => {
     const wanted = name.trim();
     if (!PARAMETER_NAME.test(wanted)) {
-      setError('Le nom : des lettres sans accent, des chiffres ou _, sans espace (par exemple « message »).');
+      setError(t('param_bad_name'));
       return;
     }
     if (present.includes(wanted)) {
-      setError(`Le paramètre « ${wanted} » existe déjà : modifiez-le ci-dessus.`);
+      setError(t('param_exists', { name: wanted }));
       return;
     }
     if (!value.trim()) {
-      setError('La valeur : une expression, par exemple "un texte entre guillemets" ou un nom de donnée.');
+      setError(t('param_no_value'));
       return;
     }
     const param = bpmnFactory.create('spiffworkflow:Parameter', { id: wanted, type: 'str', value });
@@ -244,16 +258,16 @@ function ParameterAdd(props) {
     })
   ];
   const hint = offered.length
-    ? `Paramètres de l'opération non encore donnés : ${offered.join(', ')}.`
-    : 'Un nom de paramètre de l\'opération.';
+    ? t('param_offered', { names: offered.join(', ') })
+    : t('param_hint');
   return h('div', { class: 'bio-properties-panel-entry guichet-param-add', 'data-entry-id': id },
-    ...field('name', 'Nouveau paramètre : nom', name, setName, { list: `${id}-names` }),
+    ...field('name', t('param_new_name'), name, setName, { list: `${id}-names` }),
     h('datalist', { id: `${id}-names` }, offered.map((n) => h('option', { value: n }))),
     h('div', { class: 'bio-properties-panel-description' }, hint),
-    ...field('value', 'Nouveau paramètre : valeur (expression)', value, setValue, {}),
+    ...field('value', t('param_new_value'), value, setValue, {}),
     error ? h('div', { class: 'bio-properties-panel-error', role: 'alert' }, error) : null,
     h('button', { type: 'button', id: `bio-properties-panel-${id}-button`, class: 'guichet-button', onClick: add },
-      'Ajouter le paramètre'));
+      t('param_add')));
 }
 
 function timerExpression(element) {
@@ -289,19 +303,19 @@ function TimerEntry(props) {
     }
   };
   const timer = timerExpression(element);
-  const kind = { timeDuration: 'Durée', timeDate: 'Date', timeCycle: 'Cycle' }[timer.kind];
+  const kind = t(`timer_${timer.kind}`);
   const description = timerPreview(getValue());
   return h(TextFieldEntry, {
-    element, id, label: `Minuterie (${kind}, expression)`, description, getValue, setValue, debounce
+    element, id, label: t('timer_label', { kind }), description, getValue, setValue, debounce
   });
 }
 
 function timerPreview(expression) {
   const match = /P(?=\d|T\d)[0-9YMWDTHS]+/.exec(expression || '');
   if (!match) {
-    return 'Par exemple "P5D" (5 jours) ou "PT48H" (48 heures), entre guillemets.';
+    return t('timer_example');
   }
-  return `« ${match[0]} » = ${durationFr(match[0])}`;
+  return t('duration_preview', { value: match[0], words: durationText(match[0], tn, t) });
 }
 
 function ConditionEntry(props) {
@@ -323,8 +337,8 @@ function ConditionEntry(props) {
     }
   };
   return h(TextFieldEntry, {
-    element, id, label: 'Condition (expression)', getValue, setValue, debounce,
-    description: 'Par exemple decision == "acceptee". Laissez vide pour le flux par défaut.'
+    element, id, label: t('condition_label'), getValue, setValue, debounce,
+    description: t('condition_help')
   });
 }
 
@@ -336,8 +350,8 @@ function ProcessTitle(props) {
   const getValue = () => process.get('name') || '';
   const setValue = (value) => modeling.updateModdleProperties(element, process, { name: value });
   return h(TextFieldEntry, {
-    element, id, label: 'Titre de la démarche', getValue, setValue, debounce,
-    description: 'Affiché dans le catalogue et « Mes demandes ».'
+    element, id, label: t('title_label'), getValue, setValue, debounce,
+    description: t('title_help')
   });
 }
 
@@ -352,11 +366,11 @@ function entriesFor(element) {
     const target = processOf;
     return [
       { id: 'guichet-title', component: ProcessTitle, isEdited: edited.text },
-      { id: 'guichet-description', component: (p) => PropertyText({ ...p, name: 'description', label: 'Description', area: true, target }), isEdited: edited.area },
-      { id: 'guichet-rubrique', component: (p) => PropertyText({ ...p, name: 'rubrique', label: 'Rubrique du catalogue', description: 'Par exemple « Coordonnées ».', target }), isEdited: edited.text },
-      { id: 'guichet-duree', component: (p) => PropertyText({ ...p, name: 'dureeMaximale', label: 'Durée maximale (ISO 8601)', target, preview: (v) => (v ? `« ${v} » = ${durationFr(v)}` : 'Obligatoire, par exemple P30D (30 jours).') }), isEdited: edited.text },
-      { id: 'guichet-pieces', component: (p) => PropertyText({ ...p, name: 'piecesAFournir', label: 'Pièces à fournir', area: true, description: 'Une pièce par ligne.', target }), isEdited: edited.area },
-      { id: 'guichet-aide', component: (p) => PropertyText({ ...p, name: 'aideSaisie', label: 'Aide à la saisie', area: true, description: 'Paragraphes séparés par une ligne vide.', target }), isEdited: edited.area }
+      { id: 'guichet-description', component: (p) => PropertyText({ ...p, name: 'description', label: t('description_label'), area: true, target }), isEdited: edited.area },
+      { id: 'guichet-rubrique', component: (p) => PropertyText({ ...p, name: 'rubrique', label: t('rubrique_label'), description: t('rubrique_help'), target }), isEdited: edited.text },
+      { id: 'guichet-duree', component: (p) => PropertyText({ ...p, name: 'dureeMaximale', label: t('duration_label'), target, preview: (v) => (v ? t('duration_preview', { value: v, words: durationText(v, tn, t) }) : t('duration_required')) }), isEdited: edited.text },
+      { id: 'guichet-pieces', component: (p) => PropertyText({ ...p, name: 'piecesAFournir', label: t('pieces_label'), area: true, description: t('pieces_help'), target }), isEdited: edited.area },
+      { id: 'guichet-aide', component: (p) => PropertyText({ ...p, name: 'aideSaisie', label: t('help_label'), area: true, description: t('help_help'), target }), isEdited: edited.area }
     ];
   }
   if (is(bo, 'bpmn:Lane')) {
@@ -364,8 +378,8 @@ function entriesFor(element) {
   }
   if (is(bo, 'bpmn:UserTask')) {
     return [
-      { id: 'guichet-formKey', component: (p) => PropertySelect({ ...p, name: 'formKey', label: 'Formulaire', description: 'Le formulaire enregistré que remplit la personne du couloir.', options: () => CHOICES.forms.map((f) => ({ value: f, label: f })), target: self }), isEdited: edited.select },
-      { id: 'guichet-statusLabel', component: (p) => PropertyText({ ...p, name: 'statusLabel', label: 'Statut affiché', description: 'Ce que la famille lit dans « Mes demandes » pendant cette étape.', target: self }), isEdited: edited.text }
+      { id: 'guichet-formKey', component: (p) => PropertySelect({ ...p, name: 'formKey', label: t('form_label'), description: t('form_help'), options: () => CHOICES.forms.map((f) => ({ value: f, label: f })), target: self }), isEdited: edited.select },
+      { id: 'guichet-statusLabel', component: (p) => PropertyText({ ...p, name: 'statusLabel', label: t('status_label'), description: t('status_help'), target: self }), isEdited: edited.text }
     ];
   }
   if (is(bo, 'bpmn:ServiceTask')) {
@@ -433,6 +447,7 @@ async function post(url, xml) {
 }
 
 function start(root) {
+  TEXTS = JSON.parse(root.dataset.texts || '{}');
   const status = root.querySelector('[data-studio-status]');
   const saveButton = root.querySelector('[data-studio-save]');
   const problemsBox = document.querySelector('[data-studio-problems]');
@@ -458,9 +473,7 @@ function start(root) {
     problemsBox.textContent = '';
     const head = document.createElement('p');
     head.className = result.ok ? 'studio-ok' : 'studio-ko';
-    head.textContent = result.ok
-      ? 'Aucun problème : ce diagramme peut être publié.'
-      : `${result.problems.length} problème${result.problems.length > 1 ? 's' : ''} à corriger avant de publier :`;
+    head.textContent = result.ok ? t('ok') : tn('problems', result.problems.length);
     problemsBox.appendChild(head);
     if (!result.problems.length) {
       showNotes(result);
@@ -505,7 +518,7 @@ function start(root) {
       const details = document.createElement('details');
       details.className = 'studio-notes';
       const summary = document.createElement('summary');
-      summary.textContent = `${result.notes.length} remarque${result.notes.length > 1 ? 's' : ''} sans effet sur la publication`;
+      summary.textContent = tn('notes', result.notes.length);
       const notes = document.createElement('ul');
       result.notes.forEach((note) => {
         const item = document.createElement('li');
@@ -526,7 +539,7 @@ function start(root) {
   let dirty = false;
   modeler.on('commandStack.changed', () => {
     dirty = true;
-    say('Modifications non enregistrées.');
+    say(t('unsaved'));
     clearTimeout(timer);
     timer = setTimeout(async () => {
       const xml = await currentXml();
@@ -544,13 +557,13 @@ function start(root) {
       const result = await post(root.dataset.saveUrl, xml);
       if (result.saved) {
         dirty = false;
-        say('Brouillon enregistré (non publié).');
+        say(t('saved'));
         showProblems(result);
       } else {
-        say(result.error || "Le brouillon n'a pas pu être enregistré.");
+        say(result.error || t('save_failed'));
       }
     } catch (error) {
-      say("Le brouillon n'a pas pu être enregistré : vérifiez votre connexion et réessayez.");
+      say(t('save_offline'));
     } finally {
       saveButton.disabled = false;
     }
@@ -570,13 +583,11 @@ function start(root) {
       CHOICES = choices;
       const { warnings } = await modeler.importXML(source);
       modeler.get('canvas').zoom('fit-viewport');
-      say(warnings.length
-        ? `Diagramme ouvert (${warnings.length} élément(s) non reconnu(s) conservé(s) tel(s) quel(s)).`
-        : 'Diagramme ouvert.');
+      say(warnings.length ? t('opened_warnings', { num: warnings.length }) : t('opened'));
       showProblems(await post(root.dataset.validateUrl, source));
       root.dataset.ready = 'true';
     } catch (error) {
-      say("Le diagramme n'a pas pu être affiché : corrigez le XML ci-dessous ou téléversez un autre fichier.");
+      say(t('open_failed'));
       root.dataset.ready = 'error';
     }
   })();
