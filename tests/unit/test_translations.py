@@ -15,9 +15,17 @@ from web.core import translations
 
 TRANSLATED = [
     "web/templates/layout",
+    "web/accessibility",
     "web/accounts/language.py",
     "web/app.py",
+    "web/contact",
+    "web/core/devmail.py",
     "web/core/i18n.py",
+    "web/core/mail.py",
+    "web/delais",
+    "web/notifications",
+    "web/templates/devmail",
+    "web/templates/emails",
 ]
 
 

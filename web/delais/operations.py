@@ -23,6 +23,7 @@ from web.core.presentation import date_fr
 from web.delais.services import (
     LATE_MESSAGE,
     WAITING_NOTE,
+    N_,
     admins,
     agents_of,
     lanes_of_tasks,
@@ -74,7 +75,7 @@ def demande_escalader(ctx: ServiceContext) -> dict[str, Any]:
     waiting = waiting_for_family(ctx.session, ctx.instance_id, tasks)
     ctx.add_event(
         ESCALATED_EVENT,
-        "Demande en retard : durée maximale dépassée, à traiter en priorité",
+        N_("Demande en retard : durée maximale dépassée, à traiter en priorité"),
         visibility=Visibility.INTERNAL,
         comment=WAITING_NOTE.format(flag="en retard")
         if waiting

@@ -329,10 +329,12 @@ def _settle(session: Session, payment: Payment) -> str:
 
 
 def _queue_receipt(session: Session, payment: Payment, invoices: list[Invoice]) -> None:
+    payer = session.get(User, payment.user_id) if payment.user_id is not None else None
     queue_mail(
         session,
         "recu_paiement",
         payment.email or "",
+        language=getattr(payer, "langue", None) or "fr",  # the payer's language (none: French)
         payment=payment,
         invoices=invoices,
         amount=euros(payment.amount_cents),
