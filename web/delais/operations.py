@@ -22,8 +22,8 @@ from engine.db import utcnow
 from web.core.presentation import date_fr
 from web.delais.services import (
     LATE_MESSAGE,
-    WAITING_NOTE,
     N_,
+    WAITING_NOTE,
     admins,
     agents_of,
     lanes_of_tasks,

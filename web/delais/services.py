@@ -15,7 +15,7 @@ from web.core.mail import queue_mail
 log = logging.getLogger(__name__)
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker name
     """Marks a French text for the English catalogue: it is stored as is (the timeline keeps the French
     text) and translated where it is shown."""
     return message

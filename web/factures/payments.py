@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.accounts.models import User
 from web.core import transaction
 from web.core.audit import Event, audit
 from web.core.mail import queue_mail
