@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from engine import api
 from engine.db import utcnow
 from web.core import transaction
+from web.core.i18n import _l
 from web.extensions import db
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,8 @@ def probe_failing_channels(app: Flask, session: Session, policy: api.RetryPolicy
         log.info("Mail server answers again: %s waiting mails due now", woken)
 
 
-CHANNEL_LABELS = {"courriel": "courriels", "sms": "SMS"}
+#: Read in the alert mail, in each admin's language (lazy: rendered by queue_mail).
+CHANNEL_LABELS = {"courriel": _l("courriels"), "sms": _l("SMS")}
 
 
 def alert_admins(session: Session, channel: str) -> int:

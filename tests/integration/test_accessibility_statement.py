@@ -15,7 +15,7 @@ def test_the_statement_gives_date_status_tests_contact_and_recourse(app: Any) ->
     assert page.xpath("string(//h1)") == "Déclaration d'accessibilité"
     assert page.xpath("string(//title)").startswith("Accessibilité – ")
     content = text(response)
-    assert STATEMENT_DATE in page.xpath("string(//*[@data-statement-date])")
+    assert STATEMENT_DATE.strftime("%d/%m/%Y") in page.xpath("string(//*[@data-statement-date])")
     assert "partiellement conforme" in content
     assert "RGAA" in content
     assert "axe-core" in content

@@ -19,7 +19,7 @@ Ville de Test accuse réception de votre demande « Changement de téléphones �
   Service chargé de votre demande : Service Accueil, Ville de Test (contact@ville.test)
   Durée maximum de traitement : 15 jours : une réponse vous sera donnée au plus tard le 22/12/2026
 
-Rappelez la référence dans vos échanges avec la mairie. Vous pouvez suivre votre demande, et
+Rappelez la référence dans vos échanges avec la mairie. Vous pouvez suivre votre demande, et \
 répondre si le service vous demande des compléments, dans « Mes demandes » :
 http://guichet.test/mes-demandes/{instance_id}
 

@@ -16,12 +16,20 @@ from web.core import translations
 TRANSLATED = [
     "web/templates/layout",
     "forms/factures.py",
+    "web/accessibility",
     "web/accounts/language.py",
     "web/app.py",
+    "web/contact",
+    "web/core/devmail.py",
     "web/core/i18n.py",
     "web/factures",
     "forms/form_editor.py",
     "web/studio",
+    "web/core/mail.py",
+    "web/delais",
+    "web/notifications",
+    "web/templates/devmail",
+    "web/templates/emails",
 ]
 
 

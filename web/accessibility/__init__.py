@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, render_template
 
 bp = Blueprint("accessibility", __name__, template_folder="templates")
 
 # The date the statement was written (and the automatic checks last reviewed). Change it with the text.
-STATEMENT_DATE = "27 novembre 2026"
+STATEMENT_DATE = date(2026, 11, 27)
 
 
 @bp.get("/accessibilite")

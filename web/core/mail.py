@@ -1,4 +1,10 @@
-"""Mails: rendered from templates/emails/<name>/, written to the engine's outbox, sent by Flask-Mail."""
+"""Mails: rendered from templates/emails/<name>/, written to the engine's outbox, sent by Flask-Mail.
+
+A mail is written in its recipient's language (`recipient_language`), whoever caused it: an agent
+browsing in English who decides on a French family's request sends French mail, and a family that
+chose English gets English mail even when the agent works in French. The subject and both bodies are
+rendered at enqueue time, so the outbox row holds the final text.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,37 @@ import logging
 import smtplib
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
+from flask_login import current_user
 from flask_mail import Message
 from sqlalchemy.orm import Session
 
 from engine.api import OutgoingMessage, PermanentFailure, ServerUnavailable, enqueue_mail
+from web.core.i18n import SOURCE, current_language, in_language, language_of
 from web.extensions import mail
 
 log = logging.getLogger(__name__)
+
+#: The context names under which the mail templates receive their recipient's account.
+RECIPIENT_NAMES = ("user", "agent", "admin")
+
+
+def recipient_language(account: Any) -> str:
+    """The language of mails to `account` (« fr » or « en »).
+
+    The account's choice (`langue`); when it has none, French, except for the person at the page
+    (an anonymous visitor signing up or asking for a new password, or the account itself): then the
+    language the page is shown in. No account (an address alone) → French."""
+    chosen = language_of(getattr(account, "langue", None))
+    if chosen:
+        return chosen
+    if account is None or not has_request_context():
+        return SOURCE
+    if not current_user or not getattr(current_user, "is_authenticated", False):
+        return current_language()
+    if getattr(current_user, "id", None) == getattr(account, "id", object()):
+        return current_language()
+    return SOURCE
 
 
 def queue_mail(
@@ -24,16 +53,25 @@ def queue_mail(
     instance_id: int | None = None,
     notification_id: int | None = None,
     message_id: str | None = None,
+    language: str | None = None,
     **context: Any,
 ) -> OutgoingMessage:
-    """Render templates/emails/<template>/ and write it to the outbox (sent after commit)."""
+    """Render templates/emails/<template>/ in the recipient's language and write it to the outbox
+    (sent after commit).
+
+    `language`: given by the caller when the recipient is not the `user`, `agent` or `admin` of the
+    context (an address alone: French by default)."""
     config = current_app.config
     context.setdefault("base_url", config["BASE_URL"].rstrip("/"))
     context.setdefault("town_name", config["TOWN_NAME"])
     context.setdefault("contact_email", config["CONTACT_EMAIL"])
-    subject = render_template(f"emails/{template}/subject.txt", **context).strip()
-    body_text = render_template(f"emails/{template}/body.txt", **context)
-    body_html = render_template(f"emails/{template}/body.html", **context)
+    if language_of(language) is None:
+        recipient = next((context[name] for name in RECIPIENT_NAMES if context.get(name) is not None), None)
+        language = recipient_language(recipient)
+    with in_language(language):
+        subject = render_template(f"emails/{template}/subject.txt", **context).strip()
+        body_text = render_template(f"emails/{template}/body.txt", **context)
+        body_html = render_template(f"emails/{template}/body.html", **context)
     sender_domain = config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].rstrip(">") or "guichet.localhost"
     return enqueue_mail(
         session,

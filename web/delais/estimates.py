@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.api import InstanceView, expected_completion
 from engine.db import utcnow
+from web.core.i18n import _
 from web.core.presentation import date_fr
 
 from .services import LATE_MESSAGE
@@ -31,6 +32,8 @@ def estimate_for(session: Session, instance: InstanceView) -> dict[str, Any] | N
     return {
         "date": day,
         "datetime": estimate.expected_at.isoformat(),
-        "text": LATE_MESSAGE if estimate.is_late else f"Votre demande sera traitée vers le {day}.",
+        "text": _(LATE_MESSAGE)
+        if estimate.is_late
+        else _("Votre demande sera traitée vers le %(date)s.", date=day),
         "late": estimate.is_late,
     }

@@ -22,6 +22,7 @@ from engine.db import utcnow
 from web.core.presentation import date_fr
 from web.delais.services import (
     LATE_MESSAGE,
+    N_,
     WAITING_NOTE,
     admins,
     agents_of,
@@ -74,7 +75,7 @@ def demande_escalader(ctx: ServiceContext) -> dict[str, Any]:
     waiting = waiting_for_family(ctx.session, ctx.instance_id, tasks)
     ctx.add_event(
         ESCALATED_EVENT,
-        "Demande en retard : durée maximale dépassée, à traiter en priorité",
+        N_("Demande en retard : durée maximale dépassée, à traiter en priorité"),
         visibility=Visibility.INTERNAL,
         comment=WAITING_NOTE.format(flag="en retard")
         if waiting

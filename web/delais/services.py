@@ -11,12 +11,18 @@ from sqlalchemy.orm import Session, lazyload
 from engine.api import InboxTask, ServiceContext, family_task_open
 from web.accounts.models import AgentGroup, Role, User
 from web.core.mail import queue_mail
-from web.core.presentation import date_fr
 
 log = logging.getLogger(__name__)
 
+
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker name
+    """Marks a French text for the English catalogue: it is stored as is (the timeline keeps the French
+    text) and translated where it is shown."""
+    return message
+
+
 #: The public entry a family reads when its request is escalated.
-LATE_MESSAGE = "Votre demande a pris du retard, elle reste traitée en priorité."
+LATE_MESSAGE = N_("Votre demande a pris du retard, elle reste traitée en priorité.")
 #: The internal note when a timer fires while the family has a question to answer.
 WAITING_NOTE = (
     "En attente des compléments de la famille : la tâche des agents sera marquée « {flag} » à son retour."
@@ -78,7 +84,7 @@ def mail_all(
             tasks=tasks,
             instance=ctx.view,
             demarche=ctx.demarche_title,
-            deadline=date_fr(ctx.deadline_at),
+            deadline=ctx.deadline_at,
             waiting_for_family=waiting,
         )
     return len(sent)

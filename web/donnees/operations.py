@@ -12,7 +12,7 @@ from engine import api
 from engine.api import ServiceContext, service
 from web.accounts.models import User
 from web.core.audit import Event, audit
-from web.core.mail import queue_mail
+from web.core.mail import queue_mail, recipient_language
 from web.core.personal_data import CLOSING_INSTANCE, discover, erase_all, kept_after_closure, review_reasons
 
 from .closure import CLOSED_PREFIX
@@ -51,7 +51,7 @@ def compte_cloturer(ctx: ServiceContext) -> dict[str, Any]:
     if user is None or user.username.startswith(CLOSED_PREFIX):
         return {"deja_cloture": True}
     discover()
-    email = user.email
+    email, language = user.email, recipient_language(user)  # read before the erasure
     cancelled = api.running_requests(ctx.session, user.id, except_id=ctx.instance_id)
     kept = kept_after_closure(ctx.session, user)
     ctx.session.info[CLOSING_INSTANCE] = ctx.instance_id  # the closure itself runs on: not erased now
@@ -68,7 +68,13 @@ def compte_cloturer(ctx: ServiceContext) -> dict[str, Any]:
         session=ctx.session,
     )
     queue_mail(
-        ctx.session, "compte_cloture", email, instance_id=ctx.instance_id, cancelled=cancelled, kept=kept
+        ctx.session,
+        "compte_cloture",
+        email,
+        instance_id=ctx.instance_id,
+        language=language,
+        cancelled=cancelled,
+        kept=kept,
     )
     log.info(
         "Account %s closed by démarche %s (%s requests cancelled)", user.id, ctx.reference, len(cancelled)

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.accounts.models import User
 from web.core import transaction
 from web.core.audit import Event, audit
 from web.core.i18n import _
@@ -337,10 +338,12 @@ def _settle(session: Session, payment: Payment) -> str:
 
 
 def _queue_receipt(session: Session, payment: Payment, invoices: list[Invoice]) -> None:
+    payer = session.get(User, payment.user_id) if payment.user_id is not None else None
     queue_mail(
         session,
         "recu_paiement",
         payment.email or "",
+        language=getattr(payer, "langue", None) or "fr",  # the payer's language (none: French)
         payment=payment,
         invoices=invoices,
         amount=lazy_euros(payment.amount_cents),

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from web.core.i18n import _l
 from web.core.personal_data import Provider, register
 
 from .models import Notification
@@ -36,8 +37,8 @@ def erase(session: Session, user: Any) -> None:
 register(
     Provider(
         "notifications",
-        "Notifications",
-        "Les avis sur vos demandes, avec le canal choisi (courriel ou SMS) et leur état d'envoi.",
+        _l("Notifications"),
+        _l("Les avis sur vos demandes, avec le canal choisi (courriel ou SMS) et leur état d'envoi."),
         rows,
         erase=erase,
         order=44,

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template
 from sqlalchemy.orm import Session
 
 from engine.api import (
@@ -30,7 +30,8 @@ from engine.api import (
 )
 from engine.db import utcnow
 from web.accounts.models import User
-from web.core.mail import mail_data, queue_mail, send_message
+from web.core.i18n import SOURCE, _, in_language
+from web.core.mail import mail_data, queue_mail, recipient_language, send_message
 
 from .models import Channel, DeliveryStatus, Notification
 from .sms import sms_backend
@@ -82,13 +83,16 @@ def _queue(
 ) -> OutgoingMessage:
     """Write the outbox row of the notification on its current channel."""
     if notification.channel == Channel.SMS:
-        text = notification.message
-        if len(text) > SMS_MAX_CHARS:
-            text = text[: SMS_MAX_CHARS - 1] + "…"
+        language = recipient_language(user)
+        with in_language(language):
+            text = sms_text(notification, user, instance, language)
+            if len(text) > SMS_MAX_CHARS:
+                text = text[: SMS_MAX_CHARS - 1] + "…"
+            subject = _("SMS : %(text)s", text=text[:80])
         row = enqueue_mail(
             session,
             to=user.mobile or "",
-            subject=f"SMS : {text[:80]}",
+            subject=subject,
             body_text=text,
             instance_id=notification.instance_id,
             channel=Channel.SMS,
@@ -111,6 +115,24 @@ def _queue(
             **context,
         )
     return row
+
+
+def sms_text(notification: Notification, user: User, instance: InstanceView | None, language: str) -> str:
+    """The SMS: in French, the text the diagram wrote (`message`, the town's wording); in another
+    language, `templates/emails/<template>/sms.txt` (else the generic `notification/sms.txt`) rendered
+    in that language, since the diagram's text exists only in French."""
+    if language == SOURCE:
+        return notification.message
+    names = [f"emails/{notification.template}/sms.txt"] if notification.template else []
+    context: dict[str, Any] = {
+        "user": user,
+        "message": notification.message,
+        "donnees": json.loads(notification.donnees) if notification.donnees else {},
+        "base_url": current_app.config["BASE_URL"].rstrip("/"),
+    }
+    if instance is not None:
+        context.update(instance=instance, demarche=instance.definition.title)
+    return " ".join(render_template([*names, "emails/notification/sms.txt"], **context).split())
 
 
 def notify(
