@@ -20,6 +20,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from . import stored_messages as stored
 from .access import may_act
 from .assigner import POLICY_LABELS, Candidate, Directory, Policy, pick, set_directory
 from .db import utcnow
@@ -28,6 +29,7 @@ from .events import Actor, add_event, lane_label
 from .execution import lock_instance
 from .models import HumanTask, HumanTaskState, Visibility
 from .snapshots import InboxTask, inbox_tasks
+from .stored_messages import french
 
 __all__ = ["POLICY_LABELS", "Candidate", "Directory", "Policy", "pick", "set_directory"]
 
@@ -68,12 +70,15 @@ def move_tasks_of(
             ),
             execution_options={"synchronize_session": "evaluate"},
         )
-        where = f"confiée à {target.name}" if target else f"remise dans la file du {lane_label(task.lane)}"
+        if target is not None:
+            label = french(stored.REASSIGNED, title=task.title, name=target.name, reason=reason)
+        else:
+            label = french(stored.REQUEUED, title=task.title, role=lane_label(task.lane), reason=reason)
         add_event(
             session,
             task.instance,
             "task_reassigned",
-            f"« {task.title} » {where} : {reason}",
+            label,
             visibility=Visibility.INTERNAL,
             actor=actor,
             role=lane_label(task.lane),

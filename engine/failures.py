@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .execution import Guest, add_event, lock_instance
+from .i18n import N_
 from .models import InstanceStatus, ProcessDefinition, ProcessInstance, Visibility
 from .references import next_reference
 
@@ -30,7 +31,7 @@ def _mark(session: Session, instance: ProcessInstance, message: str) -> ProcessI
     instance.status_label = ERROR_LABEL
     instance.next_timer_at = None
     instance.updated_at = utcnow()
-    add_event(session, instance, "instance_failed", PUBLIC_LABEL, role="Service")
+    add_event(session, instance, "instance_failed", PUBLIC_LABEL, role=N_("Service"))
     add_event(
         session,
         instance,
@@ -75,5 +76,5 @@ def record_start_failure(
     )
     session.add(instance)
     session.flush()
-    add_event(session, instance, "instance_started", "Demande créée", actor=requester, role="Famille")
+    add_event(session, instance, "instance_started", "Demande créée", actor=requester, role=N_("Famille"))
     return _mark(session, instance, message)

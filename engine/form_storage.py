@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from .errors import DeployError, NotFound
 from .form_definitions import problems
+from .i18n import _
 from .models import ProcessDefinition, ProcessInstance
 from .runtime import BPMN_NS, NS, SPIFF_NS, parse_xml
 
@@ -91,7 +92,7 @@ def task_form(xml: str, task_id: str) -> TaskFormInfo:
     for item in task_forms(xml):
         if item.task_id == task_id:
             return item
-    raise NotFound("Cette tâche n'existe pas dans le diagramme.")
+    raise NotFound(_("Cette tâche n'existe pas dans le diagramme."))
 
 
 def _property_parent(task: etree._Element) -> etree._Element:
@@ -118,7 +119,7 @@ def with_form(xml: str, task_id: str, definition: dict[str, Any], process_key: s
     root = parse_xml(xml.encode("utf-8"))
     task = next((t for t in root.iter(f"{{{BPMN_NS}}}userTask") if t.get("id") == task_id), None)
     if task is None:
-        raise NotFound("Cette tâche n'existe pas dans le diagramme.")
+        raise NotFound(_("Cette tâche n'existe pas dans le diagramme."))
     parent = _property_parent(task)
     if not _properties(task).get("formKey"):
         _set_property(parent, "formKey", f"{process_key}.{task_id}")

@@ -17,6 +17,7 @@ from .documents import Document
 from .errors import Conflict, NotAllowed, NotFound
 from .events import Actor
 from .execution import Guest, Runner, bundle_of, is_requester, lock_instance, open_workflow
+from .i18n import N_, _
 from .migration_apply import InstanceMigration
 from .models import (
     HistoryEvent,
@@ -47,7 +48,7 @@ def start(
     """Start the latest published version of a démarche for a family and run it to its first wait."""
     definition = latest_definition(session, demarche_key)
     if definition is None:
-        raise NotFound("Cette démarche n'existe pas ou n'est plus proposée.")
+        raise NotFound(_("Cette démarche n'existe pas ou n'est plus proposée."))
     now = utcnow()
     instance = ProcessInstance(
         definition=definition,
@@ -73,7 +74,7 @@ def start(
     start_task.data["reference"] = instance.reference
     if instance.deadline_at is not None:  # for the timers of engine/deadlines.py
         start_task.data["date_limite"] = instance.deadline_at.isoformat()
-    runner.add_event("instance_started", "Demande créée", actor=requester, role="Famille")
+    runner.add_event("instance_started", "Demande créée", actor=requester, role=N_("Famille"))
     runner.advance()
     return instance
 
@@ -169,10 +170,10 @@ def cancel(session: Session, instance_id: int, user: Actor, reason: str | None =
     """
     instance = get_instance(session, instance_id, user)
     if not is_requester(user, instance):
-        raise NotAllowed("Seule la famille qui a déposé la demande peut l'annuler.")
+        raise NotAllowed(_("Seule la famille qui a déposé la demande peut l'annuler."))
     instance = lock_instance(session, instance_id)
     if instance.status != InstanceStatus.RUNNING:
-        raise Conflict("Cette demande n'est plus en cours : elle ne peut plus être annulée.")
+        raise Conflict(_("Cette demande n'est plus en cours : elle ne peut plus être annulée."))
     workflow = open_workflow(session, instance, user)
     workflow.cancel()
     runner = Runner(session, instance, workflow, user)
@@ -184,7 +185,7 @@ def cancel(session: Session, instance_id: int, user: Actor, reason: str | None =
         "Demande annulée par la famille",
         comment=(reason or "").strip() or None,
         actor=user,
-        role="Famille",
+        role=N_("Famille"),
     )
     with session.no_autoflush:
         runner.sync_tasks()  # no READY task is left: every open inbox row becomes cancelled

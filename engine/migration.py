@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import DeployError
+from .i18n import _
 from .models import InstanceStatus, ProcessDefinition, ProcessInstance
 from .runtime import (
     SERIALIZER,
@@ -198,7 +199,7 @@ def preview_version(session: Session, key: str, version: int) -> Preview:
     if definition is None:
         from .errors import NotFound
 
-        raise NotFound("Cette version de la démarche n'existe pas.")
+        raise NotFound(_("Cette version de la démarche n'existe pas."))
     return preview(session, key, bundle_of_definition(definition), f"version {version}", definition.id)
 
 

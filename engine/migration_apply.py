@@ -20,11 +20,13 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import stored_messages as stored
 from .db import Base, UTCDateTime, utcnow
 from .definitions import latest_definition
 from .errors import Conflict, NotFound
 from .events import add_event
 from .execution import lock_instance
+from .i18n import N_, _
 from .migration import bundle_of_definition, verdict
 from .models import (
     HumanTask,
@@ -42,6 +44,7 @@ from .runtime import (
     load_workflow,
     migrate_workflow,
 )
+from .stored_messages import french
 
 
 class InstanceMigration(Base):
@@ -150,15 +153,15 @@ def _move_one(
             migrated_at=utcnow(),
         )
     )
-    label = f"Demande passée de la version {old_version} à la version {target.version} de la démarche"
+    label = french(stored.MIGRATED, old=old_version, new=target.version)
     add_event(
         session,
         instance,
         "instance_migrated",
         label,
         visibility=Visibility.INTERNAL,
-        comment=f"Par {actor}",
-        role="Studio",
+        comment=french(stored.BY, name=actor),
+        role=N_("Studio"),
     )
     session.flush()
     return None
@@ -180,7 +183,7 @@ def migrate(
     """
     target = latest_definition(session, key)
     if target is None:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     if target.version != expected_version:
         raise Conflict(
             f"La version {target.version} a été publiée depuis l'aperçu (vous déplaciez vers la version "
@@ -211,9 +214,9 @@ def undo(session: Session, batch: str, *, actor: str, key: str | None = None) ->
         query = query.where(InstanceMigration.key == key)
     rows = list(session.execute(query.order_by(InstanceMigration.id)).scalars())
     if not rows:
-        raise NotFound("Ce déplacement n'existe pas.")
+        raise NotFound(_("Ce déplacement n'existe pas."))
     if all(r.undone_at is not None for r in rows):
-        raise Conflict("Ce déplacement a déjà été annulé : rien n'a été changé une seconde fois.")
+        raise Conflict(_("Ce déplacement a déjà été annulé : rien n'a été changé une seconde fois."))
     moved: list[str] = []
     skipped: list[tuple[str, str]] = []
     for row in rows:
@@ -228,7 +231,7 @@ def undo(session: Session, batch: str, *, actor: str, key: str | None = None) ->
         _restore(session, instance, row, actor)
         moved.append(name)
     if not moved and not skipped:
-        raise Conflict("Ce déplacement vient d'être annulé par quelqu'un d'autre : rien n'a été changé.")
+        raise Conflict(_("Ce déplacement vient d'être annulé par quelqu'un d'autre : rien n'a été changé."))
     if not moved:
         names = ", ".join(name for name, _ in skipped)
         raise Conflict(
@@ -241,7 +244,7 @@ def undo(session: Session, batch: str, *, actor: str, key: str | None = None) ->
 def _restore(session: Session, instance: ProcessInstance, row: InstanceMigration, actor: str) -> None:
     previous = session.get(ProcessDefinition, row.from_definition_id)
     if previous is None:  # definitions are never deleted; kept for the type checker
-        raise NotFound("La version d'origine de cette demande n'existe plus.")
+        raise NotFound(_("La version d'origine de cette demande n'existe plus."))
     bundle = bundle_of_definition(previous)
     workflow = load_workflow(bundle, row.previous_serialization, GuichetScriptEngine())
     new_version = instance.definition.version
@@ -251,15 +254,15 @@ def _restore(session: Session, instance: ProcessInstance, row: InstanceMigration
     row.undone_at = utcnow()
     session.flush()
     _sync_open_tasks(session, instance.id, workflow, bundle)
-    label = f"Demande revenue de la version {new_version} à la version {previous.version} de la démarche"
+    label = french(stored.MIGRATION_UNDONE, old=new_version, new=previous.version)
     add_event(
         session,
         instance,
         "instance_migration_undone",
         label,
         visibility=Visibility.INTERNAL,
-        comment=f"Par {actor}",
-        role="Studio",
+        comment=french(stored.BY, name=actor),
+        role=N_("Studio"),
     )
     session.flush()
 

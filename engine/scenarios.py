@@ -25,6 +25,7 @@ from .db import Base, UTCDateTime, utcnow
 from .errors import EngineError, NotFound
 from .events import Actor
 from .execution import LOADED_WORKFLOWS, open_workflow
+from .i18n import _
 from .instances import start
 from .models import HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, ProcessDefinition
 from .runtime import TaskState, build_bundle, parse_xml
@@ -155,7 +156,7 @@ def save_case(session: Session, key: str, case: Case, *, author: str, case_id: i
         raise BadCase(f"Un autre cas s'appelle déjà « {case.name} » : choisissez un autre nom.")
     row = session.get(ScenarioCase, case_id) if case_id else None
     if case_id and (row is None or row.key != key):
-        raise NotFound("Ce cas n'existe pas.")
+        raise NotFound(_("Ce cas n'existe pas."))
     if row is None:
         row = ScenarioCase(key=key, name=case.name, body="", author=author[:150])
         session.add(row)
@@ -172,7 +173,7 @@ def save_case(session: Session, key: str, case: Case, *, author: str, case_id: i
 def delete_case(session: Session, key: str, case_id: int) -> None:
     row = session.get(ScenarioCase, case_id)
     if row is None or row.key != key:
-        raise NotFound("Ce cas n'existe pas.")
+        raise NotFound(_("Ce cas n'existe pas."))
     session.delete(row)
     session.flush()
 

@@ -33,6 +33,8 @@ FIXED = (
     N_("Service"),
     N_("attribuée à personne"),
     N_("un collègue"),
+    N_("Commentaire interne"),
+    N_("Studio"),
     N_("Formatage refusé : largeur « % » trop grande ou variable."),
     N_("sum() n'additionne que des nombres."),
     N_("répétition"),
@@ -42,13 +44,18 @@ FIXED = (
     N_("remplacement"),
 )
 
-DOCUMENT_ADDED = N_("Document ajouté : %(name)s")
-TASK_DONE = N_("Tâche « %(title)s » traitée")
+DOCUMENT_ADDED = N_("Document ajouté : %(label)s (%(filename)s)")
+TASK_DONE = N_("« %(title)s » traitée")
 MIGRATED = N_("Demande passée de la version %(old)s à la version %(new)s de la démarche")
 MIGRATION_UNDONE = N_("Demande revenue de la version %(old)s à la version %(new)s de la démarche")
+BY = N_("Par %(name)s")
+CLAIMED = N_("Prise en charge par %(name)s")
 RELEASED = N_("Remise dans la file par %(name)s")
-ASSIGNED = N_("Attribuée à %(name)s")
+ASSIGNED = N_("Attribuée à %(to)s par %(by)s")
 AUTO_ASSIGNED = N_("« %(title)s » attribuée automatiquement à %(name)s")
+REASSIGNED = N_("« %(title)s » confiée à %(name)s : %(reason)s")
+REQUEUED = N_("« %(title)s » remise dans la file du %(role)s : %(reason)s")
+SERVICE_ROLE = N_("Service %(lane)s")
 # The technical message of a request « en erreur » (the agents' timeline, the studio's test runs).
 RUNAWAY_ELEMENTS = N_(
     "Erreur d'exécution de la démarche : plus de %(count)s éléments parcourus sans attendre personne "
@@ -84,9 +91,13 @@ TEMPLATES = (
     TASK_DONE,
     MIGRATED,
     MIGRATION_UNDONE,
+    BY,
+    CLAIMED,
     RELEASED,
     ASSIGNED,
     AUTO_ASSIGNED,
+    REASSIGNED,
+    REQUEUED,
     RUNAWAY_ELEMENTS,
     RUN_FAILED,
     ELEMENT_FAILED,
@@ -146,3 +157,13 @@ def translate_stored(text: str | None) -> str | None:
     if " ; " in text:  # a list of problems (« Script refusé : a ; b »)
         return " ; ".join(str(translate_stored(part)) for part in text.split(" ; "))
     return text
+
+
+def translate_role(role: str | None) -> str | None:
+    """« Famille », « Service Accueil » (a lane's role on the timeline) in the reader's language."""
+    if not role:
+        return role
+    if role in FIXED:
+        return _(role)
+    found = _pattern(SERVICE_ROLE).match(role)
+    return _(SERVICE_ROLE, lane=found["lane"]) if found else role

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, defer
 
 from .db import utcnow
 from .errors import Conflict, DeployError, NotFound
+from .i18n import _
 from .lint import LintContext
 from .models import InstanceStatus, ProcessDefinition, ProcessInstance
 from .validation import checked_bundle
@@ -107,7 +108,7 @@ def demarches(session: Session, key: str | None = None) -> list[DemarcheView]:
 def demarche(session: Session, key: str) -> DemarcheView:
     found = demarches(session, key)
     if not found:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     return found[0]
 
 
@@ -119,7 +120,7 @@ def version_xml(session: Session, key: str, version: int) -> str:
         )
     ).scalar_one_or_none()
     if xml is None:
-        raise NotFound("Cette version de la démarche n'existe pas.")
+        raise NotFound(_("Cette version de la démarche n'existe pas."))
     return xml
 
 
