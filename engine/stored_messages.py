@@ -42,6 +42,18 @@ FIXED = (
     N_("assemblage"),
     N_("liste"),
     N_("remplacement"),
+    # What an expression of the diagram is (engine/expressions.py), in the lint's messages.
+    N_("script"),
+    N_("script avant la tâche (preScript)"),
+    N_("script après la tâche (postScript)"),
+    N_("expression"),
+    N_("condition"),
+    N_("nombre d'instances (loopCardinality)"),
+    N_("expression de corrélation"),
+    N_("condition de fin (completionCondition)"),
+    N_("condition du flux sortant"),
+    N_("nom de variable"),
+    N_("nom d'objet de données"),
 )
 
 DOCUMENT_ADDED = N_("Document ajouté : %(label)s (%(filename)s)")
@@ -84,6 +96,9 @@ LOOP_TOO_LONG = N_("Boucle trop longue : plus de %(count)s tours dans une expres
 TOO_LONG = N_("Calcul trop long : l'expression a dépassé %(seconds)s s de temps de calcul.")
 RANGE_LIMITED = N_("range() limité à %(count)s valeurs.")
 FORMAT_REFUSED = N_("Format refusé : %(detail)s.")
+PARAMETER = N_("paramètre « %(name)s »")
+VALUE_OF_TYPE = N_("valeur de type %(type)s")
+ATTRIBUTE = N_("attribut « %(name)s »")
 FORMAT_SPEC = N_("spécification de format « %(spec)s » non permise (largeur limitée à 999)")
 
 TEMPLATES = (
@@ -117,6 +132,9 @@ TEMPLATES = (
     RANGE_LIMITED,
     FORMAT_REFUSED,
     FORMAT_SPEC,
+    PARAMETER,
+    VALUE_OF_TYPE,
+    ATTRIBUTE,
 )
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
