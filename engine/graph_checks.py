@@ -63,6 +63,18 @@ def _scopes(process: etree._Element) -> Iterable[etree._Element]:
             yield sub
 
 
+def _missing_event(scope: etree._Element, *, start: bool) -> str:
+    if _local(scope) == "process":
+        return (
+            _("Le processus n'a pas d'événement de début")
+            if start
+            else _("Le processus n'a pas d'événement de fin")
+        )
+    if start:
+        return _("Le sous-processus %(name)s n'a pas d'événement de début", name=_name(scope))
+    return _("Le sous-processus %(name)s n'a pas d'événement de fin", name=_name(scope))
+
+
 def _check_graph(scope: etree._Element, out: _Collector) -> None:
     nodes = {
         child.get("id"): child
@@ -89,23 +101,12 @@ def _check_graph(scope: etree._Element, out: _Collector) -> None:
             predecessors[ident].append(node.get("attachedToRef"))
 
     starts = [i for i, n in nodes.items() if _local(n) == "startEvent"]
-    is_process = _local(scope) == "process"
     if not starts:
-        message = (
-            _("Le processus n'a pas d'événement de début")
-            if is_process
-            else _("Le sous-processus %(name)s n'a pas d'événement de début", name=_name(scope))
-        )
-        out.add(message, scope.get("id"))
+        out.add(_missing_event(scope, start=True), scope.get("id"))
         return
     ends = [i for i, n in nodes.items() if _local(n) == "endEvent"]
     if not ends:
-        message = (
-            _("Le processus n'a pas d'événement de fin")
-            if is_process
-            else _("Le sous-processus %(name)s n'a pas d'événement de fin", name=_name(scope))
-        )
-        out.add(message, scope.get("id"))
+        out.add(_missing_event(scope, start=False), scope.get("id"))
 
     reached = _walk(starts, successors)
     finishing = _walk(ends, predecessors)

@@ -6,6 +6,7 @@ import keyword
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -84,8 +85,7 @@ def _expressions(root: etree._Element) -> Iterable[tuple[etree._Element, str, st
             yield _owner(node), node.get("value", ""), "eval"
 
 
-def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str]:
-    """Return every problem found; an empty list means the diagram may be deployed."""
+def _process_problems(root: etree._Element, bundle: SpecBundle) -> list[str]:
     errors: list[str] = []
     process = find_process(root, bundle.process_id)
     if process is None or not process.get("name"):
@@ -105,6 +105,12 @@ def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str
         errors.append(
             _("Processus (%(id)s) : « dureeMaximale » n'est pas une durée ISO 8601", id=bundle.process_id)
         )
+    return errors
+
+
+def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str]:
+    """Return every problem found; an empty list means the diagram may be deployed."""
+    errors = _process_problems(root, bundle)
     errors.extend(lint_properties(bundle.props(bundle.process_id), bundle.process_id))
 
     known_lanes = {REQUESTER_LANE, *ctx.lanes}
@@ -224,6 +230,13 @@ def _expression_problems(
                     source=place.source[:80],
                 )
             )
+    errors.extend(_loop_problems(specs, elements))
+    return errors
+
+
+def _loop_problems(specs: list[Any], elements: dict[str, etree._Element]) -> list[str]:
+    """Loops and multi-instance tasks must be bounded (MAX_LOOP)."""
+    errors: list[str] = []
     for process_spec in specs:
         for task_spec in process_spec.task_specs.values():
             element = elements.get(getattr(task_spec, "bpmn_id", None) or "")
