@@ -113,15 +113,18 @@ def _sync_open_tasks(session: Session, instance_id: int, workflow: Any, bundle: 
         row.status_label = props.get("statusLabel", row.status_label)
 
 
+MOVED_BY_OTHER = N_("elle vient d'être déplacée par quelqu'un d'autre")
+
+
 def _move_one(
     session: Session, instance_id: int, target: ProcessDefinition, batch: str, actor: str
 ) -> str | None:
     """Move one request; None when moved, else the French reason it stays."""
     instance = lock_instance(session, instance_id)
     if instance.status != InstanceStatus.RUNNING:
-        return "elle n'est plus en cours"
+        return _("elle n'est plus en cours")
     if instance.definition_id == target.id:
-        return "elle vient d'être déplacée par quelqu'un d'autre"
+        return _(MOVED_BY_OTHER)
     bundle = bundle_of_definition(target)
     judged, workflow, diffs = verdict(instance, bundle)
     if not judged.movable or workflow is None:
@@ -134,7 +137,7 @@ def _move_one(
     except Exception:
         document = ""
     if not document or not _loads_back(document, bundle, ready):
-        return "le résultat ne se relit pas : la demande est laissée sur sa version"
+        return _("le résultat ne se relit pas : la demande est laissée sur sa version")
     instance.serialization = document
     instance.definition = target
     instance.updated_at = utcnow()
@@ -186,8 +189,12 @@ def migrate(
         raise NotFound(_("Cette démarche n'existe pas."))
     if target.version != expected_version:
         raise Conflict(
-            f"La version {target.version} a été publiée depuis l'aperçu (vous déplaciez vers la version "
-            f"{expected_version}) : rien n'a été déplacé. Affichez de nouveau l'aperçu."
+            _(
+                "La version %(version)s a été publiée depuis l'aperçu (vous déplaciez vers la version "
+                "%(expected)s) : rien n'a été déplacé. Affichez de nouveau l'aperçu.",
+                version=target.version,
+                expected=expected_version,
+            )
         )
     batch = uuid.uuid4().hex
     moved: list[str] = []
@@ -195,12 +202,15 @@ def migrate(
     for instance_id in sorted(set(instance_ids)):
         reason = _move_one(session, instance_id, target, batch, actor)
         reference = session.get(ProcessInstance, instance_id)
-        name = (reference.reference if reference else None) or f"n° {instance_id}"
+        name = (reference.reference if reference else None) or _("n° %(id)s", id=instance_id)
         (moved.append(name) if reason is None else skipped.append((name, reason)))
-    if instance_ids and not moved and all("quelqu'un d'autre" in r for _, r in skipped):
+    if instance_ids and not moved and all(r == _(MOVED_BY_OTHER) for _name, r in skipped):
         raise Conflict(
-            "Ces demandes viennent d'être déplacées vers la version "
-            f"{target.version} par un autre analyste : rien n'a été changé une seconde fois."
+            _(
+                "Ces demandes viennent d'être déplacées vers la version %(version)s par un autre analyste : "
+                "rien n'a été changé une seconde fois.",
+                version=target.version,
+            )
         )
     return MigrationOutcome(batch, tuple(moved), tuple(skipped))
 
@@ -222,21 +232,24 @@ def undo(session: Session, batch: str, *, actor: str, key: str | None = None) ->
     for row in rows:
         instance = lock_instance(session, row.instance_id)
         session.refresh(row)
-        name = instance.reference or f"n° {instance.id}"
+        name = instance.reference or _("n° %(id)s", id=instance.id)
         if row.undone_at is not None:
             continue
         if instance.lock_version != row.lock_version_after or instance.definition_id != row.to_definition_id:
-            skipped.append((name, "la demande a avancé depuis son déplacement"))
+            skipped.append((name, _("la demande a avancé depuis son déplacement")))
             continue
         _restore(session, instance, row, actor)
         moved.append(name)
     if not moved and not skipped:
         raise Conflict(_("Ce déplacement vient d'être annulé par quelqu'un d'autre : rien n'a été changé."))
     if not moved:
-        names = ", ".join(name for name, _ in skipped)
+        names = ", ".join(name for name, _reason in skipped)
         raise Conflict(
-            f"Aucune demande de ce déplacement ne peut plus revenir à sa version ({names} : la demande a "
-            "avancé depuis son déplacement). Rien n'a été changé."
+            _(
+                "Aucune demande de ce déplacement ne peut plus revenir à sa version (%(names)s : la demande "
+                "a avancé depuis son déplacement). Rien n'a été changé.",
+                names=names,
+            )
         )
     return MigrationOutcome(batch, tuple(moved), tuple(skipped))
 

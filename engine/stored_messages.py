@@ -96,6 +96,8 @@ LOOP_TOO_LONG = N_("Boucle trop longue : plus de %(count)s tours dans une expres
 TOO_LONG = N_("Calcul trop long : l'expression a dépassé %(seconds)s s de temps de calcul.")
 RANGE_LIMITED = N_("range() limité à %(count)s valeurs.")
 FORMAT_REFUSED = N_("Format refusé : %(detail)s.")
+BACK_TO_VERSION = N_("Retour à la version %(version)s")
+CLI_DEPLOYED = N_("Déployée en ligne de commande (%(digest)s)")
 PARAMETER = N_("paramètre « %(name)s »")
 VALUE_OF_TYPE = N_("valeur de type %(type)s")
 ATTRIBUTE = N_("attribut « %(name)s »")
@@ -133,6 +135,8 @@ TEMPLATES = (
     FORMAT_REFUSED,
     FORMAT_SPEC,
     PARAMETER,
+    BACK_TO_VERSION,
+    CLI_DEPLOYED,
     VALUE_OF_TYPE,
     ATTRIBUTE,
 )
