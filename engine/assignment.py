@@ -128,7 +128,8 @@ def claim(session: Session, task_id: int, agent: Actor) -> HumanTask:
     if assignee_id == agent.id:
         raise Conflict(_("Vous avez déjà pris en charge cette tâche."))
     if assignee_id is not None:
-        raise Conflict(f"Cette tâche est déjà prise en charge par {assignee_name or 'un collègue'}.")
+        name = assignee_name or _("un collègue")
+        raise Conflict(_("Cette tâche est déjà prise en charge par %(name)s.", name=name))
     _write(session, task, agent, agent, french(stored.CLAIMED, name=agent.display_name), "task_claimed")
     return task
 
@@ -231,6 +232,9 @@ def refuse_if_claimed_by_other(assignee_id: int | None, assignee_name: str | Non
     """`api.complete`'s rule, checked under the lock: a colleague's task is not completed behind them."""
     if assignee_id is not None and assignee_id != user.id:
         raise Conflict(
-            f"Cette tâche est prise en charge par {assignee_name or 'un collègue'} : "
-            "vous ne pouvez pas la traiter. Pour la reprendre, attribuez-la-vous depuis la page de la tâche."
+            _(
+                "Cette tâche est prise en charge par %(name)s : vous ne pouvez pas la traiter. Pour la "
+                "reprendre, attribuez-la-vous depuis la page de la tâche.",
+                name=assignee_name or _("un collègue"),
+            )
         )

@@ -27,6 +27,7 @@ from .db import utcnow
 from .errors import Conflict
 from .events import Actor, add_event, lane_label
 from .execution import lock_instance
+from .i18n import N_, _
 from .models import HumanTask, HumanTaskState, Visibility
 from .snapshots import InboxTask, inbox_tasks
 from .stored_messages import french
@@ -87,7 +88,8 @@ def move_tasks_of(
     return inbox_tasks(session, tasks)
 
 
-STALE_MESSAGE = (
+#: Translate where shown: `_(STALE_MESSAGE)`.
+STALE_MESSAGE = N_(
     "La demande a avancé depuis l'ouverture de la page (décision ou prise en charge par un collègue, "
     "annulation par la famille ou échéance) : votre envoi n'a pas été enregistré. Voici son état actuel."
 )
@@ -105,4 +107,4 @@ def check_current(session: Session, task_id: int, user: Actor, expected_version:
         return  # api.complete raises the right error (NotFound, NotAllowed)
     instance = lock_instance(session, task.instance_id)
     if instance.lock_version != expected_version:
-        raise Conflict(STALE_MESSAGE)
+        raise Conflict(_(STALE_MESSAGE))

@@ -132,7 +132,10 @@ def discard_draft(session: Session, instance_id: int, user: Actor) -> str:
     drafts = {d.instance.id for d in drafts_for(session, user.id)}
     if instance.id not in drafts:
         raise Conflict(
-            "Cette demande a déjà été envoyée : elle ne peut plus être supprimée, mais vous pouvez l'annuler."
+            _(
+                "Cette demande a déjà été envoyée : elle ne peut plus être supprimée, mais vous pouvez "
+                "l'annuler."
+            )
         )
     title = instance.definition.title
     discard(session, instance)

@@ -25,17 +25,18 @@ from .db import Base, UTCDateTime, utcnow
 from .errors import EngineError, NotFound
 from .events import Actor
 from .execution import LOADED_WORKFLOWS, open_workflow
-from .i18n import _
+from .i18n import N_, _
 from .instances import start
 from .models import HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, ProcessDefinition
 from .runtime import TaskState, build_bundle, parse_xml
 from .tasks import complete
 
+#: Translate where shown: `_(STATUS_LABELS[status])`.
 STATUS_LABELS = {
-    InstanceStatus.COMPLETED.value: "terminée",
-    InstanceStatus.RUNNING.value: "en cours",
-    InstanceStatus.CANCELLED.value: "annulée",
-    InstanceStatus.ERROR.value: "en erreur",
+    InstanceStatus.COMPLETED.value: N_("terminée"),
+    InstanceStatus.RUNNING.value: N_("en cours"),
+    InstanceStatus.CANCELLED.value: N_("annulée"),
+    InstanceStatus.ERROR.value: N_("en erreur"),
 }
 
 
