@@ -137,15 +137,20 @@ def form_problems(root: etree._Element) -> list[tuple[str, str]]:
         if raw is None:
             continue
         ident = task.get("id", "")
-        where = f"Formulaire de la tâche « {task.get('name') or ident} » ({ident})"
+        where = _("Formulaire de la tâche « %(name)s » (%(id)s)", name=task.get("name") or ident, id=ident)
         definition = _decoded(raw)
         if definition is None:
-            found.append((f"{where} : la définition n'est pas un objet JSON lisible", ident))
+            found.append((_("%(where)s : la définition n'est pas un objet JSON lisible", where=where), ident))
             continue
         other = keys.setdefault(props.get("formKey", ""), ident)
         if other != ident:
-            found.append((f"{where} : la clé de formulaire est déjà celle de la tâche ({other})", ident))
-        found += [(f"{where} — {problem}", ident) for problem in problems(definition)]
+            message = _(
+                "%(where)s : la clé de formulaire est déjà celle de la tâche (%(other)s)",
+                where=where,
+                other=other,
+            )
+            found.append((message, ident))
+        found += [(_("%(where)s — %(problem)s", where=where, problem=p), ident) for p in problems(definition)]
     return found
 
 

@@ -98,6 +98,7 @@ RANGE_LIMITED = N_("range() limité à %(count)s valeurs.")
 FORMAT_REFUSED = N_("Format refusé : %(detail)s.")
 BACK_TO_VERSION = N_("Retour à la version %(version)s")
 CLI_DEPLOYED = N_("Déployée en ligne de commande (%(digest)s)")
+BAD_DEADLINE = N_("avant_echeance : date « %(deadline)s » ou durée « %(duration)s » invalide")
 PARAMETER = N_("paramètre « %(name)s »")
 VALUE_OF_TYPE = N_("valeur de type %(type)s")
 ATTRIBUTE = N_("attribut « %(name)s »")
@@ -135,6 +136,7 @@ TEMPLATES = (
     FORMAT_REFUSED,
     FORMAT_SPEC,
     PARAMETER,
+    BAD_DEADLINE,
     BACK_TO_VERSION,
     CLI_DEPLOYED,
     VALUE_OF_TYPE,
