@@ -174,8 +174,8 @@ def _schema_problem(definition: dict[str, Any], error: Any) -> str:
             types=", ".join(FIELD_TYPES),
         )
     else:
-        template = _KEYWORDS.get(str(error.validator), N_("la définition n'est pas valable (%(message)s)"))
-        text = _(template, detail=detail, value=error.instance, message=error.message)
+        template = _KEYWORDS.get(str(error.validator), N_("la définition n'est pas valable (%(error)s)"))
+        text = _(template, detail=detail, value=error.instance, error=error.message)
     where = _field_name(definition, path)
     setting = next((p for p in reversed(path) if isinstance(p, str) and p != "fields"), None)
     if where is not None:
