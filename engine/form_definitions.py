@@ -219,8 +219,8 @@ def _limit_problems(field: dict[str, Any], where: str) -> list[str]:
             _(
                 "%(where)s : le minimum (%(min)s) dépasse le maximum (%(max)s)",
                 where=where,
-                min=f"{field['min']:g}",
-                max=f"{field['max']:g}",
+                min=format(field["min"], "g"),
+                max=format(field["max"], "g"),
             )
         )
     if field.get("min_length", 0) > field.get("max_length", 10000):

@@ -119,7 +119,7 @@ def _size_problem(size: int) -> str:
     return _(
         "Le fichier fait %(size)s Mo : un diagramme BPMN ne peut pas dépasser %(limit)s Kio. Vérifiez que "
         "vous avez choisi le bon fichier",
-        size=f"{size / (1024 * 1024):.1f}",
+        size=format(size / (1024 * 1024), ".1f"),
         limit=MAX_BPMN_BYTES // 1024,
     )
 
@@ -197,7 +197,7 @@ def _check_vendor(root: etree._Element, out: _Collector) -> None:
                     _(
                         "Élément %(name)s : l'extension %(extension)s n'est pas lue par Guichet ; %(hint)s",
                         name=_name(owner),
-                        extension=f"{prefix}:{qname.localname}",
+                        extension=prefix + ":" + qname.localname,
                         hint=_(hint),
                     ),
                     owner.get("id"),
@@ -214,7 +214,7 @@ def _check_vendor(root: etree._Element, out: _Collector) -> None:
                     "Élément %(name)s : l'attribut %(attribute)s=« %(value)s » n'est pas lu par Guichet ; "
                     "%(hint)s",
                     name=_name(element),
-                    attribute=f"camunda:{attr.localname}",
+                    attribute="camunda:" + attr.localname,
                     value=value[:60],
                     hint=_(hint),
                 ),

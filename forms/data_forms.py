@@ -114,18 +114,13 @@ def _number_range(spec: dict[str, Any]) -> list[Any]:
     low, high = spec.get("min"), spec.get("max")
     if low is None and high is None:
         return []
-    label = spec["label"]
+    values = {"label": spec["label"], "low": format(low or 0, "g"), "high": format(high or 0, "g")}
     if low is not None and high is not None:
-        text = _l(
-            "« %(label)s » doit être compris entre %(low)s et %(high)s.",
-            label=label,
-            low=f"{low:g}",
-            high=f"{high:g}",
-        )
+        text = _l("« %(label)s » doit être compris entre %(low)s et %(high)s.", **values)
     elif low is not None:
-        text = _l("« %(label)s » doit être supérieur ou égal à %(low)s.", label=label, low=f"{low:g}")
+        text = _l("« %(label)s » doit être supérieur ou égal à %(low)s.", **values)
     else:
-        text = _l("« %(label)s » doit être inférieur ou égal à %(high)s.", label=label, high=f"{high:g}")
+        text = _l("« %(label)s » doit être inférieur ou égal à %(high)s.", **values)
     return [NumberRange(min=low, max=high, message=text)]
 
 

@@ -23,7 +23,8 @@ def run_command(host: str, port: int, threads: int) -> None:
     use_server_address(app, host, port)
     if app.config["SCHEDULER_ENABLED"]:
         scheduler.start_background(app)
-    click.echo(_("Guichet écoute sur %(url)s  (Ctrl+C pour arrêter)", url=f"http://{host}:{port}/"))
+    url = f"http://{host}:{port}/"
+    click.echo(_("Guichet écoute sur %(url)s  (Ctrl+C pour arrêter)", url=url))
     serve(app, host=host, port=port, threads=threads, ident="Guichet")
 
 
@@ -76,7 +77,7 @@ def serve_command(
             "Guichet (gunicorn, %(workers)s processus × %(threads)s fils) écoute sur %(url)s",
             workers=workers,
             threads=threads,
-            url=f"http://{bind}/",
+            url="http://" + bind + "/",
         )
     )
     serve(

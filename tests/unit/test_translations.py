@@ -15,8 +15,12 @@ from web.core import translations
 
 TRANSLATED = [
     "web/templates/layout",
+    "engine",
+    "forms/data_forms.py",
     "web/accounts/language.py",
     "web/app.py",
+    "web/cli.py",
+    "web/cli_serve.py",
     "web/core/i18n.py",
 ]
 
