@@ -140,13 +140,13 @@ def empty(kind: str = "saisie") -> dict[str, Any]:
     if kind == "decision":
         return {
             "kind": "decision",
-            "submit_label": "Enregistrer la décision",
+            "submit_label": N_("Enregistrer la décision"),
             "outcomes": [
                 {"value": value, "label": label, "message_required": value != "acceptee"}
                 for value, label in DECISION_OUTCOMES.items()
             ],
         }
-    return {"kind": "saisie", "submit_label": "Envoyer ma demande", "fields": []}
+    return {"kind": "saisie", "submit_label": N_("Envoyer ma demande"), "fields": []}
 
 
 def _field_name(definition: dict[str, Any], path: list[Any]) -> str | None:

@@ -29,6 +29,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
+from forms.data_form_labels import shown
 from forms.dates import FrenchDateField
 from forms.documents import DocumentField, DocumentFormMixin
 from forms.fields import PhoneField, agents_only_comment_field
@@ -263,7 +264,7 @@ class DataTaskForm(DocumentFormMixin, TaskForm):
 
 def _saisie_class(definition: dict[str, Any]) -> type[TaskForm]:
     attrs: dict[str, Any] = {
-        "submit_label": definition.get("submit_label") or _l("Valider"),
+        "submit_label": shown(definition.get("submit_label")) or _l("Valider"),
         "public_comment_field": definition.get("comment_field") or None,
     }
     layout: list[dict[str, Any]] = []
@@ -327,7 +328,7 @@ def _condition_text(definition: dict[str, Any], spec: dict[str, Any]) -> Any:
 def _decision_class(definition: dict[str, Any]) -> type[TaskForm]:
     outcomes = definition.get("outcomes") or []
     required = [o for o in outcomes if o.get("message_required") or o["value"] == "refusee"]
-    names = LazyString(lambda: _(" ou ").join(f"« {o['label']} »" for o in required))
+    names = LazyString(lambda: _(" ou ").join(f"« {shown(o['label'])} »" for o in required))
     help_text = definition.get("message_help") or _l(
         "Visible par la famille dans l'historique de sa demande et repris dans le courriel qui la prévient."
     )
@@ -335,15 +336,18 @@ def _decision_class(definition: dict[str, Any]) -> type[TaskForm]:
         RequiredIf(
             "decision",
             o["value"],
-            _l("Écrivez le message à la famille pour « %(outcome)s » : elle le lira.", outcome=o["label"]),
+            _l(
+                "Écrivez le message à la famille pour « %(outcome)s » : elle le lira.",
+                outcome=shown(o["label"]),
+            ),
         )
         for o in required
     ]
     attrs = {
-        "submit_label": definition.get("submit_label") or _l("Enregistrer la décision"),
+        "submit_label": shown(definition.get("submit_label")) or _l("Enregistrer la décision"),
         "decision": RadioField(
             _l("Décision"),
-            choices=[SelectChoice(o["value"], o["label"]) for o in outcomes],
+            choices=[SelectChoice(o["value"], shown(o["label"])) for o in outcomes],
             validators=[InputRequired(_l("Choisissez une décision."))],
             invalid_choice_message=NOT_A_CHOICE,
         ),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine import api
+from engine.form_definitions import empty
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
 from engine.stored_messages import translate_stored
 from forms.data_forms import form_class
@@ -128,3 +129,20 @@ def test_a_data_forms_errors_are_in_the_familys_language(app) -> None:
     french = _errors(app)
     assert "Renseignez « Nom de l'enfant » : ce champ est obligatoire." in french
     assert "Indiquez un nombre, par exemple 2 ou 2,5." in french
+
+
+def test_the_engines_default_labels_follow_the_reader_while_the_analyst_keeps_them(app) -> None:
+    definition = empty("decision")
+    definition["outcomes"][1]["label"] = "Refuser (dossier incomplet)"  # the analyst's own words
+    with app.test_request_context(headers=ENGLISH):
+        form = form_class(definition)(meta={"csrf": False})
+        labels = [str(choice.label) for choice in form.decision.choices]
+        assert labels == [
+            "Accept the request",
+            "Refuser (dossier incomplet)",
+            "Ask the family for more information",
+        ]
+        assert str(form.submit_label) == "Save the decision"
+    with app.test_request_context():
+        form = form_class(definition)(meta={"csrf": False})
+        assert str(form.decision.choices[0].label) == "Accepter la demande"

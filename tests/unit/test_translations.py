@@ -16,6 +16,7 @@ from web.core import translations
 TRANSLATED = [
     "web/templates/layout",
     "engine",
+    "forms/data_form_labels.py",
     "forms/data_forms.py",
     "web/accounts/language.py",
     "web/app.py",
