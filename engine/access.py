@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from .errors import NotFound
 from .events import Actor
 from .execution import Guest, is_requester
+from .i18n import _
 from .models import REQUESTER_LANE, HumanTask, ProcessInstance
 
 
@@ -27,14 +28,14 @@ def task_for(session: Session, task_id: int, user: Actor) -> HumanTask:
     task = session.get(HumanTask, task_id)
     if task is not None and may_act(user, task):
         return task
-    raise NotFound("Cette tâche n'existe pas.")
+    raise NotFound(_("Cette tâche n'existe pas."))
 
 
 def get_instance(session: Session, instance_id: int, user: Actor) -> ProcessInstance:
     """An instance the user may see: the family's own, or one with a task in the agent's groups."""
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
-        raise NotFound("Cette demande n'existe pas.")
+        raise NotFound(_("Cette demande n'existe pas."))
     if is_requester(user, instance):
         return instance
     if user.groups:
@@ -45,4 +46,4 @@ def get_instance(session: Session, instance_id: int, user: Actor) -> ProcessInst
         ).first()
         if in_my_lanes:
             return instance
-    raise NotFound("Cette demande n'existe pas.")
+    raise NotFound(_("Cette demande n'existe pas."))

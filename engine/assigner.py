@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from .i18n import N_
 from .models import REQUESTER_LANE, HumanTask, HumanTaskState
 
 
@@ -22,10 +23,11 @@ class Policy(enum.StrEnum):
     LEAST_LOADED = "moins_charge"
 
 
+#: Translate where shown: `_(POLICY_LABELS[policy])`.
 POLICY_LABELS = {
-    Policy.NONE: "Aucune (les agents prennent les tâches dans la file)",
-    Policy.ROUND_ROBIN: "Tour de rôle",
-    Policy.LEAST_LOADED: "Au moins chargé",
+    Policy.NONE: N_("Aucune (les agents prennent les tâches dans la file)"),
+    Policy.ROUND_ROBIN: N_("Tour de rôle"),
+    Policy.LEAST_LOADED: N_("Au moins chargé"),
 }
 
 

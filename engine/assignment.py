@@ -22,11 +22,14 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import stored_messages as stored
 from .db import utcnow
 from .errors import Conflict, EngineError, NotAllowed, NotFound
 from .events import Actor, event_values
 from .execution import WRITE_INSTANCE, lock_instance
+from .i18n import _
 from .models import REQUESTER_LANE, HistoryEvent, HumanTask, HumanTaskState, Visibility
+from .stored_messages import french
 
 _TASKS = HumanTask.__table__
 _READ_CLAIM = select(_TASKS.c.state, _TASKS.c.assignee_id, _TASKS.c.assignee_name).where(
@@ -47,7 +50,7 @@ def agent_task(session: Session, task_id: int, agent: Actor) -> HumanTask:
     service's task: its existence is not revealed, as on the dossier)."""
     task = session.get(HumanTask, task_id)
     if task is None or task.lane == REQUESTER_LANE or task.lane not in agent.groups:
-        raise NotFound("Cette tâche n'existe pas.")
+        raise NotFound(_("Cette tâche n'existe pas."))
     return task
 
 
@@ -58,7 +61,7 @@ def _locked_state(session: Session, task: HumanTask) -> tuple[str, int | None, s
     for key, value in (("state", state), ("assignee_id", assignee_id), ("assignee_name", assignee_name)):
         set_committed_value(task, key, value)
     if state != HumanTaskState.OPEN:
-        raise Conflict("Cette tâche a déjà été traitée : elle n'est plus à prendre en charge.")
+        raise Conflict(_("Cette tâche a déjà été traitée : elle n'est plus à prendre en charge."))
     return state, assignee_id, assignee_name
 
 
@@ -87,7 +90,7 @@ def _write(
         {**values, "b_id": task.id},
     )
     if written.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("Cette tâche a changé entre-temps ; rechargez la page.")
+        raise Conflict(_("Cette tâche a changé entre-temps ; rechargez la page."))
     for key, value in values.items():
         set_committed_value(task, key, value)
     version = instance.lock_version
@@ -96,7 +99,7 @@ def _write(
         {"updated_at": now, "lock_version": version + 1, "b_id": instance.id, "b_version": version},
     )
     if guarded.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("Cette demande a été modifiée entre-temps ; rechargez la page.")
+        raise Conflict(_("Cette demande a été modifiée entre-temps ; rechargez la page."))
     set_committed_value(instance, "lock_version", version + 1)
     set_committed_value(instance, "updated_at", now)
     session.execute(
@@ -121,12 +124,13 @@ def claim(session: Session, task_id: int, agent: Actor) -> HumanTask:
     by a colleague or by the agent: no second timeline entry).
     """
     task = agent_task(session, task_id, agent)
-    _, assignee_id, assignee_name = _locked_state(session, task)
+    _state, assignee_id, assignee_name = _locked_state(session, task)
     if assignee_id == agent.id:
-        raise Conflict("Vous avez déjà pris en charge cette tâche.")
+        raise Conflict(_("Vous avez déjà pris en charge cette tâche."))
     if assignee_id is not None:
-        raise Conflict(f"Cette tâche est déjà prise en charge par {assignee_name or 'un collègue'}.")
-    _write(session, task, agent, agent, f"Prise en charge par {agent.display_name}", "task_claimed")
+        name = assignee_name or _("un collègue")
+        raise Conflict(_("Cette tâche est déjà prise en charge par %(name)s.", name=name))
+    _write(session, task, agent, agent, french(stored.CLAIMED, name=agent.display_name), "task_claimed")
     return task
 
 
@@ -137,15 +141,18 @@ def release(session: Session, task_id: int, agent: Actor) -> HumanTask:
     assignment, may move it), Conflict (already treated, or nobody's task anymore).
     """
     task = agent_task(session, task_id, agent)
-    _, assignee_id, assignee_name = _locked_state(session, task)
+    _state, assignee_id, assignee_name = _locked_state(session, task)
     if assignee_id is None:
-        raise Conflict("Cette tâche n'est attribuée à personne : elle est déjà dans la file.")
+        raise Conflict(_("Cette tâche n'est attribuée à personne : elle est déjà dans la file."))
     if assignee_id != agent.id:
         raise NotAllowed(
-            f"Cette tâche est prise en charge par {assignee_name or 'un collègue'} : "
-            "seule cette personne peut la remettre dans la file."
+            _(
+                "Cette tâche est prise en charge par %(name)s : seule cette personne peut la remettre "
+                "dans la file.",
+                name=assignee_name or _("un collègue"),
+            )
         )
-    _write(session, task, agent, None, f"Remise dans la file par {agent.display_name}", "task_released")
+    _write(session, task, agent, None, french(stored.RELEASED, name=agent.display_name), "task_released")
     return task
 
 
@@ -166,21 +173,26 @@ def assign(
     task = agent_task(session, task_id, agent)
     if task.lane not in to_agent.groups:
         raise NotAllowed(
-            f"{to_agent.display_name} ne fait pas partie du service {task.lane} : "
-            "une tâche ne peut être attribuée qu'à un agent de son service."
+            _(
+                "%(name)s ne fait pas partie du service %(lane)s : une tâche ne peut être attribuée "
+                "qu'à un agent de son service.",
+                name=to_agent.display_name,
+                lane=task.lane,
+            )
         )
-    _, assignee_id, assignee_name = _locked_state(session, task)
+    _state, assignee_id, assignee_name = _locked_state(session, task)
     if expected_assignee_id is not UNASSIGNED and expected_assignee_id != assignee_id:
-        now_held = f"prise en charge par {assignee_name}" if assignee_name else "attribuée à personne"
-        raise Conflict(f"Cette tâche a changé entre-temps : elle est maintenant {now_held}.")
+        held_by = _("prise en charge par %(name)s", name=assignee_name)
+        now_held = held_by if assignee_name else _("attribuée à personne")
+        raise Conflict(_("Cette tâche a changé entre-temps : elle est maintenant %(state)s.", state=now_held))
     if assignee_id == to_agent.id:
-        raise Conflict(f"Cette tâche est déjà attribuée à {to_agent.display_name}.")
+        raise Conflict(_("Cette tâche est déjà attribuée à %(name)s.", name=to_agent.display_name))
     _write(
         session,
         task,
         agent,
         to_agent,
-        f"Attribuée à {to_agent.display_name} par {agent.display_name}",
+        french(stored.ASSIGNED, to=to_agent.display_name, by=agent.display_name),
         "task_assigned",
     )
     return task
@@ -207,7 +219,7 @@ def bulk_claim(session: Session, task_ids: Iterable[int], agent: Actor) -> BulkR
     for task_id in sorted(set(task_ids)):
         task = session.get(HumanTask, task_id)
         tasks.append((task.instance_id if task is not None else 0, task_id))
-    for _, task_id in sorted(tasks):
+    for _lane, task_id in sorted(tasks):
         try:
             claim(session, task_id, agent)
             result.claimed.append(task_id)
@@ -220,6 +232,9 @@ def refuse_if_claimed_by_other(assignee_id: int | None, assignee_name: str | Non
     """`api.complete`'s rule, checked under the lock: a colleague's task is not completed behind them."""
     if assignee_id is not None and assignee_id != user.id:
         raise Conflict(
-            f"Cette tâche est prise en charge par {assignee_name or 'un collègue'} : "
-            "vous ne pouvez pas la traiter. Pour la reprendre, attribuez-la-vous depuis la page de la tâche."
+            _(
+                "Cette tâche est prise en charge par %(name)s : vous ne pouvez pas la traiter. Pour la "
+                "reprendre, attribuez-la-vous depuis la page de la tâche.",
+                name=assignee_name or _("un collègue"),
+            )
         )

@@ -20,14 +20,17 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from . import stored_messages as stored
 from .access import may_act
 from .assigner import POLICY_LABELS, Candidate, Directory, Policy, pick, set_directory
 from .db import utcnow
 from .errors import Conflict
 from .events import Actor, add_event, lane_label
 from .execution import lock_instance
+from .i18n import N_, _
 from .models import HumanTask, HumanTaskState, Visibility
 from .snapshots import InboxTask, inbox_tasks
+from .stored_messages import french
 
 __all__ = ["POLICY_LABELS", "Candidate", "Directory", "Policy", "pick", "set_directory"]
 
@@ -68,12 +71,15 @@ def move_tasks_of(
             ),
             execution_options={"synchronize_session": "evaluate"},
         )
-        where = f"confiée à {target.name}" if target else f"remise dans la file du {lane_label(task.lane)}"
+        if target is not None:
+            label = french(stored.REASSIGNED, title=task.title, name=target.name, reason=reason)
+        else:
+            label = french(stored.REQUEUED, title=task.title, role=lane_label(task.lane), reason=reason)
         add_event(
             session,
             task.instance,
             "task_reassigned",
-            f"« {task.title} » {where} : {reason}",
+            label,
             visibility=Visibility.INTERNAL,
             actor=actor,
             role=lane_label(task.lane),
@@ -82,7 +88,8 @@ def move_tasks_of(
     return inbox_tasks(session, tasks)
 
 
-STALE_MESSAGE = (
+#: Translate where shown: `_(STALE_MESSAGE)`.
+STALE_MESSAGE = N_(
     "La demande a avancé depuis l'ouverture de la page (décision ou prise en charge par un collègue, "
     "annulation par la famille ou échéance) : votre envoi n'a pas été enregistré. Voici son état actuel."
 )
@@ -100,4 +107,4 @@ def check_current(session: Session, task_id: int, user: Actor, expected_version:
         return  # api.complete raises the right error (NotFound, NotAllowed)
     instance = lock_instance(session, task.instance_id)
     if instance.lock_version != expected_version:
-        raise Conflict(STALE_MESSAGE)
+        raise Conflict(_(STALE_MESSAGE))

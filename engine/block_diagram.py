@@ -10,6 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from .errors import EngineError
+from .i18n import _
 from .runtime import BPMN_NS, NS
 
 _B = f"{{{BPMN_NS}}}"
@@ -68,7 +69,9 @@ class Diagram:
         self.task = next((t for t in root.iter(f"{_B}userTask") if t.get("id") == task_id), None)
         if self.task is None:
             raise BlockRefused(
-                "Cette tâche n'existe pas dans le diagramme : choisissez-en une dans la liste."
+                _(
+                    "Cette tâche n'existe pas dans le diagramme : choisissez-en une dans la liste.",
+                )
             )
         self.id = task_id
         self.name = self.task.get("name") or task_id

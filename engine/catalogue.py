@@ -23,10 +23,11 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from .definitions import latest_definition, latest_definitions
+from .i18n import N_, _
 from .models import ProcessDefinition, ProcessInstance
 from .runtime import NS, bundle_for, find_process, parse_xml
 
-OTHER_RUBRIQUE = "Autres démarches"
+OTHER_RUBRIQUE = N_("Autres démarches")  # translated by `rubriques`
 #: A rubrique: a capital letter, then letters, digits, spaces, apostrophes, hyphens, commas; 60 at most.
 RUBRIQUE = re.compile(r"^[A-ZÀ-ÖØ-Þ][\w' ’,-]{0,59}$")
 MAX_PIECES = 20
@@ -126,7 +127,10 @@ def rubriques(definitions: Sequence[ProcessDefinition]) -> list[Rubrique]:
         if entry.listed:
             groups.setdefault(entry.rubrique, []).append(entry)
     names = sorted(groups, key=lambda name: (name == OTHER_RUBRIQUE, name.casefold()))
-    return [Rubrique(name, tuple(sorted(groups[name], key=_position))) for name in names]
+    return [
+        Rubrique(_(name) if name == OTHER_RUBRIQUE else name, tuple(sorted(groups[name], key=_position)))
+        for name in names
+    ]
 
 
 def _position(entry: Entry) -> tuple[int, str]:
@@ -141,31 +145,54 @@ def entry_for(session: Session, key: str) -> Entry | None:
 
 def lint_properties(props: dict[str, str], process_id: str) -> list[str]:
     """Deploy-time checks of the catalogue properties, French messages (called by engine.lint)."""
-    where = f"Processus ({process_id})"
+    where = _("Processus (%(id)s)", id=process_id)
     errors = []
     rubrique = props.get("rubrique")
     if rubrique is not None and not RUBRIQUE.match(rubrique.strip()):
         errors.append(
-            f"{where} : la rubrique « {rubrique[:80]} » n'est pas valable (une majuscule puis des lettres, "
-            "chiffres, espaces, apostrophes ou tirets ; 60 caractères au plus, par exemple « Coordonnées »)"
+            _(
+                "%(where)s : la rubrique « %(rubrique)s » n'est pas valable (une majuscule puis des "
+                "lettres, chiffres, espaces, apostrophes ou tirets ; 60 caractères au plus, par exemple "
+                "« Coordonnées »)",
+                where=where,
+                rubrique=rubrique[:80],
+            )
         )
     order = props.get("ordre")
     if order is not None and not order.strip().isdigit():
-        errors.append(f"{where} : « ordre » doit être un nombre entier positif (par exemple 1)")
+        errors.append(
+            _(
+                "%(where)s : « ordre » doit être un nombre entier positif (par exemple 1)",
+                where=where,
+            )
+        )
     pieces = split_pieces(props.get("piecesAFournir"))
     if len(pieces) > MAX_PIECES:
-        errors.append(f"{where} : « piecesAFournir » compte plus de {MAX_PIECES} lignes")
+        errors.append(
+            _("%(where)s : « piecesAFournir » compte plus de %(max)s lignes", where=where, max=MAX_PIECES)
+        )
     for piece in pieces:
         if len(piece) > MAX_PIECE_CHARS:
             errors.append(
-                f"{where} : une ligne de « piecesAFournir » dépasse {MAX_PIECE_CHARS} caractères "
-                f"(« {piece[:40]}… ») ; une pièce par ligne"
+                _(
+                    "%(where)s : une ligne de « piecesAFournir » dépasse %(max)s caractères "
+                    "(« %(start)s… ») ; une pièce par ligne",
+                    where=where,
+                    max=MAX_PIECE_CHARS,
+                    start=piece[:40],
+                )
             )
     if len(props.get("aideSaisie", "")) > MAX_HELP_CHARS:
-        errors.append(f"{where} : « aideSaisie » dépasse {MAX_HELP_CHARS} caractères")
+        errors.append(
+            _(
+                "%(where)s : « aideSaisie » dépasse %(max)s caractères",
+                where=where,
+                max=MAX_HELP_CHARS,
+            )
+        )
     catalogue = props.get("catalogue")
     if catalogue is not None and catalogue not in {"oui", "non"}:
-        errors.append(f"{where} : « catalogue » vaut « oui » ou « non »")
+        errors.append(_("%(where)s : « catalogue » vaut « oui » ou « non »", where=where))
     return errors
 
 

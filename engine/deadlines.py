@@ -21,9 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import durations
+from . import stored_messages as stored
 from .errors import ScriptError
+from .i18n import N_, _
 from .models import REQUESTER_LANE, HistoryEvent, HumanTask, HumanTaskState
 from .snapshots import InboxTask, inbox_tasks
+from .stored_messages import french
 
 _BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 #: session.info key: {instance id: {column: value}} for the agent tasks a step is about to create
@@ -37,12 +40,16 @@ ESCALATED_EVENT = "instance_escalated"
 _FLAG_OF_EVENT = {REMINDED_EVENT: REMINDED, ESCALATED_EVENT: ESCALATED}
 
 
+BAD_DURATION = N_("« %(value)s » n'est pas une durée ISO 8601 (par exemple P3D ou PT48H)")
+
+
 def before_deadline(deadline: str, duration: str) -> str:
     """The ISO 8601 instant `duration` (ISO 8601, e.g. "P3D") before `deadline` (ISO 8601)."""
     try:
         return durations.before(durations.parse_datetime(str(deadline)), str(duration)).isoformat()
     except Exception as exc:  # SpiffWorkflow raises a bare Exception for a bad duration
-        raise ScriptError(f"avant_echeance : date « {deadline} » ou durée « {duration} » invalide") from exc
+        message = french(stored.BAD_DEADLINE, deadline=deadline, duration=duration)
+        raise ScriptError(message) from exc
 
 
 def flag_open_agent_tasks(session: Session, instance_id: int, column: str, now: datetime) -> list[InboxTask]:
@@ -121,14 +128,12 @@ def timer_problems(root: etree._Element, iso_duration: object) -> list[tuple[etr
                 continue  # engine.lint reports the syntax error with the other expressions
             literal = _literal(tree)
             if kind == "timeDuration" and literal is not None and _bad_duration(literal, iso_duration):
-                problems.append(
-                    (owner, f"« {literal} » n'est pas une durée ISO 8601 (par exemple P3D ou PT48H)")
-                )
+                problems.append((owner, _(BAD_DURATION, value=literal)))
             elif kind == "timeDate" and literal is not None:
                 try:
                     datetime.fromisoformat(literal)
                 except ValueError:
-                    problems.append((owner, f"« {literal} » n'est pas une date ISO 8601"))
+                    problems.append((owner, _("« %(value)s » n'est pas une date ISO 8601", value=literal)))
             elif (
                 isinstance(tree, ast.Call)
                 and isinstance(tree.func, ast.Name)
@@ -136,12 +141,10 @@ def timer_problems(root: etree._Element, iso_duration: object) -> list[tuple[etr
             ):
                 if len(tree.args) != 2 or tree.keywords:
                     problems.append(
-                        (owner, "avant_echeance attend deux arguments : la date limite et une durée")
+                        (owner, _("avant_echeance attend deux arguments : la date limite et une durée"))
                     )
                     continue
                 duration = _literal(tree.args[1])
                 if duration is not None and _bad_duration(duration, iso_duration):
-                    problems.append(
-                        (owner, f"« {duration} » n'est pas une durée ISO 8601 (par exemple P3D ou PT48H)")
-                    )
+                    problems.append((owner, _(BAD_DURATION, value=duration)))
     return problems

@@ -38,6 +38,7 @@ from .block_diagram import (
 )
 from .demarche_models import BLOCKS, COMPLEMENT_FORM
 from .form_storage import PROPERTY, task_forms, with_form
+from .i18n import N_, _
 from .models import REQUESTER_LANE
 from .runtime import NS, parse_xml
 
@@ -67,8 +68,13 @@ def _single_exit(d: Diagram, source: str, what: str) -> etree._Element:
     exits = d.outgoing(source)
     if len(exits) != 1:
         raise BlockRefused(
-            f"Le bloc « {what} » s'insère après une tâche qui a une seule sortie ; « {d.name} » en a "
-            f"{len(exits)} : insérez-le à la main dans l'éditeur, ou choisissez une autre tâche."
+            _(
+                "Le bloc « %(block)s » s'insère après une tâche qui a une seule sortie ; « %(name)s » en a "
+                "%(count)s : insérez-le à la main dans l'éditeur, ou choisissez une autre tâche.",
+                block=_(what),
+                name=d.name,
+                count=len(exits),
+            )
         )
     return exits[0]
 
@@ -78,10 +84,12 @@ def _complements(d: Diagram, key: str) -> list[str]:
     family = d.lanes.get(REQUESTER_LANE)
     if family is None:
         raise BlockRefused(
-            "Le diagramme n'a pas de couloir « Famille » : ajoutez-le dans l'éditeur (la famille y "
-            "répond à la demande de compléments), puis insérez le bloc."
+            _(
+                "Le diagramme n'a pas de couloir « Famille » : ajoutez-le dans l'éditeur (la famille y "
+                "répond à la demande de compléments), puis insérez le bloc."
+            )
         )
-    exit_flow = _single_exit(d, t, "demande de compléments")
+    exit_flow = _single_exit(d, t, N_("demande de compléments"))
     for flow in d.incoming(t):
         flow.set("targetRef", f"{t}_instruire")
     d.add("exclusiveGateway", f"{t}_instruire", "Instruire", column=-1)
@@ -161,8 +169,10 @@ def _relances(d: Diagram, duration: str) -> list[str]:
     t = d.id
     if not duration:
         raise BlockRefused(
-            "La démarche n'a pas de durée maximale : donnez-la dans l'éditeur (propriétés du processus, "
-            "« Durée maximale »), puis insérez le bloc des relances."
+            _(
+                "La démarche n'a pas de durée maximale : donnez-la dans l'éditeur (propriétés du processus, "
+                "« Durée maximale »), puis insérez le bloc des relances."
+            )
         )
     before = _text(f'avant_echeance(date_limite, "{_reminder(duration)}")')
     attached = f' attachedToRef="{t}" cancelActivity="false"'
@@ -225,7 +235,7 @@ def _notification(d: Diagram) -> list[str]:
             if f.get("id") == d.scope.find(f"bpmn:exclusiveGateway[@id='{gateway}']", NS).get("default")
         )
     else:
-        exit_flow = _single_exit(d, t, "information de la famille")
+        exit_flow = _single_exit(d, t, N_("information de la famille"))
     start, after = exit_flow.get("sourceRef"), exit_flow.get("targetRef")
     exit_flow.set("sourceRef", f"{t}_joindre")
     refuse_flow = f"{t}_flux_notification_2"
@@ -278,22 +288,28 @@ _MARKERS = {"complements": "_complement", "relances": "_relance", "notification"
 def with_block(xml: str, block: str, task_id: str, key: str) -> str:
     """The diagram with `block` inserted around the agents' task `task_id`; raises BlockRefused."""
     if block not in BLOCKS:
-        raise BlockRefused("Choisissez un des blocs proposés.")
+        raise BlockRefused(_("Choisissez un des blocs proposés."))
     root = parse_xml(xml.encode("utf-8"))
     d = Diagram(root, task_id)
     place = next((p for p in block_places(xml) if p.task_id == task_id), None)
     if place is None:
         raise BlockRefused(
-            f"« {d.name} » n'est pas une tâche des agents : un bloc s'insère autour d'une tâche d'un "
-            "couloir d'agents (la décision, l'instruction)."
+            _(
+                "« %(name)s » n'est pas une tâche des agents : un bloc s'insère autour d'une tâche d'un "
+                "couloir d'agents (la décision, l'instruction).",
+                name=d.name,
+            )
         )
     if d.exists(task_id + _MARKERS[block]):
-        raise BlockRefused(f"Ce bloc est déjà inséré autour de « {d.name} ».")
+        raise BlockRefused(_("Ce bloc est déjà inséré autour de « %(name)s ».", name=d.name))
     if block in {"complements", "notification"} and not place.decision:
         raise BlockRefused(
-            f"Ce bloc suit la décision des agents : « {d.name} » n'a pas de formulaire de décision. "
-            "Créez-le dans « Formulaires » (issues accepter, refuser, demander des compléments), puis "
-            "insérez le bloc."
+            _(
+                "Ce bloc suit la décision des agents : « %(name)s » n'a pas de formulaire de décision. "
+                "Créez-le dans « Formulaires » (issues accepter, refuser, demander des compléments), puis "
+                "insérez le bloc.",
+                name=d.name,
+            )
         )
     if block == "complements":
         touched = _complements(d, key)

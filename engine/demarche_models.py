@@ -26,11 +26,14 @@ from lxml import etree
 
 from .demarche_layout import diagram
 from .form_definitions import empty
+from .i18n import N_
 
+#: The studio's choice of blocks (translate where shown: `_(BLOCKS[block])`). What a block or a
+#: model writes into the diagram (names of elements, forms, scripts) is the town's content: French.
 BLOCKS = {
-    "complements": "Boucle de demande de compléments (l'agent demande, la famille répond)",
-    "relances": "Relance des agents puis signalement du retard avant la durée maximale",
-    "notification": "Information de la famille de la décision (courriel et historique)",
+    "complements": N_("Boucle de demande de compléments (l'agent demande, la famille répond)"),
+    "relances": N_("Relance des agents puis signalement du retard avant la durée maximale"),
+    "notification": N_("Information de la famille de la décision (courriel et historique)"),
 }
 COMPLEMENT_FORM: dict[str, Any] = {
     "kind": "saisie",

@@ -14,33 +14,40 @@ from typing import Any
 
 from lxml import etree
 
+from .i18n import N_, _
 from .models import REQUESTER_LANE
 from .runtime import BPMN_NS, SpecBundle
 
 _B = f"{{{BPMN_NS}}}"
 
 KINDS = {
-    "StartEvent": "Début",
-    "EndEvent": "Fin",
-    "UserTask": "Tâche",
-    "ManualTask": "Tâche manuelle",
-    "NoneTask": "Tâche",
-    "ServiceTask": "Opération automatique",
-    "ScriptTask": "Calcul automatique",
-    "BusinessRuleTask": "Règle de décision",
-    "SendTask": "Envoi",
-    "ReceiveTask": "Réception",
-    "ExclusiveGateway": "Choix",
-    "InclusiveGateway": "Choix multiple",
-    "ParallelGateway": "Étapes en parallèle",
-    "EventBasedGateway": "Attente du premier événement",
-    "IntermediateCatchEvent": "Attente",
-    "IntermediateThrowEvent": "Événement",
-    "BoundaryEvent": "Événement pendant une étape",
-    "CallActivity": "Sous-démarche",
-    "SubWorkflowTask": "Sous-processus",
-    "TransactionSubprocess": "Sous-processus",
+    "StartEvent": N_("Début"),
+    "EndEvent": N_("Fin"),
+    "UserTask": N_("Tâche"),
+    "ManualTask": N_("Tâche manuelle"),
+    "NoneTask": N_("Tâche"),
+    "ServiceTask": N_("Opération automatique"),
+    "ScriptTask": N_("Calcul automatique"),
+    "BusinessRuleTask": N_("Règle de décision"),
+    "SendTask": N_("Envoi"),
+    "ReceiveTask": N_("Réception"),
+    "ExclusiveGateway": N_("Choix"),
+    "InclusiveGateway": N_("Choix multiple"),
+    "ParallelGateway": N_("Étapes en parallèle"),
+    "EventBasedGateway": N_("Attente du premier événement"),
+    "IntermediateCatchEvent": N_("Attente"),
+    "IntermediateThrowEvent": N_("Événement"),
+    "BoundaryEvent": N_("Événement pendant une étape"),
+    "CallActivity": N_("Sous-démarche"),
+    "SubWorkflowTask": N_("Sous-processus"),
+    "TransactionSubprocess": N_("Sous-processus"),
 }
+
+
+def _kind(spec: Any) -> str:
+    """What the element is, in the reader's language (« Tâche », « Choix »...)."""
+    name = type(spec).__name__
+    return _(KINDS[name]) if name in KINDS else name
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ class Step:
     def who(self) -> str:
         if not self.lane:
             return ""
-        return "la famille" if self.lane == REQUESTER_LANE else f"le groupe {self.lane}"
+        return _("la famille") if self.lane == REQUESTER_LANE else _("le groupe %(lane)s", lane=self.lane)
 
 
 def _flows(root: etree._Element) -> dict[tuple[str, str], etree._Element]:
@@ -144,13 +151,19 @@ def _steps(
     numbers = {spec.name: f"{prefix}{i}" for i, spec in enumerate(order, start=1)}
     steps = []
     for spec in order:
-        kind = KINDS.get(type(spec).__name__, type(spec).__name__)
+        kind = _kind(spec)
         following = _following(spec, numbers, flows)
         for event in _boundary_events(spec):
             name = event.bpmn_name or event.bpmn_id
-            following.append(f"pendant cette étape, si « {name} » : étape {numbers.get(event.name, '?')}")
-        if kind == "Fin":
-            following = ["fin de ce parcours"] if depth == 0 else ["fin du sous-processus"]
+            following.append(
+                _(
+                    "pendant cette étape, si « %(name)s » : étape %(number)s",
+                    name=name,
+                    number=numbers.get(event.name, "?"),
+                )
+            )
+        if type(spec).__name__ == "EndEvent":
+            following = [_("fin de ce parcours")] if depth == 0 else [_("fin du sous-processus")]
         children: tuple[Step, ...] = ()
         sub_name = getattr(spec, "spec", None)
         if isinstance(sub_name, str) and sub_name in bundle.subprocess_specs and depth < 3:
@@ -179,24 +192,24 @@ def describe(root: etree._Element, bundle: SpecBundle) -> tuple[Step, ...]:
 # --- diff of two versions ------------------------------------------------------------------------
 
 _ATTRIBUTES = {
-    "bpmn_name": "nom",
-    "lane": "couloir",
-    "extensions": "propriétés Guichet (formulaire, statut, opération…)",
-    "outputs": "étapes suivantes",
-    "inputs": "étapes précédentes",
-    "typename": "type d'élément",
-    "cond_task_specs": "conditions",
-    "default_task_spec": "flux par défaut",
-    "operation_name": "opération",
-    "operation_params": "paramètres de l'opération",
-    "event_definition": "déclencheur (minuterie, message…)",
-    "script": "script",
-    "prescript": "script avant",
-    "postscript": "script après",
-    "documentation": "documentation",
-    "data_input_associations": "données",
-    "data_output_associations": "données",
-    "io_specification": "données",
+    "bpmn_name": N_("nom"),
+    "lane": N_("couloir"),
+    "extensions": N_("propriétés Guichet (formulaire, statut, opération…)"),
+    "outputs": N_("étapes suivantes"),
+    "inputs": N_("étapes précédentes"),
+    "typename": N_("type d'élément"),
+    "cond_task_specs": N_("conditions"),
+    "default_task_spec": N_("flux par défaut"),
+    "operation_name": N_("opération"),
+    "operation_params": N_("paramètres de l'opération"),
+    "event_definition": N_("déclencheur (minuterie, message…)"),
+    "script": N_("script"),
+    "prescript": N_("script avant"),
+    "postscript": N_("script après"),
+    "documentation": N_("documentation"),
+    "data_input_associations": N_("données"),
+    "data_output_associations": N_("données"),
+    "io_specification": N_("données"),
 }
 
 
@@ -210,7 +223,7 @@ class Change:
 
 
 def _label(spec: Any) -> tuple[str, str, str]:
-    return spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, KINDS.get(type(spec).__name__, type(spec).__name__)
+    return spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, _kind(spec)
 
 
 def diff(old: SpecBundle, new: SpecBundle) -> tuple[Change, ...]:
@@ -234,14 +247,16 @@ def diff(old: SpecBundle, new: SpecBundle) -> tuple[Change, ...]:
         for spec, attributes in result.changed.items():
             if not _real(spec):
                 continue
-            details = sorted({_ATTRIBUTES.get(a, a) for a in attributes} - {"étapes précédentes"})
+            details = sorted(
+                {_(_ATTRIBUTES[a]) if a in _ATTRIBUTES else a for a in attributes if a != "inputs"}
+            )
             if details:
                 aligned = result.alignment.get(spec) or spec
                 changes.append(Change(*_label(aligned), "changed", tuple(details)))
     for name in new.subprocess_specs.keys() - old.subprocess_specs.keys():
-        changes.append(Change(name, name, "Sous-processus", "added"))
+        changes.append(Change(name, name, _("Sous-processus"), "added"))
     for name in old.subprocess_specs.keys() - new.subprocess_specs.keys():
-        changes.append(Change(name, name, "Sous-processus", "removed"))
+        changes.append(Change(name, name, _("Sous-processus"), "removed"))
     order = {"removed": 0, "added": 1, "changed": 2}
     return tuple(sorted(changes, key=lambda c: (order[c.status], c.name.lower())))
 

@@ -17,11 +17,14 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, defer, mapped_column
 
+from . import stored_messages as stored
 from .access import get_instance
 from .db import Base, UTCDateTime, utcnow
 from .errors import NotFound
 from .events import Actor, add_event
+from .i18n import _
 from .models import ProcessInstance
+from .stored_messages import french
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +94,7 @@ def add_document(
         session,
         instance,
         "document_added",
-        f"Document ajouté : {label} ({document.filename})",
+        french(stored.DOCUMENT_ADDED, label=label, filename=document.filename),
         actor=actor,
         role=role,
     )
@@ -118,10 +121,10 @@ def get_document(session: Session, document_id: int, user: Actor) -> Document:
     """A document the user may download; NotFound for a missing id and for anyone else's."""
     document = session.get(Document, document_id)
     if document is None:
-        raise NotFound("Ce document n'existe pas.")
+        raise NotFound(_("Ce document n'existe pas."))
     try:
         get_instance(session, document.instance_id, user)
     except NotFound:
         log.warning("Document %s refused to user %s", document_id, getattr(user, "id", None))
-        raise NotFound("Ce document n'existe pas.") from None
+        raise NotFound(_("Ce document n'existe pas.")) from None
     return document

@@ -11,6 +11,7 @@ from .access import get_instance
 from .errors import NotAllowed
 from .events import Actor, add_event, lane_label
 from .execution import open_workflow
+from .i18n import _
 from .models import HistoryEvent, HumanTask, HumanTaskState, ProcessInstance, Visibility
 from .runtime import TaskState
 
@@ -67,7 +68,7 @@ def add_internal_comment(session: Session, instance_id: int, user: Actor, text: 
     """
     instance = get_instance(session, instance_id, user)
     if not user.groups:
-        raise NotAllowed("Seuls les agents d'un service peuvent commenter une demande.")
+        raise NotAllowed(_("Seuls les agents d'un service peuvent commenter une demande."))
     text = text.strip()
     event = add_event(
         session,

@@ -19,6 +19,7 @@ from .access import get_instance, may_act, task_for
 from .db import utcnow
 from .errors import Conflict, NotAllowed
 from .execution import Actor, is_requester, lock_instance
+from .i18n import _
 from .instances import discard, start
 from .models import (
     REQUESTER_LANE,
@@ -93,7 +94,7 @@ def start_or_resume(session: Session, demarche_key: str, requester: Actor) -> tu
 def _open_task(session: Session, task_id: int, user: Actor) -> HumanTask:
     task = task_for(session, task_id, user)
     if task.state != HumanTaskState.OPEN:
-        raise Conflict("Cette tâche a déjà été traitée.")
+        raise Conflict(_("Cette tâche a déjà été traitée."))
     return task
 
 
@@ -126,12 +127,15 @@ def discard_draft(session: Session, instance_id: int, user: Actor) -> str:
     """
     instance = get_instance(session, instance_id, user)
     if not is_requester(user, instance) or user.id is None:
-        raise NotAllowed("Seule la famille qui a commencé la démarche peut supprimer son brouillon.")
+        raise NotAllowed(_("Seule la famille qui a commencé la démarche peut supprimer son brouillon."))
     instance = lock_instance(session, instance_id)
     drafts = {d.instance.id for d in drafts_for(session, user.id)}
     if instance.id not in drafts:
         raise Conflict(
-            "Cette demande a déjà été envoyée : elle ne peut plus être supprimée, mais vous pouvez l'annuler."
+            _(
+                "Cette demande a déjà été envoyée : elle ne peut plus être supprimée, mais vous pouvez "
+                "l'annuler."
+            )
         )
     title = instance.definition.title
     discard(session, instance)

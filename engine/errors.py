@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .i18n import _
+
 
 class EngineError(Exception):
     """Base class: `message` is French and safe to show."""
@@ -17,7 +19,7 @@ class DeployError(EngineError):
     """A BPMN file was refused; `errors` lists one French message per problem."""
 
     def __init__(self, errors: list[str]) -> None:
-        super().__init__("Le diagramme BPMN a été refusé : " + " ; ".join(errors))
+        super().__init__(_("Le diagramme BPMN a été refusé : %(errors)s", errors=" ; ".join(errors)))
         self.errors = errors
 
 

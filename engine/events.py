@@ -6,9 +6,12 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from . import stored_messages as stored
 from .db import utcnow
+from .i18n import N_
 from .models import REQUESTER_LANE, HistoryEvent, ProcessInstance, Visibility
 from .snapshots import InstanceView
+from .stored_messages import french
 
 
 class Actor(Protocol):
@@ -27,8 +30,8 @@ class Actor(Protocol):
 def lane_label(lane: str | None) -> str:
     """The role name a family sees for a lane ("Service Accueil")."""
     if not lane or lane == REQUESTER_LANE:
-        return "Famille"
-    return f"Service {lane}"
+        return french(N_("Famille"))
+    return french(stored.SERVICE_ROLE, lane=lane)
 
 
 def event_values(

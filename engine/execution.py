@@ -14,11 +14,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import durations
+from . import stored_messages as stored
 from .assigner import Assigner
 from .db import utcnow
 from .deadlines import NEW_TASK_VALUES, request_flags
 from .errors import Conflict, ScriptError
 from .events import Actor, add_event, event_values, lane_label
+from .i18n import _
 from .models import (
     REQUESTER_LANE,
     HistoryEvent,
@@ -40,6 +42,7 @@ from .runtime import (
     load_workflow,
 )
 from .services import ServiceContext
+from .stored_messages import french
 
 __all__ = ["Actor", "Guest", "Runner", "add_event", "event_values", "lane_label", "lock_instance"]
 
@@ -229,11 +232,9 @@ class Runner:
         self._automatic += 1
         self.passages.completed(task)
         if self._automatic > MAX_AUTOMATIC_TASKS:
+            name = getattr(task.task_spec, "bpmn_name", None) or task.task_spec.name
             raise ScriptError(
-                f"Erreur d'exécution de la démarche : plus de {MAX_AUTOMATIC_TASKS} éléments parcourus sans "
-                "attendre personne (une boucle de passerelles ou d'événements sans fin ?). Dernier élément : "
-                f"« {getattr(task.task_spec, 'bpmn_name', None) or task.task_spec.name} ».",
-                self.instance.id,
+                french(stored.RUNAWAY_ELEMENTS, count=MAX_AUTOMATIC_TASKS, name=name), self.instance.id
             )
         self.note_status(getattr(task.task_spec, "bpmn_id", None), lane_label(task.task_spec.lane))
 
@@ -245,7 +246,7 @@ class Runner:
         except ScriptError:
             raise
         except Exception as exc:
-            raise ScriptError(f"Erreur d'exécution de la démarche : {exc}") from exc
+            raise ScriptError(french(stored.RUN_FAILED, detail=exc)) from exc
         with self.session.no_autoflush:
             self.sync_tasks()
         self.save()
@@ -278,7 +279,7 @@ class Runner:
             if assignee is not None:
                 self.add_event(
                     "task_assigned",
-                    f"« {title} » attribuée automatiquement à {assignee.name}",
+                    french(stored.AUTO_ASSIGNED, title=title, name=assignee.name),
                     visibility=Visibility.INTERNAL,
                     role=lane_label(lane),
                 )
@@ -338,7 +339,7 @@ class Runner:
         try:
             self.session.flush()  # what the services added (outbox rows, accounts)
         except StaleDataError:
-            raise Conflict("Cette demande a été modifiée entre-temps ; rechargez la page.") from None
+            raise Conflict(_("Cette demande a été modifiée entre-temps ; rechargez la page.")) from None
 
     def _write_instance(self, values: dict[str, Any]) -> None:
         """UPDATE the instance if its lock_version is still the one read, then sync the object."""
@@ -347,7 +348,7 @@ class Runner:
         values["lock_version"] = version + 1
         result = self.session.execute(WRITE_INSTANCE, {**values, "b_id": instance.id, "b_version": version})
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("Cette demande a été modifiée entre-temps ; rechargez la page.")
+            raise Conflict(_("Cette demande a été modifiée entre-temps ; rechargez la page."))
         for key, value in values.items():
             set_committed_value(instance, key, value)
 

@@ -24,16 +24,20 @@ from SpiffWorkflow.bpmn.specs.bpmn_task_spec import _BpmnCondition
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.specs.WorkflowSpec import WorkflowSpec
 
+from . import stored_messages as stored
+from .i18n import N_
+from .stored_messages import french
+
 #: attribute → (mode, what it is, in French)
 EXPRESSION_ATTRIBUTES: dict[str, tuple[str, str]] = {
-    "script": ("exec", "script"),
-    "prescript": ("exec", "script avant la tâche (preScript)"),
-    "postscript": ("exec", "script après la tâche (postScript)"),
-    "expression": ("eval", "expression"),
-    "condition": ("eval", "condition"),
-    "cardinality": ("eval", "nombre d'instances (loopCardinality)"),
-    "retrieval_expression": ("eval", "expression de corrélation"),
-    "completion_condition": ("eval", "condition de fin (completionCondition)"),
+    "script": ("exec", N_("script")),
+    "prescript": ("exec", N_("script avant la tâche (preScript)")),
+    "postscript": ("exec", N_("script après la tâche (postScript)")),
+    "expression": ("eval", N_("expression")),
+    "condition": ("eval", N_("condition")),
+    "cardinality": ("eval", N_("nombre d'instances (loopCardinality)")),
+    "retrieval_expression": ("eval", N_("expression de corrélation")),
+    "completion_condition": ("eval", N_("condition de fin (completionCondition)")),
 }
 #: Names SpiffWorkflow writes task data under.
 VARIABLE_ATTRIBUTES = {"result_variable", "message_var", "variable"}
@@ -69,7 +73,7 @@ class Place:
 
     bpmn_id: str  # the BPMN element (or process) it belongs to
     attribute: str  # dotted path from the task spec, e.g. "event_definition.expression"
-    what: str  # French, e.g. "condition de fin (completionCondition)"
+    what: str  # French, e.g. N_("condition de fin (completionCondition)")
     source: str
     kind: str  # "eval", "exec", "variable" or "unclassified"
 
@@ -85,13 +89,13 @@ def _walk(obj: Any, path: str, attr: str, owner: str, seen: set[int]) -> Iterato
     seen.add(id(obj))
     if isinstance(obj, _BpmnCondition):
         for source in obj.args:
-            yield Place(owner, f"{path}.args", "condition du flux sortant", source, "eval")
+            yield Place(owner, f"{path}.args", N_("condition du flux sortant"), source, "eval")
         return
     if isinstance(obj, dict):
         if attr == "operation_params":
             for name, param in obj.items():
                 source = param.get("value") or ""
-                yield Place(owner, f"{path}[{name}]", f"paramètre « {name} »", source, "eval")
+                yield Place(owner, f"{path}[{name}]", french(stored.PARAMETER, name=name), source, "eval")
             return
         for key, value in obj.items():
             yield from _walk(value, f"{path}[{key!r}]", attr, owner, seen)
@@ -105,7 +109,9 @@ def _walk(obj: Any, path: str, attr: str, owner: str, seen: set[int]) -> Iterato
             if key not in SKIPPED_ATTRIBUTES:
                 yield from _walk(value, f"{path}.{key}" if path else key, key, owner, seen)
         return
-    yield Place(owner, path, f"valeur de type {type(obj).__name__}", repr(obj)[:80], "unclassified")
+    yield Place(
+        owner, path, french(stored.VALUE_OF_TYPE, type=type(obj).__name__), repr(obj)[:80], "unclassified"
+    )
 
 
 def _classify(value: str, path: str, attr: str, owner: str) -> Iterator[Place]:
@@ -113,9 +119,9 @@ def _classify(value: str, path: str, attr: str, owner: str) -> Iterator[Place]:
         mode, what = EXPRESSION_ATTRIBUTES[attr]
         yield Place(owner, path, what, value, mode)
     elif attr in VARIABLE_ATTRIBUTES:
-        yield Place(owner, path, "nom de variable", value, "variable")
+        yield Place(owner, path, N_("nom de variable"), value, "variable")
     elif attr not in PLAIN_ATTRIBUTES:
-        yield Place(owner, path, f"attribut « {attr} »", value, "unclassified")
+        yield Place(owner, path, french(stored.ATTRIBUTE, name=attr), value, "unclassified")
 
 
 def _task_data_references(task_spec: Any) -> Iterator[Place]:
@@ -124,7 +130,7 @@ def _task_data_references(task_spec: Any) -> Iterator[Place]:
     for attr in ("data_input", "data_output", "input_item", "output_item"):
         reference = getattr(task_spec, attr, None)
         if reference is not None and getattr(reference, "bpmn_id", None):
-            yield Place(owner, attr, "nom de variable", reference.bpmn_id, "variable")
+            yield Place(owner, attr, N_("nom de variable"), reference.bpmn_id, "variable")
 
 
 def places(process_specs: list[Any]) -> list[Place]:
@@ -137,7 +143,7 @@ def places(process_specs: list[Any]) -> list[Place]:
                 continue
             found.extend(_walk(value, key, key, process_owner, set()))
         for name in getattr(process_spec, "data_objects", {}) or {}:
-            found.append(Place(process_owner, "data_objects", "nom d'objet de données", name, "variable"))
+            found.append(Place(process_owner, "data_objects", N_("nom d'objet de données"), name, "variable"))
         for task_spec in process_spec.task_specs.values():
             owner = getattr(task_spec, "bpmn_id", None) or task_spec.name
             for key, value in vars(task_spec).items():

@@ -17,12 +17,16 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .execution import Guest, add_event, lock_instance
+from .i18n import N_
 from .models import InstanceStatus, ProcessDefinition, ProcessInstance, Visibility
 from .references import next_reference
 
-ERROR_LABEL = "En erreur"
-PUBLIC_LABEL = "Erreur technique : la demande ne peut pas avancer pour le moment. Le service a été prévenu."
-INTERNAL_LABEL = "Erreur dans le diagramme de la démarche : la demande est en erreur"
+# Stored in French, translated where shown (engine/stored_messages.py).
+ERROR_LABEL = N_("En erreur")
+PUBLIC_LABEL = N_(
+    "Erreur technique : la demande ne peut pas avancer pour le moment. Le service a été prévenu."
+)
+INTERNAL_LABEL = N_("Erreur dans le diagramme de la démarche : la demande est en erreur")
 
 
 def _mark(session: Session, instance: ProcessInstance, message: str) -> ProcessInstance:
@@ -30,7 +34,7 @@ def _mark(session: Session, instance: ProcessInstance, message: str) -> ProcessI
     instance.status_label = ERROR_LABEL
     instance.next_timer_at = None
     instance.updated_at = utcnow()
-    add_event(session, instance, "instance_failed", PUBLIC_LABEL, role="Service")
+    add_event(session, instance, "instance_failed", PUBLIC_LABEL, role=N_("Service"))
     add_event(
         session,
         instance,
@@ -75,5 +79,5 @@ def record_start_failure(
     )
     session.add(instance)
     session.flush()
-    add_event(session, instance, "instance_started", "Demande créée", actor=requester, role="Famille")
+    add_event(session, instance, "instance_started", N_("Demande créée"), actor=requester, role=N_("Famille"))
     return _mark(session, instance, message)

@@ -27,24 +27,32 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from .i18n import N_, _
+
+#: Labels of the form editor (translate where shown: `_(FIELD_TYPES[kind])`); the decision outcomes
+#: are also the default labels written into a new decision form (the town's content, in French).
 FIELD_TYPES: dict[str, str] = {
-    "text": "Texte court",
-    "textarea": "Texte long",
-    "number": "Nombre",
-    "date": "Date",
-    "choice": "Choix",
-    "yesno": "Oui / non",
-    "email": "Adresse électronique",
-    "phone": "Téléphone",
-    "address": "Adresse postale française",
-    "document": "Document à joindre",
-    "section": "Section (titre de groupe)",
+    "text": N_("Texte court"),
+    "textarea": N_("Texte long"),
+    "number": N_("Nombre"),
+    "date": N_("Date"),
+    "choice": N_("Choix"),
+    "yesno": N_("Oui / non"),
+    "email": N_("Adresse électronique"),
+    "phone": N_("Téléphone"),
+    "address": N_("Adresse postale française"),
+    "document": N_("Document à joindre"),
+    "section": N_("Section (titre de groupe)"),
 }
-WIDGETS = {"radios": "Boutons radio", "select": "Liste déroulante", "checkboxes": "Cases à cocher"}
+WIDGETS = {
+    "radios": N_("Boutons radio"),
+    "select": N_("Liste déroulante"),
+    "checkboxes": N_("Cases à cocher"),
+}
 DECISION_OUTCOMES = {
-    "acceptee": "Accepter la demande",
-    "refusee": "Refuser la demande",
-    "complement": "Demander des compléments à la famille",
+    "acceptee": N_("Accepter la demande"),
+    "refusee": N_("Refuser la demande"),
+    "complement": N_("Demander des compléments à la famille"),
 }
 NAME = r"^[a-z][a-z0-9_]{0,39}$"
 #: Names the engine or the family's pages already use: a field may not take them.
@@ -114,14 +122,16 @@ SCHEMA: dict[str, Any] = {
 }
 _VALIDATOR = Draft202012Validator(SCHEMA)
 _KEYWORDS = {
-    "required": "il manque « {detail} »",
-    "enum": "la valeur « {value} » n'est pas permise",
-    "pattern": "le nom « {value} » doit commencer par une lettre minuscule et ne contenir que des "
-    "lettres minuscules sans accent, des chiffres et « _ » (40 caractères au plus)",
-    "additionalProperties": "le réglage « {detail} » n'est pas connu",
-    "minLength": "ce texte ne peut pas être vide",
-    "maxLength": "ce texte est trop long",
-    "type": "la valeur « {value} » n'a pas le bon type",
+    "required": N_("il manque « %(detail)s »"),
+    "enum": N_("la valeur « %(value)s » n'est pas permise"),
+    "pattern": N_(
+        "le nom « %(value)s » doit commencer par une lettre minuscule et ne contenir que des lettres "
+        "minuscules sans accent, des chiffres et « _ » (40 caractères au plus)"
+    ),
+    "additionalProperties": N_("le réglage « %(detail)s » n'est pas connu"),
+    "minLength": N_("ce texte ne peut pas être vide"),
+    "maxLength": N_("ce texte est trop long"),
+    "type": N_("la valeur « %(value)s » n'a pas le bon type"),
 }
 
 
@@ -130,13 +140,13 @@ def empty(kind: str = "saisie") -> dict[str, Any]:
     if kind == "decision":
         return {
             "kind": "decision",
-            "submit_label": "Enregistrer la décision",
+            "submit_label": N_("Enregistrer la décision"),
             "outcomes": [
                 {"value": value, "label": label, "message_required": value != "acceptee"}
                 for value, label in DECISION_OUTCOMES.items()
             ],
         }
-    return {"kind": "saisie", "submit_label": "Envoyer ma demande", "fields": []}
+    return {"kind": "saisie", "submit_label": N_("Envoyer ma demande"), "fields": []}
 
 
 def _field_name(definition: dict[str, Any], path: list[Any]) -> str | None:
@@ -145,7 +155,7 @@ def _field_name(definition: dict[str, Any], path: list[Any]) -> str | None:
         fields = definition.get("fields") or []
         field = fields[path[1]] if path[1] < len(fields) else None
         name = field.get("name") if isinstance(field, dict) else None
-        return f"« {name} »" if isinstance(name, str) and name else f"n° {path[1] + 1}"
+        return f"« {name} »" if isinstance(name, str) and name else _("n° %(id)s", id=path[1] + 1)
     return None
 
 
@@ -158,16 +168,26 @@ def _schema_problem(definition: dict[str, Any], error: Any) -> str:
         extra = re.findall(r"'([^']+)'", str(error.message))
         detail = extra[0] if extra else ""
     if error.validator == "enum" and path[-1:] == ["type"]:
-        text = f"le type « {error.instance} » n'existe pas (types possibles : {', '.join(FIELD_TYPES)})"
+        text = _(
+            "le type « %(type)s » n'existe pas (types possibles : %(types)s)",
+            type=error.instance,
+            types=", ".join(FIELD_TYPES),
+        )
     else:
-        template = _KEYWORDS.get(str(error.validator), "la définition n'est pas valable ({message})")
-        text = template.format(detail=detail, value=error.instance, message=error.message)
+        template = _KEYWORDS.get(str(error.validator), N_("la définition n'est pas valable (%(error)s)"))
+        text = _(template, detail=detail, value=error.instance, error=error.message)
     where = _field_name(definition, path)
     setting = next((p for p in reversed(path) if isinstance(p, str) and p != "fields"), None)
     if where is not None:
-        own = f" (réglage « {setting} »)" if setting and setting not in {"name", "type"} else ""
-        return f"Champ {where}{own} : {text}"
-    return f"Formulaire : {text}"
+        if setting and setting not in {"name", "type"}:
+            return _(
+                "Champ %(where)s (réglage « %(setting)s ») : %(text)s",
+                where=where,
+                setting=setting,
+                text=text,
+            )
+        return _("Champ %(where)s : %(text)s", where=where, text=text)
+    return _("Formulaire : %(text)s", text=text)
 
 
 def _choice_problems(field: dict[str, Any], where: str) -> list[str]:
@@ -175,10 +195,17 @@ def _choice_problems(field: dict[str, Any], where: str) -> list[str]:
         return []
     choices = field.get("choices") or []
     if not choices:
-        return [f"{where} : la liste de choix est vide ; ajoutez au moins un choix"]
+        return [_("%(where)s : la liste de choix est vide ; ajoutez au moins un choix", where=where)]
     values = [c["value"] for c in choices]
     dupes = sorted({v for v in values if values.count(v) > 1})
-    return [f"{where} : le choix « {v} » figure plusieurs fois" for v in dupes]
+    return [
+        _(
+            "%(where)s : le choix « %(value)s » figure plusieurs fois",
+            where=where,
+            value=v,
+        )
+        for v in dupes
+    ]
 
 
 #: A quantified group that itself holds a quantifier, e.g. (a+)+ : catastrophic backtracking (ReDoS).
@@ -188,21 +215,36 @@ _NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]
 def _limit_problems(field: dict[str, Any], where: str) -> list[str]:
     out = []
     if "min" in field and "max" in field and field["min"] > field["max"]:
-        out.append(f"{where} : le minimum ({field['min']:g}) dépasse le maximum ({field['max']:g})")
+        out.append(
+            _(
+                "%(where)s : le minimum (%(min)s) dépasse le maximum (%(max)s)",
+                where=where,
+                min=format(field["min"], "g"),
+                max=format(field["max"], "g"),
+            )
+        )
     if field.get("min_length", 0) > field.get("max_length", 10000):
-        out.append(f"{where} : la longueur minimale dépasse la longueur maximale")
+        out.append(_("%(where)s : la longueur minimale dépasse la longueur maximale", where=where))
     if field.get("pattern"):
         try:
             re.compile(field["pattern"])
         except re.error:
             out.append(
-                f"{where} : le motif « {field['pattern']} » n'est pas une expression régulière valable"
+                _(
+                    "%(where)s : le motif « %(pattern)s » n'est pas une expression régulière valable",
+                    where=where,
+                    pattern=field["pattern"],
+                )
             )
         else:
             if _NESTED_QUANTIFIER.search(field["pattern"]):
                 out.append(
-                    f"{where} : le motif « {field['pattern']} » répète un groupe déjà répété ; il pourrait "
-                    "bloquer le serveur sur certaines saisies : écrivez-le sans répétition imbriquée"
+                    _(
+                        "%(where)s : le motif « %(pattern)s » répète un groupe déjà répété ; il pourrait "
+                        "bloquer le serveur sur certaines saisies : écrivez-le sans répétition imbriquée",
+                        where=where,
+                        pattern=field["pattern"],
+                    )
                 )
     return out
 
@@ -214,14 +256,24 @@ def _condition_problems(field: dict[str, Any], where: str, before: dict[str, dic
     other = before.get(show_if["field"])
     if other is None:
         return [
-            f"{where} : la condition porte sur le champ « {show_if['field']} », qui n'existe pas "
-            "(ou qui vient après ce champ)"
+            _(
+                "%(where)s : la condition porte sur le champ « %(field)s », qui n'existe pas "
+                "(ou qui vient après ce champ)",
+                where=where,
+                field=show_if["field"],
+            )
         ]
     allowed = _values_of(other)
     if allowed is not None and show_if["equals"] not in allowed:
         return [
-            f"{where} : la condition attend « {show_if['equals']} » pour le champ « {show_if['field']} », "
-            f"qui ne peut valoir que {', '.join(f'« {v} »' for v in allowed)}"
+            _(
+                "%(where)s : la condition attend « %(value)s » pour le champ « %(field)s », qui ne peut "
+                "valoir que %(allowed)s",
+                where=where,
+                value=show_if["equals"],
+                field=show_if["field"],
+                allowed=", ".join(f"« {v} »" for v in allowed),
+            )
         ]
     return []
 
@@ -240,14 +292,18 @@ def _field_problems(fields: list[dict[str, Any]]) -> list[str]:
     seen: set[str] = set()
     for field in fields:
         name = field["name"]
-        where = f"Champ « {name} »"
+        where = _("Champ « %(name)s »", name=name)
         if name in seen:
             out.append(
-                f"{where} : ce nom est déjà celui d'un autre champ du formulaire ; choisissez-en un autre"
+                _(
+                    "%(where)s : ce nom est déjà celui d'un autre champ du formulaire ; "
+                    "choisissez-en un autre",
+                    where=where,
+                )
             )
         seen.add(name)
         if name in RESERVED:
-            out.append(f"{where} : ce nom est réservé par Guichet ; choisissez-en un autre")
+            out.append(_("%(where)s : ce nom est réservé par Guichet ; choisissez-en un autre", where=where))
         out += _choice_problems(field, where)
         out += _limit_problems(field, where)
         out += _condition_problems(field, where, before)
@@ -262,28 +318,32 @@ def problems(definition: Any, *, complete: bool = True) -> list[str]:
     `complete=False` (the form editor, while fields are being added) allows a form with no field yet.
     """
     if not isinstance(definition, dict):
-        return ["Formulaire : la définition doit être un objet JSON"]
+        return [_("Formulaire : la définition doit être un objet JSON")]
     errors = sorted(_VALIDATOR.iter_errors(definition), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         return list(dict.fromkeys(_schema_problem(definition, e) for e in errors))
     if definition["kind"] == "decision":
         outcomes = definition.get("outcomes") or []
         if not outcomes:
-            return ["Décision : la liste des issues est vide ; gardez au moins une issue"]
+            return [_("Décision : la liste des issues est vide ; gardez au moins une issue")]
         values = [o["value"] for o in outcomes]
         return [
-            f"Décision : l'issue « {v} » figure plusieurs fois"
+            _("Décision : l'issue « %(value)s » figure plusieurs fois", value=v)
             for v in sorted(set(values))
             if values.count(v) > 1
         ]
     fields = definition.get("fields") or []
     if complete and not [f for f in fields if f["type"] != "section"]:
-        return ["Formulaire : il n'a encore aucun champ ; ajoutez-en au moins un"]
+        return [_("Formulaire : il n'a encore aucun champ ; ajoutez-en au moins un")]
     out = _field_problems(fields)
     comment = definition.get("comment_field")
     if comment and not any(f["name"] == comment and f["type"] in {"text", "textarea"} for f in fields):
         out.append(
-            f"Formulaire : le message à l'historique « {comment} » n'est pas un champ de texte du formulaire"
+            _(
+                "Formulaire : le message à l'historique « %(name)s » n'est pas un champ de texte du "
+                "formulaire",
+                name=comment,
+            )
         )
     return out
 

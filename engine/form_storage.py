@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from .errors import DeployError, NotFound
 from .form_definitions import problems
+from .i18n import _
 from .models import ProcessDefinition, ProcessInstance
 from .runtime import BPMN_NS, NS, SPIFF_NS, parse_xml
 
@@ -91,7 +92,7 @@ def task_form(xml: str, task_id: str) -> TaskFormInfo:
     for item in task_forms(xml):
         if item.task_id == task_id:
             return item
-    raise NotFound("Cette tâche n'existe pas dans le diagramme.")
+    raise NotFound(_("Cette tâche n'existe pas dans le diagramme."))
 
 
 def _property_parent(task: etree._Element) -> etree._Element:
@@ -118,7 +119,7 @@ def with_form(xml: str, task_id: str, definition: dict[str, Any], process_key: s
     root = parse_xml(xml.encode("utf-8"))
     task = next((t for t in root.iter(f"{{{BPMN_NS}}}userTask") if t.get("id") == task_id), None)
     if task is None:
-        raise NotFound("Cette tâche n'existe pas dans le diagramme.")
+        raise NotFound(_("Cette tâche n'existe pas dans le diagramme."))
     parent = _property_parent(task)
     if not _properties(task).get("formKey"):
         _set_property(parent, "formKey", f"{process_key}.{task_id}")
@@ -136,15 +137,20 @@ def form_problems(root: etree._Element) -> list[tuple[str, str]]:
         if raw is None:
             continue
         ident = task.get("id", "")
-        where = f"Formulaire de la tâche « {task.get('name') or ident} » ({ident})"
+        where = _("Formulaire de la tâche « %(name)s » (%(id)s)", name=task.get("name") or ident, id=ident)
         definition = _decoded(raw)
         if definition is None:
-            found.append((f"{where} : la définition n'est pas un objet JSON lisible", ident))
+            found.append((_("%(where)s : la définition n'est pas un objet JSON lisible", where=where), ident))
             continue
         other = keys.setdefault(props.get("formKey", ""), ident)
         if other != ident:
-            found.append((f"{where} : la clé de formulaire est déjà celle de la tâche ({other})", ident))
-        found += [(f"{where} — {problem}", ident) for problem in problems(definition)]
+            message = _(
+                "%(where)s : la clé de formulaire est déjà celle de la tâche (%(other)s)",
+                where=where,
+                other=other,
+            )
+            found.append((message, ident))
+        found += [(_("%(where)s — %(problem)s", where=where, problem=p), ident) for p in problems(definition)]
     return found
 
 

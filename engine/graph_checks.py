@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from .i18n import _
 from .runtime import BPMN_NS, NS
 
 if TYPE_CHECKING:
@@ -62,6 +63,18 @@ def _scopes(process: etree._Element) -> Iterable[etree._Element]:
             yield sub
 
 
+def _missing_event(scope: etree._Element, *, start: bool) -> str:
+    if _local(scope) == "process":
+        return (
+            _("Le processus n'a pas d'événement de début")
+            if start
+            else _("Le processus n'a pas d'événement de fin")
+        )
+    if start:
+        return _("Le sous-processus %(name)s n'a pas d'événement de début", name=_name(scope))
+    return _("Le sous-processus %(name)s n'a pas d'événement de fin", name=_name(scope))
+
+
 def _check_graph(scope: etree._Element, out: _Collector) -> None:
     nodes = {
         child.get("id"): child
@@ -75,7 +88,9 @@ def _check_graph(scope: etree._Element, out: _Collector) -> None:
     for flow in flows:
         source, target = flow.get("sourceRef"), flow.get("targetRef")
         if source not in nodes or target not in nodes:
-            out.add(f"Flux {_name(flow)} : il relie un élément absent du processus", flow.get("id"))
+            out.add(
+                _("Flux %(flow)s : il relie un élément absent du processus", flow=_name(flow)), flow.get("id")
+            )
             continue
         successors[source].append(target)
         predecessors[target].append(source)
@@ -86,13 +101,12 @@ def _check_graph(scope: etree._Element, out: _Collector) -> None:
             predecessors[ident].append(node.get("attachedToRef"))
 
     starts = [i for i, n in nodes.items() if _local(n) == "startEvent"]
-    where = "Le processus" if _local(scope) == "process" else f"Le sous-processus {_name(scope)}"
     if not starts:
-        out.add(f"{where} n'a pas d'événement de début", scope.get("id"))
+        out.add(_missing_event(scope, start=True), scope.get("id"))
         return
     ends = [i for i, n in nodes.items() if _local(n) == "endEvent"]
     if not ends:
-        out.add(f"{where} n'a pas d'événement de fin", scope.get("id"))
+        out.add(_missing_event(scope, start=False), scope.get("id"))
 
     reached = _walk(starts, successors)
     finishing = _walk(ends, predecessors)
@@ -101,13 +115,17 @@ def _check_graph(scope: etree._Element, out: _Collector) -> None:
         if ident not in reached:
             if _local(node) != "startEvent":
                 out.add(
-                    f"Élément {_name(node)} : aucun chemin ne mène du début à cet élément",
+                    _("Élément %(name)s : aucun chemin ne mène du début à cet élément", name=_name(node)),
                     ident,
                     blocking=False,
                 )
         elif ident not in finishing and ends:
             out.add(
-                f"Élément {_name(node)} : aucun chemin ne mène de cet élément à un événement de fin", ident
+                _(
+                    "Élément %(name)s : aucun chemin ne mène de cet élément à un événement de fin",
+                    name=_name(node),
+                ),
+                ident,
             )
 
     _check_gateways(nodes, outgoing, out)
@@ -127,8 +145,12 @@ def _check_gateways(
             has_condition = condition is not None and (condition.text or "").strip()
             if not has_condition and flow.get("id") != default:
                 out.add(
-                    f"Flux {_name(flow)} sortant de la passerelle {_name(node)} : il n'a ni condition ni "
-                    "statut de flux par défaut. Ajoutez une condition, ou faites-en le flux par défaut",
+                    _(
+                        "Flux %(flow)s sortant de la passerelle %(gateway)s : il n'a ni condition ni "
+                        "statut de flux par défaut. Ajoutez une condition, ou faites-en le flux par défaut",
+                        flow=_name(flow),
+                        gateway=_name(node),
+                    ),
                     flow.get("id"),
                 )
 
@@ -190,9 +212,12 @@ def _check_silent_loops(
         reported.update(loop)
         names = ", ".join(_name(nodes[n]) for n in loop)
         out.add(
-            f"Boucle sans fin : les éléments {names} s'enchaînent en boucle sans attendre personne et sans "
-            "aucune condition. Ajoutez une condition de sortie sur une passerelle, ou une tâche humaine "
-            "dans la boucle",
+            _(
+                "Boucle sans fin : les éléments %(names)s s'enchaînent en boucle sans attendre personne et "
+                "sans aucune condition. Ajoutez une condition de sortie sur une passerelle, ou une tâche "
+                "humaine dans la boucle",
+                names=names,
+            ),
             ident,
         )
 

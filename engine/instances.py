@@ -17,6 +17,7 @@ from .documents import Document
 from .errors import Conflict, NotAllowed, NotFound
 from .events import Actor
 from .execution import Guest, Runner, bundle_of, is_requester, lock_instance, open_workflow
+from .i18n import N_, _
 from .migration_apply import InstanceMigration
 from .models import (
     HistoryEvent,
@@ -33,6 +34,7 @@ from .references import next_reference
 from .runtime import GuichetScriptEngine, TaskState, new_workflow
 from .services import ServiceContext
 from .snapshots import InstanceView
+from .stored_messages import FIXED, translate_role, translate_stored
 
 
 def deadline_from(start: datetime, duration: str | None) -> datetime | None:
@@ -47,7 +49,7 @@ def start(
     """Start the latest published version of a démarche for a family and run it to its first wait."""
     definition = latest_definition(session, demarche_key)
     if definition is None:
-        raise NotFound("Cette démarche n'existe pas ou n'est plus proposée.")
+        raise NotFound(_("Cette démarche n'existe pas ou n'est plus proposée."))
     now = utcnow()
     instance = ProcessInstance(
         definition=definition,
@@ -73,7 +75,7 @@ def start(
     start_task.data["reference"] = instance.reference
     if instance.deadline_at is not None:  # for the timers of engine/deadlines.py
         start_task.data["date_limite"] = instance.deadline_at.isoformat()
-    runner.add_event("instance_started", "Demande créée", actor=requester, role="Famille")
+    runner.add_event("instance_started", N_("Demande créée"), actor=requester, role=N_("Famille"))
     runner.advance()
     return instance
 
@@ -147,17 +149,28 @@ def history(
             e.created_at,
             e.event_type,
             e.visibility,
-            e.label,
-            e.comment,
+            _shown_label(e),
+            translate_stored(e.comment) if e.event_type in ENGINE_COMMENTS else e.comment,
             e.actor_id,
             e.actor_name,
-            e.actor_role,
+            translate_role(e.actor_role),
         )
         for e in events
     ]
 
 
-CANCELLED_LABEL = "Annulée"
+#: Timeline entries whose comment the engine wrote (the others are what a person typed).
+ENGINE_COMMENTS = frozenset({"instance_failed", "instance_migrated", "instance_migration_undone"})
+
+
+def _shown_label(event: HistoryEvent) -> str:
+    """The entry's label in the reader's language: a status set in the diagram stays as written."""
+    if event.event_type == "status_changed" and event.label not in FIXED:
+        return event.label
+    return translate_stored(event.label) or event.label
+
+
+CANCELLED_LABEL = N_("Annulée")
 
 
 def cancel(session: Session, instance_id: int, user: Actor, reason: str | None = None) -> ProcessInstance:
@@ -169,10 +182,10 @@ def cancel(session: Session, instance_id: int, user: Actor, reason: str | None =
     """
     instance = get_instance(session, instance_id, user)
     if not is_requester(user, instance):
-        raise NotAllowed("Seule la famille qui a déposé la demande peut l'annuler.")
+        raise NotAllowed(_("Seule la famille qui a déposé la demande peut l'annuler."))
     instance = lock_instance(session, instance_id)
     if instance.status != InstanceStatus.RUNNING:
-        raise Conflict("Cette demande n'est plus en cours : elle ne peut plus être annulée.")
+        raise Conflict(_("Cette demande n'est plus en cours : elle ne peut plus être annulée."))
     workflow = open_workflow(session, instance, user)
     workflow.cancel()
     runner = Runner(session, instance, workflow, user)
@@ -181,10 +194,10 @@ def cancel(session: Session, instance_id: int, user: Actor, reason: str | None =
     runner.set("status_label", CANCELLED_LABEL)
     runner.add_event(
         "instance_cancelled",
-        "Demande annulée par la famille",
+        N_("Demande annulée par la famille"),
         comment=(reason or "").strip() or None,
         actor=user,
-        role="Famille",
+        role=N_("Famille"),
     )
     with session.no_autoflush:
         runner.sync_tasks()  # no READY task is left: every open inbox row becomes cancelled

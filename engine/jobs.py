@@ -14,6 +14,7 @@ from . import outbox
 from .db import utcnow
 from .events import add_event
 from .execution import Runner, lock_instance, open_workflow
+from .i18n import N_
 from .models import InstanceStatus, ProcessInstance, Visibility
 from .outbox_messages import OutgoingMessage
 
@@ -54,7 +55,7 @@ def fire_due_timers(session: Session, now: datetime | None = None, limit: int = 
                     session,
                     instance,
                     "instance_failed",
-                    "Erreur technique lors d'une échéance",
+                    N_("Erreur technique lors d'une échéance"),
                     visibility=Visibility.INTERNAL,
                     comment=str(exc)[:2000],
                 )

@@ -6,6 +6,7 @@ import keyword
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from lxml import etree
 
@@ -13,6 +14,7 @@ from .catalogue import lint_properties
 from .deadlines import timer_problems
 from .expressions import Place, places
 from .form_storage import has_data_form
+from .i18n import _
 from .models import REQUESTER_LANE
 from .runtime import (
     NS,
@@ -26,6 +28,7 @@ from .runtime import (
     find_process,
 )
 from .scripts import check_expression, protected_name
+from .stored_messages import translate_stored
 
 # A non-zero ISO 8601 duration with whole numbers: P30D, P2M, P1Y6M, PT48H, P1DT12H.
 ISO_DURATION = re.compile(
@@ -45,6 +48,15 @@ def _describe(element: etree._Element) -> str:
     name = element.get("name")
     ident = element.get("id", "?")
     return f"« {name} » ({ident})" if name else f"({ident})"
+
+
+def _refused(element: str, source: str, problem: str) -> str:
+    return _(
+        "Élément %(element)s : expression « %(source)s » refusée, %(problem)s",
+        element=element,
+        source=source.strip()[:80],
+        problem=translate_stored(problem),
+    )
 
 
 def _owner(element: etree._Element) -> etree._Element:
@@ -73,20 +85,32 @@ def _expressions(root: etree._Element) -> Iterable[tuple[etree._Element, str, st
             yield _owner(node), node.get("value", ""), "eval"
 
 
-def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str]:
-    """Return every problem found; an empty list means the diagram may be deployed."""
+def _process_problems(root: etree._Element, bundle: SpecBundle) -> list[str]:
     errors: list[str] = []
     process = find_process(root, bundle.process_id)
     if process is None or not process.get("name"):
-        errors.append(f"Processus ({bundle.process_id}) : un nom (titre de la démarche) est obligatoire")
+        errors.append(
+            _("Processus (%(id)s) : un nom (titre de la démarche) est obligatoire", id=bundle.process_id)
+        )
     max_duration = bundle.props(bundle.process_id).get("dureeMaximale")
     if not max_duration:
         errors.append(
-            f"Processus ({bundle.process_id}) : la propriété « dureeMaximale » (durée ISO 8601, "
-            "par exemple P30D) est obligatoire"
+            _(
+                "Processus (%(id)s) : la propriété « dureeMaximale » (durée ISO 8601, par exemple P30D) "
+                "est obligatoire",
+                id=bundle.process_id,
+            )
         )
     elif not ISO_DURATION.match(max_duration):
-        errors.append(f"Processus ({bundle.process_id}) : « dureeMaximale » n'est pas une durée ISO 8601")
+        errors.append(
+            _("Processus (%(id)s) : « dureeMaximale » n'est pas une durée ISO 8601", id=bundle.process_id)
+        )
+    return errors
+
+
+def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str]:
+    """Return every problem found; an empty list means the diagram may be deployed."""
+    errors = _process_problems(root, bundle)
     errors.extend(lint_properties(bundle.props(bundle.process_id), bundle.process_id))
 
     known_lanes = {REQUESTER_LANE, *ctx.lanes}
@@ -97,25 +121,47 @@ def lint(root: etree._Element, bundle: SpecBundle, ctx: LintContext) -> list[str
             element = elements.get(getattr(task_spec, "bpmn_id", None))
             if element is None:
                 continue
-            where = f"Tâche {_describe(element)}"
+            where = _("Tâche %(element)s", element=_describe(element))
             if isinstance(task_spec, UserTask):
                 if not task_spec.lane:
-                    errors.append(f"{where} : une tâche utilisateur doit être placée dans un couloir (lane)")
+                    errors.append(
+                        _(
+                            "%(where)s : une tâche utilisateur doit être placée dans un couloir (lane)",
+                            where=where,
+                        )
+                    )
                 elif task_spec.lane not in known_lanes:
                     errors.append(
-                        f"{where} : le couloir « {task_spec.lane} » ne correspond à aucun groupe d'agents "
-                        f"(connus : {', '.join(sorted(known_lanes))})"
+                        _(
+                            "%(where)s : le couloir « %(lane)s » ne correspond à aucun groupe d'agents "
+                            "(connus : %(known)s)",
+                            where=where,
+                            lane=task_spec.lane,
+                            known=", ".join(sorted(known_lanes)),
+                        )
                     )
                 form_key = bundle.props(task_spec.bpmn_id).get("formKey")
                 if not form_key:
-                    errors.append(f"{where} : la propriété « formKey » est obligatoire")
+                    errors.append(_("%(where)s : la propriété « formKey » est obligatoire", where=where))
                 elif form_key not in ctx.form_keys and not has_data_form(root, task_spec.bpmn_id):
-                    errors.append(f"{where} : le formulaire « {form_key} » n'est pas enregistré")
+                    errors.append(
+                        _(
+                            "%(where)s : le formulaire « %(key)s » n'est pas enregistré",
+                            where=where,
+                            key=form_key,
+                        )
+                    )
             elif isinstance(task_spec, ServiceTask) and task_spec.operation_name not in SERVICES:
-                errors.append(f"{where} : l'opération de service « {task_spec.operation_name} » n'existe pas")
+                errors.append(
+                    _(
+                        "%(where)s : l'opération de service « %(name)s » n'existe pas",
+                        where=where,
+                        name=task_spec.operation_name,
+                    )
+                )
 
     for timer, problem in timer_problems(root, ISO_DURATION):
-        errors.append(f"Minuterie {_describe(timer)} : {problem}")
+        errors.append(_("Minuterie %(element)s : %(problem)s", element=_describe(timer), problem=problem))
     errors.extend(_expression_problems(root, bundle, elements))
     return errors
 
@@ -127,9 +173,9 @@ MAX_LOOP = 100
 def variable_name_problem(name: str) -> str | None:
     """Why a name SpiffWorkflow writes into the task data is refused, if it is."""
     if not name.isidentifier() or keyword.iskeyword(name):
-        return "n'est pas un nom de variable Python"
+        return _("n'est pas un nom de variable Python")
     if protected_name(name):
-        return "masquerait un nom réservé de l'environnement des scripts"
+        return _("masquerait un nom réservé de l'environnement des scripts")
     return None
 
 
@@ -154,25 +200,43 @@ def _expression_problems(
     for owner, source, mode in _expressions(root):
         checked.add((source.strip(), mode))
         for problem in check_expression(source, mode=mode):
-            errors.append(
-                f"Élément {_describe(owner)} : expression « {source.strip()[:80]} » refusée, {problem}"
-            )
+            errors.append(_refused(_describe(owner), source, problem))
     for place in places(specs):
-        where = f"Élément {owner_of(place)}"
+        where = _("Élément %(element)s", element=owner_of(place))
         if place.kind in {"eval", "exec"}:
             if (place.source.strip(), place.kind) in checked:
                 continue
             checked.add((place.source.strip(), place.kind))
             for problem in check_expression(place.source, mode=place.kind):
-                errors.append(f"{where} : expression « {place.source.strip()[:80]} » refusée, {problem}")
+                errors.append(_refused(owner_of(place), place.source, problem))
         elif place.kind == "variable":
             problem = variable_name_problem(place.source)
             if problem:
-                errors.append(f"{where} : le nom « {place.source[:80]} » ({place.what}) {problem}")
+                errors.append(
+                    _(
+                        "%(where)s : le nom « %(name)s » (%(what)s) %(problem)s",
+                        where=where,
+                        name=place.source[:80],
+                        what=translate_stored(place.what),
+                        problem=problem,
+                    )
+                )
         else:
             errors.append(
-                f"{where} : {place.what} (« {place.source[:80]} ») n'est pas pris en charge par Guichet"
+                _(
+                    "%(where)s : %(what)s (« %(source)s ») n'est pas pris en charge par Guichet",
+                    where=where,
+                    what=translate_stored(place.what),
+                    source=place.source[:80],
+                )
             )
+    errors.extend(_loop_problems(specs, elements))
+    return errors
+
+
+def _loop_problems(specs: list[Any], elements: dict[str, etree._Element]) -> list[str]:
+    """Loops and multi-instance tasks must be bounded (MAX_LOOP)."""
+    errors: list[str] = []
     for process_spec in specs:
         for task_spec in process_spec.task_specs.values():
             element = elements.get(getattr(task_spec, "bpmn_id", None) or "")
@@ -182,12 +246,21 @@ def _expression_problems(
                 task_spec.maximum is not None and 0 < task_spec.maximum <= MAX_LOOP
             ):
                 errors.append(
-                    f"Élément {_describe(element)} : une boucle doit avoir un nombre maximal de tours "
-                    f"(loopMaximum) entre 1 et {MAX_LOOP}"
+                    _(
+                        "Élément %(element)s : une boucle doit avoir un nombre maximal de tours "
+                        "(loopMaximum) entre 1 et %(max)s",
+                        element=_describe(element),
+                        max=MAX_LOOP,
+                    )
                 )
             cardinality = getattr(task_spec, "cardinality", None)
             constant = isinstance(cardinality, str) and cardinality.strip().isdigit()
             if isinstance(task_spec, MultiInstanceTask) and constant and int(cardinality) > MAX_LOOP:
-                where = f"Élément {_describe(element)}"
-                errors.append(f"{where} : au plus {MAX_LOOP} instances (loopCardinality)")
+                errors.append(
+                    _(
+                        "Élément %(element)s : au plus %(max)s instances (loopCardinality)",
+                        element=_describe(element),
+                        max=MAX_LOOP,
+                    )
+                )
     return errors

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import DeployError
+from .i18n import _
 from .models import InstanceStatus, ProcessDefinition, ProcessInstance
 from .runtime import (
     SERIALIZER,
@@ -80,23 +81,30 @@ def _removed_reason(task: Any) -> str | None:
     if not _is_element(task) or not task.has_state(_REACHED):
         return None
     if task.has_state(TaskState.READY | TaskState.WAITING):
-        return f"la demande attend à l'étape {_name(task)}, qui n'existe plus dans la nouvelle version"
+        return _(
+            "la demande attend à l'étape %(step)s, qui n'existe plus dans la nouvelle version",
+            step=_name(task),
+        )
     if task.has_state(TaskState.STARTED):
-        return f"l'étape {_name(task)}, en cours, n'existe plus dans la nouvelle version"
-    return f"la demande est passée par l'étape {_name(task)}, qui n'existe plus dans la nouvelle version"
+        return _("l'étape %(step)s, en cours, n'existe plus dans la nouvelle version", step=_name(task))
+    return _(
+        "la demande est passée par l'étape %(step)s, qui n'existe plus dans la nouvelle version",
+        step=_name(task),
+    )
 
 
 def _changed_reason(task: Any) -> str | None:
     if not task.has_state(_LOCKED_IN):
         return None
     if task.has_state(TaskState.STARTED):
-        return (
-            f"l'étape {_name(task)} est en cours (sous-processus ou activité appelée démarré) et elle "
-            "change : les nouvelles étapes qui la suivent seraient sautées"
+        return _(
+            "l'étape %(step)s est en cours (sous-processus ou activité appelée démarré) et elle change : "
+            "les nouvelles étapes qui la suivent seraient sautées",
+            step=_name(task),
         )
     if not _is_element(task):
         return None
-    return f"l'étape {_name(task)}, déjà franchie, change dans la nouvelle version"
+    return _("l'étape %(step)s, déjà franchie, change dans la nouvelle version", step=_name(task))
 
 
 def diff_reasons(workflow: BpmnWorkflow, target: SpecBundle) -> tuple[list[str], Any]:
@@ -108,14 +116,16 @@ def diff_reasons(workflow: BpmnWorkflow, target: SpecBundle) -> tuple[list[str],
         subworkflow = workflow.subprocesses[sp_id]
         if sp_diff is None:
             reasons.append(
-                f"le sous-processus « {subworkflow.spec.name} » en cours ne se retrouve pas dans la "
-                "nouvelle version"
+                _(
+                    "le sous-processus « %(name)s » en cours ne se retrouve pas dans la nouvelle version",
+                    name=subworkflow.spec.name,
+                )
             )
             continue
         reasons += [r for r in map(_removed_reason, sp_diff.removed) if r]
         reasons += [r for r in map(_changed_reason, sp_diff.changed) if r]
     if not reasons and not workflow.tasks:
-        reasons.append("la demande n'a pas d'état enregistré")
+        reasons.append(_("la demande n'a pas d'état enregistré"))
     # One sentence per cause (a task reached twice in a loop is named once).
     return list(dict.fromkeys(reasons)), (top, sub_diffs)
 
@@ -144,7 +154,7 @@ def verdict(instance: ProcessInstance, target: SpecBundle) -> tuple[Verdict, Bpm
         reasons, diffs = diff_reasons(workflow, target)
         where = waiting_at(workflow)
     except Exception as exc:  # a document that does not load cannot be judged: it stays
-        reasons = [f"son état enregistré ne se relit pas ({type(exc).__name__})"]
+        reasons = [_("son état enregistré ne se relit pas (%(error)s)", error=type(exc).__name__)]
         where = ()
     view = Verdict(
         instance_id=instance.id,
@@ -180,7 +190,10 @@ def preview(
 ) -> Preview:
     """Every running request of `key` (except those already on `target_id`) judged against `target`."""
     if target.process_id != key:
-        raise DeployError([f"le diagramme est celui de « {target.process_id} », pas de « {key} »"])
+        message = _(
+            "le diagramme est celui de « %(found)s », pas de « %(key)s »", found=target.process_id, key=key
+        )
+        raise DeployError([message])
     verdicts = [verdict(i, target)[0] for i in running_of(session, key, target_id)]
     return Preview(
         key=key,
@@ -198,7 +211,7 @@ def preview_version(session: Session, key: str, version: int) -> Preview:
     if definition is None:
         from .errors import NotFound
 
-        raise NotFound("Cette version de la démarche n'existe pas.")
+        raise NotFound(_("Cette version de la démarche n'existe pas."))
     return preview(session, key, bundle_of_definition(definition), f"version {version}", definition.id)
 
 

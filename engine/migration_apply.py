@@ -20,11 +20,13 @@ from typing import Any
 from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from . import stored_messages as stored
 from .db import Base, UTCDateTime, utcnow
 from .definitions import latest_definition
 from .errors import Conflict, NotFound
 from .events import add_event
 from .execution import lock_instance
+from .i18n import N_, _
 from .migration import bundle_of_definition, verdict
 from .models import (
     HumanTask,
@@ -42,6 +44,7 @@ from .runtime import (
     load_workflow,
     migrate_workflow,
 )
+from .stored_messages import french
 
 
 class InstanceMigration(Base):
@@ -110,15 +113,18 @@ def _sync_open_tasks(session: Session, instance_id: int, workflow: Any, bundle: 
         row.status_label = props.get("statusLabel", row.status_label)
 
 
+MOVED_BY_OTHER = N_("elle vient d'être déplacée par quelqu'un d'autre")
+
+
 def _move_one(
     session: Session, instance_id: int, target: ProcessDefinition, batch: str, actor: str
 ) -> str | None:
     """Move one request; None when moved, else the French reason it stays."""
     instance = lock_instance(session, instance_id)
     if instance.status != InstanceStatus.RUNNING:
-        return "elle n'est plus en cours"
+        return _("elle n'est plus en cours")
     if instance.definition_id == target.id:
-        return "elle vient d'être déplacée par quelqu'un d'autre"
+        return _(MOVED_BY_OTHER)
     bundle = bundle_of_definition(target)
     judged, workflow, diffs = verdict(instance, bundle)
     if not judged.movable or workflow is None:
@@ -131,7 +137,7 @@ def _move_one(
     except Exception:
         document = ""
     if not document or not _loads_back(document, bundle, ready):
-        return "le résultat ne se relit pas : la demande est laissée sur sa version"
+        return _("le résultat ne se relit pas : la demande est laissée sur sa version")
     instance.serialization = document
     instance.definition = target
     instance.updated_at = utcnow()
@@ -150,15 +156,15 @@ def _move_one(
             migrated_at=utcnow(),
         )
     )
-    label = f"Demande passée de la version {old_version} à la version {target.version} de la démarche"
+    label = french(stored.MIGRATED, old=old_version, new=target.version)
     add_event(
         session,
         instance,
         "instance_migrated",
         label,
         visibility=Visibility.INTERNAL,
-        comment=f"Par {actor}",
-        role="Studio",
+        comment=french(stored.BY, name=actor),
+        role=N_("Studio"),
     )
     session.flush()
     return None
@@ -180,11 +186,15 @@ def migrate(
     """
     target = latest_definition(session, key)
     if target is None:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     if target.version != expected_version:
         raise Conflict(
-            f"La version {target.version} a été publiée depuis l'aperçu (vous déplaciez vers la version "
-            f"{expected_version}) : rien n'a été déplacé. Affichez de nouveau l'aperçu."
+            _(
+                "La version %(version)s a été publiée depuis l'aperçu (vous déplaciez vers la version "
+                "%(expected)s) : rien n'a été déplacé. Affichez de nouveau l'aperçu.",
+                version=target.version,
+                expected=expected_version,
+            )
         )
     batch = uuid.uuid4().hex
     moved: list[str] = []
@@ -192,12 +202,15 @@ def migrate(
     for instance_id in sorted(set(instance_ids)):
         reason = _move_one(session, instance_id, target, batch, actor)
         reference = session.get(ProcessInstance, instance_id)
-        name = (reference.reference if reference else None) or f"n° {instance_id}"
+        name = (reference.reference if reference else None) or _("n° %(id)s", id=instance_id)
         (moved.append(name) if reason is None else skipped.append((name, reason)))
-    if instance_ids and not moved and all("quelqu'un d'autre" in r for _, r in skipped):
+    if instance_ids and not moved and all(r == _(MOVED_BY_OTHER) for _name, r in skipped):
         raise Conflict(
-            "Ces demandes viennent d'être déplacées vers la version "
-            f"{target.version} par un autre analyste : rien n'a été changé une seconde fois."
+            _(
+                "Ces demandes viennent d'être déplacées vers la version %(version)s par un autre analyste : "
+                "rien n'a été changé une seconde fois.",
+                version=target.version,
+            )
         )
     return MigrationOutcome(batch, tuple(moved), tuple(skipped))
 
@@ -211,29 +224,32 @@ def undo(session: Session, batch: str, *, actor: str, key: str | None = None) ->
         query = query.where(InstanceMigration.key == key)
     rows = list(session.execute(query.order_by(InstanceMigration.id)).scalars())
     if not rows:
-        raise NotFound("Ce déplacement n'existe pas.")
+        raise NotFound(_("Ce déplacement n'existe pas."))
     if all(r.undone_at is not None for r in rows):
-        raise Conflict("Ce déplacement a déjà été annulé : rien n'a été changé une seconde fois.")
+        raise Conflict(_("Ce déplacement a déjà été annulé : rien n'a été changé une seconde fois."))
     moved: list[str] = []
     skipped: list[tuple[str, str]] = []
     for row in rows:
         instance = lock_instance(session, row.instance_id)
         session.refresh(row)
-        name = instance.reference or f"n° {instance.id}"
+        name = instance.reference or _("n° %(id)s", id=instance.id)
         if row.undone_at is not None:
             continue
         if instance.lock_version != row.lock_version_after or instance.definition_id != row.to_definition_id:
-            skipped.append((name, "la demande a avancé depuis son déplacement"))
+            skipped.append((name, _("la demande a avancé depuis son déplacement")))
             continue
         _restore(session, instance, row, actor)
         moved.append(name)
     if not moved and not skipped:
-        raise Conflict("Ce déplacement vient d'être annulé par quelqu'un d'autre : rien n'a été changé.")
+        raise Conflict(_("Ce déplacement vient d'être annulé par quelqu'un d'autre : rien n'a été changé."))
     if not moved:
-        names = ", ".join(name for name, _ in skipped)
+        names = ", ".join(name for name, _reason in skipped)
         raise Conflict(
-            f"Aucune demande de ce déplacement ne peut plus revenir à sa version ({names} : la demande a "
-            "avancé depuis son déplacement). Rien n'a été changé."
+            _(
+                "Aucune demande de ce déplacement ne peut plus revenir à sa version (%(names)s : la demande "
+                "a avancé depuis son déplacement). Rien n'a été changé.",
+                names=names,
+            )
         )
     return MigrationOutcome(batch, tuple(moved), tuple(skipped))
 
@@ -241,7 +257,7 @@ def undo(session: Session, batch: str, *, actor: str, key: str | None = None) ->
 def _restore(session: Session, instance: ProcessInstance, row: InstanceMigration, actor: str) -> None:
     previous = session.get(ProcessDefinition, row.from_definition_id)
     if previous is None:  # definitions are never deleted; kept for the type checker
-        raise NotFound("La version d'origine de cette demande n'existe plus.")
+        raise NotFound(_("La version d'origine de cette demande n'existe plus."))
     bundle = bundle_of_definition(previous)
     workflow = load_workflow(bundle, row.previous_serialization, GuichetScriptEngine())
     new_version = instance.definition.version
@@ -251,15 +267,15 @@ def _restore(session: Session, instance: ProcessInstance, row: InstanceMigration
     row.undone_at = utcnow()
     session.flush()
     _sync_open_tasks(session, instance.id, workflow, bundle)
-    label = f"Demande revenue de la version {new_version} à la version {previous.version} de la démarche"
+    label = french(stored.MIGRATION_UNDONE, old=new_version, new=previous.version)
     add_event(
         session,
         instance,
         "instance_migration_undone",
         label,
         visibility=Visibility.INTERNAL,
-        comment=f"Par {actor}",
-        role="Studio",
+        comment=french(stored.BY, name=actor),
+        role=N_("Studio"),
     )
     session.flush()
 

@@ -22,6 +22,7 @@ from .data import current_data
 from .db import utcnow
 from .documents import Document
 from .events import Actor
+from .i18n import N_
 from .models import (
     HistoryEvent,
     HumanTask,
@@ -33,7 +34,7 @@ from .models import (
 )
 
 log = logging.getLogger(__name__)
-ERASED_LABEL = "Clôturée avec le compte"
+ERASED_LABEL = N_("Clôturée avec le compte")
 
 
 def _iso(value: Any) -> Any:

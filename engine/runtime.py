@@ -27,9 +27,12 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 from SpiffWorkflow.util.task import TaskState
 
+from . import stored_messages as stored
 from .errors import DeployError, EngineError, ScriptError
+from .i18n import _
 from .registry import SERVICES, ServiceFunc, ServiceOperation, service
 from .scripts import RestrictedEnvironment
+from .stored_messages import french
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -40,9 +43,11 @@ MAX_BPMN_BYTES = 2 * 1024 * 1024
 def parse_xml(data: bytes) -> etree._Element:
     """Parse untrusted BPMN bytes: no DOCTYPE, no entities, no network, bounded size."""
     if len(data) > MAX_BPMN_BYTES:
-        raise DeployError([f"le fichier dépasse la taille maximale de {MAX_BPMN_BYTES // 1024} Kio"])
+        raise DeployError(
+            [_("le fichier dépasse la taille maximale de %(size)s Kio", size=MAX_BPMN_BYTES // 1024)]
+        )
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
-        raise DeployError(["les déclarations DOCTYPE et ENTITY sont interdites"])
+        raise DeployError([_("les déclarations DOCTYPE et ENTITY sont interdites")])
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_comments=True
     )
@@ -51,7 +56,7 @@ def parse_xml(data: bytes) -> etree._Element:
     except etree.XMLSyntaxError as exc:
         raise DeployError([f"XML invalide ({exc.msg})"]) from None
     if root.getroottree().docinfo.doctype:
-        raise DeployError(["les déclarations DOCTYPE et ENTITY sont interdites"])
+        raise DeployError([_("les déclarations DOCTYPE et ENTITY sont interdites")])
     return root
 
 
@@ -102,7 +107,10 @@ def build_bundle(root: etree._Element) -> SpecBundle:
         # SpiffWorkflow looks elements up by id: an operation named like an element breaks parsing.
         raise DeployError(
             [
-                f"l'opération de service « {name} » porte le même identifiant qu'un élément BPMN"
+                _(
+                    "l'opération de service « %(name)s » porte le même identifiant qu'un élément BPMN",
+                    name=name,
+                )
                 for name in clashes
             ]
         )
@@ -117,13 +125,15 @@ def build_bundle(root: etree._Element) -> SpecBundle:
             if p.get("isExecutable") == "true" and p.get("id") not in called
         ]
         if len(process_ids) != 1:
-            raise DeployError(["le fichier doit contenir exactement un processus exécutable (isExecutable)"])
+            raise DeployError(
+                [_("le fichier doit contenir exactement un processus exécutable (isExecutable)")]
+            )
         spec = parser.get_spec(process_ids[0])
         subs = parser.get_subprocess_specs(process_ids[0])
     except DeployError:
         raise
     except Exception as exc:  # SpiffWorkflow raises many types; all mean "this BPMN is invalid"
-        raise DeployError([f"BPMN non valide : {exc}"]) from None
+        raise DeployError([_("BPMN non valide : %(error)s", error=exc)]) from None
     return SpecBundle(process_ids[0], spec, subs, element_properties(root))
 
 
@@ -217,14 +227,13 @@ def dump_workflow(workflow: BpmnWorkflow) -> str:
         document = str(SERIALIZER.serialize_json(workflow))
     except Exception as exc:  # a script put in the data a value JSON cannot hold (a set, a function)
         raise ScriptError(
-            f"Les données de la demande ne peuvent pas être enregistrées ({type(exc).__name__} : {exc}).",
+            french(stored.DATA_NOT_SAVED, detail=f"{type(exc).__name__} : {exc}"),
             _instance_id_of(workflow),
         ) from exc
     size = len(document.encode("utf-8"))
     if size > MAX_INSTANCE_BYTES:
         raise ScriptError(
-            f"Les données de la demande sont trop volumineuses : {size} octets "
-            f"(au plus {MAX_INSTANCE_BYTES}). Une expression ou un script du diagramme en produit trop.",
+            french(stored.DATA_TOO_LARGE, size=size, limit=MAX_INSTANCE_BYTES),
             _instance_id_of(workflow),
         )
     return document
@@ -272,10 +281,7 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
             raise self.failure(
                 task,
                 source,
-                ScriptError(
-                    f"plus de {MAX_EVALUATIONS} expressions évaluées sans attendre personne "
-                    "(une boucle de tâches automatiques sans fin ?)"
-                ),
+                ScriptError(french(stored.RUNAWAY_EXPRESSIONS, count=MAX_EVALUATIONS)),
             )
 
     # Every expression and script goes through these two: a failure becomes a French ScriptError that
@@ -295,7 +301,7 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
             raise self.failure(
                 task,
                 expression,
-                ScriptError(f"le nombre d'instances doit être un entier entre 0 et {MAX_INSTANCES}"),
+                ScriptError(french(stored.INSTANCE_COUNT, limit=MAX_INSTANCES)),
             )
         return result
 
@@ -314,7 +320,7 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         element = f"« {name} » ({ident})" if name else f"({ident})"
         reason = exc.message if isinstance(exc, EngineError) else f"{type(exc).__name__} : {exc}"
         return ScriptError(
-            f"Erreur dans l'élément {element} : « {source.strip()[:80]} » a échoué. {reason}",
+            french(stored.ELEMENT_FAILED, element=element, source=source.strip()[:80], detail=reason),
             getattr(self.context, "instance_id", None),
         )
 
@@ -322,7 +328,7 @@ class GuichetScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         # Overridden: in 3.2.0 the stock version masks every error behind a NameError.
         operation = SERVICES.get(operation_name)
         if operation is None:
-            raise ScriptError(f"Opération de service inconnue : {operation_name}")
+            raise ScriptError(french(stored.UNKNOWN_OPERATION, name=operation_name))
         params = {name: spec["value"] for name, spec in operation_params.items()}
         context = (
             dataclasses.replace(self.context, data=dict(task.data), lane=task.task_spec.lane)

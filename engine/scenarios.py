@@ -25,17 +25,13 @@ from .db import Base, UTCDateTime, utcnow
 from .errors import EngineError, NotFound
 from .events import Actor
 from .execution import LOADED_WORKFLOWS, open_workflow
+from .i18n import _
 from .instances import start
-from .models import HumanTask, HumanTaskState, InstanceStatus, OutboxMessage, ProcessDefinition
+from .models import HumanTask, HumanTaskState, OutboxMessage, ProcessDefinition
 from .runtime import TaskState, build_bundle, parse_xml
+from .scenario_checks import STATUS_LABELS, check_end, check_path, status_label
+from .stored_messages import translate_stored
 from .tasks import complete
-
-STATUS_LABELS = {
-    InstanceStatus.COMPLETED.value: "terminée",
-    InstanceStatus.RUNNING.value: "en cours",
-    InstanceStatus.CANCELLED.value: "annulée",
-    InstanceStatus.ERROR.value: "en erreur",
-}
 
 
 class ScenarioCase(Base):
@@ -91,26 +87,41 @@ class BadCase(EngineError):
 def case_from_dict(raw: Any, *, source: str = "studio", case_id: int | None = None) -> Case:
     """Read a case from its JSON form; raises BadCase with a French sentence."""
     if not isinstance(raw, dict):
-        raise BadCase("Un cas doit être un objet JSON.")
+        raise BadCase(_("Un cas doit être un objet JSON."))
     name = str(raw.get("nom", "")).strip()
     if not name:
-        raise BadCase("Donnez un nom au cas.")
+        raise BadCase(_("Donnez un nom au cas."))
     steps = []
     for n, step in enumerate(raw.get("etapes") or [], start=1):
         if not isinstance(step, dict) or not str(step.get("tache", "")).strip():
-            raise BadCase(f"Cas « {name} » : l'étape {n} ne dit pas quelle tâche elle remplit.")
+            raise BadCase(
+                _(
+                    "Cas « %(name)s » : l'étape %(n)s ne dit pas quelle tâche elle remplit.",
+                    name=name,
+                    n=n,
+                )
+            )
         data = step.get("donnees") or {}
         if not isinstance(data, dict):
             raise BadCase(
-                f"Cas « {name} » : les données de l'étape {n} doivent être des paires nom = valeur."
+                _(
+                    "Cas « %(name)s » : les données de l'étape %(n)s doivent être des paires nom = valeur.",
+                    name=name,
+                    n=n,
+                )
             )
         steps.append(Step(str(step["tache"]).strip(), dict(data)))
     start_data = raw.get("donnees_depart") or {}
     if not isinstance(start_data, dict):
-        raise BadCase(f"Cas « {name} » : les données de départ doivent être des paires nom = valeur.")
+        raise BadCase(
+            _(
+                "Cas « %(name)s » : les données de départ doivent être des paires nom = valeur.",
+                name=name,
+            )
+        )
     status = raw.get("statut_final") or None
     if status is not None and status not in STATUS_LABELS:
-        raise BadCase(f"Cas « {name} » : statut final inconnu « {status} ».")
+        raise BadCase(_("Cas « %(name)s » : statut final inconnu « %(status)s ».", name=name, status=status))
     return Case(
         name=name[:150],
         steps=tuple(steps),
@@ -152,10 +163,15 @@ def save_case(session: Session, key: str, case: Case, *, author: str, case_id: i
         select(ScenarioCase.id).where(ScenarioCase.key == key, ScenarioCase.name == case.name)
     ).scalar_one_or_none()
     if clash is not None and clash != case_id:
-        raise BadCase(f"Un autre cas s'appelle déjà « {case.name} » : choisissez un autre nom.")
+        raise BadCase(
+            _(
+                "Un autre cas s'appelle déjà « %(name)s » : choisissez un autre nom.",
+                name=case.name,
+            )
+        )
     row = session.get(ScenarioCase, case_id) if case_id else None
     if case_id and (row is None or row.key != key):
-        raise NotFound("Ce cas n'existe pas.")
+        raise NotFound(_("Ce cas n'existe pas."))
     if row is None:
         row = ScenarioCase(key=key, name=case.name, body="", author=author[:150])
         session.add(row)
@@ -172,7 +188,7 @@ def save_case(session: Session, key: str, case: Case, *, author: str, case_id: i
 def delete_case(session: Session, key: str, case_id: int) -> None:
     row = session.get(ScenarioCase, case_id)
     if row is None or row.key != key:
-        raise NotFound("Ce cas n'existe pas.")
+        raise NotFound(_("Ce cas n'existe pas."))
     session.delete(row)
     session.flush()
 
@@ -201,7 +217,19 @@ def run_cases(
     try:
         bundle = build_bundle(parse_xml(xml.encode("utf-8")))
     except EngineError as exc:
-        return [Result(c.name, False, (f"Le diagramme ne se lit pas : {exc.message}",)) for c in cases]
+        return [
+            Result(
+                c.name,
+                False,
+                (
+                    _(
+                        "Le diagramme ne se lit pas : %(error)s",
+                        error=exc.message,
+                    ),
+                ),
+            )
+            for c in cases
+        ]
     elements = set(bundle.properties) | _element_ids(bundle)
     duration = bundle.props(bundle.process_id).get("dureeMaximale")
     return [_run_one(session, xml, bundle.process_id, duration, case, requester, elements) for case in cases]
@@ -230,7 +258,16 @@ def _run_one(
         _temporary_definition(session, key, xml, max_duration)
         return _play(session, key, case, family, elements)
     except EngineError as exc:
-        return Result(case.name, False, (f"La démarche s'est arrêtée sur une erreur : {exc.message}",))
+        return Result(
+            case.name,
+            False,
+            (
+                _(
+                    "La démarche s'est arrêtée sur une erreur : %(error)s",
+                    error=translate_stored(exc.message),
+                ),
+            ),
+        )
     finally:
         savepoint.rollback()
         session.info.pop(LOADED_WORKFLOWS, None)
@@ -271,7 +308,7 @@ def _open_task(session: Session, instance_id: int) -> HumanTask | None:
 
 def _play(session: Session, key: str, case: Case, family: Actor, elements: set[str]) -> Result:
     problems = [
-        f"L'élément « {e} » du parcours attendu n'existe pas dans le diagramme."
+        _("L'élément « %(element)s » du parcours attendu n'existe pas dans le diagramme.", element=e)
         for e in case.path
         if e not in elements
     ]
@@ -281,20 +318,31 @@ def _play(session: Session, key: str, case: Case, family: Actor, elements: set[s
         task = _open_task(session, instance.id)
         if task is None:
             problems.append(
-                f"Étape {n} : la demande n'attend plus personne ({_status(instance.status)}), "
-                f"la tâche « {step.task} » n'a pas été proposée."
+                _(
+                    "Étape %(n)s : la demande n'attend plus personne (%(status)s), la tâche « %(task)s » "
+                    "n'a pas été proposée.",
+                    n=n,
+                    status=status_label(instance.status),
+                    task=step.task,
+                )
             )
             break
         if task.task_name != step.task:
             problems.append(
-                f"Étape {n} : la demande attend « {task.title} » ({task.task_name}), et non « {step.task} »."
+                _(
+                    "Étape %(n)s : la demande attend « %(title)s » (%(name)s), et non « %(expected)s ».",
+                    n=n,
+                    title=task.title,
+                    name=task.task_name,
+                    expected=step.task,
+                )
             )
             break
         actor = family if task.lane == "Famille" else _Agent(task.assignee_id, frozenset({task.lane}))
         workflow = open_workflow(session, instance, actor, read_only=True)
         complete(session, task.id, actor, dict(step.data))
     path = _path(workflow)
-    problems += _check_path(case.path, path, elements)
+    problems += check_path(case.path, path, elements)
     mails = tuple(
         session.execute(
             select(OutboxMessage.subject)
@@ -302,7 +350,7 @@ def _play(session: Session, key: str, case: Case, family: Actor, elements: set[s
             .order_by(OutboxMessage.id)
         ).scalars()
     )
-    problems += _check_end(case, instance.status, instance.status_label, mails)
+    problems += check_end(case, instance.status, instance.status_label, mails)
     return Result(
         case.name, not problems, tuple(problems), path, instance.status, instance.status_label, mails
     )
@@ -316,41 +364,3 @@ def _path(workflow: Any) -> tuple[str, ...]:
     ]
     done.sort(key=lambda t: (t.state != TaskState.COMPLETED, t.last_state_change))
     return tuple(t.task_spec.bpmn_id for t in done)
-
-
-def _check_path(expected: tuple[str, ...], actual: tuple[str, ...], elements: set[str]) -> list[str]:
-    position = 0
-    for element in expected:
-        if element not in elements:
-            continue
-        try:
-            position = actual.index(element, position) + 1
-        except ValueError:
-            where = " → ".join(actual) or "aucun élément"
-            return [
-                f"Le parcours attendu passe par « {element} », mais la demande n'y est pas "
-                f"passée à ce moment (parcours réel : {where})."
-            ]
-    return []
-
-
-def _status(status: str) -> str:
-    return STATUS_LABELS.get(status, status)
-
-
-def _check_end(case: Case, status: str, label: str, mails: tuple[str, ...]) -> list[str]:
-    problems = []
-    if case.final_status and status != case.final_status:
-        problems.append(
-            f"Statut final attendu : {STATUS_LABELS[case.final_status]} ; "
-            f"obtenu : {STATUS_LABELS.get(status, status)}."
-        )
-    if case.final_label and label != case.final_label:
-        problems.append(
-            f"Libellé final attendu : « {case.final_label} » ; obtenu : « {label or '(aucun)'} »."
-        )
-    for expected in case.mails:
-        if not any(expected.lower() in subject.lower() for subject in mails):
-            sent = " ; ".join(f"« {s} »" for s in mails) or "aucun"
-            problems.append(f"Courriel attendu « {expected} » non écrit (courriels écrits : {sent}).")
-    return problems

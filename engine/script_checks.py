@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
+from .i18n import _
 from .script_compiler import compile_guarded
 from .script_guards import PRINTF_WIDTH
 
@@ -182,33 +183,39 @@ def _folding_problems(tree: ast.AST) -> Iterable[str]:
             continue
         if estimate[0] == "seq" and estimate[1] > MAX_FOLDED_LENGTH:
             yield (
-                f"valeur trop grande : ces constantes construiraient {estimate[1]} caractères ou éléments "
-                f"(au plus {MAX_FOLDED_LENGTH})"
+                _(
+                    "valeur trop grande : ces constantes construiraient %(size)s caractères ou éléments "
+                    "(au plus %(limit)s)",
+                    size=estimate[1],
+                    limit=MAX_FOLDED_LENGTH,
+                )
             )
         elif estimate[0] == "int" and estimate[1] > MAX_FOLDED_BITS:
-            yield f"nombre trop grand : ces constantes donneraient un entier de {estimate[1]} bits"
+            yield _(
+                "nombre trop grand : ces constantes donneraient un entier de %(bits)s bits", bits=estimate[1]
+            )
 
 
 def _problems(tree: ast.AST) -> Iterable[str]:
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
-            yield f"construction « {type(node).__name__} » interdite"
+            yield _("construction « %(name)s » interdite", name=type(node).__name__)
         elif isinstance(node, ast.Name) and (node.id.startswith("_") or node.id in _FORBIDDEN_NAMES):
-            yield f"nom « {node.id} » interdit"
+            yield _("nom « %(name)s » interdit", name=node.id)
         elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            yield f"attribut « {node.attr} » interdit"
+            yield _("attribut « %(name)s » interdit", name=node.attr)
         elif isinstance(node, ast.Attribute) and node.attr in {"format", "format_map", "mro"}:
-            yield f"méthode « {node.attr} » interdite"
+            yield _("méthode « %(name)s » interdite", name=node.attr)
         elif isinstance(node, ast.AugAssign) and not isinstance(node.op, _INPLACE_OPS):
-            yield "affectation composée interdite (seuls +=, -=, *= et /= sont permis)"
+            yield _("affectation composée interdite (seuls +=, -=, *= et /= sont permis)")
         elif isinstance(node, ast.Call) and (
             any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords)
         ):
-            yield "appel avec * ou ** interdit"
+            yield _("appel avec * ou ** interdit")
         elif (
             isinstance(node, ast.Constant) and isinstance(node.value, int) and abs(node.value) > _MAX_CONSTANT
         ):
-            yield "nombre trop grand"
+            yield _("nombre trop grand")
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             right = node.right
             if not (
@@ -216,9 +223,9 @@ def _problems(tree: ast.AST) -> Iterable[str]:
                 and isinstance(right.value, int)
                 and abs(right.value) <= _MAX_EXPONENT
             ):
-                yield "puissance limitée à un exposant constant inférieur à 64"
+                yield _("puissance limitée à un exposant constant inférieur à 64")
             elif any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(node.left)):
-                yield "puissances imbriquées interdites"
+                yield _("puissances imbriquées interdites")
         elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.LShift)):
             sides = (node.left, node.right)
             if any(
@@ -231,7 +238,7 @@ def _problems(tree: ast.AST) -> Iterable[str]:
                 and abs(side.value) <= _MAX_REPEAT
                 for side in sides
             ):
-                yield f"répétition limitée à {_MAX_REPEAT} fois une valeur constante"
+                yield _("répétition limitée à %(count)s fois une valeur constante", count=_MAX_REPEAT)
         elif (
             isinstance(node, ast.BinOp)
             and isinstance(node.op, ast.Mod)
@@ -239,7 +246,7 @@ def _problems(tree: ast.AST) -> Iterable[str]:
             and isinstance(node.left.value, str)
             and PRINTF_WIDTH.search(node.left.value)
         ):
-            yield "formatage « % » avec une largeur trop grande ou variable interdit"
+            yield _("formatage « % » avec une largeur trop grande ou variable interdit")
 
 
 def check_expression(source: str, *, mode: str = "eval") -> list[str]:
@@ -247,9 +254,11 @@ def check_expression(source: str, *, mode: str = "eval") -> list[str]:
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
-        return [f"erreur de syntaxe ({exc.msg})"]
+        return [_("erreur de syntaxe (%(error)s)", error=exc.msg)]
     problems = list(dict.fromkeys([*_problems(tree), *_folding_problems(tree)]))
     if not problems:
         compiled = compile_guarded(source, mode)
-        problems.extend(f"interdite par l'environnement restreint ({error})" for error in compiled.errors)
+        problems.extend(
+            _("interdite par l'environnement restreint (%(error)s)", error=error) for error in compiled.errors
+        )
     return problems

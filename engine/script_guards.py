@@ -26,7 +26,10 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 
+from . import stored_messages as stored
 from .errors import ScriptError
+from .i18n import N_
+from .stored_messages import french
 
 # --- Run-time budget: steps, CPU time and the size of what an evaluation builds ------------------
 
@@ -84,14 +87,12 @@ def _step() -> None:
 def _charge(size: int, what: str) -> None:
     """Refuse, before it is built, a value bigger than the limits; count it against the budget."""
     if size > LIMITS.max_sequence:
-        raise ScriptError(f"Valeur trop grande : {what} de {size} éléments (au plus {LIMITS.max_sequence}).")
+        raise ScriptError(french(stored.VALUE_TOO_LARGE, what=what, size=size, limit=LIMITS.max_sequence))
     budget = _budget.get(None)
     if budget is not None:
         budget.allocated -= size
         if budget.allocated < 0:
-            raise ScriptError(
-                f"Mémoire dépassée : l'expression a construit plus de {LIMITS.max_allocated} éléments."
-            )
+            raise ScriptError(french(stored.MEMORY_EXCEEDED, limit=LIMITS.max_allocated))
 
 
 def _int_bits(value: Any) -> int | None:
@@ -100,7 +101,7 @@ def _int_bits(value: Any) -> int | None:
 
 def _check_bits(bits: int) -> None:
     if bits > LIMITS.max_int_bits:
-        raise ScriptError(f"Nombre trop grand : plus de {LIMITS.max_int_bits} bits.")
+        raise ScriptError(french(stored.NUMBER_TOO_LARGE, bits=LIMITS.max_int_bits))
 
 
 _SEQUENCES = (str, bytes, list, tuple)
@@ -116,7 +117,7 @@ def _guarded_mul(left: Any, right: Any) -> Any:
         return left * right
     seq, count = (left, right) if isinstance(left, _SEQUENCES) else (right, left)
     if isinstance(seq, _SEQUENCES) and _int_bits(count) is not None:
-        _charge(len(seq) * max(count, 0), "répétition")
+        _charge(len(seq) * max(count, 0), N_("répétition"))
     elif _int_bits(left) is not None and _int_bits(right) is not None:
         _check_bits(left.bit_length() + right.bit_length())
     return left * right
@@ -138,7 +139,7 @@ def _guarded_add(left: Any, right: Any) -> Any:
     if type(left) in _NUMBERS and type(right) in _NUMBERS:
         return left + right
     if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
-        _charge(len(left) + len(right), "concaténation")
+        _charge(len(left) + len(right), N_("concaténation"))
     return left + right
 
 
@@ -151,7 +152,7 @@ def _guarded_mod(left: Any, right: Any) -> Any:
     if isinstance(left, (str, bytes)):
         text = left if isinstance(left, str) else left.decode("latin-1")
         if PRINTF_WIDTH.search(text):
-            raise ScriptError("Formatage refusé : largeur « % » trop grande ou variable.")
+            raise ScriptError(french(N_("Formatage refusé : largeur « % » trop grande ou variable.")))
     return left % right
 
 
@@ -167,7 +168,7 @@ BINOP_GUARDS: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = 
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
     ops = {"+=": _guarded_add, "-=": operator.isub, "*=": _guarded_mul, "/=": operator.itruediv}
     if op not in ops:
-        raise ScriptError(f"Opérateur {op} interdit dans un script.")
+        raise ScriptError(french(stored.OPERATOR_REFUSED, op=op))
     return ops[op](x, y)
 
 
@@ -196,13 +197,13 @@ def _guarded_str_method(value: str | bytes, name: str, method: Callable[..., Any
                 hits = min(hits, count)
             return len(value) + hits * max(len(new) - len(old), 0)
 
-        return _sized(method, replaced_size, "remplacement")
+        return _sized(method, replaced_size, N_("remplacement"))
     if name == "join":
 
         def join(items: Any) -> Any:
             items = list(items)
-            _charge(sum(len(item) for item in items if isinstance(item, _SEQUENCES)), "assemblage")
-            _charge(len(value) * max(len(items) - 1, 0), "assemblage")
+            _charge(sum(len(item) for item in items if isinstance(item, _SEQUENCES)), N_("assemblage"))
+            _charge(len(value) * max(len(items) - 1, 0), N_("assemblage"))
             return method(items)
 
         return join
@@ -214,7 +215,7 @@ def _guarded_list_method(value: list[Any], name: str, method: Callable[..., Any]
 
         def extend(items: Any) -> None:
             items = list(items)
-            _charge(len(value) + len(items), "liste")
+            _charge(len(value) + len(items), N_("liste"))
             method(items)
 
         return extend
@@ -232,7 +233,7 @@ def _guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
 
 def _guarded_sum(iterable: Any, start: Any = 0) -> Any:
     if not isinstance(start, (int, float, Decimal)):
-        raise ScriptError("sum() n'additionne que des nombres.")
+        raise ScriptError(french(N_("sum() n'additionne que des nombres.")))
     return sum(iterable, start)
 
 
@@ -246,14 +247,12 @@ def _budgeted(iterator: Any, budget: _Budget) -> Any:
 
 def _spend_check(budget: _Budget) -> None:
     if budget.steps < 0:
-        raise ScriptError(f"Boucle trop longue : plus de {LIMITS.max_iterations} tours dans une expression.")
+        raise ScriptError(french(stored.LOOP_TOO_LONG, count=LIMITS.max_iterations))
     now = time.thread_time()
     if not budget.deadline:
         budget.deadline = now + LIMITS.cpu_seconds
     elif now > budget.deadline:
-        raise ScriptError(
-            f"Calcul trop long : l'expression a dépassé {LIMITS.cpu_seconds:g} s de temps de calcul."
-        )
+        raise ScriptError(french(stored.TOO_LONG, seconds=f"{LIMITS.cpu_seconds:g}"))
 
 
 def _guarded_iter(obj: Any) -> Any:
@@ -265,14 +264,14 @@ def _guarded_iter(obj: Any) -> Any:
 def _bounded_range(*args: int) -> range:
     values = range(*args)
     if len(values) > LIMITS.max_iterations:
-        raise ScriptError(f"range() limité à {LIMITS.max_iterations} valeurs.")
+        raise ScriptError(french(stored.RANGE_LIMITED, count=LIMITS.max_iterations))
     return values
 
 
 def _guarded_format(value: Any, spec: str) -> str:
     problem = format_spec_problem(spec)
     if problem:
-        raise ScriptError(f"Format refusé : {problem}.")
+        raise ScriptError(french(stored.FORMAT_REFUSED, detail=problem))
     return format(value, spec)
 
 
@@ -296,5 +295,5 @@ _FORMAT_SPEC = re.compile(r"^[^{}]?[<>=^]?[+\- ]?#?0?(\d{0,3})[,_]?(\.\d{1,2})?[
 def format_spec_problem(spec: str) -> str | None:
     """Why an f-string format specification is refused (a width of 1000 or more, nested fields), if so."""
     if not _FORMAT_SPEC.match(spec):
-        return f"spécification de format « {spec} » non permise (largeur limitée à 999)"
+        return french(stored.FORMAT_SPEC, spec=spec)
     return None

@@ -17,6 +17,7 @@ from typing import Any
 from RestrictedPython import safe_builtins
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
+from . import stored_messages as stored
 from .deadlines import before_deadline
 from .errors import ScriptError
 from .script_checks import MAX_FOLDED_BITS, MAX_FOLDED_LENGTH, check_expression
@@ -32,6 +33,7 @@ from .script_guards import (
     _guarded_sum,
     format_spec_problem,
 )
+from .stored_messages import french
 
 __all__ = [
     "HELPERS",
@@ -123,7 +125,7 @@ def protected_name(name: str) -> bool:
 def _compile_eval(expression: str) -> Any:
     result = compile_guarded(expression, "eval")
     if result.errors:
-        raise ScriptError("Expression refusée : " + " ; ".join(result.errors))
+        raise ScriptError(french(stored.EXPRESSION_REFUSED, detail=" ; ".join(result.errors)))
     return result.code
 
 
@@ -131,7 +133,7 @@ def _compile_eval(expression: str) -> Any:
 def _compile_exec(script: str) -> Any:
     result = compile_guarded(script, "exec")
     if result.errors:
-        raise ScriptError("Script refusé : " + " ; ".join(result.errors))
+        raise ScriptError(french(stored.SCRIPT_REFUSED, detail=" ; ".join(result.errors)))
     return result.code
 
 

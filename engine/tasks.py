@@ -11,12 +11,14 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import stored_messages as stored
 from .access import task_for
 from .assignment import refuse_if_claimed_by_other
 from .db import utcnow
 from .errors import Conflict
 from .events import Actor, lane_label
 from .execution import Guest, Runner, lock_instance, open_workflow
+from .i18n import N_, _
 from .instances import deadline_from
 from .models import (
     REQUESTER_LANE,
@@ -27,6 +29,7 @@ from .models import (
     Visibility,
 )
 from .runtime import TaskState
+from .stored_messages import french
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def get_task(session: Session, task_id: int, user: Actor) -> TaskView:
     """Return an open task the user may act on, with the data its form starts from."""
     task = task_for(session, task_id, user)
     if task.state != HumanTaskState.OPEN:
-        raise Conflict("Cette tâche a déjà été traitée.")
+        raise Conflict(_("Cette tâche a déjà été traitée."))
     instance = task.instance
     workflow = open_workflow(session, instance, user, read_only=True)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
@@ -96,12 +99,14 @@ def complete(
     state, assignee_id, assignee_name = session.execute(_TASK_STATE, {"b_id": task.id}).one()
     set_committed_value(task, "state", state)
     if task.state != HumanTaskState.OPEN:
-        raise Conflict("Cette tâche a déjà été traitée ; la demande a avancé depuis l'ouverture de la page.")
+        raise Conflict(
+            _("Cette tâche a déjà été traitée ; la demande a avancé depuis l'ouverture de la page.")
+        )
     refuse_if_claimed_by_other(assignee_id, assignee_name, user)
     workflow = open_workflow(session, instance, user, secrets)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
     if spiff_task is None or spiff_task.state != TaskState.READY:
-        raise Conflict("Cette tâche n'est plus à traiter.")
+        raise Conflict(_("Cette tâche n'est plus à traiter."))
     now = utcnow()
     # The family sends its first step: the request is filed now, and its deadline counts from now.
     filing = task.lane == REQUESTER_LANE and instance.submitted_at is None
@@ -184,7 +189,7 @@ def _record_completion(
     role = lane_label(task.lane)
     runner.add_event(
         "task_completed",
-        f"« {task.title} » traitée",
+        french(stored.TASK_DONE, title=task.title),
         visibility=Visibility.INTERNAL,
         actor=user,
         role=role,
@@ -192,7 +197,7 @@ def _record_completion(
     if public_comment:
         runner.add_event(
             "comment_added",
-            "Message de la famille" if task.lane == REQUESTER_LANE else "Message du service",
+            N_("Message de la famille") if task.lane == REQUESTER_LANE else N_("Message du service"),
             comment=public_comment,
             actor=user,
             role=role,
@@ -200,7 +205,7 @@ def _record_completion(
     if internal_comment:
         runner.add_event(
             "comment_added",
-            "Commentaire interne",
+            N_("Commentaire interne"),
             comment=internal_comment,
             visibility=Visibility.INTERNAL,
             actor=user,

@@ -18,6 +18,7 @@ from lxml import etree
 from .errors import DeployError
 from .form_storage import form_problems
 from .graph_checks import _check_graph, _name, _scopes
+from .i18n import N_, _
 from .lint import LintContext, lint
 from .models import REQUESTER_LANE
 from .runtime import BPMN_NS, MAX_BPMN_BYTES, NS, SpecBundle, build_bundle, parse_xml
@@ -26,12 +27,15 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 _B = f"{{{BPMN_NS}}}"
 
-_LANE_HINT = "Guichet attribue les tâches par couloir : placez la tâche dans le couloir du groupe d'agents"
-_OPERATION_HINT = "choisissez une opération Guichet dans le groupe « Guichet » du panneau de propriétés"
+_LANE_HINT = N_(
+    "Guichet attribue les tâches par couloir : placez la tâche dans le couloir du groupe d'agents"
+)
+_OPERATION_HINT = N_("choisissez une opération Guichet dans le groupe « Guichet » du panneau de propriétés")
+_IGNORED = N_("Guichet l'ignore")
 #: What to do in the studio instead of a Camunda attribute that Guichet does not read.
 _CAMUNDA_HINTS = {
-    "formKey": "choisissez le formulaire dans le groupe « Guichet » du panneau de propriétés",
-    "formRef": "choisissez le formulaire dans le groupe « Guichet » du panneau de propriétés",
+    "formKey": N_("choisissez le formulaire dans le groupe « Guichet » du panneau de propriétés"),
+    "formRef": N_("choisissez le formulaire dans le groupe « Guichet » du panneau de propriétés"),
     "assignee": _LANE_HINT,
     "candidateGroups": _LANE_HINT,
     "candidateUsers": _LANE_HINT,
@@ -112,9 +116,11 @@ class _Collector:
 
 
 def _size_problem(size: int) -> str:
-    return (
-        f"Le fichier fait {size / (1024 * 1024):.1f} Mo : un diagramme BPMN ne peut pas dépasser "
-        f"{MAX_BPMN_BYTES // 1024} Kio. Vérifiez que vous avez choisi le bon fichier"
+    return _(
+        "Le fichier fait %(size)s Mo : un diagramme BPMN ne peut pas dépasser %(limit)s Kio. Vérifiez que "
+        "vous avez choisi le bon fichier",
+        size=format(size / (1024 * 1024), ".1f"),
+        limit=MAX_BPMN_BYTES // 1024,
     )
 
 
@@ -141,7 +147,7 @@ def _pool_aliases(root: etree._Element) -> dict[str, str]:
 def _check_executable(root: etree._Element, out: _Collector) -> etree._Element | None:
     processes = _processes(root)
     if not processes:
-        out.add("Le fichier ne contient aucun processus BPMN (élément bpmn:process)")
+        out.add(_("Le fichier ne contient aucun processus BPMN (élément bpmn:process)"))
         return None
     called = {c.get("calledElement") for c in root.iter(f"{_B}callActivity")}
     # A process called by a call activity must be executable too (SpiffWorkflow), but is not the démarche.
@@ -150,17 +156,22 @@ def _check_executable(root: etree._Element, out: _Collector) -> etree._Element |
         return executable[0]
     if not executable:
         for process in processes:
-            out.add(
-                f"Processus {_name(process)} : il n'est pas marqué exécutable. Dans le studio, sélectionnez "
-                "le processus (ou son bassin) et cochez « Executable » dans le panneau de propriétés"
-                + (" ; un seul processus du fichier doit l'être" if len(processes) > 1 else ""),
-                process.get("id"),
+            message = _(
+                "Processus %(name)s : il n'est pas marqué exécutable. Dans le studio, sélectionnez le "
+                "processus (ou son bassin) et cochez « Executable » dans le panneau de propriétés",
+                name=_name(process),
             )
+            if len(processes) > 1:
+                message += _(" ; un seul processus du fichier doit l'être")
+            out.add(message, process.get("id"))
         return None
     names = ", ".join(_name(p) for p in executable)
     out.add(
-        f"Plusieurs processus sont marqués exécutables ({names}) : Guichet n'en exécute qu'un. Décochez "
-        "« Executable » sur les autres dans le panneau de propriétés",
+        _(
+            "Plusieurs processus sont marqués exécutables (%(names)s) : Guichet n'en exécute qu'un. "
+            "Décochez « Executable » sur les autres dans le panneau de propriétés",
+            names=names,
+        ),
         executable[1].get("id"),
     )
     return None
@@ -180,11 +191,15 @@ def _check_vendor(root: etree._Element, out: _Collector) -> None:
                 prefix = "camunda" if qname.namespace == CAMUNDA_NS else "zeebe"
                 hint = _CAMUNDA_HINTS.get(
                     qname.localname.replace("taskDefinition", "type").replace("formDefinition", "formKey"),
-                    "Guichet l'ignore",
+                    _IGNORED,
                 )
                 out.add(
-                    f"Élément {_name(owner)} : l'extension {prefix}:{qname.localname} n'est pas lue par "
-                    f"Guichet ; {hint}",
+                    _(
+                        "Élément %(name)s : l'extension %(extension)s n'est pas lue par Guichet ; %(hint)s",
+                        name=_name(owner),
+                        extension=prefix + ":" + qname.localname,
+                        hint=_(hint),
+                    ),
                     owner.get("id"),
                     blocking=False,
                 )
@@ -193,10 +208,16 @@ def _check_vendor(root: etree._Element, out: _Collector) -> None:
             attr = etree.QName(attribute)
             if attr.namespace not in (CAMUNDA_NS, ZEEBE_NS):
                 continue
-            hint = _CAMUNDA_HINTS.get(attr.localname, "Guichet l'ignore")
+            hint = _CAMUNDA_HINTS.get(attr.localname, _IGNORED)
             out.add(
-                f"Élément {_name(element)} : l'attribut camunda:{attr.localname}=« {value[:60]} » n'est pas "
-                f"lu par Guichet ; {hint}",
+                _(
+                    "Élément %(name)s : l'attribut %(attribute)s=« %(value)s » n'est pas lu par Guichet ; "
+                    "%(hint)s",
+                    name=_name(element),
+                    attribute="camunda:" + attr.localname,
+                    value=value[:60],
+                    hint=_(hint),
+                ),
                 element.get("id"),
                 blocking=False,
             )
@@ -210,15 +231,24 @@ def _check_lanes(process: etree._Element, ctx: LintContext, out: _Collector) -> 
             continue  # only the innermost lanes hold tasks
         if not name:
             out.add(
-                f"Couloir {_name(lane)} : il n'a pas de nom. Dans le studio, sélectionnez le couloir et "
-                f"choisissez son groupe d'agents dans le groupe « Guichet » ({', '.join(sorted(known))})",
+                _(
+                    "Couloir %(name)s : il n'a pas de nom. Dans le studio, sélectionnez le couloir et "
+                    "choisissez son groupe d'agents dans le groupe « Guichet » (%(known)s)",
+                    name=_name(lane),
+                    known=", ".join(sorted(known)),
+                ),
                 lane.get("id"),
             )
         elif name not in known:
             out.add(
-                f"Couloir {_name(lane)} : « {name} » ne correspond à aucun groupe d'agents. Dans le studio, "
-                "sélectionnez le couloir et choisissez son groupe dans le groupe « Guichet » "
-                f"(groupes connus : {', '.join(sorted(known))})",
+                _(
+                    "Couloir %(lane)s : « %(name)s » ne correspond à aucun groupe d'agents. Dans le studio, "
+                    "sélectionnez le couloir et choisissez son groupe dans le groupe « Guichet » "
+                    "(groupes connus : %(known)s)",
+                    lane=_name(lane),
+                    name=name,
+                    known=", ".join(sorted(known)),
+                ),
                 lane.get("id"),
             )
 
@@ -228,11 +258,17 @@ def _check_calls(root: etree._Element, process: etree._Element, out: _Collector)
     for call in process.iter(f"{_B}callActivity"):
         called = (call.get("calledElement") or "").strip()
         if not called:
-            out.add(f"Activité d'appel {_name(call)} : le processus appelé n'est pas indiqué", call.get("id"))
+            message = _("Activité d'appel %(name)s : le processus appelé n'est pas indiqué", name=_name(call))
+            out.add(message, call.get("id"))
         elif called not in available:
             out.add(
-                f"Activité d'appel {_name(call)} : le processus appelé « {called} » n'est pas dans ce "
-                f"fichier (processus présents : {', '.join(sorted(i for i in available if i))})",
+                _(
+                    "Activité d'appel %(name)s : le processus appelé « %(called)s » n'est pas dans ce "
+                    "fichier (processus présents : %(present)s)",
+                    name=_name(call),
+                    called=called,
+                    present=", ".join(sorted(i for i in available if i)),
+                ),
                 call.get("id"),
             )
 
@@ -242,8 +278,11 @@ def _check_service_tasks(process: etree._Element, out: _Collector) -> None:
         operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
         if operator is None or not operator.get("id"):
             out.add(
-                f"Tâche de service {_name(task)} : aucune opération Guichet n'est choisie. Dans le studio, "
-                "sélectionnez la tâche et choisissez son opération dans le groupe « Guichet »",
+                _(
+                    "Tâche de service %(name)s : aucune opération Guichet n'est choisie. Dans le studio, "
+                    "sélectionnez la tâche et choisissez son opération dans le groupe « Guichet »",
+                    name=_name(task),
+                ),
                 task.get("id"),
             )
 
@@ -257,13 +296,17 @@ def _read(bpmn: bytes) -> tuple[etree._Element | None, Validation | None]:
         root = parse_xml(bpmn)
     except DeployError as exc:
         return None, Validation(
-            tuple(Problem(_sentence(f"Fichier illisible : {e}")) for e in exc.errors), (), None, None
+            tuple(Problem(_sentence(_("Fichier illisible : %(error)s", error=e))) for e in exc.errors),
+            (),
+            None,
+            None,
         )
     if root.tag != f"{_B}definitions":
         found = etree.QName(root).localname if isinstance(root.tag, str) else "?"
-        message = (
-            f"Ce fichier n'est pas un diagramme BPMN 2.0 : son élément racine est « {found} » au lieu de "
-            "« definitions » (espace de noms http://www.omg.org/spec/BPMN/20100524/MODEL)"
+        message = _(
+            "Ce fichier n'est pas un diagramme BPMN 2.0 : son élément racine est « %(found)s » au lieu de "
+            "« definitions » (espace de noms http://www.omg.org/spec/BPMN/20100524/MODEL)",
+            found=found,
         )
         return None, Validation((Problem(_sentence(message)),), (), None, None)
     return root, None
@@ -302,7 +345,7 @@ def check(bpmn: bytes, ctx: LintContext) -> tuple[Validation, SpecBundle | None,
             bundle = build_bundle(root)
         except DeployError as exc:
             for error in exc.errors:
-                out.add(f"Diagramme refusé par le moteur : {error}")
+                out.add(_("Diagramme refusé par le moteur : %(error)s", error=error))
         else:
             for error in lint(root, bundle, ctx):
                 out.add(error)

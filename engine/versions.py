@@ -17,10 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
+from . import stored_messages as stored
 from .db import utcnow
 from .errors import Conflict, DeployError, NotFound
+from .i18n import _
 from .lint import LintContext
 from .models import InstanceStatus, ProcessDefinition, ProcessInstance
+from .stored_messages import french, translate_stored
 from .validation import checked_bundle
 
 
@@ -68,7 +71,7 @@ def _view(definition: ProcessDefinition, running: dict[int, int], current: int) 
         title=definition.title,
         author=definition.author,
         created_at=definition.created_at,
-        comment=definition.comment or "",
+        comment=translate_stored(definition.comment) or "",
         sha256=definition.sha256,
         running=running.get(definition.id, 0),
         is_current=definition.version == current,
@@ -107,7 +110,7 @@ def demarches(session: Session, key: str | None = None) -> list[DemarcheView]:
 def demarche(session: Session, key: str) -> DemarcheView:
     found = demarches(session, key)
     if not found:
-        raise NotFound("Cette démarche n'existe pas.")
+        raise NotFound(_("Cette démarche n'existe pas."))
     return found[0]
 
 
@@ -119,7 +122,7 @@ def version_xml(session: Session, key: str, version: int) -> str:
         )
     ).scalar_one_or_none()
     if xml is None:
-        raise NotFound("Cette version de la démarche n'existe pas.")
+        raise NotFound(_("Cette version de la démarche n'existe pas."))
     return xml
 
 
@@ -139,13 +142,25 @@ def _check_next(session: Session, key: str, bpmn: bytes, expected_version: int |
     if expected_version is not None and current != expected_version:
         who = latest.author if latest is not None else "?"
         raise Conflict(
-            f"La démarche a été publiée en version {current} par {who} pendant votre "
-            f"modification (vous partiez de la version {expected_version}). Rien n'a été publié et votre "
-            "brouillon est conservé : ouvrez la nouvelle version et reportez-y vos changements."
+            _(
+                "La démarche a été publiée en version %(current)s par %(who)s pendant votre modification "
+                "(vous partiez de la version %(expected)s). Rien n'a été publié et votre brouillon est "
+                "conservé : ouvrez la nouvelle version et reportez-y vos changements.",
+                current=current,
+                who=who,
+                expected=expected_version,
+            )
         )
     digest = hashlib.sha256(bpmn).hexdigest()
     if latest is not None and latest.sha256 == digest:
-        raise DeployError([f"ce fichier est identique à la version {current} en service : rien à publier"])
+        raise DeployError(
+            [
+                _(
+                    "ce fichier est identique à la version %(version)s en service : rien à publier",
+                    version=current,
+                )
+            ]
+        )
     return current, digest
 
 
@@ -169,8 +184,12 @@ def publish(
     if expected_key is not None and key != expected_key:
         raise DeployError(
             [
-                f"le processus exécutable du fichier s'appelle « {key} » et non « {expected_key} » : "
-                "un fichier ne peut publier que la démarche dont il porte l'identifiant"
+                _(
+                    "le processus exécutable du fichier s'appelle « %(key)s » et non « %(expected)s » : "
+                    "un fichier ne peut publier que la démarche dont il porte l'identifiant",
+                    key=key,
+                    expected=expected_key,
+                )
             ]
         )
     current, digest = _check_next(session, key, bpmn, expected_version)
@@ -196,9 +215,12 @@ def publish(
     except IntegrityError:
         session.rollback()
         raise Conflict(
-            f"Un autre analyste vient de publier la version {current + 1} de cette démarche. Rien n'a "
-            "été publié et votre brouillon est conservé : ouvrez la nouvelle version et reportez-y vos "
-            "changements."
+            _(
+                "Un autre analyste vient de publier la version %(version)s de cette démarche. Rien n'a "
+                "été publié et votre brouillon est conservé : ouvrez la nouvelle version et reportez-y vos "
+                "changements.",
+                version=current + 1,
+            )
         ) from None
     return _view(definition, {}, definition.version)
 
@@ -215,7 +237,7 @@ def rollback(
 ) -> VersionView:
     """Republish an older version as the next version (checked again against today's forms and groups)."""
     xml = version_xml(session, key, version)
-    text = comment.strip() or f"Retour à la version {version}"
+    text = comment.strip() or french(stored.BACK_TO_VERSION, version=version)
     return publish(
         session,
         xml.encode("utf-8"),

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .i18n import N_, _
 from .models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
 from .passages import ElementPassage
 
@@ -34,13 +35,13 @@ class ElementFigures:
     kind: str = "user"  # user, timer, service, script, regle (engine/passages.py)
 
 
-#: What the figures' table says of each kind of element.
+#: What the figures' table says of each kind of element (translate where shown: `_(KIND_LABELS[k])`).
 KIND_LABELS = {
-    "user": "Tâche",
-    "timer": "Minuteur",
-    "service": "Étape automatique",
-    "script": "Étape automatique",
-    "regle": "Étape automatique",
+    "user": N_("Tâche"),
+    "timer": N_("Minuteur"),
+    "service": N_("Étape automatique"),
+    "script": N_("Étape automatique"),
+    "regle": N_("Étape automatique"),
 }
 
 
@@ -178,19 +179,29 @@ def request_path(session: Session, instance_id: int) -> list[PathStep]:
 
 
 def human_duration(value: timedelta | None) -> str:
-    """« 2 j 3 h », « 45 min », « moins d'une minute », « — » (French, for tables and overlays)."""
+    """« 2 j 3 h », « 45 min », « moins d'une minute », « — » (in the reader's language)."""
     if value is None:
         return "—"
     minutes = int(value.total_seconds() // 60)
     if minutes < 1:
-        return "moins d'une minute"
+        return _("moins d'une minute")
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return f"{days} j {hours} h" if hours else f"{days} j"
+        if hours:
+            return _("%(days)s j %(hours)s h", days=days, hours=hours)
+        return _("%(days)s j", days=days)
     if hours:
-        return f"{hours} h {mins} min" if mins else f"{hours} h"
-    return f"{mins} min"
+        return (
+            _(
+                "%(hours)s h %(minutes)s min",
+                hours=hours,
+                minutes=mins,
+            )
+            if mins
+            else _("%(hours)s h", hours=hours)
+        )
+    return _("%(minutes)s min", minutes=mins)
 
 
 def find_request(session: Session, key: str, reference: str) -> tuple[int, int] | None:

@@ -13,6 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from wtforms import (
     EmailField,
     Field,
@@ -26,6 +29,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
+from forms.data_form_labels import shown
 from forms.dates import FrenchDateField
 from forms.documents import DocumentField, DocumentFormMixin
 from forms.fields import PhoneField, agents_only_comment_field
@@ -34,10 +38,15 @@ from forms.registry import TaskForm
 from forms.tasks.decision import DecisionForm
 from forms.validators import RequiredIf, collapse_spaces, french_postal_code, phone_number, strip
 
-YES_NO = [SelectChoice("oui", "Oui"), SelectChoice("non", "Non")]
+YES_NO = [SelectChoice("oui", _l("Oui")), SelectChoice("non", _l("Non"))]
 ADDRESS_PARTS = ("ligne1", "ligne2", "code_postal", "commune")
 #: A value that is none of the choices (a tampered post): said in French, not WTForms' English.
-NOT_A_CHOICE = "Choisissez parmi les réponses proposées."
+NOT_A_CHOICE = _l("Choisissez parmi les réponses proposées.")
+
+
+def _joined(*parts: Any) -> LazyString:
+    """Texts joined by a space when shown (the classes are built once, for readers of any language)."""
+    return LazyString(lambda: " ".join(text for text in map(str, parts) if text).strip())
 
 
 class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
@@ -59,7 +68,7 @@ class NumberField(StringField):  # type: ignore[misc]
             value = float(raw)
         except ValueError:
             self.data = None
-            raise ValueError("Indiquez un nombre, par exemple 2 ou 2,5.") from None
+            raise ValueError(_("Indiquez un nombre, par exemple 2 ou 2,5.")) from None
         self.data = int(value) if value.is_integer() else value
 
     def _value(self) -> str:
@@ -69,7 +78,7 @@ class NumberField(StringField):  # type: ignore[misc]
 def _required(spec: dict[str, Any], data_required: bool = False) -> list[Any]:
     if not spec.get("required"):
         return [Optional()]
-    message = f"Renseignez « {spec['label']} » : ce champ est obligatoire."
+    message = _l("Renseignez « %(label)s » : ce champ est obligatoire.", label=spec["label"])
     return [DataRequired(message) if data_required else InputRequired(message)]
 
 
@@ -81,13 +90,23 @@ def _lengths(spec: dict[str, Any]) -> list[Any]:
     out: list[Any] = []
     low, high = spec.get("min_length", -1), spec.get("max_length", DEFAULT_MAX[spec["type"]])
     if low > 0 or high > 0:
+        label = spec["label"]
         if low > 0 and high > 0:
-            text = f"entre {low} et {high} caractères"
+            text = _l(
+                "« %(label)s » doit comporter entre %(low)s et %(high)s caractères.",
+                label=label,
+                low=low,
+                high=high,
+            )
+        elif low > 0:
+            text = _l("« %(label)s » doit comporter au moins %(low)s caractères.", label=label, low=low)
         else:
-            text = f"au moins {low} caractères" if low > 0 else f"au plus {high} caractères"
-        out.append(Length(min=low, max=high, message=f"« {spec['label']} » doit comporter {text}."))
+            text = _l("« %(label)s » doit comporter au plus %(high)s caractères.", label=label, high=high)
+        out.append(Length(min=low, max=high, message=text))
     if spec.get("pattern"):
-        message = spec.get("pattern_message") or f"« {spec['label']} » n'a pas le format attendu."
+        message = spec.get("pattern_message") or _l(
+            "« %(label)s » n'a pas le format attendu.", label=spec["label"]
+        )
         out.append(Regexp(f"^(?:{spec['pattern']})$", message=message))
     return out
 
@@ -96,23 +115,24 @@ def _number_range(spec: dict[str, Any]) -> list[Any]:
     low, high = spec.get("min"), spec.get("max")
     if low is None and high is None:
         return []
+    values = {"label": spec["label"], "low": format(low or 0, "g"), "high": format(high or 0, "g")}
     if low is not None and high is not None:
-        text = f"compris entre {low:g} et {high:g}"
+        text = _l("« %(label)s » doit être compris entre %(low)s et %(high)s.", **values)
+    elif low is not None:
+        text = _l("« %(label)s » doit être supérieur ou égal à %(low)s.", **values)
     else:
-        text = f"supérieur ou égal à {low:g}" if low is not None else f"inférieur ou égal à {high:g}"
-    return [NumberRange(min=low, max=high, message=f"« {spec['label']} » doit être {text}.")]
+        text = _l("« %(label)s » doit être inférieur ou égal à %(high)s.", **values)
+    return [NumberRange(min=low, max=high, message=text)]
 
 
 def _choice_field(spec: dict[str, Any], label: str, kw: dict[str, Any]) -> Field:
     choices = [SelectChoice(c["value"], c["label"]) for c in spec.get("choices") or []]
     widget = spec.get("widget", "radios")
-    if widget != "checkboxes":
-        kw["invalid_choice_message"] = NOT_A_CHOICE
+    kw["invalid_choice_message"] = NOT_A_CHOICE
     if widget == "checkboxes":
-        kw["invalid_choice_message"] = NOT_A_CHOICE
         return CheckboxesField(label, choices=choices, validators=_required(spec, True), **kw)
     if widget == "select":
-        first = [SelectChoice("", "— Choisissez —")]
+        first = [SelectChoice("", _l("— Choisissez —"))]
         return SelectField(label, choices=first + choices, validators=_required(spec, True), **kw)
     return RadioField(label, choices=choices, validators=_required(spec), **kw)
 
@@ -132,7 +152,7 @@ def _field(spec: dict[str, Any]) -> Field:
         kw["render_kw"] = {"inputmode": "decimal"}
         return NumberField(label, validators=_required(spec) + _number_range(spec), **kw)
     if kind == "date":
-        kw["description"] = (kw["description"] + " Format attendu : jj/mm/aaaa.").strip()
+        kw["description"] = _joined(kw["description"], _l("Format attendu : jj/mm/aaaa."))
         return FrenchDateField(label, validators=_required(spec), **kw)
     if kind == "choice":
         return _choice_field(spec, label, kw)
@@ -142,19 +162,19 @@ def _field(spec: dict[str, Any]) -> Field:
         )
     if kind == "email":
         kw["render_kw"] = {"autocomplete": "email"}
-        message = "Cette adresse électronique n'est pas valable. Format attendu : nom@exemple.fr."
+        message = _l("Cette adresse électronique n'est pas valable. Format attendu : nom@exemple.fr.")
         return EmailField(label, filters=[strip], validators=[*_required(spec), Email(message)], **kw)
     if kind == "phone":
         kw["render_kw"] = {"inputmode": "tel", "autocomplete": "tel"}
-        kw["description"] = (kw["description"] + " Format attendu : 06 12 34 56 78.").strip()
+        kw["description"] = _joined(kw["description"], _l("Format attendu : 06 12 34 56 78."))
         return PhoneField(label, validators=[*_required(spec), phone_number], **kw)
     if kind == "document":
         return DocumentField(
             spec["label"],
             required=bool(spec.get("required")),
             multiple=bool(spec.get("multiple")),
-            message=f"Joignez « {spec['label']} » (PDF, JPEG ou PNG).",
-            description=((spec.get("help") or "") + " Formats acceptés : PDF, JPEG ou PNG.").strip(),
+            message=_l("Joignez « %(label)s » (PDF, JPEG ou PNG).", label=spec["label"]),
+            description=_joined(spec.get("help") or "", _l("Formats acceptés : PDF, JPEG ou PNG.")),
         )
     raise ValueError(f"unknown field type {kind!r}")  # a checked definition never gets here
 
@@ -162,35 +182,35 @@ def _field(spec: dict[str, Any]) -> Field:
 def _address_fields(spec: dict[str, Any]) -> dict[str, Field]:
     """A French postal address as four fields `<name>_ligne1`... with the postal-code check."""
     name, needed = spec["name"], bool(spec.get("required"))
-    first = [DataRequired("Indiquez le numéro et le nom de la voie.")] if needed else [Optional()]
-    code = [DataRequired("Indiquez le code postal."), french_postal_code, known_postal_code]
+    first = [DataRequired(_l("Indiquez le numéro et le nom de la voie."))] if needed else [Optional()]
+    code = [DataRequired(_l("Indiquez le code postal.")), french_postal_code, known_postal_code]
     return {
         f"{name}_ligne1": StringField(
-            "Numéro et libellé de la voie",
+            _l("Numéro et libellé de la voie"),
             filters=[strip, collapse_spaces],
             validators=[*first, Length(max=200)],
             render_kw={"autocomplete": "address-line1"},
-            description="Par exemple : 12 rue de la Mairie",
+            description=_l("Par exemple : 12 rue de la Mairie"),
         ),
         f"{name}_ligne2": StringField(
-            "Complément d'adresse",
+            _l("Complément d'adresse"),
             filters=[strip, collapse_spaces],
             validators=[Optional(), Length(max=200)],
             render_kw={"autocomplete": "address-line2"},
-            description="Bâtiment, étage, lieu-dit… (facultatif)",
+            description=_l("Bâtiment, étage, lieu-dit… (facultatif)"),
         ),
         f"{name}_code_postal": StringField(
-            "Code postal",
+            _l("Code postal"),
             filters=[strip],
             validators=code if needed else [Optional(), french_postal_code, known_postal_code],
             render_kw={"autocomplete": "postal-code", "inputmode": "numeric"},
-            description="Format attendu : 5 chiffres, par exemple 78140",
+            description=_l("Format attendu : 5 chiffres, par exemple 78140"),
         ),
         f"{name}_commune": StringField(
-            "Commune",
+            _l("Commune"),
             filters=[strip, collapse_spaces],
             validators=[
-                DataRequired("Indiquez la commune.") if needed else Optional(),
+                DataRequired(_l("Indiquez la commune.")) if needed else Optional(),
                 Length(max=150),
                 CommuneOfPostalCode(f"{name}_code_postal"),
             ],
@@ -244,7 +264,7 @@ class DataTaskForm(DocumentFormMixin, TaskForm):
 
 def _saisie_class(definition: dict[str, Any]) -> type[TaskForm]:
     attrs: dict[str, Any] = {
-        "submit_label": definition.get("submit_label") or "Valider",
+        "submit_label": shown(definition.get("submit_label")) or _l("Valider"),
         "public_comment_field": definition.get("comment_field") or None,
     }
     layout: list[dict[str, Any]] = []
@@ -273,7 +293,7 @@ def _saisie_class(definition: dict[str, Any]) -> type[TaskForm]:
             )
         else:
             if condition:  # said in the field's hint, which aria-describedby reads out
-                spec = {**spec, "help": f"{condition} {spec.get('help', '')}".strip()}
+                spec = {**spec, "help": _joined(condition, spec.get("help", ""))}
             attrs[name] = _field(spec)
             layout.append({"kind": "field", "name": name, "condition": condition})
             if kind == "document":
@@ -284,7 +304,7 @@ def _saisie_class(definition: dict[str, Any]) -> type[TaskForm]:
     return type("DataForm", (DataTaskForm,), attrs)
 
 
-def _condition_text(definition: dict[str, Any], spec: dict[str, Any]) -> str:
+def _condition_text(definition: dict[str, Any], spec: dict[str, Any]) -> Any:
     """« À remplir seulement si vous avez répondu « Oui » à « ... » » (shown without JavaScript)."""
     show_if = spec.get("show_if")
     if not show_if:
@@ -298,35 +318,46 @@ def _condition_text(definition: dict[str, Any], spec: dict[str, Any]) -> str:
         else {c["value"]: c["label"] for c in other.get("choices") or []}
     )
     answer = labels.get(show_if["equals"], show_if["equals"])
-    return f"À remplir seulement si vous avez répondu « {answer} » à « {other['label']} »."
+    return _l(
+        "À remplir seulement si vous avez répondu « %(answer)s » à « %(question)s ».",
+        answer=answer,
+        question=other["label"],
+    )
 
 
 def _decision_class(definition: dict[str, Any]) -> type[TaskForm]:
     outcomes = definition.get("outcomes") or []
     required = [o for o in outcomes if o.get("message_required") or o["value"] == "refusee"]
-    names = " ou ".join(f"« {o['label']} »" for o in required)
-    help_text = definition.get("message_help") or (
+    names = LazyString(lambda: _(" ou ").join(f"« {shown(o['label'])} »" for o in required))
+    help_text = definition.get("message_help") or _l(
         "Visible par la famille dans l'historique de sa demande et repris dans le courriel qui la prévient."
     )
     rules = [
         RequiredIf(
-            "decision", o["value"], f"Écrivez le message à la famille pour « {o['label']} » : elle le lira."
+            "decision",
+            o["value"],
+            _l(
+                "Écrivez le message à la famille pour « %(outcome)s » : elle le lira.",
+                outcome=shown(o["label"]),
+            ),
         )
         for o in required
     ]
     attrs = {
-        "submit_label": definition.get("submit_label") or "Enregistrer la décision",
+        "submit_label": shown(definition.get("submit_label")) or _l("Enregistrer la décision"),
         "decision": RadioField(
-            "Décision",
-            choices=[SelectChoice(o["value"], o["label"]) for o in outcomes],
-            validators=[InputRequired("Choisissez une décision.")],
+            _l("Décision"),
+            choices=[SelectChoice(o["value"], shown(o["label"])) for o in outcomes],
+            validators=[InputRequired(_l("Choisissez une décision."))],
             invalid_choice_message=NOT_A_CHOICE,
         ),
         "motif": TextAreaField(
-            "Message à la famille",
+            _l("Message à la famille"),
             filters=[strip],
             validators=[*rules, Length(max=2000)],
-            description=f"{help_text} Obligatoire pour {names}." if names else help_text,
+            description=_joined(help_text, _l("Obligatoire pour %(names)s.", names=names))
+            if required
+            else help_text,
         ),
         "commentaire_interne": agents_only_comment_field(),
     }
@@ -355,8 +386,8 @@ def field_labels(definition: dict[str, Any]) -> dict[str, str]:
     labels = {}
     for name, unbound in vars(form_class(definition)).items():
         args = getattr(unbound, "args", None)
-        if args and isinstance(args[0], str) and name not in {"layout", "conditions", "groups"}:
-            labels[name] = args[0]
+        if args and isinstance(args[0], (str, LazyString)) and name not in {"layout", "conditions", "groups"}:
+            labels[name] = str(args[0])
     for spec in definition.get("fields") or []:
         if spec["type"] == "address":
             for part in ADDRESS_PARTS:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 
 from engine import api
@@ -19,8 +19,12 @@ from . import migrate, scheduler
 from .accounts.models import Role
 from .accounts.services import AccountError, create_user
 from .app import create_app, lint_context
+from .cli_serve import run_command, serve_command, use_server_address
+from .core.i18n import _, _l
 from .core.transaction import in_unit_of_work, unit_of_work
 from .extensions import db
+
+__all__ = ["main", "use_server_address"]
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows"
 
@@ -32,89 +36,8 @@ def main() -> None:
 
 main.add_command(shell_command)
 main.add_command(routes_command)
-
-
-@main.command("run")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port d'écoute.")
-@click.option("--threads", default=8, show_default=True, type=int, help="Fils de traitement (waitress).")
-@with_appcontext
-def run_command(host: str, port: int, threads: int) -> None:
-    """Serve Guichet with waitress (and the in-process scheduler unless disabled)."""
-    from waitress import serve
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    use_server_address(app, host, port)
-    if app.config["SCHEDULER_ENABLED"]:
-        scheduler.start_background(app)
-    click.echo(f"Guichet écoute sur http://{host}:{port}/  (Ctrl+C pour arrêter)")
-    serve(app, host=host, port=port, threads=threads, ident="Guichet")
-
-
-@main.command("serve")
-@click.option("--bind", default="127.0.0.1:8000", show_default=True, help="Adresse et port d'écoute.")
-@click.option("--workers", default=2, show_default=True, type=int, help="Processus de traitement.")
-@click.option("--threads", default=4, show_default=True, type=int, help="Fils par processus.")
-@click.option(
-    "--preload/--no-preload",
-    default=True,
-    show_default=True,
-    help="Charger l'application avant de créer les processus.",
-)
-@click.option(
-    "--timeout",
-    default=60,
-    show_default=True,
-    type=int,
-    help="Secondes avant qu'un processus bloqué soit remplacé.",
-)
-@click.option(
-    "--graceful-timeout",
-    default=30,
-    show_default=True,
-    type=int,
-    help="Secondes laissées aux requêtes en cours lors d'un arrêt ou d'un rechargement.",
-)
-@click.option(
-    "--pid",
-    "pidfile",
-    default=None,
-    help="Fichier où écrire le numéro du processus maître (kill -HUP pour recharger).",
-)
-@with_appcontext
-def serve_command(
-    bind: str,
-    workers: int,
-    threads: int,
-    preload: bool,
-    timeout: int,
-    graceful_timeout: int,
-    pidfile: str | None,
-) -> None:
-    """Serve Guichet in production with gunicorn (several processes; `kill -HUP` reloads them gracefully)."""
-    from .serve import serve
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    click.echo(f"Guichet (gunicorn, {workers} processus × {threads} fils) écoute sur http://{bind}/")
-    serve(
-        app,
-        bind=bind,
-        workers=workers,
-        threads=threads,
-        preload=preload,
-        timeout=timeout,
-        graceful_timeout=graceful_timeout,
-        pidfile=pidfile,
-    )
-
-
-def use_server_address(app: Flask, host: str, port: int) -> None:
-    """In development without GUICHET_BASE_URL, mail links point to the address this server listens on."""
-    if app.extensions.get("guichet_base_url_from_server"):
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - shown, not bound
-        shown = f"[{shown}]" if ":" in shown else shown
-        app.config["BASE_URL"] = f"http://{shown}:{port}"
-        click.echo(f"Liens des courriels : {app.config['BASE_URL']} (GUICHET_BASE_URL non défini)")
+main.add_command(run_command)
+main.add_command(serve_command)
 
 
 @main.group("db")
@@ -127,7 +50,7 @@ def db_group() -> None:
 def db_upgrade() -> None:
     """Migrate the database to the latest schema."""
     migrate.upgrade(db.engine)
-    click.echo("Base de données à jour.")
+    click.echo(_("Base de données à jour."))
 
 
 @db_group.command("revision")
@@ -145,7 +68,7 @@ def db_revision(message: str) -> None:
     "--sans-cas",
     "skip_cases",
     is_flag=True,
-    help="Urgence seulement : déployer sans jouer les cas de test des démarches.",
+    help=_l("Urgence seulement : déployer sans jouer les cas de test des démarches."),
 )
 @with_appcontext
 def deploy_command(files: tuple[Path, ...], author: str, skip_cases: bool) -> None:
@@ -160,11 +83,11 @@ def deploy_command(files: tuple[Path, ...], author: str, skip_cases: bool) -> No
     if not files:
         files = tuple(sorted(WORKFLOWS.glob("*.bpmn")))
         for name in _create_shipped_lane_groups(files):
-            click.echo(f"Groupe d'agents « {name} » créé (couloir d'une démarche fournie).")
+            click.echo(_("Groupe d'agents « %(name)s » créé (couloir d'une démarche fournie).", name=name))
     from .studio.scenario_services import play_cases_of_file
 
     if skip_cases:
-        click.echo("Attention : cas de test non joués (--sans-cas).", err=True)
+        click.echo(_("Attention : cas de test non joués (--sans-cas)."), err=True)
     failed = False
     for path in files:  # one unit of work per file: a refused file does not undo the others
         try:
@@ -175,10 +98,17 @@ def deploy_command(files: tuple[Path, ...], author: str, skip_cases: bool) -> No
                 definition = api.deploy(session, path.read_bytes(), author, lint_context())
                 if definition.created_at >= started:  # a new version (same bytes: the existing one)
                     _journal_deploy(session, definition, author)
-            click.echo(f"{path.name} : {definition.key} version {definition.version}")
+            click.echo(
+                _(
+                    "%(file)s : %(key)s version %(version)s",
+                    file=path.name,
+                    key=definition.key,
+                    version=definition.version,
+                )
+            )
         except DeployError as exc:
             failed = True
-            click.echo(f"{path.name} refusé :", err=True)
+            click.echo(_("%(file)s refusé :", file=path.name), err=True)
             for error in exc.errors:
                 click.echo(f"  - {error}", err=True)
     if failed:
@@ -197,7 +127,7 @@ def _journal_deploy(session: Any, definition: Any, author: str) -> None:
         key=definition.key,
         version=definition.version,
         from_version=definition.version - 1 or None,
-        comment=f"Déployée en ligne de commande ({definition.sha256[:12]})",
+        comment=_("Déployée en ligne de commande (%(digest)s)", digest=definition.sha256[:12]),
     )
 
 
@@ -234,7 +164,7 @@ def user_group_cmd() -> None:
 @click.option(
     "--role", type=click.Choice([r.value for r in Role]), default=Role.FAMILLE.value, show_default=True
 )
-@click.option("--group", "groups", multiple=True, help="Groupe d'agents (couloir BPMN), répétable.")
+@click.option("--group", "groups", multiple=True, help=_l("Groupe d'agents (couloir BPMN), répétable."))
 @click.option("--prenom", default="")
 @click.option("--nom", default="")
 @with_appcontext
@@ -256,7 +186,7 @@ def user_create(
         )
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Compte {user.username} ({user.role}) créé.")
+    click.echo(_("Compte %(username)s (%(role)s) créé.", username=user.username, role=user.role))
 
 
 @main.group("cle")
@@ -266,13 +196,19 @@ def key_group() -> None:
 
 @key_group.command("emettre")
 @click.option(
-    "--service", "service_name", default="Enfance", show_default=True, help="Service qui connaît la famille."
+    "--service",
+    "service_name",
+    default="Enfance",
+    show_default=True,
+    help=_l(
+        "Service qui connaît la famille.",
+    ),
 )
 @click.option(
     "--famille",
     "family_name",
     required=True,
-    help="Dossier famille : son identifiant dans le logiciel du service (F-0042) ou son nom exact.",
+    help=_l("Dossier famille : son identifiant dans le logiciel du service (F-0042) ou son nom exact."),
 )
 @with_appcontext
 @in_unit_of_work
@@ -284,12 +220,23 @@ def key_issue(service_name: str, family_name: str) -> None:
     record = find_record_for_key(db.session(), service_name, family_name)
     if record is None:
         raise click.ClickException(
-            f"Aucun dossier famille « {family_name} » dans le service {service_name} : importez-le d'abord "
-            "(guichet famille importer) ou donnez son identifiant."
+            _(
+                "Aucun dossier famille « %(family)s » dans le service %(service)s : importez-le d'abord "
+                "(guichet famille importer) ou donnez son identifiant.",
+                family=family_name,
+                service=service_name,
+            )
         )
     raw = issue_service_key(db.session(), record=record, issued_by_id=None)
-    click.echo(f"Clé Espace Citoyens {service_name} pour « {record.label} » : {raw}")
-    click.echo("Elle ne sera plus affichée : remettez-la à la famille (elle ne sert qu'une fois).")
+    click.echo(
+        _(
+            "Clé Espace Citoyens %(service)s pour « %(family)s » : %(key)s",
+            service=service_name,
+            family=record.label,
+            key=raw,
+        )
+    )
+    click.echo(_("Elle ne sera plus affichée : remettez-la à la famille (elle ne sert qu'une fois)."))
 
 
 @main.group("famille")
@@ -299,7 +246,7 @@ def family_group() -> None:
 
 @family_group.command("importer")
 @click.argument("fichier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Montre ce qui changerait, sans rien enregistrer.")
+@click.option("--dry-run", is_flag=True, help=_l("Montre ce qui changerait, sans rien enregistrer."))
 @with_appcontext
 def family_import(fichier: Path, dry_run: bool) -> None:
     """Import a CSV of activities or of family records from the town's software (one transaction)."""
@@ -311,11 +258,11 @@ def family_import(fichier: Path, dry_run: bool) -> None:
     except CsvImportError as error:
         for line in error.errors:
             click.echo(line, err=True)
-        raise click.ClickException("Import refusé : rien n'a été enregistré.") from error
+        raise click.ClickException(_("Import refusé : rien n'a été enregistré.")) from error
     for line in report.lines():
         click.echo(line)
     if dry_run:
-        click.echo("Essai seulement (--dry-run) : rien n'a été enregistré.")
+        click.echo(_("Essai seulement (--dry-run) : rien n'a été enregistré."))
 
 
 @main.command("demo")
@@ -326,7 +273,7 @@ def demo_command() -> None:
     from .demo import load_demo
 
     if current_app.config["ENV"] == "production":
-        raise click.ClickException("Les comptes de démonstration sont interdits en production.")
+        raise click.ClickException(_("Les comptes de démonstration sont interdits en production."))
     # The engine's INFO lines (deploys, workflow steps) would bury the credentials: warnings only.
     root = logging.getLogger()
     level = root.level
@@ -335,7 +282,7 @@ def demo_command() -> None:
         accounts = load_demo(db.session(), WORKFLOWS)
     finally:
         root.setLevel(level)
-    click.echo("Comptes de démonstration (nom d'utilisateur / mot de passe) :")
+    click.echo(_("Comptes de démonstration (nom d'utilisateur / mot de passe) :"))
     for account in accounts:
         click.echo(f"  {account['role']:<9} {account['username']:<10} / {account['password']}")
 
@@ -352,7 +299,7 @@ def digest_send() -> None:
     from .delais.digest import run_digest
 
     count = run_digest(current_app._get_current_object())  # type: ignore[attr-defined]
-    click.echo(f"Résumés du jour mis en file d'envoi : {count}.")
+    click.echo(_("Résumés du jour mis en file d'envoi : %(count)s.", count=count))
 
 
 @main.command("worker")
@@ -360,10 +307,10 @@ def digest_send() -> None:
     "--beat/--no-beat",
     default=True,
     show_default=True,
-    help="Avec Celery : planifier aussi les tâches (plusieurs planificateurs ne font rien en double).",
+    help=_l("Avec Celery : planifier aussi les tâches (plusieurs planificateurs ne font rien en double)."),
 )
 @click.option(
-    "--concurrency", default=2, show_default=True, type=int, help="Avec Celery : tâches en parallèle."
+    "--concurrency", default=2, show_default=True, type=int, help=_l("Avec Celery : tâches en parallèle.")
 )
 @with_appcontext
 def worker_command(beat: bool, concurrency: int) -> None:
@@ -373,10 +320,10 @@ def worker_command(beat: bool, concurrency: int) -> None:
     if app.config["CELERY_BROKER_URL"]:
         from .celery_app import run_worker
 
-        click.echo("Worker Guichet (Celery) : échéances, courriels et SMS, résumé du jour.")
+        click.echo(_("Worker Guichet (Celery) : échéances, courriels et SMS, résumé du jour."))
         run_worker(app, beat=beat, concurrency=concurrency)
         return
-    click.echo("Worker Guichet : échéances, courriels et SMS, résumé du jour.")
+    click.echo(_("Worker Guichet : échéances, courriels et SMS, résumé du jour."))
     scheduler.run_blocking(app)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from engine import describe, validation, versions
 from engine.describe import Change, Step
 from engine.errors import NotFound
+from engine.i18n import _
 from engine.lint import LintContext
 from engine.models import ProcessDefinition
 from engine.registry import SERVICES
@@ -75,7 +76,7 @@ def _definition(session: Session, key: str, version: int) -> ProcessDefinition:
         select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
     ).scalar_one_or_none()
     if definition is None:
-        raise NotFound("Cette version de la démarche n'existe pas.")
+        raise NotFound(_("Cette version de la démarche n'existe pas."))
     return definition
 
 
