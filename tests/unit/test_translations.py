@@ -18,6 +18,15 @@ TRANSLATED = [
     "web/accounts/language.py",
     "web/app.py",
     "web/core/i18n.py",
+    "forms/admin.py",
+    "forms/queues.py",
+    "forms/registry.py",
+    "forms/tasks",
+    "web/admin",
+    "web/backoffice",
+    "web/demarches",
+    "web/tasks",
+    "workflows",
 ]
 
 

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel.speaklater import LazyString
+
 from engine.api import parse_iso_duration
 from forms.fields import national_phone
 from forms.registry import load_all
@@ -25,7 +27,7 @@ def field_labels() -> dict[str, str]:
             label = getattr(unbound, "kwargs", {}).get("label") or (
                 unbound.args[0] if getattr(unbound, "args", None) else None
             )
-            if isinstance(label, str):
+            if isinstance(label, str | LazyString):  # lazy: the form labels are translated at display
                 labels.setdefault(name, label)
     return labels
 
