@@ -70,7 +70,7 @@ class AgentForm(FlaskForm):  # type: ignore[misc]
         filters=[strip],
         validators=[
             DataRequired(_l("Indiquez l'adresse de courriel.")),
-            Email("Adresse de courriel invalide.", check_deliverability=False),
+            Email(_l("Adresse de courriel invalide."), check_deliverability=False),
             Length(max=320),
         ],
         render_kw={"autocomplete": "off", "type": "email"},

@@ -95,8 +95,11 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]
     )
 
     def set_choices(self, demarches: list[tuple[str, str]], statuses: list[str]) -> None:
-        self.demarche.choices = [SelectChoice("", _l("Toutes")), *(SelectChoice(k, t) for k, t in demarches)]
-        self.statut.choices = [SelectChoice("", "Tous"), *(SelectChoice(s, s) for s in statuses)]
+        self.demarche.choices = [
+            SelectChoice("", _l("Toutes")),
+            *(SelectChoice(k, _l(t)) for k, t in demarches),
+        ]
+        self.statut.choices = [SelectChoice("", _l("Tous")), *(SelectChoice(s, _l(s)) for s in statuses)]
 
 
 class SavedFilterForm(FlaskForm):  # type: ignore[misc]

@@ -57,7 +57,7 @@ class NewAddressForm(DocumentFormMixin, TaskForm):
         _l("Date d'effet"),
         validators=[
             InputRequired(_l("Indiquez la date de votre emménagement à cette adresse.")),
-            DateWithin(MONTHS_BEFORE, MONTHS_AFTER, "La date d'effet"),
+            DateWithin(MONTHS_BEFORE, MONTHS_AFTER, _l("La date d'effet")),
         ],
         description=_l(
             "La date de votre emménagement : au plus un an avant aujourd'hui, au plus 3 mois après. "

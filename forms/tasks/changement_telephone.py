@@ -19,8 +19,8 @@ class NewPhonesForm(TaskForm):
 
     submit_label = _l("Envoyer ma demande")
 
-    telephone = phone_field("Téléphone", "01 23 45 67 89")
-    mobile = phone_field("Mobile", "06 12 34 56 78")
+    telephone = phone_field(_l("Téléphone"), "01 23 45 67 89")
+    mobile = phone_field(_l("Mobile"), "06 12 34 56 78")
 
     def validate_telephone(self, field: Field) -> None:
         # Runs after phone_number: an empty number is None by then; `mobile` is not validated yet.

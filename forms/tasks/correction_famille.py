@@ -11,11 +11,11 @@ from forms.registry import TaskForm, task_form
 from forms.validators import RequiredIf, collapse_spaces, strip
 
 CHILD_FIELDS = [
-    SelectChoice("ecole", "École"),
-    SelectChoice("classe", "Classe"),
-    SelectChoice("date_naissance", "Date de naissance"),
-    SelectChoice("nom", "Nom"),
-    SelectChoice("prenom", "Prénom"),
+    SelectChoice("ecole", _l("École")),
+    SelectChoice("classe", _l("Classe")),
+    SelectChoice("date_naissance", _l("Date de naissance")),
+    SelectChoice("nom", _l("Nom")),
+    SelectChoice("prenom", _l("Prénom")),
 ]
 
 

@@ -37,8 +37,8 @@ class IdentityForm(TaskForm):
         _l("Civilité"),
         choices=[
             SelectChoice("", "—"),
-            SelectChoice("Madame", "Madame"),
-            SelectChoice("Monsieur", "Monsieur"),
+            SelectChoice("Madame", _l("Madame")),
+            SelectChoice("Monsieur", _l("Monsieur")),
         ],
         validators=[DataRequired(_l("Choisissez votre civilité."))],
         render_kw={"autocomplete": "honorific-prefix"},
@@ -90,9 +90,9 @@ class ContactForm(TaskForm):
     submit_label = _l("SUIVANT")
     navigation = WIZARD
 
-    telephone = phone_field("Téléphone", "01 23 45 67 89")
-    mobile = phone_field("Mobile", "06 12 34 56 78")
-    fax = phone_field("Fax", autocomplete=False)
+    telephone = phone_field(_l("Téléphone"), "01 23 45 67 89")
+    mobile = phone_field(_l("Mobile"), "06 12 34 56 78")
+    fax = phone_field(_l("Fax"), autocomplete=False)
     courriel = EmailField(
         _l("Courriel"),
         filters=[strip],
@@ -109,9 +109,9 @@ class ContactForm(TaskForm):
     contact_prefere = SelectField(
         _l("Moyen de contact préféré"),
         choices=[
-            SelectChoice("courriel", "Courriel"),
-            SelectChoice("mobile", "Mobile (SMS)"),
-            SelectChoice("telephone", "Téléphone"),
+            SelectChoice("courriel", _l("Courriel")),
+            SelectChoice("mobile", _l("Mobile (SMS)")),
+            SelectChoice("telephone", _l("Téléphone")),
         ],
         default="courriel",
     )

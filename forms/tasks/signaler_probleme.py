@@ -12,10 +12,10 @@ from forms.validators import collapse_spaces, strip
 
 # The values are what the agents' dossier and the family's request page show (« De quoi s'agit-il ? »).
 CATEGORIES = [
-    SelectChoice(_l("Connexion au compte famille"), _l("Un problème de connexion à mon compte famille")),
-    SelectChoice(_l("Démarche en ligne"), _l("Une difficulté avec une démarche en ligne")),
-    SelectChoice(_l("Structure de la ville"), _l("Une information erronée sur une structure de la ville")),
-    SelectChoice("Autre", "Autre chose"),
+    SelectChoice("Connexion au compte famille", _l("Un problème de connexion à mon compte famille")),
+    SelectChoice("Démarche en ligne", _l("Une difficulté avec une démarche en ligne")),
+    SelectChoice("Structure de la ville", _l("Une information erronée sur une structure de la ville")),
+    SelectChoice("Autre", _l("Autre chose")),
 ]
 CATEGORY_LABELS = {choice.value: choice.label for choice in CATEGORIES}
 
