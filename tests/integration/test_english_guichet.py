@@ -28,10 +28,20 @@ def test_the_catalogue_in_english(app: Flask) -> None:
     assert page.status_code == 200
     assert _lang(page) == "en"
     body = text(page)
-    for english in ("Online procedures", "Change of postal address", "Contact details", "Documents to provide"):
+    for english in (
+        "Online procedures",
+        "Change of postal address",
+        "Contact details",
+        "Documents to provide",
+    ):
         assert english in body
     assert "Report your new postal address: the Reception service checks it" in body
-    for french in ("Démarches en ligne", "Changement d'adresses postales", "Documents à fournir", "Coordonnées"):
+    for french in (
+        "Démarches en ligne",
+        "Changement d'adresses postales",
+        "Documents à fournir",
+        "Coordonnées",
+    ):
         assert french not in body
     # French stays the default.
     assert "Changement d'adresses postales" in text(app.test_client().get("/demarches"))
@@ -43,18 +53,27 @@ def test_my_requests_and_a_request_page_with_its_timeline_in_english(app, people
     mine = family.get("/mes-demandes")
     assert _lang(mine) == "en"
     listing = text(mine)
-    assert "Change of postal address" in listing and filed.reference in listing
+    assert "Change of postal address" in listing
+    assert filed.reference in listing
     assert "Under review" in listing
     assert "En cours d'instruction" not in listing
     page = family.get(f"/mes-demandes/{filed.instance_id}")
-    assert page.status_code == 200 and _lang(page) == "en"
+    assert page.status_code == 200
+    assert _lang(page) == "en"
     body = text(page)
-    for english in ("Acknowledgement of receipt", "History", "Cancel my request", "Under review", "Accueil service"):
+    for english in (
+        "Acknowledgement of receipt",
+        "History",
+        "Cancel my request",
+        "Under review",
+        "Accueil service",
+    ):
         assert english in body, english
     for french in ("Accusé de réception", "Historique", "Annuler ma demande", "Déposée le"):
         assert french not in body, french
     timeline = html(page).xpath("//div[@data-live-timeline]")[0].text_content()
-    assert "Status:" in timeline and "Under review" in timeline
+    assert "Status:" in timeline
+    assert "Under review" in timeline
     live = html(page).xpath("//div[@data-live-url]")[0]
     assert live.get("data-status-prefix") == "Status: "
     assert live.get("data-announce-prefix") == "Status updated: "
@@ -74,11 +93,13 @@ def test_the_agents_queue_and_a_case_with_a_refused_decision_in_english(app, peo
     filed = file_address_change(app, client_for(people["famille"]))
     agent = _english(client_for(people["accueil"]))
     queue = agent.get("/agents/")
-    assert queue.status_code == 200 and _lang(queue) == "en"
+    assert queue.status_code == 200
+    assert _lang(queue) == "en"
     body = text(queue)
     for english in ("Tasks to handle", "1 open task", "Change of postal address", "Review the request"):
         assert english in body, english
-    assert "Tâches à traiter" not in body and "Instruire la demande" not in body
+    assert "Tâches à traiter" not in body
+    assert "Instruire la demande" not in body
     # A refusal without its reason: 400, the case again, the message in English.
     refused = decide(agent, filed.agent_task_id, "refusee")
     assert refused.status_code == 400
@@ -110,7 +131,8 @@ def test_the_admin_agents_page_in_english(app, make_user, people, client_for) ->
     people["accueil"]
     admin = _english(client_for(make_user("admin", prenom="Claude", nom="Petit")))
     page = admin.get("/admin/agents")
-    assert page.status_code == 200 and _lang(page) == "en"
+    assert page.status_code == 200
+    assert _lang(page) == "en"
     body = text(page)
     for english in ("Accounts of agents, analysts and administrators", "Create an agent", "Username"):
         assert english in body, english
