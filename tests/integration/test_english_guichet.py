@@ -36,6 +36,8 @@ def test_the_catalogue_in_english(app: Flask) -> None:
     ):
         assert english in body
     assert "Report your new postal address: the Reception service checks it" in body
+    assert "Maximum duration of the procedure: 30 days" in body
+    assert " jours" not in body
     for french in (
         "Démarches en ligne",
         "Changement d'adresses postales",
