@@ -48,6 +48,15 @@ class TaskForm(FlaskForm):  # type: ignore[misc]
         return value or None
 
 
+def source_text(value: Any) -> str:
+    """The French text of a label, even a lazy (translated) one: what is stored in the database or
+    compared with stored values; the pages translate it again when they show it."""
+    args, kwargs = getattr(value, "_args", None), getattr(value, "_kwargs", None)
+    if args and isinstance(args[0], str):
+        return args[0] % kwargs if kwargs else args[0]
+    return str(value)
+
+
 F = TypeVar("F", bound=type[TaskForm])
 
 

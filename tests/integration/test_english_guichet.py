@@ -8,10 +8,13 @@ import io
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from engine.models import HistoryEvent
 from tests.fixtures.integration import decide, file_address_change, html, post_form, text
 from web.core import translations
 from web.demarches.catalogue import fr_only, translated
+from web.extensions import db
 
 
 def _english(client: FlaskClient) -> FlaskClient:
@@ -52,6 +55,11 @@ def test_the_catalogue_in_english(app: Flask) -> None:
 def test_my_requests_and_a_request_page_with_its_timeline_in_english(app, people, client_for) -> None:
     family = _english(client_for(people["famille"]))
     filed = file_address_change(app, family, keep_receipt=True)
+    with app.app_context():  # what is stored stays French (the pages translate it when they show it)
+        labels = db.session.scalars(
+            select(HistoryEvent.label).where(HistoryEvent.instance_id == filed.instance_id)
+        ).all()
+    assert "Document ajouté : Justificatif de domicile (facture-energie.pdf)" in labels
     mine = family.get("/mes-demandes")
     assert _lang(mine) == "en"
     listing = text(mine)
