@@ -83,6 +83,8 @@ def test_my_requests_and_a_request_page_with_its_timeline_in_english(app, people
         assert french not in body, french
     timeline = html(page).xpath("//div[@data-live-timeline]")[0].text_content()
     assert "Status:" in timeline
+    assert "— Accueil service" in timeline
+    assert "— Family" in timeline
     assert "Under review" in timeline
     live = html(page).xpath("//div[@data-live-url]")[0]
     assert live.get("data-status-prefix") == "Status: "

@@ -58,6 +58,17 @@ def translated(value: object) -> str:
     return gettext(str(value))
 
 
+@bp.app_template_filter("role")
+def role_label(role: str | None) -> str:
+    """Who acted, as the timeline stores it (« Famille », « Service Accueil »), in the page's language;
+    the service's name stays as written."""
+    if not role:
+        return ""
+    if role.startswith("Service "):
+        return _("Service %(name)s", name=role.removeprefix("Service "))
+    return gettext(role)
+
+
 def fr_only(value: object) -> Markup:
     """` lang="fr"` for a text shown as written in French on an English page (no translation)."""
     text = str(value or "")

@@ -23,7 +23,7 @@ from web.extensions import db
 from web.tasks.receipt import receipt_for
 
 from . import bp
-from .catalogue import started_message
+from .catalogue import role_label, started_message
 
 #: The request page asks for its state this often (web/static/js/live.js).
 LIVE_POLL_SECONDS = 5
@@ -171,7 +171,7 @@ def request_state(instance_id: int) -> Response:
             "datetime": event.created_at.isoformat(),
             "type": event.event_type,
             "label": gettext(event.label) if event.label else event.label,
-            "role": gettext(event.actor_role) if event.actor_role else event.actor_role,
+            "role": role_label(event.actor_role) or event.actor_role,
             "comment": event.comment,
         }
         for event in api.history(session_, instance)
