@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -23,18 +24,18 @@ from forms.validators import collapse_spaces, strip
 from forms.validators import username as valid_username
 
 ROLE_CHOICES = [
-    SelectChoice("agent", "Agent (traite les tâches de ses services)"),
-    SelectChoice("analyste", "Analyste (publie les démarches)"),
-    SelectChoice("admin", "Administrateur (gère les agents et les groupes)"),
+    SelectChoice("agent", _l("Agent (traite les tâches de ses services)")),
+    SelectChoice("analyste", _l("Analyste (publie les démarches)")),
+    SelectChoice("admin", _l("Administrateur (gère les agents et les groupes)")),
 ]
 POLICY_CHOICES = [
-    SelectChoice("aucune", "Aucune (file du service)"),
-    SelectChoice("tour_de_role", "Tour de rôle"),
-    SelectChoice("moins_charge", "Au moins chargé"),
+    SelectChoice("aucune", _l("Aucune (file du service)")),
+    SelectChoice("tour_de_role", _l("Tour de rôle")),
+    SelectChoice("moins_charge", _l("Au moins chargé")),
 ]
 
-ROLE_ERROR = "Choisissez un rôle de la liste."
-POLICY_ERROR = "Choisissez une attribution de la liste."
+ROLE_ERROR = _l("Choisissez un rôle de la liste.")
+POLICY_ERROR = _l("Choisissez une attribution de la liste.")
 
 
 def _listed(choices: list[SelectChoice], message: str) -> dict[str, Any]:
@@ -52,49 +53,53 @@ class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
         values = {choice.value if hasattr(choice, "value") else choice[0] for choice in self.choices or []}
         for value in self.data or []:
             if value not in values:
-                raise ValidationError("Ce groupe n'existe pas.")
+                raise ValidationError(_l("Ce groupe n'existe pas."))
 
 
 class AgentForm(FlaskForm):  # type: ignore[misc]
     """« Créer un agent »."""
 
     username = StringField(
-        "Nom d'utilisateur",
+        _l("Nom d'utilisateur"),
         filters=[strip],
-        validators=[DataRequired("Indiquez le nom d'utilisateur."), valid_username],
+        validators=[DataRequired(_l("Indiquez le nom d'utilisateur.")), valid_username],
         render_kw={"autocomplete": "off"},
     )
     email = StringField(
-        "Adresse de courriel",
+        _l("Adresse de courriel"),
         filters=[strip],
         validators=[
-            DataRequired("Indiquez l'adresse de courriel."),
-            Email("Adresse de courriel invalide.", check_deliverability=False),
+            DataRequired(_l("Indiquez l'adresse de courriel.")),
+            Email(_l("Adresse de courriel invalide."), check_deliverability=False),
             Length(max=320),
         ],
         render_kw={"autocomplete": "off", "type": "email"},
     )
-    prenom = StringField("Prénom", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)])
-    nom = StringField("Nom", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)])
+    prenom = StringField(
+        _l("Prénom"), filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)]
+    )
+    nom = StringField(_l("Nom"), filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)])
     password = StringField(
-        "Mot de passe provisoire",
-        validators=[DataRequired("Indiquez un mot de passe provisoire."), StrongPassword()],
-        description="Au moins 12 caractères ; l'agent le changera dans « Modifier mon profil ».",
+        _l("Mot de passe provisoire"),
+        validators=[DataRequired(_l("Indiquez un mot de passe provisoire.")), StrongPassword()],
+        description=_l("Au moins 12 caractères ; l'agent le changera dans « Modifier mon profil »."),
         render_kw={"autocomplete": "new-password", "type": "password"},
     )
-    role = SelectField("Rôle", choices=ROLE_CHOICES, default="agent", **_listed(ROLE_CHOICES, ROLE_ERROR))
-    groups = CheckboxesField("Groupes (services)", choices=[])
+    role = SelectField(_l("Rôle"), choices=ROLE_CHOICES, default="agent", **_listed(ROLE_CHOICES, ROLE_ERROR))
+    groups = CheckboxesField(_l("Groupes (services)"), choices=[])
 
 
 class AgentEditForm(FlaskForm):  # type: ignore[misc]
     """An agent's role, groups and account state."""
 
-    role = SelectField("Rôle", choices=ROLE_CHOICES, **_listed(ROLE_CHOICES, ROLE_ERROR))
-    groups = CheckboxesField("Groupes (services)", choices=[])
+    role = SelectField(_l("Rôle"), choices=ROLE_CHOICES, **_listed(ROLE_CHOICES, ROLE_ERROR))
+    groups = CheckboxesField(_l("Groupes (services)"), choices=[])
     is_enabled = BooleanField(
-        "Compte actif",
-        description="Décochez pour désactiver le compte : ses sessions "
-        "se terminent et ses tâches retournent dans la file de ses services.",
+        _l("Compte actif"),
+        description=_l(
+            "Décochez pour désactiver le compte : ses sessions "
+            "se terminent et ses tâches retournent dans la file de ses services."
+        ),
     )
 
 
@@ -102,15 +107,15 @@ class GroupForm(FlaskForm):  # type: ignore[misc]
     """« Créer un groupe »."""
 
     name = StringField(
-        "Nom du groupe",
+        _l("Nom du groupe"),
         filters=[strip, collapse_spaces],
-        validators=[DataRequired("Indiquez le nom du groupe."), Length(max=100)],
+        validators=[DataRequired(_l("Indiquez le nom du groupe.")), Length(max=100)],
         description=(
-            "Le nom exact du couloir (lane) BPMN dont ce service traite les tâches, par exemple Accueil."
+            _l("Le nom exact du couloir (lane) BPMN dont ce service traite les tâches, par exemple Accueil.")
         ),
     )
     assignment_policy = SelectField(
-        "Attribution automatique",
+        _l("Attribution automatique"),
         choices=POLICY_CHOICES,
         default="aucune",
         **_listed(POLICY_CHOICES, POLICY_ERROR),
@@ -119,7 +124,7 @@ class GroupForm(FlaskForm):  # type: ignore[misc]
 
 class GroupPolicyForm(FlaskForm):  # type: ignore[misc]
     assignment_policy = SelectField(
-        "Attribution automatique", choices=POLICY_CHOICES, **_listed(POLICY_CHOICES, POLICY_ERROR)
+        _l("Attribution automatique"), choices=POLICY_CHOICES, **_listed(POLICY_CHOICES, POLICY_ERROR)
     )
 
 
@@ -127,54 +132,57 @@ class AbsenceForm(FlaskForm):  # type: ignore[misc]
     """« Signaler une absence »."""
 
     starts_on = FrenchDateField(
-        "Premier jour d'absence",
+        _l("Premier jour d'absence"),
         validators=[Optional()],
-        description="Facultatif : vide, l'absence commence aujourd'hui. Format attendu : jj/mm/aaaa.",
+        description=_l("Facultatif : vide, l'absence commence aujourd'hui. Format attendu : jj/mm/aaaa."),
         render_kw={"type": "date"},
         format=["%Y-%m-%d", "%d/%m/%Y"],
     )
     ends_on = FrenchDateField(
-        "Dernier jour d'absence",
+        _l("Dernier jour d'absence"),
         validators=[Optional()],
         description=(
-            "Facultatif : vide, l'absence dure jusqu'à « Je suis de retour ». Format attendu : jj/mm/aaaa."
+            _l(
+                "Facultatif : vide, l'absence dure jusqu'à « Je suis de retour ». "
+                "Format attendu : jj/mm/aaaa."
+            )
         ),
         render_kw={"type": "date"},
         format=["%Y-%m-%d", "%d/%m/%Y"],
     )
     mode = RadioField(
-        "Mes tâches en cours",
+        _l("Mes tâches en cours"),
         choices=[
-            SelectChoice("groupe", "Les remettre dans la file de mon service"),
-            SelectChoice("collegue", "Les confier à un collègue de mon service"),
+            SelectChoice("groupe", _l("Les remettre dans la file de mon service")),
+            SelectChoice("collegue", _l("Les confier à un collègue de mon service")),
         ],
         default="groupe",
         validate_choice=False,
         validators=[
-            InputRequired("Choisissez ce que deviennent les tâches."),
-            AnyOf(["groupe", "collegue"], "Choisissez ce que deviennent les tâches."),
+            InputRequired(_l("Choisissez ce que deviennent les tâches.")),
+            AnyOf(["groupe", "collegue"], _l("Choisissez ce que deviennent les tâches.")),
         ],
     )
-    delegate = SelectField("Collègue", choices=[], validate_choice=False)
+    delegate = SelectField(_l("Collègue"), choices=[], validate_choice=False)
 
     def validate_delegate(self, field: Any) -> None:
         if self.mode.data == "collegue" and not field.data:
-            raise ValidationError("Choisissez le collègue à qui confier les tâches.")
+            raise ValidationError(_l("Choisissez le collègue à qui confier les tâches."))
 
     def validate_ends_on(self, field: Any) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError("Le dernier jour doit suivre le premier jour d'absence.")
+            raise ValidationError(_l("Le dernier jour doit suivre le premier jour d'absence."))
 
 
 class InternalCommentForm(FlaskForm):  # type: ignore[misc]
     """« Ajouter un commentaire interne » on the dossier page."""
 
     commentaire = TextAreaField(
-        "Commentaire interne à ajouter",
+        _l("Commentaire interne à ajouter"),
         filters=[strip],
         validators=[
-            DataRequired("Écrivez le commentaire."),
-            Length(max=2000, message="2000 caractères au plus."),
+            DataRequired(_l("Écrivez le commentaire.")),
+            Length(max=2000, message=_l("2000 caractères au plus.")),
         ],
-        description="Réservé aux agents : jamais montré à la famille.",
+        description=_l("Réservé aux agents : jamais montré à la famille."),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
@@ -13,21 +14,21 @@ from forms.accounts import FrenchDateField
 from forms.validators import collapse_spaces, strip
 
 ASSIGNMENTS = (
-    SelectChoice("", "Toutes"),
-    SelectChoice("moi", "À moi"),
-    SelectChoice("personne", "À personne"),
-    SelectChoice("collegue", "À un collègue"),
+    SelectChoice("", _l("Toutes")),
+    SelectChoice("moi", _l("À moi")),
+    SelectChoice("personne", _l("À personne")),
+    SelectChoice("collegue", _l("À un collègue")),
 )
 SORTS = (
-    SelectChoice("recue", "Reçue le"),
-    SelectChoice("echeance", "Échéance"),
-    SelectChoice("reference", "Référence"),
-    SelectChoice("demarche", "Démarche"),
-    SelectChoice("famille", "Famille"),
-    SelectChoice("statut", "Statut"),
-    SelectChoice("attribuee", "Attribuée à"),
+    SelectChoice("recue", _l("Reçue le")),
+    SelectChoice("echeance", _l("Échéance")),
+    SelectChoice("reference", _l("Référence")),
+    SelectChoice("demarche", _l("Démarche")),
+    SelectChoice("famille", _l("Famille")),
+    SelectChoice("statut", _l("Statut")),
+    SelectChoice("attribuee", _l("Attribuée à")),
 )
-ORDERS = (SelectChoice("asc", "Croissant"), SelectChoice("desc", "Décroissant"))
+ORDERS = (SelectChoice("asc", _l("Croissant")), SelectChoice("desc", _l("Décroissant")))
 #: The query-string keys a queue view is made of (saved filters keep these, and only these).
 FILTER_KEYS = ("file", "demarche", "statut", "en_retard", "attribution", "q", "tri", "ordre")
 
@@ -38,7 +39,7 @@ class ChoiceField(SelectField):  # type: ignore[misc]
     def __init__(
         self,
         *args: Any,
-        invalid: str = "Choisissez une valeur de la liste.",
+        invalid: str = _l("Choisissez une valeur de la liste."),
         required: bool = False,
         **kwargs: Any,
     ):
@@ -64,7 +65,7 @@ class PageField(IntegerField):  # type: ignore[misc]
             super().process_formdata(valuelist)
         except ValueError as exc:
             self.data = None
-            raise ValueError("Numéro de page invalide.") from exc
+            raise ValueError(_l("Numéro de page invalide.")) from exc
 
 
 class QueueFilterForm(FlaskForm):  # type: ignore[misc]
@@ -74,39 +75,42 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]
         csrf = False
 
     file = HiddenField()
-    demarche = ChoiceField("Démarche", choices=[], invalid="Cette démarche n'est pas dans la liste.")
-    statut = ChoiceField("Statut", choices=[], invalid="Ce statut n'est pas dans la liste.")
-    en_retard = BooleanField("En retard seulement")
-    attribution = ChoiceField("Attribuée à", choices=list(ASSIGNMENTS))
+    demarche = ChoiceField(_l("Démarche"), choices=[], invalid=_l("Cette démarche n'est pas dans la liste."))
+    statut = ChoiceField(_l("Statut"), choices=[], invalid=_l("Ce statut n'est pas dans la liste."))
+    en_retard = BooleanField(_l("En retard seulement"))
+    attribution = ChoiceField(_l("Attribuée à"), choices=list(ASSIGNMENTS))
     q = StringField(
-        "Rechercher",
+        _l("Rechercher"),
         filters=[strip, collapse_spaces],
-        validators=[Optional(), Length(max=100, message="La recherche comporte au plus 100 caractères.")],
-        description="Référence (DEM-2026-000123) ou nom de la famille",
+        validators=[Optional(), Length(max=100, message=_l("La recherche comporte au plus 100 caractères."))],
+        description=_l("Référence (DEM-2026-000123) ou nom de la famille"),
         render_kw={"type": "search"},
     )
-    tri = ChoiceField("Trier par", choices=list(SORTS), invalid="Ce tri n'est pas proposé.")
-    ordre = ChoiceField("Ordre", choices=list(ORDERS))
+    tri = ChoiceField(_l("Trier par"), choices=list(SORTS), invalid=_l("Ce tri n'est pas proposé."))
+    ordre = ChoiceField(_l("Ordre"), choices=list(ORDERS))
     page = PageField(
-        "Page",
+        _l("Page"),
         default=1,
-        validators=[Optional(), NumberRange(min=1, max=1_000_000, message="Numéro de page invalide.")],
+        validators=[Optional(), NumberRange(min=1, max=1_000_000, message=_l("Numéro de page invalide."))],
     )
 
     def set_choices(self, demarches: list[tuple[str, str]], statuses: list[str]) -> None:
-        self.demarche.choices = [SelectChoice("", "Toutes"), *(SelectChoice(k, t) for k, t in demarches)]
-        self.statut.choices = [SelectChoice("", "Tous"), *(SelectChoice(s, s) for s in statuses)]
+        self.demarche.choices = [
+            SelectChoice("", _l("Toutes")),
+            *(SelectChoice(k, _l(t)) for k, t in demarches),
+        ]
+        self.statut.choices = [SelectChoice("", _l("Tous")), *(SelectChoice(s, _l(s)) for s in statuses)]
 
 
 class SavedFilterForm(FlaskForm):  # type: ignore[misc]
     """« Enregistrer ce filtre » : a name for the current query string."""
 
     nom = StringField(
-        "Nom du filtre",
+        _l("Nom du filtre"),
         filters=[strip, collapse_spaces],
         validators=[
-            DataRequired("Donnez un nom à ce filtre."),
-            Length(max=80, message="Le nom comporte au plus 80 caractères."),
+            DataRequired(_l("Donnez un nom à ce filtre.")),
+            Length(max=80, message=_l("Le nom comporte au plus 80 caractères.")),
         ],
     )
     requete = HiddenField()
@@ -116,7 +120,10 @@ class AssignForm(FlaskForm):  # type: ignore[misc]
     """« Attribuer à » a colleague of the task's service."""
 
     agent = ChoiceField(
-        "Attribuer à", choices=[], invalid="Choisissez un agent du service de la tâche.", required=True
+        _l("Attribuer à"),
+        choices=[],
+        invalid=_l("Choisissez un agent du service de la tâche."),
+        required=True,
     )
     attendu = HiddenField()
 
@@ -128,14 +135,14 @@ class ClosedExportForm(FlaskForm):  # type: ignore[misc]
         csrf = False
 
     du = FrenchDateField(
-        "Du",
-        validators=[InputRequired("Indiquez la date de début (jj/mm/aaaa).")],
+        _l("Du"),
+        validators=[InputRequired(_l("Indiquez la date de début (jj/mm/aaaa)."))],
         format=["%Y-%m-%d", "%d/%m/%Y"],
         render_kw={"type": "date"},
     )
     au = FrenchDateField(
-        "Au (inclus)",
-        validators=[InputRequired("Indiquez la date de fin (jj/mm/aaaa).")],
+        _l("Au (inclus)"),
+        validators=[InputRequired(_l("Indiquez la date de fin (jj/mm/aaaa)."))],
         format=["%Y-%m-%d", "%d/%m/%Y"],
         render_kw={"type": "date"},
     )
@@ -143,6 +150,6 @@ class ClosedExportForm(FlaskForm):  # type: ignore[misc]
     def validate_au(self, field: FrenchDateField) -> None:
         start: date | None = self.du.data
         if start and field.data and field.data < start:
-            raise ValidationError("La date de fin précède la date de début.")
+            raise ValidationError(_l("La date de fin précède la date de début."))
         if start and field.data and (field.data - start).days > 366:
-            raise ValidationError("La période est d'au plus un an.")
+            raise ValidationError(_l("La période est d'au plus un an."))

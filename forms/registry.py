@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 FORMS: dict[str, type[TaskForm]] = {}
@@ -18,7 +19,7 @@ class TaskForm(FlaskForm):  # type: ignore[misc]
     #: Name of the field kept as an internal comment, never shown to the family nor stored in data.
     internal_comment_field: str | None = None
     #: Label of the submit button.
-    submit_label: str = "Valider"
+    submit_label: Any = _l("Valider")
     #: Wizard screens: show ANNULER and PRÉCÉDENT beside the submit button (values of the field
     #: `action` that the engine receives: "annuler", "precedent", "suivant").
     navigation: tuple[str, ...] = ()
@@ -45,6 +46,15 @@ class TaskForm(FlaskForm):  # type: ignore[misc]
             return None
         value = (self._fields[name].data or "").strip()
         return value or None
+
+
+def source_text(value: Any) -> str:
+    """The French text of a label, even a lazy (translated) one: what is stored in the database or
+    compared with stored values; the pages translate it again when they show it."""
+    args, kwargs = getattr(value, "_args", None), getattr(value, "_kwargs", None)
+    if args and isinstance(args[0], str):
+        return args[0] % kwargs if kwargs else args[0]
+    return str(value)
 
 
 F = TypeVar("F", bound=type[TaskForm])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -22,51 +23,55 @@ MONTHS_AFTER = 3
 class NewAddressForm(DocumentFormMixin, TaskForm):
     """The family types the new postal address, its effective date and joins a proof of address."""
 
-    submit_label = "Envoyer ma demande"
+    submit_label = _l("Envoyer ma demande")
 
     adresse_ligne1 = StringField(
-        "Numéro et libellé de la voie",
+        _l("Numéro et libellé de la voie"),
         filters=[strip, collapse_spaces],
-        validators=[DataRequired("Indiquez le numéro et le nom de la voie."), Length(max=200)],
+        validators=[DataRequired(_l("Indiquez le numéro et le nom de la voie.")), Length(max=200)],
         render_kw={"autocomplete": "address-line1"},
-        description="Par exemple : 12 rue de la Mairie",
+        description=_l("Par exemple : 12 rue de la Mairie"),
     )
     adresse_ligne2 = StringField(
-        "Complément d'adresse",
+        _l("Complément d'adresse"),
         filters=[strip, collapse_spaces],
         validators=[Optional(), Length(max=200)],
         render_kw={"autocomplete": "address-line2"},
-        description="Bâtiment, étage, lieu-dit… (facultatif)",
+        description=_l("Bâtiment, étage, lieu-dit… (facultatif)"),
     )
     code_postal = StringField(
-        "Code postal",
+        _l("Code postal"),
         filters=[strip],
-        validators=[DataRequired("Indiquez le code postal."), french_postal_code, known_postal_code],
+        validators=[DataRequired(_l("Indiquez le code postal.")), french_postal_code, known_postal_code],
         render_kw={"autocomplete": "postal-code", "inputmode": "numeric"},
-        description="Format attendu : 5 chiffres, par exemple 78140",
+        description=_l("Format attendu : 5 chiffres, par exemple 78140"),
     )
     commune = StringField(
-        "Commune",
+        _l("Commune"),
         filters=[strip, collapse_spaces],
-        validators=[DataRequired("Indiquez la commune."), Length(max=150), CommuneOfPostalCode()],
+        validators=[DataRequired(_l("Indiquez la commune.")), Length(max=150), CommuneOfPostalCode()],
         render_kw={"autocomplete": "address-level2"},
-        description="La commune desservie par ce code postal, par exemple Vélizy-Villacoublay",
+        description=_l("La commune desservie par ce code postal, par exemple Vélizy-Villacoublay"),
     )
     date_effet = FrenchDateField(
-        "Date d'effet",
+        _l("Date d'effet"),
         validators=[
-            InputRequired("Indiquez la date de votre emménagement à cette adresse."),
-            DateWithin(MONTHS_BEFORE, MONTHS_AFTER, "La date d'effet"),
+            InputRequired(_l("Indiquez la date de votre emménagement à cette adresse.")),
+            DateWithin(MONTHS_BEFORE, MONTHS_AFTER, _l("La date d'effet")),
         ],
-        description="La date de votre emménagement : au plus un an avant aujourd'hui, au plus 3 mois après. "
-        "Format attendu : jj/mm/aaaa.",
+        description=_l(
+            "La date de votre emménagement : au plus un an avant aujourd'hui, au plus 3 mois après. "
+            "Format attendu : jj/mm/aaaa."
+        ),
     )
     justificatif_domicile = DocumentField(
-        "Justificatif de domicile",
+        _l("Justificatif de domicile"),
         required=True,
-        message="Joignez un justificatif de domicile de moins de 3 mois (PDF, JPEG ou PNG).",
-        description="Facture d'énergie ou de téléphone, quittance de loyer, attestation d'assurance "
-        "habitation… de moins de 3 mois. Formats acceptés : PDF, JPEG ou PNG.",
+        message=_l("Joignez un justificatif de domicile de moins de 3 mois (PDF, JPEG ou PNG)."),
+        description=_l(
+            "Facture d'énergie ou de téléphone, quittance de loyer, attestation d'assurance "
+            "habitation… de moins de 3 mois. Formats acceptés : PDF, JPEG ou PNG."
+        ),
     )
 
 
@@ -74,14 +79,17 @@ class NewAddressForm(DocumentFormMixin, TaskForm):
 class AddressDecisionForm(DecisionForm):
     """An agent of the Accueil service accepts, refuses or asks the family for more information."""
 
-    decision = decision_field(SelectChoice("complement", "Demander des compléments à la famille"))
+    decision = decision_field(SelectChoice("complement", _l("Demander des compléments à la famille")))
     motif = message_field(
         RequiredIf(
             "decision",
             "complement",
-            "Indiquez les informations ou les documents attendus : la famille lira ce message.",
+            _l("Indiquez les informations ou les documents attendus : la famille lira ce message."),
         ),
-        also_required_for=" ou de demande de compléments",
+        description=_l(
+            "Visible par la famille dans l'historique de sa demande et repris dans le courriel ou le SMS "
+            "qui la prévient. Obligatoire en cas de refus ou de demande de compléments."
+        ),
     )
     commentaire_interne = agents_only_comment_field()  # declared again: fields keep their order
 
@@ -90,17 +98,17 @@ class AddressDecisionForm(DecisionForm):
 class ComplementForm(DocumentFormMixin, TaskForm):
     """The family answers the service's question, with documents if asked."""
 
-    submit_label = "Envoyer mes compléments"
+    submit_label = _l("Envoyer mes compléments")
     public_comment_field = "reponse"
 
     reponse = TextAreaField(
-        "Votre réponse",
+        _l("Votre réponse"),
         filters=[strip],
-        validators=[DataRequired("Écrivez votre réponse au service."), Length(max=2000)],
-        description="Le service lira votre réponse dans l'historique de la demande.",
+        validators=[DataRequired(_l("Écrivez votre réponse au service.")), Length(max=2000)],
+        description=_l("Le service lira votre réponse dans l'historique de la demande."),
     )
     pieces = DocumentField(
-        "Documents",
+        _l("Documents"),
         multiple=True,
-        description="Facultatif : un ou plusieurs fichiers PDF, JPEG ou PNG.",
+        description=_l("Facultatif : un ou plusieurs fichiers PDF, JPEG ou PNG."),
     )

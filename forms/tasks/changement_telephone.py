@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import Field
 from wtforms.validators import ValidationError
 
@@ -9,17 +10,17 @@ from forms.fields import phone_field
 from forms.registry import TaskForm, task_form
 from forms.tasks.decision import DecisionForm
 
-AT_LEAST_ONE_NUMBER = "Indiquez au moins un numéro : téléphone fixe ou mobile."
+AT_LEAST_ONE_NUMBER = _l("Indiquez au moins un numéro : téléphone fixe ou mobile.")
 
 
 @task_form("changement_telephone.saisie")
 class NewPhonesForm(TaskForm):
     """The family types its new numbers (E.164 once validated); at least one of the two."""
 
-    submit_label = "Envoyer ma demande"
+    submit_label = _l("Envoyer ma demande")
 
-    telephone = phone_field("Téléphone", "01 23 45 67 89")
-    mobile = phone_field("Mobile", "06 12 34 56 78")
+    telephone = phone_field(_l("Téléphone"), "01 23 45 67 89")
+    mobile = phone_field(_l("Mobile"), "06 12 34 56 78")
 
     def validate_telephone(self, field: Field) -> None:
         # Runs after phone_number: an empty number is None by then; `mobile` is not validated yet.

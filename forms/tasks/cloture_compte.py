@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
@@ -15,17 +16,20 @@ from forms.tasks.decision import DecisionForm
 class ClosureConfirmationForm(TaskForm):
     """The family confirms with its password (checked by web/donnees/closure.py, never stored)."""
 
-    submit_label = "Clôturer mon compte"
+    submit_label = _l("Clôturer mon compte")
 
     confirmation = BooleanField(
-        "Je demande la clôture de mon compte : mes demandes en cours seront annulées et mes données effacées",
-        validators=[DataRequired("Cochez la case pour confirmer la clôture de votre compte.")],
+        _l(
+            "Je demande la clôture de mon compte : "
+            "mes demandes en cours seront annulées et mes données effacées"
+        ),
+        validators=[DataRequired(_l("Cochez la case pour confirmer la clôture de votre compte."))],
     )
     mot_de_passe_actuel = PasswordField(
-        "Mot de passe actuel",
-        validators=[DataRequired("Saisissez votre mot de passe actuel.")],
+        _l("Mot de passe actuel"),
+        validators=[DataRequired(_l("Saisissez votre mot de passe actuel."))],
         render_kw={"autocomplete": "current-password"},
-        description="Pour vérifier qu'il s'agit bien de vous.",
+        description=_l("Pour vérifier qu'il s'agit bien de vous."),
     )
 
     def to_engine_data(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Wording, order and the « * » of required fields follow the town's guide (compt
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -21,61 +22,63 @@ WIZARD = ("annuler", "precedent")
 class WelcomeForm(TaskForm):
     """BIENVENUE: the only action is « JE CRÉE MON ESPACE »."""
 
-    submit_label = "JE CRÉE MON ESPACE"
+    submit_label = _l("JE CRÉE MON ESPACE")
 
 
 @task_form("inscription.identite")
 class IdentityForm(TaskForm):
     """IDENTITÉ."""
 
-    submit_label = "SUIVANT"
+    submit_label = _l("SUIVANT")
     navigation = ("annuler",)
     multipart = True
 
     civilite = SelectField(
-        "Civilité",
+        _l("Civilité"),
         choices=[
             SelectChoice("", "—"),
-            SelectChoice("Madame", "Madame"),
-            SelectChoice("Monsieur", "Monsieur"),
+            SelectChoice("Madame", _l("Madame")),
+            SelectChoice("Monsieur", _l("Monsieur")),
         ],
-        validators=[DataRequired("Choisissez votre civilité.")],
+        validators=[DataRequired(_l("Choisissez votre civilité."))],
         render_kw={"autocomplete": "honorific-prefix"},
     )
     nom = StringField(
-        "Nom usuel",
+        _l("Nom usuel"),
         filters=[strip, collapse_spaces],
-        validators=[DataRequired("Indiquez votre nom usuel."), Length(max=150)],
+        validators=[DataRequired(_l("Indiquez votre nom usuel.")), Length(max=150)],
         render_kw={"autocomplete": "family-name"},
     )
     nom_naissance = StringField(
-        "Nom de naissance", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)]
+        _l("Nom de naissance"), filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)]
     )
     prenom = StringField(
-        "Prénom(s)",
+        _l("Prénom(s)"),
         filters=[strip, collapse_spaces],
-        validators=[DataRequired("Indiquez votre ou vos prénoms."), Length(max=150)],
+        validators=[DataRequired(_l("Indiquez votre ou vos prénoms.")), Length(max=150)],
         render_kw={"autocomplete": "given-name"},
     )
     date_naissance = DateField(
-        "Date de naissance",
+        _l("Date de naissance"),
         validators=[Optional(), not_in_future],
         render_kw={"autocomplete": "bday"},
-        description="Format attendu : jj/mm/aaaa (votre navigateur propose un calendrier).",
+        description=_l("Format attendu : jj/mm/aaaa (votre navigateur propose un calendrier)."),
     )
     pays_naissance = StringField(
-        "Pays de naissance", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=100)]
+        _l("Pays de naissance"), filters=[strip, collapse_spaces], validators=[Optional(), Length(max=100)]
     )
     departement_naissance = StringField(
-        "Département de naissance", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=100)]
+        _l("Département de naissance"),
+        filters=[strip, collapse_spaces],
+        validators=[Optional(), Length(max=100)],
     )
     commune_naissance = StringField(
-        "Commune de naissance", filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)]
+        _l("Commune de naissance"), filters=[strip, collapse_spaces], validators=[Optional(), Length(max=150)]
     )
     photo = FileField(
-        "Photo",
+        _l("Photo"),
         validators=[ImageUpload()],
-        description="Facultative. Image JPEG ou PNG de 2 Mo au plus.",
+        description=_l("Facultative. Image JPEG ou PNG de 2 Mo au plus."),
         render_kw={"accept": "image/jpeg,image/png"},
     )
 
@@ -84,19 +87,19 @@ class IdentityForm(TaskForm):
 class ContactForm(TaskForm):
     """MOYENS DE CONTACT."""
 
-    submit_label = "SUIVANT"
+    submit_label = _l("SUIVANT")
     navigation = WIZARD
 
-    telephone = phone_field("Téléphone", "01 23 45 67 89")
-    mobile = phone_field("Mobile", "06 12 34 56 78")
-    fax = phone_field("Fax", autocomplete=False)
+    telephone = phone_field(_l("Téléphone"), "01 23 45 67 89")
+    mobile = phone_field(_l("Mobile"), "06 12 34 56 78")
+    fax = phone_field(_l("Fax"), autocomplete=False)
     courriel = EmailField(
-        "Courriel",
+        _l("Courriel"),
         filters=[strip],
         validators=[
-            DataRequired("Indiquez votre adresse de courriel."),
+            DataRequired(_l("Indiquez votre adresse de courriel.")),
             Email(
-                "Cette adresse de courriel n'est pas valable (exemple : prenom.nom@exemple.fr).",
+                _l("Cette adresse de courriel n'est pas valable (exemple : prenom.nom@exemple.fr)."),
                 check_deliverability=False,
             ),
             Length(max=320),
@@ -104,11 +107,11 @@ class ContactForm(TaskForm):
         render_kw={"autocomplete": "email"},
     )
     contact_prefere = SelectField(
-        "Moyen de contact préféré",
+        _l("Moyen de contact préféré"),
         choices=[
-            SelectChoice("courriel", "Courriel"),
-            SelectChoice("mobile", "Mobile (SMS)"),
-            SelectChoice("telephone", "Téléphone"),
+            SelectChoice("courriel", _l("Courriel")),
+            SelectChoice("mobile", _l("Mobile (SMS)")),
+            SelectChoice("telephone", _l("Téléphone")),
         ],
         default="courriel",
     )
@@ -118,44 +121,44 @@ class ContactForm(TaskForm):
 class CredentialsForm(TaskForm):
     """AUTHENTIFICATION, SERVICES and CONTRÔLE DE SÉCURITÉ; VALIDER creates the (inactive) account."""
 
-    submit_label = "VALIDER"
+    submit_label = _l("VALIDER")
     navigation = WIZARD
     password_fields = ("mot_de_passe",)
     captcha = True
 
     nom_utilisateur = StringField(
-        "Nom d'utilisateur",
+        _l("Nom d'utilisateur"),
         filters=[strip],
-        validators=[DataRequired("Choisissez un nom d'utilisateur."), username],
+        validators=[DataRequired(_l("Choisissez un nom d'utilisateur.")), username],
         render_kw={"autocomplete": "username"},
     )
     mot_de_passe = PasswordField(
-        "Mot de passe",
+        _l("Mot de passe"),
         validators=[
-            DataRequired("Choisissez un mot de passe."),
+            DataRequired(_l("Choisissez un mot de passe.")),
             StrongPassword(username_field="nom_utilisateur", email_field="courriel"),
         ],
         render_kw={"autocomplete": "new-password"},
         description=POLICY_TEXT,
     )
     confirmation = PasswordField(
-        "Confirmation du mot de passe",
+        _l("Confirmation du mot de passe"),
         validators=[
-            DataRequired("Saisissez de nouveau le mot de passe."),
-            EqualTo("mot_de_passe", "Les deux mots de passe ne sont pas identiques."),
+            DataRequired(_l("Saisissez de nouveau le mot de passe.")),
+            EqualTo("mot_de_passe", _l("Les deux mots de passe ne sont pas identiques.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )
     cle_enfance = StringField(
-        "Clé Espace Citoyens Enfance",
+        _l("Clé Espace Citoyens Enfance"),
         filters=[strip],
         validators=[Optional(), Length(max=40)],
-        description="Facultative : vous pourrez la saisir plus tard dans « Modifier mon espace ».",
+        description=_l("Facultative : vous pourrez la saisir plus tard dans « Modifier mon espace »."),
         render_kw={"autocomplete": "off"},
     )
     # Required by the hook only when the captcha is shown (CAPTCHA_ENABLED; off for kiosks and tests).
     captcha_reponse = StringField(
-        "Entrez le texte ci-dessous",
+        _l("Entrez le texte ci-dessous"),
         filters=[strip],
         validators=[Optional(), Length(max=64)],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
@@ -172,4 +175,4 @@ class CredentialsForm(TaskForm):
 class ActivationForm(TaskForm):
     """Completed by the activation link (the family clicks « Activer mon espace »)."""
 
-    submit_label = "Activer mon espace"
+    submit_label = _l("Activer mon espace")

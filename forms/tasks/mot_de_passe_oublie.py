@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
@@ -23,17 +24,17 @@ from forms.validators import strip
 class ForgottenPasswordForm(TaskForm):
     """« Vous avez oublié votre mot de passe. » ANNULER or VALIDER."""
 
-    submit_label = "VALIDER"
+    submit_label = _l("VALIDER")
     navigation = ("annuler",)
 
     identifiant = StringField(
-        "Nom d'utilisateur (ou adresse de courriel)",
+        _l("Nom d'utilisateur (ou adresse de courriel)"),
         filters=[strip],
         validators=[
-            DataRequired("Saisissez votre nom d'utilisateur ou votre adresse de courriel."),
+            DataRequired(_l("Saisissez votre nom d'utilisateur ou votre adresse de courriel.")),
             Length(
                 max=320,
-                message="Ce nom d'utilisateur ou cette adresse est trop long (320 caractères au plus).",
+                message=_l("Ce nom d'utilisateur ou cette adresse est trop long (320 caractères au plus)."),
             ),
         ],
         render_kw={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"},
@@ -42,7 +43,7 @@ class ForgottenPasswordForm(TaskForm):
     # Shown (by the template, through the captcha macro) only when the visitor's address made many
     # requests in the past hour; web/accounts/reset.py then requires and checks it before VALIDER.
     captcha_reponse = StringField(
-        "Entrez le texte ci-dessous",
+        _l("Entrez le texte ci-dessous"),
         filters=[strip],
         validators=[Optional(), Length(max=64)],
         render_kw={"autocomplete": "off", "inputmode": "numeric"},
@@ -63,16 +64,16 @@ class NewPasswordForm(FlaskForm):  # type: ignore[misc]
     """
 
     mot_de_passe = PasswordField(
-        "Nouveau mot de passe",
-        validators=[DataRequired("Choisissez un nouveau mot de passe.")],
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(_l("Choisissez un nouveau mot de passe."))],
         render_kw={"autocomplete": "new-password", "minlength": MIN_LENGTH},
         description=POLICY_TEXT,
     )
     confirmation = PasswordField(
-        "Confirmation du mot de passe",
+        _l("Confirmation du mot de passe"),
         validators=[
-            DataRequired("Saisissez de nouveau le mot de passe."),
-            EqualTo("mot_de_passe", "Les deux mots de passe ne sont pas identiques."),
+            DataRequired(_l("Saisissez de nouveau le mot de passe.")),
+            EqualTo("mot_de_passe", _l("Les deux mots de passe ne sont pas identiques.")),
         ],
         render_kw={"autocomplete": "new-password"},
     )

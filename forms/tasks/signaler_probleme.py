@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
@@ -11,10 +12,10 @@ from forms.validators import collapse_spaces, strip
 
 # The values are what the agents' dossier and the family's request page show (« De quoi s'agit-il ? »).
 CATEGORIES = [
-    SelectChoice("Connexion au compte famille", "Un problème de connexion à mon compte famille"),
-    SelectChoice("Démarche en ligne", "Une difficulté avec une démarche en ligne"),
-    SelectChoice("Structure de la ville", "Une information erronée sur une structure de la ville"),
-    SelectChoice("Autre", "Autre chose"),
+    SelectChoice("Connexion au compte famille", _l("Un problème de connexion à mon compte famille")),
+    SelectChoice("Démarche en ligne", _l("Une difficulté avec une démarche en ligne")),
+    SelectChoice("Structure de la ville", _l("Une information erronée sur une structure de la ville")),
+    SelectChoice("Autre", _l("Autre chose")),
 ]
 CATEGORY_LABELS = {choice.value: choice.label for choice in CATEGORIES}
 
@@ -23,31 +24,33 @@ CATEGORY_LABELS = {choice.value: choice.label for choice in CATEGORIES}
 class ProblemReportForm(TaskForm):
     """The family describes the problem; the Accueil service answers."""
 
-    submit_label = "Envoyer mon signalement"
+    submit_label = _l("Envoyer mon signalement")
 
     categorie = RadioField(
-        "De quoi s'agit-il ?",
+        _l("De quoi s'agit-il ?"),
         choices=CATEGORIES,
-        validators=[InputRequired("Choisissez le type de problème.")],
+        validators=[InputRequired(_l("Choisissez le type de problème."))],
     )
     objet = StringField(
-        "Objet",
+        _l("Objet"),
         filters=[collapse_spaces],
         validators=[
-            InputRequired("Indiquez l'objet de votre signalement en quelques mots."),
-            Length(max=120, message="L'objet ne doit pas dépasser 120 caractères."),
+            InputRequired(_l("Indiquez l'objet de votre signalement en quelques mots.")),
+            Length(max=120, message=_l("L'objet ne doit pas dépasser 120 caractères.")),
         ],
-        description="Par exemple « Je ne reçois pas le courriel d'activation ».",
+        description=_l("Par exemple « Je ne reçois pas le courriel d'activation »."),
     )
     description = TextAreaField(
-        "Description du problème",
+        _l("Description du problème"),
         filters=[strip],
         validators=[
-            InputRequired("Décrivez le problème : ce que vous faisiez, ce qui s'est passé."),
-            Length(max=4000, message="La description ne doit pas dépasser 4000 caractères."),
+            InputRequired(_l("Décrivez le problème : ce que vous faisiez, ce qui s'est passé.")),
+            Length(max=4000, message=_l("La description ne doit pas dépasser 4000 caractères.")),
         ],
-        description="Ce que vous faisiez, la page concernée, le message affiché. N'indiquez jamais votre mot "
-        "de passe.",
+        description=_l(
+            "Ce que vous faisiez, la page concernée, le message affiché. N'indiquez jamais votre mot "
+            "de passe."
+        ),
     )
 
 
@@ -55,25 +58,27 @@ class ProblemReportForm(TaskForm):
 class ProblemAnswerForm(TaskForm):
     """An agent of the Accueil service answers the family and closes the report."""
 
-    submit_label = "Envoyer la réponse"
+    submit_label = _l("Envoyer la réponse")
     public_comment_field = "reponse"
     internal_comment_field = "commentaire_interne"
 
     decision = RadioField(
-        "Suite donnée",
+        _l("Suite donnée"),
         choices=[
-            SelectChoice("resolu", "Problème résolu ou réponse apportée"),
-            SelectChoice("transmis", "Transmis au service concerné"),
+            SelectChoice("resolu", _l("Problème résolu ou réponse apportée")),
+            SelectChoice("transmis", _l("Transmis au service concerné")),
         ],
-        validators=[InputRequired("Choisissez la suite donnée.")],
+        validators=[InputRequired(_l("Choisissez la suite donnée."))],
     )
     reponse = TextAreaField(
-        "Réponse à la famille",
+        _l("Réponse à la famille"),
         filters=[strip],
         validators=[
-            InputRequired("Écrivez la réponse : la famille la lira."),
-            Length(max=2000, message="La réponse ne doit pas dépasser 2000 caractères."),
+            InputRequired(_l("Écrivez la réponse : la famille la lira.")),
+            Length(max=2000, message=_l("La réponse ne doit pas dépasser 2000 caractères.")),
         ],
-        description="Visible par la famille dans l'historique de sa demande et envoyée par courriel ou SMS.",
+        description=_l(
+            "Visible par la famille dans l'historique de sa demande et envoyée par courriel ou SMS."
+        ),
     )
     commentaire_interne = agents_only_comment_field()

@@ -148,8 +148,10 @@ def test_the_request_page_loads_live_js_without_inline_code(app, people, client_
     assert not doc.xpath("//script[not(@src)] | //style | //*[@style]")
     script = app.test_client().get("/static/js/live.js")
     assert script.status_code == 200
-    assert "Statut mis à jour : " in script.get_data(as_text=True)
+    source = script.get_data(as_text=True)
     script.close()
+    assert "announcePrefix" in source  # the words come from the page, in its language
+    assert live.get("data-announce-prefix") == "Statut mis à jour : "
     # Only the request page polls.
     listing = html(famille.get("/mes-demandes"))
     assert not listing.xpath("//script[@src='/static/js/live.js']")

@@ -35,6 +35,15 @@ TRANSLATED = [
     "web/notifications",
     "web/templates/devmail",
     "web/templates/emails",
+    "forms/admin.py",
+    "forms/queues.py",
+    "forms/registry.py",
+    "forms/tasks",
+    "web/admin",
+    "web/backoffice",
+    "web/demarches",
+    "web/tasks",
+    "workflows",
 ]
 
 

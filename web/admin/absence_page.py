@@ -11,11 +11,35 @@ from wtforms import SelectChoice
 
 from forms.admin import AbsenceForm
 from web.accounts.models import User
+from web.core.i18n import _, current_language, ngettext
 from web.core.presentation import date_fr, de
 from web.extensions import db
 
 from . import services
 from .models import AbsenceMode
+
+
+def _of_name(french: str, other: str, name: str) -> str:
+    """« Tâches en cours d'Alex Durand » in French (elision, `de`); `other` (« … of %(name)s ») else."""
+    return f"{french} {de(name)}" if current_language() == "fr" else other % {"name": name}
+
+
+def _saved_message(user: User, starts_on: Any, moved: int) -> str:
+    who = _of_name("Absence", _("Absence de %(name)s"), user.display_name)
+    if starts_on:
+        return ngettext(
+            "%(who)s enregistrée à partir du %(date)s : %(num)d tâche déplacée.",
+            "%(who)s enregistrée à partir du %(date)s : %(num)d tâches déplacées.",
+            moved,
+            who=who,
+            date=date_fr(starts_on),
+        )
+    return ngettext(
+        "%(who)s enregistrée : %(num)d tâche déplacée.",
+        "%(who)s enregistrée : %(num)d tâches déplacées.",
+        moved,
+        who=who,
+    )
 
 
 def absence_form(user: User) -> AbsenceForm:
@@ -25,10 +49,12 @@ def absence_form(user: User) -> AbsenceForm:
         for c in services.colleagues(db.session(), user)
     ]
     if user.id != current_user.id:  # an admin's page about someone else: not « mes tâches »
-        form.mode.label.text = f"Tâches en cours {de(user.display_name)}"
+        form.mode.label.text = _of_name(
+            "Tâches en cours", _("Tâches en cours de %(name)s"), user.display_name
+        )
         form.mode.choices = [
-            SelectChoice("groupe", "Les remettre dans la file de son service"),
-            SelectChoice("collegue", "Les confier à un collègue de son service"),
+            SelectChoice("groupe", _("Les remettre dans la file de son service")),
+            SelectChoice("collegue", _("Les confier à un collègue de son service")),
         ]
     return form
 
@@ -65,12 +91,7 @@ def handle(user: User, *, back: str, template_context: dict[str, Any]) -> Respon
                 field.errors = [*field.errors, str(exc)]
                 status = 400
             else:
-                when = f" à partir du {date_fr(form.starts_on.data)}" if form.starts_on.data else ""
-                flash(
-                    f"Absence {de(user.display_name)} enregistrée{when} : {len(moved)} tâche"
-                    f"{'s' if len(moved) > 1 else ''} déplacée{'s' if len(moved) > 1 else ''}.",
-                    "success",
-                )
+                flash(_saved_message(user, form.starts_on.data, len(moved)), "success")
                 return redirect(back)
     absences = services.planned_absences(session, user.id)
     delegates = {a.delegate_id: session.get(User, a.delegate_id) for a in absences if a.delegate_id}
@@ -89,9 +110,9 @@ def handle(user: User, *, back: str, template_context: dict[str, Any]) -> Respon
 def back_to_work(user: User, back: str) -> Response:
     ended = services.mark_present(db.session(), user)
     flash(
-        f"{user.display_name} est de retour : les tâches seront de nouveau attribuées."
+        _("%(name)s est de retour : les tâches seront de nouveau attribuées.", name=user.display_name)
         if ended
-        else f"{user.display_name} n'avait pas d'absence en cours.",
+        else _("%(name)s n'avait pas d'absence en cours.", name=user.display_name),
         "success",
     )
     return redirect(back)

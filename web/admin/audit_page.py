@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.db import utcnow
 from forms.audit import AuditSearchForm
 from web.core.audit import LABELS, AuditEvent
+from web.core.i18n import _
 from web.core.presentation import PARIS
 from web.extensions import db
 
@@ -48,7 +49,10 @@ def _page_number() -> int:
 @admin_required
 def audit_log() -> tuple[str, int]:
     form = AuditSearchForm(formdata=request.args if request.args else None)
-    form.evenement.choices = [("", "Tous les événements"), *((e.value, label) for e, label in LABELS.items())]
+    form.evenement.choices = [
+        ("", _("Tous les événements")),
+        *((e.value, label) for e, label in LABELS.items()),
+    ]
     valid = not request.args or form.validate()
     session = db.session()
     rows: list[AuditEvent] = []

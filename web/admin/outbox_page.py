@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import render_template
 
 from engine import api
+from web.core.i18n import _l
 from web.extensions import db
 
 from . import bp
 from .views import admin_required
 
-CHANNEL_LABELS = {"courriel": "Courriels", "sms": "SMS"}
+CHANNEL_LABELS = {"courriel": _l("Courriels"), "sms": _l("SMS")}
 
 
 @bp.route("/file-envoi")

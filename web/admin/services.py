@@ -17,6 +17,7 @@ from engine.db import utcnow
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.accounts.services import end_all_sessions, find_by_login
 from web.core.audit import Event, audit
+from web.core.i18n import _, _l
 from web.core.presentation import PARIS
 
 from .models import AbsenceMode, AgentAbsence
@@ -24,7 +25,7 @@ from .models import AbsenceMode, AgentAbsence
 log = logging.getLogger(__name__)
 
 STAFF_ROLES = (Role.AGENT, Role.ANALYSTE, Role.ADMIN)
-ROLE_LABELS = {Role.AGENT: "Agent", Role.ANALYSTE: "Analyste", Role.ADMIN: "Administrateur"}
+ROLE_LABELS = {Role.AGENT: _l("Agent"), Role.ANALYSTE: _l("Analyste"), Role.ADMIN: _l("Administrateur")}
 
 
 class AdminError(ValueError):
@@ -55,9 +56,9 @@ def create_group(session: Session, name: str, policy: Policy = Policy.NONE) -> A
     """A new service; BPMN lanes of that name route tasks to its agents (see engine.lint)."""
     name = " ".join(name.split())
     if not name or len(name) > 100:
-        raise AdminError("Le nom du groupe doit comporter de 1 à 100 caractères.")
+        raise AdminError(_("Le nom du groupe doit comporter de 1 à 100 caractères."))
     if find_group(session, name) is not None:
-        raise AdminError(f"Le groupe « {name} » existe déjà.")
+        raise AdminError(_("Le groupe « %(name)s » existe déjà.", name=name))
     group = AgentGroup(name=name, assignment_policy=Policy(policy).value)
     session.add(group)
     session.flush()
@@ -84,13 +85,15 @@ def staff(session: Session) -> Sequence[User]:
 def find_user(session: Session, login: str) -> User:
     user = find_by_login(session, login)
     if user is None:
-        raise AdminError(f"Aucun compte « {login} ».")
+        raise AdminError(_("Aucun compte « %(login)s ».", login=login))
     return user
 
 
 def _refuse_family(user: User) -> None:
     if user.role == Role.FAMILLE:
-        raise AdminError(f"« {user.username} » est un compte famille : créez un compte d'agent.")
+        raise AdminError(
+            _("« %(name)s » est un compte famille : créez un compte d'agent.", name=user.username)
+        )
 
 
 def set_role(session: Session, user: User, role: Role) -> bool:
@@ -102,7 +105,7 @@ def set_role(session: Session, user: User, role: Role) -> bool:
     role = Role(role)
     _refuse_family(user)
     if role == Role.FAMILLE:
-        raise AdminError("Un compte d'agent ne peut pas devenir un compte famille.")
+        raise AdminError(_("Un compte d'agent ne peut pas devenir un compte famille."))
     if role == user.role:
         return False
     audit(Event.ROLE_CHANGED, target=user.username, details={"avant": user.role, "apres": role})
@@ -128,7 +131,7 @@ def change_groups(session: Session, user: User, add: Iterable[str] = (), remove:
     for name in add:
         group = find_group(session, name)
         if group is None:
-            raise AdminError(f"Le groupe « {name} » n'existe pas : créez-le d'abord.")
+            raise AdminError(_("Le groupe « %(name)s » n'existe pas : créez-le d'abord.", name=name))
         if name not in current:
             user.agent_groups.append(group)
             current[name] = group
@@ -255,17 +258,20 @@ def mark_absent(
 ) -> tuple[AgentAbsence, list[InboxTask]]:
     """Record an absence; if it has begun, move the agent's open tasks (colleague or group queue)."""
     if starts_on and ends_on and ends_on < starts_on:
-        raise AdminError("Le dernier jour doit suivre le premier jour d'absence.", "ends_on")
+        raise AdminError(_("Le dernier jour doit suivre le premier jour d'absence."), "ends_on")
     if ends_on and ends_on < today():
-        raise AdminError("Le dernier jour d'absence est déjà passé.", "ends_on")
+        raise AdminError(_("Le dernier jour d'absence est déjà passé."), "ends_on")
     if mode == AbsenceMode.DELEGATE:
         if delegate is None:
-            raise AdminError("Choisissez le collègue à qui confier les tâches.", "delegate")
+            raise AdminError(_("Choisissez le collègue à qui confier les tâches."), "delegate")
         if delegate.id not in {c.id for c in colleagues(session, user)}:
-            raise AdminError("Ce collègue n'appartient à aucun des services de l'agent absent.", "delegate")
+            raise AdminError(
+                _("Ce collègue n'appartient à aucun des services de l'agent absent."), "delegate"
+            )
         if current_absence(session, delegate.id) is not None:
             raise AdminError(
-                f"{delegate.display_name} est absent aussi : choisissez un autre collègue.", "delegate"
+                _("%(name)s est absent aussi : choisissez un autre collègue.", name=delegate.display_name),
+                "delegate",
             )
     else:
         delegate = None

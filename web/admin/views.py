@@ -19,6 +19,7 @@ from forms.admin import AgentEditForm, AgentForm, GroupForm, GroupPolicyForm
 from web.accounts.models import AgentGroup, Role, User
 from web.accounts.services import AccountError, create_user
 from web.core.audit import Event, audit
+from web.core.i18n import _, gettext
 from web.extensions import db
 
 from . import absence_page, bp, services
@@ -46,7 +47,7 @@ def _group_choices() -> list[SelectChoice]:
 def _staff_user(user_id: int) -> User:
     user = db.session().get(User, user_id)
     if user is None or user.role == Role.FAMILLE:
-        raise NotFound("Cet agent n'existe pas.")
+        raise NotFound(_("Cet agent n'existe pas."))
     return user
 
 
@@ -78,7 +79,7 @@ def agents() -> Response | tuple[str, int]:
             else:
                 details = {"compte": "créé", "apres": user.role, "services": sorted(user.groups)}
                 audit(Event.ROLE_CHANGED, target=user.username, details=details)
-                flash(f"Compte {user.username} créé.", "success")
+                flash(_("Compte %(name)s créé.", name=user.username), "success")
                 return redirect(url_for("admin.agents"))
         else:
             if "csrf_token" in form.errors:
@@ -110,14 +111,16 @@ def agent(user_id: int) -> Response | tuple[str, int]:
     if form.is_submitted():
         if form.validate():
             if user.id == current_user.id and (form.role.data != Role.ADMIN or not form.is_enabled.data):
-                form.role.errors = ["Vous ne pouvez pas retirer vos propres droits d'administrateur."]
+                form.role.errors = [_("Vous ne pouvez pas retirer vos propres droits d'administrateur.")]
                 status = 400
             else:
                 ended = services.set_role(session, user, Role(form.role.data))
                 ended = services.set_groups(session, user, form.groups.data or []) or ended
                 services.set_enabled(session, user, bool(form.is_enabled.data), actor=current_user)
-                note = " Ses sessions ouvertes sont terminées." if ended or not user.is_enabled else ""
-                flash(f"Compte {user.username} enregistré.{note}", "success")
+                message = _("Compte %(name)s enregistré.", name=user.username)
+                if ended or not user.is_enabled:
+                    message += " " + _("Ses sessions ouvertes sont terminées.")
+                flash(message, "success")
                 return redirect(url_for("admin.agent", user_id=user.id))
         else:
             if "csrf_token" in form.errors:
@@ -174,7 +177,7 @@ def groups() -> Response | tuple[str, int]:
                 form.name.errors = [str(exc)]
                 status = 400
             else:
-                flash(f"Groupe « {form.name.data} » créé.", "success")
+                flash(_("Groupe « %(name)s » créé.", name=form.name.data), "success")
                 return redirect(url_for("admin.groups"))
         else:
             if "csrf_token" in form.errors:
@@ -205,14 +208,18 @@ def group_policy(group_id: int) -> Response:
     session = db.session()
     group = session.get(AgentGroup, group_id)
     if group is None:
-        raise NotFound("Ce groupe n'existe pas.")
+        raise NotFound(_("Ce groupe n'existe pas."))
     form = GroupPolicyForm(prefix=f"g{group.id}")
     if not form.validate_on_submit():
         abort(400)
     services.set_policy(session, group, Policy(form.assignment_policy.data))
-    label = POLICY_LABELS[Policy(group.assignment_policy)]
+    label = gettext(POLICY_LABELS[Policy(group.assignment_policy)])
     flash(
-        f"Groupe « {group.name} » : attribution automatique « {label} ».",
+        _(
+            "Groupe « %(name)s » : attribution automatique « %(label)s ».",
+            name=group.name,
+            label=label,
+        ),
         "success",
     )
     return redirect(url_for("admin.groups"))

@@ -34,6 +34,7 @@ from forms.admin import InternalCommentForm
 from forms.registry import TaskForm, get_form_class
 from web.accounts.models import User
 from web.core.access import staff_required
+from web.core.i18n import _, _l, gettext
 from web.core.presentation import submitted_data
 from web.extensions import db
 from web.tasks import views as tasks_views
@@ -43,7 +44,7 @@ from web.tasks.hooks import run_before_complete
 from . import bp
 from .queues import filter_args
 
-ALREADY_DONE = (
+ALREADY_DONE = _l(
     "Cette tâche a déjà été traitée : votre envoi n'a pas été enregistré. Voici l'état actuel de la demande."
 )
 
@@ -161,7 +162,7 @@ def _own_task(task_id: int) -> InboxTask | None:
 def _task_of(instance: InstanceView, task_id: int) -> InboxTask:
     task = _own_task(task_id)
     if task is None or task.instance_id != instance.id:
-        raise NotFound("Cette tâche n'existe pas.")
+        raise NotFound(_("Cette tâche n'existe pas."))
     return task
 
 
@@ -247,8 +248,19 @@ def _decision_message(reference: str | None, form: TaskForm, status_label: str) 
     for choice in getattr(decision, "choices", None) or []:
         if getattr(choice, "value", None) == getattr(decision, "data", None):
             chosen = choice.label
-    done = f"décision « {chosen} » enregistrée" if chosen else "votre saisie est enregistrée"
-    return f"Demande {reference} : {done}. Statut de la demande : « {status_label} »."
+    status = gettext(status_label) if status_label else ""
+    if chosen:
+        return _(
+            "Demande %(ref)s : décision « %(choice)s » enregistrée. Statut de la demande : « %(status)s ».",
+            ref=reference,
+            choice=chosen,
+            status=status,
+        )
+    return _(
+        "Demande %(ref)s : votre saisie est enregistrée. Statut de la demande : « %(status)s ».",
+        ref=reference,
+        status=status,
+    )
 
 
 def _conflict(instance: InstanceView, form: TaskForm, exc: Conflict) -> tuple[str, int]:
@@ -269,7 +281,7 @@ def dossier_comment(instance_id: int) -> Response | tuple[str, int]:
             abort(400)
         return render_dossier(instance, comment_form=form, status=400)
     add_internal_comment(db.session(), instance.id, current_user, form.commentaire.data)
-    flash("Commentaire interne ajouté.", "success")
+    flash(_("Commentaire interne ajouté."), "success")
     tache = request.args.get("tache", "")
     back = url_for(
         "backoffice.dossier",

@@ -1,7 +1,7 @@
 """Exports of the back office: the filtered queue and the closed requests, as CSV and ODS, streamed.
 
-CSV: UTF-8 with a BOM (Excel then reads the accents right), `;` separator (French Excel), French
-headers, dates in Paris time, and cells that a spreadsheet would take for a formula (starting with
+CSV: UTF-8 with a BOM (Excel then reads the accents right), `;` separator (French Excel), headers in the
+agent's language, dates in Paris time, and cells that a spreadsheet would take for a formula (starting with
 = + - @, a tab or a carriage return) prefixed with an apostrophe (OWASP « CSV injection »).
 ODS: written on the fly by `stream-write-ods` (a ZIP streamed by `stream-zip`), dates as real
 date cells in Paris time.
@@ -22,6 +22,7 @@ from engine.api import normalise
 from forms.queues import ClosedExportForm
 from web.core.access import staff_required
 from web.core.audit import Event, audit
+from web.core.i18n import _, _l, gettext
 from web.core.presentation import PARIS
 from web.core.spreadsheets import download, local, stream_csv, stream_ods
 from web.extensions import db
@@ -30,18 +31,30 @@ from . import bp
 from .queues import QueueView, _render_queue
 
 QUEUE_HEADERS = (
-    "Référence",
-    "Démarche",
-    "Tâche",
-    "Famille",
-    "Reçue le",
-    "Échéance",
-    "En retard",
-    "Statut",
-    "Service",
-    "Attribuée à",
+    _l("Référence"),
+    _l("Démarche"),
+    _l("Tâche"),
+    _l("Famille"),
+    _l("Reçue le"),
+    _l("Échéance"),
+    _l("En retard"),
+    _l("Statut"),
+    _l("Service"),
+    _l("Attribuée à"),
 )
-CLOSED_HEADERS = ("Référence", "Démarche", "Famille", "Déposée le", "Clôturée le", "Statut")
+CLOSED_HEADERS = (
+    _l("Référence"),
+    _l("Démarche"),
+    _l("Famille"),
+    _l("Déposée le"),
+    _l("Clôturée le"),
+    _l("Statut"),
+)
+
+
+def _headers(headers: tuple[Any, ...]) -> list[str]:
+    """The header row in the agent's language (CSV and ODS want plain strings)."""
+    return [str(header) for header in headers]
 
 
 def _slug(text: str) -> str:
@@ -68,18 +81,19 @@ def export_queue(fmt: str) -> Any:
     if not view.valid:
         return _render_queue(view)
     now = view.query.now
+    late = _("En retard")
 
     def rows() -> Iterator[list[Any]]:
         for row in api.iter_queue(db.session(), view.query):
             yield [
                 row.reference,
-                row.demarche_title,
-                row.title,
+                gettext(row.demarche_title),
+                gettext(row.title),
                 row.requester_name,
                 local(row.created_at),
                 local(row.due_at),
-                "En retard" if row.is_overdue(now) else "",
-                row.status_label,
+                late if row.is_overdue(now) else "",
+                gettext(row.status_label) if row.status_label else "",
                 row.lane,
                 row.assignee_name or "",
             ]
@@ -87,8 +101,8 @@ def export_queue(fmt: str) -> Any:
     name = f"file-{_slug(view.file or 'tous-mes-services')}-{local(now):%Y-%m-%d}"  # type: ignore[str-format]
     audit(Event.EXPORT, target=name, details={"format": fmt, "filtres": request.query_string.decode()[:150]})
     if fmt == "csv":
-        return download(stream_csv(QUEUE_HEADERS, rows()), name, fmt)
-    return download(stream_ods("File", QUEUE_HEADERS, rows()), name, fmt)
+        return download(stream_csv(_headers(QUEUE_HEADERS), rows()), name, fmt)
+    return download(stream_ods(_("File"), _headers(QUEUE_HEADERS), rows()), name, fmt)
 
 
 @bp.get("/demandes-cloturees")
@@ -108,23 +122,25 @@ def closed_requests() -> Any:
         for row in api.iter_closed(db.session(), groups, start, end):
             yield [
                 row.reference,
-                row.demarche_title,
+                gettext(row.demarche_title),
                 row.requester_name,
                 local(row.created_at),
                 local(row.completed_at),
-                row.status_label,
+                gettext(row.status_label) if row.status_label else "",
             ]
 
     name = f"demandes-cloturees-{form.du.data:%Y-%m-%d}-au-{form.au.data:%Y-%m-%d}"
     if fmt in ("csv", "ods"):
         audit(Event.EXPORT, target=name, details={"format": fmt})
     if fmt == "csv":
-        return download(stream_csv(CLOSED_HEADERS, rows()), name, "csv")
+        return download(stream_csv(_headers(CLOSED_HEADERS), rows()), name, "csv")
     if fmt == "ods":
-        return download(stream_ods("Demandes clôturées", CLOSED_HEADERS, rows()), name, "ods")
+        return download(stream_ods(_("Demandes clôturées"), _headers(CLOSED_HEADERS), rows()), name, "ods")
     preview = []
     for row in rows():
         preview.append(row)
         if len(preview) == 50:
             break
-    return render_template("backoffice/closed.html", form=form, rows=preview, headers=CLOSED_HEADERS)
+    return render_template(
+        "backoffice/closed.html", form=form, rows=preview, headers=_headers(CLOSED_HEADERS)
+    )

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 
 from forms.queues import SavedFilterForm
 from web.core.access import staff_required
+from web.core.i18n import _
 from web.core.redirects import returns_to
 from web.extensions import db
 
@@ -33,12 +34,14 @@ def save_filter() -> Any:
         mine = session.execute(select(SavedFilter).where(SavedFilter.user_id == current_user.id)).scalars()
         names = {saved.name.casefold() for saved in mine}
         if form.nom.data.casefold() in names:
-            form.nom.errors.append("Vous avez déjà un filtre de ce nom : choisissez-en un autre.")
+            form.nom.errors.append(_("Vous avez déjà un filtre de ce nom : choisissez-en un autre."))
         elif len(names) >= MAX_SAVED_FILTERS:
-            form.nom.errors.append(f"Vous avez déjà {MAX_SAVED_FILTERS} filtres : supprimez-en un d'abord.")
+            form.nom.errors.append(
+                _("Vous avez déjà %(num)s filtres : supprimez-en un d'abord.", num=MAX_SAVED_FILTERS)
+            )
         else:
             session.add(SavedFilter(user_id=current_user.id, name=form.nom.data, query=query))
-            flash(f"Filtre « {form.nom.data} » enregistré.", "success")
+            flash(_("Filtre « %(name)s » enregistré.", name=form.nom.data), "success")
             return redirect(url_for("backoffice.queue") + (f"?{query}" if query else ""))
     return _render_queue(QueueView(args), save_form=form, status=400)
 
@@ -57,5 +60,5 @@ def delete_filter() -> Response:
         abort(404)
     name = saved.name
     session.delete(saved)
-    flash(f"Filtre « {name} » supprimé.", "success")
+    flash(_("Filtre « %(name)s » supprimé.", name=name), "success")
     return redirect(_back())

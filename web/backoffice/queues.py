@@ -22,6 +22,7 @@ from engine.errors import Conflict, NotAllowed, NotFound
 from forms.queues import FILTER_KEYS, AssignForm, QueueFilterForm, SavedFilterForm
 from web.accounts.models import AgentGroup, Role, User, user_group
 from web.core.access import staff_required
+from web.core.i18n import _, ngettext
 from web.core.redirects import returns_to, safe_target_or
 from web.extensions import db
 
@@ -159,7 +160,7 @@ def waiting_for_family() -> Any:
     rows, total = api.waiting_for_family(session, groups)
     return render_template(
         "backoffice/requests.html",
-        heading="En attente de la famille",
+        heading=_("En attente de la famille"),
         rows=rows,
         total=total,
         waiting=total,
@@ -180,7 +181,7 @@ def search_requests() -> Any:
     rows = api.search_requests(session, groups, text) if text else []
     return render_template(
         "backoffice/requests.html",
-        heading="Trouver une demande",
+        heading=_("Trouver une demande"),
         rows=rows,
         total=len(rows),
         waiting=api.count_waiting_for_family(session, groups),
@@ -222,7 +223,7 @@ def claim_task(task_id: int) -> Any:
     except Conflict as exc:
         return _conflict(exc, task_id)
     reference = task.reference
-    flash(f"Vous avez pris en charge la tâche de la demande {reference}.", "success")
+    flash(_("Vous avez pris en charge la tâche de la demande %(ref)s.", ref=reference), "success")
     return redirect(_back())
 
 
@@ -236,7 +237,9 @@ def release_task(task_id: int) -> Any:
     except Conflict as exc:
         return _conflict(exc, task_id)
     reference = task.reference
-    flash(f"La tâche de la demande {reference} est remise dans la file de son service.", "success")
+    flash(
+        _("La tâche de la demande %(ref)s est remise dans la file de son service.", ref=reference), "success"
+    )
     return redirect(_back())
 
 
@@ -251,10 +254,10 @@ def claim_selection() -> Any:
             abort(400)
         ids.append(int(raw))
     if not ids:
-        flash("Cochez au moins une tâche à prendre en charge.", "error")
+        flash(_("Cochez au moins une tâche à prendre en charge."), "error")
         return redirect(_back())
     if len(ids) > MAX_BULK:
-        flash(f"Prenez en charge au plus {MAX_BULK} tâches à la fois.", "error")
+        flash(_("Prenez en charge au plus %(num)s tâches à la fois.", num=MAX_BULK), "error")
         return redirect(_back())
     session = db.session()
     result = api.bulk_claim(session, ids, current_user)
@@ -262,14 +265,14 @@ def claim_selection() -> Any:
     if result.claimed:
         count = len(result.claimed)
         flash(
-            f"{count} tâche{'s' if count > 1 else ''} prise{'s' if count > 1 else ''} en charge.", "success"
+            ngettext("%(num)d tâche prise en charge.", "%(num)d tâches prises en charge.", count), "success"
         )
     for task_id, message in result.refused:
-        flash(f"{references.get(task_id, f'Tâche {task_id}')} : {message}", "error")
+        flash(f"{references.get(task_id) or _('Tâche %(num)s', num=task_id)} : {_(message)}", "error")
     if not result.claimed:
         return render_template(
             "backoffice/conflict.html",
-            message="Aucune des tâches cochées n'a pu être prise en charge.",
+            message=_("Aucune des tâches cochées n'a pu être prise en charge."),
             refused=[(references.get(i, f"Tâche {i}"), m) for i, m in result.refused],
             task=None,
             back=_back(),
@@ -308,7 +311,10 @@ def assign_task(task_id: int) -> Any:
     form = AssignForm()
     people = {str(user.id): user for user in colleagues(session, task.lane)}
     form.agent.choices = [
-        SelectChoice(user_id, f"{user.display_name}{' (moi)' if user.id == current_user.id else ''}")
+        SelectChoice(
+            user_id,
+            _("%(name)s (moi)", name=user.display_name) if user.id == current_user.id else user.display_name,
+        )
         for user_id, user in people.items()
     ]
     if request.method == "GET":
@@ -327,7 +333,11 @@ def assign_task(task_id: int) -> Any:
             return _conflict(exc, task_id)
         reference = task.reference
         flash(
-            f"La tâche de la demande {reference} est attribuée à {people[form.agent.data].display_name}.",
+            _(
+                "La tâche de la demande %(ref)s est attribuée à %(name)s.",
+                ref=reference,
+                name=people[form.agent.data].display_name,
+            ),
             "success",
         )
         return redirect(_back(url_for("tasks.show", task_id=task_id)))
@@ -343,9 +353,9 @@ def _navigate(task_id: int, *, forward: bool) -> Response:
     target = api.neighbour(db.session(), view.query, task_id, forward=forward)
     if target is None:
         flash(
-            "C'était le dernier dossier de cette file."
+            _("C'était le dernier dossier de cette file.")
             if forward
-            else "C'était le premier dossier de cette file.",
+            else _("C'était le premier dossier de cette file."),
             "info",
         )
         return redirect(view.url())

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from engine import api
 from web.core.access import staff_required
+from web.core.i18n import _
 from web.extensions import db
 
 from . import bp
@@ -45,8 +46,10 @@ def service_keys() -> str:
         record = find_record_for_key(db.session(), form.service.data, form.famille.data)
         if record is None:
             form.famille.errors.append(
-                "Aucun dossier famille de ce service ne porte cet identifiant ou ce nom : vérifiez-le dans "
-                "« Dossiers famille » (ou importez le dossier d'abord)."
+                _(
+                    "Aucun dossier famille de ce service ne porte cet identifiant ou ce nom : "
+                    "vérifiez-le dans « Dossiers famille » (ou importez le dossier d'abord)."
+                )
             )
         else:
             raw = issue_service_key(db.session(), record=record, issued_by_id=current_user.id)

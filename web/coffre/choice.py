@@ -19,6 +19,7 @@ from wtforms.validators import ValidationError
 from engine.errors import NotFound
 from forms.dates import today_in_france
 from forms.documents import STORE_EXTENSION, CheckedFile
+from forms.registry import source_text
 from web.extensions import db
 
 from . import bp, services
@@ -61,10 +62,11 @@ class FamilyStore:
         user_id = _family_id()
         if not user_id or not request.form.get(f"{field.name}-garder"):
             return
-        kind = field.label.text if field.label.text in services.document_types() else None
+        label = source_text(field.label.text)  # French, as the document types are
+        kind = label if label in services.document_types() else None
         for checked in files:
             try:
-                services.add(db.session(), user_id, checked, kind=kind or _guess_kind(field.label.text))
+                services.add(db.session(), user_id, checked, kind=kind or _guess_kind(label))
             except services.QuotaExceeded as error:
                 raise ValidationError(str(error)) from None
 

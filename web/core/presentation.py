@@ -6,11 +6,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel.speaklater import LazyString
+
 from engine.api import parse_iso_duration
 from forms.fields import national_phone
 from forms.registry import load_all
 
-from .i18n import local_date
+from .i18n import local_date, ngettext
 
 PARIS = ZoneInfo("Europe/Paris")
 _HIDDEN_KEYS = {"demandeur_id", "reference", "decision"}
@@ -25,7 +27,7 @@ def field_labels() -> dict[str, str]:
             label = getattr(unbound, "kwargs", {}).get("label") or (
                 unbound.args[0] if getattr(unbound, "args", None) else None
             )
-            if isinstance(label, str):
+            if isinstance(label, str | LazyString):  # lazy: the form labels are translated at display
                 labels.setdefault(name, label)
     return labels
 
@@ -84,7 +86,7 @@ def date_fr(value: datetime | date | None, with_time: bool = True) -> str:
 
 
 def duration_fr(iso: str | None) -> str:
-    """P30D -> « 30 jours »; P2M -> « 2 mois »."""
+    """P30D -> « 30 jours »; P2M -> « 2 mois » (« 30 days », « 2 months » in English)."""
     if not iso:
         return ""
     try:
@@ -92,17 +94,17 @@ def duration_fr(iso: str | None) -> str:
     except Exception:
         return iso
     names = {
-        "years": ("an", "ans"),
-        "months": ("mois", "mois"),
-        "weeks": ("semaine", "semaines"),
-        "days": ("jour", "jours"),
-        "hours": ("heure", "heures"),
-        "minutes": ("minute", "minutes"),
-        "seconds": ("seconde", "secondes"),
+        "years": lambda n: ngettext("%(num)s an", "%(num)s ans", n),
+        "months": lambda n: ngettext("%(num)s mois", "%(num)s mois", n),
+        "weeks": lambda n: ngettext("%(num)s semaine", "%(num)s semaines", n),
+        "days": lambda n: ngettext("%(num)s jour", "%(num)s jours", n),
+        "hours": lambda n: ngettext("%(num)s heure", "%(num)s heures", n),
+        "minutes": lambda n: ngettext("%(num)s minute", "%(num)s minutes", n),
+        "seconds": lambda n: ngettext("%(num)s seconde", "%(num)s secondes", n),
     }
     words = []
-    for key, (one, many) in names.items():
+    for key, name in names.items():
         if parts.get(key):
             amount = parts[key]
-            words.append(f"{amount:g} {one if amount == 1 else many}")
+            words.append(name(int(amount) if amount == int(amount) else amount))
     return " ".join(words) or iso

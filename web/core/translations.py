@@ -17,6 +17,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 from babel.messages.pofile import read_po
@@ -38,7 +39,7 @@ def source_files(paths: Iterable[str]) -> Iterator[Path]:
         for candidate in candidates:
             if SKIPPED_DIRS & set(candidate.relative_to(ROOT).parts):
                 continue
-            if candidate.suffix == ".py" or (
+            if candidate.suffix in {".py", ".bpmn"} or (
                 candidate.suffix in TEMPLATE_SUFFIXES and _is_template(candidate)
             ):
                 yield candidate
@@ -48,13 +49,61 @@ def _is_template(path: Path) -> bool:
     return "templates" in path.relative_to(ROOT).parts
 
 
+#: The BPMN texts people read: names of the process, its lanes, tasks, events, gateways and flows,
+#: its documentation, and these properties (help split in paragraphs, documents one per line).
+BPMN_NAMED = {"process", "participant", "sequenceFlow"}  # lanes: service names, kept as written
+BPMN_PROPERTIES = {"description", "rubrique", "statusLabel"}
+BPMN_SPLIT = {"aideSaisie": "paragraphs", "piecesAFournir": "lines"}
+
+
+def extract_bpmn(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple]:
+    """Babel extractor for workflows/*.bpmn: what the catalogue, the requests and the cases show
+    (read with `_()` at display; a démarche built in the studio has no English and shows as written)."""
+    from lxml import etree
+
+    root = etree.parse(fileobj).getroot()
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        local = etree.QName(node).localname
+        name = node.get("name")
+        if local == "property":
+            value = node.get("value") or ""
+            if name in BPMN_PROPERTIES and value.strip():
+                yield node.sourceline, None, value, []
+            elif name in BPMN_SPLIT:
+                for part in _split(value, BPMN_SPLIT[name]):
+                    yield node.sourceline, None, part, []
+        elif local == "documentation" and (node.text or "").strip():
+            for part in _split(node.text, "paragraphs"):
+                yield node.sourceline, None, part, []
+        elif (
+            name
+            and name.strip()
+            and (local in BPMN_NAMED or local.endswith(("Task", "Event", "Gateway")) or local == "subProcess")
+        ):
+            yield node.sourceline, None, name, []
+
+
+def _split(value: str, how: str) -> list[str]:
+    """As engine/catalogue.py cuts them: paragraphs (blank line, inner lines joined) or lines."""
+    if how == "lines":
+        return [line.strip() for line in value.splitlines() if line.strip()]
+    blocks = re.split(r"\n\s*\n", value.replace("\r\n", "\n").strip())
+    return [
+        " ".join(line.strip() for line in block.splitlines() if line.strip())
+        for block in blocks
+        if block.strip()
+    ]
+
+
 def messages(paths: Iterable[str]) -> dict[str | tuple[str, ...], list[str]]:
     """msgid (a tuple (singular, plural) for ngettext) → where it occurs (« path:line »), for every
     message wrapped in the given paths."""
     found: dict[str | tuple[str, ...], list[str]] = {}
     for path in source_files(paths):
-        method = "python" if path.suffix == ".py" else JINJA
-        options = {} if method == "python" else JINJA_OPTIONS
+        method: Any = "python" if path.suffix == ".py" else extract_bpmn if path.suffix == ".bpmn" else JINJA
+        options = JINJA_OPTIONS if method == JINJA else {}
         for lineno, message, _comments, _context in extract_from_file(
             method, str(path), KEYWORDS, options=options
         ):
@@ -149,7 +198,7 @@ def bare(paths: Iterable[str]) -> dict[str, list[str]]:
     """path → its unwrapped template text."""
     report = {}
     for path in source_files(paths):
-        if path.suffix != ".py":
+        if path.suffix not in {".py", ".bpmn"}:
             words = bare_text(path.read_text(encoding="utf-8"))
             if words:
                 report[str(path.relative_to(ROOT))] = words

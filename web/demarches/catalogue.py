@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import abort, render_template
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from engine import api
 from engine.api import InstanceView
+from web.core.i18n import _, current_language, gettext
 from web.core.presentation import duration_fr
 from web.extensions import db
 
@@ -17,13 +19,15 @@ from .field_help import screens_help
 def started_message(instance: InstanceView, resumed: bool) -> str:
     """The notice on the first screen of a démarche: its reference and maximum duration."""
     if resumed:
-        text = (
-            f"Vous aviez déjà commencé cette démarche ({instance.reference}) : vous reprenez votre brouillon."
+        text = _(
+            "Vous aviez déjà commencé cette démarche (%(ref)s) : vous reprenez votre brouillon.",
+            ref=instance.reference,
         )
     else:
-        text = f"Votre demande {instance.reference} est commencée."
+        text = _("Votre demande %(ref)s est commencée.", ref=instance.reference)
     if instance.definition.max_duration:
-        text += f" Durée maximum de la démarche : {duration_fr(instance.definition.max_duration)}."
+        duration = duration_fr(instance.definition.max_duration)
+        text += " " + _("Durée maximum de la démarche : %(duration)s.", duration=duration)
     return text
 
 
@@ -43,6 +47,36 @@ def entry_of_instance(instance_id: int) -> api.Entry | None:
     return api.entry_of_instance(db.session(), instance_id)
 
 
+@bp.app_template_filter("tr")
+def translated(value: object) -> str:
+    """A text that comes from a BPMN file or a form (process, task, lane and status names, help):
+    its English when the catalogue has one (workflows/*.bpmn are extracted, see
+    web/core/translations.py), else as written (a démarche built in the studio). Not `_()` in the
+    template: Jinja's gettext formats its result with `%`, which a name with « % » would break."""
+    if value is None:
+        return ""
+    return gettext(str(value))
+
+
+@bp.app_template_filter("role")
+def role_label(role: str | None) -> str:
+    """Who acted, as the timeline stores it (« Famille », « Service Accueil »), in the page's language;
+    the service's name stays as written."""
+    if not role:
+        return ""
+    if role.startswith("Service "):
+        return _("Service %(name)s", name=role.removeprefix("Service "))
+    return gettext(role)
+
+
+def fr_only(value: object) -> Markup:
+    """` lang="fr"` for a text shown as written in French on an English page (no translation)."""
+    text = str(value or "")
+    if current_language() == "fr" or not text or gettext(text) != text:
+        return Markup("")
+    return Markup(' lang="fr"')
+
+
 @bp.app_context_processor
 def catalogue_helpers() -> dict[str, object]:
-    return {"demarche_entry": entry_of_instance}
+    return {"demarche_entry": entry_of_instance, "fr_only": fr_only}

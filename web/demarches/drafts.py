@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from engine import api
 from web.core.access import family_required
+from web.core.i18n import _, gettext
 from web.extensions import db
 
 from . import bp
@@ -20,5 +21,11 @@ def discard_draft(instance_id: int) -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
     title = api.discard_draft(db.session(), instance_id, current_user)
-    flash(f"Le brouillon « {title} » est supprimé : rien de ce que vous aviez saisi n'est gardé.", "success")
+    flash(
+        _(
+            "Le brouillon « %(title)s » est supprimé : rien de ce que vous aviez saisi n'est gardé.",
+            title=gettext(title),
+        ),
+        "success",
+    )
     return redirect(url_for("demarches.my_requests"))

@@ -10,6 +10,7 @@ from wtforms.validators import Length
 
 from forms.documents import DocumentUpload, _size_text, max_upload_bytes
 from forms.registry import get_form_class
+from web.core.i18n import _
 
 SKIPPED_TYPES = {"CSRFTokenField", "HiddenField", "SubmitField"}
 
@@ -33,20 +34,22 @@ def _limits(bound: object) -> list[str]:
     if any(isinstance(v, DocumentUpload) for v in getattr(bound, "validators", [])):
         size = _size_text(max_upload_bytes())
         if bound.type == "MultipleFileField":
-            limits.append(f"un ou plusieurs fichiers PDF, JPEG ou PNG, de {size} au plus chacun")
+            limits.append(
+                _("un ou plusieurs fichiers PDF, JPEG ou PNG, de %(size)s au plus chacun", size=size)
+            )
         else:
-            limits.append(f"un fichier PDF, JPEG ou PNG, de {size} au plus")
+            limits.append(_("un fichier PDF, JPEG ou PNG, de %(size)s au plus", size=size))
     elif isinstance(bound, DateField):
-        limits.append("une date au format jj/mm/aaaa")
+        limits.append(_("une date au format jj/mm/aaaa"))
     elif isinstance(bound, RadioField | SelectField):
         labels = [str(choice.label) for choice in getattr(bound, "choices", []) or [] if choice.value]
         if labels:
-            limits.append("au choix : " + ", ".join(f"« {label} »" for label in labels))
+            limits.append(_("au choix : %(choices)s", choices=", ".join(f"« {label} »" for label in labels)))
     elif isinstance(bound, PasswordField):
-        limits.append("jamais conservé ni affiché")
+        limits.append(_("jamais conservé ni affiché"))
     for validator in getattr(bound, "validators", []):
         if isinstance(validator, Length) and validator.max and validator.max > 0:
-            limits.append(f"{validator.max} caractères au plus")
+            limits.append(_("%(num)s caractères au plus", num=validator.max))
     return limits
 
 

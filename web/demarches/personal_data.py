@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import api
+from web.core.i18n import _l
 from web.core.personal_data import CLOSING_INSTANCE, Provider, register
 
 
@@ -50,16 +51,16 @@ def erase(session: Session, user: Any) -> None:
 
 
 for provider in (
-    Provider("demandes", "Demandes", "Vos demandes : référence, démarche, statut, dates et données saisies.",
-             requests, order=40),
-    Provider("historique_des_demandes", "Historique des demandes",
-             "L'historique public de chaque demande (sans les notes internes des agents).",
+    Provider("demandes", _l("Demandes"),
+             _l("Vos demandes : référence, démarche, statut, dates et données saisies."), requests, order=40),
+    Provider("historique_des_demandes", _l("Historique des demandes"),
+             _l("L'historique public de chaque demande (sans les notes internes des agents)."),
              timelines, order=41),
-    Provider("documents_des_demandes", "Documents des demandes",
-             "Les fichiers joints à vos demandes ; ils sont dans le dossier documents-des-demandes/.",
+    Provider("documents_des_demandes", _l("Documents des demandes"),
+             _l("Les fichiers joints à vos demandes ; ils sont dans le dossier documents-des-demandes/."),
              documents, files=document_files, order=42),
-    Provider("courriels_et_sms", "Courriels et SMS",
-             "Les courriels et SMS que Guichet vous a envoyés (ou doit encore envoyer).", messages,
+    Provider("courriels_et_sms", _l("Courriels et SMS"),
+             _l("Les courriels et SMS que Guichet vous a envoyés (ou doit encore envoyer)."), messages,
              erase=erase, order=43),
 ):  # fmt: skip
     register(provider)

@@ -16,29 +16,33 @@ from engine import api
 from engine.api import InstanceStatus, InstanceView
 from web.accounts.sessions import SEEN_AT
 from web.core.access import family_required
+from web.core.i18n import _, _l, gettext
 from web.core.presentation import date_fr
 from web.delais.estimates import estimate_for
 from web.extensions import db
 from web.tasks.receipt import receipt_for
 
 from . import bp
-from .catalogue import started_message
+from .catalogue import role_label, started_message
 
 #: The request page asks for its state this often (web/static/js/live.js).
 LIVE_POLL_SECONDS = 5
 #: « Mes demandes » filters: ?etat=… → the statuses shown (None: every request).
-FILTERS: dict[str, tuple[str, frozenset[InstanceStatus] | None]] = {
-    "en-cours": ("En cours", frozenset({InstanceStatus.RUNNING, InstanceStatus.ERROR})),
-    "terminees": ("Terminées", frozenset({InstanceStatus.COMPLETED, InstanceStatus.CANCELLED})),
-    "toutes": ("Toutes", None),
+FILTERS: dict[str, tuple[Any, frozenset[InstanceStatus] | None]] = {
+    "en-cours": (_l("En cours"), frozenset({InstanceStatus.RUNNING, InstanceStatus.ERROR})),
+    "terminees": (_l("Terminées"), frozenset({InstanceStatus.COMPLETED, InstanceStatus.CANCELLED})),
+    "toutes": (_l("Toutes"), None),
 }
 
 
 class CancelForm(FlaskForm):
     motif = TextAreaField(
-        "Motif (facultatif)",
-        description="Le service verra ce motif dans l'historique de la demande.",
-        validators=[Optional(), Length(max=1000, message="Le motif ne doit pas dépasser 1000 caractères.")],
+        _l("Motif (facultatif)"),
+        description=_l("Le service verra ce motif dans l'historique de la demande."),
+        validators=[
+            Optional(),
+            Length(max=1000, message=_l("Le motif ne doit pas dépasser 1000 caractères.")),
+        ],
     )
 
 
@@ -61,7 +65,7 @@ def start(key: str) -> Response:
     if tasks:
         flash(started_message(instance, resumed), "info")
         return redirect(url_for("tasks.show", task_id=tasks[0].id))
-    flash(f"Votre demande {instance.reference} est enregistrée.", "success")
+    flash(_("Votre demande %(ref)s est enregistrée.", ref=instance.reference), "success")
     return redirect(url_for("demarches.show_request", instance_id=instance.id))
 
 
@@ -131,7 +135,7 @@ def cancel_request(instance_id: int) -> Response | tuple[str, int]:
             abort(400)
         return _request_page(instance, form, 400)
     api.cancel(session_, instance_id, current_user, form.motif.data)
-    flash(f"Votre demande {instance.reference} est annulée.", "success")
+    flash(_("Votre demande %(ref)s est annulée.", ref=instance.reference), "success")
     return redirect(url_for("demarches.show_request", instance_id=instance_id))
 
 
@@ -166,15 +170,15 @@ def request_state(instance_id: int) -> Response:
             "date": date_fr(event.created_at),
             "datetime": event.created_at.isoformat(),
             "type": event.event_type,
-            "label": event.label,
-            "role": event.actor_role,
+            "label": gettext(event.label) if event.label else event.label,
+            "role": role_label(event.actor_role) or event.actor_role,
             "comment": event.comment,
         }
         for event in api.history(session_, instance)
     ]
     response = jsonify(
         status=instance.status,
-        status_label=instance.status_label,
+        status_label=gettext(instance.status_label) if instance.status_label else instance.status_label,
         updated_at=instance.updated_at.isoformat(),
         running=instance.status == InstanceStatus.RUNNING,
         estimate=estimate_for(session_, instance),

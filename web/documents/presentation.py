@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel.speaklater import LazyString
+
 from engine.api import REQUESTER_LANE, DocumentView, InstanceView, current_data, documents_of, lane_form_keys
 from forms.registry import get_form_class
 from web.extensions import db
@@ -49,7 +51,7 @@ def family_answers(instance: InstanceView, user: Any) -> list[tuple[str, str]]:
             continue
         for name, unbound in vars(form_class).items():
             label = getattr(unbound, "args", (None,))[0] if getattr(unbound, "args", None) else None
-            if not isinstance(label, str) or name in seen or name not in data:
+            if not isinstance(label, str | LazyString) or name in seen or name not in data:
                 continue
             if name == form_class.public_comment_field:
                 continue  # a message: the timeline shows each one, in order

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from engine.api import TaskView, add_document, lane_label, metadata
 from forms.documents import document_fields
-from forms.registry import TaskForm
+from forms.registry import TaskForm, source_text
 
 
 def store_form_documents(session: Session, form: TaskForm, actor: Any, task: TaskView) -> dict[str, Any]:
@@ -34,7 +34,7 @@ def store_form_documents(session: Session, form: TaskForm, actor: Any, task: Tas
                     filename=checked.filename,
                     mime=checked.mime,
                     content=checked.content,
-                    label=field.label.text,
+                    label=source_text(field.label.text),
                 )
             )
             for checked in getattr(field, "documents", [])

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.api import ServiceContext, TaskView, service
-from forms.registry import TaskForm
+from forms.registry import TaskForm, source_text
 from forms.tasks.correction_famille import CHILD_FIELDS
 from web.tasks.hooks import HookResult, before_complete, before_render
 
@@ -82,7 +82,7 @@ def _check_child(session: Session, form: TaskForm, actor: Any, task: TaskView) -
             form["nouvelle_valeur"].errors.append("La date de naissance ne peut pas être dans le futur.")
             return None
         data["nouvelle_valeur"] = born.isoformat()
-    label = dict((c.value, c.label) for c in CHILD_FIELDS).get(form["champ"].data)
+    label = dict((c.value, source_text(c.label)) for c in CHILD_FIELDS).get(form["champ"].data)
     if label is None:
         form["champ"].errors.append("Choisissez l'information à corriger.")
         return None

@@ -25,6 +25,7 @@ from engine.api import HumanTaskState
 from engine.errors import Conflict
 from forms.registry import TaskForm, get_form_class
 from web.core.errors import render_error
+from web.core.i18n import _, _l, gettext
 from web.extensions import db
 
 from . import bp
@@ -33,9 +34,9 @@ from .actors import current_actor
 log = logging.getLogger(__name__)
 
 DRAFT_ACTION = "brouillon"
-ALREADY_SENT = "Votre demande a déjà été envoyée."
-STEP_ALREADY_DONE = "Cette étape était déjà enregistrée : vous pouvez continuer."
-NO_LONGER_OPEN = "Cette étape n'est plus à faire : la demande a été annulée ou close entre-temps."
+ALREADY_SENT = _l("Votre demande a déjà été envoyée.")
+STEP_ALREADY_DONE = _l("Cette étape était déjà enregistrée : vous pouvez continuer.")
+NO_LONGER_OPEN = _l("Cette étape n'est plus à faire : la demande a été annulée ou close entre-temps.")
 #: Field types never kept in a draft.
 SECRET_TYPES = {"PasswordField", "FileField", "MultipleFileField", "CSRFTokenField", "SubmitField"}
 
@@ -73,13 +74,15 @@ def leftovers_message(form_class: type[TaskForm]) -> str:
     unkept = _unkept(form_class)
     parts = []
     if unkept["passwords"]:
-        parts.append("les mots de passe ne sont jamais conservés")
+        parts.append(_("les mots de passe ne sont jamais conservés"))
     if unkept["files"]:
         parts.append(
-            "les fichiers joints ne sont pas conservés (le navigateur ne peut pas les garder) : "
-            "joignez-les de nouveau"
+            _(
+                "les fichiers joints ne sont pas conservés (le navigateur ne peut pas les garder) : "
+                "joignez-les de nouveau"
+            )
         )
-    return (" Attention : " + " ; ".join(parts) + ".") if parts else ""
+    return (" " + _("Attention : %(what)s.", what=" ; ".join(parts))) if parts else ""
 
 
 def with_draft(db_session: Any, task: api.TaskView, actor: Any, form: TaskForm) -> TaskForm:
@@ -92,7 +95,7 @@ def with_draft(db_session: Any, task: api.TaskView, actor: Any, form: TaskForm) 
     form_class = type(form)
     pairs = [(name, value) for name, values in draft.items() for value in values]
     flash(
-        "Votre brouillon est repris : vérifiez ce qui est saisi, puis envoyez."
+        _("Votre brouillon est repris : vérifiez ce qui est saisi, puis envoyez.")
         + leftovers_message(form_class),
         "info",
     )
@@ -111,8 +114,12 @@ def save_draft() -> Response | None:
     form_class = get_form_class(task.form_key, task.instance_id)
     api.save_draft(db_session, task.id, current_user, typed_fields(form_class, request.form))
     flash(
-        f"Votre brouillon « {task.demarche_title} » est enregistré : « Reprendre » le rouvre tel que vous "
-        "l'avez laissé." + leftovers_message(form_class),
+        _(
+            "Votre brouillon « %(title)s » est enregistré : « Reprendre » le rouvre tel que vous "
+            "l'avez laissé.",
+            title=gettext(task.demarche_title),
+        )
+        + leftovers_message(form_class),
         "success",
     )
     return redirect(url_for("demarches.my_requests"))

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine import api
+from web.core.i18n import _
 from web.core.mail import queue_mail
 
 
@@ -45,7 +46,7 @@ def receipt_for(session: Session, instance: Any) -> Receipt | None:
         reference=instance.reference,
         demarche=instance.definition.title,
         received_at=instance.submitted_at,
-        service=", ".join(f"Service {name}" for name in services) or "Service Accueil",
+        service=", ".join(_("Service %(name)s", name=name) for name in services or ["Accueil"]),
         max_duration=instance.definition.max_duration,
         deadline_at=instance.deadline_at,
     )

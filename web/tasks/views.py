@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from engine import api
 from engine.api import Guest
 from forms.registry import TaskForm, get_form_class
+from web.core.i18n import _, gettext
 from web.extensions import db
 from web.tasks.actors import GUEST_KEY, current_actor
 from web.tasks.drafts import with_draft
@@ -88,7 +89,7 @@ def _after(task: api.TaskView, actor: Any, action: str, receipt: Receipt | None 
         instance = api.get_instance(db_session, task.instance_id, actor)
         api.discard(db_session, instance)
         session.pop(GUEST_KEY, None)
-        flash("C'est annulé : rien de ce que vous aviez saisi n'a été conservé.", "info")
+        flash(_("C'est annulé : rien de ce que vous aviez saisi n'a été conservé."), "info")
         return redirect(url_for("accounts.home"))
     following = [t for t in api.tasks_for(db_session, actor) if t.instance_id == task.instance_id]
     if following:
@@ -97,12 +98,22 @@ def _after(task: api.TaskView, actor: Any, action: str, receipt: Receipt | None 
         return redirect(url_for("tasks.guest_done", instance_id=task.instance_id))
     if receipt is not None:
         flash(
-            f"Votre demande {receipt.reference} est envoyée au {receipt.service}. "
-            "Un accusé de réception vous est envoyé par courriel.",
+            _(
+                "Votre demande %(ref)s est envoyée au %(service)s. Un accusé de réception vous est envoyé "
+                "par courriel.",
+                ref=receipt.reference,
+                service=receipt.service,
+            ),
             "success",
         )
     else:
-        flash(f"C'est envoyé : « {task.title} » est fait, votre demande suit son cours.", "success")
+        flash(
+            _(
+                "C'est envoyé : « %(title)s » est fait, votre demande suit son cours.",
+                title=gettext(task.title),
+            ),
+            "success",
+        )
     return redirect(url_for("demarches.show_request", instance_id=task.instance_id))
 
 

@@ -22,6 +22,9 @@
   }
   var url = root.getAttribute("data-live-url");
   var interval = (Number(root.getAttribute("data-live-interval")) || 5) * 1000;
+  // The page's texts, in its language (no French in this file).
+  var statusPrefix = root.getAttribute("data-status-prefix") || "";
+  var announcePrefix = root.getAttribute("data-announce-prefix") || "";
   var badge = root.querySelector("[data-live-status]");
   var timeline = root.querySelector("[data-live-timeline]");
   var announce = root.querySelector("[data-live-announce]");
@@ -51,7 +54,7 @@
     item.appendChild(date);
     var label = element("p", "timeline-label");
     if (event.type === "status_changed") {
-      label.appendChild(document.createTextNode("Statut : "));
+      label.appendChild(document.createTextNode(statusPrefix));
       label.appendChild(element("strong", null, event.label));
     } else {
       label.appendChild(document.createTextNode(event.label));
@@ -103,7 +106,7 @@
     if (data.status_label !== lastStatus) {
       lastStatus = data.status_label;
       if (announce) {
-        announce.textContent = "Statut mis à jour : " + data.status_label;
+        announce.textContent = announcePrefix + data.status_label;
       }
     }
   }
