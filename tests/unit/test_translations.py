@@ -15,9 +15,19 @@ from web.core import translations
 
 TRANSLATED = [
     "web/templates/layout",
+    "forms/audit.py",
+    "forms/coffre.py",
+    "forms/documents.py",
+    "forms/famille.py",
+    "forms/structures.py",
     "web/accounts/language.py",
     "web/app.py",
+    "web/coffre",
     "web/core/i18n.py",
+    "web/documents",
+    "web/donnees",
+    "web/famille",
+    "web/structures",
 ]
 
 

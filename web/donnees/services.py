@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.db import utcnow
 from engine.errors import NotFound
 from web.coffre.storage import store_dir, unlink_after_commit
+from web.core.i18n import _
 from web.core.mail import queue_mail
 
 from . import archive
@@ -85,9 +86,9 @@ def take_download(session: Session, user_id: int, export_id: int) -> bytes:
     """The ZIP, once: the export is marked downloaded and its file removed after the commit."""
     export = session.get(DataExport, export_id)
     if export is None or export.user_id != user_id or export.status != ExportStatus.READY or not export.path:
-        raise NotFound("Cet export n'existe pas ou a déjà été téléchargé.")
+        raise NotFound(_("Cet export n'existe pas ou a déjà été téléchargé."))
     if export.expires_at is not None and export.expires_at <= utcnow():
-        raise NotFound("Cet export a expiré.")
+        raise NotFound(_("Cet export a expiré."))
     path = exports_dir() / export.path
     content = path.read_bytes()
     export.status, export.downloaded_at, export.path = ExportStatus.DOWNLOADED, utcnow(), None
