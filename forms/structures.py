@@ -211,7 +211,7 @@ class ClosureForm(FlaskForm):  # type: ignore[misc]
     """« Ajouter une fermeture exceptionnelle »: both days included."""
 
     start_date = FrenchDateField(
-        "Du", validators=[InputRequired(_l("Indiquez le premier jour de fermeture."))]
+        _l("Du"), validators=[InputRequired(_l("Indiquez le premier jour de fermeture."))]
     )
     end_date = FrenchDateField(
         _l("Au (inclus)"), validators=[InputRequired(_l("Indiquez le dernier jour de fermeture."))]
