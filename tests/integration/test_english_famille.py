@@ -226,7 +226,7 @@ def test_the_enfance_agent_reads_the_family_records_in_english(demo):
         agent, "/agents/familles/import", {"fichier": (io.BytesIO(b"x;y\n1;2\n"), "vide.txt")}
     )
     assert html(imported).get("lang") == "en"
-    assert "Unknown column(s): « x », « y ». Possible columns:" in text(imported)
+    assert "Unknown column(s): “x”, “y”. Possible columns:" in text(imported)
 
 
 def test_the_facilities_in_english_for_families_and_their_managers(demo):

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from web.core.i18n import _, _l, in_language, ngettext
+from web.core.i18n import _, _l, current_language, in_language, ngettext
 from web.core.personal_data import Provider, discover
 from web.core.presentation import date_fr
 
@@ -57,8 +57,8 @@ def collect(session: Session, user: Any) -> dict[str, tuple[Provider, list[dict[
 
 
 def build_zip(session: Session, user: Any, *, town: str, contact: str, when: datetime) -> bytes:
-    """The ZIP; its README in the account's language."""
-    with in_language(getattr(user, "langue", None)):
+    """The ZIP; its README in the account's language (else the page's: the export built at once)."""
+    with in_language(getattr(user, "langue", None) or current_language()):
         return _build_zip(session, user, town=town, contact=contact, when=when)
 
 

@@ -12,7 +12,7 @@ from engine import api
 from engine.api import ServiceContext, service
 from web.accounts.models import User
 from web.core.audit import Event, audit
-from web.core.i18n import in_language
+from web.core.i18n import current_language, in_language
 from web.core.mail import queue_mail
 from web.core.personal_data import CLOSING_INSTANCE, discover, erase_all, kept_after_closure, review_reasons
 
@@ -57,7 +57,7 @@ def compte_cloturer(ctx: ServiceContext) -> dict[str, Any]:
     if user is None or user.username.startswith(CLOSED_PREFIX):
         return {"deja_cloture": True}
     discover()
-    email, language = user.email, getattr(user, "langue", None)
+    email, language = user.email, getattr(user, "langue", None) or current_language()
     cancelled = api.running_requests(ctx.session, user.id, except_id=ctx.instance_id)
     with in_language(language):  # the confirmation mail, in the family's language
         kept = [str(line) for line in kept_after_closure(ctx.session, user)]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.db import utcnow
 from engine.errors import NotFound
 from web.coffre.storage import store_dir, unlink_after_commit
-from web.core.i18n import _
+from web.core.i18n import _, in_language
 from web.core.mail import queue_mail
 
 from . import archive
@@ -78,7 +78,8 @@ def build(session: Session, export: DataExport, user: Any, *, announce: bool) ->
     export.expires_at = now + timedelta(hours=float(config["EXPORT_DOWNLOAD_HOURS"]))
     session.flush()
     if announce:
-        queue_mail(session, "donnees_pretes", user.email, user=user, export=export)
+        with in_language(getattr(user, "langue", None)):  # the job's mail, in the family's language
+            queue_mail(session, "donnees_pretes", user.email, user=user, export=export)
     log.info("Data export %s built for user %s (%s bytes)", export.id, user.id, len(content))
 
 

@@ -135,6 +135,11 @@ def read_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
+def _quoted(names: list[str]) -> str:
+    """« a », « b » (“a”, “b” in English)."""
+    return ", ".join(_("« %(name)s »", name=name) for name in names)
+
+
 def _check_header(header: list[str], known: tuple[str, ...], required: tuple[str, ...]) -> None:
     errors = []
     unknown = [h for h in header if h not in known]
@@ -142,7 +147,7 @@ def _check_header(header: list[str], known: tuple[str, ...], required: tuple[str
         errors.append(
             _(
                 "Colonne(s) inconnue(s) : %(unknown)s. Colonnes possibles : %(known)s.",
-                unknown=", ".join(f"« {h} »" for h in unknown),
+                unknown=_quoted(unknown),
                 known=", ".join(known),
             )
         )
@@ -151,14 +156,12 @@ def _check_header(header: list[str], known: tuple[str, ...], required: tuple[str
         errors.append(
             _(
                 "Colonne(s) obligatoire(s) absente(s) : %(columns)s.",
-                columns=", ".join(f"« {h} »" for h in missing),
+                columns=_quoted(missing),
             )
         )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
-        errors.append(
-            _("Colonne(s) en double : %(columns)s.", columns=", ".join(f"« {h} »" for h in duplicated))
-        )
+        errors.append(_("Colonne(s) en double : %(columns)s.", columns=_quoted(duplicated)))
     if errors:
         raise CsvImportError(errors)
 
