@@ -1,4 +1,5 @@
-"""The French report of a CSV import (web/famille/importer.py): what was, or would be, created or changed."""
+"""The report of a CSV import (web/famille/importer.py, web/factures/importer.py): what was, or would be,
+created or changed, in the page's language."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from web.core.i18n import _, local_date
+from web.core.i18n import _, _l, local_date
+
+KIND_NAMES = {"familles": _l("familles"), "activités": _l("activités"), "factures": _l("factures")}
 
 
 @dataclass
@@ -25,7 +28,8 @@ class Report:
 
     @property
     def kind_text(self) -> str:
-        return _("activités") if self.kind == "activités" else _("familles")
+        """The kind of file in the page's language (the invoices' import uses this report too)."""
+        return str(KIND_NAMES.get(self.kind, self.kind))
 
     def lines(self) -> list[str]:
         """The report in the page's language (`kind` is « familles » or « activités », a French msgid)."""
