@@ -147,12 +147,6 @@ class NewsForm(FlaskForm):  # type: ignore[misc]
         _l("Texte"),
         filters=[strip],
         validators=[Optional(), Length(max=20000, message=_l("Le texte fait 20 000 caractères au plus."))],
-        description=_l(
-            "Mise en forme simple : un paragraphe par ligne vide, ou les balises <p>, <strong>, "
-            "<em>, "
-            '<ul>, <ol>, <li>, <h2>, <h3>, <a href="https://…">. Tout le reste (scripts, styles, attributs) '
-            "est retiré à l'enregistrement."
-        ),
         render_kw={"rows": 10},
     )
     image = FileField(
@@ -196,6 +190,17 @@ class NewsForm(FlaskForm):  # type: ignore[misc]
     # Checked by validate_service / validate_activite (no Optional(): it would stop them).
     service = SelectField(_l("Service"), choices=[], validate_choice=False)
     activite = SelectField(_l("Activité"), choices=[], validate_choice=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A plain string, escaped in the page: a lazy one is marked safe by Flask-Babel (its __html__),
+        # and this hint shows HTML tags as text.
+        self.corps.description = _(
+            "Mise en forme simple : un paragraphe par ligne vide, ou les balises <p>, <strong>, "
+            "<em>, "
+            '<ul>, <ol>, <li>, <h2>, <h3>, <a href="https://…">. Tout le reste (scripts, styles, attributs) '
+            "est retiré à l'enregistrement."
+        )
 
     def validate_expiration(self, field: Field) -> None:
         if field.data and self.publication.data and field.data <= self.publication.data:
