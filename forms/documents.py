@@ -27,6 +27,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import current_app
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import Field
 from wtforms.validators import ValidationError
@@ -37,7 +40,9 @@ JPEG = "image/jpeg"
 PNG = "image/png"
 EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png"}
 ACCEPT = "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"
-CHOOSE_AGAIN = "Le navigateur ne peut pas garder un fichier choisi : choisissez-le à nouveau avant d'envoyer."
+CHOOSE_AGAIN = _l(
+    "Le navigateur ne peut pas garder un fichier choisi : choisissez-le à nouveau avant d'envoyer."
+)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
 DEFAULT_MAX_PIXELS = 40_000_000
 #: A PDF whose compressed streams would inflate beyond this is refused (a « zip bomb » in a PDF).
@@ -101,9 +106,18 @@ def max_upload_bytes() -> int:
     return int(current_app.config.get("MAX_UPLOAD_BYTES", DEFAULT_MAX_BYTES))
 
 
-def _size_text(size: int) -> str:
+def size_text(size: int, *, tenths: bool = False) -> str:
+    """« 89 octets », « 12 Ko », « 5 Mo » (or « 1,5 Mo » with `tenths`), in the page's language."""
+    if size < 1024:
+        return ngettext("%(num)d octet", "%(num)d octets", size)
     mib = size / (1024 * 1024)
-    return f"{mib:g} Mo" if mib >= 1 else f"{size // 1024} Ko"
+    if mib < 1:
+        return _("%(size)s Ko", size=size // 1024)
+    return _("%(size)s Mo", size=format_decimal(round(mib, 1), format="0.0" if tenths else "0.#"))
+
+
+def _size_text(size: int) -> str:
+    return size_text(size)
 
 
 def _inflates_too_much(content: bytes, limit: int) -> bool:
@@ -159,39 +173,57 @@ def _store() -> DocumentStore | None:
 
 def check_upload(storage: Any, max_bytes: int) -> CheckedFile:
     """Read and check one upload; raises ValidationError with a French message naming the file."""
-    original = getattr(storage, "filename", "") or "sans nom"
+    original = getattr(storage, "filename", "") or _("sans nom")
     shown = original.replace("\\", "/").rsplit("/", 1)[-1][:80]
     content = storage.read(max_bytes + 1)
     storage.seek(0)
     if not content:
-        raise ValidationError(f"Le fichier « {shown} » est vide. Choisissez un autre fichier.")
+        raise ValidationError(_("Le fichier « %(name)s » est vide. Choisissez un autre fichier.", name=shown))
     if len(content) > max_bytes:
         raise ValidationError(
-            f"Le fichier « {shown} » dépasse la taille maximale de {_size_text(max_bytes)}. "
-            "Réduisez-le (par exemple en le numérisant en noir et blanc) et choisissez-le à nouveau."
+            _(
+                "Le fichier « %(name)s » dépasse la taille maximale de %(size)s. "
+                "Réduisez-le (par exemple en le numérisant en noir et blanc) et choisissez-le à nouveau.",
+                name=shown,
+                size=_size_text(max_bytes),
+            )
         )
     mime = sniff(content)
     if mime is None:
         raise ValidationError(
-            f"Le fichier « {shown} » n'est ni un PDF, ni une image JPEG ou PNG : son contenu n'a pas "
-            "été reconnu. Choisissez un fichier PDF, JPEG ou PNG."
+            _(
+                "Le fichier « %(name)s » n'est ni un PDF, ni une image JPEG ou PNG : son contenu n'a pas "
+                "été reconnu. Choisissez un fichier PDF, JPEG ou PNG.",
+                name=shown,
+            )
         )
     if mime == PDF and _inflates_too_much(content, MAX_PDF_INFLATED):
         raise ValidationError(
-            f"Le fichier « {shown} » contient des données compressées démesurées : il ne peut pas être "
-            "ouvert sans risque. Enregistrez de nouveau le document en PDF (par exemple avec « Imprimer "
-            "en PDF ») et choisissez-le à nouveau."
+            _(
+                "Le fichier « %(name)s » contient des données compressées démesurées : il ne peut pas être "
+                "ouvert sans risque. Enregistrez de nouveau le document en PDF (par exemple avec « Imprimer "
+                "en PDF ») et choisissez-le à nouveau.",
+                name=shown,
+            )
         )
     if mime != PDF and _too_many_pixels(content):
         raise ValidationError(
-            f"L'image « {shown} » annonce des dimensions démesurées : elle ne peut pas être ouverte sans "
-            "risque. Enregistrez-la à une taille normale (par exemple une photo de moins de 40 mégapixels)."
+            _(
+                "L'image « %(name)s » annonce des dimensions démesurées : elle ne peut pas être ouverte "
+                "sans risque. Enregistrez-la à une taille normale (par exemple une photo de moins de "
+                "40 mégapixels).",
+                name=shown,
+            )
         )
     if not parses_as(content, mime):
-        kind = "PDF" if mime == PDF else f"image {EXTENSIONS[mime].upper().replace('JPG', 'JPEG')}"
+        kind = "PDF" if mime == PDF else _("image %(format)s", format="JPEG" if mime == JPEG else "PNG")
         raise ValidationError(
-            f"Le fichier « {shown} » semble endommagé ou incomplet : il ne se lit pas comme un {kind}. "
-            "Choisissez-le à nouveau ou envoyez-en une autre copie."
+            _(
+                "Le fichier « %(name)s » semble endommagé ou incomplet : il ne se lit pas comme un %(kind)s. "
+                "Choisissez-le à nouveau ou envoyez-en une autre copie.",
+                name=shown,
+                kind=kind,
+            )
         )
     return CheckedFile(safe_filename(original, mime), mime, content)
 
@@ -212,7 +244,9 @@ class DocumentUpload:
         if not chosen:
             field.documents = store.chosen(field) if store else []
             if not field.documents and self.required:
-                raise ValidationError(self.message or f"Joignez un fichier : {field.label.text}.")
+                raise ValidationError(
+                    self.message or _("Joignez un fichier : %(label)s.", label=field.label.text)
+                )
             return
         limit = max_upload_bytes()
         field.documents = [check_upload(upload, limit) for upload in chosen]
@@ -236,7 +270,7 @@ def DocumentField(  # noqa: N802 - reads like a field class in form declarations
     description: str | None = None,
 ) -> Field:
     """A file input for one document (or several with `multiple`): PDF, JPEG or PNG."""
-    hint = description or "Formats acceptés : PDF, JPEG ou PNG."
+    hint = description or _l("Formats acceptés : PDF, JPEG ou PNG.")
     field_class = MultipleFileField if multiple else FileField
     return field_class(  # type: ignore[no-any-return]
         label,
@@ -263,7 +297,8 @@ class DocumentFormMixin:
                 if getattr(field, "documents", None) and not field.errors:
                     # A hint, not an error: the file was fine, only the browser forgets it.
                     names = ", ".join(f"« {checked.filename} »" for checked in field.documents)
-                    field.description = f"Fichier lu : {names}. {CHOOSE_AGAIN} {field.description}"
+                    read = _("Fichier lu : %(names)s.", names=names)
+                    field.description = f"{read} {CHOOSE_AGAIN} {field.description}"
         return valid
 
     def to_engine_data(self) -> dict[str, Any]:

@@ -44,6 +44,16 @@ TRANSLATED = [
     "web/demarches",
     "web/tasks",
     "workflows",
+    "forms/audit.py",
+    "forms/coffre.py",
+    "forms/documents.py",
+    "forms/famille.py",
+    "forms/structures.py",
+    "web/coffre",
+    "web/documents",
+    "web/donnees",
+    "web/famille",
+    "web/structures",
 ]
 
 

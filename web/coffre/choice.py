@@ -20,11 +20,12 @@ from engine.errors import NotFound
 from forms.dates import today_in_france
 from forms.documents import STORE_EXTENSION, CheckedFile
 from forms.registry import source_text
+from web.core.i18n import _, _l, local_date
 from web.extensions import db
 
 from . import bp, services
 
-GONE = "Ce document ne se trouve plus dans vos documents : choisissez-en un autre."
+GONE = _l("Ce document ne se trouve plus dans vos documents : choisissez-en un autre.")
 
 
 def _family_id() -> int | None:
@@ -48,12 +49,15 @@ class FamilyStore:
             try:
                 document = services.get(db.session(), user_id or 0, int(value))
             except (NotFound, ValueError):
-                raise ValidationError(GONE) from None
+                raise ValidationError(str(GONE)) from None
             if document.expired(today_in_france()):
                 raise ValidationError(
-                    f"Le document « {document.name} » n'est plus valable depuis le "
-                    f"{document.valid_until:%d/%m/%Y} : choisissez un document à jour ou "
-                    "téléversez-en un nouveau."
+                    _(
+                        "Le document « %(name)s » n'est plus valable depuis le %(date)s : "
+                        "choisissez un document à jour ou téléversez-en un nouveau.",
+                        name=document.name,
+                        date=local_date(document.valid_until, with_time=False),
+                    )
                 )
             picked.append(services.as_checked(document))
         return picked
@@ -72,9 +76,10 @@ class FamilyStore:
 
 
 def _guess_kind(label: str) -> str:
+    """The stored (French) type the field's label names, in French or in the page's language."""
     lowered = label.lower()
     for kind in services.document_types():
-        if kind.lower() in lowered:
+        if kind.lower() in lowered or _(kind).lower() in lowered:
             return kind
     return "Autre document"
 
@@ -90,13 +95,21 @@ def store_choices(field: Any) -> list[dict[str, Any]] | None:
     return [
         {
             "id": document.id,
-            "label": f"{document.name} — {document.kind}"
-            + (f" (expiré le {document.valid_until:%d/%m/%Y})" if document.expired(today) else ""),
+            "label": _label(document, today),
             "expired": document.expired(today),
             "selected": str(document.id) in selected,
         }
         for document in services.documents_of(db.session(), user_id)
     ]
+
+
+def _label(document: Any, today: date) -> str:
+    """« Facture EDF — Justificatif de domicile (expiré le 31/12/2025) » in the page's language."""
+    label = f"{document.name} — {_(document.kind)}"
+    if document.expired(today):
+        date_text = local_date(document.valid_until, with_time=False)
+        label += " " + _("(expiré le %(date)s)", date=date_text)
+    return label
 
 
 def register(app: Flask) -> None:

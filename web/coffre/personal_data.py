@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from web.core.i18n import _l
 from web.core.personal_data import Provider, register
 
 from . import services
@@ -42,8 +43,11 @@ def erase(session: Session, user: Any) -> None:
 register(
     Provider(
         "mes_documents",
-        "Mes documents",
-        "Les documents de votre espace « Mes documents » ; les fichiers sont dans le dossier mes-documents/.",
+        _l("Mes documents"),
+        _l(
+            "Les documents de votre espace « Mes documents » ; "
+            "les fichiers sont dans le dossier mes-documents/."
+        ),
         document_rows,
         files=document_files,
         erase=erase,

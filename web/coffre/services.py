@@ -13,20 +13,27 @@ from sqlalchemy.orm import Session
 
 from engine.db import utcnow
 from engine.errors import NotFound
-from forms.documents import CheckedFile
+from forms.documents import CheckedFile, size_text
+from web.core.i18n import _
 
 from .models import StoredBlob, StoredDocument
 from .storage import blob_for, read_blob, release_if_unused
 
+
+def N_(text: str) -> str:  # noqa: N802 - the usual gettext marker name
+    """A French msgid stored as is (the document's type) and translated where it is shown."""
+    return text
+
+
 DEFAULT_TYPES = [
-    "Justificatif de domicile",
-    "Livret de famille",
-    "Pièce d'identité",
-    "Avis d'imposition",
-    "Attestation CAF",
-    "Carnet de vaccination",
-    "Attestation d'assurance",
-    "Autre document",
+    N_("Justificatif de domicile"),
+    N_("Livret de famille"),
+    N_("Pièce d'identité"),
+    N_("Avis d'imposition"),
+    N_("Attestation CAF"),
+    N_("Carnet de vaccination"),
+    N_("Attestation d'assurance"),
+    N_("Autre document"),
 ]
 DEFAULT_QUOTA = 50 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x1f\x7f/\\\\]")
@@ -64,17 +71,18 @@ def used_bytes(session: Session, user_id: int) -> int:
     return int(total or 0)
 
 
-def _size_fr(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
-
-
 def check_quota(session: Session, user_id: int, adding: int) -> None:
     used, quota = used_bytes(session, user_id), quota_bytes()
     if used + adding > quota:
         raise QuotaExceeded(
-            f"Votre espace de documents est plein : ce fichier ({_size_fr(adding)}) dépasserait la place "
-            f"disponible ({_size_fr(max(quota - used, 0))} libres sur {_size_fr(quota)}). "
-            "Supprimez un document dont vous n'avez plus besoin, puis recommencez."
+            _(
+                "Votre espace de documents est plein : ce fichier (%(size)s) dépasserait la place "
+                "disponible (%(free)s libres sur %(quota)s). "
+                "Supprimez un document dont vous n'avez plus besoin, puis recommencez.",
+                size=size_text(adding),
+                free=size_text(max(quota - used, 0)),
+                quota=size_text(quota),
+            )
         )
 
 
@@ -124,7 +132,7 @@ def get(session: Session, user_id: int, document_id: int) -> StoredDocument:
     """The family's document; NotFound for a missing id and for anyone else's (the same answer)."""
     document = session.get(StoredDocument, document_id)
     if document is None or document.user_id != user_id:
-        raise NotFound("Ce document n'existe pas.")
+        raise NotFound(_("Ce document n'existe pas."))
     return document
 
 

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from engine.errors import NotFound
 from forms.coffre import StoreEditForm, StoreUploadForm
 from forms.dates import today_in_france
+from web.core.i18n import _
 from web.core.previews import preview_png
 from web.extensions import db
 
@@ -77,7 +78,7 @@ def upload() -> Response | tuple[str, int]:
     except services.QuotaExceeded as error:
         form.fichier.errors = [str(error)]
         return _list_page(form, 422)
-    flash(f"Document « {document.name} » ajouté à vos documents.", "success")
+    flash(_("Document « %(name)s » ajouté à vos documents.", name=document.name), "success")
     return redirect(url_for("coffre.show", document_id=document.id))
 
 
@@ -106,7 +107,7 @@ def edit(document_id: int) -> Response | tuple[str, int]:
     services.rename(
         db.session(), document, form.nom.data, form.type_document.data, form.valable_jusqu_au.data
     )
-    flash("Document modifié.", "success")
+    flash(_("Document modifié."), "success")
     return redirect(url_for("coffre.show", document_id=document.id))
 
 
@@ -116,7 +117,7 @@ def delete(document_id: int) -> Response:
     document = _mine(document_id)
     name = document.name
     services.delete(db.session(), document)
-    flash(f"Document « {name} » supprimé de vos documents.", "success")
+    flash(_("Document « %(name)s » supprimé de vos documents.", name=name), "success")
     return redirect(url_for("coffre.index"))
 
 

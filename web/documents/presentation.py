@@ -8,7 +8,9 @@ from typing import Any
 from flask_babel.speaklater import LazyString
 
 from engine.api import REQUESTER_LANE, DocumentView, InstanceView, current_data, documents_of, lane_form_keys
+from forms.documents import size_text
 from forms.registry import get_form_class
+from web.core.i18n import local_date
 from web.extensions import db
 
 from . import bp
@@ -22,19 +24,15 @@ def instance_documents(instance_id: int) -> list[DocumentView]:
 
 @bp.app_template_filter("taille_fr")
 def size_fr(size: int) -> str:
-    """89 octets, 12 Ko, 1,5 Mo."""
-    if size < 1024:
-        return f"{size} octet{'s' if size > 1 else ''}"
-    if size < 1024 * 1024:
-        return f"{size // 1024} Ko"
-    return f"{size / (1024 * 1024):.1f} Mo".replace(".", ",")
+    """89 octets, 12 Ko, 1,5 Mo (89 bytes, 12 KB, 1.5 MB in English)."""
+    return size_text(size, tenths=True)
 
 
 def _shown(value: Any) -> str | None:
     if value in (None, "") or isinstance(value, (dict, list)):
         return None  # documents are listed apart
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return local_date(value, with_time=False)
     return str(value)
 
 

@@ -11,11 +11,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from web.core.i18n import _, _l, current_language, in_language, ngettext
 from web.core.personal_data import Provider, discover
 from web.core.presentation import date_fr
 
-README_HEAD = """Vos données personnelles — {town}
-Export du {when} (heure de Paris) pour le compte « {username} ».
+#: The README of the export, in the family's language (the keys of JSON and CSV stay French codes).
+README_HEAD = _l(
+    """Vos données personnelles — %(town)s
+Export du %(when)s (heure de Paris) pour le compte « %(username)s ».
 
 Ce dossier contient tout ce que Guichet, l'espace citoyen de la ville, conserve sur votre compte
 (articles 15 et 20 du RGPD : droit d'accès et droit à la portabilité). Chaque rubrique est
@@ -24,10 +27,13 @@ séparateur point-virgule, encodage UTF-8).
 
 Les rubriques :
 """
-README_TAIL = """
+)
+README_TAIL = _l(
+    """
 Les dates sont au format international (AAAA-MM-JJ, heures en temps universel UTC).
-Une question sur vos données ? Écrivez à {contact}.
+Une question sur vos données ? Écrivez à %(contact)s.
 """
+)
 
 
 def _cell(value: Any) -> Any:
@@ -51,17 +57,25 @@ def collect(session: Session, user: Any) -> dict[str, tuple[Provider, list[dict[
 
 
 def build_zip(session: Session, user: Any, *, town: str, contact: str, when: datetime) -> bytes:
+    """The ZIP; its README in the account's language (else the page's: the export built at once)."""
+    with in_language(getattr(user, "langue", None) or current_language()):
+        return _build_zip(session, user, town=town, contact=contact, when=when)
+
+
+def _build_zip(session: Session, user: Any, *, town: str, contact: str, when: datetime) -> bytes:
     out = io.BytesIO()
-    readme = [README_HEAD.format(town=town, when=date_fr(when), username=user.username)]
+    readme = [str(README_HEAD) % {"town": town, "when": date_fr(when), "username": user.username}]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, (provider, rows) in collect(session, user).items():
             body = json.dumps(rows, ensure_ascii=False, indent=2, default=str)
             archive.writestr(f"{name}.json", body)
             archive.writestr(f"{name}.csv", _csv(rows))
-            readme.append(f"- {name}.json / {name}.csv — {provider.title} ({len(rows)} ligne(s)) : "
-                          f"{provider.description}\n")  # fmt: skip
+            lines = ngettext("%(num)d ligne", "%(num)d lignes", len(rows))
+            readme.append(
+                f"- {name}.json / {name}.csv — {provider.title} ({lines}){_(' :')} {provider.description}\n"
+            )
             for path, content in provider.files(session, user) if provider.files else []:
                 archive.writestr(path, content)
-        readme.append(README_TAIL.format(contact=contact))
-        archive.writestr("LISEZ-MOI.txt", "".join(readme))
+        readme.append(str(README_TAIL) % {"contact": contact})
+        archive.writestr(_("LISEZ-MOI.txt"), "".join(readme))
     return out.getvalue()

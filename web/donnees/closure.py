@@ -19,6 +19,7 @@ from engine import api
 from forms.registry import TaskForm
 from web.accounts.email_change import reauthenticate
 from web.accounts.models import User
+from web.core.i18n import _
 from web.core.personal_data import discover, kept_after_closure
 from web.tasks.hooks import HookResult, before_complete, before_render
 
@@ -35,7 +36,7 @@ def other_closure(session: Session, user_id: int, instance_id: int) -> str | Non
             and request.status == "running"
             and request.submitted_at is not None
         ):
-            return request.reference or "en cours"
+            return request.reference or _("en cours")
     return None
 
 
@@ -57,8 +58,11 @@ def check_closure(session: Session, form: TaskForm, actor: Any, task: api.TaskVi
     already = other_closure(session, user.id, task.instance_id)
     if already:
         form.form_errors.append(
-            f"Une demande de clôture de votre compte est déjà en cours ({already}) : le service Accueil "
-            "la vérifie. Vous n'avez rien à refaire ; vous serez prévenu par courriel."
+            _(
+                "Une demande de clôture de votre compte est déjà en cours (%(reference)s) : le service "
+                "Accueil la vérifie. Vous n'avez rien à refaire ; vous serez prévenu par courriel.",
+                reference=already,
+            )
         )
         return None
     if not reauthenticate(session, user, form["mot_de_passe_actuel"]):

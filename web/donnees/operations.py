@@ -12,6 +12,7 @@ from engine import api
 from engine.api import ServiceContext, service
 from web.accounts.models import User
 from web.core.audit import Event, audit
+from web.core.i18n import in_language
 from web.core.mail import queue_mail, recipient_language
 from web.core.personal_data import CLOSING_INSTANCE, discover, erase_all, kept_after_closure, review_reasons
 
@@ -21,6 +22,11 @@ from .closure import CLOSED_PREFIX
 DEMARCHES = ("cloture_compte",)
 
 log = logging.getLogger(__name__)
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention
+    """A timeline label stored in French (the msgid) and translated where the timeline is shown."""
+    return text
 
 
 def _requester(ctx: ServiceContext) -> User | None:
@@ -37,7 +43,7 @@ def compte_cloture_verifier(ctx: ServiceContext) -> dict[str, Any]:
     reasons = review_reasons(ctx.session, user)
     if reasons:  # the agent reads why in the timeline (the family too: it is about its own account)
         ctx.add_event(
-            "revue_demandee", "Vérification demandée au service Accueil", comment="; ".join(reasons)
+            "revue_demandee", N_("Vérification demandée au service Accueil"), comment="; ".join(reasons)
         )
     return {"revue": bool(reasons), "motifs": "; ".join(reasons)}
 
@@ -53,7 +59,8 @@ def compte_cloturer(ctx: ServiceContext) -> dict[str, Any]:
     discover()
     email, language = user.email, recipient_language(user)  # read before the erasure
     cancelled = api.running_requests(ctx.session, user.id, except_id=ctx.instance_id)
-    kept = kept_after_closure(ctx.session, user)
+    with in_language(language):  # the confirmation mail, in the family's language
+        kept = [str(line) for line in kept_after_closure(ctx.session, user)]
     ctx.session.info[CLOSING_INSTANCE] = ctx.instance_id  # the closure itself runs on: not erased now
     try:
         erase_all(ctx.session, user)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from web.core.audit import LABELS, AuditEvent
+from web.core.i18n import _, _l
 from web.core.personal_data import Provider, register
 
 
@@ -34,18 +35,21 @@ def rows(session: Session, user: Any) -> list[dict[str, Any]]:
 
 def kept() -> str:
     days = current_app.config["AUDIT_RETENTION_DAYS"]
-    return (
-        f"Le journal de sécurité (connexions, changements de mot de passe…) est gardé {days} jours pour "
-        "la sécurité du service, sans votre nom ni votre courriel."
+    return _(
+        "Le journal de sécurité (connexions, changements de mot de passe…) est gardé %(days)s jours pour "
+        "la sécurité du service, sans votre nom ni votre courriel.",
+        days=days,
     )
 
 
 register(
     Provider(
         "journal_de_securite",
-        "Journal de sécurité",
-        "Les événements de sécurité de votre compte : connexions, changements de mot de passe ou de "
-        "courriel, exports de vos données, avec la date et l'adresse IP.",
+        _l("Journal de sécurité"),
+        _l(
+            "Les événements de sécurité de votre compte : connexions, changements de mot de passe ou de "
+            "courriel, exports de vos données, avec la date et l'adresse IP."
+        ),
         rows,
         kept=kept,
         order=85,

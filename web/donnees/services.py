@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from engine.db import utcnow
 from engine.errors import NotFound
 from web.coffre.storage import store_dir, unlink_after_commit
+from web.core.i18n import _, in_language
 from web.core.mail import queue_mail
 
 from . import archive
@@ -77,7 +78,8 @@ def build(session: Session, export: DataExport, user: Any, *, announce: bool) ->
     export.expires_at = now + timedelta(hours=float(config["EXPORT_DOWNLOAD_HOURS"]))
     session.flush()
     if announce:
-        queue_mail(session, "donnees_pretes", user.email, user=user, export=export)
+        with in_language(getattr(user, "langue", None)):  # the job's mail, in the family's language
+            queue_mail(session, "donnees_pretes", user.email, user=user, export=export)
     log.info("Data export %s built for user %s (%s bytes)", export.id, user.id, len(content))
 
 
@@ -85,9 +87,9 @@ def take_download(session: Session, user_id: int, export_id: int) -> bytes:
     """The ZIP, once: the export is marked downloaded and its file removed after the commit."""
     export = session.get(DataExport, export_id)
     if export is None or export.user_id != user_id or export.status != ExportStatus.READY or not export.path:
-        raise NotFound("Cet export n'existe pas ou a déjà été téléchargé.")
+        raise NotFound(_("Cet export n'existe pas ou a déjà été téléchargé."))
     if export.expires_at is not None and export.expires_at <= utcnow():
-        raise NotFound("Cet export a expiré.")
+        raise NotFound(_("Cet export a expiré."))
     path = exports_dir() / export.path
     content = path.read_bytes()
     export.status, export.downloaded_at, export.path = ExportStatus.DOWNLOADED, utcnow(), None

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from engine.errors import NotFound
 from web.core.access import family_required
 from web.core.audit import Event, audit
+from web.core.i18n import _
 from web.core.personal_data import discover
 from web.extensions import db
 
@@ -38,10 +39,13 @@ def ask_export() -> Response:
         details={"etape": "demandé", "export": export.id, "statut": export.status},
     )
     if export.status == ExportStatus.READY:
-        flash("Vos données sont prêtes : téléchargez-les ci-dessous (une seule fois).", "success")
+        flash(_("Vos données sont prêtes : téléchargez-les ci-dessous (une seule fois)."), "success")
     else:
         flash(
-            "Votre export est en préparation : vous recevrez un courriel dès qu'il sera prêt à télécharger.",
+            _(
+                "Votre export est en préparation : vous recevrez un courriel dès qu'il sera prêt "
+                "à télécharger."
+            ),
             "success",
         )
     return redirect(url_for("donnees.mine"))

@@ -13,6 +13,8 @@ import re
 import unicodedata
 from datetime import date, datetime
 
+from web.core.i18n import _
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 
@@ -54,7 +56,9 @@ class CsvImportError(Exception):
 def decode(raw: bytes) -> tuple[str, str]:
     """UTF-8 (with or without BOM), or Windows-1252 when every non-ASCII character reads as French text."""
     if len(raw) > MAX_BYTES:
-        raise CsvImportError([f"Le fichier dépasse {MAX_BYTES // (1024 * 1024)} Mo : découpez-le."])
+        raise CsvImportError(
+            [_("Le fichier dépasse %(size)s Mo : découpez-le.", size=MAX_BYTES // (1024 * 1024))]
+        )
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
@@ -69,8 +73,10 @@ def decode(raw: bytes) -> tuple[str, str]:
         return text, "Windows-1252"
     raise CsvImportError(
         [
-            "Le fichier n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le au format "
-            "« CSV UTF-8 » depuis votre logiciel ou votre tableur, puis importez-le de nouveau."
+            _(
+                "Le fichier n'est ni en UTF-8 ni en Windows-1252 : enregistrez-le au format "
+                "« CSV UTF-8 » depuis votre logiciel ou votre tableur, puis importez-le de nouveau."
+            )
         ]
     )
 
@@ -96,21 +102,31 @@ def read_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
         lines = list(reader)
     except csv.Error as error:
         raise CsvImportError(
-            [f"Le fichier CSV est mal formé (ligne {reader.line_num}) : vérifiez les guillemets."]
+            [
+                _(
+                    "Le fichier CSV est mal formé (ligne %(line)s) : vérifiez les guillemets.",
+                    line=reader.line_num,
+                )
+            ]
         ) from error
     lines = [line for line in lines if any(cell.strip() for cell in line)]
     if not lines:
-        raise CsvImportError(["Le fichier est vide : il doit commencer par une ligne d'en-tête."])
+        raise CsvImportError([_("Le fichier est vide : il doit commencer par une ligne d'en-tête.")])
     if len(lines) > MAX_ROWS + 1:
-        raise CsvImportError([f"Le fichier a plus de {MAX_ROWS} lignes : découpez-le."])
+        raise CsvImportError([_("Le fichier a plus de %(rows)s lignes : découpez-le.", rows=MAX_ROWS)])
     header = [_normalise_header(h) for h in lines[0]]
     errors = []
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         if len(line) != len(header):
             errors.append(
-                f"Ligne {number} : {len(line)} colonne(s) au lieu de {len(header)} comme l'en-tête "
-                "(un séparateur en trop ou des guillemets mal fermés ?)."
+                _(
+                    "Ligne %(line)s : %(count)s colonne(s) au lieu de %(expected)s comme l'en-tête "
+                    "(un séparateur en trop ou des guillemets mal fermés ?).",
+                    line=number,
+                    count=len(line),
+                    expected=len(header),
+                )
             )
             continue
         rows.append({h: cell.strip() for h, cell in zip(header, line, strict=True)})
@@ -119,25 +135,33 @@ def read_rows(text: str) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
+def _quoted(names: list[str]) -> str:
+    """« a », « b » (“a”, “b” in English)."""
+    return ", ".join(_("« %(name)s »", name=name) for name in names)
+
+
 def _check_header(header: list[str], known: tuple[str, ...], required: tuple[str, ...]) -> None:
     errors = []
     unknown = [h for h in header if h not in known]
     if unknown:
         errors.append(
-            "Colonne(s) inconnue(s) : "
-            + ", ".join(f"« {h} »" for h in unknown)
-            + ". Colonnes possibles : "
-            + ", ".join(known)
-            + "."
+            _(
+                "Colonne(s) inconnue(s) : %(unknown)s. Colonnes possibles : %(known)s.",
+                unknown=_quoted(unknown),
+                known=", ".join(known),
+            )
         )
     missing = [h for h in required if h not in header]
     if missing:
         errors.append(
-            "Colonne(s) obligatoire(s) absente(s) : " + ", ".join(f"« {h} »" for h in missing) + "."
+            _(
+                "Colonne(s) obligatoire(s) absente(s) : %(columns)s.",
+                columns=_quoted(missing),
+            )
         )
     duplicated = sorted({h for h in header if header.count(h) > 1})
     if duplicated:
-        errors.append("Colonne(s) en double : " + ", ".join(f"« {h} »" for h in duplicated) + ".")
+        errors.append(_("Colonne(s) en double : %(columns)s.", columns=_quoted(duplicated)))
     if errors:
         raise CsvImportError(errors)
 
@@ -148,11 +172,22 @@ def _check_cells(rows: list[dict[str, str]]) -> list[str]:
         for column, value in row.items():
             if FORMULA.match(value) or (value[:1] in "+-" and value and not SIGNED_NUMBER.match(value)):
                 errors.append(
-                    f"Ligne {number}, colonne « {column} » : la cellule commence par « {value[:1]} » "
-                    "comme une formule de tableur ; elle est refusée. Retirez ce caractère."
+                    _(
+                        "Ligne %(line)s, colonne « %(column)s » : la cellule commence par « %(char)s » "
+                        "comme une formule de tableur ; elle est refusée. Retirez ce caractère.",
+                        line=number,
+                        column=column,
+                        char=value[:1],
+                    )
                 )
             elif len(value) > 300:
-                errors.append(f"Ligne {number}, colonne « {column} » : plus de 300 caractères.")
+                errors.append(
+                    _(
+                        "Ligne %(line)s, colonne « %(column)s » : plus de 300 caractères.",
+                        line=number,
+                        column=column,
+                    )
+                )
     return errors
 
 

@@ -19,4 +19,4 @@ def activities_at(session: Session, facility_id: int) -> list[ActivityLink]:
     activities = session.scalars(
         select(Activity).where(Activity.facility_id == facility_id).order_by(Activity.name, Activity.id)
     )
-    return [ActivityLink(a.name, None, f"{a.kind} ({a.service})") for a in activities]
+    return [ActivityLink(a.name, None, f"{a.kind_label} ({a.service})") for a in activities]

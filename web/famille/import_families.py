@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from engine.db import utcnow
+from web.core.i18n import _, _l
 
 from .csv_file import (
     CHILD_REQUIRED,
@@ -24,14 +25,19 @@ from .import_report import Report, _diff
 from .models import Activity, Child, ChildService, Enrolment, FamilyMember, FamilyRecord
 
 CHILD_LABELS = {
-    "last_name": "nom",
-    "first_name": "prénom",
-    "birth_date": "date de naissance",
-    "school": "école",
-    "class_name": "classe",
+    "last_name": _l("nom"),
+    "first_name": _l("prénom"),
+    "birth_date": _l("date de naissance"),
+    "school": _l("école"),
+    "class_name": _l("classe"),
 }
-MEMBER_LABELS = {"last_name": "nom", "first_name": "prénom", "email": "courriel", "phone": "téléphone"}
-RECORD_LABELS = {"name": "nom", "address": "adresse"}
+MEMBER_LABELS = {
+    "last_name": _l("nom"),
+    "first_name": _l("prénom"),
+    "email": _l("courriel"),
+    "phone": _l("téléphone"),
+}
+RECORD_LABELS = {"name": _l("nom"), "address": _l("adresse")}
 
 
 @dataclass
@@ -52,9 +58,13 @@ def _check_members(number: int, row: dict[str, str], errors: list[str]) -> dict[
     }
     for n, member in members.items():
         if not member["nom"] or not member["prenom"]:
-            errors.append(f"Ligne {number} : le responsable {n} doit avoir un nom et un prénom.")
+            errors.append(
+                _("Ligne %(line)s : le responsable %(n)s doit avoir un nom et un prénom.", line=number, n=n)
+            )
         if member["courriel"] and "@" not in member["courriel"]:
-            errors.append(f"Ligne {number} : le courriel du responsable {n} n'est pas valide.")
+            errors.append(
+                _("Ligne %(line)s : le courriel du responsable %(n)s n'est pas valide.", line=number, n=n)
+            )
     return members
 
 
@@ -68,9 +78,13 @@ def _check_household(
     fid = row.get("famille_id", "")
     for column in FAMILY_REQUIRED:
         if not row.get(column):
-            errors.append(f"Ligne {number} : la colonne « {column} » est vide.")
+            errors.append(
+                _("Ligne %(line)s : la colonne « %(column)s » est vide.", line=number, column=column)
+            )
     if fid and not ID.match(fid):
-        errors.append(f"Ligne {number} : l'identifiant de famille « {fid} » n'est pas valide.")
+        errors.append(
+            _("Ligne %(line)s : l'identifiant de famille « %(id)s » n'est pas valide.", line=number, id=fid)
+        )
     members = _check_members(number, row, errors)
     household = households.get(fid)
     if household is None:
@@ -82,11 +96,35 @@ def _check_household(
         members,
     ):
         errors.append(
-            f"Ligne {number} : la famille « {fid} » figure déjà ligne {household.line} avec un nom, une "
-            "adresse ou des responsables différents ; les lignes d'une même famille doivent "
-            "être identiques."
+            _(
+                "Ligne %(line)s : la famille « %(id)s » figure déjà ligne %(first)s avec un nom, une "
+                "adresse ou des responsables différents ; les lignes d'une même famille doivent "
+                "être identiques.",
+                line=number,
+                id=fid,
+                first=household.line,
+            )
         )
     return household
+
+
+def _check_birth(number: int, born: str, today: date, errors: list[str]) -> None:
+    """A date of birth, when given, is a date (JJ/MM/AAAA) and not in the future."""
+    if not born:
+        return
+    parsed = _parse_date(born)
+    if parsed is None:
+        errors.append(
+            _(
+                "Ligne %(line)s : la date de naissance « %(date)s » n'est pas une date (format JJ/MM/AAAA).",
+                line=number,
+                date=born,
+            )
+        )
+    elif parsed > today:
+        errors.append(
+            _("Ligne %(line)s : la date de naissance « %(date)s » est dans le futur.", line=number, date=born)
+        )
 
 
 def _check_child(
@@ -104,35 +142,45 @@ def _check_child(
     cid = row.get("enfant_id", "")
     if not cid:
         errors.append(
-            f"Ligne {number} : la colonne « enfant_id » est vide alors que la ligne décrit un enfant."
+            _(
+                "Ligne %(line)s : la colonne « enfant_id » est vide alors que la ligne décrit un enfant.",
+                line=number,
+            )
         )
         return False
     if not ID.match(cid):
-        errors.append(f"Ligne {number} : l'identifiant d'enfant « {cid} » n'est pas valide.")
+        errors.append(
+            _("Ligne %(line)s : l'identifiant d'enfant « %(id)s » n'est pas valide.", line=number, id=cid)
+        )
     if cid in child_lines:
         errors.append(
-            f"Ligne {number} : l'enfant « {cid} » figure déjà ligne {child_lines[cid]} (enfant en double)."
+            _(
+                "Ligne %(line)s : l'enfant « %(id)s » figure déjà ligne %(first)s (enfant en double).",
+                line=number,
+                id=cid,
+                first=child_lines[cid],
+            )
         )
         return False
     child_lines[cid] = number
     for column in CHILD_REQUIRED:
         if not row.get(column):
-            errors.append(f"Ligne {number} : la colonne « {column} » est vide.")
-    born = row.get("enfant_date_naissance", "")
-    if born:
-        parsed = _parse_date(born)
-        if parsed is None:
             errors.append(
-                f"Ligne {number} : la date de naissance « {born} » n'est pas une date (format JJ/MM/AAAA)."
+                _("Ligne %(line)s : la colonne « %(column)s » est vide.", line=number, column=column)
             )
-        elif parsed > today:
-            errors.append(f"Ligne {number} : la date de naissance « {born} » est dans le futur.")
+    born = row.get("enfant_date_naissance", "")
+    _check_birth(number, born, today, errors)
     fid = row.get("famille_id", "")
     identity = (fid, row.get("enfant_nom", "").lower(), row.get("enfant_prenom", "").lower(), born)
     if identity in same_child:
         errors.append(
-            f"Ligne {number} : l'enfant {row.get('enfant_prenom')} {row.get('enfant_nom')} figure déjà "
-            f"ligne {same_child[identity]} sous un autre identifiant (enfant en double)."
+            _(
+                "Ligne %(line)s : l'enfant %(name)s figure déjà ligne %(first)s sous un autre identifiant "
+                "(enfant en double).",
+                line=number,
+                name=" ".join([row.get("enfant_prenom", ""), row.get("enfant_nom", "")]),
+                first=same_child[identity],
+            )
         )
     same_child.setdefault(identity, number)
     return True
@@ -153,8 +201,12 @@ def _check_references(
         for code in _split(row.get("enfant_activites", "")):
             if code not in activities:
                 errors.append(
-                    f"Ligne {number} : l'activité « {code} » est inconnue : importez d'abord le "
-                    "fichier des activités."
+                    _(
+                        "Ligne %(line)s : l'activité « %(code)s » est inconnue : importez d'abord le "
+                        "fichier des activités.",
+                        line=number,
+                        code=code,
+                    )
                 )
     # An enfant_id already known in another household is a duplicate too.
     if child_lines:
@@ -164,9 +216,13 @@ def _check_references(
             fid = rows[child_lines[child.external_id or ""] - 2]["famille_id"]
             if record.external_id != fid:
                 errors.append(
-                    f"Ligne {child_lines[child.external_id or '']} : l'enfant « {child.external_id} » "
-                    "est déjà "
-                    f"dans le dossier de la famille « {record.external_id or record.name} »."
+                    _(
+                        "Ligne %(line)s : l'enfant « %(id)s » est déjà dans le dossier de la famille "
+                        "« %(family)s ».",
+                        line=child_lines[child.external_id or ""],
+                        id=child.external_id,
+                        family=record.external_id or record.name,
+                    )
                 )
     return activities
 
@@ -215,7 +271,7 @@ def _import_families(session: Session, rows: list[dict[str, str]], report: Repor
                 service=ENFANCE, external_id=fid, name=household.name, address=household.address
             )
             session.add(record)
-            report.created.append(f"Dossier famille {fid} « {household.name} »")
+            report.created.append(_("Dossier famille %(id)s « %(name)s »", id=fid, name=household.name))
             record_changes: list[str] = []
         else:
             record_changes = _diff(
@@ -226,7 +282,12 @@ def _import_families(session: Session, rows: list[dict[str, str]], report: Repor
             record_changes += member_changes
         if record_changes:
             record.updated_at = now
-            report.changed.append(f"Dossier famille {fid} « {record.name} » : " + " ; ".join(record_changes))
+            report.changed.append(
+                _("Dossier famille %(id)s « %(name)s »", id=fid, name=record.name)
+                + _(" :")
+                + " "
+                + " ; ".join(record_changes)
+            )
         elif fid in records:
             report.unchanged += 1
         for _number, row in household.children:
@@ -262,13 +323,22 @@ def _sync_members(record: FamilyRecord, members: dict[int, dict[str, str | None]
         member = by_position.get(position)
         if member is None:
             record.members.append(FamilyMember(position=position, **values))
-            changes.append(f"responsable {position} ajouté : {values['first_name']} {values['last_name']}")
+            changes.append(
+                _(
+                    "responsable %(n)s ajouté : %(name)s",
+                    n=position,
+                    name=" ".join([str(values["first_name"]), str(values["last_name"])]),
+                )
+            )
         else:
-            changes += [f"responsable {position}, {c}" for c in _diff(member, values, MEMBER_LABELS)]
+            changes += [
+                _("responsable %(n)s, %(change)s", n=position, change=c)
+                for c in _diff(member, values, MEMBER_LABELS)
+            ]
     for position, member in by_position.items():
         if position not in members:
             record.members.remove(member)
-            changes.append(f"responsable {position} retiré : {member.full_name}")
+            changes.append(_("responsable %(n)s retiré : %(name)s", n=position, name=member.full_name))
     return changes
 
 
@@ -288,7 +358,7 @@ def _sync_child(
         "class_name": row.get("enfant_classe") or None,
     }
     cid = row["enfant_id"]
-    label = f"Enfant {cid} « {row['enfant_prenom']} {row['enfant_nom']} »"
+    label = _("Enfant %(id)s « %(name)s »", id=cid, name=" ".join([row["enfant_prenom"], row["enfant_nom"]]))
     if child is None:
         child = Child(external_id=cid, **values)
         record.children.append(child)
@@ -302,8 +372,11 @@ def _sync_child(
     if child.services != wanted_services:
         if not created:
             changes.append(
-                f"services : « {', '.join(child.services) or 'aucun'} » → "
-                f"« {', '.join(wanted_services) or 'aucun'} »"
+                _(
+                    "services : « %(old)s » → « %(new)s »",
+                    old=", ".join(child.services) or _("aucun"),
+                    new=", ".join(wanted_services) or _("aucun"),
+                )
             )
         child.service_links[:] = [
             next((link for link in child.service_links if link.service == s), None) or ChildService(service=s)
@@ -315,13 +388,13 @@ def _sync_child(
         if activity.external_id not in have:
             child.enrolments.append(Enrolment(activity=activity))
             if not created:
-                changes.append(f"inscrit à « {activity.name} »")
+                changes.append(_("inscrit à « %(name)s »", name=activity.name))
     for code, enrolment in have.items():
         if code not in {a.external_id for a in wanted}:
             child.enrolments.remove(enrolment)
-            changes.append(f"désinscrit de « {enrolment.activity.name} »")
+            changes.append(_("désinscrit de « %(name)s »", name=enrolment.activity.name))
     if changes:
         child.updated_at = now
-        report.changed.append(f"{label} : " + " ; ".join(changes))
+        report.changed.append(label + _(" :") + " " + " ; ".join(changes))
     elif not created:
         report.unchanged += 1

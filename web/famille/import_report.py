@@ -1,9 +1,15 @@
-"""The French report of a CSV import (web/famille/importer.py): what was, or would be, created or changed."""
+"""The report of a CSV import (web/famille/importer.py, web/factures/importer.py): what was, or would be,
+created or changed, in the page's language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+from web.core.i18n import _, _l, local_date
+
+KIND_NAMES = {"familles": _l("familles"), "activités": _l("activités"), "factures": _l("factures")}
 
 
 @dataclass
@@ -20,35 +26,58 @@ class Report:
     def nothing_to_do(self) -> bool:
         return not self.created and not self.changed
 
+    @property
+    def kind_text(self) -> str:
+        """The kind of file in the page's language (the invoices' import uses this report too)."""
+        return str(KIND_NAMES.get(self.kind, self.kind))
+
     def lines(self) -> list[str]:
-        verb = "serait" if self.dry_run else "a été"
+        """The report in the page's language (`kind` is « familles » or « activités », a French msgid)."""
         head = [
-            f"Fichier de {self.kind} lu ({self.encoding}) : {self.rows} ligne(s).",
-            f"{len(self.created)} création(s), {len(self.changed)} modification(s), "
-            f"{self.unchanged} élément(s) inchangé(s).",
+            _(
+                "Fichier de %(kind)s lu (%(encoding)s) : %(rows)s ligne(s).",
+                kind=self.kind_text,
+                encoding=self.encoding,
+                rows=self.rows,
+            ),
+            _(
+                "%(created)s création(s), %(changed)s modification(s), %(unchanged)s élément(s) inchangé(s).",
+                created=len(self.created),
+                changed=len(self.changed),
+                unchanged=self.unchanged,
+            ),
         ]
         if self.nothing_to_do:
             head.append(
-                "Rien ne changerait : le fichier a déjà été importé." if self.dry_run else "Rien n'a changé."
+                _("Rien ne changerait : le fichier a déjà été importé.")
+                if self.dry_run
+                else _("Rien n'a changé.")
             )
-        created = [f"{line} ({verb} créé)" for line in self.created]
-        return head + created + [f"{line} ({verb} modifié)" for line in self.changed]
+        if self.dry_run:
+            created = [_("%(line)s (serait créé)", line=line) for line in self.created]
+            changed = [_("%(line)s (serait modifié)", line=line) for line in self.changed]
+        else:
+            created = [_("%(line)s (a été créé)", line=line) for line in self.created]
+            changed = [_("%(line)s (a été modifié)", line=line) for line in self.changed]
+        return head + created + changed
 
 
-def _diff(obj: object, values: dict[str, object], labels: dict[str, str]) -> list[str]:
+def _diff(obj: object, values: dict[str, object], labels: dict[str, Any]) -> list[str]:
     """Set the attributes that differ; return « libellé : ancien → nouveau » for each."""
     changes = []
     for attr, new in values.items():
         old = getattr(obj, attr)
         if old != new:
             setattr(obj, attr, new)
-            changes.append(f"{labels[attr]} : « {_show(old)} » → « {_show(new)} »")
+            changes.append(
+                _("%(label)s : « %(old)s » → « %(new)s »", label=labels[attr], old=_show(old), new=_show(new))
+            )
     return changes
 
 
 def _show(value: object) -> str:
     if value is None or value == "":
-        return "vide"
+        return _("vide")
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return local_date(value, with_time=False)
     return str(value)

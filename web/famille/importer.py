@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.i18n import _, _l
 from web.structures.models import Facility
 from web.structures.services import fold
 
@@ -72,7 +73,7 @@ class _DryRun(Exception):
     """Ends a dry run inside its savepoint, so that the savepoint is rolled back."""
 
 
-ACTIVITY_LABELS = {"name": "nom", "kind": "type", "service": "service", "place": "lieu"}
+ACTIVITY_LABELS = {"name": _l("nom"), "kind": _l("type"), "service": _l("service"), "place": _l("lieu")}
 
 
 def _import_activities(session: Session, rows: list[dict[str, str]], report: Report, today: date) -> None:
@@ -97,15 +98,22 @@ def _import_activities(session: Session, rows: list[dict[str, str]], report: Rep
         activity = existing.get(row["activite_id"])
         if activity is None:
             session.add(Activity(external_id=row["activite_id"], facility=facility, **values))
-            report.created.append(f"Activité {row['activite_id']} « {row['nom']} »")
+            report.created.append(
+                _("Activité %(code)s « %(name)s »", code=row["activite_id"], name=row["nom"])
+            )
             continue
         changes = _diff(activity, values, ACTIVITY_LABELS)
         if "structure" in row and activity.facility is not facility:
-            changes.append(f"structure : « {_name(activity.facility)} » → « {_name(facility)} »")
+            changes.append(
+                _("structure : « %(old)s » → « %(new)s »", old=_name(activity.facility), new=_name(facility))
+            )
             activity.facility = facility
         if changes:
             report.changed.append(
-                f"Activité {activity.external_id} « {activity.name} » : " + " ; ".join(changes)
+                _("Activité %(code)s « %(name)s »", code=activity.external_id, name=activity.name)
+                + _(" :")
+                + " "
+                + " ; ".join(changes)
             )
         else:
             report.unchanged += 1
@@ -119,18 +127,36 @@ def _check_activities(
     for number, row in enumerate(rows, start=2):
         for column in ACTIVITY_REQUIRED:
             if not row.get(column):
-                errors.append(f"Ligne {number} : la colonne « {column} » est vide.")
+                errors.append(
+                    _("Ligne %(line)s : la colonne « %(column)s » est vide.", line=number, column=column)
+                )
         code = row.get("activite_id", "")
         if code and not ID.match(code):
-            errors.append(f"Ligne {number} : l'identifiant d'activité « {code} » n'est pas valide.")
+            errors.append(
+                _(
+                    "Ligne %(line)s : l'identifiant d'activité « %(code)s » n'est pas valide.",
+                    line=number,
+                    code=code,
+                )
+            )
         if code in seen:
-            errors.append(f"Ligne {number} : l'activité « {code} » figure déjà ligne {seen[code]}.")
+            errors.append(
+                _(
+                    "Ligne %(line)s : l'activité « %(code)s » figure déjà ligne %(first)s.",
+                    line=number,
+                    code=code,
+                    first=seen[code],
+                )
+            )
         seen.setdefault(code, number)
         if row.get("type") and row["type"].lower() not in kinds:
             errors.append(
-                f"Ligne {number} : type « {row['type']} » inconnu. Types possibles : "
-                + ", ".join(kinds)
-                + "."
+                _(
+                    "Ligne %(line)s : type « %(kind)s » inconnu. Types possibles : %(kinds)s.",
+                    line=number,
+                    kind=row["type"],
+                    kinds=", ".join(kinds),
+                )
             )
     return seen, errors
 
@@ -144,8 +170,12 @@ def _facilities_named(session: Session, rows: list[dict[str, str]]) -> tuple[dic
         else {}
     )
     errors = [
-        f"Ligne {number} : colonne « structure », la structure « {row['structure']} » est inconnue "
-        "(nom exact d'une structure de la page « Structures »)."
+        _(
+            "Ligne %(line)s : colonne « structure », la structure « %(name)s » est inconnue "
+            "(nom exact d'une structure de la page « Structures »).",
+            line=number,
+            name=row["structure"],
+        )
         for number, row in enumerate(rows, start=2)
         if row.get("structure") and fold(row["structure"]) not in found
     ]
@@ -153,4 +183,4 @@ def _facilities_named(session: Session, rows: list[dict[str, str]]) -> tuple[dic
 
 
 def _name(facility: Facility | None) -> str:
-    return facility.name if facility is not None else "vide"
+    return facility.name if facility is not None else _("vide")

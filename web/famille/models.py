@@ -13,6 +13,7 @@ from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
+from web.core.i18n import _l
 from web.structures.models import Facility
 
 
@@ -23,6 +24,21 @@ class ActivityKind(enum.StrEnum):
     CONSERVATOIRE = "conservatoire"
     SPORT = "sport"
     SEJOUR = "séjour"
+
+    @property
+    def label(self) -> str:
+        """The type as a family reads it, in the page's language (the value is a code, in French)."""
+        return str(ACTIVITY_KIND_LABELS[self])
+
+
+ACTIVITY_KIND_LABELS = {
+    ActivityKind.CENTRE_DE_LOISIRS: _l("centre de loisirs"),
+    ActivityKind.RESTAURATION_SCOLAIRE: _l("restauration scolaire"),
+    ActivityKind.ACCUEIL_PERISCOLAIRE: _l("accueil périscolaire"),
+    ActivityKind.CONSERVATOIRE: _l("conservatoire"),
+    ActivityKind.SPORT: _l("sport"),
+    ActivityKind.SEJOUR: _l("séjour"),
+}
 
 
 class FamilyRecord(Base):
@@ -140,6 +156,14 @@ class Activity(Base):
     )
 
     facility: Mapped[Facility | None] = relationship(lazy="joined")
+
+    @property
+    def kind_label(self) -> str:
+        """The type in the page's language (« accueil périscolaire » → « after-school care »)."""
+        try:
+            return ActivityKind(self.kind).label
+        except ValueError:
+            return str(self.kind)
 
     def __repr__(self) -> str:
         return f"<Activity {self.id} {self.external_id} {self.name!r}>"

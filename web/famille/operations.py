@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.api import ServiceContext, TaskView, service
 from forms.registry import TaskForm, source_text
 from forms.tasks.correction_famille import CHILD_FIELDS
+from web.core.i18n import _
 from web.tasks.hooks import HookResult, before_complete, before_render
 
 from .models import Child
@@ -53,7 +54,7 @@ def _child_choices(session: Session, actor: Any) -> list[tuple[str, str]]:
 
 @before_render("correction_famille.saisie")
 def _fill_children(session: Session, form: TaskForm, actor: Any, task: TaskView) -> dict[str, Any]:
-    form["enfant"].choices = [("", "— Choisissez —"), *_child_choices(session, actor)]
+    form["enfant"].choices = [("", _("— Choisissez —")), *_child_choices(session, actor)]
     return {}
 
 
@@ -67,7 +68,7 @@ def _check_child(session: Session, form: TaskForm, actor: Any, task: TaskView) -
         )
     names = dict(_child_choices(session, actor))
     if form["enfant"].data not in names:
-        form["enfant"].errors.append("Choisissez un enfant de votre dossier famille.")
+        form["enfant"].errors.append(_("Choisissez un enfant de votre dossier famille."))
         return None
     data: dict[str, Any] = {"enfant_nom": names[form["enfant"].data]}
     if form["champ"].data == "date_naissance":
@@ -75,16 +76,16 @@ def _check_child(session: Session, form: TaskForm, actor: Any, task: TaskView) -
             born = datetime.strptime(form["nouvelle_valeur"].data, "%d/%m/%Y").date()  # noqa: DTZ007
         except ValueError:
             form["nouvelle_valeur"].errors.append(
-                "Cette date n'est pas valable. Format attendu : jj/mm/aaaa, par exemple 14/03/2017."
+                _("Cette date n'est pas valable. Format attendu : jj/mm/aaaa, par exemple 14/03/2017.")
             )
             return None
         if born > date.today():  # noqa: DTZ011 - a calendar day
-            form["nouvelle_valeur"].errors.append("La date de naissance ne peut pas être dans le futur.")
+            form["nouvelle_valeur"].errors.append(_("La date de naissance ne peut pas être dans le futur."))
             return None
         data["nouvelle_valeur"] = born.isoformat()
     label = dict((c.value, source_text(c.label)) for c in CHILD_FIELDS).get(form["champ"].data)
     if label is None:
-        form["champ"].errors.append("Choisissez l'information à corriger.")
+        form["champ"].errors.append(_("Choisissez l'information à corriger."))
         return None
     data["resume_correction"] = f"{label} de {data['enfant_nom']} : « {form['nouvelle_valeur'].data} »"
     return HookResult(data=data)

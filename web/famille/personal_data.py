@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from web.core.i18n import _, _l
 from web.core.personal_data import Provider, register
 
 from .services import children_of, records_of
@@ -54,22 +55,28 @@ def child_rows(session: Session, user: Any) -> list[dict[str, Any]]:
     ]
 
 
+def kept() -> str:
+    return _(
+        "Le dossier famille du service Enfance reste dans le logiciel du service, selon ses propres "
+        "règles : votre compte en est seulement détaché."
+    )
+
+
 register(
     Provider(
         "dossier_famille",
-        "Dossier famille",
-        "Le dossier de votre foyer tel que le service Enfance le connaît (adresse, responsables).",
+        _l("Dossier famille"),
+        _l("Le dossier de votre foyer tel que le service Enfance le connaît (adresse, responsables)."),
         record_rows,
-        kept="Le dossier famille du service Enfance reste dans le logiciel du service, selon ses propres "
-        "règles : votre compte en est seulement détaché.",
+        kept=kept,
         order=20,
     )
 )
 register(
     Provider(
         "enfants",
-        "Enfants",
-        "Vos enfants connus des services : identité, école, classe, activités.",
+        _l("Enfants"),
+        _l("Vos enfants connus des services : identité, école, classe, activités."),
         child_rows,
         order=21,
     )

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from web.core.access import family_required
+from web.core.i18n import _
 from web.extensions import db
 
 from . import bp, facilities  # noqa: F401  (facilities: registers the facility pages' provider)
@@ -92,6 +93,11 @@ def _shown(obj: Any, fields: dict[str, tuple[str, str]]) -> dict[str, Any] | Non
     return {field: getattr(obj, attr) for field, (attr, _) in fields.items()}
 
 
+def _fields(changed: list[str]) -> str:
+    """The corrected fields (French msgids: « école », « classe »...) in the page's language."""
+    return ", ".join(_(label) for label in changed)
+
+
 def _correction(
     found: Any,
     form: Any,
@@ -108,7 +114,7 @@ def _correction(
         if changed:
             flash(done(changed), "success")
         else:
-            flash("Rien n'a changé.", "info")
+            flash(_("Rien n'a changé."), "info")
         return redirect(url_for("famille.record", record_id=found.id))
     status = 400 if form.errors else 200
     return render_template(page, record=found, form=form, **context), status
@@ -131,7 +137,9 @@ def edit_child(record_id: int, child_id: int) -> Response | tuple[str, int]:
         found,
         form,
         lambda: correct_child(child, {f: form[f].data for f in CHILD_FIELDS}, by=f"agent {current_user.id}"),
-        lambda changed: f"Dossier corrigé ({', '.join(changed)}) pour {child.full_name}.",
+        lambda changed: _(
+            "Dossier corrigé (%(fields)s) pour %(name)s.", fields=_fields(changed), name=child.full_name
+        ),
         "famille/agents/child.html",
         child=child,
     )
@@ -150,7 +158,7 @@ def edit_address(record_id: int) -> Response | tuple[str, int]:
         found,
         form,
         lambda: correct_address(found, form.adresse.data, by=f"agent {current_user.id}"),
-        lambda changed: f"Adresse du dossier {found.name} corrigée.",
+        lambda changed: _("Adresse du dossier %(name)s corrigée.", name=found.name),
         "famille/agents/address.html",
     )
 
@@ -174,7 +182,9 @@ def edit_member(record_id: int, member_id: int) -> Response | tuple[str, int]:
         lambda: correct_member(
             member, {f: form[f].data for f in MEMBER_FIELDS}, by=f"agent {current_user.id}"
         ),
-        lambda changed: f"Dossier corrigé ({', '.join(changed)}) pour {member.full_name}.",
+        lambda changed: _(
+            "Dossier corrigé (%(fields)s) pour %(name)s.", fields=_fields(changed), name=member.full_name
+        ),
         "famille/agents/member.html",
         member=member,
     )
@@ -212,7 +222,11 @@ def import_csv() -> str | Response | tuple[str, int]:
         except CsvImportError as error:
             return render_template("famille/agents/import.html", form=ImportForm(), errors=error.errors), 400
         flash(
-            f"Import terminé : {len(report.created)} création(s), {len(report.changed)} modification(s).",
+            _(
+                "Import terminé : %(created)s création(s), %(changed)s modification(s).",
+                created=len(report.created),
+                changed=len(report.changed),
+            ),
             "success",
         )
         return render_template("famille/agents/import.html", form=ImportForm(), report=report, done=True)

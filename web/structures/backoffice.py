@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from forms.structures import DAY_FIELDS, ClosureForm, FacilityForm, format_ranges
+from web.core.i18n import _
 from web.extensions import db
 
 from . import bp, services
@@ -119,7 +120,7 @@ def create() -> Response | tuple[str, int]:
     if form.validate_on_submit():
         facility = services.save_facility(db.session(), _data(form))
         current_app.logger.info("facility %s created by %s", facility.id, current_user.username)
-        flash(f"La structure « {facility.name} » est créée.", "success")
+        flash(_("La structure « %(name)s » est créée.", name=facility.name), "success")
         return redirect(url_for("structures.edit", facility_id=facility.id))
     return _edit_page(None, form, ClosureForm(formdata=None))
 
@@ -147,7 +148,7 @@ def edit(facility_id: int) -> Response | tuple[str, int]:
     if form.validate_on_submit():
         services.save_facility(db.session(), _data(form), facility)
         current_app.logger.info("facility %s edited by %s", facility.id, current_user.username)
-        flash(f"Les informations de « {facility.name} » sont enregistrées.", "success")
+        flash(_("Les informations de « %(name)s » sont enregistrées.", name=facility.name), "success")
         return redirect(url_for("structures.edit", facility_id=facility.id))
     return _edit_page(facility, form, ClosureForm(formdata=None))
 
@@ -168,7 +169,7 @@ def add_closure(facility_id: int) -> Response | tuple[str, int]:
         closure_form.end_date.data,
         closure_form.reason.data,
     )
-    flash(f"{services.closure_text(closure)} : fermeture ajoutée.", "success")
+    flash(_("%(closure)s : fermeture ajoutée.", closure=services.closure_text(closure)), "success")
     return redirect(url_for("structures.edit", facility_id=facility.id) + "#fermetures")
 
 
@@ -180,7 +181,7 @@ def remove_closure(facility_id: int, closure_id: int) -> Response:
         abort(400)
     if not services.remove_closure(db.session(), facility, closure_id):
         abort(404)
-    flash("La fermeture exceptionnelle est supprimée.", "success")
+    flash(_("La fermeture exceptionnelle est supprimée."), "success")
     return redirect(url_for("structures.edit", facility_id=facility.id) + "#fermetures")
 
 
@@ -197,7 +198,7 @@ def archive(facility_id: int) -> Response:
         "facility %s %s by %s", facility.id, "archived" if archived else "restored", current_user.username
     )
     if archived:
-        flash(f"« {facility.name} » est archivée : les familles ne la voient plus.", "success")
+        flash(_("« %(name)s » est archivée : les familles ne la voient plus.", name=facility.name), "success")
     else:
-        flash(f"« {facility.name} » est de nouveau visible par les familles.", "success")
+        flash(_("« %(name)s » est de nouveau visible par les familles.", name=facility.name), "success")
     return redirect(url_for("structures.manage"))

@@ -9,6 +9,7 @@ from sqlalchemy import CheckConstraint, Date, Enum, ForeignKey, Integer, String,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
+from web.core.i18n import _l
 
 
 class FacilityKind(enum.StrEnum):
@@ -23,16 +24,16 @@ class FacilityKind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return KIND_LABELS[self]
+        return str(KIND_LABELS[self])
 
 
 KIND_LABELS = {
-    FacilityKind.ECOLE: "École",
-    FacilityKind.CRECHE: "Crèche",
-    FacilityKind.CENTRE_LOISIRS: "Centre de loisirs",
-    FacilityKind.EQUIPEMENT_SPORTIF: "Équipement sportif",
-    FacilityKind.BIBLIOTHEQUE: "Médiathèque, bibliothèque",
-    FacilityKind.AUTRE: "Autre structure",
+    FacilityKind.ECOLE: _l("École"),
+    FacilityKind.CRECHE: _l("Crèche"),
+    FacilityKind.CENTRE_LOISIRS: _l("Centre de loisirs"),
+    FacilityKind.EQUIPEMENT_SPORTIF: _l("Équipement sportif"),
+    FacilityKind.BIBLIOTHEQUE: _l("Médiathèque, bibliothèque"),
+    FacilityKind.AUTRE: _l("Autre structure"),
 }
 
 

@@ -13,11 +13,14 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
 from forms.structures import WEEKDAYS, minutes_fr
+from web.core.i18n import SOURCE, _, current_language
 
 from .models import Closure, Facility, FacilityKind, OpeningRange
 
@@ -38,7 +41,9 @@ def fold(text: str) -> str:
 
 
 def day_fr(day: date) -> str:
-    """« 24 décembre 2026 » (« 1er » for the first day of a month)."""
+    """« 24 décembre 2026 » (« 1er » for the first day of a month); « 24 December 2026 » in English."""
+    if current_language() != SOURCE:
+        return format_date(day, "d MMMM y", locale=Locale.parse(current_language()))
     first = "1er" if day.day == 1 else str(day.day)
     return f"{first} {MONTHS[day.month - 1]} {day.year}"
 
@@ -95,7 +100,7 @@ def weekly_hours(facility: Facility, today: date | None = None) -> list[DayHours
         )
     weekday_today = today.weekday() if today else -1
     return [
-        DayHours(day, WEEKDAYS[day], ", ".join(by_day.get(day, [])) or "Fermé", day == weekday_today)
+        DayHours(day, str(WEEKDAYS[day]), ", ".join(by_day.get(day, [])) or _("Fermé"), day == weekday_today)
         for day in range(7)
     ]
 
@@ -112,8 +117,12 @@ def upcoming_closures(facility: Facility, today: date) -> list[Closure]:
 def closure_text(closure: Closure) -> str:
     """« Fermé exceptionnellement du 21 décembre 2026 au 3 janvier 2027 » (or « le … » for one day)."""
     if closure.start_date == closure.end_date:
-        return f"Fermé exceptionnellement le {day_fr(closure.start_date)}"
-    return f"Fermé exceptionnellement du {day_fr(closure.start_date)} au {day_fr(closure.end_date)}"
+        return _("Fermé exceptionnellement le %(day)s", day=day_fr(closure.start_date))
+    return _(
+        "Fermé exceptionnellement du %(start)s au %(end)s",
+        start=day_fr(closure.start_date),
+        end=day_fr(closure.end_date),
+    )
 
 
 @dataclass(frozen=True)
@@ -132,18 +141,22 @@ def status_now(facility: Facility, now: datetime | None = None) -> OpenStatus:
     today = local.date()
     for closure in facility.closures:
         if closure.start_date <= today <= closure.end_date:
-            return OpenStatus(False, f"Fermé exceptionnellement aujourd'hui ({closure.reason})")
+            return OpenStatus(
+                False, _("Fermé exceptionnellement aujourd'hui (%(reason)s)", reason=closure.reason)
+            )
     minute = local.hour * 60 + local.minute
     ranges = ranges_of_day(facility, today.weekday())
     if not ranges:
-        return OpenStatus(False, "Fermé aujourd'hui")
+        return OpenStatus(False, _("Fermé aujourd'hui"))
     for start, end in ranges:
         if start <= minute < end:
-            return OpenStatus(True, f"Ouvert en ce moment, jusqu'à {minutes_fr(end)}")
+            return OpenStatus(True, _("Ouvert en ce moment, jusqu'à %(time)s", time=minutes_fr(end)))
     later = [start for start, _ in ranges if start > minute]
     if later:
-        return OpenStatus(False, f"Fermé en ce moment, ouvre aujourd'hui à {minutes_fr(later[0])}")
-    return OpenStatus(False, "Fermé pour aujourd'hui")
+        return OpenStatus(
+            False, _("Fermé en ce moment, ouvre aujourd'hui à %(time)s", time=minutes_fr(later[0]))
+        )
+    return OpenStatus(False, _("Fermé pour aujourd'hui"))
 
 
 def map_url(facility: Facility) -> str:
