@@ -122,7 +122,7 @@ def probe_failing_channels(app: Flask, session: Session, policy: api.RetryPolicy
 
 
 #: Read in the alert mail, in each admin's language (lazy: rendered by queue_mail).
-CHANNEL_LABELS = {"courriel": _l("courriels"), "sms": _l("SMS")}
+CHANNEL_LABELS = {"courriel": _l("courriels"), "sms": _l("messages SMS")}
 
 
 def alert_admins(session: Session, channel: str) -> int:

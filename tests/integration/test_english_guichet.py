@@ -118,7 +118,7 @@ def test_the_agents_queue_and_a_case_with_a_refused_decision_in_english(app, peo
     case = agent.get(f"/agents/dossiers/{filed.instance_id}")
     page = text(case)
     assert _lang(case) == "en"
-    for english in ("Case", "Request data", "Number and street name", "Full history", "Save the decision"):
+    for english in ("Case", "Request data", "Street number and name", "Full history", "Save the decision"):
         assert english in page, english
     for french in ("Données de la demande", "Numéro et libellé de la voie", "Enregistrer la décision"):
         assert french not in page, french
