@@ -55,7 +55,11 @@ def translated(value: object) -> str:
     template: Jinja's gettext formats its result with `%`, which a name with « % » would break."""
     if value is None:
         return ""
-    return gettext(str(value))
+    text = str(value)
+    stored = api.translate_stored(
+        text
+    )  # the engine's stored texts (« En erreur », « Retour à la version 2 »)
+    return stored if stored != text else gettext(text)
 
 
 @bp.app_template_filter("role")
