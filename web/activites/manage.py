@@ -1,5 +1,6 @@
 """What changes a booking after it is made: the family cancels, an agent refuses or moves a child, an
-agent closes an activity; and what the pages list. Each frees places and promotes the waiting list."""
+agent closes an activity; and what the pages list. Each frees places and promotes the waiting list.
+Refusals (BookingError) speak the reader's language; the journal and timeline texts are stored, in French."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.i18n import _, local_date
 from web.famille.models import Activity
 from web.famille.services import agent_services, records_of
 
 from .allocation import allocate, journal, release, waiting_rank
-from .booking import BookingError
+from .booking import BookingError, already_booked
 from .models import ACTIVE, ActivityBooking, ActivityOffer, ActivitySession, BookingEvent, BookingStatus
 from .notices import tell_promoted, timeline
 
@@ -51,12 +53,15 @@ def cancel_by_family(session: Session, user: Any, booking_id: int) -> ActivityBo
     booking = family_booking(session, user, booking_id)
     offer = session.get(ActivityOffer, booking.activity_id)
     if booking.status not in ACTIVE:
-        raise BookingError("Cette inscription est déjà annulée.")
+        raise BookingError(_("Cette inscription est déjà annulée."))
     deadline = cancel_deadline(booking, offer)  # type: ignore[arg-type]
     if utcnow().date() > deadline:
         raise BookingError(
-            f"L'annulation en ligne était possible jusqu'au {deadline:%d/%m/%Y} : contactez le service "
-            f"{booking.activity.service}."
+            _(
+                "L'annulation en ligne était possible jusqu'au %(when)s : contactez le service %(service)s.",
+                when=local_date(deadline),
+                service=booking.activity.service,
+            )
         )
     promoted = release(session, booking, BookingStatus.CANCELLED, "Annulée par la famille.")
     timeline(
@@ -123,15 +128,15 @@ def move(session: Session, offer: ActivityOffer, booking_id: int, target_id: int
     booking = session.get(ActivityBooking, booking_id)
     target = session.get(ActivitySession, target_id)
     if booking is None or booking.activity_id != offer.activity_id or booking.status not in ACTIVE:
-        raise BookingError("Cette inscription n'existe pas ou n'est plus active.")
+        raise BookingError(_("Cette inscription n'existe pas ou n'est plus active."))
     if target is None or target.activity_id != offer.activity_id or target.id == booking.session_id:
-        raise BookingError("Choisissez une autre session de cette activité.")
+        raise BookingError(_("Choisissez une autre session de cette activité."))
     if session.scalar(
         select(ActivityBooking.id).where(
             ActivityBooking.session_id == target.id, ActivityBooking.child_slot == booking.child_id
         )
     ):
-        raise BookingError(f"{booking.child.first_name} est déjà inscrit(e) à « {target.label} ».")
+        raise BookingError(already_booked(booking.child.first_name, target.label))
     moved = ActivityBooking(
         session_id=target.id, activity_id=booking.activity_id, child_id=booking.child_id,
         family_record_id=booking.family_record_id, user_id=booking.user_id, request_ref=booking.request_ref,
@@ -143,7 +148,12 @@ def move(session: Session, offer: ActivityOffer, booking_id: int, target_id: int
     session.flush()
     allocate(session, moved, why=f" (déplacé depuis « {booking.session.label} » par {by})")
     if moved.status != BookingStatus.PLACED:
-        raise BookingError(f"La session « {target.label} » est complète : le déplacement n'est pas fait.")
+        raise BookingError(
+            _(
+                "La session « %(session)s » est complète : le déplacement n'est pas fait.",
+                session=target.label,
+            )
+        )
     tell_promoted(
         session,
         release(session, booking, BookingStatus.CANCELLED, f"Déplacé vers « {target.label} » par {by}."),

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.i18n import _, _l
 from web.core.personal_data import Provider, register
 from web.core.presentation import PARIS
 from web.famille.services import records_of
@@ -45,7 +46,7 @@ def booking_rows(session: Session, user: Any) -> list[dict[str, Any]]:
             "du": _iso(b.session.starts_on),
             "au": _iso(b.session.ends_on),
             "enfant": f"{b.child.first_name} {b.child.last_name}",
-            "statut": STATUS_LABELS.get(BookingStatus(b.status), str(b.status)),
+            "statut": str(STATUS_LABELS.get(BookingStatus(b.status), b.status)),
             "place": b.place_no or "",
             "rang_liste_attente": waiting_rank(session, b) or "",
             "prix_centimes": b.price_cents,
@@ -109,21 +110,23 @@ def erase(session: Session, user: Any) -> None:
     session.flush()
 
 
-KEPT = (
-    "Les inscriptions aux activités déjà commencées ou passées, et votre quotient familial, restent au "
-    "dossier famille du service Enfance (listes de présence, facturation) ; les inscriptions à venir et "
-    "les places en liste d'attente sont annulées."
-)
+def kept() -> str:
+    return _(
+        "Les inscriptions aux activités déjà commencées ou passées, et votre quotient familial, restent au "
+        "dossier famille du service Enfance (listes de présence, facturation) ; les inscriptions à venir et "
+        "les places en liste d'attente sont annulées."
+    )
+
 
 for provider in (
-    Provider("inscriptions_activites", "Inscriptions aux activités",
-             "Les inscriptions de vos enfants aux activités : session, statut, place ou rang en liste "
-             "d'attente, prix calculé.", booking_rows, erase=erase, kept=KEPT, order=35),
-    Provider("journal_des_inscriptions", "Journal des inscriptions",
-             "L'historique de chaque inscription (place attribuée, liste d'attente, annulation...).",
+    Provider("inscriptions_activites", _l("Inscriptions aux activités"),
+             _l("Les inscriptions de vos enfants aux activités : session, statut, place ou rang en liste "
+                "d'attente, prix calculé."), booking_rows, erase=erase, kept=kept, order=35),
+    Provider("journal_des_inscriptions", _l("Journal des inscriptions"),
+             _l("L'historique de chaque inscription (place attribuée, liste d'attente, annulation...)."),
              journal_rows, order=36),
-    Provider("quotient_familial", "Quotient familial",
-             "Le quotient familial de votre foyer connu du service Enfance, qui fixe certains tarifs.",
+    Provider("quotient_familial", _l("Quotient familial"),
+             _l("Le quotient familial de votre foyer connu du service Enfance, qui fixe certains tarifs."),
              quotient_rows, order=37),
 ):  # fmt: skip
     register(provider)
