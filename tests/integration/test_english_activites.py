@@ -72,6 +72,7 @@ def test_the_family_books_in_english(app, make_user) -> None:
         assert "My bookings" in words
         assert "Booked" in words
         assert "€62.50 (5 days × €12.50)" in words
+        assert "Place given." in words  # the journal, stored in French, read in English
         assert "Cancel this booking" in words
         assert "Mes inscriptions" not in words
     with app.app_context():
@@ -219,3 +220,37 @@ def test_the_news_pages_in_english_keep_the_news_as_written(app, make_user) -> N
         refused = agents.post("/agents/actualites/nouvelle", data={"csrf_token": token})
         assert refused.status_code == 400
         assert html(refused).get("lang") == "en"
+
+
+def test_the_journal_and_price_texts_are_stored_in_french_and_shown_in_english(app) -> None:
+    from web.activites import journal_texts as j
+    from web.activites.rules import detail_shown, price_of
+    from web.core.i18n import in_language
+
+    written = [
+        j.stored(j.PLACED["tirage"], draw_rank=3),
+        j.stored(j.WAITING["deplace"], session="Semaine 1", by="Alex Durand", rank=2),
+        j.stored(j.REFUSED, reason="dossier incomplet"),
+        j.stored(j.AWAITS_DRAW, when="11/01/2027 à 09:00"),
+    ]
+    # The stored French is the wording the journal always had (rows written before read back the same).
+    assert written[0] == "Place attribuée au tirage au sort (rang de tirage 3)."
+    assert written[1] == "Inscrit sur liste d'attente (déplacé depuis « Semaine 1 » par Alex Durand), rang 2."
+    with app.test_request_context("/"), in_language("en"):
+        assert [j.shown(text) for text in written] == [
+            "Place given in the draw (drawn in position 3).",
+            "Put on the waiting list (moved from “Semaine 1” by Alex Durand), position 2.",
+            "Refused by the service: dossier incomplet",
+            "Request received during the fair opening: draw on 11 Jan 2027, 09:00.",
+        ]
+        assert j.shown("Texte libre d'une ancienne version.") == "Texte libre d'une ancienne version."
+        quotient = price_of("quotient", 0, "600:450;1200:900;:1400", 1, 850)
+        assert quotient.detail == "1 jour(s) × 9,00 € (quotient 850 €)"
+        assert detail_shown(quotient.detail) == "1 day × €9.00 (family quotient: €850)"
+        assert detail_shown("2 jour(s) × 14,00 € (quotient non connu)") == (
+            "2 days × €14.00 (family quotient not known)"
+        )
+        assert detail_shown("forfait 90,00 €") == "flat rate €90.00"
+        assert detail_shown("démo") == "démo"
+    with app.test_request_context("/"):
+        assert detail_shown("forfait 90,00 €") == "forfait 90,00\u00a0€"

@@ -20,6 +20,7 @@ from web.famille.services import children_of
 
 from . import rules
 from .allocation import allocate, journal, waiting_rank
+from .journal_texts import AWAITS_DRAW, stored
 from .models import (
     ACTIVE,
     ActivityBooking,
@@ -239,12 +240,7 @@ def request_booking(
         except IntegrityError:
             raise BookingError(already_booked(child.first_name, s.label)) from None
         if state == "tirage":
-            journal(
-                session,
-                booking,
-                "Demande reçue pendant l'ouverture équitable : "
-                f"tirage au sort le {paris(window_end(offer))}.",  # type: ignore[arg-type]
-            )
+            journal(session, booking, stored(AWAITS_DRAW, when=paris(window_end(offer))))  # type: ignore[arg-type]
         else:
             allocate(session, booking)
         outcomes.append(Outcome(s.label, booking.status, waiting_rank(session, booking), price.cents))

@@ -17,6 +17,7 @@ from web.famille.services import agent_services, records_of
 
 from .allocation import allocate, journal, release, waiting_rank
 from .booking import BookingError, already_booked
+from .journal_texts import CANCELLED_BY_FAMILY, MOVED, REFUSED, VALIDATED, stored
 from .models import ACTIVE, ActivityBooking, ActivityOffer, ActivitySession, BookingEvent, BookingStatus
 from .notices import tell_promoted, timeline
 
@@ -63,7 +64,7 @@ def cancel_by_family(session: Session, user: Any, booking_id: int) -> ActivityBo
                 service=booking.activity.service,
             )
         )
-    promoted = release(session, booking, BookingStatus.CANCELLED, "Annulée par la famille.")
+    promoted = release(session, booking, BookingStatus.CANCELLED, stored(CANCELLED_BY_FAMILY))
     timeline(
         session,
         booking,
@@ -81,7 +82,7 @@ def refuse(session: Session, request_ref: str, reason: str) -> int:
         if booking.status in ACTIVE:
             tell_promoted(
                 session,
-                release(session, booking, BookingStatus.REFUSED, f"Refusée par le service : {reason}"),
+                release(session, booking, BookingStatus.REFUSED, stored(REFUSED, reason=reason)),
             )
             count += 1
     return count
@@ -90,7 +91,7 @@ def refuse(session: Session, request_ref: str, reason: str) -> int:
 def validate(session: Session, request_ref: str, by: str) -> None:
     for booking in session.scalars(select(ActivityBooking).where(ActivityBooking.request_ref == request_ref)):
         booking.validated_at = utcnow()
-        journal(session, booking, f"Demande validée par le service ({by}).")
+        journal(session, booking, stored(VALIDATED, by=by))
 
 
 def offer_for_agent(session: Session, user: Any, activity_id: int) -> ActivityOffer:
@@ -146,7 +147,7 @@ def move(session: Session, offer: ActivityOffer, booking_id: int, target_id: int
     )  # fmt: skip
     session.add(moved)
     session.flush()
-    allocate(session, moved, why=f" (déplacé depuis « {booking.session.label} » par {by})")
+    allocate(session, moved, how="deplace", session=booking.session.label, by=by)
     if moved.status != BookingStatus.PLACED:
         raise BookingError(
             _(
@@ -156,7 +157,7 @@ def move(session: Session, offer: ActivityOffer, booking_id: int, target_id: int
         )
     tell_promoted(
         session,
-        release(session, booking, BookingStatus.CANCELLED, f"Déplacé vers « {target.label} » par {by}."),
+        release(session, booking, BookingStatus.CANCELLED, stored(MOVED, session=target.label, by=by)),
     )
     return moved
 

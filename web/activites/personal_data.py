@@ -26,11 +26,12 @@ from web.core.presentation import PARIS
 from web.famille.services import records_of
 
 from .allocation import release, waiting_rank
+from .journal_texts import ACCOUNT_CLOSED, shown, stored
 from .manage import bookings_of, events_of
 from .models import ACTIVE, STATUS_LABELS, ActivityBooking, BookingStatus, FamilyQuotient
 from .notices import tell_promoted
 
-CLOSED = "Annulée : le compte de la famille a été clôturé."
+CLOSED = stored(ACCOUNT_CLOSED)
 
 
 def _iso(value: Any) -> str:
@@ -63,7 +64,7 @@ def journal_rows(session: Session, user: Any) -> list[dict[str, Any]]:
     bookings = {b.id: b for b in bookings_of(session, user)}
     return [
         {"demande": bookings[i].request_ref, "session": bookings[i].session.label, "date": _iso(e.at),
-         "texte": e.text}
+         "texte": shown(e.text)}
         for i, events in events_of(session, list(bookings)).items()
         for e in events
     ]  # fmt: skip

@@ -21,7 +21,7 @@ from web.core.i18n import _, local_date, money
 from web.extensions import db
 from web.famille.services import children_of
 
-from . import bp, rules
+from . import bp, journal_texts, rules
 from .allocation import waiting_rank
 from .booking import (
     BookingError,
@@ -164,7 +164,13 @@ def mine() -> str:
             }
         )  # fmt: skip
     events = events_of(session, [b.id for b in bookings])
-    return render_template("activites/mine.html", rows=rows, events=events, action_form=FlaskForm())
+    return render_template(
+        "activites/mine.html",
+        rows=rows,
+        events=events,
+        action_form=FlaskForm(),
+        journal_text=journal_texts.shown,
+    )
 
 
 @bp.post("/activites/mes-inscriptions/<int:booking_id>/annuler")
