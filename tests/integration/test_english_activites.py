@@ -223,7 +223,11 @@ def test_the_news_pages_in_english_keep_the_news_as_written(app, make_user) -> N
 
 
 def test_the_journal_and_price_texts_are_stored_in_french_and_shown_in_english(app) -> None:
+    from types import SimpleNamespace
+
     from web.activites import journal_texts as j
+    from web.activites.booking import Outcome, RequestResult, demarche_data
+    from web.activites.models import BookingStatus
     from web.activites.rules import detail_shown, price_of
     from web.core.i18n import in_language
 
@@ -252,5 +256,14 @@ def test_the_journal_and_price_texts_are_stored_in_french_and_shown_in_english(a
         )
         assert detail_shown("forfait 90,00 €") == "flat rate €90.00"
         assert detail_shown("démo") == "démo"
+        # A request's summary: in the family's language on its page, in French in the démarche's data.
+        result = RequestResult(
+            "INS-1", "Léa MARTIN", [Outcome("Semaine 1", BookingStatus.WAITING, 2, 0)], None
+        )
+        assert result.summary() == "Léa MARTIN — Semaine 1: waiting list, position 2."
+        offer = SimpleNamespace(
+            activity=SimpleNamespace(name="Natation", service="Sports"), validation_required=False
+        )
+        assert demarche_data(offer, result)["resume"] == "Léa MARTIN — Semaine 1 : liste d'attente, rang 2."
     with app.test_request_context("/"):
         assert detail_shown("forfait 90,00 €") == "forfait 90,00\u00a0€"
