@@ -4,9 +4,11 @@ family, the news pages and feed. French stays the default; stored texts (news, j
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import time_machine
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.activites.helpers import OPENS
@@ -166,6 +168,11 @@ def test_the_agents_activity_pages_and_export_in_english(app, make_user) -> None
             as_text=True
         )
         assert csv.lstrip("\ufeff").startswith("Place;Surname;First name;Date of birth;School year;School;")
+        pdf = client.get(f"/agents/activites/{activity_id}/sessions/{first}/presence.pdf")
+        sheet = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+        assert "Attendance list from 15 Feb 2027 to 19 Feb 2027 - 1 child - " in sheet
+        assert "Child" in sheet
+        assert "Liste de présence" not in sheet
         token = csrf_token(client, f"/agents/activites/{activity_id}")
         wrong = client.post(
             f"/agents/activites/{activity_id}",
