@@ -63,3 +63,23 @@ def test_a_family_books_in_english_on_a_phone(app, make_user, browser, live_serv
         both_widths(page, "activites-en-03-mes-inscriptions")
     context.close()
     assert not audit.found, "\n".join(audit.found)
+
+
+def test_the_agent_s_activity_pages_in_english_fit_a_phone(app, make_user, browser, live_server) -> None:
+    _family, agent, winter_id, _sport_id = _world(app, make_user)
+    context = browser.new_context(base_url=live_server, locale="en-GB", viewport=WIDE)
+    page = context.new_page()
+    audit = Audit(page)
+    with time_machine.travel(OPENS + timedelta(minutes=3)):
+        _log_in(page, agent.username)
+        page.goto(f"/agents/activites/{winter_id}")
+        expect(page.get_by_role("heading", name="Booking settings")).to_be_visible()
+        expect(page.get_by_text("Draw planned on 11 Jan 2027, 09:00")).to_be_visible()
+        audit.check("activites-en-10-agent-activite")
+        both_widths(page, "activites-en-10-agent-activite")
+        page.get_by_role("link", name="Semaine 1").first.click()
+        expect(page.get_by_role("heading", name="Edit the session")).to_be_visible()
+        audit.check("activites-en-11-agent-session")
+        both_widths(page, "activites-en-11-agent-session")
+    context.close()
+    assert not audit.found, "\n".join(audit.found)

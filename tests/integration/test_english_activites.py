@@ -158,6 +158,7 @@ def test_the_agents_activity_pages_and_export_in_english(app, make_user) -> None
         )  # fmt: skip
         for shown in shown_texts:
             assert shown in words, shown
+        assert 'value="9.00"' in settings.get_data(as_text=True)  # the price as written in English
         assert "Réglages des inscriptions" not in words
         assert "lundi" not in words
         session = text(client.get(f"/agents/activites/{activity_id}/sessions/{first}"))

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from forms.activites import OfferForm
-from web.core.i18n import _
+from web.core.i18n import SOURCE, _, current_language
 from web.core.presentation import PARIS
 
 from . import rules
@@ -22,12 +22,18 @@ def offer_defaults(offer: ActivityOffer) -> dict[str, Any]:
     return {
         "description": offer.description, "min_age": offer.min_age, "max_age": offer.max_age,
         "classes": offer.classes, "price_rule": offer.price_rule,
-        "price": f"{(offer.price_cents or 0) / 100:.2f}".replace(".", ","),
+        "price": _price_text(offer.price_cents or 0),
         "quotient_bands": offer.quotient_bands, "opens_at": _local(offer.opens_at),
         "closes_at": _local(offer.closes_at), "fair_minutes": offer.fair_minutes,
         "draw_criteria": offer.draw_criteria, "validation_required": offer.validation_required,
         "documents": offer.documents, "cancel_days": offer.cancel_days,
     }  # fmt: skip
+
+
+def _price_text(cents: int) -> str:
+    """« 12,50 » in French, « 12.50 » in English (the form reads both)."""
+    text = f"{cents / 100:.2f}"
+    return text.replace(".", ",") if current_language() == SOURCE else text
 
 
 def _cents(form: OfferForm) -> int | None:
