@@ -600,7 +600,7 @@ def test_more_than_twenty_requests_an_hour_from_one_address_are_refused(app, fam
         token = form_token(client.get("/mot-de-passe-oublie", **at(ip)))
         starts.append(client.post("/mot-de-passe-oublie", data={"csrf_token": token}, **at(ip)))
     assert [r.status_code for r in starts] == [429, 429]
-    assert starts[0].get_data() == starts[1].get_data()
+    assert mask(starts[0].get_data(as_text=True)) == mask(starts[1].get_data(as_text=True))
 
     # Another address is not affected, and the ceiling wears off after an hour.
     ask_from(app, "203.0.113.10", "camille.martin")

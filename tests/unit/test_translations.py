@@ -71,3 +71,27 @@ def test_the_scanner_sees_text_outside_gettext() -> None:
         '<img alt="{{ _(\'Logo\') }}" src="/x.png"><td data-label="Référence">{{ ref }}</td>'
     )
     assert found == ["Aide", "Référence", "Bonjour"]
+
+
+def test_a_plural_needs_its_plural_entry(tmp_path, monkeypatch) -> None:
+    """ngettext's (singular, plural) is one entry with msgid_plural: two plain entries do not count."""
+    template = tmp_path / "web" / "templates" / "x.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('{{ ngettext("%(num)d demande", "%(num)d demandes", n) }}', encoding="utf-8")
+    catalogue = tmp_path / "web" / "translations" / "en"
+    catalogue.mkdir(parents=True)
+    (catalogue / "x.po").write_text(
+        'msgid "%(num)d demande"\nmsgstr "%(num)d request"\n\n'
+        'msgid "%(num)d demandes"\nmsgstr "%(num)d requests"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(translations, "ROOT", tmp_path)
+    monkeypatch.setattr(translations, "CATALOGUE", tmp_path / "web" / "translations")
+    assert list(translations.missing(["web/templates"])) == [("%(num)d demande", "%(num)d demandes")]
+    translations.add_missing("x", ["web/templates"])
+    with (catalogue / "x.po").open("rb") as handle:
+        plural = [m for m in read_po(handle, locale="en") if isinstance(m.id, tuple)]
+    assert [(m.id, m.string) for m in plural] == [
+        (("%(num)d demande", "%(num)d demandes"), ("%(num)d request", "%(num)d requests"))
+    ]
+    assert translations.missing(["web/templates"]) == {}

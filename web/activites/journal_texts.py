@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from web.core.i18n import PARIS, _, local_date
+from web.core.i18n import PARIS, _, local_date, money
 
 
 def N_(text: str) -> str:  # noqa: N802 - the usual marker: extracted for translation, returned as is
@@ -43,6 +43,9 @@ VALIDATED = N_("Demande validée par le service (%(by)s).")
 MOVED = N_("Déplacé vers « %(session)s » par %(by)s.")
 AWAITS_DRAW = N_("Demande reçue pendant l'ouverture équitable : tirage au sort le %(when)s.")
 ACCOUNT_CLOSED = N_("Annulée : le compte de la famille a été clôturé.")
+INVOICE_PAID = N_("Facture %(number)s déjà payée : %(amount)s à rembourser.")
+INVOICE_CANCELLED = N_("Facture %(number)s annulée.")
+INVOICE_REPLACED = N_("Facture %(number)s annulée, remplacée par la facture %(replacement)s.")
 
 MESSAGES = (
     *PLACED.values(),
@@ -54,6 +57,9 @@ MESSAGES = (
     MOVED,
     AWAITS_DRAW,
     ACCOUNT_CLOSED,
+    INVOICE_PAID,
+    INVOICE_REPLACED,
+    INVOICE_CANCELLED,
 )
 
 
@@ -82,10 +88,12 @@ def shown(text: str) -> str:
 
 
 def _value(name: str, value: str) -> str:
-    """A stored moment (« 11/01/2027 à 09:00 », Paris time) in the reader's format; other values as stored."""
+    """A stored moment (« 11/01/2027 à 09:00 », Paris time) or amount (« 12,50 € ») in the reader's
+    format; other values as stored."""
     if name == "when":
         try:
             return local_date(datetime.strptime(value, "%d/%m/%Y à %H:%M").replace(tzinfo=PARIS))
         except ValueError:
             return value
-    return value
+    amount = re.fullmatch(r"(\d+),(\d\d) €", value) if name == "amount" else None
+    return money(int(amount[1]) * 100 + int(amount[2])) if amount else value

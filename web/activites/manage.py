@@ -17,6 +17,7 @@ from web.famille.services import agent_services, records_of
 
 from .allocation import allocate, journal, release, waiting_rank
 from .booking import BookingError, already_booked
+from .cancel_billing import bill_cancelled_booking
 from .journal_texts import CANCELLED_BY_FAMILY, MOVED, REFUSED, VALIDATED, stored
 from .models import ACTIVE, ActivityBooking, ActivityOffer, ActivitySession, BookingEvent, BookingStatus
 from .notices import tell_promoted, timeline
@@ -65,6 +66,7 @@ def cancel_by_family(session: Session, user: Any, booking_id: int) -> ActivityBo
             )
         )
     promoted = release(session, booking, BookingStatus.CANCELLED, stored(CANCELLED_BY_FAMILY))
+    bill_cancelled_booking(session, booking, actor="la famille")
     timeline(
         session,
         booking,

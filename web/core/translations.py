@@ -48,39 +48,44 @@ def _is_template(path: Path) -> bool:
     return "templates" in path.relative_to(ROOT).parts
 
 
-def messages(paths: Iterable[str]) -> dict[str, list[str]]:
-    """msgid → where it occurs (« path:line »), for every message wrapped in the given paths."""
-    found: dict[str, list[str]] = {}
+def messages(paths: Iterable[str]) -> dict[str | tuple[str, ...], list[str]]:
+    """msgid (a tuple (singular, plural) for ngettext) → where it occurs (« path:line »), for every
+    message wrapped in the given paths."""
+    found: dict[str | tuple[str, ...], list[str]] = {}
     for path in source_files(paths):
         method = "python" if path.suffix == ".py" else JINJA
         options = {} if method == "python" else JINJA_OPTIONS
         for lineno, message, _comments, _context in extract_from_file(
             method, str(path), KEYWORDS, options=options
         ):
-            for msgid in message if isinstance(message, tuple) else (message,):
-                if msgid:
-                    found.setdefault(msgid, []).append(f"{path.relative_to(ROOT)}:{lineno}")
+            key = tuple(m for m in message if m) if isinstance(message, tuple) else message
+            if isinstance(key, tuple) and len(key) == 1:
+                key = key[0]
+            if key:
+                found.setdefault(key, []).append(f"{path.relative_to(ROOT)}:{lineno}")
     return found
 
 
-def translated(language: str = "en") -> dict[str, str]:
-    """msgid → translation, over every `.po` file of the language (first file wins)."""
-    table: dict[str, str] = {}
+def translated(language: str = "en") -> dict[str | tuple[str, ...], object]:
+    """msgid → translation, over every `.po` file of the language (first file wins); plural entries
+    under their (singular, plural) tuple, kept only when every form is translated."""
+    table: dict[str | tuple[str, ...], object] = {}
     for path in sorted((CATALOGUE / language).glob("*.po")):
         with path.open("rb") as handle:
             for message in read_po(handle, locale=language):
                 if not message.id or message.fuzzy:
                     continue
-                ids = message.id if isinstance(message.id, tuple) else (message.id,)
-                strings = message.string if isinstance(message.string, tuple) else (message.string,)
-                for msgid, string in zip(ids, strings, strict=False):
-                    if string:
-                        table.setdefault(msgid, string)
+                if isinstance(message.id, tuple):
+                    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                    if all(strings):
+                        table.setdefault(tuple(message.id), strings)
+                elif message.string:
+                    table.setdefault(message.id, message.string)
     return table
 
 
-def missing(paths: Iterable[str], language: str = "en") -> dict[str, list[str]]:
-    """The wrapped messages of `paths` that have no translation."""
+def missing(paths: Iterable[str], language: str = "en") -> dict[str | tuple[str, ...], list[str]]:
+    """The wrapped messages of `paths` that have no translation (plurals: no complete plural entry)."""
     table = translated(language)
     return {msgid: where for msgid, where in messages(paths).items() if msgid not in table}
 
@@ -191,6 +196,11 @@ def french_strings(path: Path) -> list[tuple[int, str]]:
     ]
 
 
+def _place(where: str) -> tuple[str, int]:
+    path, line = where.rsplit(":", 1)
+    return path, int(line)
+
+
 def add_missing(part: str, paths: list[str], language: str = "en") -> int:
     """Append the untranslated msgids of `paths` to `web/translations/<language>/<part>.po` (empty
     msgstr, with their places as comments); returns how many were added."""
@@ -206,12 +216,22 @@ def add_missing(part: str, paths: list[str], language: str = "en") -> int:
         catalog = Catalog(locale=language, project="Guichet", msgid_bugs_address="", fuzzy=False)
     added = 0
     for msgid, where in missing(paths, language).items():
-        if msgid not in catalog:
-            catalog.add(
-                msgid,
-                "",
-                locations=[(place.rsplit(":", 1)[0], int(place.rsplit(":", 1)[1])) for place in where[:3]],
-            )
+        places = [_place(place) for place in where[:3]]
+        if isinstance(msgid, tuple):
+            present = catalog.get(msgid[0])
+            if present is not None and isinstance(present.id, tuple):
+                continue
+            # Plain entries for the forms (an older version of this tool wrote them) become one plural
+            # entry, their English kept as its forms.
+            olds = [catalog.get(form) for form in msgid]
+            strings = tuple(o.string if o is not None and isinstance(o.string, str) else "" for o in olds)
+            for form, old in zip(msgid, olds, strict=True):
+                if old is not None:
+                    catalog.delete(form)
+            catalog.add(msgid, strings, locations=places)
+            added += 1
+        elif msgid not in catalog:
+            catalog.add(msgid, "", locations=places)
             added += 1
     with target.open("wb") as handle:
         write_po(handle, catalog, width=120, sort_output=False, omit_header=False, include_lineno=False)
@@ -227,7 +247,7 @@ def main(argv: list[str]) -> int:
         return 2
     command, paths = argv[0], argv[1:]
     if command == "missing":
-        for msgid, where in sorted(missing(paths).items(), key=lambda item: item[1][0]):
+        for msgid, where in sorted(missing(paths).items(), key=lambda item: item[1][0]):  # type: ignore[arg-type]
             print(f"{where[0]}: {msgid!r}")
     elif command == "bare":
         for path, words in bare(paths).items():
