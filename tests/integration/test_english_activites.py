@@ -256,7 +256,7 @@ def test_the_journal_and_price_texts_are_stored_in_french_and_shown_in_english(a
             "Request received during the fair opening: draw on 11 Jan 2027, 09:00.",
         ]
         assert j.shown("Texte libre d'une ancienne version.") == "Texte libre d'une ancienne version."
-        paid = "Facture FAC-2027-0001 déjà payée : 12,50 € à rembourser."  # as web/activites/cancel_billing.py writes it
+        paid = "Facture FAC-2027-0001 déjà payée : 12,50 € à rembourser."  # written by cancel_billing.py
         assert j.shown(paid) == "Invoice FAC-2027-0001 already paid: €12.50 to be refunded."
         quotient = price_of("quotient", 0, "600:450;1200:900;:1400", 1, 850)
         assert quotient.detail == "1 jour(s) × 9,00 € (quotient 850 €)"
