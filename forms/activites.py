@@ -1,7 +1,9 @@
-"""Forms of « Activités »: the family's booking request and the agents' activity settings."""
+"""Forms of « Activités »: the family's booking request and the agents' activity settings (labels and
+messages lazily translated: they show in the reader's language)."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,14 +33,14 @@ class BookingForm(FlaskForm):  # type: ignore[misc]
     """The child and the sessions; the price is never read from the form (the server computes it)."""
 
     enfant = RadioField(
-        "Enfant à inscrire",
+        _l("Enfant à inscrire"),
         choices=[],
         validate_choice=False,
-        validators=[InputRequired("Choisissez un enfant de votre dossier famille.")],
+        validators=[InputRequired(_l("Choisissez un enfant de votre dossier famille."))],
     )
-    sessions = Checkboxes("Sessions", choices=[], validate_choice=False, coerce=str)
+    sessions = Checkboxes(_l("Sessions"), choices=[], validate_choice=False, coerce=str)
     documents = BooleanField(
-        "Je fournirai les documents qui manquent au service avant le début de l'activité"
+        _l("Je fournirai les documents qui manquent au service avant le début de l'activité")
     )
 
 
@@ -47,7 +49,7 @@ def booking_form(document_names: list[str]) -> BookingForm:
     each taken from « Mes documents » or uploaded (forms/documents.py); the checkbox above covers the
     documents not given now."""
     fields = {
-        f"piece_{n}": DocumentField(name, description="PDF, JPEG ou PNG. Facultatif maintenant.")
+        f"piece_{n}": DocumentField(name, description=_l("PDF, JPEG ou PNG. Facultatif maintenant."))
         for n, name in enumerate(document_names, start=1)
     }
     form_class = type("ActivityBookingForm", (DocumentFormMixin, BookingForm), fields)
@@ -56,100 +58,109 @@ def booking_form(document_names: list[str]) -> BookingForm:
 
 WEEKDAYS = [
     SelectChoice(str(n), name)
-    for n, name in enumerate(("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"))
+    for n, name in enumerate(
+        (_l("lundi"), _l("mardi"), _l("mercredi"), _l("jeudi"), _l("vendredi"), _l("samedi"))
+    )
 ]
 
 
 class OfferForm(FlaskForm):  # type: ignore[misc]
     """The booking settings of an activity (agents of its service)."""
 
-    description = TextAreaField("Présentation", filters=[strip], validators=[Length(max=2000)])
+    description = TextAreaField(_l("Présentation"), filters=[strip], validators=[Length(max=2000)])
     min_age = IntegerField(
-        "Âge minimum (ans)", validators=[Optional(), NumberRange(0, 25, "Un âge entre 0 et 25 ans.")]
+        _l("Âge minimum (ans)"), validators=[Optional(), NumberRange(0, 25, _l("Un âge entre 0 et 25 ans."))]
     )
     max_age = IntegerField(
-        "Âge maximum (ans)", validators=[Optional(), NumberRange(0, 25, "Un âge entre 0 et 25 ans.")]
+        _l("Âge maximum (ans)"), validators=[Optional(), NumberRange(0, 25, _l("Un âge entre 0 et 25 ans."))]
     )
     classes = StringField(
-        "Classes admises",
+        _l("Classes admises"),
         filters=[strip],
         validators=[Length(max=200)],
-        description="Séparées par des virgules, par exemple « CP,CE1,CE2 ». Vide : toutes.",
+        description=_l("Séparées par des virgules, par exemple « CP,CE1,CE2 ». Vide : toutes."),
     )
     price_rule = SelectField(
-        "Tarif",
+        _l("Tarif"),
         choices=[
-            SelectChoice("forfait", "Forfait par session"),
-            SelectChoice("par_jour", "Prix par jour"),
-            SelectChoice("quotient", "Selon le quotient familial (par jour)"),
+            SelectChoice("forfait", _l("Forfait par session")),
+            SelectChoice("par_jour", _l("Prix par jour")),
+            SelectChoice("quotient", _l("Selon le quotient familial (par jour)")),
         ],
     )
     price = StringField(
-        "Prix (€)", filters=[strip], description="Forfait ou prix par jour, par exemple 12,50."
+        _l("Prix (€)"), filters=[strip], description=_l("Forfait ou prix par jour, par exemple 12,50.")
     )
     quotient_bands = StringField(
-        "Tranches de quotient",
+        _l("Tranches de quotient"),
         filters=[strip],
         validators=[Length(max=300)],
-        description="Plafond:prix en centimes par jour, séparés par « ; », la dernière sans plafond. "
-        "Par exemple « 600:350;1200:700;:1100 ».",
+        description=_l(
+            "Plafond:prix en centimes par jour, séparés par « ; », la dernière sans plafond. "
+            "Par exemple « 600:350;1200:700;:1100 »."
+        ),
     )
     opens_at = DateTimeLocalField(
-        "Ouverture des inscriptions",
+        _l("Ouverture des inscriptions"),
         format="%Y-%m-%dT%H:%M",
         validators=[Optional()],
-        description="Heure de Paris.",
+        description=_l("Heure de Paris."),
     )
     closes_at = DateTimeLocalField(
-        "Clôture des inscriptions", format="%Y-%m-%dT%H:%M", validators=[Optional()]
+        _l("Clôture des inscriptions"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     fair_minutes = IntegerField(
-        "Ouverture équitable (minutes)",
+        _l("Ouverture équitable (minutes)"),
         default=0,
-        validators=[Optional(), NumberRange(0, 1440, "Entre 0 et 1 440 minutes.")],
-        description="Les demandes reçues pendant ces premières minutes sont classées par "
-        "tirage au sort. 0 : premier arrivé, premier servi.",
+        validators=[Optional(), NumberRange(0, 1440, _l("Entre 0 et 1 440 minutes."))],
+        description=_l(
+            "Les demandes reçues pendant ces premières minutes sont classées par "
+            "tirage au sort. 0 : premier arrivé, premier servi."
+        ),
     )
     draw_criteria = StringField(
-        "Critères de priorité du tirage",
+        _l("Critères de priorité du tirage"),
         filters=[strip],
         validators=[Length(max=200)],
-        description="Par exemple « fratrie:2;residence:1;quotient:1 » (poids ajoutés).",
+        description=_l("Par exemple « fratrie:2;residence:1;quotient:1 » (poids ajoutés)."),
     )
-    validation_required = BooleanField("Chaque demande est validée par un agent")
+    validation_required = BooleanField(_l("Chaque demande est validée par un agent"))
     documents = TextAreaField(
-        "Documents à fournir", filters=[strip], validators=[Length(max=2000)], description="Un par ligne."
+        _l("Documents à fournir"),
+        filters=[strip],
+        validators=[Length(max=2000)],
+        description=_l("Un par ligne."),
     )
     cancel_days = IntegerField(
-        "Annulation en ligne jusqu'à (jours avant le début)",
+        _l("Annulation en ligne jusqu'à (jours avant le début)"),
         default=7,
-        validators=[InputRequired("Indiquez un nombre de jours."), NumberRange(0, 365)],
+        validators=[InputRequired(_l("Indiquez un nombre de jours.")), NumberRange(0, 365)],
     )
 
 
 class SessionForm(FlaskForm):  # type: ignore[misc]
     label = StringField(
-        "Nom de la session",
+        _l("Nom de la session"),
         filters=[strip],
-        validators=[InputRequired("Donnez un nom à la session."), Length(max=200)],
+        validators=[InputRequired(_l("Donnez un nom à la session.")), Length(max=200)],
     )
-    starts_on = DateField("Premier jour", validators=[InputRequired("Indiquez le premier jour.")])
-    ends_on = DateField("Dernier jour", validators=[InputRequired("Indiquez le dernier jour.")])
+    starts_on = DateField(_l("Premier jour"), validators=[InputRequired(_l("Indiquez le premier jour."))])
+    ends_on = DateField(_l("Dernier jour"), validators=[InputRequired(_l("Indiquez le dernier jour."))])
     weekdays = Checkboxes(
-        "Jours d'accueil",
+        _l("Jours d'accueil"),
         choices=WEEKDAYS,
         coerce=str,
-        validators=[InputRequired("Cochez au moins un jour.")],
+        validators=[InputRequired(_l("Cochez au moins un jour."))],
     )
     places = IntegerField(
-        "Places",
+        _l("Places"),
         validators=[
-            InputRequired("Indiquez le nombre de places."),
-            NumberRange(0, 10000, "Entre 0 et 10 000 places."),
+            InputRequired(_l("Indiquez le nombre de places.")),
+            NumberRange(0, 10000, _l("Entre 0 et 10 000 places.")),
         ],
     )
 
 
 class MoveForm(FlaskForm):  # type: ignore[misc]
-    inscription = IntegerField("Inscription", validators=[InputRequired()])
-    session = SelectField("Nouvelle session", choices=[], validate_choice=False)
+    inscription = IntegerField(_l("Inscription"), validators=[InputRequired()])
+    session = SelectField(_l("Nouvelle session"), choices=[], validate_choice=False)

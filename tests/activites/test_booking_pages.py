@@ -95,7 +95,7 @@ def test_a_family_books_a_place_and_the_demarche_confirms_it(app, make_user, cli
     assert bookings(app) == [(kids[0], sessions[0], BookingStatus.PLACED, 1, 5 * 1250)]
     mine = client.get("/activites/mes-inscriptions").get_data(as_text=True)
     assert "Inscrit" in mine
-    assert "62,50 €" in mine
+    assert "62,50\u00a0€" in mine  # web.core.i18n.money: a no-break space, never wrapped
     with app.app_context():
         s = db.session()
         (request,) = api.instances_for(s, user.id)

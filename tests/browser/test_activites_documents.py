@@ -92,7 +92,7 @@ def test_documents_chosen_or_uploaded_reach_the_agent(app, make_user, browser, l
         both_widths(agent_tab, "activites-12-agent-session-documents")
         agent_tab.get_by_label("Places").fill("0")
         agent_tab.get_by_role("button", name="Enregistrer la session").click()
-        expect(agent_tab.get_by_text("indiquez au moins 1 places").first).to_be_visible()
+        expect(agent_tab.get_by_text("indiquez au moins 1 place,").first).to_be_visible()
         agent_audit.check("activites-13-agent-session-erreur")
         agent_tab.get_by_role("button", name="Supprimer la session").click()
         expect(agent_tab.get_by_text("ne peut pas être supprimée").first).to_be_visible()

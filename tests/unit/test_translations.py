@@ -14,6 +14,9 @@ from babel.messages.pofile import read_po
 from web.core import translations
 
 TRANSLATED = [
+    "forms/activites.py",
+    "web/activites",
+    "web/actualites",
     "web/templates/layout",
     "forms/factures.py",
     "web/accessibility",

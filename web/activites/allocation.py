@@ -22,6 +22,7 @@ from engine.db import utcnow
 
 from .billing import invoice_late_place
 from .enrolments import sync_enrolment
+from .journal_texts import PLACED, PROMOTED, WAITING, stored
 from .models import ActivityBooking, ActivitySession, BookingEvent, BookingStatus
 
 log = logging.getLogger(__name__)
@@ -70,20 +71,21 @@ def next_ticket(session: Session, session_id: int) -> int:
     )
 
 
-def allocate(session: Session, booking: ActivityBooking, *, why: str = "") -> None:
-    """Give the booking a place, or a waiting-list ticket when the session is full."""
+def allocate(session: Session, booking: ActivityBooking, /, *, how: str = "", **values: Any) -> None:
+    """Give the booking a place, or a waiting-list ticket when the session is full. `how` and `values`
+    say how, for the journal (web/activites/journal_texts.py: « tirage », « apres_tirage », « deplace »)."""
     number = take_place(session, booking.session_id)
     booking.updated_at = utcnow()
     if number is not None:
         booking.status, booking.place_no, booking.ticket = BookingStatus.PLACED, number, None
         session.flush()
-        journal(session, booking, f"Place attribuée{why}.")
+        journal(session, booking, stored(PLACED[how], **values))
         sync_enrolment(session, booking.child_id, booking.activity_id)
         return
     booking.status, booking.place_no = BookingStatus.WAITING, None
     booking.ticket = next_ticket(session, booking.session_id)
     session.flush()
-    journal(session, booking, f"Inscrit sur liste d'attente{why}, rang {waiting_rank(session, booking)}.")
+    journal(session, booking, stored(WAITING[how], **values, rank=waiting_rank(session, booking)))
 
 
 def waiting_rank(session: Session, booking: ActivityBooking) -> int | None:
@@ -137,7 +139,7 @@ def promote(session: Session, session_id: int) -> list[ActivityBooking]:
         first.status, first.place_no, first.ticket = BookingStatus.PLACED, number, None
         first.updated_at = utcnow()
         session.flush()
-        journal(session, first, "Place attribuée depuis la liste d'attente (une place s'est libérée).")
+        journal(session, first, stored(PROMOTED))
         sync_enrolment(session, first.child_id, first.activity_id)
         invoice_late_place(session, first)
         promoted.append(first)

@@ -26,13 +26,14 @@ from wtforms import SelectChoice
 from engine import api
 from forms.activites import MoveForm, OfferForm, SessionForm
 from web.core.access import staff_required
+from web.core.i18n import _, local_date
 from web.core.spreadsheets import download, stream_csv, stream_ods
 from web.extensions import db
 
 from . import bp, rules
-from .booking import BookingError, paris, window_end
+from .booking import BookingError, window_end
 from .documents import request_documents
-from .exports import HEADERS, attendance_pdf, rows
+from .exports import attendance_pdf, headers, rows
 from .manage import agent_activities, close, move, session_lists
 from .models import ActivityDraw, ActivityOffer, ActivitySession, PriceRule
 from .settings import apply_offer, offer_defaults
@@ -81,7 +82,7 @@ def settings(activity_id: int) -> str | WResponse | tuple[str, int]:
     lanes = api.user_task_lanes(db.session(), "inscription_activite")
     if form.validate_on_submit() and apply_offer(offer, form, lanes):
         db.session().flush()
-        flash("Les réglages de l'activité sont enregistrés.", "success")
+        flash(_("Les réglages de l'activité sont enregistrés."), "success")
         return redirect(url_for("activites.settings", activity_id=activity_id))
     session = db.session()
     draw = session.scalars(select(ActivityDraw).where(ActivityDraw.activity_id == activity_id)).first()
@@ -94,10 +95,10 @@ def settings(activity_id: int) -> str | WResponse | tuple[str, int]:
         session_form=SessionForm(prefix="s"),
         lists=lists,
         draw=draw,
-        draw_at=paris(end) if end else None,
+        draw_at=local_date(end) if end else None,
         action_form=FlaskForm(),
         order=json.loads(draw.result) if draw else [],
-        paris=paris,
+        draw_rule=rules.draw_rule_shown(draw.rule) if draw else "",
     )
     return (page, 422) if form.errors else page
 
@@ -109,7 +110,7 @@ def add_session(activity_id: int) -> WResponse | tuple[str, int]:
     form = SessionForm(prefix="s")
     if form.validate_on_submit():
         if form.ends_on.data < form.starts_on.data:
-            form.ends_on.errors.append("Le dernier jour est avant le premier jour.")
+            form.ends_on.errors.append(_("Le dernier jour est avant le premier jour."))
         else:
             db.session().add(
                 ActivitySession(
@@ -124,7 +125,7 @@ def add_session(activity_id: int) -> WResponse | tuple[str, int]:
                     closed=False,
                 )
             )
-            flash(f"La session « {form.label.data} » est ajoutée.", "success")
+            flash(_("La session « %(session)s » est ajoutée.", session=form.label.data), "success")
             return redirect(url_for("activites.settings", activity_id=activity_id))
     return render_template("activites/agents/session_form.html", offer=offer, form=form), 422
 
@@ -146,7 +147,6 @@ def session_page(activity_id: int, session_id: int, edit_form: SessionForm | Non
         waiting=waiting,
         drawing=drawing,
         move_form=form,
-        euros=rules.euros,
         edit_form=edit_form,
         action_form=FlaskForm(),
         documents=request_documents(db.session(), offer, [*placed, *waiting, *drawing]),
@@ -186,9 +186,9 @@ def attendance(activity_id: int, session_id: int, fmt: str) -> Any:
             headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'},
         )
     if fmt == "csv":
-        return download(stream_csv(HEADERS, rows(placed)), name, "csv")
+        return download(stream_csv(headers(), rows(placed)), name, "csv")
     if fmt == "ods":
-        return download(stream_ods("Présence", HEADERS, rows(placed)), name, "ods")
+        return download(stream_ods(_("Présence"), headers(), rows(placed)), name, "ods")
     abort(404)
 
 
@@ -199,7 +199,7 @@ def move_child(activity_id: int) -> WResponse:
     form = MoveForm()
     back = request.form.get("depuis", "")
     if not form.validate_on_submit() or not str(form.session.data).isdigit():
-        flash("Choisissez la nouvelle session.", "error")
+        flash(_("Choisissez la nouvelle session."), "error")
         return redirect(url_for("activites.settings", activity_id=activity_id))
     try:
         moved = move(db.session(), offer, int(form.inscription.data), int(form.session.data), _by())
@@ -211,7 +211,14 @@ def move_child(activity_id: int) -> WResponse:
             if back.isdigit()
             else url_for("activites.settings", activity_id=activity_id)
         )
-    flash(f"{moved.child.first_name} est déplacé(e) vers « {moved.session.label} ».", "success")
+    flash(
+        _(
+            "%(child)s est déplacé(e) vers « %(session)s ».",
+            child=moved.child.first_name,
+            session=moved.session.label,
+        ),
+        "success",
+    )
     return redirect(url_for("activites.session_page", activity_id=activity_id, session_id=moved.session_id))
 
 
@@ -222,7 +229,13 @@ def close_activity(activity_id: int) -> WResponse:
     if not FlaskForm().validate_on_submit():
         abort(400)
     close(db.session(), offer, _by())
-    flash(f"L'activité « {offer.activity.name} » est close : plus aucune demande n'est reçue.", "success")
+    flash(
+        _(
+            "L'activité « %(activity)s » est close : plus aucune demande n'est reçue.",
+            activity=offer.activity.name,
+        ),
+        "success",
+    )
     return redirect(url_for("activites.settings", activity_id=activity_id))
 
 

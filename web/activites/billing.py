@@ -32,7 +32,7 @@ def invoice_lines(session: Session, request_ref: str, requester_id: int | None) 
     if not bookings:
         return {
             "montant_centimes": 0,
-            "montant": rules.euros(0),
+            "montant": rules.stored_euros(0),
             "enfant": None,
             "activite": None,
             "lignes": [],
@@ -48,7 +48,7 @@ def invoice_lines(session: Session, request_ref: str, requester_id: int | None) 
     ]
     return {
         "montant_centimes": sum(b.price_cents for b in bookings),
-        "montant": rules.euros(sum(b.price_cents for b in bookings)),
+        "montant": rules.stored_euros(sum(b.price_cents for b in bookings)),
         "enfant": first.child_id,
         "activite": first.activity.external_id,
         "lignes": lines,

@@ -25,8 +25,9 @@ from web.famille.models import Activity, Child
 
 from .allocation import journal
 from .billing import _label
+from .journal_texts import INVOICE_CANCELLED, INVOICE_PAID, INVOICE_REPLACED, stored
 from .models import ActivityBooking
-from .rules import euros
+from .rules import stored_euros as euros  # the texts of invoices and journal are stored in French
 
 
 def _invoice_line(session: Session, booking: ActivityBooking) -> tuple[Any, Any] | None:
@@ -67,9 +68,7 @@ def bill_cancelled_booking(session: Session, booking: ActivityBooking, actor: st
             actor,
         )
         journal(
-            session,
-            booking,
-            f"Facture {invoice.number} déjà payée : {euros(line.amount_cents)} à rembourser.",
+            session, booking, stored(INVOICE_PAID, number=invoice.number, amount=euros(line.amount_cents))
         )
         return
     if invoice.status != InvoiceStatus.A_PAYER:
@@ -80,12 +79,14 @@ def bill_cancelled_booking(session: Session, booking: ActivityBooking, actor: st
         f" ; remplacée par la facture {replacement.number}" if replacement is not None else ""
     )
     cancel_invoice(session, invoice, reason, actor=actor)
-    journal(
-        session,
-        booking,
-        f"Facture {invoice.number} annulée"
-        + (f", remplacée par la facture {replacement.number}." if replacement is not None else "."),
-    )
+    if replacement is None:
+        journal(session, booking, stored(INVOICE_CANCELLED, number=invoice.number))
+    else:
+        journal(
+            session,
+            booking,
+            stored(INVOICE_REPLACED, number=invoice.number, replacement=replacement.number),
+        )
 
 
 def _replace(session: Session, invoice: Any, lines: list[Any], actor: str) -> Any:

@@ -86,7 +86,7 @@ def run_draw(session: Session, offer: ActivityOffer, seed: str | None = None) ->
     )
     for d in order:
         for booking in sorted(requests[d.ref], key=lambda b: b.session.starts_on):
-            allocate(session, booking, why=f" au tirage au sort (rang de tirage {d.rank})")
+            allocate(session, booking, how="tirage", draw_rank=d.rank)
             invoice_late_place(session, booking)
     draw.ran_at = utcnow()
     session.flush()
@@ -103,7 +103,7 @@ def sweep(session: Session, activity_id: int) -> int:
     """Requests received after the window (or while the draw ran): first come first served."""
     late = pending(session, activity_id)
     for booking in late:
-        allocate(session, booking, why=" (demande reçue après le tirage, par ordre d'arrivée)")
+        allocate(session, booking, how="apres_tirage")
         invoice_late_place(session, booking)
     return len(late)
 

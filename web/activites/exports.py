@@ -1,5 +1,6 @@
 """Attendance lists of a session: PDF to print (fpdf2, one line per child and a box per day) and the
-same rows as CSV/ODS (web/core/spreadsheets.py, shared with the queues' exports)."""
+same rows as CSV/ODS (web/core/spreadsheets.py, shared with the queues' exports). In the agent's
+language; the children's names, classes and schools are the records' data, as stored."""
 
 from __future__ import annotations
 
@@ -9,20 +10,27 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from web.core.i18n import _, _l, local_date, money, ngettext
+
 from . import rules
 from .models import ActivityBooking, ActivitySession
 
 HEADERS = (
-    "Place",
-    "Nom",
-    "Prénom",
-    "Date de naissance",
-    "Classe",
-    "École",
-    "Dossier famille",
-    "Demande",
-    "Prix",
+    _l("Place"),
+    _l("Nom"),
+    _l("Prénom"),
+    _l("Date de naissance"),
+    _l("Classe"),
+    _l("École"),
+    _l("Dossier famille"),
+    _l("Demande"),
+    _l("Prix"),
 )
+
+
+def headers() -> list[str]:
+    """The columns of the attendance list, in the agent's language."""
+    return [str(header) for header in HEADERS]
 
 
 def rows(placed: list[ActivityBooking]) -> list[list[Any]]:
@@ -36,7 +44,7 @@ def rows(placed: list[ActivityBooking]) -> list[list[Any]]:
             b.child.school or "",
             b.child.record.label,
             b.request_ref,
-            rules.euros(b.price_cents),
+            money(b.price_cents),
         ]
         for b in placed
     ]
@@ -59,7 +67,8 @@ def attendance_pdf(
     """A landscape A4 sheet: the children, then a box per day of the session (up to 10 per page)."""
     days: list[date] = rules.days_of(session.starts_on, session.ends_on, session.weekday_list)
     pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_title(_latin(f"Liste de présence - {activity_name} - {session.label}"))
+    pdf.set_title(_latin(_("Liste de présence - %(activity)s - %(session)s", activity=activity_name,
+                             session=session.label)))  # fmt: skip
     pdf.set_author(_latin(town))
     pdf.set_auto_page_break(auto=True, margin=12)
     for start in range(0, max(len(days), 1), 10):
@@ -68,14 +77,12 @@ def attendance_pdf(
         pdf.set_font("Helvetica", "B", 14)
         pdf.cell(0, 8, _latin(f"{activity_name} - {session.label}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("Helvetica", "", 10)
-        period = f"du {session.starts_on:%d/%m/%Y} au {session.ends_on:%d/%m/%Y}"
-        pdf.cell(0, 6, _latin(f"Liste de présence {period} - {len(placed)} enfant(s) - {town}"),
-                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)  # fmt: skip
+        pdf.cell(0, 6, _latin(_subtitle(session, len(placed), town)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
         pdf.set_font("Helvetica", "B", 9)
-        pdf.cell(10, 7, "N°", border=1)
-        pdf.cell(70, 7, "Enfant", border=1)
-        pdf.cell(25, 7, "Classe", border=1)
+        pdf.cell(10, 7, _latin(_("N°")), border=1)
+        pdf.cell(70, 7, _latin(_("Enfant")), border=1)
+        pdf.cell(25, 7, _latin(_("Classe")), border=1)
         for day in chunk:
             pdf.cell(17, 7, day.strftime("%d/%m"), border=1, align="C")
         pdf.ln()
@@ -84,7 +91,17 @@ def attendance_pdf(
             pdf.cell(10, 7, str(b.place_no or ""), border=1)
             pdf.cell(70, 7, _latin(f"{b.child.last_name} {b.child.first_name}")[:40], border=1)
             pdf.cell(25, 7, _latin(b.child.class_name or ""), border=1)
-            for _ in chunk:
+            for _day in chunk:
                 pdf.cell(17, 7, "", border=1)
             pdf.ln()
     return bytes(pdf.output())
+
+
+def _subtitle(session: ActivitySession, children: int, town: str) -> str:
+    period = _(
+        "du %(start)s au %(end)s",
+        start=local_date(session.starts_on),
+        end=local_date(session.ends_on),
+    )
+    count = ngettext("%(num)d enfant", "%(num)d enfants", children)
+    return _("Liste de présence %(period)s - %(count)s - %(town)s", period=period, count=count, town=town)

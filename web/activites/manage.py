@@ -1,5 +1,6 @@
 """What changes a booking after it is made: the family cancels, an agent refuses or moves a child, an
-agent closes an activity; and what the pages list. Each frees places and promotes the waiting list."""
+agent closes an activity; and what the pages list. Each frees places and promotes the waiting list.
+Refusals (BookingError) speak the reader's language; the journal and timeline texts are stored, in French."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.i18n import _, local_date
 from web.famille.models import Activity
 from web.famille.services import agent_services, records_of
 
 from .allocation import allocate, journal, release, waiting_rank
-from .booking import BookingError
+from .booking import BookingError, already_booked
 from .cancel_billing import bill_cancelled_booking
+from .journal_texts import CANCELLED_BY_FAMILY, MOVED, REFUSED, VALIDATED, stored
 from .models import ACTIVE, ActivityBooking, ActivityOffer, ActivitySession, BookingEvent, BookingStatus
 from .notices import tell_promoted, timeline
 
@@ -52,14 +55,17 @@ def cancel_by_family(session: Session, user: Any, booking_id: int) -> ActivityBo
     booking = family_booking(session, user, booking_id)
     offer = session.get(ActivityOffer, booking.activity_id)
     if booking.status not in ACTIVE:
-        raise BookingError("Cette inscription est déjà annulée.")
+        raise BookingError(_("Cette inscription est déjà annulée."))
     deadline = cancel_deadline(booking, offer)  # type: ignore[arg-type]
     if utcnow().date() > deadline:
         raise BookingError(
-            f"L'annulation en ligne était possible jusqu'au {deadline:%d/%m/%Y} : contactez le service "
-            f"{booking.activity.service}."
+            _(
+                "L'annulation en ligne était possible jusqu'au %(when)s : contactez le service %(service)s.",
+                when=local_date(deadline),
+                service=booking.activity.service,
+            )
         )
-    promoted = release(session, booking, BookingStatus.CANCELLED, "Annulée par la famille.")
+    promoted = release(session, booking, BookingStatus.CANCELLED, stored(CANCELLED_BY_FAMILY))
     bill_cancelled_booking(session, booking, actor="la famille")
     timeline(
         session,
@@ -78,7 +84,7 @@ def refuse(session: Session, request_ref: str, reason: str) -> int:
         if booking.status in ACTIVE:
             tell_promoted(
                 session,
-                release(session, booking, BookingStatus.REFUSED, f"Refusée par le service : {reason}"),
+                release(session, booking, BookingStatus.REFUSED, stored(REFUSED, reason=reason)),
             )
             count += 1
     return count
@@ -87,7 +93,7 @@ def refuse(session: Session, request_ref: str, reason: str) -> int:
 def validate(session: Session, request_ref: str, by: str) -> None:
     for booking in session.scalars(select(ActivityBooking).where(ActivityBooking.request_ref == request_ref)):
         booking.validated_at = utcnow()
-        journal(session, booking, f"Demande validée par le service ({by}).")
+        journal(session, booking, stored(VALIDATED, by=by))
 
 
 def offer_for_agent(session: Session, user: Any, activity_id: int) -> ActivityOffer:
@@ -125,15 +131,15 @@ def move(session: Session, offer: ActivityOffer, booking_id: int, target_id: int
     booking = session.get(ActivityBooking, booking_id)
     target = session.get(ActivitySession, target_id)
     if booking is None or booking.activity_id != offer.activity_id or booking.status not in ACTIVE:
-        raise BookingError("Cette inscription n'existe pas ou n'est plus active.")
+        raise BookingError(_("Cette inscription n'existe pas ou n'est plus active."))
     if target is None or target.activity_id != offer.activity_id or target.id == booking.session_id:
-        raise BookingError("Choisissez une autre session de cette activité.")
+        raise BookingError(_("Choisissez une autre session de cette activité."))
     if session.scalar(
         select(ActivityBooking.id).where(
             ActivityBooking.session_id == target.id, ActivityBooking.child_slot == booking.child_id
         )
     ):
-        raise BookingError(f"{booking.child.first_name} est déjà inscrit(e) à « {target.label} ».")
+        raise BookingError(already_booked(booking.child.first_name, target.label))
     moved = ActivityBooking(
         session_id=target.id, activity_id=booking.activity_id, child_id=booking.child_id,
         family_record_id=booking.family_record_id, user_id=booking.user_id, request_ref=booking.request_ref,
@@ -143,12 +149,17 @@ def move(session: Session, offer: ActivityOffer, booking_id: int, target_id: int
     )  # fmt: skip
     session.add(moved)
     session.flush()
-    allocate(session, moved, why=f" (déplacé depuis « {booking.session.label} » par {by})")
+    allocate(session, moved, how="deplace", session=booking.session.label, by=by)
     if moved.status != BookingStatus.PLACED:
-        raise BookingError(f"La session « {target.label} » est complète : le déplacement n'est pas fait.")
+        raise BookingError(
+            _(
+                "La session « %(session)s » est complète : le déplacement n'est pas fait.",
+                session=target.label,
+            )
+        )
     tell_promoted(
         session,
-        release(session, booking, BookingStatus.CANCELLED, f"Déplacé vers « {target.label} » par {by}."),
+        release(session, booking, BookingStatus.CANCELLED, stored(MOVED, session=target.label, by=by)),
     )
     return moved
 

@@ -20,7 +20,8 @@ from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
-from web.famille.models import Activity, Child
+from web.core.i18n import _l
+from web.famille.models import Activity, ActivityKind, Child
 
 
 class PriceRule(enum.StrEnum):
@@ -30,10 +31,26 @@ class PriceRule(enum.StrEnum):
 
 
 PRICE_RULE_LABELS = {
-    PriceRule.FLAT: "Forfait par session",
-    PriceRule.PER_DAY: "Prix par jour d'accueil",
-    PriceRule.QUOTIENT: "Selon le quotient familial (par jour d'accueil)",
+    PriceRule.FLAT: _l("Forfait par session"),
+    PriceRule.PER_DAY: _l("Prix par jour d'accueil"),
+    PriceRule.QUOTIENT: _l("Selon le quotient familial (par jour d'accueil)"),
 }
+
+#: The kinds of activities (codes stored in `activity.kind`, web/famille/models.py) as people read them.
+KIND_LABELS = {
+    ActivityKind.CENTRE_DE_LOISIRS: _l("centre de loisirs"),
+    ActivityKind.RESTAURATION_SCOLAIRE: _l("restauration scolaire"),
+    ActivityKind.ACCUEIL_PERISCOLAIRE: _l("accueil périscolaire"),
+    ActivityKind.CONSERVATOIRE: _l("conservatoire"),
+    ActivityKind.SPORT: _l("sport"),
+    ActivityKind.SEJOUR: _l("séjour"),
+}
+
+
+def kind_label(kind: str | None) -> str:
+    """An activity's kind in the reader's language (an unknown code is shown as stored)."""
+    label = KIND_LABELS.get(kind)  # type: ignore[call-overload]  # StrEnum keys: a plain str finds them
+    return str(label) if label is not None else (kind or "")
 
 
 class BookingStatus(enum.StrEnum):
@@ -45,11 +62,11 @@ class BookingStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    BookingStatus.DRAW: "En attente du tirage au sort",
-    BookingStatus.PLACED: "Inscrit",
-    BookingStatus.WAITING: "Liste d'attente",
-    BookingStatus.CANCELLED: "Annulée",
-    BookingStatus.REFUSED: "Refusée",
+    BookingStatus.DRAW: _l("En attente du tirage au sort"),
+    BookingStatus.PLACED: _l("Inscrit"),
+    BookingStatus.WAITING: _l("Liste d'attente"),
+    BookingStatus.CANCELLED: _l("Annulée"),
+    BookingStatus.REFUSED: _l("Refusée"),
 }
 ACTIVE = (BookingStatus.DRAW, BookingStatus.PLACED, BookingStatus.WAITING)
 

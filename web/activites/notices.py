@@ -1,8 +1,10 @@
-"""Messages to the families (through web/notifications: their preferred channel, the outbox)."""
+"""Messages to the families (through web/notifications: their preferred channel, the outbox), each in
+its recipient's language. The timeline entries of the démarche are stored texts, kept in French."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from engine import api
 from web.accounts.models import User
+from web.core.i18n import _, in_language
 from web.notifications.routing import notify
 
 from .allocation import waiting_rank
-from .models import ActivityBooking, ActivityDraw, ActivityOffer, BookingStatus
+from .models import STATUS_LABELS, ActivityBooking, ActivityDraw, ActivityOffer, BookingStatus
 
 
 @dataclass(frozen=True)
@@ -29,18 +32,25 @@ def timeline(session: Session, booking: ActivityBooking, event_type: str, label:
         api.add_event(session, _Request(booking.instance_id), event_type, label)  # type: ignore[arg-type]
 
 
-def _tell(session: Session, user_id: int | None, message: str) -> None:
+def _tell(session: Session, user_id: int | None, message: Callable[[], str]) -> None:
+    """Queue `message()`, written in the recipient's language."""
     user = User.load_plain(session, user_id) if user_id else None
     if user is not None:
-        notify(session, user, message)
+        with in_language(getattr(user, "langue", None)):
+            text = message()
+        notify(session, user, text)
 
 
 def describe(session: Session, booking: ActivityBooking) -> str:
     if booking.status == BookingStatus.PLACED:
-        return f"{booking.session.label} : place attribuée"
+        return _("%(session)s : place attribuée", session=booking.session.label)
     if booking.status == BookingStatus.WAITING:
-        return f"{booking.session.label} : liste d'attente, rang {waiting_rank(session, booking)}"
-    return f"{booking.session.label} : {booking.status.value}"
+        return _(
+            "%(session)s : liste d'attente, rang %(rank)s",
+            session=booking.session.label,
+            rank=waiting_rank(session, booking),
+        )
+    return f"{booking.session.label} : {STATUS_LABELS[booking.status]}"
 
 
 def tell_draw_outcome(session: Session, offer: ActivityOffer) -> int:
@@ -58,15 +68,23 @@ def tell_draw_outcome(session: Session, offer: ActivityOffer) -> int:
         ):
             groups[booking.request_ref].append(booking)
     for ref, bookings in groups.items():
-        first = bookings[0]
-        outcome = " ; ".join(describe(session, b) for b in bookings)
-        _tell(
-            session,
-            first.user_id,
-            f"Tirage au sort de « {offer.activity.name} » pour {first.child.first_name} "
-            f"(demande {ref}) : {outcome}.",
-        )
+        _tell(session, bookings[0].user_id, _draw_message(session, offer, ref, bookings))
     return len(groups)
+
+
+def _draw_message(
+    session: Session, offer: ActivityOffer, ref: str, bookings: list[ActivityBooking]
+) -> Callable[[], str]:
+    def message() -> str:
+        return _(
+            "Tirage au sort de « %(activity)s » pour %(child)s (demande %(ref)s) : %(outcome)s.",
+            activity=offer.activity.name,
+            child=bookings[0].child.first_name,
+            ref=ref,
+            outcome=_(" ; ").join(describe(session, b) for b in bookings),
+        )
+
+    return message
 
 
 def tell_promoted(session: Session, promoted: list[ActivityBooking]) -> None:
@@ -78,9 +96,15 @@ def tell_promoted(session: Session, promoted: list[ActivityBooking]) -> None:
             "Place attribuée depuis la liste d'attente : "
             f"{booking.child.first_name}, {booking.session.label}",
         )
-        _tell(
-            session,
-            booking.user_id,
-            f"Bonne nouvelle : une place s'est libérée. {booking.child.first_name} est inscrit(e) à "
-            f"« {booking.activity.name} », {booking.session.label} (demande {booking.request_ref}).",
-        )
+        _tell(session, booking.user_id, _promoted_message(booking))
+
+
+def _promoted_message(booking: ActivityBooking) -> Callable[[], str]:
+    return lambda: _(
+        "Bonne nouvelle : une place s'est libérée. %(child)s est inscrit(e) à « %(activity)s », "
+        "%(session)s (demande %(ref)s).",
+        child=booking.child.first_name,
+        activity=booking.activity.name,
+        session=booking.session.label,
+        ref=booking.request_ref,
+    )

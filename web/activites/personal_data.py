@@ -20,17 +20,19 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.i18n import _, _l
 from web.core.personal_data import Provider, register
 from web.core.presentation import PARIS
 from web.famille.services import records_of
 
 from .allocation import release, waiting_rank
 from .cancel_billing import bill_cancelled_booking
+from .journal_texts import ACCOUNT_CLOSED, shown, stored
 from .manage import bookings_of, events_of
 from .models import ACTIVE, STATUS_LABELS, ActivityBooking, BookingStatus, FamilyQuotient
 from .notices import tell_promoted
 
-CLOSED = "Annulée : le compte de la famille a été clôturé."
+CLOSED = stored(ACCOUNT_CLOSED)
 
 
 def _iso(value: Any) -> str:
@@ -46,7 +48,7 @@ def booking_rows(session: Session, user: Any) -> list[dict[str, Any]]:
             "du": _iso(b.session.starts_on),
             "au": _iso(b.session.ends_on),
             "enfant": f"{b.child.first_name} {b.child.last_name}",
-            "statut": STATUS_LABELS.get(BookingStatus(b.status), str(b.status)),
+            "statut": str(STATUS_LABELS.get(BookingStatus(b.status), b.status)),
             "place": b.place_no or "",
             "rang_liste_attente": waiting_rank(session, b) or "",
             "prix_centimes": b.price_cents,
@@ -63,7 +65,7 @@ def journal_rows(session: Session, user: Any) -> list[dict[str, Any]]:
     bookings = {b.id: b for b in bookings_of(session, user)}
     return [
         {"demande": bookings[i].request_ref, "session": bookings[i].session.label, "date": _iso(e.at),
-         "texte": e.text}
+         "texte": shown(e.text)}
         for i, events in events_of(session, list(bookings)).items()
         for e in events
     ]  # fmt: skip
@@ -111,21 +113,23 @@ def erase(session: Session, user: Any) -> None:
     session.flush()
 
 
-KEPT = (
-    "Les inscriptions aux activités déjà commencées ou passées, et votre quotient familial, restent au "
-    "dossier famille du service Enfance (listes de présence, facturation) ; les inscriptions à venir et "
-    "les places en liste d'attente sont annulées."
-)
+def kept() -> str:
+    return _(
+        "Les inscriptions aux activités déjà commencées ou passées, et votre quotient familial, restent au "
+        "dossier famille du service Enfance (listes de présence, facturation) ; les inscriptions à venir et "
+        "les places en liste d'attente sont annulées."
+    )
+
 
 for provider in (
-    Provider("inscriptions_activites", "Inscriptions aux activités",
-             "Les inscriptions de vos enfants aux activités : session, statut, place ou rang en liste "
-             "d'attente, prix calculé.", booking_rows, erase=erase, kept=KEPT, order=35),
-    Provider("journal_des_inscriptions", "Journal des inscriptions",
-             "L'historique de chaque inscription (place attribuée, liste d'attente, annulation...).",
+    Provider("inscriptions_activites", _l("Inscriptions aux activités"),
+             _l("Les inscriptions de vos enfants aux activités : session, statut, place ou rang en liste "
+                "d'attente, prix calculé."), booking_rows, erase=erase, kept=kept, order=35),
+    Provider("journal_des_inscriptions", _l("Journal des inscriptions"),
+             _l("L'historique de chaque inscription (place attribuée, liste d'attente, annulation...)."),
              journal_rows, order=36),
-    Provider("quotient_familial", "Quotient familial",
-             "Le quotient familial de votre foyer connu du service Enfance, qui fixe certains tarifs.",
+    Provider("quotient_familial", _l("Quotient familial"),
+             _l("Le quotient familial de votre foyer connu du service Enfance, qui fixe certains tarifs."),
              quotient_rows, order=37),
 ):  # fmt: skip
     register(provider)

@@ -11,15 +11,19 @@ uniform random order. The seed and every key are recorded: anyone can recompute 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from web.core.i18n import _, _l, money, ngettext
+
+# Stored with each draw (a record, in French); the pages show it translated (`draw_rule_shown`).
 DRAW_RULE = "Efraimidis-Spirakis : clé = u^(1/poids), u ~ random.Random(graine), demandes par référence"
 CRITERIA_LABELS = {
-    "fratrie": "un frère ou une sœur demande aussi l'activité",
-    "residence": "la famille habite la commune",
-    "quotient": "quotient familial de 700 € ou moins",
+    "fratrie": _l("un frère ou une sœur demande aussi l'activité"),
+    "residence": _l("la famille habite la commune"),
+    "quotient": _l("quotient familial de 700 € ou moins"),
 }
 LOW_QUOTIENT = 700
 
@@ -54,7 +58,7 @@ def parse_bands(text: str | None) -> list[tuple[int | None, int]]:
     for part in (text or "").split(";"):
         if not part.strip():
             continue
-        ceiling, _, price = part.partition(":")
+        ceiling, _sep, price = part.partition(":")
         bands.append((int(ceiling) if ceiling.strip() else None, int(price)))
     if not bands:
         raise ValueError("no band")
@@ -72,30 +76,90 @@ def band_price(bands: list[tuple[int | None, int]], quotient: int | None) -> int
 
 @dataclass(frozen=True)
 class Price:
+    """The price of one session for one child; `detail` is the French text stored with the booking
+    (and the invoice line), `shown()` the same in the reader's language."""
+
     cents: int
-    detail: str
+    rule: str = "forfait"
+    days: int = 0
+    unit_cents: int = 0
+    quotient: int | None = None
+
+    @property
+    def detail(self) -> str:
+        if self.rule == "forfait":
+            return f"forfait {stored_euros(self.unit_cents)}"
+        text = f"{self.days} jour(s) × {stored_euros(self.unit_cents)}"
+        if self.rule == "quotient":
+            shown = "non connu" if self.quotient is None else f"{self.quotient} €"
+            text += f" (quotient {shown})"
+        return text
+
+    def shown(self) -> str:
+        if self.rule == "forfait":
+            return _("forfait %(price)s", price=money(self.unit_cents))
+        text = ngettext(
+            "%(num)d jour × %(price)s", "%(num)d jours × %(price)s", self.days, price=money(self.unit_cents)
+        )
+        if self.rule != "quotient":
+            return text
+        if self.quotient is None:
+            return _("%(detail)s (quotient familial non connu)", detail=text)
+        return _("%(detail)s (quotient familial : %(quotient)d €)", detail=text, quotient=self.quotient)
 
 
-def euros(cents: int) -> str:
+def stored_euros(cents: int) -> str:
+    """« 12,50 € »: amounts inside the French texts stored with bookings and invoices (the pages use
+    `web.core.i18n.money`, in the reader's language)."""
     return f"{cents // 100},{cents % 100:02d} €"
 
 
 def price_of(rule: str, unit_cents: int, bands: str | None, days: int, quotient: int | None) -> Price:
     """The price of one session for one child, computed by the server only (never read from a form)."""
     if rule == "forfait":
-        return Price(unit_cents, f"forfait {euros(unit_cents)}")
+        return Price(unit_cents, "forfait", 1, unit_cents)
     if rule == "par_jour":
-        return Price(unit_cents * days, f"{days} jour(s) × {euros(unit_cents)}")
+        return Price(unit_cents * days, "par_jour", days, unit_cents)
     per_day = band_price(parse_bands(bands), quotient)
-    shown = "non connu" if quotient is None else f"{quotient} €"
-    return Price(per_day * days, f"{days} jour(s) × {euros(per_day)} (quotient {shown})")
+    return Price(per_day * days, "quotient", days, per_day, quotient)
+
+
+_STORED = re.compile(
+    r"^(?:forfait (?P<flat>\d+,\d\d) €"
+    r"|(?P<days>\d+) jour\(s\) × (?P<unit>\d+,\d\d) €(?: \(quotient (?:(?P<q>\d+) €|non connu)\))?)$"
+)
+
+
+def detail_shown(stored: str | None) -> str:
+    """A booking's stored French price detail in the reader's language (read back from the three forms
+    `price_of` writes); any other text (« démo », older wording) is shown as stored."""
+    found = _STORED.match(stored or "")
+    if found is None:
+        return stored or ""
+
+    def cents(text: str) -> int:
+        return int(text.replace(",", ""))
+
+    if found["flat"]:
+        return Price(cents(found["flat"]), "forfait", 1, cents(found["flat"])).shown()
+    quotient = int(found["q"]) if found["q"] else None
+    rule = "quotient" if "quotient" in (stored or "") else "par_jour"
+    unit = cents(found["unit"])
+    return Price(unit * int(found["days"]), rule, int(found["days"]), unit, quotient).shown()
+
+
+def draw_rule_shown(stored: str) -> str:
+    """The rule recorded with a draw, in the reader's language when it is the published one."""
+    if stored == DRAW_RULE:
+        return _("Efraimidis-Spirakis : clé = u^(1/poids), u ~ random.Random(graine), demandes par référence")
+    return stored
 
 
 def parse_criteria(text: str | None) -> dict[str, int]:
     """« fratrie:2;residence:1 » → {"fratrie": 2, "residence": 1}; unknown names are ignored."""
     weights: dict[str, int] = {}
     for part in (text or "").split(";"):
-        name, _, weight = part.partition(":")
+        name, _sep, weight = part.partition(":")
         if name.strip() in CRITERIA_LABELS and weight.strip().isdigit():
             weights[name.strip()] = int(weight)
     return weights

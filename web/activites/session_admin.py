@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response as WResponse
 
 from forms.activites import SessionForm
 from web.core.access import staff_required
+from web.core.i18n import _, ngettext
 from web.extensions import db
 
 from . import bp
@@ -21,7 +22,7 @@ from .notices import tell_promoted
 
 
 class SessionChangeRefused(ValueError):
-    """The change cannot be made; the message is a French sentence for the agent, about `field`."""
+    """The change cannot be made; the message is a sentence for the agent (their language), about `field`."""
 
     def __init__(self, message: str, field: str = "places") -> None:
         super().__init__(message)
@@ -35,11 +36,16 @@ def booking_count(session: Session, session_id: int) -> int:
 def edit_session(session: Session, found: ActivitySession, form: SessionForm) -> int:
     """Write the form into the session; extra places go to the waiting list (the number promoted)."""
     if form.ends_on.data < form.starts_on.data:
-        raise SessionChangeRefused("Le dernier jour est avant le premier jour.", "ends_on")
+        raise SessionChangeRefused(_("Le dernier jour est avant le premier jour."), "ends_on")
     if form.places.data < found.allocated:
         raise SessionChangeRefused(
-            f"La session a déjà {found.allocated} place(s) attribuée(s) : indiquez au moins "
-            f"{found.allocated} places, ou déplacez des enfants vers une autre session."
+            ngettext(
+                "La session a déjà %(num)d place attribuée : indiquez au moins %(num)d place, "
+                "ou déplacez l'enfant vers une autre session.",
+                "La session a déjà %(num)d places attribuées : indiquez au moins %(num)d places, "
+                "ou déplacez des enfants vers une autre session.",
+                found.allocated,
+            )
         )
     found.label, found.starts_on, found.ends_on = form.label.data, form.starts_on.data, form.ends_on.data
     found.weekdays = ",".join(sorted(form.weekdays.data))
@@ -54,9 +60,16 @@ def delete_session(session: Session, found: ActivitySession) -> None:
     count = booking_count(session, found.id)
     if count:
         raise SessionChangeRefused(
-            f"La session « {found.label} » ne peut pas être supprimée : elle a {count} inscription(s), "
-            "même annulée(s), dont l'historique doit être gardé. Clôturez-la plutôt : elle ne prendra "
-            "plus de demande."
+            ngettext(
+                "La session « %(session)s » ne peut pas être supprimée : elle a %(num)d inscription, "
+                "même annulée, dont l'historique doit être gardé. Clôturez-la plutôt : elle ne prendra "
+                "plus de demande.",
+                "La session « %(session)s » ne peut pas être supprimée : elle a %(num)d inscriptions, "
+                "même annulées, dont l'historique doit être gardé. Clôturez-la plutôt : elle ne prendra "
+                "plus de demande.",
+                count,
+                session=found.label,
+            )
         )
     session.delete(found)
     session.flush()
@@ -69,7 +82,7 @@ def _to_session_page(activity_id: int, session_id: int) -> WResponse:
 @bp.post("/agents/activites/<int:activity_id>/sessions/<int:session_id>/modifier")
 @staff_required
 def update_session(activity_id: int, session_id: int) -> WResponse | str | tuple[str, int]:
-    _, found = _session(activity_id, session_id)
+    found = _session(activity_id, session_id)[1]
     form = SessionForm(prefix="s")
     if form.validate_on_submit():
         try:
@@ -77,8 +90,14 @@ def update_session(activity_id: int, session_id: int) -> WResponse | str | tuple
         except SessionChangeRefused as refused:
             form[refused.field].errors.append(str(refused))
         else:
-            extra = f" {promoted} enfant(s) de la liste d'attente ont reçu une place." if promoted else ""
-            flash(f"La session « {found.label} » est modifiée.{extra}", "success")
+            done = _("La session « %(session)s » est modifiée.", session=found.label)
+            if promoted:
+                done += " " + ngettext(
+                    "%(num)d enfant de la liste d'attente a reçu une place.",
+                    "%(num)d enfants de la liste d'attente ont reçu une place.",
+                    promoted,
+                )
+            flash(done, "success")
             return _to_session_page(activity_id, session_id)
     db.session().expire(found)
     return session_page(activity_id, session_id, edit_form=form), 422
@@ -87,14 +106,18 @@ def update_session(activity_id: int, session_id: int) -> WResponse | str | tuple
 @bp.post("/agents/activites/<int:activity_id>/sessions/<int:session_id>/cloturer")
 @staff_required
 def close_session(activity_id: int, session_id: int) -> WResponse:
-    _, found = _session(activity_id, session_id)
+    found = _session(activity_id, session_id)[1]
     if not FlaskForm().validate_on_submit():
         abort(400)
     found.closed = True
     db.session().flush()
     flash(
-        f"La session « {found.label} » est close ({_by()}) : elle ne prend plus de demande ; "
-        "les inscriptions faites restent.",
+        _(
+            "La session « %(session)s » est close (%(by)s) : elle ne prend plus de demande ; "
+            "les inscriptions faites restent.",
+            session=found.label,
+            by=_by(),
+        ),
         "success",
     )
     return _to_session_page(activity_id, session_id)
@@ -103,7 +126,7 @@ def close_session(activity_id: int, session_id: int) -> WResponse:
 @bp.post("/agents/activites/<int:activity_id>/sessions/<int:session_id>/supprimer")
 @staff_required
 def remove_session(activity_id: int, session_id: int) -> WResponse:
-    _, found = _session(activity_id, session_id)
+    found = _session(activity_id, session_id)[1]
     if not FlaskForm().validate_on_submit():
         abort(400)
     label = found.label
@@ -112,5 +135,5 @@ def remove_session(activity_id: int, session_id: int) -> WResponse:
     except SessionChangeRefused as refused:
         flash(str(refused), "error")
         return _to_session_page(activity_id, session_id)
-    flash(f"La session « {label} » est supprimée.", "success")
+    flash(_("La session « %(session)s » est supprimée.", session=label), "success")
     return redirect(url_for("activites.settings", activity_id=activity_id) + "#sessions-titre")

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from forms.activites import OfferForm
+from web.core.i18n import SOURCE, _, current_language
 from web.core.presentation import PARIS
 
 from . import rules
@@ -21,12 +22,18 @@ def offer_defaults(offer: ActivityOffer) -> dict[str, Any]:
     return {
         "description": offer.description, "min_age": offer.min_age, "max_age": offer.max_age,
         "classes": offer.classes, "price_rule": offer.price_rule,
-        "price": f"{(offer.price_cents or 0) / 100:.2f}".replace(".", ","),
+        "price": _price_text(offer.price_cents or 0),
         "quotient_bands": offer.quotient_bands, "opens_at": _local(offer.opens_at),
         "closes_at": _local(offer.closes_at), "fair_minutes": offer.fair_minutes,
         "draw_criteria": offer.draw_criteria, "validation_required": offer.validation_required,
         "documents": offer.documents, "cancel_days": offer.cancel_days,
     }  # fmt: skip
+
+
+def _price_text(cents: int) -> str:
+    """« 12,50 » in French, « 12.50 » in English (the form reads both)."""
+    text = f"{cents / 100:.2f}"
+    return text.replace(".", ",") if current_language() == SOURCE else text
 
 
 def _cents(form: OfferForm) -> int | None:
@@ -35,7 +42,7 @@ def _cents(form: OfferForm) -> int | None:
     except InvalidOperation:
         value = Decimal(-1)
     if value < 0 or value > 100000:
-        form.price.errors.append("Indiquez un prix en euros, par exemple 12,50.")
+        form.price.errors.append(_("Indiquez un prix en euros, par exemple 12,50."))
         return None
     return int(value * 100)
 
@@ -43,12 +50,16 @@ def _cents(form: OfferForm) -> int | None:
 def _check(form: OfferForm, service: str, validation_lanes: frozenset[str]) -> bool:
     ok = True
     if form.validation_required.data and service not in validation_lanes:
-        lanes = ", ".join(sorted(validation_lanes)) or "aucun"
+        lanes = ", ".join(sorted(validation_lanes)) or _("aucun")
         form.validation_required.errors.append(
-            f"La démarche « Inscription à une activité » n'a pas de couloir « {service} » : la tâche de "
-            f"validation ne pourrait pas arriver au service de cette activité (services prévus : {lanes}). "
-            "Demandez à l'analyste d'ajouter ce couloir (voir le guide de l'agent), ou laissez la case "
-            "décochée."
+            _(
+                "La démarche « Inscription à une activité » n'a pas de couloir « %(service)s » : la tâche "
+                "de validation ne pourrait pas arriver au service de cette activité (services prévus : "
+                "%(lanes)s). Demandez à l'analyste d'ajouter ce couloir (voir le guide de l'agent), ou "
+                "laissez la case décochée.",
+                service=service,
+                lanes=lanes,
+            )
         )
         ok = False
     if (
@@ -56,19 +67,19 @@ def _check(form: OfferForm, service: str, validation_lanes: frozenset[str]) -> b
         and form.max_age.data is not None
         and form.min_age.data > form.max_age.data
     ):
-        form.max_age.errors.append("L'âge maximum est plus petit que l'âge minimum.")
+        form.max_age.errors.append(_("L'âge maximum est plus petit que l'âge minimum."))
         ok = False
     if form.opens_at.data and form.closes_at.data and form.closes_at.data <= form.opens_at.data:
-        form.closes_at.errors.append("La clôture doit venir après l'ouverture des inscriptions.")
+        form.closes_at.errors.append(_("La clôture doit venir après l'ouverture des inscriptions."))
         ok = False
     if form.fair_minutes.data and not form.opens_at.data:
-        form.fair_minutes.errors.append("Une ouverture équitable demande une date d'ouverture.")
+        form.fair_minutes.errors.append(_("Une ouverture équitable demande une date d'ouverture."))
         ok = False
     if form.price_rule.data == PriceRule.QUOTIENT:
         try:
             rules.parse_bands(form.quotient_bands.data)
         except ValueError:
-            form.quotient_bands.errors.append("Écrivez les tranches comme « 600:350;1200:700;:1100 ».")
+            form.quotient_bands.errors.append(_("Écrivez les tranches comme « 600:350;1200:700;:1100 »."))
             ok = False
     return ok
 

@@ -17,24 +17,24 @@ from engine.db import utcnow
 from forms.activites import BookingForm, booking_form
 from forms.documents import document_fields
 from web.core.access import family_required
+from web.core.i18n import _, local_date, money
 from web.extensions import db
 from web.famille.services import children_of
 
-from . import bp, rules
+from . import bp, journal_texts, rules
 from .allocation import waiting_rank
 from .booking import (
     BookingError,
     RequestResult,
     demarche_data,
     is_drawn,
-    paris,
     request_booking,
     window_end,
     window_state,
 )
 from .documents import attach_documents, missing_documents
 from .manage import NotFound, bookings_of, cancel_by_family, cancel_deadline, events_of
-from .models import ACTIVE, STATUS_LABELS, ActivityBooking, ActivityDraw, ActivityOffer
+from .models import ACTIVE, STATUS_LABELS, ActivityBooking, ActivityDraw, ActivityOffer, kind_label
 
 DEMARCHE = "inscription_activite"
 
@@ -49,9 +49,9 @@ def _state(offer: ActivityOffer) -> dict[str, Any]:
     end = window_end(offer)
     return {
         "state": window_state(offer, utcnow(), drawn),
-        "opens": paris(offer.opens_at) if offer.opens_at else None,
-        "closes": paris(offer.closes_at) if offer.closes_at else None,
-        "draw_at": paris(end) if end else None,
+        "opens": local_date(offer.opens_at) if offer.opens_at else None,
+        "closes": local_date(offer.closes_at) if offer.closes_at else None,
+        "draw_at": local_date(end) if end else None,
         "drawn": drawn,
     }
 
@@ -114,18 +114,29 @@ def show(activity_id: int) -> str | Response | tuple[str, int]:
             error = str(refused)
         else:
             _start_demarche(offer, result, form)
-            flash(f"Votre demande {result.ref} est enregistrée. {result.summary()}", "success")
+            flash(
+                _(
+                    "Votre demande %(ref)s est enregistrée. %(summary)s",
+                    ref=result.ref,
+                    summary=result.summary(),
+                ),
+                "success",
+            )
             return redirect(url_for("activites.mine"))
     elif request.method == "POST":
         error = next(
-            (f"{f.label.text} : {f.errors[0]}" for f in document_fields(form) if f.errors),
-            "Choisissez un enfant et au moins une session.",
+            (
+                _("%(field)s : %(error)s", field=f.label.text, error=f.errors[0])
+                for f in document_fields(form)
+                if f.errors
+            ),
+            _("Choisissez un enfant et au moins une session."),
         )
     page = render_template(
         "activites/show.html", offer=offer, info=_state(offer), form=form, error=error,
-        sessions=_sessions_shown(offer), price_rule=offer.price_rule, euros=rules.euros,
+        sessions=_sessions_shown(offer), price_rule=offer.price_rule,
         document_fields=document_fields(form),
-        criteria=[rules.CRITERIA_LABELS[name] for name in rules.parse_criteria(offer.draw_criteria)],
+        criteria=[str(rules.CRITERIA_LABELS[name]) for name in rules.parse_criteria(offer.draw_criteria)],
     )  # fmt: skip
     return (page, 422) if error else page
 
@@ -144,15 +155,22 @@ def mine() -> str:
                 "booking": b,
                 "label": STATUS_LABELS[b.status],
                 "rank": waiting_rank(session, b),
-                "draw_at": paris(end) if end else None,
+                "draw_at": local_date(end) if end else None,
                 "cancellable": b.status in ACTIVE and offer is not None
                 and utcnow().date() <= cancel_deadline(b, offer),
                 "deadline": cancel_deadline(b, offer) if offer else None,
-                "price": rules.euros(b.price_cents),
+                "price": money(b.price_cents),
+                "detail": rules.detail_shown(b.price_detail),
             }
         )  # fmt: skip
     events = events_of(session, [b.id for b in bookings])
-    return render_template("activites/mine.html", rows=rows, events=events, action_form=FlaskForm())
+    return render_template(
+        "activites/mine.html",
+        rows=rows,
+        events=events,
+        action_form=FlaskForm(),
+        journal_text=journal_texts.shown,
+    )
 
 
 @bp.post("/activites/mes-inscriptions/<int:booking_id>/annuler")
@@ -169,7 +187,12 @@ def cancel(booking_id: int) -> Response:
         flash(str(refused), "error")
         return redirect(url_for("activites.mine"))
     flash(
-        f"L'inscription de {booking.child.first_name} à « {booking.session.label} » est annulée.", "success"
+        _(
+            "L'inscription de %(child)s à « %(session)s » est annulée.",
+            child=booking.child.first_name,
+            session=booking.session.label,
+        ),
+        "success",
     )
     return redirect(url_for("activites.mine"))
 
@@ -186,5 +209,15 @@ def draw(activity_id: int) -> str:
     import json
 
     return render_template(
-        "activites/draw.html", offer=offer, draw=found, order=json.loads(found.result), paris=paris
+        "activites/draw.html",
+        offer=offer,
+        draw=found,
+        order=json.loads(found.result),
+        rule=rules.draw_rule_shown(found.rule),
     )
+
+
+@bp.app_template_filter("activity_kind")
+def activity_kind(kind: str | None) -> str:
+    """`{{ activity.kind | activity_kind }}`: « centre de loisirs » / « holiday club »."""
+    return kind_label(kind)

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
+from web.core.i18n import _
 from web.famille.models import Activity
 
 
@@ -47,7 +48,7 @@ class NewsItem(Base):
     @property
     def audience_label(self) -> str:
         if self.audience == Audience.SERVICE:
-            return f"Familles du service {self.audience_service}"
+            return _("Familles du service %(service)s", service=self.audience_service)
         if self.audience == Audience.ACTIVITE and self.audience_activity is not None:
-            return f"Familles de l'activité « {self.audience_activity.name} »"
-        return "Tout le monde"
+            return _("Familles de l'activité « %(activity)s »", activity=self.audience_activity.name)
+        return _("Tout le monde")

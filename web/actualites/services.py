@@ -15,6 +15,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.i18n import _
 from web.famille.services import audience_of
 
 from .models import Audience, NewsItem
@@ -54,7 +55,7 @@ def sanitise(text: str) -> str:
 
 
 class ImageRefused(ValueError):
-    """A French sentence saying why the image is refused."""
+    """A sentence saying why the image is refused (in the reader's language)."""
 
 
 IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP"}
@@ -65,7 +66,7 @@ def process_image(data: bytes) -> tuple[bytes, str]:
     """Check that the bytes are an image (by content), resize it and re-encode it (metadata dropped)."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    refused = ImageRefused("Le fichier n'est pas une image JPEG, PNG, GIF ou WebP lisible.")
+    refused = ImageRefused(_("Le fichier n'est pas une image JPEG, PNG, GIF ou WebP lisible."))
     Image.MAX_IMAGE_PIXELS = 40_000_000
     try:
         with Image.open(io.BytesIO(data)) as probe:

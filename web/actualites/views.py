@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine.db import utcnow
+from web.core.i18n import _
 from web.extensions import db
 
 from . import bp
@@ -123,11 +124,12 @@ def _form(item: NewsItem | None = None) -> Any:
             "activite": str(item.audience_activity_id or ""),
         }
     form = NewsForm(data=data)
-    form.service.choices = [SelectChoice("", "— Choisissez —")] + [
+    form.service.choices = [SelectChoice("", _("— Choisissez —"))] + [
         SelectChoice(name, name) for name in group_names(session) if name != "Communication"
     ]
-    form.activite.choices = [SelectChoice("", "— Choisissez —")] + [
-        SelectChoice(str(a.id), f"{a.name} ({a.kind})") for a in activities(session)
+    # The kinds' labels are translated in web/activites/models.py (KIND_LABELS, an area above this one).
+    form.activite.choices = [SelectChoice("", _("— Choisissez —"))] + [
+        SelectChoice(str(a.id), f"{a.name} ({_(str(a.kind))})") for a in activities(session)
     ]
     return form
 
@@ -141,7 +143,7 @@ def _save(form: Any, item: NewsItem | None) -> NewsItem | None:
     if upload is not None and getattr(upload, "filename", ""):
         content = upload.read(MAX_IMAGE_BYTES + 1)
         if len(content) > MAX_IMAGE_BYTES:
-            form.image.errors.append("L'image dépasse 5 Mo.")
+            form.image.errors.append(_("L'image dépasse 5 Mo."))
             return None
         try:
             image = process_image(content)
@@ -150,7 +152,9 @@ def _save(form: Any, item: NewsItem | None) -> NewsItem | None:
             return None
     keeps_image = item is not None and item.image is not None and form.retirer_image.data != "retirer"
     if (image is not None or keeps_image) and not form.image_alt.data:
-        form.image_alt.errors.append("Décrivez l'image : le texte alternatif est obligatoire avec une image.")
+        form.image_alt.errors.append(
+            _("Décrivez l'image : le texte alternatif est obligatoire avec une image.")
+        )
         return None
     if item is None:
         item = NewsItem(created_by_id=current_user.id)
@@ -181,7 +185,7 @@ def create() -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         item = _save(form, None)
         if item is not None:
-            flash(f"Actualité « {item.title} » enregistrée.", "success")
+            flash(_("Actualité « %(title)s » enregistrée.", title=item.title), "success")
             return redirect(url_for("actualites.manage"))
     status = 400 if form.errors else 200
     return render_template("actualites/agents/edit.html", form=form, item=None), status
@@ -195,7 +199,7 @@ def edit(news_id: int) -> str | Response | tuple[str, int]:
         abort(404)
     form = _form(item)
     if form.validate_on_submit() and _save(form, item) is not None:
-        flash(f"Actualité « {item.title} » enregistrée.", "success")
+        flash(_("Actualité « %(title)s » enregistrée.", title=item.title), "success")
         return redirect(url_for("actualites.manage"))
     status = 400 if form.errors else 200
     return render_template("actualites/agents/edit.html", form=form, item=item), status
@@ -213,5 +217,5 @@ def delete(news_id: int) -> Response:
         abort(404)
     db.session.delete(item)
     db.session.flush()
-    flash(f"Actualité « {item.title} » supprimée.", "success")
+    flash(_("Actualité « %(title)s » supprimée.", title=item.title), "success")
     return redirect(url_for("actualites.manage"))
