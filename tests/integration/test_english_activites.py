@@ -168,7 +168,7 @@ def test_the_agents_activity_pages_and_export_in_english(app, make_user) -> None
         csv = client.get(f"/agents/activites/{activity_id}/sessions/{first}/presence.csv").get_data(
             as_text=True
         )
-        assert csv.lstrip("\ufeff").startswith("Place;Surname;First name;Date of birth;School year;School;")
+        assert csv.lstrip("\ufeff").startswith("Place;Name;First name;Date of birth;School year;School;")
         pdf = client.get(f"/agents/activites/{activity_id}/sessions/{first}/presence.pdf")
         sheet = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
         assert "Attendance list from 15 Feb 2027 to 19 Feb 2027 - 1 child - " in sheet
