@@ -14,10 +14,35 @@ from babel.messages.pofile import read_po
 from web.core import translations
 
 TRANSLATED = [
-    "web/templates/layout",
+    "forms/accounts.py",
+    "forms/dates.py",
+    "forms/fields.py",
+    "forms/password_policy.py",
+    "forms/postal.py",
+    "forms/validators.py",
+    "web/accounts",
     "web/accounts/language.py",
     "web/app.py",
+    "web/core/access.py",
+    "web/core/audit.py",
+    "web/core/devmail.py",
+    "web/core/errors.py",
     "web/core/i18n.py",
+    "web/core/logs.py",
+    "web/core/personal_data.py",
+    "web/core/presentation.py",
+    "web/core/preview_worker.py",
+    "web/core/previews.py",
+    "web/core/redirects.py",
+    "web/core/script_errors.py",
+    "web/core/security.py",
+    "web/core/spreadsheets.py",
+    "web/core/transaction.py",
+    "web/health.py",
+    "web/home.py",
+    "web/templates/_macros",
+    "web/templates/errors",
+    "web/templates/layout",
 ]
 
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from flask_babel.speaklater import LazyString
 
 from engine.api import parse_iso_duration
 from forms.fields import national_phone
 from forms.registry import load_all
 
-from .i18n import local_date
+from .i18n import local_date, ngettext
 
 PARIS = ZoneInfo("Europe/Paris")
 _HIDDEN_KEYS = {"demandeur_id", "reference", "decision"}
 PHONE_KEYS = {"telephone", "mobile", "fax"}
 
 
-def field_labels() -> dict[str, str]:
+def field_labels() -> dict[str, str | LazyString]:
     """Label of every field of every registered task form, by field name."""
     labels: dict[str, str] = {}
     for form_class in load_all().values():
@@ -25,7 +28,7 @@ def field_labels() -> dict[str, str]:
             label = getattr(unbound, "kwargs", {}).get("label") or (
                 unbound.args[0] if getattr(unbound, "args", None) else None
             )
-            if isinstance(label, str):
+            if isinstance(label, (str, LazyString)):  # a lazy label is shown in the page's language
                 labels.setdefault(name, label)
     return labels
 
@@ -62,9 +65,9 @@ def submitted_data(data: dict[str, Any], extra_labels: dict[str, str] | None = N
 
 
 def _shown(key: str, value: Any) -> Any:
-    """Dates as 27/11/2026, phone numbers as 06 12 34 56 78 (stored in E.164)."""
+    """Dates as 27/11/2026 (27 Nov 2026 in English), phone numbers as 06 12 34 56 78 (stored in E.164)."""
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return local_date(value, with_time=False)
     if key in PHONE_KEYS and isinstance(value, str):
         return national_phone(value)
     return value
@@ -91,18 +94,21 @@ def duration_fr(iso: str | None) -> str:
         parts = parse_iso_duration(iso)
     except Exception:
         return iso
-    names = {
-        "years": ("an", "ans"),
-        "months": ("mois", "mois"),
-        "weeks": ("semaine", "semaines"),
-        "days": ("jour", "jours"),
-        "hours": ("heure", "heures"),
-        "minutes": ("minute", "minutes"),
-        "seconds": ("seconde", "secondes"),
-    }
     words = []
-    for key, (one, many) in names.items():
-        if parts.get(key):
-            amount = parts[key]
-            words.append(f"{amount:g} {one if amount == 1 else many}")
+    for key, say in _UNITS.items():
+        amount = parts.get(key)
+        if amount:
+            words.append(say(amount, f"{amount:g}"))  # 1.5 stays 1.5
     return " ".join(words) or iso
+
+
+#: Durations' units: ngettext picks the form, `amount` is the number as written.
+_UNITS: dict[str, Callable[[float, str], str]] = {
+    "years": lambda n, amount: ngettext("%(amount)s an", "%(amount)s ans", n, amount=amount),
+    "months": lambda n, amount: ngettext("%(amount)s mois", "%(amount)s mois", n, amount=amount),
+    "weeks": lambda n, amount: ngettext("%(amount)s semaine", "%(amount)s semaines", n, amount=amount),
+    "days": lambda n, amount: ngettext("%(amount)s jour", "%(amount)s jours", n, amount=amount),
+    "hours": lambda n, amount: ngettext("%(amount)s heure", "%(amount)s heures", n, amount=amount),
+    "minutes": lambda n, amount: ngettext("%(amount)s minute", "%(amount)s minutes", n, amount=amount),
+    "seconds": lambda n, amount: ngettext("%(amount)s seconde", "%(amount)s secondes", n, amount=amount),
+}
