@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, PasswordField, RadioField, SelectChoice, SelectField, StringField
@@ -138,7 +139,7 @@ class ProfileForm(FlaskForm):  # type: ignore[misc]
         if field.data in PHONE_FIELDS and not self.phones.get(field.data):
             label = self.PHONE_LABELS[field.data]
             raise ValidationError(
-                _l(
+                gettext(
                     "Aucun numéro dans « %(label)s » : ajoutez-le d'abord par la démarche « Changement "
                     "de téléphones » pour être contacté de cette façon.",
                     label=label,
@@ -252,7 +253,7 @@ class LanguageForm(FlaskForm):  # type: ignore[misc]
 
     langue = RadioField(
         _l("Langue des pages et des courriels"),
-        choices=list(LANGUAGE_CHOICES),
+        choices=[SelectChoice(code, name) for code, name in LANGUAGE_CHOICES],
         validate_choice=False,  # AnyOf instead: WTForms' own message is English only
         validators=[AnyOf([code for code, _name in LANGUAGE_CHOICES], message=_l("Choisissez une langue."))],
     )

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from wtforms import DateField, Field
 from wtforms.validators import ValidationError
 
@@ -61,8 +61,8 @@ class DateWithin:
         first = add_months(today, -self.months_before)
         last = add_months(today, self.months_after)
         if not first <= field.data <= last:
-            raise ValidationError(
-                _l(
+            raise ValidationError(  # gettext, not lazy: a lazy string is not escaped in pages
+                gettext(
                     "%(what)s doit être comprise entre le %(first)s et le %(last)s : au plus %(before)s "
                     "avant aujourd'hui et au plus %(after)s après.",
                     what=self.what or _l("La date"),

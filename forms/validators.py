@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from wtforms import Field
 from wtforms.validators import ValidationError
@@ -112,7 +113,7 @@ class ImageUpload:
         storage.seek(0)
         if len(content) > self.max_bytes:
             raise ValidationError(
-                _l(
+                gettext(
                     "La photo dépasse la taille maximale de %(size)d Mo.",
                     size=self.max_bytes // (1024 * 1024),
                 )

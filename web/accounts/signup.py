@@ -126,7 +126,7 @@ def check_credentials(session: Session, form: TaskForm, actor: Any, task: TaskVi
         ok = False
     key = form["cle_enfance"].data
     if key and _usable_key(session, key) is None:
-        form["cle_enfance"].errors.append(GENERIC_KEY_ERROR)
+        form["cle_enfance"].errors.append(str(GENERIC_KEY_ERROR))
         ok = False
     if not ok:
         return None
@@ -250,5 +250,5 @@ def service_keys() -> str | Response:
             if linked:
                 flash(_("La clé est enregistrée : votre espace est relié au dossier du service."), "success")
                 return redirect(url_for("accounts.service_keys"))
-            form.cle.errors.append(GENERIC_KEY_ERROR)
+            form.cle.errors.append(str(GENERIC_KEY_ERROR))
     return render_template("accounts/service_keys.html", form=form, records=user.family_records)
