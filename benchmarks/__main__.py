@@ -52,6 +52,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--queue-repeat", type=int, default=30, help="queue: requests per figure (default 30)"
     )
     parser.add_argument("--explain", action="store_true", help="queue: print the SQLite query plans")
+    parser.add_argument(
+        "--queue-database",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="queue: the database (postgres: a throwaway cluster of Debian's package per size)",
+    )
     parser.add_argument("--n", type=int, default=200, help="démarches per repetition (default 200)")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions; the median is kept (default 5)")
     parser.add_argument("--quick", action="store_true", help="smoke run: 20 démarches, 1 repetition")
@@ -95,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
             return
         print()
     if args.which != "demarche":
-        queues.main(args.sizes, args.queue_repeat, args.explain)
+        queues.main(args.sizes, args.queue_repeat, args.explain, args.queue_database)
         if args.which == "queue":
             return
         print()

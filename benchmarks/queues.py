@@ -210,6 +210,11 @@ def seed(session: Any, size: int, agent_id: int, colleague_id: int, rng: random.
         session.execute(insert(HumanTask.__table__), tasks)
     # As on a real site, the year's counter has given out the seeded numbers (engine/references.py).
     session.merge(ReferenceCounter(year=year, last_number=first_id + size - 1))
+    if session.get_bind().dialect.name == "postgresql":  # explicit ids: the sequences move on past them
+        for table in ("process_instance", "human_task"):
+            session.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")  # noqa: S608 (fixed names)
+            )
     session.commit()
     session.execute(text("ANALYZE"))
     session.commit()
@@ -228,8 +233,10 @@ def _timings(label: str, func: Callable[[], Any], repeat: int, warmup: int = 3) 
     return timing
 
 
-def run_size(tmp: Path, size: int, repeat: int, explain: bool) -> dict[str, Timing]:
-    site = make_site(tmp, f"queue-{size}", WTF_CSRF_ENABLED=False)
+def run_size(tmp: Path, size: int, repeat: int, explain: bool, url: str | None = None) -> dict[str, Timing]:
+    """One size on its own SQLite file, or on the PostgreSQL database at `url`."""
+    database = {"SQLALCHEMY_DATABASE_URI": url} if url else {}
+    site = make_site(tmp, f"queue-{size}", WTF_CSRF_ENABLED=False, **database)
     rng = random.Random(size)
     results: dict[str, Timing] = {}
     with site.app.app_context():
@@ -347,12 +354,21 @@ def verdict(value: float, target: float) -> str:
     return "holds" if value < target else "does NOT hold"
 
 
-def main(sizes: list[int], repeat: int, explain: bool) -> None:
-    print(f"Queue benchmark — {', '.join(f'{s:,}' for s in sizes)} open tasks, {repeat} requests per figure")
+def main(sizes: list[int], repeat: int, explain: bool, database: str = "sqlite") -> None:
+    from .activites_setup import throwaway_postgres
+
+    print(
+        f"Queue benchmark — {', '.join(f'{s:,}' for s in sizes)} open tasks, {repeat} requests per figure, "
+        f"on {database}"
+    )
     all_results: dict[int, dict[str, Timing]] = {}
     with tempfile.TemporaryDirectory(prefix="guichet-queue-bench-") as tmp:
         for size in sizes:
-            all_results[size] = run_size(Path(tmp), size, repeat, explain)
+            if database == "postgres":  # a fresh cluster per size, like a fresh SQLite file
+                with throwaway_postgres() as url:
+                    all_results[size] = run_size(Path(tmp), size, repeat, False, url)
+            else:
+                all_results[size] = run_size(Path(tmp), size, repeat, explain)
     print()
     header = f"{'':40}" + "".join(f" {f'{s:,} median':>15} {'p95':>7} {'CPU':>6}" for s in sizes)
     print(header + "   (ms; CPU = median process CPU time)")

@@ -77,7 +77,7 @@ def test_claim_box_and_previous_next_on_the_dossier(app, people, client_for):
     # « Attribuer… » returns to the dossier too.
     (assign,) = html(page).xpath("//section[@class='claim-box']//a[normalize-space()='Attribuer…']/@href")
     form = agent.get(assign)
-    assert html(form).xpath("//input[@name='retour']/@value") == [url]
+    assert html(form).xpath("//main//input[@name='retour']/@value") == [url]
     # The only dossier of the queue: « Dossier suivant » says it was the last one.
     end = agent.get(f"/agents/taches/{filed.agent_task_id}/suivant?{FILTER}")
     assert end.headers["Location"] == f"/agents/?{FILTER}"

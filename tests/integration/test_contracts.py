@@ -29,6 +29,7 @@ PUBLIC_RULES = {
     "/factures/paiement/retour",
     "/factures/banque-simulee",
     "/connexion",
+    "/langue",  # the header's language switch: visitors choose their language too
     "/demarches",
     "/demarches/<key>/aide",  # « Aide à la saisie », public like the catalogue
     # « OUBLI DE MOT DE PASSE » (web/accounts/reset.py): by definition for visitors who cannot log in.

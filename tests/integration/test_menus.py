@@ -39,7 +39,7 @@ def test_the_family_s_menu_groups_its_pages_and_leaves_mes_donnees_to_the_profil
     page = famille.get("/mes-demandes")
     main, account = menu_lists(page)
     assert main == FAMILY_MAIN
-    assert account == ["Camille Martin", "Modifier mon profil", "Se déconnecter"]
+    assert account == ["Camille Martin", "Modifier mon profil", "Se déconnecter", "English"]
     assert "Mes données" not in main + account
     # Every entry answers.
     nav = html(page).xpath("//nav[@aria-label='Menu principal']")[0]
@@ -69,7 +69,7 @@ def test_each_agent_s_menu_shows_the_pages_of_its_groups(app, make_user, client_
     finances = client_for(make_user("agent", groups=["Finances"], prenom="Inès", nom="Garnier"))
     main, account = menu_lists(finances.get("/agents/"))
     assert main == ["Tâches à traiter", "Factures et paiements", "Clés espace citoyens", "Structures"]
-    assert account == ["Inès Garnier", "Mes absences", "Modifier mon profil", "Se déconnecter"]
+    assert account == ["Inès Garnier", "Mes absences", "Modifier mon profil", "Se déconnecter", "English"]
 
     enfance = client_for(make_user("agent", groups=["Enfance"], prenom="Alex", nom="Durand"))
     main, _ = menu_lists(enfance.get("/agents/"))
@@ -86,7 +86,7 @@ def test_each_agent_s_menu_shows_the_pages_of_its_groups(app, make_user, client_
     analyst = client_for(make_user("analyste", prenom="Sacha", nom="Leroy"))
     main, account = menu_lists(analyst.get("/studio/"))
     assert main == ["Studio des démarches", "Structures"]
-    assert account == ["Sacha Leroy", "Modifier mon profil", "Se déconnecter"]
+    assert account == ["Sacha Leroy", "Modifier mon profil", "Se déconnecter", "English"]
     profile = html(analyst.get("/profil"))
     assert not profile.xpath("//main//a[normalize-space()='Mes données']")
 

@@ -40,6 +40,7 @@ POLICY = {
     "accounts.home": "public",
     "accounts.login": "public",
     "accounts.logout": "logged_in",
+    "accounts.set_language": "public",  # the header's language switch (POST, CSRF): visitors too
     "accounts.profile": "logged_in",
     "accounts.service_keys": "family",
     "accounts.start_signup": "public",

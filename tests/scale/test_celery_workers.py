@@ -167,6 +167,39 @@ def test_two_workers_with_two_beats_send_each_mail_once(sqlite_app, workers, smt
     each_once(sqlite_app, smtp_server, 1000)
 
 
+def test_two_workers_with_two_beats_fire_each_of_1000_timers_once(sqlite_app, workers):
+    from engine.models import InstanceStatus, ProcessInstance
+    from engine.passages import ElementPassage
+
+    from .test_timer_workers import TIMERS, start_instances
+
+    start_instances(sqlite_app, TIMERS)  # every timer due before the workers start
+    workers()
+    workers()  # a second beat: the timer job is scheduled twice every second
+
+    def finished() -> int:
+        with sqlite_app.app_context():
+            session = db.new_session()
+            try:
+                query = select(func.count()).where(ProcessInstance.status == InstanceStatus.COMPLETED)
+                return int(session.execute(query).scalar_one())
+            finally:
+                session.close()
+
+    wait_until(lambda: finished() == TIMERS, "1,000 timers fired", seconds=600)
+    with sqlite_app.app_context():
+        session = db.new_session()
+        # The script after the timer runs once per firing: a timer fired twice would run it twice.
+        runs = session.execute(
+            select(ElementPassage.instance_id, func.count())
+            .where(ElementPassage.element_id == "compter")
+            .group_by(ElementPassage.instance_id)
+        ).all()
+        session.close()
+    assert len(runs) == TIMERS
+    assert {count for _, count in runs} == {1}
+
+
 def test_a_web_commit_that_wrote_mail_wakes_the_outbox_job_at_once(
     tmp_path, sqlite_app, workers, redis_server, smtp_server
 ):

@@ -1,11 +1,17 @@
-"""Password hashing with Argon2id (OWASP minimum: m=19 MiB, t=2, p=1; we use the library defaults)."""
+"""Password hashing with Argon2id at OWASP's and SECURITY.md's floor: m=19 MiB, t=2, p=1.
+
+Not argon2-cffi's defaults (RFC 9106 low-memory profile, m=64 MiB, t=3, p=4): on the 2-core
+reference machine one verification costs 139 ms of CPU with them against 18.5 ms with these, and a
+login rush (2,500 families within 5 minutes when enrolments open: docs/performance.md) is mostly
+password checks. Hashes made with other parameters are upgraded at the next login (`needs_rehash`).
+"""
 
 from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-PRODUCTION_HASHER = PasswordHasher()  # argon2-cffi's defaults (RFC 9106 low-memory profile)
+PRODUCTION_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _hasher = PRODUCTION_HASHER
 # Verified against when the user name is unknown, so both answers take the same time.
 _DUMMY_HASH = _hasher.hash("guichet-dummy-password-for-timing")

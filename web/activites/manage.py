@@ -15,6 +15,7 @@ from web.famille.services import agent_services, records_of
 
 from .allocation import allocate, journal, release, waiting_rank
 from .booking import BookingError
+from .cancel_billing import bill_cancelled_booking
 from .models import ACTIVE, ActivityBooking, ActivityOffer, ActivitySession, BookingEvent, BookingStatus
 from .notices import tell_promoted, timeline
 
@@ -59,6 +60,7 @@ def cancel_by_family(session: Session, user: Any, booking_id: int) -> ActivityBo
             f"{booking.activity.service}."
         )
     promoted = release(session, booking, BookingStatus.CANCELLED, "Annulée par la famille.")
+    bill_cancelled_booking(session, booking, actor="la famille")
     timeline(
         session,
         booking,

@@ -25,6 +25,7 @@ from web.core.presentation import PARIS
 from web.famille.services import records_of
 
 from .allocation import release, waiting_rank
+from .cancel_billing import bill_cancelled_booking
 from .manage import bookings_of, events_of
 from .models import ACTIVE, STATUS_LABELS, ActivityBooking, BookingStatus, FamilyQuotient
 from .notices import tell_promoted
@@ -105,6 +106,7 @@ def erase(session: Session, user: Any) -> None:
     for booking in bookings:
         if not_begun(booking, today):
             tell_promoted(session, release(session, booking, BookingStatus.CANCELLED, CLOSED))
+            bill_cancelled_booking(session, booking, actor="clôture du compte")
         booking.user_id, booking.instance_id = None, None
     session.flush()
 
