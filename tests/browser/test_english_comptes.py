@@ -30,7 +30,7 @@ def test_english_pages_at_375_px_and_the_session_warning(
         tab.clock.install()
         tab.goto("/connexion")
         box = tab.get_by_role("region", name="MY ACCOUNT")
-        box.get_by_role("textbox", name="User name").fill(user.username)
+        box.get_by_role("textbox", name="Username").fill(user.username)
         box.get_by_label("Password").fill(PASSWORD)
         box.get_by_role("button", name="Log in").click()
         expect(tab.get_by_role("status")).to_contain_text("Welcome, Camille Martin.")

@@ -47,7 +47,7 @@ def test_the_home_and_login_pages_in_english(app) -> None:
             "MY ACCOUNT",
             "I DO NOT HAVE AN ACCOUNT",
             "Create my account",
-            "User name",
+            "Username",
             "Password",
             "Latest news",
         ],
@@ -64,7 +64,7 @@ def test_the_home_and_login_pages_in_english(app) -> None:
         .xpath("//label[@for='username']")[0]
         .text_content()
         .strip()
-        .endswith("User name (required)")
+        .endswith("Username (required)")
     )
 
 
@@ -78,7 +78,7 @@ def test_a_wrong_login_is_refused_in_english(app, people) -> None:
     assert refused.status_code == 200
     assert_english(
         refused,
-        ["Error – Log in", "There is 1 error in the form", "Password: Wrong user name or password."],
+        ["Error – Log in", "There is 1 error in the form", "Password: Wrong username or password."],
         ["Nom d'utilisateur ou mot de passe incorrect", "Le formulaire contient", "Erreur –"],
     )
     empty = client.post("/connexion", data={"csrf_token": token, "username": "", "password": ""})
@@ -168,7 +168,7 @@ def test_the_profile_in_english_and_its_language_choice(app, people) -> None:
         [
             "Edit my profile",
             "Edit my account",
-            "Login details",
+            "Authentication",
             "Language of the pages and emails",
             "Save the language",
         ],

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from flask import Flask
+from flask_babel import Babel
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine import form_definitions, form_storage, validation
@@ -80,6 +81,7 @@ GOOD = {
 def form_app() -> Flask:
     application = Flask(__name__)
     application.config.update(SECRET_KEY="test", WTF_CSRF_ENABLED=False)
+    Babel(application)  # the validators' messages go through Flask-Babel's gettext, as in the portal
     return application
 
 
