@@ -83,7 +83,7 @@ def test_a_wrong_login_is_refused_in_english(app, people) -> None:
     )
     empty = client.post("/connexion", data={"csrf_token": token, "username": "", "password": ""})
     assert_english(
-        empty, ["There are 2 errors in the form", "Enter your user name.", "Enter your password."], []
+        empty, ["There are 2 errors in the form", "Enter your username.", "Enter your password."], []
     )
 
 
