@@ -55,7 +55,7 @@ def submitted_data(data: dict[str, Any], extra_labels: dict[str, str] | None = N
     labels = {**field_labels(), **(extra_labels or {})}
     hidden = _HIDDEN_KEYS | decision_fields()
     return [
-        (labels[key], _shown(key, value))
+        (str(labels[key]), _shown(key, value))  # a lazy label: in the page's language, as text
         for key, value in data.items()
         if key in labels
         and key not in hidden
