@@ -7,11 +7,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from wtforms import DateField, Field
 from wtforms.validators import ValidationError
 
 PARIS = ZoneInfo("Europe/Paris")
-UNREADABLE = "Cette date n'est pas valable. Format attendu : jj/mm/aaaa, par exemple 15/01/2027."
+UNREADABLE = _l("Cette date n'est pas valable. Format attendu : jj/mm/aaaa, par exemple 15/01/2027.")
 
 
 def today_in_france() -> date:
@@ -47,10 +49,10 @@ class FrenchDateField(DateField):
 class DateWithin:
     """A date from `months_before` months before today to `months_after` months after (Paris time)."""
 
-    def __init__(self, months_before: int, months_after: int, what: str = "La date") -> None:
+    def __init__(self, months_before: int, months_after: int, what: Any = None) -> None:
         self.months_before = months_before
         self.months_after = months_after
-        self.what = what
+        self.what = what  # « La date d'effet » (wrap it in lazy_gettext); « La date » when None
 
     def __call__(self, form: Any, field: Field) -> None:
         if field.data is None:
@@ -59,15 +61,20 @@ class DateWithin:
         first = add_months(today, -self.months_before)
         last = add_months(today, self.months_after)
         if not first <= field.data <= last:
-            raise ValidationError(
-                f"{self.what} doit être comprise entre le {first:%d/%m/%Y} et le {last:%d/%m/%Y} : "
-                f"au plus {_months(self.months_before)} avant aujourd'hui et au plus "
-                f"{_months(self.months_after)} après."
+            raise ValidationError(  # gettext, not lazy: a lazy string is not escaped in pages
+                gettext(
+                    "%(what)s doit être comprise entre le %(first)s et le %(last)s : au plus %(before)s "
+                    "avant aujourd'hui et au plus %(after)s après.",
+                    what=self.what or _l("La date"),
+                    first=f"{first:%d/%m/%Y}",
+                    last=f"{last:%d/%m/%Y}",
+                    before=_months(self.months_before),
+                    after=_months(self.months_after),
+                )
             )
 
 
 def _months(count: int) -> str:
     if count % 12 == 0:
-        years = count // 12
-        return "un an" if years == 1 else f"{years} ans"
-    return f"{count} mois"
+        return ngettext("un an", "%(num)d ans", count // 12)
+    return ngettext("%(num)d mois", "%(num)d mois", count)

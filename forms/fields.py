@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
@@ -49,20 +52,20 @@ class PhoneField(StringField):  # type: ignore[misc]
         return national_phone(self.data) if isinstance(self.data, str) else ""
 
 
-def phone_field(label: str, example: str | None = None, *, autocomplete: bool = True) -> StringField:
+def phone_field(label: Any, example: str | None = None, *, autocomplete: bool = True) -> StringField:
     """An optional phone number, normalised to E.164, with the expected format shown."""
     render_kw = {"inputmode": "tel"}
     if autocomplete:
         render_kw["autocomplete"] = "tel"
-    description = f"Format attendu : {example}" if example else "Facultatif"
+    description = _l("Format attendu : %(example)s", example=example) if example else _l("Facultatif")
     return PhoneField(label, validators=[phone_number], render_kw=render_kw, description=description)
 
 
 def agents_only_comment_field() -> TextAreaField:
     """« Commentaire interne » of an agent's decision form: optional, never shown to the family."""
     return TextAreaField(
-        "Commentaire interne",
+        _l("Commentaire interne"),
         filters=[strip],
         validators=[Optional(), Length(max=2000)],
-        description="Réservé aux agents : jamais montré à la famille.",
+        description=_l("Réservé aux agents : jamais montré à la famille."),
     )

@@ -1,7 +1,7 @@
 """Password policy: CNIL recommendation 2022-100 (case 2) and OWASP ASVS 5.0 §6.2.
 
-A password is accepted only when every rule below holds; `check_password` returns the French
-messages of the rules that fail (an empty list means accepted).
+A password is accepted only when every rule below holds; `check_password` returns the messages of
+the rules that fail, in the page's language (an empty list means accepted).
 
 1. Length: 12 to 128 characters. The password is checked exactly as typed: no trimming, no Unicode
    normalisation, spaces, accents and emoji allowed; the length is the number of Unicode code points.
@@ -53,6 +53,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from wtforms import Field
 from wtforms.validators import ValidationError
 from zxcvbn import zxcvbn
@@ -69,23 +70,23 @@ MIN_PERSONAL_LENGTH = 3  # shorter user names, e-mail local parts or towns ("Eu"
 MIN_CORE_LENGTH = 3  # a common password found inside digits/punctuation has at least 3 characters
 APP_WORD = "guichet"
 
-POLICY_TEXT = (
+POLICY_TEXT = _l(
     "12 caractères au minimum (128 au maximum). Pas de règle de composition : une phrase de plusieurs "
     "mots est idéale. Évitez les mots de passe courants et votre nom d'utilisateur."
 )
 
-MSG_TOO_SHORT = f"Le mot de passe doit comporter au moins {MIN_LENGTH} caractères."
-MSG_TOO_LONG = f"Le mot de passe doit comporter au plus {MAX_LENGTH} caractères."
-MSG_LOW_ENTROPY = (
+MSG_TOO_SHORT = _l("Le mot de passe doit comporter au moins %(count)d caractères.", count=MIN_LENGTH)
+MSG_TOO_LONG = _l("Le mot de passe doit comporter au plus %(count)d caractères.", count=MAX_LENGTH)
+MSG_LOW_ENTROPY = _l(
     "Ce mot de passe est trop simple pour sa longueur : allongez-le (par exemple 16 chiffres au "
     "lieu de 15) ou variez les caractères."
 )
-MSG_COMMON = "Ce mot de passe est trop courant : choisissez-en un autre."
-MSG_USERNAME = "Le mot de passe ne doit pas contenir votre nom d'utilisateur."
-MSG_EMAIL = "Le mot de passe ne doit pas contenir votre adresse électronique."
-MSG_TOWN = "Le mot de passe ne doit pas contenir le nom de la commune."
-MSG_APP_WORD = "Le mot de passe ne doit pas contenir le mot « guichet »."
-MSG_GUESSABLE = (
+MSG_COMMON = _l("Ce mot de passe est trop courant : choisissez-en un autre.")
+MSG_USERNAME = _l("Le mot de passe ne doit pas contenir votre nom d'utilisateur.")
+MSG_EMAIL = _l("Le mot de passe ne doit pas contenir votre adresse électronique.")
+MSG_TOWN = _l("Le mot de passe ne doit pas contenir le nom de la commune.")
+MSG_APP_WORD = _l("Le mot de passe ne doit pas contenir le mot « guichet ».")
+MSG_GUESSABLE = _l(
     "Ce mot de passe est trop facile à deviner : allongez-le ou mélangez lettres, chiffres et symboles."
 )
 
@@ -170,11 +171,17 @@ def _email_local_part(email: str) -> str:
 
 
 def check_password(password: str, *, username: str = "", email: str = "", town: str = "") -> list[str]:
-    """French messages of the rules the password breaks; an empty list means it is accepted."""
+    """The messages of the rules the password breaks, in the request's language (French outside a
+    request); an empty list means it is accepted. zxcvbn's own feedback (English only) is never
+    shown: only its score is used, the message is ours."""
+    return [str(message) for message in _broken_rules(password, username, email, town)]
+
+
+def _broken_rules(password: str, username: str, email: str, town: str) -> list[Any]:
     length = len(password)
     if length > MAX_LENGTH:
         return [MSG_TOO_LONG]  # nothing else is worth computing on an oversized input
-    errors: list[str] = []
+    errors: list[Any] = []
     if length < MIN_LENGTH:
         errors.append(MSG_TOO_SHORT)
     elif entropy_bits(password) < MIN_ENTROPY_BITS:

@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
 from wtforms import Field
 from wtforms.validators import ValidationError
 
@@ -66,8 +67,11 @@ def official_commune(postal_code: str, commune: str) -> str | None:
 def known_postal_code(form: Any, field: Field) -> None:
     """A postal code that exists (run after french_postal_code, which checks the format)."""
     if field.data and not communes_for(field.data):
-        raise ValidationError(
-            f"Le code postal {field.data} n'existe pas. Vérifiez-le sur un courrier reçu à cette adresse."
+        raise ValidationError(  # gettext, not lazy: a lazy string is not escaped in pages
+            gettext(
+                "Le code postal %(code)s n'existe pas. Vérifiez-le sur un courrier reçu à cette adresse.",
+                code=field.data,
+            )
         )
 
 
@@ -88,7 +92,11 @@ class CommuneOfPostalCode:
             names = communes_for(code)
             shown = ", ".join(names[:SHOWN_COMMUNES]) + (" …" if len(names) > SHOWN_COMMUNES else "")
             raise ValidationError(
-                "Cette commune ne correspond pas au code postal. "
-                f"Le code postal {code} correspond à : {shown}."
+                gettext(
+                    "Cette commune ne correspond pas au code postal. Le code postal %(code)s "
+                    "correspond à : %(communes)s.",
+                    code=code,
+                    communes=shown,
+                )
             )
         field.data = official

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import Field
 from wtforms.validators import ValidationError
 
@@ -23,7 +25,7 @@ def french_postal_code(form: Any, field: Field) -> None:
     """Five digits, a real French département prefix (01-98, Corsica as 20)."""
     value = (field.data or "").replace(" ", "")
     if not _POSTAL_CODE.match(value):
-        raise ValidationError("Le code postal doit comporter 5 chiffres (par exemple 78140).")
+        raise ValidationError(_l("Le code postal doit comporter 5 chiffres (par exemple 78140)."))
     field.data = value
 
 
@@ -54,8 +56,10 @@ def phone_number(form: Any, field: Field) -> None:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            "Ce numéro de téléphone n'est pas valable. Format attendu : 01 23 45 67 89, 06 12 34 56 78 "
-            "ou +32 2 123 45 67."
+            _l(
+                "Ce numéro de téléphone n'est pas valable. Format attendu : 01 23 45 67 89, "
+                "06 12 34 56 78 ou +32 2 123 45 67."
+            )
         )
     field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
@@ -65,7 +69,7 @@ def not_in_future(form: Any, field: Field) -> None:
     from datetime import UTC, datetime
 
     if field.data and field.data > datetime.now(UTC).date():
-        raise ValidationError("La date ne peut pas être dans le futur.")
+        raise ValidationError(_l("La date ne peut pas être dans le futur."))
 
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{2,149}$")
@@ -75,8 +79,10 @@ def username(form: Any, field: Field) -> None:
     """3 to 150 characters: letters without accents, digits, and . _ - @."""
     if not USERNAME.match(field.data or ""):
         raise ValidationError(
-            "Le nom d'utilisateur doit comporter de 3 à 150 caractères : lettres sans accent, chiffres, "
-            "point, tiret, tiret bas ou @."
+            _l(
+                "Le nom d'utilisateur doit comporter de 3 à 150 caractères : lettres sans accent, "
+                "chiffres, point, tiret, tiret bas ou @."
+            )
         )
 
 
@@ -107,7 +113,10 @@ class ImageUpload:
         storage.seek(0)
         if len(content) > self.max_bytes:
             raise ValidationError(
-                f"La photo dépasse la taille maximale de {self.max_bytes // (1024 * 1024)} Mo."
+                gettext(
+                    "La photo dépasse la taille maximale de %(size)d Mo.",
+                    size=self.max_bytes // (1024 * 1024),
+                )
             )
         if image_kind(content) is None:
-            raise ValidationError("La photo doit être une image JPEG ou PNG.")
+            raise ValidationError(_l("La photo doit être une image JPEG ou PNG."))

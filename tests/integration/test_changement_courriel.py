@@ -97,7 +97,7 @@ def test_the_link_applies_the_change_once_and_the_family_logs_in_with_it(app, pe
     (waiting,) = [t for t in _open_tasks(app) if t.form_key == "changement_courriel.verification"]
     skipped = post_form(client, f"/taches/{waiting.id}", {})
     assert skipped.status_code == 400
-    assert USE_THE_LINK in skipped.get_data(as_text=True)
+    assert str(USE_THE_LINK) in skipped.get_data(as_text=True)
     assert email_of(app, family) == old
 
     # The link is opened on another device, logged out.

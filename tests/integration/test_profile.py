@@ -249,7 +249,7 @@ def test_password_inputs_are_typed_and_autocompleted(app, famille, client):
     assert labels["new_password"] == "Nouveau mot de passe"
     assert labels["confirmation"] == "Confirmation du mot de passe"
     (hint,) = doc.xpath("//*[@id='new_password-aide']")
-    assert POLICY_TEXT in hint.text_content()
+    assert str(POLICY_TEXT) in hint.text_content()
     assert inputs["new_password"].get("aria-describedby") == "new_password-aide"
 
 
@@ -304,7 +304,7 @@ def test_the_new_password_follows_the_policy(app, famille, client, new, confirma
     response = change(client, new_password=new, confirmation=confirmation)
     assert response.status_code == 400
     field = "confirmation" if "identiques" in message else "new_password"
-    assert message in field_error(response, field)
+    assert str(message) in field_error(response, field)
     assert verify_password(account(app, famille.id).password_hash, PASSWORD)
 
 

@@ -35,6 +35,7 @@ POLICY = {
     "accounts.activate": "token",
     "accounts.activation_page": "token",
     "accounts.edit_credentials": "logged_in",
+    "accounts.edit_language": "logged_in",  # « Langue » on « Modifier mon profil » (POST, CSRF)
     "accounts.edit_space": "family",
     "accounts.extend_session": "logged_in",
     "accounts.home": "public",

@@ -15,8 +15,9 @@ How it is kept secret (OWASP ASVS 2.2 / 6.4, RGAA 1.1 and 11):
 
 Audio: `captcha.audio.AudioCaptcha` (offline, one recording per character) with Guichet's French
 voice, the ten digits spoken by eSpeak NG and shipped in web/accounts/voices/fr (captcha_voice.py
-builds them; `make captcha-voice`). The package's own voice speaks English: it is used when the audio
-is asked for with `?langue=en` (the English pages). The code is made of digits only so that it is
+builds them; `make captcha-voice`). The package's own voice speaks English: it is used on the
+English pages (the request's language, `web.core.i18n.current_language`; `?langue=en` or
+`?langue=fr` asks for one voice whatever the page's language). The code is made of digits only so that it is
 spoken clearly.
 
 « Changer le texte de contrôle » is a submit button named `action` with the value
@@ -54,6 +55,7 @@ from werkzeug.wrappers import Response
 from engine.db import utcnow
 from web.accounts.captcha_voice import VOICES
 from web.accounts.models import CaptchaChallenge
+from web.core.i18n import _l, current_language, language_of
 from web.core.transaction import keep_writes
 from web.extensions import db
 
@@ -65,7 +67,7 @@ CODE_LENGTH = 6
 ID_FIELD = "captcha_id"
 # name="action" value="changer_captcha": the no-JS « Changer le texte de contrôle ».
 CHANGE_ACTION = "changer_captcha"
-ERROR_MESSAGE = "Le texte recopié ne correspond pas. Un nouveau texte de contrôle vous est proposé."
+ERROR_MESSAGE = _l("Le texte recopié ne correspond pas. Un nouveau texte de contrôle vous est proposé.")
 IMAGE_SIZE = (220, 80)
 
 # token_urlsafe(32): 43 characters of the URL-safe base64 alphabet.
@@ -249,7 +251,8 @@ def image(challenge_id: str) -> Response:
 
 @bp.get("/<challenge_id>.wav")
 def audio(challenge_id: str) -> Response:
-    language = "en" if request.args.get("langue") == "en" else "fr"
+    # The page's language (web.core.i18n); `?langue=fr|en` asks for one voice explicitly.
+    language = language_of(request.args.get("langue")) or current_language()
     return _media(render_audio(_live_code(challenge_id), language), "audio/wav", "controle.wav")
 
 

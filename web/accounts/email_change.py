@@ -32,6 +32,7 @@ from web.accounts.models import TokenPurpose, User
 from web.accounts.passwords import verify_password
 from web.accounts.tokens import EMAIL_CHANGE_TTL, consume, peek
 from web.core.audit import Event, audit
+from web.core.i18n import _, _l
 from web.extensions import db
 from web.tasks.hooks import HookResult, before_complete
 
@@ -39,10 +40,10 @@ log = logging.getLogger(__name__)
 
 DEMARCHE = "changement_courriel"
 VERIFICATION_KEY = "changement_courriel.verification"
-WRONG_PASSWORD = "Le mot de passe actuel est incorrect."  # noqa: S105 (a message)
-ADDRESS_TAKEN = "Cette adresse de courriel est déjà utilisée par un autre espace : indiquez-en une autre."
-SAME_ADDRESS = "C'est déjà l'adresse de courriel de votre espace : indiquez la nouvelle adresse."
-USE_THE_LINK = (
+WRONG_PASSWORD = _l("Le mot de passe actuel est incorrect.")  # (a message)
+ADDRESS_TAKEN = _l("Cette adresse de courriel est déjà utilisée par un autre espace : indiquez-en une autre.")
+SAME_ADDRESS = _l("C'est déjà l'adresse de courriel de votre espace : indiquez la nouvelle adresse.")
+USE_THE_LINK = _l(
     "Pour confirmer la nouvelle adresse, ouvrez le lien reçu à cette adresse : "
     "cette étape ne peut pas être validée depuis cette page."
 )
@@ -163,12 +164,15 @@ def verify(token: str) -> Response:
     if applied:
         audit(Event.EMAIL_CHANGED, actor=user, target=user.username)
         flash(
-            "Votre nouvelle adresse de courriel est enregistrée : elle sert désormais à vous connecter.",
+            _("Votre nouvelle adresse de courriel est enregistrée : elle sert désormais à vous connecter."),
             "success",
         )
     else:
         flash(
-            "Cette adresse est désormais utilisée par un autre espace : votre adresse n'a pas été modifiée.",
+            _(
+                "Cette adresse est désormais utilisée par un autre espace : votre adresse n'a pas été "
+                "modifiée."
+            ),
             "info",
         )
     if current_user.is_authenticated and current_user.id == used.user_id:

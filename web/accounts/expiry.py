@@ -18,6 +18,7 @@ from engine import api
 from engine.errors import EngineError
 from forms.registry import get_form_class
 from web.accounts import bp, sessions
+from web.core.i18n import _
 from web.extensions import db
 from web.tasks.drafts import DRAFT_ACTION, is_family, leftovers_message, typed_fields
 
@@ -51,8 +52,11 @@ def keep_typed_fields_when_session_expired() -> Response | None:
         return None
     if kept:
         flash(
-            "Ce que vous aviez saisi est gardé en brouillon : reconnectez-vous pour le retrouver et "
-            "l'envoyer." + leftovers_message(form_class),
+            _(
+                "Ce que vous aviez saisi est gardé en brouillon : reconnectez-vous pour le retrouver et "
+                "l'envoyer."
+            )
+            + leftovers_message(form_class),
             "info",
         )
     return redirect(url_for("accounts.login", next=url_for("tasks.show", task_id=task_id)))

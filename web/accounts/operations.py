@@ -39,6 +39,7 @@ from web.accounts.reset import (
 from web.accounts.services import AccountError, create_user
 from web.accounts.signup import link_service_key
 from web.accounts.tokens import ACTIVATION_TTL, EMAIL_CHANGE_TTL, issue
+from web.core.i18n import current_language, language_of
 from web.core.mail import queue_mail
 
 DEMARCHES = (
@@ -214,6 +215,8 @@ def compte_creer(ctx: ServiceContext) -> dict[str, Any]:
     profile["contact_prefere"] = data.get("contact_prefere") or "courriel"
     profile["nom"] = data.get("nom") or ""
     profile["prenom"] = data.get("prenom") or ""
+    # The language of the signup's pages (web/accounts/signup.py puts it in the secrets).
+    profile["langue"] = language_of(ctx.secret("langue")) or current_language()
     if data.get("photo_base64"):
         profile["photo"] = base64.b64decode(data["photo_base64"])
         profile["photo_mime"] = data.get("photo_mime")

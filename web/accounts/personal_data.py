@@ -11,6 +11,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from web.core.audit import AuditEvent
+from web.core.i18n import _l
 from web.core.personal_data import Provider, register
 
 from .models import AccountToken, LoginAttempt, ServiceKey, User
@@ -96,9 +97,12 @@ def erase_account(session: Session, user: User) -> None:
 register(
     Provider(
         "profil",
-        "Profil",
-        "Votre compte : identifiant, courriel, identité, moyens de contact, adresse, dates de création, "
-        "d'activation et de dernière connexion (jamais le mot de passe : seule son empreinte est gardée).",
+        _l("Profil"),
+        _l(
+            "Votre compte : identifiant, courriel, identité, moyens de contact, adresse, dates de "
+            "création, d'activation et de dernière connexion (jamais le mot de passe : seule son "
+            "empreinte est gardée)."
+        ),
         profile_rows,
         erase=erase_account,
         order=90,  # last: the other erasures still read the account's addresses
@@ -107,8 +111,8 @@ register(
 register(
     Provider(
         "connexions",
-        "Historique des connexions",
-        "Les tentatives de connexion à votre compte : date, adresse IP, réussie ou non.",
+        _l("Historique des connexions"),
+        _l("Les tentatives de connexion à votre compte : date, adresse IP, réussie ou non."),
         login_rows,
         order=10,
     )

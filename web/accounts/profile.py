@@ -16,9 +16,10 @@ from werkzeug.wrappers import Response
 
 from engine import api
 from engine.db import utcnow
-from forms.accounts import CredentialsForm, ProfileForm
+from forms.accounts import CredentialsForm, LanguageForm, ProfileForm
 from web.core.access import family_required
 from web.core.audit import Event, audit
+from web.core.i18n import _, _l, current_language
 from web.core.mail import queue_mail
 from web.extensions import db
 
@@ -31,16 +32,17 @@ log = logging.getLogger(__name__)
 
 ADDRESS_DEMARCHE = "changement_adresse"
 PHONES_DEMARCHE = "changement_telephone"
-WRONG_PASSWORD = "Le mot de passe actuel est incorrect."  # noqa: S105 (a message)
-USERNAME_TAKEN = "Ce nom d'utilisateur est déjà utilisé : choisissez-en un autre."
-NOTHING_CHANGED = "Indiquez un nouveau nom d'utilisateur ou un nouveau mot de passe."
+WRONG_PASSWORD = _l("Le mot de passe actuel est incorrect.")  # (a message)
+USERNAME_TAKEN = _l("Ce nom d'utilisateur est déjà utilisé : choisissez-en un autre.")
+NOTHING_CHANGED = _l("Indiquez un nouveau nom d'utilisateur ou un nouveau mot de passe.")
 
 
 @bp.get("/profil")
 @login_required
 def profile() -> str:
-    """« Modifier mon profil »: the two pages below."""
-    return render_template("accounts/profile.html")
+    """« Modifier mon profil »: the two pages below, and the language (web/accounts/language.py)."""
+    language_form = LanguageForm(data={"langue": current_language()})
+    return render_template("accounts/profile.html", language_form=language_form)
 
 
 def _address_demarche() -> dict[str, str] | None:
@@ -69,7 +71,7 @@ def edit_space() -> str | Response | tuple[str, int]:
         for name in changed:
             setattr(user, name, values[name])
         log.info("Profile of user %s updated by its owner: %s", user.id, ", ".join(changed) or "no change")
-        flash("Votre espace a été mis à jour.", "success")
+        flash(_("Votre espace a été mis à jour."), "success")
         return redirect(url_for("accounts.profile"))
     status = 400 if form.errors else 200
     return render_template(
@@ -167,5 +169,5 @@ def _apply_credentials(user: User, form: CredentialsForm) -> Response:
     session.clear()  # a fresh session for this browser, with the new nonce
     login_user(user)
     sessions.start()
-    flash("Vos identifiants ont été modifiés. Vos autres sessions ont été fermées.", "success")
+    flash(_("Vos identifiants ont été modifiés. Vos autres sessions ont été fermées."), "success")
     return redirect(url_for("accounts.profile"))

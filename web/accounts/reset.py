@@ -60,6 +60,7 @@ from web.accounts.passwords import hash_password
 from web.accounts.services import end_all_sessions
 from web.accounts.tokens import RESET_TTL, consume, issue, peek, token_hash
 from web.core.audit import Event, audit
+from web.core.i18n import _, _l
 from web.core.mail import queue_mail
 from web.extensions import db
 from web.tasks.actors import current_actor
@@ -108,7 +109,7 @@ def start() -> Response:
     if not FlaskForm().validate_on_submit():
         abort(400)
     if current_user.is_authenticated:
-        flash("Vous êtes connecté : votre mot de passe ne vous est pas demandé.", "info")
+        flash(_("Vous êtes connecté : votre mot de passe ne vous est pas demandé."), "info")
         return redirect(url_for("accounts.home"))
     if over_ceiling(requests_last_hour(db.session(), visitor_ip())):
         return too_many_requests()
@@ -127,13 +128,13 @@ def start() -> Response:
 # rows of kind "reset" that the service operation writes), never anything about the typed login, so
 # the screen and the answer stay the same whether or not an account matches.
 
-TOO_MANY_TITLE = "Trop de demandes"
-TOO_MANY_MESSAGE = (
+TOO_MANY_TITLE = _l("Trop de demandes")
+TOO_MANY_MESSAGE = _l(
     "Trop de demandes de réinitialisation de mot de passe ont été faites depuis votre connexion "
     "au cours de la dernière heure. Aucun courriel n'a été envoyé : réessayez dans une heure."
 )
-CAPTCHA_MISSING = "Recopiez le texte de contrôle."
-CAPTCHA_WRONG = "Le texte recopié ne correspond pas : recopiez le nouveau texte."
+CAPTCHA_MISSING = _l("Recopiez le texte de contrôle.")
+CAPTCHA_WRONG = _l("Le texte recopié ne correspond pas : recopiez le nouveau texte.")
 
 
 def visitor_ip() -> str:
@@ -355,7 +356,7 @@ def new_password() -> str | Response | tuple[str, int]:
         audit(Event.PASSWORD_RESET, actor=user, target=user.username)
         session.pop(SESSION_KEY, None)
         flash(
-            "Votre mot de passe est modifié. Connectez-vous avec le nouveau mot de passe.",
+            _("Votre mot de passe est modifié. Connectez-vous avec le nouveau mot de passe."),
             "success",
         )
         return redirect(url_for("accounts.login"))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.api import LintContext
 from engine.db import utcnow
 from forms.registry import load_all
+from web.core.i18n import _
 from web.extensions import db
 
 from .models import AgentGroup, Role, User
@@ -80,9 +81,9 @@ def create_user(
     hash the web layer computed (the password itself never reaches the engine).
     """
     if password is None and password_hash is None:
-        raise AccountError("Un mot de passe est obligatoire.")
+        raise AccountError(_("Un mot de passe est obligatoire."))
     if find_by_login(session, username) or find_by_login(session, email):
-        raise AccountError("Ce nom d'utilisateur ou cette adresse de courriel est déjà utilisé.")
+        raise AccountError(_("Ce nom d'utilisateur ou cette adresse de courriel est déjà utilisé."))
     user = User(
         username=username,
         email=email,

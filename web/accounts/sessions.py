@@ -23,6 +23,7 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from engine.db import utcnow
+from web.core.i18n import _l
 
 from . import bp
 
@@ -33,7 +34,7 @@ WARNING_SECONDS = 120  # the « Prolonger » dialog opens this long before the e
 # « Last seen » is written again only when it is this old: a request that changes nothing else in the
 # session then sends no new signed cookie (the signature was ~4 % of a step's CPU in the HTTP profile).
 SEEN_REFRESH_SECONDS = 15
-EXPIRED_MESSAGE = "Votre session a expiré : reconnectez-vous."
+EXPIRED_MESSAGE = _l("Votre session a expiré : reconnectez-vous.")
 EXTEND_ENDPOINT = "accounts.extend_session"
 
 

@@ -32,6 +32,7 @@ from web.accounts.models import ServiceKey, TokenPurpose, User
 from web.accounts.services import find_by_login
 from web.accounts.tokens import consume, peek
 from web.core.access import family_required
+from web.core.i18n import _, _l, current_language
 from web.extensions import db
 from web.tasks.actors import current_actor
 from web.tasks.hooks import HookResult, before_complete, before_render
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMARCHE = "inscription"
-GENERIC_KEY_ERROR = "Cette clé n'est pas valable. Vérifiez-la ou laissez le champ vide."
+GENERIC_KEY_ERROR = _l("Cette clé n'est pas valable. Vérifiez-la ou laissez le champ vide.")
 
 
 def key_hash(raw: str) -> str:
@@ -59,7 +60,7 @@ def start_signup() -> Response:
         abort(400)
     actor = current_actor(create_guest=True)
     if getattr(actor, "is_authenticated", False):
-        flash("Vous avez déjà un espace : vous êtes connecté.", "info")
+        flash(_("Vous avez déjà un espace : vous êtes connecté."), "info")
         return redirect(url_for("accounts.home"))
     session = db.session()
     existing = [t for t in api.tasks_for(session, actor) if t.demarche_key == DEMARCHE]
@@ -102,17 +103,19 @@ def check_credentials(session: Session, form: TaskForm, actor: Any, task: TaskVi
 
     answer = form["captcha_reponse"].data or ""
     if current_app.config["CAPTCHA_ENABLED"] and not answer:
-        form["captcha_reponse"].errors.append("Recopiez le texte de contrôle.")
+        form["captcha_reponse"].errors.append(_("Recopiez le texte de contrôle."))
         return None
     if not captcha.verify(session, request.form.get("captcha_id"), answer):
         form["captcha_reponse"].errors.append(
-            "Le texte recopié ne correspond pas : recopiez le nouveau texte."
+            _("Le texte recopié ne correspond pas : recopiez le nouveau texte.")
         )
         return None
     ok = True
     username = form["nom_utilisateur"].data
     if find_by_login(session, username) is not None:
-        form["nom_utilisateur"].errors.append("Ce nom d'utilisateur est déjà pris : choisissez-en un autre.")
+        form["nom_utilisateur"].errors.append(
+            _("Ce nom d'utilisateur est déjà pris : choisissez-en un autre.")
+        )
         ok = False
     email = str(task.data.get("courriel") or "")
     problems = check_password(
@@ -123,11 +126,13 @@ def check_credentials(session: Session, form: TaskForm, actor: Any, task: TaskVi
         ok = False
     key = form["cle_enfance"].data
     if key and _usable_key(session, key) is None:
-        form["cle_enfance"].errors.append(GENERIC_KEY_ERROR)
+        form["cle_enfance"].errors.append(str(GENERIC_KEY_ERROR))
         ok = False
     if not ok:
         return None
-    return HookResult(secrets={"cle_enfance": key} if key else {})
+    # The language of the pages the account was made in: the account keeps it (compte_creer).
+    language = {"langue": current_language()}
+    return HookResult(secrets={"cle_enfance": key, **language} if key else language)
 
 
 KEY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or copied from paper
@@ -194,7 +199,7 @@ def activate(token: str) -> Response:
     if not tasks:
         abort(410)
     api.complete(session, tasks[0].id, user, {})
-    flash("Votre espace est activé : vous pouvez vous connecter.", "success")
+    flash(_("Votre espace est activé : vous pouvez vous connecter."), "success")
     return redirect(url_for("accounts.login"))
 
 
@@ -229,7 +234,7 @@ def service_keys() -> str | Response:
             )
         ).scalar_one()
         if failures >= KEY_TRIES_PER_HOUR:
-            form.cle.errors.append("Trop d'essais : réessayez dans une heure.")
+            form.cle.errors.append(_("Trop d'essais : réessayez dans une heure."))
         else:
             linked = link_service_key(session, user, form.cle.data)
             session.add(
@@ -243,7 +248,7 @@ def service_keys() -> str | Response:
                 )
             )
             if linked:
-                flash("La clé est enregistrée : votre espace est relié au dossier du service.", "success")
+                flash(_("La clé est enregistrée : votre espace est relié au dossier du service."), "success")
                 return redirect(url_for("accounts.service_keys"))
-            form.cle.errors.append(GENERIC_KEY_ERROR)
+            form.cle.errors.append(str(GENERIC_KEY_ERROR))
     return render_template("accounts/service_keys.html", form=form, records=user.family_records)

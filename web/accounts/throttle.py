@@ -37,6 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.db import utcnow
+from web.core.i18n import _l
 from web.core.transaction import keep_writes, separate_unit_of_work
 
 from .models import LoginAttempt, User
@@ -54,8 +55,8 @@ DELAY_WINDOW = timedelta(minutes=15)
 HOUR = timedelta(hours=1)
 DAY = timedelta(hours=24)
 
-MSG_WAIT = "Trop de tentatives : patientez quelques instants avant de réessayer."
-MSG_RESET = (
+MSG_WAIT = _l("Trop de tentatives : patientez quelques instants avant de réessayer.")
+MSG_RESET = _l(
     "Trop de tentatives pour ce compte aujourd'hui : pour vous connecter, réinitialisez votre mot de "
     "passe avec « J'ai oublié mon mot de passe »."
 )
@@ -83,7 +84,7 @@ class Verdict:
         return self.refusal is None
 
     @property
-    def message(self) -> str:
+    def message(self) -> str:  # lazy: shown in the page's language
         return MSG_RESET if self.refusal == Refusal.DAILY else MSG_WAIT
 
 

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from forms.accounts import LoginForm
 from web.core.audit import Event, audit
+from web.core.i18n import _, _l
 from web.core.redirects import returns_to, safe_target
 from web.extensions import db, login_manager
 
@@ -17,8 +18,8 @@ from . import bp, captcha, sessions, throttle
 from .models import Role, User
 from .services import authenticate, end_all_sessions
 
-LOGIN_FAILED = "Nom d'utilisateur ou mot de passe incorrect."
-CAPTCHA_MISSING = "Recopiez le texte de contrôle."
+LOGIN_FAILED = _l("Nom d'utilisateur ou mot de passe incorrect.")
+CAPTCHA_MISSING = _l("Recopiez le texte de contrôle.")
 
 
 @login_manager.user_loader
@@ -114,7 +115,7 @@ def login() -> str | Response | tuple[str, int]:
                 login_user(user)
                 sessions.start()
                 audit(Event.LOGIN, actor=user, target=user.username)
-                flash(f"Bienvenue, {user.display_name}.", "success")
+                flash(_("Bienvenue, %(name)s.", name=user.display_name), "success")
                 return redirect(next_url or home_for(user))
             _login_failed(form)
             audit(Event.LOGIN_FAILED, target=throttle.for_log(typed), details={"refus": "mot de passe"})
@@ -133,7 +134,7 @@ def logout() -> Response:
     end_all_sessions(current_user)
     logout_user()
     session.clear()
-    flash("Vous êtes déconnecté.", "info")
+    flash(_("Vous êtes déconnecté."), "info")
     return redirect(url_for("accounts.home"))
 
 

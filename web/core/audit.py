@@ -37,6 +37,7 @@ from sqlalchemy import Integer, String, Text, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base, UTCDateTime, utcnow
+from web.core.i18n import _l
 from web.core.transaction import SAFE_METHODS, separate_unit_of_work
 from web.extensions import db
 
@@ -66,25 +67,25 @@ class Event(enum.StrEnum):
 
 
 LABELS = {
-    Event.LOGIN: "Connexion",
-    Event.LOGIN_FAILED: "Échec de connexion",
-    Event.LOGOUT: "Déconnexion",
-    Event.PASSWORD_CHANGED: "Mot de passe modifié",
-    Event.PASSWORD_RESET: "Mot de passe réinitialisé",
-    Event.EMAIL_CHANGED: "Adresse électronique modifiée",
-    Event.USERNAME_CHANGED: "Nom d'utilisateur modifié",
-    Event.ROLE_CHANGED: "Rôle modifié",
-    Event.GROUPS_CHANGED: "Services modifiés",
-    Event.ACCOUNT_ENABLED: "Compte activé ou désactivé",
-    Event.PUBLISH: "Publication d'une démarche",
-    Event.ROLLBACK: "Retour à une version d'une démarche",
-    Event.DEPLOY: "Déploiement d'une démarche (ligne de commande)",
-    Event.EXPORT: "Export d'une file (CSV, ODS)",
-    Event.DATA_EXPORT: "Export des données d'un compte",
-    Event.ACCOUNT_CLOSED: "Clôture d'un compte",
-    Event.PAYMENT: "Paiement (appliqué, refusé, signalé)",
-    Event.INVOICE_CANCELLED: "Facture annulée par un agent",
-    Event.ACTIVITY_DRAW: "Tirage au sort d'une activité",
+    Event.LOGIN: _l("Connexion"),
+    Event.LOGIN_FAILED: _l("Échec de connexion"),
+    Event.LOGOUT: _l("Déconnexion"),
+    Event.PASSWORD_CHANGED: _l("Mot de passe modifié"),
+    Event.PASSWORD_RESET: _l("Mot de passe réinitialisé"),
+    Event.EMAIL_CHANGED: _l("Adresse électronique modifiée"),
+    Event.USERNAME_CHANGED: _l("Nom d'utilisateur modifié"),
+    Event.ROLE_CHANGED: _l("Rôle modifié"),
+    Event.GROUPS_CHANGED: _l("Services modifiés"),
+    Event.ACCOUNT_ENABLED: _l("Compte activé ou désactivé"),
+    Event.PUBLISH: _l("Publication d'une démarche"),
+    Event.ROLLBACK: _l("Retour à une version d'une démarche"),
+    Event.DEPLOY: _l("Déploiement d'une démarche (ligne de commande)"),
+    Event.EXPORT: _l("Export d'une file (CSV, ODS)"),
+    Event.DATA_EXPORT: _l("Export des données d'un compte"),
+    Event.ACCOUNT_CLOSED: _l("Clôture d'un compte"),
+    Event.PAYMENT: _l("Paiement (appliqué, refusé, signalé)"),
+    Event.INVOICE_CANCELLED: _l("Facture annulée par un agent"),
+    Event.ACTIVITY_DRAW: _l("Tirage au sort d'une activité"),
 }
 
 #: A details key matching this is refused: the log never holds a secret (ASVS 16.2.5).

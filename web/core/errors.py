@@ -5,30 +5,38 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, Response, current_app, render_template
+from flask import Flask, Response, current_app, g, render_template, request
+from flask_babel import force_locale
+from sqlalchemy import inspect as orm_state
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
+from web.core.i18n import COOKIE, LANGUAGES, SOURCE, _, _l, language_of
 from web.extensions import db
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: (
-        "Requête invalide",
-        "La requête n'a pas pu être comprise. Revenez à la page précédente et réessayez.",
+        _l("Requête invalide"),
+        _l("La requête n'a pas pu être comprise. Revenez à la page précédente et réessayez."),
     ),
-    403: ("Accès refusé", "Vous n'avez pas le droit d'accéder à cette page."),
-    404: ("Page introuvable", "La page demandée n'existe pas ou n'est plus disponible."),
-    405: ("Méthode non autorisée", "Cette action n'est pas possible sur cette page."),
-    409: ("Conflit", "Cette demande a changé depuis l'ouverture de la page."),
-    413: ("Fichier trop volumineux", "Le fichier ou le formulaire envoyé dépasse la taille autorisée."),
+    403: (_l("Accès refusé"), _l("Vous n'avez pas le droit d'accéder à cette page.")),
+    404: (_l("Page introuvable"), _l("La page demandée n'existe pas ou n'est plus disponible.")),
+    405: (_l("Méthode non autorisée"), _l("Cette action n'est pas possible sur cette page.")),
+    409: (_l("Conflit"), _l("Cette demande a changé depuis l'ouverture de la page.")),
+    413: (
+        _l("Fichier trop volumineux"),
+        _l("Le fichier ou le formulaire envoyé dépasse la taille autorisée."),
+    ),
     500: (
-        "Erreur technique",
-        "Une erreur technique est survenue. Vos données déjà enregistrées sont conservées ; "
-        "réessayez dans quelques instants.",
+        _l("Erreur technique"),
+        _l(
+            "Une erreur technique est survenue. Vos données déjà enregistrées sont conservées ; "
+            "réessayez dans quelques instants."
+        ),
     ),
 }
 
@@ -47,12 +55,30 @@ def unavailable(exc: BaseException) -> Response:
     """« Service momentanément indisponible » (503): the request's writes are rolled back (nothing
     half-written), the page is drawn without the layout (which would read the account again), and
     the pool reconnects by itself at a later request (`pool_pre_ping` on PostgreSQL)."""
+    language = _language_without_database()
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
     log.error("Database unreachable: %s", str(exc).splitlines()[0][:300])
     template = current_app.jinja_env.get_template("errors/unavailable.html")
-    body = template.render(town=current_app.config.get("TOWN_NAME", ""))
+    with force_locale(language):  # the usual choice would load the account: not from here
+        body = template.render(town=current_app.config.get("TOWN_NAME", ""), lang=language)
     return Response(body, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}, mimetype="text/html")
+
+
+def _language_without_database() -> str:
+    """The page's language as `web.core.i18n.select_language` picks it, reading nothing from the
+    database: the account's choice only if it is already loaded (its attributes as they are in
+    memory), else the cookie, else the browser's languages."""
+    user = g.get("_login_user")  # Flask-Login's account of this request, when already loaded
+    if user is not None:
+        with contextlib.suppress(Exception):  # an anonymous user or a detached row: no choice
+            chosen = language_of(orm_state(user).dict.get("langue"))
+            if chosen:
+                return chosen
+    chosen = language_of(request.cookies.get(COOKIE))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default=SOURCE) or SOURCE
 
 
 def register(app: Flask) -> None:
@@ -74,7 +100,7 @@ def register(app: Flask) -> None:
         code = exc.code or 500
         detail = None
         if code == 400 and "CSRF" in (exc.description or ""):
-            detail = "Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez."
+            detail = _("Le formulaire a expiré ou n'est pas valide. Rechargez la page et réessayez.")
         return render_error(code if code in MESSAGES else 500, detail)
 
     @app.errorhandler(Exception)

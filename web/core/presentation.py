@@ -19,7 +19,7 @@ _HIDDEN_KEYS = {"demandeur_id", "reference", "decision"}
 PHONE_KEYS = {"telephone", "mobile", "fax"}
 
 
-def field_labels() -> dict[str, str]:
+def field_labels() -> dict[str, str | LazyString]:
     """Label of every field of every registered task form, by field name."""
     labels: dict[str, str] = {}
     for form_class in load_all().values():
@@ -54,7 +54,7 @@ def submitted_data(data: dict[str, Any], extra_labels: dict[str, str] | None = N
     labels = {**field_labels(), **(extra_labels or {})}
     hidden = _HIDDEN_KEYS | decision_fields()
     return [
-        (labels[key], _shown(key, value))
+        (str(labels[key]), _shown(key, value))  # a lazy label: in the page's language, as text
         for key, value in data.items()
         if key in labels
         and key not in hidden
@@ -64,9 +64,9 @@ def submitted_data(data: dict[str, Any], extra_labels: dict[str, str] | None = N
 
 
 def _shown(key: str, value: Any) -> Any:
-    """Dates as 27/11/2026, phone numbers as 06 12 34 56 78 (stored in E.164)."""
+    """Dates as 27/11/2026 (27 Nov 2026 in English), phone numbers as 06 12 34 56 78 (stored in E.164)."""
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return local_date(value, with_time=False)
     if key in PHONE_KEYS and isinstance(value, str):
         return national_phone(value)
     return value

@@ -115,19 +115,26 @@ def preview_png(content: bytes, mime: str) -> bytes | None:
         return None
 
 
-@functools.cache
 def unavailable_png() -> bytes:
     """What a page shows where a document's preview cannot be drawn (a damaged or unusual file): a
-    small image that says so, rather than a broken image; the document itself stays downloadable."""
+    small image that says so, in the page's language, rather than a broken image; the document
+    itself stays downloadable."""
+    from .i18n import _
+
+    # Pillow's own font has no accented letters: wordings without them (the English too).
+    return _unavailable_png(_("Document non affichable ici :"), _("ouvrez-le avec son lien."))
+
+
+@functools.cache
+def _unavailable_png(first_line: str, second_line: str) -> bytes:
     from PIL import Image, ImageDraw, ImageFont
 
     image = Image.new("RGB", (360, 90), "white")
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, 359, 89), outline="#767676")
     font = ImageFont.load_default(size=17)
-    # Pillow's own font has no accented letters: a wording without them.
-    draw.text((16, 20), "Document non affichable ici :", fill="#1e1e1e", font=font)
-    draw.text((16, 48), "ouvrez-le avec son lien.", fill="#1e1e1e", font=font)
+    draw.text((16, 20), first_line, fill="#1e1e1e", font=font)
+    draw.text((16, 48), second_line, fill="#1e1e1e", font=font)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -78,7 +78,7 @@
           }
           status.textContent = "";
           window.setTimeout(function () {
-            status.textContent = "Un nouveau texte de contrôle est affiché.";
+            status.textContent = box.getAttribute("data-captcha-changed") || "";
           }, 100);
           button.removeAttribute("aria-busy");
         })

@@ -33,17 +33,19 @@
   var returnFocus = null;
   var expired = false;
 
+  // The texts come from the page, in its language (data-text-* of the dialog, layout/base.html).
+  function text(name) {
+    return dialog.getAttribute("data-text-" + name) || "";
+  }
   var TEXT = {
-    idle: "Votre session va expirer dans 2 minutes.",
-    idleDetail: "Sans action de votre part, vous serez déconnecté. Choisissez « Prolonger » pour rester connecté.",
-    absolute: "Votre session va expirer dans 2 minutes.",
-    absoluteDetail:
-      "Elle a atteint sa durée maximale et ne peut plus être prolongée : enregistrez votre travail, " +
-      "puis reconnectez-vous.",
-    expired: "Votre session a expiré : reconnectez-vous.",
-    expiredDetail: "Ce que vous avez saisi sur cette page n'a pas été envoyé.",
-    extended: "Votre session est prolongée.",
-    failed: "La session n'a pas pu être prolongée. Réessayez.",
+    idle: text("idle"),
+    idleDetail: text("idle-detail"),
+    absolute: text("absolute"),
+    absoluteDetail: text("absolute-detail"),
+    expired: text("expired"),
+    expiredDetail: text("expired-detail"),
+    extended: text("extended"),
+    failed: text("failed"),
   };
 
   function clearTimers() {
