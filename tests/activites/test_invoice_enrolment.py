@@ -218,3 +218,31 @@ def test_a_promotion_before_the_services_decision_is_invoiced_at_acceptance(app,
         (invoice,) = s.scalars(select(Invoice)).all()
         assert invoice.external_id.startswith("DEM-")
         assert invoice.total_cents == 3000
+
+
+def test_an_import_of_the_services_file_keeps_the_places_booked_on_the_portal(app, make_user, client, frozen):  # noqa: F811
+    """The software's families file lists the child without the activity booked on the portal (it does
+    not know the booking yet): the child stays enrolled, in the dry run's report and after it."""
+    from web.famille.importer import run
+    from web.famille.models import Child, FamilyRecord
+
+    user, (kid,) = family_with_children(app, make_user, "IMPORT")
+    activity_id, sessions = activity(app, price_cents=0)
+    login(client, user)
+    assert book(client, activity_id, kid, sessions).status_code == 302
+    assert _enrolled(app) == [(kid, activity_id)]
+    with app.app_context():
+        s = db.session()
+        child = s.get(Child, kid)
+        child.external_id = "E-IMPORT-1"
+        s.get(FamilyRecord, child.family_record_id).external_id = "F-IMPORT"
+        s.commit()
+    csv = (
+        b"famille_id;famille_nom;enfant_id;enfant_nom;enfant_prenom;enfant_services;enfant_activites\n"
+        b"F-IMPORT;IMPORT;E-IMPORT-1;IMPORT;Import1;Enfance;\n"
+    )
+    with app.app_context():
+        s = db.session()
+        run(s, csv, dry_run=False)
+        s.commit()
+    assert _enrolled(app) == [(kid, activity_id)]

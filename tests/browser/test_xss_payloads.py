@@ -325,7 +325,7 @@ def test_no_payload_runs_or_injects_in_any_rendered_field(app, people, client_fo
         print(f"  {field}: {count}")
     assert succeeded == []
     assert renderer.dialogs == []
-    assert total >= 12 * len(PAYLOADS)
+    assert total >= 15 * len(PAYLOADS)
 
 
 def test_no_payload_runs_or_injects_in_the_new_areas_fields(app, people, client_for, make_user, renderer):
@@ -397,7 +397,8 @@ def _render_sink(renderer: Any, sink: Any, home: Any, title: str, started: float
 def test_no_payload_runs_or_injects_in_the_third_round_fields(app, people, client_for, make_user, renderer):
     """Agent group names, saved filter names, a facility's address and its closures' reasons, an
     activity's admitted classes and draw criteria, the form editor's choices, format messages, settings
-    and decision outcomes, a family's identity fields."""
+    and decision outcomes, a family's identity fields, its answer to a correction request, the
+    activities CSV import's names and places."""
     started = time.monotonic()
     sink = xss_areas.Sink()
     admin = client_for(make_user("admin"))
@@ -411,10 +412,13 @@ def test_no_payload_runs_or_injects_in_the_third_round_fields(app, people, clien
     objects = idor_world.family_objects(app, people["famille"])  # an activity of « Sports »
     sports = client_for(make_user("agent", groups=["Sports"]))
     xss_more.activity_rules(famille, sports, objects["activity_id"], PAYLOADS, chunks, sink)
+    enfance = client_for(make_user("agent", groups=["Enfance"]))
+    xss_more.correction_answers(famille, enfance, PAYLOADS, chunks, sink)
+    xss_more.activities_import(enfance, PAYLOADS, chunks, sink)
     make_user("agent", groups=["Stationnement"])  # the model démarche's group
     xss_more.form_settings(client_for(make_user("analyste")), PAYLOADS, chunks, sink)
     xss_more.identity(client_for(make_user("famille")), PAYLOADS, chunks, sink)
     succeeded, total = _render_sink(renderer, sink, visitor, "third round", started)
     assert succeeded == []
     assert renderer.dialogs == []
-    assert total >= 12 * len(PAYLOADS)
+    assert total >= 15 * len(PAYLOADS)

@@ -169,3 +169,55 @@ def identity(famille: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> N
     sink.tried["nom, nom de naissance, prénom"] = sink.tried["lieu de naissance"] = len(payloads)
     sink.views["modifier mon espace"] = [(famille, "/profil/espace")]
     sink.views["tableau de bord"] = [(famille, "/")]
+
+
+def correction_answers(famille: Any, enfance: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
+    """« Corriger mon dossier famille » (correction_famille): the family's « Précisions » (2000), shown
+    on its request page and in the Enfance agents' case."""
+    from tests.fixtures.integration import start_demarche
+
+    filed = []
+    for text in chunks(2000, payloads):
+        task = start_demarche(famille, "correction_famille")
+        sent = post_form(famille, f"/taches/{task}", {"objet": "autre", "precisions": text})
+        assert sent.status_code == 302, sent.get_data(as_text=True)[:800]
+        filed.append(int(sent.headers["Location"].rsplit("/", 1)[1]))
+    sink.tried["précisions d'une demande de correction"] = len(payloads)
+    sink.views["correction (famille)"] = [(famille, f"/mes-demandes/{i}") for i in filed]
+    sink.views["correction (dossier Enfance)"] = [(enfance, f"/agents/dossiers/{i}") for i in filed]
+
+
+def activities_import(enfance: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
+    """« Dossiers famille → Importer un fichier CSV », an activities file: names and places (300 per
+    cell) in the dry-run report, the report after « Confirmer l'import » (both captured) and the
+    agents' list of activities."""
+    import csv
+    import io
+    import re
+
+    rows = io.StringIO()
+    writer = csv.writer(rows, delimiter=";")
+    writer.writerow(["activite_id", "nom", "type", "service", "lieu"])
+    for n, text in enumerate(chunks(300, payloads)):
+        writer.writerow([f"XSS-CSV-{n}", text, "sport", "Enfance", text])
+    content = rows.getvalue().encode()
+    page = "/agents/familles/import"
+    dry = post_form(enfance, page, {"fichier": (io.BytesIO(content), "activites.csv")})
+    assert dry.status_code == 200, dry.get_data(as_text=True)[:800]
+    sink.answers.append(("import CSV (essai)", dry.get_data(as_text=True)))
+    found = {
+        name: re.search(rf'name="{name}" value="([^"]+)"', dry.get_data(as_text=True))
+        for name in ("contenu", "signature")
+    }
+    assert all(found.values()), "no confirmation form after the dry run"
+    done = post_form(
+        enfance,
+        page,
+        {"action": "confirmer", **{name: match.group(1) for name, match in found.items() if match}},
+    )
+    assert done.status_code == 200, done.get_data(as_text=True)[:800]
+    sink.answers.append(("import CSV (fait)", done.get_data(as_text=True)))
+    sink.tried["nom d'une activité (import CSV)"] = sink.tried["lieu d'une activité (import CSV)"] = len(
+        payloads
+    )
+    sink.views["activités importées (agents)"] = [(enfance, "/agents/activites")]

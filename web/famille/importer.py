@@ -13,6 +13,7 @@ are keyed by the software's ids). A dry run reports the same changes and writes 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -62,11 +63,20 @@ def run(session: Session, raw: bytes, *, dry_run: bool, today: date | None = Non
             with session.no_autoflush:  # one flush at the end, not one per row
                 apply(session, rows, report, today or utcnow().date())
             session.flush()
+            if apply is _import_families:
+                for hook in AFTER_FAMILIES:
+                    hook(session)
             if dry_run:
                 raise _DryRun  # the same run, rolled back: nothing of a dry run stays
     except _DryRun:
         pass
     return report
+
+
+#: Run after a families file is applied, in its savepoint. web/activites registers the one that keeps
+#: enrolled the children holding a place booked on the portal: the software's file replaces the
+#: children's activities and does not know those places yet (they reach it later, or never).
+AFTER_FAMILIES: list[Callable[[Session], object]] = []
 
 
 class _DryRun(Exception):
