@@ -113,10 +113,15 @@ def _following(spec: Any, numbers: dict[str, str], flows: dict) -> list[str]:
     following = []
     successors = _successors(spec)
     for nxt in successors:
-        target = f"étape {numbers.get(nxt.name, '?')} « {nxt.bpmn_name or nxt.bpmn_id} »"
+        target = _(
+            "étape %(number)s « %(name)s »",
+            number=numbers.get(nxt.name, "?"),
+            name=_(nxt.bpmn_name) if nxt.bpmn_name else nxt.bpmn_id,  # a shipped diagram's name, translated
+        )
         flow = flows.get((spec.bpmn_id, nxt.bpmn_id))
         condition = flow.find(f"{_B}conditionExpression") if flow is not None else None
         label = (flow.get("name") or "").strip() if flow is not None else ""
+        label = _(label) if label else ""
         is_default = (
             flow is not None
             and flow.getparent() is not None
@@ -125,12 +130,25 @@ def _following(spec: Any, numbers: dict[str, str], flows: dict) -> list[str]:
             )
         )
         if condition is not None and (condition.text or "").strip():
-            text = f"« {label} » " if label else ""
-            following.append(f"si {text}({condition.text.strip()}) : {target}")
+            expression = condition.text.strip()
+            following.append(
+                _(
+                    "si « %(label)s » (%(condition)s) : %(target)s",
+                    label=label,
+                    condition=expression,
+                    target=target,
+                )
+                if label
+                else _("si (%(condition)s) : %(target)s", condition=expression, target=target)
+            )
         elif is_default and len(successors) > 1:
-            following.append(f"sinon{f' (« {label} »)' if label else ''} : {target}")
+            following.append(
+                _("sinon (« %(label)s ») : %(target)s", label=label, target=target)
+                if label
+                else _("sinon : %(target)s", target=target)
+            )
         else:
-            following.append(f"puis {target}")
+            following.append(_("puis %(target)s", target=target))
     return following
 
 
@@ -154,7 +172,7 @@ def _steps(
         kind = _kind(spec)
         following = _following(spec, numbers, flows)
         for event in _boundary_events(spec):
-            name = event.bpmn_name or event.bpmn_id
+            name = _(event.bpmn_name) if event.bpmn_name else event.bpmn_id
             following.append(
                 _(
                     "pendant cette étape, si « %(name)s » : étape %(number)s",
@@ -175,7 +193,7 @@ def _steps(
                 number=numbers[spec.name],
                 element_id=spec.bpmn_id,
                 kind=kind,
-                name=spec.bpmn_name or spec.bpmn_id,
+                name=_(spec.bpmn_name) if spec.bpmn_name else spec.bpmn_id,
                 lane=getattr(spec, "lane", None),
                 next=tuple(following),
                 children=children,

@@ -180,7 +180,7 @@ def translate_stored(text: str | None) -> str | None:
             return _(template, **values)
     if " ; " in text:  # a list of problems (« Script refusé : a ; b »)
         return " ; ".join(str(translate_stored(part)) for part in text.split(" ; "))
-    return text
+    return _(text)  # a shipped diagram's name inside a stored text (« Tâche « Saisir… » terminée »)
 
 
 def translate_role(role: str | None) -> str | None:
