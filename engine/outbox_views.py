@@ -3,6 +3,7 @@ the admins' « File d'envoi » page, and the once-per-outage alert (engine/outbo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,11 +25,19 @@ class OutboxView:
     body_text: str
     status: str
     created_at: datetime
+    language: str = "fr"  # the mail's own language (its HTML's lang; an SMS: French)
 
 
 def _view(message: OutboxMessage) -> OutboxView:
+    found = re.search(r'<html lang="([a-z]{2})"', message.body_html or "")
     return OutboxView(
-        message.id, message.recipient, message.subject, message.body_text, message.status, message.created_at
+        message.id,
+        message.recipient,
+        message.subject,
+        message.body_text,
+        message.status,
+        message.created_at,
+        found[1] if found else "fr",
     )
 
 

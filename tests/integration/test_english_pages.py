@@ -81,6 +81,7 @@ def test_every_page_is_english_when_asked(app, people, client_for, make_user) ->
     for who, client in clients.items():
         for endpoint, url in urls.items():
             response = client.get(url, headers=english)
+            assert response.status_code < 500, (who, url, response.status_code)
             if response.status_code != 200 or response.mimetype != "text/html":
                 response.close()
                 continue

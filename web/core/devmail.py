@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, current_app, render_template
 
 from engine import api
@@ -26,6 +24,4 @@ def list_messages() -> str:
 @bp.get("/<int:message_id>")
 def show_message(message_id: int) -> str:
     message = api.message_view(db.session(), message_id) or abort(404)
-    # The mail's own language (its HTML says it; an SMS or an older mail: French), for `lang`.
-    found = re.search(r'<html lang="([a-z]{2})"', message.body_html or "")
-    return render_template("devmail/show.html", message=message, mail_language=found[1] if found else "fr")
+    return render_template("devmail/show.html", message=message, mail_language=message.language)
