@@ -325,7 +325,7 @@ def test_no_payload_runs_or_injects_in_any_rendered_field(app, people, client_fo
         print(f"  {field}: {count}")
     assert succeeded == []
     assert renderer.dialogs == []
-    assert total >= 15 * len(PAYLOADS)
+    assert total >= 20 * len(PAYLOADS)
 
 
 def test_no_payload_runs_or_injects_in_the_new_areas_fields(app, people, client_for, make_user, renderer):
@@ -348,6 +348,13 @@ def test_no_payload_runs_or_injects_in_the_new_areas_fields(app, people, client_
     assert succeeded == []
     assert renderer.dialogs == []
     assert total >= 9 * len(PAYLOADS)
+
+
+def _record_of_payment(app: Any, payment_id: int) -> int:
+    from web.factures.models import Payment
+
+    with app.app_context():
+        return db.session.get(Payment, payment_id).family_record_id
 
 
 def _render_sink(renderer: Any, sink: Any, home: Any, title: str, started: float) -> tuple[list[Any], int]:
@@ -398,7 +405,8 @@ def test_no_payload_runs_or_injects_in_the_third_round_fields(app, people, clien
     """Agent group names, saved filter names, a facility's address and its closures' reasons, an
     activity's admitted classes and draw criteria, the form editor's choices, format messages, settings
     and decision outcomes, a family's identity fields, its answer to a correction request, the
-    activities CSV import's names and places."""
+    activities, families and invoices CSV imports, a payment's review note, the signup wizard's
+    identity step."""
     started = time.monotonic()
     sink = xss_areas.Sink()
     admin = client_for(make_user("admin"))
@@ -415,10 +423,16 @@ def test_no_payload_runs_or_injects_in_the_third_round_fields(app, people, clien
     enfance = client_for(make_user("agent", groups=["Enfance"]))
     xss_more.correction_answers(famille, enfance, PAYLOADS, chunks, sink)
     xss_more.activities_import(enfance, PAYLOADS, chunks, sink)
+    xss_more.families_import(enfance, PAYLOADS, chunks, sink)
+    finances = client_for(make_user("agent", groups=["Finances"]))
+    xss_more.invoices_import(app, famille, finances, PAYLOADS, chunks, sink)
+    record_id = _record_of_payment(app, objects["payment_id"])
+    xss_more.payment_notes(app, finances, record_id, PAYLOADS, chunks, sink)
+    xss_more.signup_wizard(app, PAYLOADS, chunks, sink)
     make_user("agent", groups=["Stationnement"])  # the model démarche's group
     xss_more.form_settings(client_for(make_user("analyste")), PAYLOADS, chunks, sink)
     xss_more.identity(client_for(make_user("famille")), PAYLOADS, chunks, sink)
     succeeded, total = _render_sink(renderer, sink, visitor, "third round", started)
     assert succeeded == []
     assert renderer.dialogs == []
-    assert total >= 15 * len(PAYLOADS)
+    assert total >= 20 * len(PAYLOADS)

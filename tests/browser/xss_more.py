@@ -187,37 +187,157 @@ def correction_answers(famille: Any, enfance: Any, payloads: list[str], chunks: 
     sink.views["correction (dossier Enfance)"] = [(enfance, f"/agents/dossiers/{i}") for i in filed]
 
 
-def activities_import(enfance: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
-    """« Dossiers famille → Importer un fichier CSV », an activities file: names and places (300 per
-    cell) in the dry-run report, the report after « Confirmer l'import » (both captured) and the
-    agents' list of activities."""
+def _csv_import(
+    client: Any,
+    page: str,
+    header: list[str],
+    rows: list[list[str]],
+    sink: Sink,
+    what: str,
+    reports: bool = True,
+) -> None:
+    """Upload a CSV to an import page (dry run), then « Confirmer l'import »: both reports captured
+    (`reports`: when they quote the cells; the invoices' reports count lines and name invoices only)."""
     import csv
     import io
     import re
 
-    rows = io.StringIO()
-    writer = csv.writer(rows, delimiter=";")
-    writer.writerow(["activite_id", "nom", "type", "service", "lieu"])
-    for n, text in enumerate(chunks(300, payloads)):
-        writer.writerow([f"XSS-CSV-{n}", text, "sport", "Enfance", text])
-    content = rows.getvalue().encode()
-    page = "/agents/familles/import"
-    dry = post_form(enfance, page, {"fichier": (io.BytesIO(content), "activites.csv")})
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(rows)
+    dry = post_form(client, page, {"fichier": (io.BytesIO(out.getvalue().encode()), "export.csv")})
     assert dry.status_code == 200, dry.get_data(as_text=True)[:800]
-    sink.answers.append(("import CSV (essai)", dry.get_data(as_text=True)))
+    if reports:
+        sink.answers.append((f"import CSV {what} (essai)", dry.get_data(as_text=True)))
     found = {
         name: re.search(rf'name="{name}" value="([^"]+)"', dry.get_data(as_text=True))
         for name in ("contenu", "signature")
     }
-    assert all(found.values()), "no confirmation form after the dry run"
-    done = post_form(
-        enfance,
-        page,
-        {"action": "confirmer", **{name: match.group(1) for name, match in found.items() if match}},
-    )
+    assert all(found.values()), f"no confirmation form after the dry run of {what}"
+    done = post_form(client, page, {"action": "confirmer", **{k: m.group(1) for k, m in found.items() if m}})
     assert done.status_code == 200, done.get_data(as_text=True)[:800]
-    sink.answers.append(("import CSV (fait)", done.get_data(as_text=True)))
+    if reports:
+        sink.answers.append((f"import CSV {what} (fait)", done.get_data(as_text=True)))
+
+
+def activities_import(enfance: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
+    """« Dossiers famille → Importer un fichier CSV », an activities file: names and places (300 per
+    cell) in the dry-run report, the report after « Confirmer l'import » (both captured) and the
+    agents' list of activities."""
+    rows = [[f"XSS-CSV-{n}", text, "sport", "Enfance", text] for n, text in enumerate(chunks(300, payloads))]
+    header = ["activite_id", "nom", "type", "service", "lieu"]
+    _csv_import(enfance, "/agents/familles/import", header, rows, sink, "activités")
     sink.tried["nom d'une activité (import CSV)"] = sink.tried["lieu d'une activité (import CSV)"] = len(
         payloads
     )
     sink.views["activités importées (agents)"] = [(enfance, "/agents/activites")]
+
+
+def families_import(enfance: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
+    """The same page, a families file: the household's name and address, a child's names and school
+    (300 per cell), in the reports and the agents' « Dossiers famille »."""
+    header = [
+        "famille_id",
+        "famille_nom",
+        "adresse",
+        "enfant_id",
+        "enfant_nom",
+        "enfant_prenom",
+        "enfant_ecole",
+    ]
+    texts = chunks(300, payloads)
+    rows = [[f"F-XSS-{n}", t, t, f"E-XSS-{n}", t, t, t] for n, t in enumerate(texts)]
+    _csv_import(enfance, "/agents/familles/import", header, rows, sink, "familles")
+    sink.tried["nom et adresse d'un foyer (import CSV)"] = len(payloads)
+    sink.tried["nom, prénom, école d'un enfant (import CSV)"] = len(payloads)
+    sink.views["dossiers famille importés"] = [(enfance, "/agents/familles?q=F-XSS")]
+
+
+def invoices_import(
+    app: Any, famille: Any, finances: Any, payloads: list[str], chunks: Chunks, sink: Sink
+) -> None:
+    """« Factures et paiements → Importer des factures »: a line's label (300) for the household F-IDOR,
+    in the reports, the Finances list and the family's « Mes factures »."""
+    header = ["facture_numero", "famille_id", "periode_debut", "periode_fin", "emission", "libelle"]
+    header += ["quantite", "prix_unitaire"]
+    rows = [
+        [f"XSS-{n}", "F-IDOR", "01/02/2026", "28/02/2026", "02/03/2026", text, "1", "10,00"]
+        for n, text in enumerate(chunks(300, payloads))
+    ]
+    _csv_import(finances, "/agents/factures/import", header, rows, sink, "factures", reports=False)
+    sink.tried["libellé d'une ligne de facture (import CSV)"] = len(payloads)
+    from sqlalchemy import or_, select
+
+    from web.extensions import db
+    from web.factures.models import Invoice
+
+    with app.app_context():
+        ids = (
+            db.session.execute(
+                select(Invoice.id).where(or_(Invoice.number.like("XSS-%"), Invoice.external_id.like("XSS-%")))
+            )
+            .scalars()
+            .all()
+        )
+    assert ids, "the imported invoices are not there"
+    sink.views["factures importées (famille)"] = [(famille, f"/factures/{i}") for i in ids]
+    sink.views["factures importées (Finances)"] = [(finances, f"/agents/factures/{i}") for i in ids]
+
+
+def payment_notes(
+    app: Any, finances: Any, record_id: int, payloads: list[str], chunks: Chunks, sink: Sink
+) -> None:
+    """« Marquer comme traité » on payments to check (a note of 1000), shown on the payment's page. The
+    payments are written as the bank's answers leave them (needs_review); the note goes through the
+    real form."""
+    from web.extensions import db
+    from web.factures.models import Payment, PaymentStatus
+
+    notes = chunks(1000, payloads)
+    with app.app_context():
+        made = []
+        for n in range(len(notes)):
+            payment = Payment(
+                reference=f"P-XSS-{n}",
+                family_record_id=record_id,
+                backend="dummy",
+                bank_transaction_id=f"T-XSS-{n}",
+                amount_cents=1000,
+                signature="-",
+                status=PaymentStatus.PAYE,
+                needs_review=True,
+            )
+            db.session.add(payment)
+            db.session.flush()
+            made.append(payment.id)
+        db.session.commit()
+    for payment_id, note in zip(made, notes, strict=True):
+        page = f"/agents/paiements/{payment_id}"
+        saved = post_form(finances, page, {"note": note})
+        assert saved.status_code == 302, saved.get_data(as_text=True)[:800]
+    sink.tried["note d'un paiement vérifié"] = len(payloads)
+    sink.views["paiements vérifiés"] = [(finances, f"/agents/paiements/{i}") for i in made]
+
+
+def signup_wizard(app: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
+    """« Créer mon espace », step « Identité »: names and birth country (100 per field), then, from the
+    next step, « Précédent » back to the identity step showing what was typed (captured), for a new
+    visitor each time."""
+    from tests.integration.test_signup import IDENTITY, post, start
+
+    for text in chunks(100, payloads):
+        client = app.test_client()
+        identity = post(client, start(client), {"action": "suivant"}).location
+        typed = {**IDENTITY, "nom": text, "prenom": text, "nom_naissance": text, "pays_naissance": text}
+        answer = post(client, identity, typed)
+        if answer.status_code != 302:  # refused: the step comes back with what was typed
+            sink.answers.append(("assistant de création (refusé)", answer.get_data(as_text=True)))
+            continue
+        contact = answer.location
+        back = post(client, contact, {"action": "precedent"})
+        assert back.status_code == 302, back.get_data(as_text=True)[:800]
+        sink.answers.append(
+            ("assistant : retour à l'identité", client.get(back.location).get_data(as_text=True))
+        )
+    sink.tried["identité dans l'assistant de création"] = len(payloads)
