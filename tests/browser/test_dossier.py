@@ -92,7 +92,9 @@ def test_dossier_diagram_comment_and_decision(app: Any, page: Any, make_user: Ca
     screenshot(page, "dossier-03-decision-enregistree")
 
     # The family never sees the internal comment.
-    family_tab = page.context.browser.new_context(base_url=page.url.split("/agents")[0]).new_page()
+    family_tab = page.context.browser.new_context(
+        base_url=page.url.split("/agents")[0], locale="fr-FR"
+    ).new_page()
     try:
         log_in(family_tab, family)
         family_tab.goto(f"/mes-demandes/{filed.instance_id}")

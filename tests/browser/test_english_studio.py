@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_dossier import log_in
+from tests.fixtures.app import PASSWORD
 from tests.fixtures.axe import BLOCKING, axe_violations, describe
 from tests.fixtures.browser import screenshot, watch
 from web.accounts.models import User
@@ -32,9 +32,13 @@ def english(browser: Any, live_server: str) -> Iterator[Any]:
 
 
 def _log_in(tab: Any, user: User) -> None:
-    tab.context.set_extra_http_headers({"Accept-Language": "fr-FR"})
-    log_in(tab, user)
-    tab.context.set_extra_http_headers({"Accept-Language": "en-GB,en;q=0.9"})
+    """The login form of the English page (« Username », « Password », « Log in »)."""
+    tab.goto("/connexion")
+    box = tab.get_by_role("region", name="MY ACCOUNT")
+    box.get_by_role("textbox", name="Username").fill(user.username)
+    box.get_by_label("Password").fill(PASSWORD)
+    box.get_by_role("button", name="Log in").click()
+    expect(tab.get_by_role("status")).to_contain_text(user.display_name)
 
 
 def test_the_demarche_page_in_english_at_1280_and_375(english: Any, make_user: Callable[..., User]) -> None:
