@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, UTCDateTime, utcnow
 from web.core.i18n import _l
-from web.famille.models import Activity, ActivityKind, Child
+from web.famille.models import ACTIVITY_KIND_LABELS, Activity, Child
 
 
 class PriceRule(enum.StrEnum):
@@ -37,14 +37,7 @@ PRICE_RULE_LABELS = {
 }
 
 #: The kinds of activities (codes stored in `activity.kind`, web/famille/models.py) as people read them.
-KIND_LABELS = {
-    ActivityKind.CENTRE_DE_LOISIRS: _l("centre de loisirs"),
-    ActivityKind.RESTAURATION_SCOLAIRE: _l("restauration scolaire"),
-    ActivityKind.ACCUEIL_PERISCOLAIRE: _l("accueil périscolaire"),
-    ActivityKind.CONSERVATOIRE: _l("conservatoire"),
-    ActivityKind.SPORT: _l("sport"),
-    ActivityKind.SEJOUR: _l("séjour"),
-}
+KIND_LABELS = ACTIVITY_KIND_LABELS  # one list of labels (web/famille/models.py)
 
 
 def kind_label(kind: str | None) -> str:

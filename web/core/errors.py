@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from flask import Flask, Response, current_app, g, render_template, request
+from flask import Flask, Response, current_app, g, render_template
 from flask_babel import force_locale
 from sqlalchemy import inspect as orm_state
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError, SQLAlchemyError
@@ -13,7 +13,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
-from web.core.i18n import COOKIE, LANGUAGES, SOURCE, _, _l, language_of
+from web.core.i18n import _, _l, language_of, visitor_language
 from web.extensions import db
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,7 @@ def _language_without_database() -> str:
             chosen = language_of(orm_state(user).dict.get("langue"))
             if chosen:
                 return chosen
-    chosen = language_of(request.cookies.get(COOKIE))
-    if chosen:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES, default=SOURCE) or SOURCE
+    return visitor_language()
 
 
 def register(app: Flask) -> None:

@@ -62,10 +62,16 @@ def select_language() -> str:
         chosen = language_of(getattr(current_user, "langue", None))
         if chosen:
             return chosen
-    chosen = language_of(request.cookies.get(COOKIE))
-    if chosen:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES, default=SOURCE) or SOURCE
+    return visitor_language()
+
+
+def visitor_language() -> str:
+    """Without an account's choice: the `langue` cookie, else the browser's languages, else French."""
+    return (
+        language_of(request.cookies.get(COOKIE))
+        or request.accept_languages.best_match(LANGUAGES, default=SOURCE)
+        or SOURCE
+    )
 
 
 def current_language() -> str:
