@@ -6,6 +6,8 @@ that show it back."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from tests.browser.xss_areas import Chunks, Sink
@@ -18,6 +20,31 @@ FACILITY = {
     **{key: "" for key in ("area", "phone", "email", "website", "description", "services")},
     **{day: "" for day in ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")},
 }
+
+
+@contextmanager
+def groups_removed_after(app: Any) -> Iterator[None]:
+    """Remove the payload-named agent groups made inside the block (the tests share one app and its
+    database; the services' groups made for the agents stay, with their members)."""
+    from sqlalchemy import delete, select
+
+    from web.accounts.models import AgentGroup
+    from web.extensions import db
+
+    with app.app_context():
+        before = set(db.session.execute(select(AgentGroup.id)).scalars())
+    try:
+        yield
+    finally:
+        with app.app_context():
+            made = {
+                group.id
+                for group in db.session.execute(select(AgentGroup)).scalars()
+                if group.id not in before and ("xss" in group.name.lower() or "ssti" in group.name.lower())
+            }
+            if made:
+                db.session.execute(delete(AgentGroup).where(AgentGroup.id.in_(made)))
+                db.session.commit()
 
 
 def group_names(admin: Any, payloads: list[str], chunks: Chunks, sink: Sink) -> None:
