@@ -14,12 +14,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 _translate: Callable[[str], str] = str
+_needed: Callable[[], bool] = lambda: False  # noqa: E731 (no translator: French, nothing to do)
 
 
-def install_translator(translate: Callable[[str], str]) -> None:
-    """Route the engine's messages through `translate` (French text → the reader's language)."""
-    global _translate
-    _translate = translate
+def install_translator(translate: Callable[[str], str], needed: Callable[[], bool] = lambda: True) -> None:
+    """Route the engine's messages through `translate` (French text → the reader's language);
+    `needed()` says whether the reader's language is not French (else stored texts are shown as is)."""
+    global _translate, _needed
+    _translate, _needed = translate, needed
+
+
+def translation_needed() -> bool:
+    """Whether the current reader wants another language than the French the engine writes."""
+    return _needed()
 
 
 def _(message: str, **params: object) -> str:

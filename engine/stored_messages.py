@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .i18n import N_, _
+from .i18n import N_, _, translation_needed
 
 #: Stored texts without values (exact msgids).
 FIXED = (
@@ -169,7 +169,7 @@ def _pattern(template: str) -> re.Pattern[str]:
 
 def translate_stored(text: str | None) -> str | None:
     """`text`, written in French by the engine, in the reader's language (as written when unknown)."""
-    if not text:
+    if not text or not translation_needed():  # a French reader: the stored text as it is
         return text
     if text in FIXED:
         return _(text)
@@ -185,7 +185,7 @@ def translate_stored(text: str | None) -> str | None:
 
 def translate_role(role: str | None) -> str | None:
     """« Famille », « Service Accueil » (a lane's role on the timeline) in the reader's language."""
-    if not role:
+    if not role or not translation_needed():
         return role
     if role in FIXED:
         return _(role)

@@ -136,7 +136,9 @@ def register(app: Flask) -> None:
     _Babel(app, locale_selector=select_language)
     from engine.api import install_translator
 
-    install_translator(gettext)  # the engine's messages (engine/i18n.py) in the request's language
+    # The engine's messages (engine/i18n.py) in the request's language; its stored French texts are
+    # matched against its patterns only for a reader of another language.
+    install_translator(gettext, needed=lambda: current_language() != SOURCE)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace collapsed
 
     app.add_template_filter(money, "money")  # amounts in cents: « 12,50 € » / « €12.50 »
