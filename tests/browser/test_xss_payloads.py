@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -401,12 +402,16 @@ def _render_sink(renderer: Any, sink: Any, home: Any, title: str, started: float
     return succeeded, total
 
 
-def test_no_payload_runs_or_injects_in_the_third_round_fields(app, people, client_for, make_user, renderer):
+def test_no_payload_runs_or_injects_in_the_third_round_fields(
+    app, people, client_for, make_user, renderer, time_machine
+):
     """Agent group names, saved filter names, a facility's address and its closures' reasons, an
     activity's admitted classes and draw criteria, the form editor's choices, format messages, settings
     and decision outcomes, a family's identity fields, its answer to a correction request, the
     activities, families and invoices CSV imports, a payment's review note, the signup wizard's
     identity step."""
+    # A fixed day: the facilities' closures (March 2027) are shown while upcoming only.
+    time_machine.move_to(datetime(2026, 12, 7, 9, 0, tzinfo=UTC), tick=True)
     started = time.monotonic()
     sink = xss_areas.Sink()
     admin = client_for(make_user("admin"))
