@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, select
+from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from . import stored_messages as stored
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, CompressedText, UTCDateTime, utcnow
 from .definitions import latest_definition
 from .errors import Conflict, NotFound
 from .events import add_event
@@ -58,7 +58,7 @@ class InstanceMigration(Base):
     key: Mapped[str] = mapped_column(String(100), index=True)
     from_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
     to_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
-    previous_serialization: Mapped[str] = mapped_column(Text)
+    previous_serialization: Mapped[str] = mapped_column(CompressedText)
     # The instance's lock_version right after the move: undo only while it is unchanged.
     lock_version_after: Mapped[int] = mapped_column(Integer)
     actor: Mapped[str] = mapped_column(String(150))

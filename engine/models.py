@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Base, UTCDateTime, utcnow
+from .db import Base, CompressedText, UTCDateTime, utcnow
 
 #: The family's lane in every diagram; the other lanes are the agents' groups.
 REQUESTER_LANE = "Famille"
@@ -77,7 +77,7 @@ class ProcessInstance(Base):
     guest_key_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[InstanceStatus] = mapped_column(String(20), default=InstanceStatus.RUNNING)
     status_label: Mapped[str] = mapped_column(String(200), default="")
-    serialization: Mapped[str] = mapped_column(Text)
+    serialization: Mapped[str] = mapped_column(CompressedText)
     data_summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
