@@ -1,41 +1,19 @@
 /* The studio's comparison of two versions: the arriving version's diagram (vendored bpmn-js viewer)
  * with the added elements marked in green and the changed ones in orange; removed elements are only
- * in the list (they are not in this diagram). No inline script (CSP script-src 'self'). */
+ * in the list (they are not in this diagram). Loading: bpmn-diagram.js. No inline script (CSP). */
 (function () {
   "use strict";
-  var container = document.getElementById("diagramme-comparaison");
-  if (!container || typeof window.BpmnJS !== "function") {
+  if (!window.GuichetDiagram) {
     return;
   }
-  var viewer = new window.BpmnJS({ container: container });
-  var rows = document.querySelectorAll("tr[data-element-id][data-status]");
-  fetch(container.getAttribute("data-xml-url"), { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) {
-        throw new Error("HTTP " + response.status);
-      }
-      return response.text();
-    })
-    .then(function (xml) {
-      return viewer.importXML(xml);
-    })
-    .then(function () {
-      var canvas = viewer.get("canvas");
-      var registry = viewer.get("elementRegistry");
-      canvas.zoom("fit-viewport");
-      Array.prototype.forEach.call(rows, function (row) {
-        var id = row.getAttribute("data-element-id");
-        var status = row.getAttribute("data-status");
-        if (status !== "removed" && registry.get(id)) {
-          canvas.addMarker(id, "studio-diff-" + status);
-        }
-      });
-      container.setAttribute("data-diagram-ready", "true");
-    })
-    .catch(function () {
-      var box = document.querySelector("[data-diagram-error]");
-      if (box) {
-        box.hidden = false;
+  window.GuichetDiagram.show("diagramme-comparaison", function (container, canvas, registry) {
+    var rows = document.querySelectorAll("tr[data-element-id][data-status]");
+    Array.prototype.forEach.call(rows, function (row) {
+      var id = row.getAttribute("data-element-id");
+      var status = row.getAttribute("data-status");
+      if (status !== "removed" && registry.get(id)) {
+        canvas.addMarker(id, "studio-diff-" + status);
       }
     });
+  });
 })();

@@ -1,16 +1,12 @@
 /* The studio's waiting figures page (« Où les demandes attendent »): the version's diagram (vendored bpmn-js viewer) with, on
  * each element (user task, timer, automatic step), the figures of the table (passed, waiting, median) as an overlay, the busiest task
  * framed in red, and the followed request's path (blue) and current position (orange). The table and
- * the list carry the same information for screen readers. No inline script (CSP script-src 'self'). */
+ * the list carry the same information for screen readers. Loading: bpmn-diagram.js. No inline script (CSP). */
 (function () {
   "use strict";
-  var container = document.getElementById("diagramme-attente");
-  if (!container || typeof window.BpmnJS !== "function") {
+  if (!window.GuichetDiagram) {
     return;
   }
-  var viewer = new window.BpmnJS({ container: container });
-  var rows = document.querySelectorAll("#chiffres-attente tr[data-element-id]");
-  var steps = document.querySelectorAll("#parcours-demande li[data-element-id]");
 
   function badge(row) {
     var el = document.createElement("div");
@@ -21,43 +17,25 @@
     return el;
   }
 
-  fetch(container.getAttribute("data-xml-url"), { credentials: "same-origin" })
-    .then(function (response) {
-      if (!response.ok) {
-        throw new Error("HTTP " + response.status);
+  window.GuichetDiagram.show("diagramme-attente", function (container, canvas, registry, viewer) {
+    var overlays = viewer.get("overlays");
+    var rows = document.querySelectorAll("#chiffres-attente tr[data-element-id]");
+    var steps = document.querySelectorAll("#parcours-demande li[data-element-id]");
+    Array.prototype.forEach.call(rows, function (row) {
+      var id = row.getAttribute("data-element-id");
+      if (!registry.get(id)) {
+        return;
       }
-      return response.text();
-    })
-    .then(function (xml) {
-      return viewer.importXML(xml);
-    })
-    .then(function () {
-      var canvas = viewer.get("canvas");
-      var registry = viewer.get("elementRegistry");
-      var overlays = viewer.get("overlays");
-      canvas.zoom("fit-viewport");
-      Array.prototype.forEach.call(rows, function (row) {
-        var id = row.getAttribute("data-element-id");
-        if (!registry.get(id)) {
-          return;
-        }
-        overlays.add(id, "attente", { position: { bottom: -4, left: 0 }, html: badge(row) });
-        if (row.getAttribute("data-level") === "forte") {
-          canvas.addMarker(id, "attente-forte");
-        }
-      });
-      Array.prototype.forEach.call(steps, function (step) {
-        var id = step.getAttribute("data-element-id");
-        if (registry.get(id)) {
-          canvas.addMarker(id, step.getAttribute("data-state") === "open" ? "tache-courante" : "tache-parcourue");
-        }
-      });
-      container.setAttribute("data-diagram-ready", "true");
-    })
-    .catch(function () {
-      var box = document.querySelector("[data-diagram-error]");
-      if (box) {
-        box.hidden = false;
+      overlays.add(id, "attente", { position: { bottom: -4, left: 0 }, html: badge(row) });
+      if (row.getAttribute("data-level") === "forte") {
+        canvas.addMarker(id, "attente-forte");
       }
     });
+    Array.prototype.forEach.call(steps, function (step) {
+      var id = step.getAttribute("data-element-id");
+      if (registry.get(id)) {
+        canvas.addMarker(id, step.getAttribute("data-state") === "open" ? "tache-courante" : "tache-parcourue");
+      }
+    });
+  });
 })();
