@@ -34,6 +34,7 @@ WARNING_SECONDS = 120  # the « Prolonger » dialog opens this long before the e
 # « Last seen » is written again only when it is this old: a request that changes nothing else in the
 # session then sends no new signed cookie (the signature was ~4 % of a step's CPU in the HTTP profile).
 SEEN_REFRESH_SECONDS = 15
+MAX_FLASHES = 5  # messages waiting for the next page (see cap_flashes)
 EXPIRED_MESSAGE = _l("Votre session a expiré : reconnectez-vous.")
 EXTEND_ENDPOINT = "accounts.extend_session"
 
@@ -127,8 +128,19 @@ def extend_session() -> Response | tuple[Response, int]:
     return jsonify(data)
 
 
+def cap_flashes(response: Response) -> Response:
+    """after_request: keep the last MAX_FLASHES messages waiting in the cookie. A browser shows them
+    at the next page; a client that never fetches a page would otherwise grow the signed cookie at
+    every POST (re-read, re-signed, re-sent each request, and dropped by browsers past 4 kB)."""
+    flashes = session.get("_flashes")
+    if flashes and len(flashes) > MAX_FLASHES:
+        session["_flashes"] = flashes[-MAX_FLASHES:]
+    return response
+
+
 def register(app: Flask) -> None:
     app.before_request(enforce_limits)
+    app.after_request(cap_flashes)
 
     @app.context_processor
     def session_context() -> dict[str, Any]:
