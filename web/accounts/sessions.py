@@ -19,7 +19,9 @@ import logging
 from typing import Any
 
 from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from engine.db import utcnow
@@ -138,7 +140,22 @@ def cap_flashes(response: Response) -> Response:
     return response
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, whose serializer is built once per secret key rather than twice
+    per request (opening and saving the session); the keys, salt and signature are Flask's."""
+
+    _built: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
 def register(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     app.before_request(enforce_limits)
     app.after_request(cap_flashes)
 
