@@ -68,6 +68,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="http: concurrent clients (default 1); activites (default 48)",
     )
     parser.add_argument("--follow", action="store_true", help="http: follow redirects as a browser does")
+    parser.add_argument(
+        "--server",
+        choices=("run", "serve"),
+        default="run",
+        help="http: `guichet run` (waitress, default) or `guichet serve` (gunicorn, 1 worker × 8 threads)",
+    )
     args = parser.parse_args(argv)
     if args.clients is None:
         args.clients = 48 if args.which == "activites" else 1
@@ -172,7 +178,12 @@ def run_http(args: argparse.Namespace) -> None:
             api_result = measure("b", "engine.api on SQLite", guichet_app.scenario_b(site_b).one, **common)
         guichet_app.close_site(site_b)
     result = http_server.measure_http(
-        n=args.n, repeat=args.repeat, warmup=args.warmup, clients=args.clients, follow=args.follow
+        n=args.n,
+        repeat=args.repeat,
+        warmup=args.warmup,
+        clients=args.clients,
+        follow=args.follow,
+        kind=args.server,
     )
     print(f"(a) SpiffWorkflow alone: {floor.cpu_ms:.2f} ms CPU/démarche")
     print(f"(b) engine.api on SQLite: {api_result.cpu_ms:.2f} ms CPU/démarche")

@@ -1,6 +1,7 @@
 """Server CPU per démarche of two checkouts, in interleaved rounds of one run (`--base DIR`).
 
-`python -m benchmarks.compare_http --base /tmp/guichet-before [--rounds 4] [--n 40] [--follow]`
+`python -m benchmarks.compare_http --base /tmp/guichet-before [--rounds 4] [--n 40] [--follow]
+[--server serve]`
 
 Each round starts the `guichet run` server of benchmarks/http_server.py twice, once with the code of
 `--base` (a plain copy of another commit, put first on PYTHONPATH; `git archive COMMIT | tar -x -C
@@ -26,6 +27,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--n", type=int, default=40)
     parser.add_argument("--follow", action="store_true")
+    parser.add_argument("--server", choices=("run", "serve"), default="run", help="guichet run or serve")
     args = parser.parse_args()
     floor = measure(
         "a", "SpiffWorkflow alone", spiff_only.scenario_a(spiff_only.parse_spec()), n=100, repeat=3, warmup=10
@@ -41,7 +43,7 @@ def main() -> None:
                 os.environ.pop("PYTHONPATH", None)
             else:
                 os.environ["PYTHONPATH"] = kept
-            result = measure_http(n=args.n, repeat=1, warmup=10, follow=args.follow)
+            result = measure_http(n=args.n, repeat=1, warmup=10, follow=args.follow, kind=args.server)
             sides[side].append(result.cpu_ms)
             steps = [v for values in result.timings.per_step.values() for v in values]
             p95[side].append(percentile(steps, 0.95) * 1000)

@@ -56,9 +56,10 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class Server:
-    """`guichet run` on a free loopback port, on a fresh SQLite database filled by `guichet demo`."""
+    """`guichet run` (or `guichet serve`: gunicorn, one worker of 8 threads) on a free loopback port,
+    on a fresh SQLite database filled by `guichet demo`."""
 
-    def __init__(self, tmp: Path, families: int = 1) -> None:
+    def __init__(self, tmp: Path, families: int = 1, kind: str = "run") -> None:
         self.database = tmp / "guichet.sqlite3"
         self.env = {
             **os.environ,
@@ -73,8 +74,11 @@ class Server:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.port = sock.getsockname()[1]
+        command = ["run", "--port", str(self.port), "--threads", "8"]
+        if kind == "serve":
+            command = ["serve", "--bind", f"127.0.0.1:{self.port}", "--workers", "1", "--threads", "8"]
         self.process = subprocess.Popen(
-            [str(GUICHET), "run", "--port", str(self.port), "--threads", "8"],
+            [str(GUICHET), *command],
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -92,16 +96,34 @@ class Server:
                 time.sleep(0.1)
         raise RuntimeError("guichet run did not listen within 60 s")
 
+    def pids(self) -> list[int]:
+        """The server process and its descendants (gunicorn's master and its worker)."""
+        found, todo = [], [self.process.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                children = task / "children"
+                if children.exists():
+                    todo.extend(int(child) for child in children.read_text().split())
+        return found
+
     def cpu_seconds(self) -> float:
-        """utime + stime of the server process (all its threads), from /proc."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        """utime + stime of the server's processes (all their threads), from /proc."""
+        total = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        return total / CLOCK_TICKS
 
     def rss_mib(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        """Resident memory of the server's processes, summed."""
+        total = 0
+        for pid in self.pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        return total / 1024
 
     def open_agent_task(self, instance_id: int) -> int:
         with sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=30) as conn:
@@ -339,10 +361,13 @@ def _run_clients(demarches: list[Demarche], count: int, timings: Timings | None)
         raise errors[0]
 
 
-def measure_http(*, n: int, repeat: int, warmup: int, clients: int = 1, follow: bool = False) -> HttpResult:
-    """Start the server, warm it up, then `repeat` runs of `n` démarches; the server is stopped after."""
+def measure_http(
+    *, n: int, repeat: int, warmup: int, clients: int = 1, follow: bool = False, kind: str = "run"
+) -> HttpResult:
+    """Start the server (`kind`: « run », waitress, or « serve », gunicorn), warm it up, then `repeat`
+    runs of `n` démarches; the server is stopped after."""
     with tempfile.TemporaryDirectory(prefix="guichet-http-") as tmp:
-        server = Server(Path(tmp), families=clients)
+        server = Server(Path(tmp), families=clients, kind=kind)
         try:
             demarches = [Demarche(server, follow, number) for number in range(1, clients + 1)]
             _run_clients(demarches, warmup, None)
@@ -359,7 +384,7 @@ def measure_http(*, n: int, repeat: int, warmup: int, clients: int = 1, follow: 
         finally:
             server.stop()
     mode = "redirects followed" if follow else "3 requests, redirects not followed"
-    label = f"Guichet over HTTP (guichet run), {clients} client(s), {mode}"
+    label = f"Guichet over HTTP (guichet {kind}), {clients} client(s), {mode}"
     return HttpResult(label, n, seconds, cpu, timings, rss_rest, rss_after, accepted)
 
 

@@ -98,6 +98,7 @@ def enqueue_mail(
     )
     session.add(message)
     session.info["outbox_written"] = True
+    session.info.setdefault("outbox_channels", set()).add(message.channel)  # who to wake after commit
     return outgoing(message)
 
 

@@ -181,7 +181,7 @@ def install_outbox_waker(app: Flask) -> None:
             except Exception as exc:  # the broker is down: beat sends the job once it is back
                 log.warning("Outbox job not woken (broker unreachable): %s", exc)
 
-    def wake() -> None:
+    def wake(channels: frozenset[str] = frozenset()) -> None:
         if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
             return
         with lock:

@@ -19,7 +19,9 @@ import logging
 from typing import Any
 
 from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from engine.db import utcnow
@@ -34,6 +36,7 @@ WARNING_SECONDS = 120  # the « Prolonger » dialog opens this long before the e
 # « Last seen » is written again only when it is this old: a request that changes nothing else in the
 # session then sends no new signed cookie (the signature was ~4 % of a step's CPU in the HTTP profile).
 SEEN_REFRESH_SECONDS = 15
+MAX_FLASHES = 5  # messages waiting for the next page (see cap_flashes)
 EXPIRED_MESSAGE = _l("Votre session a expiré : reconnectez-vous.")
 EXTEND_ENDPOINT = "accounts.extend_session"
 
@@ -127,8 +130,34 @@ def extend_session() -> Response | tuple[Response, int]:
     return jsonify(data)
 
 
+def cap_flashes(response: Response) -> Response:
+    """after_request: keep the last MAX_FLASHES messages waiting in the cookie. A browser shows them
+    at the next page; a client that never fetches a page would otherwise grow the signed cookie at
+    every POST (re-read, re-signed, re-sent each request, and dropped by browsers past 4 kB)."""
+    flashes = session.get("_flashes")
+    if flashes and len(flashes) > MAX_FLASHES:
+        session["_flashes"] = flashes[-MAX_FLASHES:]
+    return response
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, whose serializer is built once per secret key rather than twice
+    per request (opening and saving the session); the keys, salt and signature are Flask's."""
+
+    _built: tuple[tuple[Any, ...], URLSafeTimedSerializer | None] | None = None
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        built = self._built
+        if built is None or built[0] != keys:
+            built = self._built = (keys, super().get_signing_serializer(app))
+        return built[1]
+
+
 def register(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     app.before_request(enforce_limits)
+    app.after_request(cap_flashes)
 
     @app.context_processor
     def session_context() -> dict[str, Any]:

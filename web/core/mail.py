@@ -12,12 +12,13 @@ import logging
 import smtplib
 from typing import Any
 
-from flask import current_app, has_request_context, render_template
+from flask import current_app, has_request_context
 from flask_login import current_user
 from flask_mail import Message
 from sqlalchemy.orm import Session
 
 from engine.api import OutgoingMessage, PermanentFailure, ServerUnavailable, enqueue_mail
+from engine.db import utcnow
 from web.core.i18n import SOURCE, current_language, in_language, language_of
 from web.extensions import mail
 
@@ -45,6 +46,14 @@ def recipient_language(account: Any) -> str:
     return SOURCE
 
 
+def render_mail(name: str, context: dict[str, Any]) -> str:
+    """A mail template, given only what mail templates read besides their own context (`now`,
+    `current_language`) and the environment's globals (`_`, `url_for`): the pages' context processors
+    (menus, session timing, the agent's services…) are not run three times per mail."""
+    template = current_app.jinja_env.get_or_select_template(name)
+    return template.render({"now": utcnow(), "current_language": current_language(), **context})
+
+
 def queue_mail(
     session: Session,
     template: str,
@@ -69,9 +78,9 @@ def queue_mail(
         recipient = next((context[name] for name in RECIPIENT_NAMES if context.get(name) is not None), None)
         language = recipient_language(recipient)
     with in_language(language):
-        subject = render_template(f"emails/{template}/subject.txt", **context).strip()
-        body_text = render_template(f"emails/{template}/body.txt", **context)
-        body_html = render_template(f"emails/{template}/body.html", **context)
+        subject = render_mail(f"emails/{template}/subject.txt", context).strip()
+        body_text = render_mail(f"emails/{template}/body.txt", context)
+        body_html = render_mail(f"emails/{template}/body.html", context)
     sender_domain = config["MAIL_DEFAULT_SENDER"].rsplit("@", 1)[-1].rstrip(">") or "guichet.localhost"
     return enqueue_mail(
         session,

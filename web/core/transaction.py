@@ -33,13 +33,15 @@ from sqlalchemy.orm import Session
 
 from web.extensions import db
 
-#: Run after a commit that wrote mails: web/scheduler.py registers its « wake the outbox job ».
-OUTBOX_WAKERS: list[Callable[[], None]] = []
+#: Run after a commit that wrote mails: web/scheduler.py registers its « wake the outbox job ». Each
+#: gets the channels written (« courriel », « sms »; empty when unknown) and may skip a channel that
+#: nothing sends (mails without a mail server wait on « Courriels (développement) »).
+OUTBOX_WAKERS: list[Callable[[frozenset[str]], None]] = []
 
 
-def wake_outbox() -> None:
+def wake_outbox(channels: frozenset[str] = frozenset()) -> None:
     for waker in OUTBOX_WAKERS:
-        waker()
+        waker(channels)
 
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _KEEP = "keep_writes"
 _OUTBOX = "outbox_written"
 _WROTE = "flushed_writes"
+_CHANNELS = "outbox_channels"  # set by engine/outbox.py beside _OUTBOX
 
 
 @event.listens_for(Session, "after_flush")
@@ -62,15 +65,17 @@ def _note_writes(session: Session, flush_context: object) -> None:
 def _commit(session: Session) -> None:
     """Commit `session`; if it wrote mails, wake the outbox job (the outbox drains after the commit)."""
     wrote_mail = session.info.pop(_OUTBOX, False)
+    channels = frozenset(session.info.pop(_CHANNELS, ()))
     session.info.pop(_KEEP, None)
     session.info.pop(_WROTE, None)
     session.commit()
     if wrote_mail:
-        wake_outbox()
+        wake_outbox(channels)
 
 
 def _rollback(session: Session) -> None:
     session.info.pop(_OUTBOX, None)
+    session.info.pop(_CHANNELS, None)
     session.info.pop(_KEEP, None)
     session.info.pop(_WROTE, None)
     session.rollback()

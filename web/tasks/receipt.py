@@ -52,9 +52,10 @@ def receipt_for(session: Session, instance: Any) -> Receipt | None:
     )
 
 
-def send_receipt(session: Session, instance: Any, user: Any) -> bool:
-    """Mail the acknowledgement to the family that just filed the request; False when none is due."""
-    receipt = receipt_for(session, instance)
+def send_receipt(session: Session, instance: Any, user: Any, receipt: Receipt | None = None) -> bool:
+    """Mail the acknowledgement to the family that just filed the request; False when none is due.
+    `receipt`: the caller's `receipt_for(session, instance)` if it has it (one query fewer)."""
+    receipt = receipt or receipt_for(session, instance)
     email = getattr(user, "email", None)
     if receipt is None or not email:
         return False

@@ -72,7 +72,7 @@ def show(task_id: int) -> str | Response:
                 # Filed just now: the « accusé de réception » (web/tasks/receipt.py).
                 instance = api.reread(db_session, instance)
                 receipt = receipt_for(db_session, instance)
-                send_receipt(db_session, instance, actor)
+                send_receipt(db_session, instance, actor, receipt)
             return _after(task, actor, "suivant", receipt=receipt)
     context: dict[str, Any] = {"task": task, "form": form}
     render_hook = BEFORE_RENDER.get(task.form_key)
