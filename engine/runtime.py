@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -182,8 +183,6 @@ class CachedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 
 
 def _uuid(value: str) -> Any:
-    from uuid import UUID
-
     return UUID(value)
 
 
