@@ -17,7 +17,7 @@ import ast
 from datetime import datetime
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from . import durations
@@ -82,17 +82,24 @@ def flag_open_agent_tasks(session: Session, instance_id: int, column: str, now: 
     return inbox_tasks(session, tasks)
 
 
+#: Built once (its SQL cache key is kept): run each time a step opens an agent task.
+_FLAGS = (
+    select(HistoryEvent.event_type, func.min(HistoryEvent.created_at))
+    .where(
+        HistoryEvent.instance_id == bindparam("b_instance_id"),
+        HistoryEvent.event_type.in_(list(_FLAG_OF_EVENT)),
+    )
+    .group_by(HistoryEvent.event_type)
+)
+
+
 def request_flags(session: Session, instance_id: int) -> dict[str, datetime]:
     """{reminded_at / escalated_at: first date} of the request, read from its timeline.
 
     A reminder or an escalation that fired while no agent task was open (the family had a question
     to answer) is thus carried to the agents' task that opens when the family answers.
     """
-    rows = session.execute(
-        select(HistoryEvent.event_type, func.min(HistoryEvent.created_at))
-        .where(HistoryEvent.instance_id == instance_id, HistoryEvent.event_type.in_(_FLAG_OF_EVENT))
-        .group_by(HistoryEvent.event_type)
-    ).all()
+    rows = session.execute(_FLAGS, {"b_instance_id": instance_id}).all()
     return {_FLAG_OF_EVENT[event_type]: at for event_type, at in rows if at is not None}
 
 

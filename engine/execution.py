@@ -95,9 +95,12 @@ INSTANCE_COLUMNS = tuple(prop.key for prop in ProcessInstance.__mapper__.column_
 if any(_INSTANCES.c[key] is not ProcessInstance.__mapper__.columns[key] for key in INSTANCE_COLUMNS):
     raise RuntimeError("process_instance: an attribute is named unlike its column")
 
-_TOUCH_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"))
-_READ_INSTANCE = select(*(_INSTANCES.c[key] for key in INSTANCE_COLUMNS)).where(
-    _INSTANCES.c.id == bindparam("b_id")
+#: The lock's no-op UPDATE, which also reads the instance's own columns back (RETURNING: SQLite
+#: ≥ 3.35 and PostgreSQL), so that the lock and the fresh read are one statement.
+_TOUCH_INSTANCE = (
+    update(_INSTANCES)
+    .where(_INSTANCES.c.id == bindparam("b_id"))
+    .returning(*(_INSTANCES.c[key] for key in INSTANCE_COLUMNS))
 )
 _LOAD_INSTANCE = (
     select(ProcessInstance)
@@ -120,12 +123,12 @@ def lock_instance(session: Session, instance_id: int) -> ProcessInstance:
 
     A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite; a concurrent
     transaction waits here, then sees the committed state of the winner. Only the instance's own
-    columns are read again: its definition is immutable, so a definition already loaded is kept.
+    columns are read again, by that UPDATE: its definition is immutable, so a definition already
+    loaded is kept (else the instance is loaded with it).
     """
-    session.execute(_TOUCH_INSTANCE, {"b_id": instance_id, "updated_at": utcnow()})
+    row = session.execute(_TOUCH_INSTANCE, {"b_id": instance_id, "updated_at": utcnow()}).one_or_none()
     instance = session.identity_map.get(session.identity_key(ProcessInstance, (instance_id,)))
-    if instance is not None and "definition" in inspect(instance).dict:
-        row = session.execute(_READ_INSTANCE, {"b_id": instance_id}).one()
+    if row is not None and instance is not None and "definition" in inspect(instance).dict:
         for key, value in zip(INSTANCE_COLUMNS, row, strict=True):
             set_committed_value(instance, key, value)
         return instance  # type: ignore[no-any-return]
@@ -179,9 +182,17 @@ class Runner:
     """
 
     def __init__(
-        self, session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, actor: Actor | None
+        self,
+        session: Session,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow,
+        actor: Actor | None,
+        *,
+        new: bool = False,
     ) -> None:
         self.session = session
+        #: An instance inserted by this transaction has no inbox rows yet: nothing to read back.
+        self.new = new
         self.instance = instance
         self.workflow = workflow
         self.actor = actor
@@ -254,7 +265,9 @@ class Runner:
     def sync_tasks(self) -> None:
         """Make the open human_task rows match the READY user tasks of the workflow."""
         ready = {str(t.id): t for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)}
-        open_rows = self.session.execute(_OPEN_TASKS, {"b_instance_id": self.instance.id}).all()
+        open_rows = (
+            [] if self.new else self.session.execute(_OPEN_TASKS, {"b_instance_id": self.instance.id}).all()
+        )
         now = utcnow()
         gone = [row_id for row_id, spiff_id in open_rows if ready.pop(spiff_id, None) is None]
         if gone:
@@ -335,7 +348,7 @@ class Runner:
         if self._new_tasks:
             self.session.execute(_INSERT_TASKS, self._new_tasks)
         self.passages.write(self.session, self.workflow, instance.status != InstanceStatus.RUNNING)
-        self._values, self._events, self._new_tasks = {}, [], []
+        self._values, self._events, self._new_tasks, self.new = {}, [], [], False
         try:
             self.session.flush()  # what the services added (outbox rows, accounts)
         except StaleDataError:

@@ -67,7 +67,7 @@ def start(
     workflow = new_workflow(
         bundle_of(instance), GuichetScriptEngine(ServiceContext(session, instance, requester))
     )
-    runner = Runner(session, instance, workflow, requester)
+    runner = Runner(session, instance, workflow, requester, new=True)
     runner.set("reference", next_reference(session, now.year))
     start_task = workflow.get_tasks(state=TaskState.READY)[0]
     start_task.data.update(data or {})

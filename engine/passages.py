@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, select, update
+from sqlalchemy import ForeignKey, Index, String, bindparam, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, UTCDateTime, utcnow
@@ -47,6 +47,10 @@ class ElementPassage(Base):
 
 
 _TABLE = ElementPassage.__table__
+_INSERT = _TABLE.insert()
+#: Built once (their SQL cache keys are kept); the values given at execution form the SET clause.
+_CLOSE_ALL = update(_TABLE).where(_TABLE.c.instance_id == bindparam("b_instance_id"), _TABLE.c.state == OPEN)
+_CLOSE_SOME = _CLOSE_ALL.where(_TABLE.c.spiff_task_id.in_(bindparam("b_spiff_ids", expanding=True)))
 
 
 def kind_of(spec: Any) -> str | None:
@@ -93,10 +97,12 @@ class PassageLog:
 
     def _close(self, session: Session, state: str, spiff_ids: list[str] | None, now: datetime) -> int:
         """Close open rows of the request (those of `spiff_ids`, or all when None); the count closed."""
-        query = update(_TABLE).where(_TABLE.c.instance_id == self.instance.id, _TABLE.c.state == OPEN)
-        if spiff_ids is not None:
-            query = query.where(_TABLE.c.spiff_task_id.in_(spiff_ids))
-        return int(session.execute(query.values(state=state, completed_at=now)).rowcount)  # type: ignore[attr-defined]
+        values = {"b_instance_id": self.instance.id, "state": state, "completed_at": now}
+        if spiff_ids is None:
+            result = session.execute(_CLOSE_ALL, values)
+        else:
+            result = session.execute(_CLOSE_SOME, {**values, "b_spiff_ids": spiff_ids})
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     def write(self, session: Session, workflow: Any, finished: bool) -> None:
         now = utcnow()
@@ -125,5 +131,5 @@ class PassageLog:
         elif cancelled:
             self._close(session, CANCELLED, cancelled, now)
         if new:
-            session.execute(_TABLE.insert(), new)
+            session.execute(_INSERT, new)
         self.done, self.started = [], time.time()

@@ -8,7 +8,7 @@ rolled-back start gives its number back with its transaction. A discarded draft 
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -27,7 +27,14 @@ _TOUCH = (
     .where(_COUNTERS.c.year == bindparam("b_year"))
     .values(last_number=_COUNTERS.c.last_number)
 )
-_READ = select(_COUNTERS.c.last_number).where(_COUNTERS.c.year == bindparam("b_year"))
+#: One statement per start once the year's row exists (SQLite ≥ 3.35 and PostgreSQL have RETURNING).
+_BUMP_RETURNING = _BUMP.returning(_COUNTERS.c.last_number)
+_ENSURE = {
+    dialect: insert(_COUNTERS)
+    .values(year=bindparam("b_year"), last_number=0)
+    .on_conflict_do_nothing(index_elements=["year"])
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
 
 
 def format_reference(year: int, number: int) -> str:
@@ -37,17 +44,20 @@ def format_reference(year: int, number: int) -> str:
 
 def _ensure_counter(session: Session, year: int) -> None:
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(
-        insert(_COUNTERS).values(year=year, last_number=0).on_conflict_do_nothing(index_elements=["year"])
-    )
+    session.execute(_ENSURE["postgresql" if dialect == "postgresql" else "sqlite"], {"b_year": year})
 
 
 def next_reference(session: Session, year: int) -> str:
-    """Take the next number of `year` in the caller's transaction and return its reference."""
-    _ensure_counter(session, year)
-    session.execute(_BUMP, {"b_year": year})
-    return format_reference(year, session.execute(_READ, {"b_year": year}).scalar_one())
+    """Take the next number of `year` in the caller's transaction and return its reference.
+
+    The UPDATE both takes the lock and reads the new number; the year's row is made (then bumped
+    again) only when it does not exist yet, at the first start of a year.
+    """
+    number = session.execute(_BUMP_RETURNING, {"b_year": year}).scalar_one_or_none()
+    if number is None:
+        _ensure_counter(session, year)
+        number = session.execute(_BUMP_RETURNING, {"b_year": year}).scalar_one()
+    return format_reference(year, number)
 
 
 def lock_year(session: Session, year: int) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -27,6 +28,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 from SpiffWorkflow.util.task import TaskState
 
+from . import fast_json
 from . import stored_messages as stored
 from .errors import DeployError, EngineError, ScriptError
 from .i18n import _
@@ -181,8 +183,6 @@ class CachedSpecWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 
 
 def _uuid(value: str) -> Any:
-    from uuid import UUID
-
     return UUID(value)
 
 
@@ -198,6 +198,24 @@ class _CompactJSON(json.JSONEncoder):
         super().__init__(*args, **kwargs)
 
 
+class _Serializer(BpmnWorkflowSerializer):  # type: ignore[misc]
+    """Spiff's serializer with the JSON text written and read by orjson (engine/fast_json.py)."""
+
+    def serialize_json(self, workflow: BpmnWorkflow, use_gzip: bool = False) -> str:
+        self.registry._encoder_mode = True
+        try:
+            dct = self.to_dict(workflow)
+            dct[self.VERSION_KEY] = self.VERSION
+            return fast_json.dumps(dct, self._encoder_cls)
+        finally:
+            self.registry._encoder_mode = False
+
+    def deserialize_json(self, serialization: str, use_gzip: bool = False) -> BpmnWorkflow:
+        dct = fast_json.loads(serialization)
+        self.migrate(dct)
+        return self.from_dict(dct)
+
+
 def _make_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = CachedSpecWorkflowConverter
@@ -205,7 +223,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
     # datetime is registered by Spiff; date (its base class) and Decimal come from WTForms data.
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
-    return BpmnWorkflowSerializer(registry, json_encoder_cls=_CompactJSON)
+    return _Serializer(registry, json_encoder_cls=_CompactJSON)
 
 
 SERIALIZER = _make_serializer()

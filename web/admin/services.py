@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from engine.api import Actor, Candidate, InboxTask, Policy, move_tasks_of
@@ -44,8 +44,12 @@ def today() -> date:
 # --- Groups ----------------------------------------------------------------------------------------
 
 
+#: Built once (its SQL cache key is kept): read each time a step opens an agent task (directory).
+_GROUP_NAMED = select(AgentGroup).where(AgentGroup.name == bindparam("b_name"))
+
+
 def find_group(session: Session, name: str) -> AgentGroup | None:
-    return session.execute(select(AgentGroup).where(AgentGroup.name == name)).scalar_one_or_none()
+    return session.execute(_GROUP_NAMED, {"b_name": name}).scalar_one_or_none()
 
 
 def groups(session: Session) -> Sequence[AgentGroup]:
