@@ -27,6 +27,7 @@ from web.core.redirects import returns_to, safe_target_or
 from web.extensions import db
 
 from . import bp
+from .counts import exact_total
 from .models import SavedFilter
 
 MINE = "moi"
@@ -114,11 +115,8 @@ def _render_queue(view: QueueView, *, save_form: SavedFilterForm | None = None, 
     counts = api.queue_counts(session, view.groups, current_user.id)
     waiting = api.count_waiting_for_family(session, view.groups)
     known = None
-    if not view.has_filters:  # the tab's own count is the total: no second count of the queue
-        if view.file == MINE:
-            known = counts[""]
-        else:
-            known = sum(n for lane, n in counts.items() if lane and lane in view.query.lanes)
+    if not view.has_filters:  # the tab's own count is the total (when exact): no second count
+        known = exact_total(counts, {""} if view.file == MINE else view.query.lanes)
     page = api.queue_page(session, view.query, total=known)
     saved = session.execute(
         select(SavedFilter).where(SavedFilter.user_id == current_user.id).order_by(SavedFilter.name)

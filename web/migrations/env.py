@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -23,9 +25,21 @@ def run_migrations_online() -> None:
         _run(conn)
 
 
-def _run(connection: object) -> None:
+def _run(connection: Any) -> None:
+    dialect = connection.dialect.name
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        """An index of one database only (`Index(...).ddl_if(dialect="postgresql")`, created by its
+        migration there only) is compared on that database only."""
+        condition = getattr(obj, "_ddl_if", None) or getattr(compare_to, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
