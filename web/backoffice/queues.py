@@ -27,8 +27,8 @@ from web.core.redirects import returns_to, safe_target_or
 from web.extensions import db
 
 from . import bp
-from .counts import exact_total
 from .models import SavedFilter
+from .queue_render import exact_total
 
 MINE = "moi"
 MAX_SAVED_FILTERS = 30
