@@ -126,7 +126,7 @@ class HumanTask(Base):
             postgresql_ops={"due_at": "NULLS FIRST"},
         ),
         Index("ix_human_task_queue_requester", "lane", "state", "requester_name", "id"),
-        Index("ix_human_task_queue_reference", "lane", "state", "instance_id"),
+        Index("ix_human_task_queue_reference", "lane", "state", "instance_id", "id"),
         Index("ix_human_task_queue_demarche", "lane", "state", "demarche_key", "id"),
         Index("ix_human_task_queue_status", "lane", "state", "status_label", "id"),
         Index(

@@ -212,6 +212,18 @@ def _rows_statement(query: QueueQuery) -> Select[Any]:
     )
 
 
+def page_ids(query: QueueQuery, page: int) -> Select[Any]:
+    """The ids of one page, from `human_task` alone: one walk of the sort's (lane, state, column,
+    id) index, stopping after the page (tests/integration/test_queue_plans.py checks the plans)."""
+    return (
+        select(_TASK.id)
+        .where(*_conditions(query))
+        .order_by(*_order(query))
+        .offset((page - 1) * query.per_page)
+        .limit(query.per_page)
+    )
+
+
 def queue_page(session: Session, query: QueueQuery, *, total: int | None = None) -> QueuePage:
     """One page of the queue, and how many tasks match the filters (counted up to a cap).
 
@@ -232,15 +244,7 @@ def queue_page(session: Session, query: QueueQuery, *, total: int | None = None)
         if total is None:
             total, more = capped_count(session, _conditions(query), cap)
         page = min(max(query.page, 1), max(1, -(-total // query.per_page)))
-        ids = list(
-            session.execute(
-                select(_TASK.id)
-                .where(*_conditions(query))
-                .order_by(*_order(query))
-                .offset((page - 1) * query.per_page)
-                .limit(query.per_page)
-            ).scalars()
-        )
+        ids = list(session.execute(page_ids(query, page)).scalars())
     if not ids:
         return QueuePage([], total, page, query.per_page, more)
     found = {

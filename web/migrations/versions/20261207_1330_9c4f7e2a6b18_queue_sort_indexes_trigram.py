@@ -26,6 +26,7 @@ SORTS = {
     "ix_human_task_queue_created": ("created_at", False),
     "ix_human_task_queue_due": ("due_at", True),
     "ix_human_task_queue_requester": ("requester_name", False),
+    "ix_human_task_queue_reference": ("instance_id", False),
     "ix_human_task_queue_demarche": ("demarche_key", False),
     "ix_human_task_queue_status": ("status_label", False),
     "ix_human_task_queue_assignee": ("assignee_name", True),
