@@ -224,13 +224,16 @@ def page_ids(query: QueueQuery, page: int) -> Select[Any]:
     )
 
 
-def queue_page(session: Session, query: QueueQuery, *, total: int | None = None) -> QueuePage:
+def queue_page(
+    session: Session, query: QueueQuery, *, total: int | None = None, more: bool = False
+) -> QueuePage:
     """One page of the queue, and how many tasks match the filters (counted up to a cap).
 
     A deferred join: the page's ids are chosen from `human_task` alone (its indexes cover the
     filter and the sort), then only those rows are joined to their instance and definition.
     Joining first would look up every matching instance before sorting. `total` may be given when
-    the caller already counted the same tasks exactly (an unfiltered tab: its count). The count
+    the caller already counted the same tasks (an unfiltered tab: its count; `more` when that count
+    stopped at the cap, which answers for the pages up to the cap). The count
     stops past max(`count_cap`, the rows up to this page) (engine/queue_counts.py): `more` is then
     set, and the page asked for exists.
     """
@@ -239,12 +242,12 @@ def queue_page(session: Session, query: QueueQuery, *, total: int | None = None)
         ids, total, page = _search_ids(session, query)
         more = total > cap
         total = min(total, cap)
-    else:
-        more = False
-        if total is None:
-            total, more = capped_count(session, _conditions(query), cap)
-        page = min(max(query.page, 1), max(1, -(-total // query.per_page)))
+    elif more and total is not None and total >= cap:  # the caller's capped count answers
+        page = max(query.page, 1)
         ids = list(session.execute(page_ids(query, page)).scalars())
+        total = cap
+    else:
+        ids, total, page, more = _ids_and_total(session, query, None if more else total, cap)
     if not ids:
         return QueuePage([], total, page, query.per_page, more)
     found = {
@@ -252,6 +255,27 @@ def queue_page(session: Session, query: QueueQuery, *, total: int | None = None)
     }
     rows = [found[task_id] for task_id in ids if task_id in found]
     return QueuePage(rows, total, page, query.per_page, more)
+
+
+def _ids_and_total(
+    session: Session, query: QueueQuery, total: int | None, cap: int
+) -> tuple[list[int], int, int, bool]:
+    """(ids, total, page shown, more). A page that is not full tells the total by itself (a rare
+    search, a small filter): the count runs only when the page is full, or empty past page 1 (then
+    the last page is shown)."""
+    page = max(query.page, 1)
+    if total is not None:
+        page = min(page, max(1, -(-total // query.per_page)))
+        return list(session.execute(page_ids(query, page)).scalars()), total, page, False
+    ids = list(session.execute(page_ids(query, page)).scalars())
+    if 0 < len(ids) < query.per_page or (not ids and page == 1):
+        return ids, (page - 1) * query.per_page + len(ids), page, False
+    total, more = capped_count(session, _conditions(query), cap)
+    last = max(1, -(-total // query.per_page))
+    if page > last:
+        page = last
+        ids = list(session.execute(page_ids(query, page)).scalars())
+    return ids, total, page, more
 
 
 def _search_ids(session: Session, query: QueueQuery) -> tuple[list[int], int, int]:

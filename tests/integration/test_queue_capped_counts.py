@@ -58,6 +58,14 @@ def test_a_queue_over_the_cap_reads_more_than_1000(app, people, client_for):
     assert "Page 1 sur" not in words
     assert html(page).xpath("//nav[@class='pagination']//a[contains(., 'Page suivante')]")
     assert len(html(page).xpath("//table/tbody/tr")) == 50
+    # Past the cap, the page counts up to itself: the 21st page of 50 holds the 1,001st task.
+    last = agent.get("/agents/?page=21")
+    assert lead(last) == "1001 tâches ouvertes · Accueil"
+    assert len(html(last).xpath("//table/tbody/tr")) == 1
+    assert "Page 21 sur 21" in text(last)
+    twentieth = agent.get("/agents/?page=20")  # its rows end at the cap: the tab's count answers
+    assert lead(twentieth) == "Plus de 1 000 tâches ouvertes · Accueil"
+    assert html(twentieth).xpath("//nav[@class='pagination']//a[contains(., 'Page suivante')]")
 
     # Filtered: « correspondent aux filtres », and a page beyond the cap still knows its next page.
     filtered = agent.get("/agents/?attribution=personne&page=20")
