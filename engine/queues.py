@@ -212,15 +212,16 @@ def _rows_statement(query: QueueQuery) -> Select[Any]:
     )
 
 
-def page_ids(query: QueueQuery, page: int) -> Select[Any]:
-    """The ids of one page, from `human_task` alone: one walk of the sort's (lane, state, column,
-    id) index, stopping after the page (tests/integration/test_queue_plans.py checks the plans)."""
+def page_ids(query: QueueQuery, page: int, extra: int = 0) -> Select[Any]:
+    """The ids of one page (and `extra` more), from `human_task` alone: one walk of the sort's
+    (lane, state, column, id) index, stopping after the page (tests/integration/test_queue_plans.py
+    checks the plans)."""
     return (
         select(_TASK.id)
         .where(*_conditions(query))
         .order_by(*_order(query))
         .offset((page - 1) * query.per_page)
-        .limit(query.per_page)
+        .limit(query.per_page + extra)
     )
 
 
@@ -261,14 +262,18 @@ def _ids_and_total(
     session: Session, query: QueueQuery, total: int | None, cap: int
 ) -> tuple[list[int], int, int, bool]:
     """(ids, total, page shown, more). A page that is not full tells the total by itself (a rare
-    search, a small filter): the count runs only when the page is full, or empty past page 1 (then
-    the last page is shown)."""
+    search, a small filter); a page past the cap reads one row more instead of counting (« plus de
+    10 000 » on page 200); otherwise the count runs (up to the cap), and a page past the end shows
+    the last one."""
     page = max(query.page, 1)
     if total is not None:
         page = min(page, max(1, -(-total // query.per_page)))
         return list(session.execute(page_ids(query, page)).scalars()), total, page, False
-    ids = list(session.execute(page_ids(query, page)).scalars())
-    if 0 < len(ids) < query.per_page or (not ids and page == 1):
+    deep = page * query.per_page >= query.count_cap  # past the cap: one row more tells « more »
+    ids = list(session.execute(page_ids(query, page, extra=1 if deep else 0)).scalars())
+    if deep and len(ids) > query.per_page:
+        return ids[: query.per_page], page * query.per_page, page, True
+    if 0 < len(ids) < query.per_page or (not ids and page == 1) or (deep and ids):
         return ids, (page - 1) * query.per_page + len(ids), page, False
     total, more = capped_count(session, _conditions(query), cap)
     last = max(1, -(-total // query.per_page))
