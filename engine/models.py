@@ -112,13 +112,39 @@ class HumanTask(Base):
         # The latest completions of a lane, newest first (engine/estimate.py).
         Index("ix_human_task_lane_state_completed", "lane", "state", "completed_at"),
         # Queues (engine/queues.py): one index per sortable column within a lane, and « Mes tâches ».
-        Index("ix_human_task_queue_created", "lane", "state", "created_at"),
-        Index("ix_human_task_queue_due", "lane", "state", "due_at"),
-        Index("ix_human_task_queue_requester", "lane", "state", "requester_name"),
-        Index("ix_human_task_queue_reference", "lane", "state", "instance_id"),
-        Index("ix_human_task_queue_demarche", "lane", "state", "demarche_key"),
-        Index("ix_human_task_queue_status", "lane", "state", "status_label"),
-        Index("ix_human_task_queue_assignee", "lane", "state", "assignee_name"),
+        # The id ends each index: the queue sorts by (column, id), which SQLite's implicit rowid
+        # gave, PostgreSQL's btree not (a few statuses among 100,000 rows: a sort of them all).
+        # NULLs first, as the queue sorts them (a btree puts them last by default on PostgreSQL;
+        # SQLite has no such clause and sorts NULLs first anyway).
+        Index("ix_human_task_queue_created", "lane", "state", "created_at", "id"),
+        Index(
+            "ix_human_task_queue_due",
+            "lane",
+            "state",
+            "due_at",
+            "id",
+            postgresql_ops={"due_at": "NULLS FIRST"},
+        ),
+        Index("ix_human_task_queue_requester", "lane", "state", "requester_name", "id"),
+        Index("ix_human_task_queue_reference", "lane", "state", "instance_id", "id"),
+        Index("ix_human_task_queue_demarche", "lane", "state", "demarche_key", "id"),
+        Index("ix_human_task_queue_status", "lane", "state", "status_label", "id"),
+        Index(
+            "ix_human_task_queue_assignee",
+            "lane",
+            "state",
+            "assignee_name",
+            "id",
+            postgresql_ops={"assignee_name": "NULLS FIRST"},
+        ),
+        # The queue's search (`search_text LIKE '%mot%'`) on PostgreSQL: a trigram index, created by
+        # the migration when the pg_trgm extension is available (SQLite scans the filter index).
+        Index(
+            "ix_human_task_search_trgm",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
         # Covers every filter, so that counting a filtered queue never reads the table itself.
         Index(
             "ix_human_task_queue_filters",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
+from .queue_counts import COUNT_CAP, capped_count
 from .runtime import bundle_for
 
 _TASK = HumanTask.__table__.c
@@ -90,6 +91,8 @@ class QueueQuery:
     page: int = 1
     per_page: int = 50
     now: datetime = field(default_factory=utcnow)
+    #: The total is counted up to here (engine/queue_counts.py), or up to the page asked for.
+    count_cap: int = COUNT_CAP
 
 
 @dataclass(frozen=True)
@@ -119,14 +122,22 @@ class QueueRow:
 
 @dataclass(frozen=True)
 class QueuePage:
+    """One page. `more`: the count stopped at `total` and more tasks match (« plus de 1 000 »);
+    the number of pages is then unknown (None) and `has_next` says whether a next page exists."""
+
     rows: Sequence[QueueRow]
     total: int
     page: int
     per_page: int
+    more: bool = False
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def pages(self) -> int | None:
+        return None if self.more else max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.more or self.page * self.per_page < self.total
 
 
 _ROW_COLUMNS = (
@@ -201,45 +212,85 @@ def _rows_statement(query: QueueQuery) -> Select[Any]:
     )
 
 
-def queue_page(session: Session, query: QueueQuery, *, total: int | None = None) -> QueuePage:
-    """One page of the queue, and how many tasks match the filters.
+def page_ids(query: QueueQuery, page: int, extra: int = 0) -> Select[Any]:
+    """The ids of one page (and `extra` more), from `human_task` alone: one walk of the sort's
+    (lane, state, column, id) index, stopping after the page (tests/integration/test_queue_plans.py
+    checks the plans)."""
+    return (
+        select(_TASK.id)
+        .where(*_conditions(query))
+        .order_by(*_order(query))
+        .offset((page - 1) * query.per_page)
+        .limit(query.per_page + extra)
+    )
+
+
+def queue_page(
+    session: Session, query: QueueQuery, *, total: int | None = None, more: bool = False
+) -> QueuePage:
+    """One page of the queue, and how many tasks match the filters (counted up to a cap).
 
     A deferred join: the page's ids are chosen from `human_task` alone (its indexes cover the
     filter and the sort), then only those rows are joined to their instance and definition.
     Joining first would look up every matching instance before sorting. `total` may be given when
-    the caller already counted the same tasks (an unfiltered tab: its count).
+    the caller already counted the same tasks (an unfiltered tab: its count; `more` when that count
+    stopped at the cap, which answers for the pages up to the cap). The count
+    stops past max(`count_cap`, the rows up to this page) (engine/queue_counts.py): `more` is then
+    set, and the page asked for exists.
     """
-    if query.text.strip():
+    cap = max(query.count_cap, max(query.page, 1) * query.per_page)
+    if query.text.strip() and session.get_bind().dialect.name == "sqlite":
         ids, total, page = _search_ids(session, query)
+        more = total > cap
+        total = min(total, cap)
+    elif more and total is not None and total >= cap:  # the caller's capped count answers
+        page = max(query.page, 1)
+        ids = list(session.execute(page_ids(query, page)).scalars())
+        total = cap
     else:
-        if total is None:
-            total = session.execute(
-                select(func.count()).select_from(HumanTask.__table__).where(*_conditions(query))
-            ).scalar_one()
-        page = min(max(query.page, 1), max(1, -(-total // query.per_page)))
-        ids = list(
-            session.execute(
-                select(_TASK.id)
-                .where(*_conditions(query))
-                .order_by(*_order(query))
-                .offset((page - 1) * query.per_page)
-                .limit(query.per_page)
-            ).scalars()
-        )
+        ids, total, page, more = _ids_and_total(session, query, None if more else total, cap)
     if not ids:
-        return QueuePage([], total, page, query.per_page)
+        return QueuePage([], total, page, query.per_page, more)
     found = {
         row[0]: QueueRow(*row) for row in session.execute(_rows_statement(query).where(_TASK.id.in_(ids)))
     }
-    return QueuePage([found[task_id] for task_id in ids if task_id in found], total, page, query.per_page)
+    rows = [found[task_id] for task_id in ids if task_id in found]
+    return QueuePage(rows, total, page, query.per_page, more)
+
+
+def _ids_and_total(
+    session: Session, query: QueueQuery, total: int | None, cap: int
+) -> tuple[list[int], int, int, bool]:
+    """(ids, total, page shown, more). A page that is not full tells the total by itself (a rare
+    search, a small filter); a page past the cap reads one row more instead of counting (« plus de
+    10 000 » on page 200); otherwise the count runs (up to the cap), and a page past the end shows
+    the last one."""
+    page = max(query.page, 1)
+    if total is not None:
+        page = min(page, max(1, -(-total // query.per_page)))
+        return list(session.execute(page_ids(query, page)).scalars()), total, page, False
+    deep = page * query.per_page >= query.count_cap  # past the cap: one row more tells « more »
+    ids = list(session.execute(page_ids(query, page, extra=1 if deep else 0)).scalars())
+    if deep and len(ids) > query.per_page:
+        return ids[: query.per_page], page * query.per_page, page, True
+    if 0 < len(ids) < query.per_page or (not ids and page == 1) or (deep and ids):
+        return ids, (page - 1) * query.per_page + len(ids), page, False
+    total, more = capped_count(session, _conditions(query), cap)
+    last = max(1, -(-total // query.per_page))
+    if page > last:
+        page = last
+        ids = list(session.execute(page_ids(query, page)).scalars())
+    return ids, total, page, more
 
 
 def _search_ids(session: Session, query: QueueQuery) -> tuple[list[int], int, int]:
-    """(the page's task ids, how many tasks match, the page shown) for a search.
+    """(the page's task ids, how many tasks match, the page shown) for a search, on SQLite.
 
     The matches are few and spread over the whole queue. Walking the sort's index would read every
     row to find them; a materialised CTE scans the covering filter index once, and the page is
-    sorted among the matches only. A page past the end shows the last page.
+    sorted among the matches only. A page past the end shows the last page. (PostgreSQL reads the
+    matches from the trigram index of `search_text`, when pg_trgm is installed, and counts them
+    up to the cap like any filter: see `queue_page`.)
     """
     column, _ = SORT_COLUMNS[query.sort]
     matches = (
@@ -282,32 +333,6 @@ def iter_queue(session: Session, query: QueueQuery, batch: int = 1000) -> Iterat
     )
     for row in result:
         yield QueueRow(*row)
-
-
-def queue_counts(session: Session, lanes: frozenset[str], agent_id: int | None) -> dict[str, int]:
-    """Open tasks per lane, plus « Mes tâches » under the key "" (the tabs' numbers).
-
-    One count per lane (an equality walks the (lane, state, …) index; a GROUP BY over the IN list
-    costs twice as much on SQLite).
-    """
-    counts = {
-        lane: session.execute(
-            select(func.count()).where(_TASK.lane == lane, _TASK.state == HumanTaskState.OPEN)
-        ).scalar_one()
-        for lane in sorted(lanes)
-    }
-    counts[""] = (
-        session.execute(
-            select(func.count()).where(
-                _TASK.assignee_id == agent_id,
-                _TASK.state == HumanTaskState.OPEN,
-                _TASK.lane.in_(sorted(lanes)),
-            )
-        ).scalar_one()
-        if lanes
-        else 0
-    )
-    return counts
 
 
 #: Status labels of the user tasks of each definition, by lane: {(id, sha256): {lane: {label}}}.

@@ -13,6 +13,8 @@ from engine.autoassign import (
     set_directory,
 )
 from engine.closed import ClosedRow, iter_closed
+from engine.queue_counts import COUNT_CAP as QUEUE_COUNT_CAP
+from engine.queue_counts import queue_counts
 from engine.queues import (
     Assignment,
     QueuePage,
@@ -22,7 +24,6 @@ from engine.queues import (
     iter_queue,
     neighbour,
     normalise,
-    queue_counts,
     queue_page,
     status_labels,
 )
@@ -40,6 +41,7 @@ from engine.viewed import (
 
 __all__ = [
     "POLICY_LABELS",
+    "QUEUE_COUNT_CAP",
     "STALE_MESSAGE",
     "Assignment",
     "BulkResult",

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("backoffice", __name__, url_prefix="/agents", template_folder="templates")
 
-from . import absences, dossier, exports, filters, queues, views  # noqa: E402, F401
+from . import absences, dossier, exports, filters, queue_render, queues, views  # noqa: E402, F401

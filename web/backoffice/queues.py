@@ -28,6 +28,7 @@ from web.extensions import db
 
 from . import bp
 from .models import SavedFilter
+from .queue_render import exact_total
 
 MINE = "moi"
 MAX_SAVED_FILTERS = 30
@@ -113,13 +114,12 @@ def _render_queue(view: QueueView, *, save_form: SavedFilterForm | None = None, 
     session = db.session()
     counts = api.queue_counts(session, view.groups, current_user.id)
     waiting = api.count_waiting_for_family(session, view.groups)
-    known = None
-    if not view.has_filters:  # the tab's own count is the total: no second count of the queue
-        if view.file == MINE:
-            known = counts[""]
-        else:
-            known = sum(n for lane, n in counts.items() if lane and lane in view.query.lanes)
-    page = api.queue_page(session, view.query, total=known)
+    known, more = None, False
+    if not view.has_filters:  # the tab's own count is the total: no second count
+        known = exact_total(counts, {""} if view.file == MINE else view.query.lanes)
+        if known is None:  # it stopped at the cap: « plus de 1 000 » for the pages up to the cap
+            known, more = api.QUEUE_COUNT_CAP, True
+    page = api.queue_page(session, view.query, total=known, more=more)
     saved = session.execute(
         select(SavedFilter).where(SavedFilter.user_id == current_user.id).order_by(SavedFilter.name)
     ).scalars()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -23,9 +25,34 @@ def run_migrations_online() -> None:
         _run(conn)
 
 
-def _run(connection: object) -> None:
+#: Indexes with « NULLS FIRST » on PostgreSQL (`postgresql_ops`), by name.
+_NULLS_ORDERED = {
+    index.name
+    for table in target_metadata.tables.values()
+    for index in table.indexes
+    if any("NULLS" in op for op in (index.dialect_options["postgresql"].get("ops") or {}).values())
+}
+
+
+def _run(connection: Any) -> None:
+    dialect = connection.dialect.name
+
+    def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        """An index of one database only (`Index(...).ddl_if(dialect="postgresql")`, created by its
+        migration there only) is compared on that database only. An index « due_at NULLS FIRST »
+        (`postgresql_ops`) reads back from PostgreSQL as an expression Alembic does not match to the
+        column: it is checked by its query plans instead (tests/integration/test_queue_plans.py)."""
+        condition = getattr(obj, "_ddl_if", None) or getattr(compare_to, "_ddl_if", None)
+        if condition is not None and condition.dialect not in (None, dialect):
+            return False
+        return not (dialect == "postgresql" and type_ == "index" and name in _NULLS_ORDERED)
+
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
