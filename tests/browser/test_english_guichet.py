@@ -50,6 +50,13 @@ def test_the_case_in_english_at_375_px(
         overflow = tab.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, overflow
         screenshot(tab, "english-case-375")
+        tab.goto("/agents/")  # the queue: its rows become cards, each cell labelled
+        cell = tab.locator("td[data-label]:not([data-label=''])").first
+        label = cell.get_attribute("data-label")
+        before = cell.evaluate("td => getComputedStyle(td, '::before').content")
+        assert before == f'"{label}: "', before  # no space before the colon in English (« Reference : » in French)
+        empty = tab.locator("td[data-label='']").first.evaluate("td => getComputedStyle(td, '::before').content")
+        assert empty == "none", empty
     finally:
         context.close()
     assert not problems, problems
