@@ -53,9 +53,10 @@ def test_the_case_in_english_at_375_px(
         tab.goto("/agents/")  # the queue: its rows become cards, each cell labelled
         cell = tab.locator("td[data-label]:not([data-label=''])").first
         label = cell.get_attribute("data-label")
-        before = cell.evaluate("td => getComputedStyle(td, '::before').content")
-        assert before == f'"{label}: "', before  # no space before the colon in English (« Reference : » in French)
-        empty = tab.locator("td[data-label='']").first.evaluate("td => getComputedStyle(td, '::before').content")
+        style = "td => getComputedStyle(td, '::before').content"
+        before = cell.evaluate(style)
+        assert before == f'"{label}: "', before  # no space before an English colon (« Référence : » in French)
+        empty = tab.locator("td[data-label='']").first.evaluate(style)
         assert empty == "none", empty
     finally:
         context.close()
