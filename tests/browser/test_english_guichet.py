@@ -55,7 +55,7 @@ def test_the_case_in_english_at_375_px(
         label = cell.get_attribute("data-label")
         style = "td => getComputedStyle(td, '::before').content"
         before = cell.evaluate(style)
-        assert before == f'"{label}: "', before  # no space before an English colon (« Référence : » in French)
+        assert before == f'"{label}: "', before  # no space before an English colon
         empty = tab.locator("td[data-label='']").first.evaluate(style)
         assert empty == "none", empty
     finally:
