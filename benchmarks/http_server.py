@@ -330,6 +330,7 @@ class HttpResult:
     rss_rest_mib: float
     rss_after_mib: float
     accepted: int
+    rss_per_repeat_mib: tuple[float, ...] = ()
 
     @property
     def cpu_ms(self) -> float:
@@ -373,19 +374,20 @@ def measure_http(
             _run_clients(demarches, warmup, None)
             rss_rest = server.rss_mib()
             timings = Timings()
-            seconds, cpu = [], []
+            seconds, cpu, rss = [], [], []
             for _ in range(repeat):
                 cpu_before, begin = server.cpu_seconds(), time.perf_counter()
                 _run_clients(demarches, n, timings)
                 seconds.append(time.perf_counter() - begin)
                 cpu.append(server.cpu_seconds() - cpu_before)
+                rss.append(server.rss_mib())
             rss_after = server.rss_mib()
             accepted = server.accepted() - server.accepted_before
         finally:
             server.stop()
     mode = "redirects followed" if follow else "3 requests, redirects not followed"
     label = f"Guichet over HTTP (guichet {kind}), {clients} client(s), {mode}"
-    return HttpResult(label, n, seconds, cpu, timings, rss_rest, rss_after, accepted)
+    return HttpResult(label, n, seconds, cpu, timings, rss_rest, rss_after, accepted, tuple(rss))
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -413,6 +415,9 @@ def print_http(result: HttpResult, floor_ms: float, api_ms: float, warmup: int) 
         f"    server RSS {result.rss_rest_mib:.1f} MiB after warm-up, {result.rss_after_mib:.1f} MiB after "
         f"{result.n * len(result.seconds)} more démarches ({growth:+.1f} MiB)"
     )
+    if len(result.rss_per_repeat_mib) > 1:
+        steps = ", ".join(f"{mib:.1f}" for mib in result.rss_per_repeat_mib)
+        print(f"    server RSS after each repetition of {result.n} démarches: {steps} MiB")
     expected = warmup + result.n * len(result.seconds)
     verdict = "ok" if result.accepted == expected else f"ONLY {result.accepted}"
     print(f"    démarches accepted: {result.accepted} of {expected} ({verdict})")
