@@ -24,12 +24,17 @@ def _stored(instance_id: int) -> tuple[str, int]:
     return row[0], row[1]
 
 
-def test_a_closed_demarche_is_stored_compressed_and_read_back_as_json(app, people, client_for):
-    famille = client_for(people["famille"])
+def _started(app, famille) -> tuple[int, int, str]:  # type: ignore[no-untyped-def]
+    """A telephone change started by the family: its task, its instance and the instance's document."""
     task_id = start_demarche(famille, "changement_telephone")
     with app.app_context():
         instance_id = db.session.get(HumanTask, task_id).instance_id
-        document = db.session.get(ProcessInstance, instance_id).serialization
+        return task_id, instance_id, db.session.get(ProcessInstance, instance_id).serialization
+
+
+def test_a_started_demarche_is_stored_compressed_and_read_back_as_json(app, people, client_for):
+    _, instance_id, document = _started(app, client_for(people["famille"]))
+    with app.app_context():
         assert json.loads(document)["typename"] == "BpmnWorkflow"
         if db.engine.dialect.name == "sqlite":
             kind, size = _stored(instance_id)
@@ -44,10 +49,8 @@ def test_a_closed_demarche_is_stored_compressed_and_read_back_as_json(app, peopl
 
 def test_a_row_written_as_plain_text_before_is_read_and_recompressed(app, people, client_for):
     famille = client_for(people["famille"])
-    task_id = start_demarche(famille, "changement_telephone")
+    task_id, instance_id, document = _started(app, famille)
     with app.app_context():
-        instance_id = db.session.get(HumanTask, task_id).instance_id
-        document = db.session.get(ProcessInstance, instance_id).serialization
         # As a row written by an earlier Guichet: the JSON as plain text.
         db.session.execute(
             text("UPDATE process_instance SET serialization = :doc WHERE id = :i"),
