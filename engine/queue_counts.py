@@ -54,3 +54,8 @@ def queue_counts(
     counts = dict(zip(ordered, row[:-1], strict=True))
     counts[""] = row[-1]
     return counts
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages `total` rows fill (at least one, an empty queue's)."""
+    return max(1, -(-total // per_page))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
-from .queue_counts import COUNT_CAP, capped_count
+from .queue_counts import COUNT_CAP, capped_count, page_count
 from .runtime import bundle_for
 
 _TASK = HumanTask.__table__.c
@@ -133,7 +133,7 @@ class QueuePage:
 
     @property
     def pages(self) -> int | None:
-        return None if self.more else max(1, -(-self.total // self.per_page))
+        return None if self.more else page_count(self.total, self.per_page)
 
     @property
     def has_next(self) -> bool:
@@ -267,7 +267,7 @@ def _ids_and_total(
     the last one."""
     page = max(query.page, 1)
     if total is not None:
-        page = min(page, max(1, -(-total // query.per_page)))
+        page = min(page, page_count(total, query.per_page))
         return list(session.execute(page_ids(query, page)).scalars()), total, page, False
     deep = page * query.per_page >= query.count_cap  # past the cap: one row more tells « more »
     ids = list(session.execute(page_ids(query, page, extra=1 if deep else 0)).scalars())
@@ -276,7 +276,7 @@ def _ids_and_total(
     if 0 < len(ids) < query.per_page or (not ids and page == 1) or (deep and ids):
         return ids, (page - 1) * query.per_page + len(ids), page, False
     total, more = capped_count(session, _conditions(query), cap)
-    last = max(1, -(-total // query.per_page))
+    last = page_count(total, query.per_page)
     if page > last:
         page = last
         ids = list(session.execute(page_ids(query, page)).scalars())
@@ -317,7 +317,7 @@ def _search_ids(session: Session, query: QueueQuery) -> tuple[list[int], int, in
         total = found_rows[0][1]
     else:  # no match, or a page past the end: count, and show the last page
         total = session.execute(select(func.count()).select_from(matches)).scalar_one()
-        last = max(1, -(-total // query.per_page))
+        last = page_count(total, query.per_page)
         if page > last and total:
             page = last
             found_rows = search_page(page)

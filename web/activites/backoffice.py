@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     has_request_context,
     redirect,
     render_template,
@@ -245,15 +244,10 @@ def inject_can_manage_activities() -> dict[str, Any]:
     """The agents' menu shows « Activités » to the agents of a service that runs one."""
     if not has_request_context() or not current_user.is_authenticated or not current_user.is_staff:
         return {"can_manage_activities": False}
-    # Once per request: every render runs this, the mails a request writes included (3 per mail).
-    cached = g.get("can_manage_activities")
-    if cached is not None and cached[0] == current_user.id:
-        return {"can_manage_activities": cached[1]}
     groups = set(current_user.groups)
-    found = None
-    if groups:
-        from web.famille.models import Activity
+    if not groups:
+        return {"can_manage_activities": False}
+    from web.famille.models import Activity
 
-        found = db.session().scalar(select(Activity.id).where(Activity.service.in_(groups)).limit(1))
-    g.can_manage_activities = (current_user.id, found is not None)
+    found = db.session().scalar(select(Activity.id).where(Activity.service.in_(groups)).limit(1))
     return {"can_manage_activities": found is not None}
