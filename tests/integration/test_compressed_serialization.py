@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sqlalchemy import select, text
 
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
 from tests.fixtures.integration import decide, post_form, start_demarche
 from tests.fixtures.integration import text as page_text
 from web.extensions import db
+
+pytestmark = pytest.mark.usefixtures("clock")  # the day of the démarches' deadlines and plans is fixed
 
 
 def _stored(instance_id: int) -> tuple[str, int]:

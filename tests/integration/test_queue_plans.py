@@ -26,6 +26,8 @@ from engine.queues import _conditions, page_ids, search_text
 from tests.fixtures.app import on_postgresql
 from web.extensions import db
 
+pytestmark = pytest.mark.usefixtures("clock")  # the day of the démarches' deadlines and plans is fixed
+
 SIZE = 20_000
 sqlite_app = pytest.mark.skipif(
     on_postgresql(), reason="the `app` runs on PostgreSQL (GUICHET_TEST_DATABASE)"
