@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from .access import get_instance, may_act, task_for
@@ -44,34 +44,54 @@ class Draft:
     task: InboxTask
 
 
-def _drafts_query(requester_id: int) -> Any:
+def _drafts_query() -> Any:
+    """The family's open first tasks of running démarches never sent, newest first.
+
+    Driven by the family's open tasks (`ix_human_task_requester_state`), so its cost does not grow
+    with the requests the family sent before; built once, with bind parameters (`b_requester`), so
+    that SQLAlchemy's cache key is computed once per process.
+    """
     done = aliased(HumanTask)
     never_sent = ~(
         select(done.id)
         .where(done.instance_id == ProcessInstance.id, done.state == HumanTaskState.COMPLETED)
         .exists()
     )
+    requester = bindparam("b_requester")
     return (
-        select(ProcessInstance, HumanTask)
-        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        select(ProcessInstance.id, HumanTask.id)
+        .select_from(HumanTask)
+        .join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
         .where(
-            ProcessInstance.requester_id == requester_id,
-            ProcessInstance.status == InstanceStatus.RUNNING,
-            HumanTask.lane == REQUESTER_LANE,
+            HumanTask.requester_id == requester,
             HumanTask.state == HumanTaskState.OPEN,
+            HumanTask.lane == REQUESTER_LANE,
+            ProcessInstance.requester_id == requester,
+            ProcessInstance.status == InstanceStatus.RUNNING,
             never_sent,
         )
         .order_by(ProcessInstance.updated_at.desc(), ProcessInstance.id.desc())
     )
 
 
+_DRAFTS = _drafts_query()
+#: The family's draft of one démarche (`b_key`), if any: what « Commencer » resumes.
+_DRAFT_OF = (
+    _DRAFTS.join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+    .where(ProcessDefinition.key == bindparam("b_key"))
+    .limit(1)
+)
+
+
 def drafts_for(session: Session, requester_id: int) -> list[Draft]:
     """The family's drafts, most recently touched first (one row per démarche)."""
     seen: set[int] = set()
     drafts = []
-    for instance, task in session.execute(_drafts_query(requester_id)).all():
-        if instance.id not in seen:
-            seen.add(instance.id)
+    for instance_id, task_id in session.execute(_DRAFTS, {"b_requester": requester_id}).all():
+        if instance_id not in seen:
+            seen.add(instance_id)
+            instance = session.get_one(ProcessInstance, instance_id)
+            task = session.get_one(HumanTask, task_id)
             drafts.append(Draft(instance_view(session, instance), inbox_task(session, task)))
     return drafts
 
@@ -84,10 +104,9 @@ def start_or_resume(session: Session, demarche_key: str, requester: Actor) -> tu
     """
     lock_year(session, utcnow().year)
     if requester.id is not None:
-        query = _drafts_query(requester.id).join(ProcessDefinition)
-        row = session.execute(query.where(ProcessDefinition.key == demarche_key).limit(1)).first()
+        row = session.execute(_DRAFT_OF, {"b_requester": requester.id, "b_key": demarche_key}).first()
         if row is not None:
-            return row[0], True
+            return session.get_one(ProcessInstance, row[0]), True
     return start(session, demarche_key, requester), False
 
 

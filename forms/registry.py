@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -92,8 +93,8 @@ def get_form_class(form_key: str, instance_id: int | None = None) -> type[TaskFo
     raise KeyError(form_key)
 
 
-def load_all() -> dict[str, type[TaskForm]]:
-    """Import every module of forms/tasks/ so that the registry is complete."""
+@functools.cache
+def _import_task_modules() -> None:
     import importlib
     import pkgutil
 
@@ -101,4 +102,10 @@ def load_all() -> dict[str, type[TaskForm]]:
 
     for module in pkgutil.iter_modules(tasks.__path__):
         importlib.import_module(f"forms.tasks.{module.name}")
+
+
+def load_all() -> dict[str, type[TaskForm]]:
+    """Import every module of forms/tasks/ so that the registry is complete (the directory is
+    listed once per process, not at each task page)."""
+    _import_task_modules()
     return FORMS

@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import sqlite
 
 from engine import api, drafts
 from engine.models import HumanTask, ProcessInstance
-from tests.fixtures.app import PASSWORD, csrf_token, login
+from tests.fixtures.app import PASSWORD, csrf_token, login, on_postgresql
 from tests.fixtures.integration import html, post_form, start_demarche, text
 from web.extensions import db
 
+sqlite_app = pytest.mark.skipif(
+    on_postgresql(), reason="the `app` runs on PostgreSQL (GUICHET_TEST_DATABASE)"
+)
 BAD_PHONE = "06 12 34"  # not a valid number: a draft keeps it anyway
 
 
@@ -215,3 +221,19 @@ def test_a_request_is_filed_when_sent_not_when_its_draft_began(app, people, clie
         (row,) = html(famille.get("/mes-demandes")).xpath("//tbody/tr")
         cells = [" ".join(cell.text_content().split()) for cell in row.xpath("td")]
         assert cells[2:5] == ["12/03/2026", "En cours d'instruction", "27/03/2026"]
+
+
+@sqlite_app
+def test_the_draft_lookup_starts_from_the_familys_open_tasks(app):
+    """« Commencer » looks for a draft of the démarche through the family's open tasks (their index
+    on requester and state), not through every request the family ever made: its cost stays the
+    same for a family with hundreds of requests sent."""
+    statement = drafts._DRAFT_OF.params(b_requester=1, b_key="changement_adresse").compile(
+        dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
+    )
+    with app.app_context():
+        plan = db.session.execute(sql_text("EXPLAIN QUERY PLAN " + str(statement))).all()
+    details = " | ".join(str(row[-1]) for row in plan)
+    by_open_tasks = "SEARCH human_task USING INDEX ix_human_task_requester_state (requester_id=? AND state=?)"
+    assert by_open_tasks in details, details
+    assert "SCAN" not in details, details

@@ -61,10 +61,10 @@ def start(key: str) -> Response:
         abort(400)
     # A double click (or the start form sent again) resumes the draft instead of a second request.
     instance, resumed = api.start_or_resume(db.session(), key, current_user)
-    tasks = [t for t in api.tasks_for(db.session(), current_user) if t.instance_id == instance.id]
-    if tasks:
+    task_id = api.next_task_in(db.session(), current_user, instance.id)
+    if task_id is not None:
         flash(started_message(instance, resumed), "info")
-        return redirect(url_for("tasks.show", task_id=tasks[0].id))
+        return redirect(url_for("tasks.show", task_id=task_id))
     flash(_("Votre demande %(ref)s est enregistrée.", ref=instance.reference), "success")
     return redirect(url_for("demarches.show_request", instance_id=instance.id))
 

@@ -141,10 +141,10 @@ def already_done(exc: Conflict) -> Response | tuple[str, int]:
             if getattr(actor, "is_authenticated", False):
                 flash(notice, "info")
                 return redirect(url_for("demarches.show_request", instance_id=instance_id))
-            following = [t for t in api.tasks_for(db_session, actor) if t.instance_id == instance_id]
-            if following:
+            following = api.next_task_in(db_session, actor, instance_id)
+            if following is not None:
                 flash(STEP_ALREADY_DONE, "info")
-                return redirect(url_for("tasks.show", task_id=following[0].id))
+                return redirect(url_for("tasks.show", task_id=following))
             flash(notice, "info")
             return redirect(url_for("tasks.guest_done", instance_id=instance_id))
     return render_error(exc.status_code, exc.message)

@@ -91,9 +91,9 @@ def _after(task: api.TaskView, actor: Any, action: str, receipt: Receipt | None 
         session.pop(GUEST_KEY, None)
         flash(_("C'est annulé : rien de ce que vous aviez saisi n'a été conservé."), "info")
         return redirect(url_for("accounts.home"))
-    following = [t for t in api.tasks_for(db_session, actor) if t.instance_id == task.instance_id]
-    if following:
-        return redirect(url_for("tasks.show", task_id=following[0].id))
+    following = api.next_task_in(db_session, actor, task.instance_id)
+    if following is not None:
+        return redirect(url_for("tasks.show", task_id=following))
     if isinstance(actor, Guest):
         return redirect(url_for("tasks.guest_done", instance_id=task.instance_id))
     if receipt is not None:
