@@ -8,8 +8,10 @@ Loopback only. For each database a fresh one is migrated and filled by `guichet 
 accounts; for each server and user count, locust runs headless for `--duration` seconds with U
 family users and max(1, U // 5) agent users (benchmarks/locustfile.py), then the figures are read
 from its CSV: requests, failures, requests/s, p50/p95/p99 over all requests and for the démarche
-steps (the POSTs), the server processes' CPU seconds (master and workers, from /proc) and resident
-memory per process at the end. PostgreSQL is the server of tests/fixtures/postgres.py (Debian's
+steps (the POSTs), the CPU seconds over the cell of the server processes (master and workers, from
+/proc), of locust (its process, from getrusage once it has exited) and of PostgreSQL (the postmaster and
+its backends, live and exited), and the server's resident memory per process at the end: on one
+machine the three share the cores, and the split says what the server had. PostgreSQL is the server of tests/fixtures/postgres.py (Debian's
 package, a temporary cluster). Bounded: every run stops after its duration; the servers are stopped.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import resource
 import secrets
 import socket
 import subprocess
@@ -112,6 +115,22 @@ def cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def cluster_cpu_seconds(datadir: str | None) -> float:
+    """CPU of a PostgreSQL cluster: the postmaster and its live backends, plus the backends it reaped."""
+    if datadir is None:
+        return 0.0
+    postmaster = int((Path(datadir) / "postmaster.pid").read_text().split()[0])
+    fields = Path(f"/proc/{postmaster}/stat").read_text().rsplit(")", 1)[1].split()
+    reaped = (int(fields[13]) + int(fields[14])) / CLOCK_TICKS
+    return reaped + cpu_seconds(tree(postmaster))
+
+
+def children_cpu_seconds() -> float:
+    """CPU of this process's children that have exited and been waited for (locust, once it ends)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -142,20 +161,21 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     print(f"{'database':10} {'server':10} {'users':>5} {'req':>6} {'err':>4} {'req/s':>6} {'steps/s':>7} "
-          f"{'p50':>5} {'p95':>5} {'p99':>5} {'step p95':>8} {'CPU s':>6} RSS MiB per process")  # fmt: skip
+          f"{'p50':>5} {'p95':>5} {'p99':>5} {'step p95':>8} {'CPU s':>6} {'locust':>6} {'PG':>5} "
+          "server RSS MiB per process")  # fmt: skip
     for database in args.databases.split(","):
         with tempfile.TemporaryDirectory(prefix="guichet-load-") as tmp:
             run_database(database, Path(tmp), args)
 
 
 def run_database(database: str, tmp: Path, args: argparse.Namespace) -> None:
-    postgres = None
+    postgres, datadir = None, None
     if database == "postgresql":
         sys.path.insert(0, str(ROOT))
         from tests.fixtures.postgres import PostgresServer
 
         postgres = PostgresServer()
-        url = postgres.url
+        url, datadir = postgres.url, postgres.datadir
     else:
         url = f"sqlite:///{tmp / 'guichet.sqlite3'}"
     env = {
@@ -175,18 +195,15 @@ def run_database(database: str, tmp: Path, args: argparse.Namespace) -> None:
             try:
                 for users in (int(u) for u in args.users.split(",")):
                     pids = tree(server.pid)
-                    before = cpu_seconds(pids)
+                    before = cpu_seconds(pids), children_cpu_seconds(), cluster_cpu_seconds(datadir)
                     stats = run_locust(port, users, args.duration, tmp / f"{kind}-{users}")
                     pids = tree(server.pid)
-                    report(
-                        database,
-                        kind,
-                        users,
-                        stats,
-                        cpu_seconds(pids) - before,
-                        [rss_mib(p) for p in pids],
-                        args,
+                    cpu = (
+                        cpu_seconds(pids) - before[0],
+                        children_cpu_seconds() - before[1],
+                        cluster_cpu_seconds(datadir) - before[2],
                     )
+                    report(database, kind, users, stats, cpu, [rss_mib(p) for p in pids], args)
             finally:
                 server.terminate()  # gunicorn lets requests in flight finish (graceful timeout)
                 try:
@@ -208,7 +225,8 @@ def report(database, kind, users, stats, cpu, rss, args) -> None:  # type: ignor
         f"{database:10} {kind:10} {users:5d} {int(total['Request Count']):6d} "
         f"{int(total['Failure Count']):4d} "
         f"{float(total['Requests/s']):6.1f} {step_count / args.duration:7.1f} {float(total['50%']):5.0f} "
-        f"{float(total['95%']):5.0f} {float(total['99%']):5.0f} {step_p95:8.0f} {cpu:6.1f} "
+        f"{float(total['95%']):5.0f} {float(total['99%']):5.0f} {step_p95:8.0f} {cpu[0]:6.1f} "
+        f"{cpu[1]:6.1f} {cpu[2]:5.1f} "
         + " ".join(f"{value:.0f}" for value in rss),
         flush=True,
     )

@@ -6,6 +6,10 @@ loops: the queue page (oldest first), the oldest task's decision. Families are `
 made by benchmarks/load.py (each family user its own account: a draft is its family's own), agents
 are `agent<N>` of the Accueil service (concurrent logins of one account would be throttled).
 GUICHET_LOAD_AGENTS sets how many agent users run (fixed count).
+
+The users are locust's FastHttpUser (geventhttpclient) rather than HttpUser (python-requests): on the
+machine that also runs the server and PostgreSQL, locust's own CPU per request is what the server does
+not get (docs/performance.md, « Locust's share of the two cores »).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from locust import HttpUser, between, task
+from locust import FastHttpUser, between, task
 
 from benchmarks.common import ADDRESS, DECISION, PDF
 
@@ -33,7 +37,7 @@ def csrf_of(body: str) -> str:
     return match.group(1) or match.group(2)
 
 
-class _Logged(HttpUser):
+class _Logged(FastHttpUser):
     abstract = True
     wait_time = between(0, 0)
 

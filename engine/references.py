@@ -61,6 +61,8 @@ def next_reference(session: Session, year: int) -> str:
 
 
 def lock_year(session: Session, year: int) -> None:
-    """Lock the year's counter row without taking a number (serialises starts, see drafts.py)."""
-    _ensure_counter(session, year)
-    session.execute(_TOUCH, {"b_year": year})
+    """Lock the year's counter row without taking a number (serialises starts, see drafts.py); the
+    row is made only at the first start of a year, as in `next_reference`."""
+    if session.execute(_TOUCH, {"b_year": year}).rowcount == 0:  # type: ignore[attr-defined]
+        _ensure_counter(session, year)
+        session.execute(_TOUCH, {"b_year": year})
