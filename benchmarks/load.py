@@ -9,10 +9,11 @@ accounts; for each server and user count, locust runs headless for `--duration` 
 family users and max(1, U // 5) agent users (benchmarks/locustfile.py), then the figures are read
 from its CSV: requests, failures, requests/s, p50/p95/p99 over all requests and for the démarche
 steps (the POSTs), the CPU seconds over the cell of the server processes (master and workers, from
-/proc), of locust (its process, from getrusage once it has exited) and of PostgreSQL (the postmaster and
-its backends, live and exited), and the server's resident memory per process at the end: on one
-machine the three share the cores, and the split says what the server had. PostgreSQL is the server of tests/fixtures/postgres.py (Debian's
-package, a temporary cluster). Bounded: every run stops after its duration; the servers are stopped.
+/proc), of locust (its process, from getrusage once it has exited) and of PostgreSQL (the postmaster
+and its backends, live and exited), and the server's resident memory per process at the end: on one
+machine the three share the cores, and the split says what the server had. PostgreSQL is the server
+of tests/fixtures/postgres.py (Debian's package, a temporary cluster). Bounded: every run stops after
+its duration; the servers are stopped.
 """
 
 from __future__ import annotations
@@ -226,8 +227,7 @@ def report(database, kind, users, stats, cpu, rss, args) -> None:  # type: ignor
         f"{int(total['Failure Count']):4d} "
         f"{float(total['Requests/s']):6.1f} {step_count / args.duration:7.1f} {float(total['50%']):5.0f} "
         f"{float(total['95%']):5.0f} {float(total['99%']):5.0f} {step_p95:8.0f} {cpu[0]:6.1f} "
-        f"{cpu[1]:6.1f} {cpu[2]:5.1f} "
-        + " ".join(f"{value:.0f}" for value in rss),
+        f"{cpu[1]:6.1f} {cpu[2]:5.1f} " + " ".join(f"{value:.0f}" for value in rss),
         flush=True,
     )
 
