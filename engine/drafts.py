@@ -29,7 +29,7 @@ from .models import (
     ProcessDefinition,
     ProcessInstance,
 )
-from .references import lock_year
+from .references import serialise_starts
 from .snapshots import InboxTask, InstanceView, inbox_task, instance_view
 
 #: At most this many characters are kept per draft (a form is far smaller; a bigger post is cut).
@@ -99,10 +99,10 @@ def drafts_for(session: Session, requester_id: int) -> list[Draft]:
 def start_or_resume(session: Session, demarche_key: str, requester: Actor) -> tuple[ProcessInstance, bool]:
     """Start a démarche, or return the family's draft of it; True when a draft was resumed.
 
-    The year's reference counter is locked first, so that two concurrent starts by the same family
-    (a double click) are serialised: the second one finds the draft the first one created.
+    The family's starts are serialised first (a double click): the second one finds the draft the
+    first one created (engine/references.py::serialise_starts).
     """
-    lock_year(session, utcnow().year)
+    serialise_starts(session, requester.id, utcnow().year)
     if requester.id is not None:
         row = session.execute(_DRAFT_OF, {"b_requester": requester.id, "b_key": demarche_key}).first()
         if row is not None:

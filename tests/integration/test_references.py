@@ -7,11 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from engine import api, drafts
 from engine.models import HumanTask, ProcessInstance
-from tests.fixtures.app import csrf_token, login
+from tests.fixtures.app import csrf_token, login, on_postgresql
 from tests.fixtures.integration import create_account
 from tests.integration.test_double_submission import PHONES, at_once, twin
 from web.extensions import db
@@ -50,9 +51,13 @@ def test_references_follow_each_other_and_start_again_each_year(app, people):
     with time_machine.travel(datetime(2027, 1, 1, 0, 5, tzinfo=UTC), tick=False), app.app_context():
         session = db.session()
         assert api.start(session, "changement_courriel", family).reference == "DEM-2027-000001"
-        session.rollback()  # a rolled-back start gives its number back
-        assert api.start(session, "changement_courriel", family).reference == "DEM-2027-000001"
+        session.rollback()
+        again = api.start(session, "changement_courriel", family).reference
         session.commit()
+    if on_postgresql():  # the number was taken in its own transaction: the failed start left a gap
+        assert again == "DEM-2027-000002"
+    else:  # taken in the start's transaction: a rolled-back start gives its number back
+        assert again == "DEM-2027-000001"
 
 
 def test_concurrent_starts_get_distinct_consecutive_references_on_sqlite(app, make_user):
@@ -76,6 +81,37 @@ def test_concurrent_starts_get_distinct_consecutive_references_on_postgresql(pg_
     year = datetime.now(UTC).year
     assert sorted(results) == [f"DEM-{year}-{n:06d}" for n in range(1, STARTS + 1)]
     assert references(pg_app) == sorted(results)
+
+
+@pytest.mark.postgres
+def test_a_start_in_progress_holds_up_only_its_own_familys_starts_on_postgresql(pg_app):
+    """The reference is taken in its own short transaction and a family's starts are serialised by a
+    lock of their own: while one family's start is not committed, another family's start goes through
+    at once, and the same family's second start (a double click) waits for it. `lock_timeout` turns
+    a wait into an error instead of a delay, so nothing here depends on timing."""
+    first, second = (
+        create_account(pg_app, username=f"pg-apart-{n}", prenom="Camille", nom=f"N{n}") for n in (1, 2)
+    )
+    with pg_app.app_context():
+        in_progress, other, twin_start = db.new_session(), db.new_session(), db.new_session()
+        try:
+            held, _ = api.start_or_resume(in_progress, "changement_telephone", first)
+            other.execute(text("SET LOCAL lock_timeout = '5s'"))
+            started, resumed = api.start_or_resume(other, "changement_telephone", second)
+            other.commit()
+            assert not resumed
+            assert started.reference != held.reference
+            twin_start.execute(text("SET LOCAL lock_timeout = '50ms'"))
+            with pytest.raises(OperationalError, match="lock timeout"):
+                api.start_or_resume(twin_start, "changement_telephone", first)
+            twin_start.rollback()
+            in_progress.commit()
+            _, resumed = api.start_or_resume(twin_start, "changement_telephone", first)
+            assert resumed  # once the first start is committed, the double click finds its draft
+            twin_start.commit()
+        finally:
+            for session in (in_progress, other, twin_start):
+                session.close()
 
 
 @pytest.mark.postgres
