@@ -138,25 +138,24 @@ _FAMILY_TASKS = _REQUESTER_TASKS.where(HumanTask.requester_id == bindparam("b_us
 )
 
 
+def _guest_tasks(user: Guest) -> Any:
+    return _REQUESTER_TASKS.join(ProcessInstance).where(
+        ProcessInstance.requester_id.is_(None), ProcessInstance.guest_key_hash == user.key_hash
+    )
+
+
 def tasks_for(session: Session, user: Actor) -> Sequence[HumanTask]:
     """The family's (or the guest's) open tasks in their own démarches, Famille lane."""
     if not isinstance(user, Guest):
         return session.execute(_FAMILY_TASKS, {"b_user_id": user.id}).scalars().all()
-    query = _REQUESTER_TASKS.join(ProcessInstance).where(
-        ProcessInstance.requester_id.is_(None), ProcessInstance.guest_key_hash == user.key_hash
-    )
-    return session.execute(query.order_by(HumanTask.created_at, HumanTask.id)).scalars().all()
+    query = _guest_tasks(user).order_by(HumanTask.created_at, HumanTask.id)
+    return session.execute(query).scalars().all()
 
 
+#: The first of a family's open tasks in one request, by id (built once).
 _NEXT_FAMILY_TASK = (
-    select(HumanTask.id)
-    .where(
-        HumanTask.lane == REQUESTER_LANE,
-        HumanTask.state == HumanTaskState.OPEN,
-        HumanTask.requester_id == bindparam("b_user_id"),
-        HumanTask.instance_id == bindparam("b_instance_id"),
-    )
-    .order_by(HumanTask.created_at, HumanTask.id)
+    _FAMILY_TASKS.with_only_columns(HumanTask.id)
+    .where(HumanTask.instance_id == bindparam("b_instance_id"))
     .limit(1)
 )
 
@@ -168,15 +167,9 @@ def next_task_in(session: Session, user: Actor, instance_id: int) -> int | None:
         values = {"b_user_id": user.id, "b_instance_id": instance_id}
         return session.execute(_NEXT_FAMILY_TASK, values).scalar()
     query = (
-        select(HumanTask.id)
-        .join(ProcessInstance)
-        .where(
-            HumanTask.lane == REQUESTER_LANE,
-            HumanTask.state == HumanTaskState.OPEN,
-            HumanTask.instance_id == instance_id,
-            ProcessInstance.requester_id.is_(None),
-            ProcessInstance.guest_key_hash == user.key_hash,
-        )
+        _guest_tasks(user)
+        .with_only_columns(HumanTask.id)
+        .where(HumanTask.instance_id == instance_id)
         .order_by(HumanTask.created_at, HumanTask.id)
         .limit(1)
     )
