@@ -9,7 +9,7 @@ RETURNING, so two concurrent starts never get the same number.
   once: the counter row is locked for that UPDATE only, not until the start's commit, so the starts of
   a busy town do not wait for each other (they did: every « Commencer » of every family queued behind
   the one in progress). A start that fails after taking its number leaves a gap, as a discarded draft
-  always did.
+  always did. Inside a savepoint (the studio's scenarios, rolled back) it stays in the transaction.
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ def next_reference(session: Session, year: int) -> str:
     transaction it is taken in). The year's row is made (then bumped again) only when it does not
     exist yet, at the first start of a year."""
     bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and isinstance(bind, Engine):
+    # Inside a savepoint (the studio's scenarios, rolled back) the number must go with it: in the
+    # caller's transaction, as on SQLite.
+    if bind.dialect.name == "postgresql" and isinstance(bind, Engine) and not session.in_nested_transaction():
         with bind.connect() as apart:
             number = _bump(apart, "postgresql", year)
             apart.commit()
