@@ -64,6 +64,11 @@ class RetryPolicy:
 DEFAULT_POLICY = RetryPolicy()
 
 
+#: session.info key: the channels of the mails this transaction wrote (web/core/transaction.py wakes
+#: the outbox job after the commit for them).
+WRITTEN_CHANNELS = "outbox_channels"
+
+
 def enqueue_mail(
     session: Session,
     *,
@@ -97,8 +102,7 @@ def enqueue_mail(
         notification_id=notification_id,
     )
     session.add(message)
-    session.info["outbox_written"] = True
-    session.info.setdefault("outbox_channels", set()).add(message.channel)  # who to wake after commit
+    session.info.setdefault(WRITTEN_CHANNELS, set()).add(message.channel)  # who to wake after commit
     return outgoing(message)
 
 

@@ -51,7 +51,14 @@ from sqlalchemy.orm import Session, lazyload
 from werkzeug.wrappers import Response
 
 from engine import api
-from engine.api import SERVICES, TaskView, latest_running_request, service_context, withdraw_mail
+from engine.api import (
+    SERVICES,
+    WRITTEN_CHANNELS,
+    TaskView,
+    latest_running_request,
+    service_context,
+    withdraw_mail,
+)
 from engine.db import utcnow
 from forms.registry import TaskForm
 from forms.tasks.mot_de_passe_oublie import NewPasswordForm
@@ -272,7 +279,7 @@ def send_reset_link(db_session: Session, user: User | None, instance_id: int | N
         )
         db_session.flush()
     base = current_app.config["BASE_URL"].rstrip("/")
-    wrote_mail_before = db_session.info.get("outbox_written", False)
+    channels_before = set(db_session.info.get(WRITTEN_CHANNELS, ()))
     message = queue_mail(
         db_session,
         "mot_de_passe_reinitialisation",
@@ -286,7 +293,7 @@ def send_reset_link(db_session: Session, user: User | None, instance_id: int | N
         db_session.flush()
         withdraw_mail(db_session, message.message_id)
         db_session.flush()
-        db_session.info["outbox_written"] = wrote_mail_before
+        db_session.info[WRITTEN_CHANNELS] = channels_before
 
 
 def send_activation_again(db_session: Session, user: User) -> None:

@@ -31,6 +31,7 @@ from flask import Flask, Response, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from engine.api import WRITTEN_CHANNELS
 from web.extensions import db
 
 #: Run after a commit that wrote mails: web/scheduler.py registers its « wake the outbox job ». Each
@@ -51,9 +52,7 @@ R = TypeVar("R")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _KEEP = "keep_writes"
-_OUTBOX = "outbox_written"
 _WROTE = "flushed_writes"
-_CHANNELS = "outbox_channels"  # set by engine/outbox.py beside _OUTBOX
 
 
 @event.listens_for(Session, "after_flush")
@@ -64,18 +63,16 @@ def _note_writes(session: Session, flush_context: object) -> None:
 
 def _commit(session: Session) -> None:
     """Commit `session`; if it wrote mails, wake the outbox job (the outbox drains after the commit)."""
-    wrote_mail = session.info.pop(_OUTBOX, False)
-    channels = frozenset(session.info.pop(_CHANNELS, ()))
+    channels = frozenset(session.info.pop(WRITTEN_CHANNELS, ()))
     session.info.pop(_KEEP, None)
     session.info.pop(_WROTE, None)
     session.commit()
-    if wrote_mail:
+    if channels:
         wake_outbox(channels)
 
 
 def _rollback(session: Session) -> None:
-    session.info.pop(_OUTBOX, None)
-    session.info.pop(_CHANNELS, None)
+    session.info.pop(WRITTEN_CHANNELS, None)
     session.info.pop(_KEEP, None)
     session.info.pop(_WROTE, None)
     session.rollback()
