@@ -44,7 +44,7 @@ class Draft:
     task: InboxTask
 
 
-def _drafts_query() -> Any:
+def _drafts_query(*columns: Any) -> Any:
     """The family's open first tasks of running démarches never sent, newest first.
 
     Driven by the family's open tasks (`ix_human_task_requester_state`), so its cost does not grow
@@ -59,7 +59,7 @@ def _drafts_query() -> Any:
     )
     requester = bindparam("b_requester")
     return (
-        select(ProcessInstance.id, HumanTask.id)
+        select(*columns)
         .select_from(HumanTask)
         .join(ProcessInstance, HumanTask.instance_id == ProcessInstance.id)
         .where(
@@ -74,10 +74,12 @@ def _drafts_query() -> Any:
     )
 
 
-_DRAFTS = _drafts_query()
-#: The family's draft of one démarche (`b_key`), if any: what « Commencer » resumes.
+#: The family's drafts with their first tasks (« Mes demandes »).
+_DRAFTS = _drafts_query(ProcessInstance, HumanTask)
+#: The id of the family's draft of one démarche (`b_key`), if any: what « Commencer » resumes.
 _DRAFT_OF = (
-    _DRAFTS.join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+    _drafts_query(ProcessInstance.id)
+    .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
     .where(ProcessDefinition.key == bindparam("b_key"))
     .limit(1)
 )
@@ -87,11 +89,9 @@ def drafts_for(session: Session, requester_id: int) -> list[Draft]:
     """The family's drafts, most recently touched first (one row per démarche)."""
     seen: set[int] = set()
     drafts = []
-    for instance_id, task_id in session.execute(_DRAFTS, {"b_requester": requester_id}).all():
-        if instance_id not in seen:
-            seen.add(instance_id)
-            instance = session.get_one(ProcessInstance, instance_id)
-            task = session.get_one(HumanTask, task_id)
+    for instance, task in session.execute(_DRAFTS, {"b_requester": requester_id}).all():
+        if instance.id not in seen:
+            seen.add(instance.id)
             drafts.append(Draft(instance_view(session, instance), inbox_task(session, task)))
     return drafts
 

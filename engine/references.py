@@ -62,17 +62,17 @@ def next_reference(session: Session, year: int) -> str:
     # caller's transaction, as on SQLite.
     if bind.dialect.name == "postgresql" and isinstance(bind, Engine) and not session.in_nested_transaction():
         with bind.connect() as apart:
-            number = _bump(apart, "postgresql", year)
+            number = _bump(apart, year)
             apart.commit()
     else:
-        number = _bump(session.connection(), bind.dialect.name, year)
+        number = _bump(session.connection(), year)
     return format_reference(year, number)
 
 
-def _bump(connection: Connection, dialect: str, year: int) -> int:
+def _bump(connection: Connection, year: int) -> int:
     number = connection.execute(_BUMP_RETURNING, {"b_year": year}).scalar_one_or_none()
     if number is None:
-        connection.execute(_ENSURE["postgresql" if dialect == "postgresql" else "sqlite"], {"b_year": year})
+        connection.execute(_ENSURE[connection.dialect.name], {"b_year": year})
         number = connection.execute(_BUMP_RETURNING, {"b_year": year}).scalar_one()
     return int(number)
 

@@ -139,8 +139,11 @@ _FAMILY_TASKS = _REQUESTER_TASKS.where(HumanTask.requester_id == bindparam("b_us
 
 
 def _guest_tasks(user: Guest) -> Any:
-    return _REQUESTER_TASKS.join(ProcessInstance).where(
-        ProcessInstance.requester_id.is_(None), ProcessInstance.guest_key_hash == user.key_hash
+    """A visitor's inbox (a démarche without an account: signup, forgotten password)."""
+    return (
+        _REQUESTER_TASKS.join(ProcessInstance)
+        .where(ProcessInstance.requester_id.is_(None), ProcessInstance.guest_key_hash == user.key_hash)
+        .order_by(HumanTask.created_at, HumanTask.id)
     )
 
 
@@ -148,8 +151,7 @@ def tasks_for(session: Session, user: Actor) -> Sequence[HumanTask]:
     """The family's (or the guest's) open tasks in their own démarches, Famille lane."""
     if not isinstance(user, Guest):
         return session.execute(_FAMILY_TASKS, {"b_user_id": user.id}).scalars().all()
-    query = _guest_tasks(user).order_by(HumanTask.created_at, HumanTask.id)
-    return session.execute(query).scalars().all()
+    return session.execute(_guest_tasks(user)).scalars().all()
 
 
 #: The first of a family's open tasks in one request, by id (built once).
@@ -166,14 +168,8 @@ def next_task_in(session: Session, user: Actor, instance_id: int) -> int | None:
     if not isinstance(user, Guest):
         values = {"b_user_id": user.id, "b_instance_id": instance_id}
         return session.execute(_NEXT_FAMILY_TASK, values).scalar()
-    query = (
-        _guest_tasks(user)
-        .with_only_columns(HumanTask.id)
-        .where(HumanTask.instance_id == instance_id)
-        .order_by(HumanTask.created_at, HumanTask.id)
-        .limit(1)
-    )
-    return session.execute(query).scalar()
+    query = _guest_tasks(user).with_only_columns(HumanTask.id).where(HumanTask.instance_id == instance_id)
+    return session.execute(query.limit(1)).scalar()
 
 
 @dataclass(frozen=True)
