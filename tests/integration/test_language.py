@@ -80,3 +80,34 @@ def test_amounts_follow_the_language(app) -> None:
         assert money(123450) == "1\u00a0234,50\u00a0€"
         with in_language("en"):
             assert money(123450) == "€1,234.50"
+
+
+def test_wtforms_own_messages_follow_the_language_and_are_read_once(app, monkeypatch) -> None:
+    """A message WTForms writes itself (a bad whole number) in the request's language, its catalogue
+    read once per language for the process (Flask-WTF alone parses the `.mo` file at every request)."""
+    from babel import support
+    from flask_wtf import FlaskForm
+    from wtforms import IntegerField
+
+    from web.core import i18n
+
+    class Sample(FlaskForm):
+        class Meta:
+            csrf = False
+
+        nombre = IntegerField("Nombre")
+
+    i18n._wtforms_catalogue.cache_clear()
+    reads = []
+    load = support.Translations.load
+    monkeypatch.setattr(support.Translations, "load", lambda *a, **k: reads.append(a) or load(*a, **k))
+    errors = {}
+    for language in ("fr", "en", "fr", "en", "fr"):
+        headers = {"Accept-Language": language}
+        with app.test_request_context("/", method="POST", data={"nombre": "abc"}, headers=headers):
+            app.preprocess_request()
+            form = Sample()
+            assert not form.validate()
+            errors.setdefault(language, set()).update(form.nombre.errors)
+    assert errors == {"fr": {"N'est pas un entier valide."}, "en": {"Not a valid integer value."}}
+    assert len(reads) == 2
