@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from . import scheduler
 from .core.i18n import _, _l
@@ -58,8 +58,9 @@ def run_command(host: str, port: int, threads: int) -> None:
     default=None,
     help=_l("Fichier où écrire le numéro du processus maître (kill -HUP pour recharger)."),
 )
-@with_appcontext
+@click.pass_context
 def serve_command(
+    context: click.Context,
     bind: str,
     workers: int,
     threads: int,
@@ -68,10 +69,15 @@ def serve_command(
     graceful_timeout: int,
     pidfile: str | None,
 ) -> None:
-    """Serve Guichet in production with gunicorn (several processes; `kill -HUP` reloads them gracefully)."""
+    """Serve Guichet in production with gunicorn (several processes; `kill -HUP` reloads them gracefully).
+
+    No application context around it (unlike the other commands): the workers inherit the master's
+    context variables at the fork, and gunicorn's sync worker (`--threads 1`) serves requests in its
+    main thread, where Flask would reuse an inherited application context for every request: `g`
+    (the logged-in user, the CSRF token) would then pass from one visitor to the next."""
     from .serve import serve
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = context.ensure_object(ScriptInfo).load_app()
     click.echo(
         _(
             "Guichet (gunicorn, %(workers)s processus × %(threads)s fils) écoute sur %(url)s",

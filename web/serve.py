@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_app_context
 from gunicorn.app.base import BaseApplication
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,9 @@ def serve(
     graceful_timeout: int,
     pidfile: str | None,
 ) -> None:
+    if has_app_context():
+        # The workers would inherit it, and the sync worker would share its `g` between requests.
+        raise RuntimeError("serve() runs outside any application context")
     if not scheduler_runs_in_web(app, workers) and app.config["SCHEDULER_ENABLED"]:
         log.warning(
             "%s workers: the in-process scheduler stays off; run `guichet worker` for timers and mail",

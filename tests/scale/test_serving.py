@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -19,12 +22,15 @@ import pytest
 from engine import api
 from tests.fixtures.app import base_config, csrf_token
 from web import migrate
+from web.accounts.services import create_user
 from web.app import create_app
 from web.core.logs import JsonFormatter
 from web.extensions import db
 
 ROOT = Path(__file__).resolve().parents[2]
 PREVIOUS_HEAD = "7c3f9a2d41e6"
+PASSWORD = "correct horse battery staple"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def _free_port() -> int:
@@ -177,6 +183,78 @@ def test_guichet_serve_runs_gunicorn_workers_and_reloads_gracefully(tmp_path):
     assert any(line["path"] == "/demarches" and line["status"] == 200 for line in requests)
     assert all(len(line["request_id"]) == 32 for line in requests)
     assert "Hang up" in err  # gunicorn's master handled the reload
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None  # the 302 itself is the answer looked at
+
+
+def _visitor() -> tuple[urllib.request.OpenerDirector, http.cookiejar.CookieJar]:
+    jar = http.cookiejar.CookieJar()
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), _NoRedirect()), jar
+
+
+def _open(opener: urllib.request.OpenerDirector, url: str, data: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with opener.open(url, body, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, exc.read().decode()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("threads", [1, 4])
+def test_guichet_serve_keeps_each_visitor_to_themselves(tmp_path, threads):
+    """With one thread gunicorn runs the sync worker, which serves requests in its main thread: an
+    application context inherited from the command would be reused by every request, and its `g`
+    (the logged-in user, the CSRF token) passed from one visitor to the next."""
+    url = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        migrate.upgrade(db.engine)
+        create_user(db.session(), username="camille", password=PASSWORD, email="camille@example.test")
+        db.session.commit()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "GUICHET_SQLALCHEMY_DATABASE_URI": url,
+        "GUICHET_INSTANCE_PATH": str(tmp_path / "instance"),
+        "GUICHET_SECRET_KEY": "test-secret-key",
+        "GUICHET_SCHEDULER_ENABLED": "false",
+    }
+    guichet = Path(sys.executable).parent / "guichet"
+    args = [str(guichet), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(threads)]
+    server = subprocess.Popen(args, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None
+            try:
+                _get(f"{base}/sante")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        family, family_cookies = _visitor()
+        status, _, page = _open(family, f"{base}/connexion")
+        token = CSRF_FIELD.search(page).group(1)
+        credentials = {"csrf_token": token, "username": "camille", "password": PASSWORD}
+        status, headers, _ = _open(family, f"{base}/connexion", credentials)
+        assert (status, headers["Location"]) == (302, "/")
+        assert _open(family, f"{base}/mes-demandes")[0] == 200
+        stranger, stranger_cookies = _visitor()
+        status, headers, _ = _open(stranger, f"{base}/mes-demandes")
+        assert (status, headers["Location"]) == (302, "/connexion?next=%2Fmes-demandes")
+        for visitor, cookies in ((stranger, stranger_cookies), _visitor()):
+            assert _open(visitor, f"{base}/connexion")[0] == 200
+            assert "session" in {cookie.name for cookie in cookies}  # its own CSRF token, in its session
+        assert {cookie.value for cookie in family_cookies} != {cookie.value for cookie in stranger_cookies}
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
 
 
 def test_the_request_line_never_holds_a_token_of_a_link(app, caplog):
