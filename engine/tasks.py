@@ -29,6 +29,7 @@ from .models import (
     Visibility,
 )
 from .runtime import TaskState
+from .snapshots import pin
 from .stored_messages import french
 
 
@@ -52,6 +53,7 @@ def get_task(session: Session, task_id: int, user: Actor) -> TaskView:
     task = task_for(session, task_id, user)
     if task.state != HumanTaskState.OPEN:
         raise Conflict(_("Cette tâche a déjà été traitée."))
+    pin(session, task)  # the form's completion (same request) finds it in the identity map, not in SQL
     instance = task.instance
     workflow = open_workflow(session, instance, user, read_only=True)
     spiff_task = workflow.get_task_from_id(UUID(task.spiff_task_id))
