@@ -44,16 +44,28 @@ def queue_counts(
     web layer). Each lane's count is an equality on (lane, state), which walks that index on SQLite
     and PostgreSQL alike; the scalar subqueries make one round trip of them.
     """
+    return queue_counts_with(session, lanes, agent_id, (), cap)[0]
+
+
+def queue_counts_with(
+    session: Session,
+    lanes: frozenset[str],
+    agent_id: int | None,
+    extra: Sequence[ScalarSelect[int]],
+    cap: int = COUNT_CAP,
+) -> tuple[dict[str, int], list[int]]:
+    """`queue_counts`, and the values of `extra` scalar subqueries read in the same statement."""
     ordered = sorted(lanes)
     if not ordered:
-        return {"": 0}
+        return {"": 0}, list(session.execute(select(*extra)).one()) if extra else []
     open_ = _TASK.state == HumanTaskState.OPEN
     columns = [capped([_TASK.lane == lane, open_], cap).label(f"n{i}") for i, lane in enumerate(ordered)]
     mine = [_TASK.assignee_id == agent_id, open_, _TASK.lane.in_(ordered)]
-    row = session.execute(select(*columns, capped(mine, cap).label("mine"))).one()
-    counts = dict(zip(ordered, row[:-1], strict=True))
-    counts[""] = row[-1]
-    return counts
+    others = [query.label(f"x{i}") for i, query in enumerate(extra)]
+    row = session.execute(select(*columns, capped(mine, cap).label("mine"), *others)).one()
+    counts = dict(zip(ordered, row[: len(ordered)], strict=True))
+    counts[""] = row[len(ordered)]
+    return counts, list(row[len(ordered) + 1 :])
 
 
 def page_count(total: int, per_page: int) -> int:

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from .db import utcnow
 from .models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
 from .queue_counts import COUNT_CAP, capped_count, page_count
-from .runtime import bundle_for
 
 _TASK = HumanTask.__table__.c
 _INSTANCE = ProcessInstance.__table__.c
@@ -333,38 +332,6 @@ def iter_queue(session: Session, query: QueueQuery, batch: int = 1000) -> Iterat
     )
     for row in result:
         yield QueueRow(*row)
-
-
-#: Status labels of the user tasks of each definition, by lane: {(id, sha256): {lane: {label}}}.
-_LABELS: dict[tuple[int, str], dict[str, set[str]]] = {}
-
-
-def status_labels(session: Session, lanes: frozenset[str]) -> list[str]:
-    """The statuses a task of these lanes can have (choices of the « Statut » filter).
-
-    Read from the deployed diagrams (the `statusLabel` of their user tasks, which is what the
-    inbox rows carry), not from the 100,000 rows of a large queue; each definition is parsed
-    once (its bundle is cached), its labels are kept per (id, sha256).
-    """
-    labels: set[str] = set()
-    for definition_id, digest in session.execute(select(_DEFINITION.id, _DEFINITION.sha256)).all():
-        key = (definition_id, digest)
-        if key not in _LABELS:
-            xml = session.execute(
-                select(_DEFINITION.bpmn_xml).where(_DEFINITION.id == definition_id)
-            ).scalar_one()
-            bundle = bundle_for(definition_id, digest, xml)
-            by_lane: dict[str, set[str]] = {}
-            specs = [bundle.spec, *bundle.subprocess_specs.values()]
-            for spec in specs:
-                for task_spec in spec.task_specs.values():
-                    props = bundle.props(getattr(task_spec, "bpmn_id", None))
-                    if props.get("formKey") and props.get("statusLabel") and getattr(task_spec, "lane", None):
-                        by_lane.setdefault(task_spec.lane, set()).add(props["statusLabel"])
-            _LABELS[key] = by_lane
-        for lane in lanes:
-            labels |= _LABELS[key].get(lane, set())
-    return sorted(labels)
 
 
 def neighbour(session: Session, query: QueueQuery, task_id: int, *, forward: bool = True) -> int | None:

@@ -13,6 +13,7 @@ from engine.autoassign import (
     set_directory,
 )
 from engine.closed import ClosedRow, iter_closed
+from engine.queue_choices import FilterChoices, filter_choices, status_labels
 from engine.queue_counts import COUNT_CAP as QUEUE_COUNT_CAP
 from engine.queue_counts import queue_counts
 from engine.queues import (
@@ -25,7 +26,6 @@ from engine.queues import (
     neighbour,
     normalise,
     queue_page,
-    status_labels,
 )
 from engine.viewed import (
     add_internal_comment,
@@ -47,6 +47,7 @@ __all__ = [
     "BulkResult",
     "Candidate",
     "ClosedRow",
+    "FilterChoices",
     "Policy",
     "QueuePage",
     "QueueQuery",
@@ -60,6 +61,7 @@ __all__ = [
     "check_current",
     "claim",
     "current_elements",
+    "filter_choices",
     "instance_data",
     "iter_closed",
     "iter_queue",
