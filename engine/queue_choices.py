@@ -15,13 +15,15 @@ decision): what it reads besides the rows is read in as few statements as possib
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from .catalogue import entry_by_identity
 from .models import ProcessDefinition
-from .queue_counts import COUNT_CAP, queue_counts_with
+from .queue_counts import COUNT_CAP, counts_columns, read_counts
 from .runtime import bundle_for
 from .service_requests import waiting_count
 
@@ -106,11 +108,21 @@ class TabCounts:
     waiting: int
 
 
+@lru_cache(maxsize=256)
+def _tabs_statement(ordered: tuple[str, ...], family_lane: str, cap: int, nobody: bool) -> Select[Any]:
+    """Built once per set of lanes (the agent is a bound parameter): building this statement and
+    its SQLAlchemy cache key cost more than SQLite's answer to it."""
+    waiting = waiting_count(frozenset(ordered), family_lane).label("waiting")
+    return select(*counts_columns(ordered, cap, nobody), waiting)
+
+
 def tab_counts(
     session: Session, lanes: frozenset[str], agent_id: int | None, family_lane: str, cap: int = COUNT_CAP
 ) -> TabCounts:
     """`queue_counts` and the waiting count in one statement."""
-    if not lanes:
+    ordered = tuple(sorted(lanes))
+    if not ordered:
         return TabCounts({"": 0}, 0)
-    counts, (waiting,) = queue_counts_with(session, lanes, agent_id, [waiting_count(lanes, family_lane)], cap)
-    return TabCounts(counts, waiting)
+    statement = _tabs_statement(ordered, family_lane, cap, agent_id is None)
+    row = session.execute(statement, {"agent_id": agent_id}).one()
+    return TabCounts(read_counts(row, ordered), row[-1])
