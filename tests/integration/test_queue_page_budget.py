@@ -133,3 +133,31 @@ def test_the_request_log_names_the_agent_without_reading_the_account_again(app, 
     assert record.user_id == people["accueil"].id
     accounts = [s for s in seen if re.search(r"FROM user_account\b", s) and "agent_group" not in s]
     assert len(accounts) == 1, accounts  # Flask-Login's load only
+
+
+def test_the_filter_fields_kept_by_the_process_follow_the_url_and_the_language(app, people, client_for):
+    """The filter's fields are kept rendered per language, values, errors and choices
+    (queue_render.queue_filter_fields): each URL and language still gets its own."""
+    agent = client_for(people["accueil"])
+
+    def selected(response, name):
+        return html(response).xpath(f"//select[@name='{name}']/option[@selected]/@value")
+
+    def label(response, name):
+        return html(response).xpath(f"normalize-space(//label[@for='{name}'])")
+
+    for _ in range(2):  # the second time from the kept fields
+        assert selected(agent.get("/agents/?tri=echeance"), "tri") == ["echeance"]
+        assert selected(agent.get("/agents/?tri=reference&ordre=desc"), "ordre") == ["desc"]
+        assert selected(agent.get("/agents/?tri=reference"), "tri") == ["reference"]
+        assert label(agent.get("/agents/?tri=reference"), "tri") == "Trier par"
+        english = agent.get("/agents/?tri=reference", headers={"Accept-Language": "en"})
+        assert label(english, "tri") == "Sort by"
+        refused = agent.get("/agents/?tri=zzz")
+        assert refused.status_code == 400
+        assert "Ce tri n'est pas proposé." in html(refused).xpath("string(//p[@id='tri-erreur'])")
+        refused = agent.get("/agents/?tri=zzz", headers={"Accept-Language": "en"})
+        assert "This sort is not offered." in html(refused).xpath("string(//p[@id='tri-erreur'])")
+        assert not html(agent.get("/agents/?tri=recue")).xpath("//p[@id='tri-erreur']")
+        assert agent.get("/agents/?file=moi").get_data(as_text=True).count('name="attribution"') == 0
+        assert agent.get("/agents/").get_data(as_text=True).count('name="attribution"') == 1

@@ -58,8 +58,8 @@ class QueueView:
             abort(404)
         lanes = frozenset({self.file}) if self.file in self.groups else self.groups
         self.form = QueueFilterForm(formdata=args)
-        choices = api.filter_choices(session, lanes)
-        self.form.set_choices(choices.demarches, choices.statuses)
+        self.choices = api.filter_choices(session, lanes)
+        self.form.set_choices(self.choices.demarches, self.choices.statuses)
         self.valid = self.form.validate()
         form = self.form
 
