@@ -16,6 +16,7 @@ from engine.closed import ClosedRow, iter_closed
 from engine.queue_choices import FilterChoices, filter_choices, status_labels
 from engine.queue_counts import COUNT_CAP as QUEUE_COUNT_CAP
 from engine.queue_counts import queue_counts
+from engine.queue_neighbour import neighbour
 from engine.queues import (
     Assignment,
     QueuePage,
@@ -23,7 +24,6 @@ from engine.queues import (
     QueueRow,
     SortKey,
     iter_queue,
-    neighbour,
     normalise,
     queue_page,
 )
