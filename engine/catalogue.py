@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from lxml import etree
 from sqlalchemy.orm import Session
 
-from .definitions import latest_definition, latest_definitions
+from .definitions import latest_definition
 from .i18n import N_, _
 from .models import ProcessDefinition, ProcessInstance
 from .runtime import NS, bundle_for, find_process, parse_xml
@@ -196,10 +196,16 @@ def lint_properties(props: dict[str, str], process_id: str) -> list[str]:
     return errors
 
 
-def demarche_choices(session: Session) -> list[tuple[str, str]]:
-    """(key, title) of the démarches followed as requests, by title: in « Mes demandes » and the
-    agents' démarche filter; signup and password reset (they erase their data at the end) are not."""
-    return [(d.key, d.title) for d in latest_definitions(session) if describe(d).followed]
+def entry_by_identity(session: Session, definition_id: int, digest: str) -> Entry:
+    """The catalogue entry of a stored version known by its id and sha256: from the cache, the
+    definition (and its BPMN text) read only on a miss."""
+    entry = _entries.get((definition_id, digest))
+    if entry is not None:
+        return entry
+    definition = session.get(ProcessDefinition, definition_id)
+    if definition is None:
+        raise LookupError(f"process definition {definition_id} not found")
+    return describe(definition)
 
 
 def entry_of_instance(session: Session, instance_id: int) -> Entry | None:

@@ -11,8 +11,10 @@ plus one row, so that its « Page suivante » is right.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, func, select
+from sqlalchemy import ColumnElement, Label, ScalarSelect, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .models import HumanTask, HumanTaskState
@@ -35,25 +37,45 @@ def capped_count(session: Session, conditions: Sequence[ColumnElement[bool]], ca
     return (cap, True) if counted > cap else (counted, False)
 
 
+def counts_columns(ordered: tuple[str, ...], cap: int, nobody: bool) -> list[Label[int]]:
+    """The tabs' capped counts as labelled scalar subqueries: one per lane (in `ordered`'s order),
+    then « Mes tâches », whose agent is the bound parameter `agent_id` (nobody's tasks if `nobody`).
+
+    Each lane's count is an equality on (lane, state), which walks that index on SQLite and
+    PostgreSQL alike; the scalar subqueries make one round trip of them."""
+    open_ = _TASK.state == HumanTaskState.OPEN
+    columns = [capped([_TASK.lane == lane, open_], cap).label(f"n{i}") for i, lane in enumerate(ordered)]
+    who = _TASK.assignee_id.is_(None) if nobody else _TASK.assignee_id == bindparam("agent_id")
+    return [*columns, capped([who, open_, _TASK.lane.in_(ordered)], cap).label("mine")]
+
+
+@lru_cache(maxsize=256)
+def _counts_statement(ordered: tuple[str, ...], cap: int, nobody: bool) -> Select[Any]:
+    """Built once per set of lanes: a page's tabs cost the statement's execution only (building it
+    and its SQLAlchemy cache key took longer than SQLite's answer)."""
+    return select(*counts_columns(ordered, cap, nobody))
+
+
+def read_counts(row: Sequence[int], ordered: tuple[str, ...]) -> dict[str, int]:
+    """The counts of `counts_columns` by lane, « Mes tâches » under the key ""."""
+    counts = dict(zip(ordered, row[: len(ordered)], strict=True))
+    counts[""] = row[len(ordered)]
+    return counts
+
+
 def queue_counts(
     session: Session, lanes: frozenset[str], agent_id: int | None, cap: int = COUNT_CAP
 ) -> dict[str, int]:
     """Open tasks per lane, plus « Mes tâches » under the key "" (the tabs' numbers), in one statement.
 
     Each count stops at `cap` + 1: a value above `cap` means « plus de `cap` » (`count_label` in the
-    web layer). Each lane's count is an equality on (lane, state), which walks that index on SQLite
-    and PostgreSQL alike; the scalar subqueries make one round trip of them.
+    web layer).
     """
-    ordered = sorted(lanes)
+    ordered = tuple(sorted(lanes))
     if not ordered:
         return {"": 0}
-    open_ = _TASK.state == HumanTaskState.OPEN
-    columns = [capped([_TASK.lane == lane, open_], cap).label(f"n{i}") for i, lane in enumerate(ordered)]
-    mine = [_TASK.assignee_id == agent_id, open_, _TASK.lane.in_(ordered)]
-    row = session.execute(select(*columns, capped(mine, cap).label("mine"))).one()
-    counts = dict(zip(ordered, row[:-1], strict=True))
-    counts[""] = row[-1]
-    return counts
+    statement = _counts_statement(ordered, cap, agent_id is None)
+    return read_counts(session.execute(statement, {"agent_id": agent_id}).one(), ordered)
 
 
 def page_count(total: int, per_page: int) -> int:

@@ -12,16 +12,16 @@ import enum
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, select
 from sqlalchemy.orm import Session
 
 from .db import utcnow
 from .models import HumanTask, HumanTaskState, ProcessDefinition, ProcessInstance
 from .queue_counts import COUNT_CAP, capped_count, page_count
-from .runtime import bundle_for
 
 _TASK = HumanTask.__table__.c
 _INSTANCE = ProcessInstance.__table__.c
@@ -159,7 +159,12 @@ _ROW_COLUMNS = (
 )
 
 
-def _conditions(query: QueueQuery) -> list[ColumnElement[bool]]:
+def _conditions(query: QueueQuery, bound: bool = False) -> list[ColumnElement[bool]]:
+    """The filter's conditions; `bound`: the values as bound parameters (`_shape`)."""
+
+    def value(name: str, actual: Any) -> Any:
+        return bindparam(name) if bound and actual is not None else actual
+
     conditions: list[ColumnElement[bool]] = [_TASK.state == HumanTaskState.OPEN]
     lanes = sorted(query.lanes)
     if not lanes:
@@ -169,19 +174,19 @@ def _conditions(query: QueueQuery) -> list[ColumnElement[bool]]:
     else:
         conditions.append(_TASK.lane.in_(lanes))
     if query.demarche:
-        conditions.append(_TASK.demarche_key == query.demarche)
+        conditions.append(_TASK.demarche_key == value("demarche", query.demarche))
     if query.status_label:
-        conditions.append(_TASK.status_label == query.status_label)
+        conditions.append(_TASK.status_label == value("status", query.status_label))
     if query.overdue:
-        conditions.append(_TASK.due_at < query.now)
+        conditions.append(_TASK.due_at < value("now", query.now))
     if query.assignment == Assignment.ME:
-        conditions.append(_TASK.assignee_id == query.agent_id)
+        conditions.append(_TASK.assignee_id == value("agent", query.agent_id))
     elif query.assignment == Assignment.NOBODY:
         conditions.append(_TASK.assignee_id.is_(None))
     elif query.assignment == Assignment.COLLEAGUE:
         conditions.append(_TASK.assignee_id.is_not(None))
         if query.agent_id is not None:
-            conditions.append(_TASK.assignee_id != query.agent_id)
+            conditions.append(_TASK.assignee_id != value("agent", query.agent_id))
     words = normalise(query.text).split()
     for word in words[:5]:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -202,13 +207,13 @@ def _order(query: QueueQuery, *, reverse: bool = False, source: Any = None) -> l
     return [column.asc().nulls_first() if nullable else column.asc(), task_id.asc()]
 
 
-def _rows_statement(query: QueueQuery) -> Select[Any]:
+def _rows_statement(query: QueueQuery, bound: bool = False) -> Select[Any]:
     return (
         select(*_ROW_COLUMNS)
         .select_from(HumanTask.__table__)
         .join(ProcessInstance.__table__, _INSTANCE.id == _TASK.instance_id)
         .join(ProcessDefinition.__table__, _DEFINITION.id == _INSTANCE.definition_id)
-        .where(*_conditions(query))
+        .where(*_conditions(query, bound))
     )
 
 
@@ -245,17 +250,59 @@ def queue_page(
         total = min(total, cap)
     elif more and total is not None and total >= cap:  # the caller's capped count answers
         page = max(query.page, 1)
-        ids = list(session.execute(page_ids(query, page)).scalars())
-        total = cap
+        ids, total = _page_ids(session, query, page), cap
     else:
         ids, total, page, more = _ids_and_total(session, query, None if more else total, cap)
     if not ids:
         return QueuePage([], total, page, query.per_page, more)
-    found = {
-        row[0]: QueueRow(*row) for row in session.execute(_rows_statement(query).where(_TASK.id.in_(ids)))
-    }
+    shape, params = _shape(query)
+    if shape is None:
+        result = session.execute(_rows_statement(query).where(_TASK.id.in_(ids)))
+    else:
+        result = session.execute(_bound_rows(shape), {**params, "ids": ids})
+    found = {row[0]: QueueRow(*row) for row in result}
     rows = [found[task_id] for task_id in ids if task_id in found]
     return QueuePage(rows, total, page, query.per_page, more)
+
+
+def _shape(query: QueueQuery) -> tuple[QueueQuery | None, dict[str, Any]]:
+    """What the text of a query's statements depends on (its values replaced by stand-ins: the key
+    of the statements built once, `_bound_ids` and `_bound_rows`), and the values as bound
+    parameters. Building a statement and its SQLAlchemy cache key cost more than SQLite's answer
+    for a page. None for a search (its words vary)."""
+    if query.text.strip():
+        return None, {}
+    agent = None if query.agent_id is None else 0
+    shape = QueueQuery(
+        query.lanes, agent, query.demarche and "?", query.status_label and "?", query.overdue,
+        query.assignment, "", query.sort, query.descending, 1, 0, _EPOCH, 0,
+    )  # fmt: skip
+    names = ("demarche", "status", "now", "agent")
+    values = (query.demarche, query.status_label, query.now, query.agent_id)
+    return shape, {name: value for name, value in zip(names, values, strict=True) if value is not None}
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=512)
+def _bound_ids(shape: QueueQuery) -> Select[Any]:
+    statement = select(_TASK.id).where(*_conditions(shape, bound=True)).order_by(*_order(shape))
+    return statement.offset(bindparam("offset")).limit(bindparam("limit"))
+
+
+@lru_cache(maxsize=512)
+def _bound_rows(shape: QueueQuery) -> Select[Any]:
+    return _rows_statement(shape, bound=True).where(_TASK.id.in_(bindparam("ids", expanding=True)))
+
+
+def _page_ids(session: Session, query: QueueQuery, page: int, extra: int = 0) -> list[int]:
+    """The ids of `page_ids(query, page, extra)`, its statement built once per shape (`_shape`)."""
+    shape, params = _shape(query)
+    if shape is None:
+        return list(session.execute(page_ids(query, page, extra)).scalars())
+    limits = {"offset": (page - 1) * query.per_page, "limit": query.per_page + extra}
+    return list(session.execute(_bound_ids(shape), {**params, **limits}).scalars())
 
 
 def _ids_and_total(
@@ -268,9 +315,9 @@ def _ids_and_total(
     page = max(query.page, 1)
     if total is not None:
         page = min(page, page_count(total, query.per_page))
-        return list(session.execute(page_ids(query, page)).scalars()), total, page, False
+        return _page_ids(session, query, page), total, page, False
     deep = page * query.per_page >= query.count_cap  # past the cap: one row more tells « more »
-    ids = list(session.execute(page_ids(query, page, extra=1 if deep else 0)).scalars())
+    ids = _page_ids(session, query, page, 1 if deep else 0)
     if deep and len(ids) > query.per_page:
         return ids[: query.per_page], page * query.per_page, page, True
     if 0 < len(ids) < query.per_page or (not ids and page == 1) or (deep and ids):
@@ -279,7 +326,7 @@ def _ids_and_total(
     last = page_count(total, query.per_page)
     if page > last:
         page = last
-        ids = list(session.execute(page_ids(query, page)).scalars())
+        ids = _page_ids(session, query, page)
     return ids, total, page, more
 
 
@@ -333,64 +380,3 @@ def iter_queue(session: Session, query: QueueQuery, batch: int = 1000) -> Iterat
     )
     for row in result:
         yield QueueRow(*row)
-
-
-#: Status labels of the user tasks of each definition, by lane: {(id, sha256): {lane: {label}}}.
-_LABELS: dict[tuple[int, str], dict[str, set[str]]] = {}
-
-
-def status_labels(session: Session, lanes: frozenset[str]) -> list[str]:
-    """The statuses a task of these lanes can have (choices of the « Statut » filter).
-
-    Read from the deployed diagrams (the `statusLabel` of their user tasks, which is what the
-    inbox rows carry), not from the 100,000 rows of a large queue; each definition is parsed
-    once (its bundle is cached), its labels are kept per (id, sha256).
-    """
-    labels: set[str] = set()
-    for definition_id, digest in session.execute(select(_DEFINITION.id, _DEFINITION.sha256)).all():
-        key = (definition_id, digest)
-        if key not in _LABELS:
-            xml = session.execute(
-                select(_DEFINITION.bpmn_xml).where(_DEFINITION.id == definition_id)
-            ).scalar_one()
-            bundle = bundle_for(definition_id, digest, xml)
-            by_lane: dict[str, set[str]] = {}
-            specs = [bundle.spec, *bundle.subprocess_specs.values()]
-            for spec in specs:
-                for task_spec in spec.task_specs.values():
-                    props = bundle.props(getattr(task_spec, "bpmn_id", None))
-                    if props.get("formKey") and props.get("statusLabel") and getattr(task_spec, "lane", None):
-                        by_lane.setdefault(task_spec.lane, set()).add(props["statusLabel"])
-            _LABELS[key] = by_lane
-        for lane in lanes:
-            labels |= _LABELS[key].get(lane, set())
-    return sorted(labels)
-
-
-def neighbour(session: Session, query: QueueQuery, task_id: int, *, forward: bool = True) -> int | None:
-    """The task after (or before) `task_id` in the filtered, sorted queue, or None at its end.
-
-    Keyset navigation from the task's own sort value: it works even when the task has left the
-    queue meanwhile (treated, claimed by someone else), so « Dossier suivant » still moves on.
-    """
-    column, nullable = SORT_COLUMNS[query.sort]
-    current = session.execute(select(column).where(_TASK.id == task_id)).first()
-    if current is None:
-        return None
-    value = current[0]
-    # In ascending order (NULLs first), the rows strictly after or before (value, task_id):
-    if value is None:
-        after = or_(column.is_not(None), and_(column.is_(None), _TASK.id > task_id))
-        before = and_(column.is_(None), _TASK.id < task_id)
-    else:
-        after = or_(column > value, and_(column == value, _TASK.id > task_id))
-        before = or_(column < value, and_(column == value, _TASK.id < task_id))
-        if nullable:
-            before = or_(before, column.is_(None))
-    condition = after if forward != query.descending else before
-    return session.execute(
-        select(_TASK.id)
-        .where(*_conditions(query), condition)
-        .order_by(*_order(query, reverse=not forward))
-        .limit(1)
-    ).scalar_one_or_none()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, exists, func, select
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -92,15 +92,21 @@ def waiting_for_family(
     return rows, count_waiting_for_family(session, lanes, family_lane)
 
 
-def count_waiting_for_family(session: Session, lanes: frozenset[str], family_lane: str) -> int:
-    if not lanes:
-        return 0
-    return session.execute(
+def waiting_count(lanes: frozenset[str], family_lane: str) -> ScalarSelect[int]:
+    """How many filed requests of these services wait for the family (a scalar subquery)."""
+    return (
         select(func.count())
         .select_from(HumanTask.__table__)
         .join(ProcessInstance.__table__, _INSTANCE.id == _TASK.instance_id)
         .where(*_waiting_conditions(lanes, family_lane))
-    ).scalar_one()
+        .scalar_subquery()
+    )
+
+
+def count_waiting_for_family(session: Session, lanes: frozenset[str], family_lane: str) -> int:
+    if not lanes:
+        return 0
+    return session.execute(select(waiting_count(lanes, family_lane))).scalar_one()
 
 
 def search_requests(session: Session, lanes: frozenset[str], text: str, limit: int = 50) -> list[RequestRow]:

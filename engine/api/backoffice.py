@@ -13,8 +13,10 @@ from engine.autoassign import (
     set_directory,
 )
 from engine.closed import ClosedRow, iter_closed
+from engine.queue_choices import FilterChoices, filter_choices, status_labels
 from engine.queue_counts import COUNT_CAP as QUEUE_COUNT_CAP
 from engine.queue_counts import queue_counts
+from engine.queue_neighbour import neighbour
 from engine.queues import (
     Assignment,
     QueuePage,
@@ -22,10 +24,8 @@ from engine.queues import (
     QueueRow,
     SortKey,
     iter_queue,
-    neighbour,
     normalise,
     queue_page,
-    status_labels,
 )
 from engine.viewed import (
     add_internal_comment,
@@ -47,6 +47,7 @@ __all__ = [
     "BulkResult",
     "Candidate",
     "ClosedRow",
+    "FilterChoices",
     "Policy",
     "QueuePage",
     "QueueQuery",
@@ -60,6 +61,7 @@ __all__ = [
     "check_current",
     "claim",
     "current_elements",
+    "filter_choices",
     "instance_data",
     "iter_closed",
     "iter_queue",

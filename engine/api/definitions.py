@@ -5,7 +5,6 @@ from __future__ import annotations
 from engine.catalogue import (
     Entry,
     Rubrique,
-    demarche_choices,
     describe,
     entry_for,
     entry_of_instance,
@@ -15,6 +14,7 @@ from engine.definition_views import catalogue_rubriques, deploy, latest_definiti
 from engine.definitions import family_form_keys, lanes_in_use, lanes_of
 from engine.durations import parse_iso_duration
 from engine.lint import LintContext
+from engine.queue_choices import demarche_choices
 
 __all__ = [
     "Entry",

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from engine import service_requests
+from engine import queue_choices, service_requests
 from engine.models import REQUESTER_LANE
+from engine.queue_choices import TabCounts
 from engine.service_requests import RequestRow, services_of
 
-__all__ = ["RequestRow", "count_waiting_for_family", "search_requests", "services_of", "waiting_for_family"]
+__all__ = [
+    "RequestRow",
+    "TabCounts",
+    "count_waiting_for_family",
+    "search_requests",
+    "services_of",
+    "tab_counts",
+    "waiting_for_family",
+]
 
 
 def waiting_for_family(
@@ -21,6 +30,12 @@ def waiting_for_family(
 def count_waiting_for_family(session: Session, lanes: frozenset[str]) -> int:
     """How many filed requests of these services wait for the family's answer."""
     return service_requests.count_waiting_for_family(session, lanes, REQUESTER_LANE)
+
+
+def tab_counts(session: Session, lanes: frozenset[str], agent_id: int | None) -> TabCounts:
+    """The numbers of the queue's tabs (open tasks per lane, « Mes tâches ») and of « En attente de
+    la famille », in one statement."""
+    return queue_choices.tab_counts(session, lanes, agent_id, REQUESTER_LANE)
 
 
 def search_requests(session: Session, lanes: frozenset[str], text: str, limit: int = 50) -> list[RequestRow]:

@@ -58,7 +58,8 @@ class QueueView:
             abort(404)
         lanes = frozenset({self.file}) if self.file in self.groups else self.groups
         self.form = QueueFilterForm(formdata=args)
-        self.form.set_choices(api.demarche_choices(session), api.status_labels(session, lanes))
+        self.choices = api.filter_choices(session, lanes)
+        self.form.set_choices(self.choices.demarches, self.choices.statuses)
         self.valid = self.form.validate()
         form = self.form
 
@@ -112,8 +113,8 @@ def _page_size() -> int:
 
 def _render_queue(view: QueueView, *, save_form: SavedFilterForm | None = None, status: int = 200) -> Any:
     session = db.session()
-    counts = api.queue_counts(session, view.groups, current_user.id)
-    waiting = api.count_waiting_for_family(session, view.groups)
+    tabs = api.tab_counts(session, view.groups, current_user.id)
+    counts, waiting = tabs.counts, tabs.waiting
     known, more = None, False
     if not view.has_filters:  # the tab's own count is the total: no second count
         known = exact_total(counts, {""} if view.file == MINE else view.query.lanes)
@@ -179,14 +180,15 @@ def search_requests() -> Any:
     groups = current_user.groups
     text = (request.args.get("recherche") or "").strip()[:200]
     rows = api.search_requests(session, groups, text) if text else []
+    tabs = api.tab_counts(session, groups, current_user.id)
     return render_template(
         "backoffice/requests.html",
         heading=_("Trouver une demande"),
         rows=rows,
         total=len(rows),
-        waiting=api.count_waiting_for_family(session, groups),
+        waiting=tabs.waiting,
         groups=groups,
-        counts=api.queue_counts(session, groups, current_user.id),
+        counts=tabs.counts,
         mine=MINE,
         search=text,
     )
@@ -373,9 +375,6 @@ def next_task(task_id: int) -> Response:
 @staff_required
 def previous_task(task_id: int) -> Response:
     return _navigate(task_id, forward=False)
-
-
-# Saved filters -----------------------------------------------------------------------------------
 
 
 # The claim box of the dossier page (an include) ---------------------------------------------------

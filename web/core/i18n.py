@@ -13,7 +13,7 @@ use the recipient's language (`in_language`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, support
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, parse_pattern
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -203,3 +203,30 @@ def local_date(value: datetime | date | None, with_time: bool = True) -> str:
     if language == SOURCE:
         return value.strftime("%d/%m/%Y")
     return format_date(value, "d MMM y", locale=Locale.parse(language))
+
+
+def date_formatter(with_time: bool = True) -> Callable[[datetime | date | None], str]:
+    """`local_date(value, with_time)` with the language and its pattern resolved once, for a page
+    that writes many dates (the agents' queue: 100 a page); each call gives what `local_date` gives."""
+    if current_language() == SOURCE:
+        stamp = "%d/%m/%Y à %H:%M" if with_time else "%d/%m/%Y"
+
+        def french(value: datetime | date | None) -> str:
+            if value is None:
+                return ""
+            if isinstance(value, datetime):
+                return value.astimezone(PARIS).strftime(stamp)
+            return value.strftime("%d/%m/%Y")
+
+        return french
+    locale = Locale.parse(current_language())
+    timed, day = parse_pattern("d MMM y, HH:mm" if with_time else "d MMM y"), parse_pattern("d MMM y")
+
+    def other(value: datetime | date | None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return str(timed.apply(value.astimezone(PARIS), locale))
+        return str(day.apply(value, locale))
+
+    return other

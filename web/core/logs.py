@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
+from sqlalchemy import inspect as sa_inspect
 
 REQUEST_LOG = logging.getLogger("guichet.requete")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -108,8 +109,7 @@ def configure(app: Flask) -> None:
             response.headers["X-Request-ID"] = request_id
         started = g.get("request_started")
         duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-        user = g.get("_login_user")  # only if the request loaded it: no query for this line
-        user_id = getattr(user, "id", None) if user is not None and user.is_authenticated else None
+        user_id = _user_id(g.get("_login_user"))  # only if the request loaded it: no query for this line
         quiet = request.path.startswith(_QUIET_PREFIXES)
         path = logged_path()
         REQUEST_LOG.log(
@@ -130,3 +130,15 @@ def configure(app: Flask) -> None:
             },
         )
         return response
+
+
+def _user_id(user: Any) -> int | None:
+    """The id of the request's account, if the request loaded one. Read from the ORM identity:
+    after the request's commit (web/core/transaction.py) the account's attributes are expired,
+    and `user.id` would read the whole account again for one log line."""
+    if user is None:
+        return None
+    state = sa_inspect(user, raiseerr=False)
+    if state is not None and state.identity:
+        return int(state.identity[0])
+    return getattr(user, "id", None) if user.is_authenticated else None
