@@ -112,6 +112,16 @@ def test_the_agents_queue_and_a_case_with_a_refused_decision_in_english(app, peo
         assert english in body, english
     assert "Tâches à traiter" not in body
     assert "Instruire la demande" not in body
+    headers = [th.text_content().strip() for th in html(queue).xpath("//table//thead//th[a]")]
+    assert headers == [
+        "Reference (sort in ascending order)",
+        "Procedure (sort in ascending order)",
+        "Family (sort in ascending order)",
+        "Received on ▲ (sort in descending order)",
+        "Due date (sort in ascending order)",
+        "Status (sort in ascending order)",
+        "Assigned to (sort in ascending order)",
+    ]
     # A refusal without its reason: 400, the case again, the message in English.
     refused = decide(agent, filed.agent_task_id, "refusee")
     assert refused.status_code == 400
