@@ -4,6 +4,7 @@ attendance exports, moving a child, closing; the draw's record."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from flask import (
@@ -19,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from werkzeug.wrappers import Response as WResponse
 from wtforms import SelectChoice
 
@@ -247,7 +248,13 @@ def inject_can_manage_activities() -> dict[str, Any]:
     groups = set(current_user.groups)
     if not groups:
         return {"can_manage_activities": False}
+    found = db.session().scalar(_any_activity_of(), {"services": sorted(groups)})
+    return {"can_manage_activities": found is not None}
+
+
+@cache
+def _any_activity_of() -> Select[tuple[int]]:
+    """Built once (on every staff page, building it and its cache key cost more than SQLite's answer)."""
     from web.famille.models import Activity
 
-    found = db.session().scalar(select(Activity.id).where(Activity.service.in_(groups)).limit(1))
-    return {"can_manage_activities": found is not None}
+    return select(Activity.id).where(Activity.service.in_(bindparam("services", expanding=True))).limit(1)
