@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, support
-from babel.dates import format_date, format_datetime, parse_pattern
+from babel.dates import parse_pattern
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -191,23 +191,12 @@ def money(cents: int) -> str:
 
 def local_date(value: datetime | date | None, with_time: bool = True) -> str:
     """27/11/2026 à 14:05 (French) or 27 Nov 2026, 14:05 (English), in Paris time."""
-    if value is None:
-        return ""
-    language = current_language()
-    if isinstance(value, datetime):
-        local = value.astimezone(PARIS)
-        if language == SOURCE:
-            return local.strftime("%d/%m/%Y à %H:%M") if with_time else local.strftime("%d/%m/%Y")
-        pattern = "d MMM y, HH:mm" if with_time else "d MMM y"
-        return format_datetime(local, pattern, tzinfo=PARIS, locale=Locale.parse(language))
-    if language == SOURCE:
-        return value.strftime("%d/%m/%Y")
-    return format_date(value, "d MMM y", locale=Locale.parse(language))
+    return date_formatter(with_time)(value)
 
 
 def date_formatter(with_time: bool = True) -> Callable[[datetime | date | None], str]:
-    """`local_date(value, with_time)` with the language and its pattern resolved once, for a page
-    that writes many dates (the agents' queue: 100 a page); each call gives what `local_date` gives."""
+    """`local_date` with the language and its pattern resolved once, for a page that writes many
+    dates (the agents' queue: 100 a page)."""
     if current_language() == SOURCE:
         stamp = "%d/%m/%Y à %H:%M" if with_time else "%d/%m/%Y"
 
