@@ -130,6 +130,7 @@ def load_demo(session: Session, workflows: Path) -> list[dict[str, str]]:
 
     load_demo_case(session)
     _demo_parking(session)
+    _demo_parking_request(session)
     load_demo_facilities(session)
     from .famille.demo import load_family_demo
 
@@ -192,6 +193,34 @@ def _demo_parking(session: Session) -> None:
     analyst = find_by_login(session, "analyste")
     if analyst is not None:
         load_parking_demo(session, analyst.id, analyst.username)
+
+
+def _demo_parking_request(session: Session) -> None:
+    """A resident parking card request waiting for the Stationnement service (demo agent
+    `stationnement`), sent with its carte grise: only when the family has none."""
+    from .coffre.demo import demo_pdf
+    from .studio.demo import KEY
+
+    family = find_by_login(session, "famille")
+    if family is None or any(i.demarche_key == KEY for i in api.instances_for(session, family.id)):
+        return
+    instance = api.start(session, KEY, family)
+    (task,) = [t for t in api.tasks_for(session, family) if t.instance_id == instance.id]
+    lines = ["CERTIFICAT D'IMMATRICULATION (spécimen)", "A. AB-123-CD", "C.1 MARTIN Camille", "D.1 RENAULT"]
+    card = api.add_document(
+        session,
+        instance.id,
+        step=task.title,
+        field="carte_grise",
+        actor=family,
+        role=api.lane_label(task.lane),
+        filename="carte-grise.pdf",
+        mime="application/pdf",
+        content=demo_pdf(lines, (0, 70, 140)),
+        label="Carte grise",
+    )
+    data = {"immatriculation": "AB-123-CD", "type_vehicule": "voiture", "a_votre_nom": "oui"}
+    api.complete(session, task.id, family, {**data, "titulaire": None, "carte_grise": api.metadata(card)})
 
 
 def _demo_requests(session: Session) -> None:

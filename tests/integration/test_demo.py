@@ -31,8 +31,15 @@ def test_demo_loads_accounts_and_two_requests_and_a_second_run_changes_nothing(a
             ("changement_telephone", InstanceStatus.RUNNING, "En cours d'instruction"),
             ("inscription_activite", InstanceStatus.COMPLETED, "Enregistrée"),
             ("inscription_activite", InstanceStatus.RUNNING, "En cours de validation par le service"),
+            ("stationnement_resident", InstanceStatus.RUNNING, "En cours d'instruction"),
         ]
-        assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 4
+        assert session.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() == 5
+        # The resident parking card request waits for the Stationnement service, its carte grise sent.
+        (parking,) = [i for i in instances if i.demarche_key == "stationnement_resident"]
+        (parking_task,) = api.open_tasks_in_lane(session, parking, "Stationnement")
+        assert parking_task.requester_name == family.display_name
+        (card,) = api.documents_of(session, parking.id)
+        assert (card.filename, card.mime) == ("carte-grise.pdf", "application/pdf")
         (waiting,) = (
             session.execute(
                 select(HumanTask).where(HumanTask.state == HumanTaskState.OPEN, HumanTask.lane == "Accueil")

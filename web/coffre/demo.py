@@ -50,6 +50,11 @@ def _content(mime: str, lines: list[str], colour: tuple[int, int, int]) -> bytes
     return out.getvalue()
 
 
+def demo_pdf(lines: list[str], colour: tuple[int, int, int]) -> bytes:
+    """A one-page PDF of the demo (a real file: its preview renders like a family's scan)."""
+    return _content(PDF, lines, colour)
+
+
 def load_store_demo(session: Session, user_id: int, today: date) -> None:
     """Fill the demo family's store once (nothing happens when it already holds documents)."""
     if session.execute(select(StoredDocument.id).where(StoredDocument.user_id == user_id)).first():
