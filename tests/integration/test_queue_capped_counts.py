@@ -11,8 +11,7 @@ from sqlalchemy import insert, select
 
 from engine import api
 from engine.models import HumanTask
-from tests.fixtures.integration import html, text
-from tests.integration.test_queues import file_requests
+from tests.fixtures.integration import file_requests, html, text
 from web.extensions import db
 
 pytestmark = pytest.mark.usefixtures("clock")

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 
 import pytest
-from sqlalchemy import select
 
 from engine import api
-from engine.models import HumanTask, HumanTaskState
 from tests.fixtures.app import WORKFLOWS
-from tests.fixtures.integration import ADDRESS, html
-from tests.fixtures.work import statements
+from tests.fixtures.integration import file_requests, html
+from tests.fixtures.work import kinds, statements
 from web.app import lint_context
 from web.extensions import db
 
@@ -29,31 +26,6 @@ pytestmark = pytest.mark.usefixtures("clock")
 #: the first), the waiting count apart from the tabs', the account read again after the commit
 #: for the request's log line.
 BUDGET = 8
-
-
-def kinds(seen: list[str]) -> str:
-    counts = Counter(" ".join(statement.split()[:4])[:70] for statement in seen)
-    return "\n".join(f"{n:3d} × {head}" for head, n in counts.most_common())
-
-
-def file_requests(app, family, count):
-    """`count` changements d'adresse waiting for Accueil; their agent task ids."""
-    ids = []
-    with app.app_context():
-        session = db.session()
-        for _ in range(count):
-            instance = api.start(session, "changement_adresse", family)
-            (own,) = [t for t in api.tasks_for(session, family) if t.instance_id == instance.id]
-            api.complete(session, own.id, family, ADDRESS)
-            session.commit()
-            ids.append(
-                session.execute(
-                    select(HumanTask.id).where(
-                        HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.OPEN
-                    )
-                ).scalar_one()
-            )
-    return ids
 
 
 def test_the_queue_page_stays_within_its_statement_budget(app, people, client_for):

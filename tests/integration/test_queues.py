@@ -13,35 +13,14 @@ import pytest
 from odf import opendocument, table, teletype
 from sqlalchemy import func, select
 
-from engine import api
 from engine.db import utcnow
 from engine.models import HistoryEvent, HumanTask, HumanTaskState
 from tests.fixtures.app import csrf_token
-from tests.fixtures.integration import ADDRESS, decide, html, snapshot, text
+from tests.fixtures.integration import decide, file_requests, html, snapshot, text
 from web.backoffice.models import SavedFilter
 from web.extensions import db
 
 pytestmark = pytest.mark.usefixtures("clock")  # due dates, the export's year and period around « today »
-
-
-def file_requests(app, family, count=1):
-    """`count` changements d'adresse waiting for Accueil; returns their agent task ids, oldest first."""
-    ids = []
-    with app.app_context():
-        session = db.session()
-        for _ in range(count):
-            instance = api.start(session, "changement_adresse", family)
-            (own,) = [t for t in api.tasks_for(session, family) if t.instance_id == instance.id]
-            api.complete(session, own.id, family, ADDRESS)
-            session.commit()
-            ids.append(
-                session.execute(
-                    select(HumanTask.id).where(
-                        HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.OPEN
-                    )
-                ).scalar_one()
-            )
-    return ids
 
 
 def reference_of(app, task_id):

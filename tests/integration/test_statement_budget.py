@@ -9,15 +9,13 @@ The reads of the pages before each POST (CSRF tokens) are outside the counts.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
 from engine.db import utcnow
 from engine.models import HumanTask, HumanTaskState, ReferenceCounter
 from tests.fixtures.app import csrf_token
 from tests.fixtures.integration import ADDRESS, proof
-from tests.fixtures.work import statements
+from tests.fixtures.work import kinds, statements
 from web.extensions import db
 
 pytestmark = pytest.mark.usefixtures("clock")
@@ -37,11 +35,6 @@ pytestmark = pytest.mark.usefixtures("clock")
 #: The form 18 → 17: the task read to build the form stays in the identity map for its completion
 #: (`get_task` pins it; the map holds weak references, and the task was read a second time).
 BUDGET = {"commencer": 10, "saisie": 17, "decision": 17}
-
-
-def kinds(seen: list[str]) -> str:
-    counts = Counter(" ".join(statement.split()[:4])[:70] for statement in seen)
-    return "\n".join(f"{n:3d} × {head}" for head, n in counts.most_common())
 
 
 def counted(app, client, path: str, data: dict) -> tuple[int, list[str]]:

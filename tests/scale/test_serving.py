@@ -137,35 +137,46 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+def _serve(
+    tmp_path: Path, url: str, *options: str, **env: str
+) -> tuple[subprocess.Popen[str], int, tuple[int, bytes]]:
+    """`guichet serve` on a free port over the migrated database `url`, once it answers `/sante`:
+    the process, its port and that first answer (its stderr piped)."""
+    port = _free_port()
+    environ = {
+        **os.environ,
+        "GUICHET_SQLALCHEMY_DATABASE_URI": url,
+        "GUICHET_INSTANCE_PATH": str(tmp_path / "instance"),
+        "GUICHET_SECRET_KEY": "test-secret-key",
+        "GUICHET_SCHEDULER_ENABLED": "false",
+        **env,
+    }
+    guichet = Path(sys.executable).parent / "guichet"
+    args = [str(guichet), "serve", "--bind", f"127.0.0.1:{port}", *options]
+    server = subprocess.Popen(args, env=environ, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while True:
+        if server.poll() is not None:
+            raise AssertionError(server.stderr.read() if server.stderr else "gunicorn exited")
+        try:
+            return server, port, _get(f"http://127.0.0.1:{port}/sante")
+        except OSError:
+            if time.monotonic() > deadline:
+                server.kill()
+                raise AssertionError("gunicorn did not start") from None
+            time.sleep(0.2)
+
+
 @pytest.mark.slow
 def test_guichet_serve_runs_gunicorn_workers_and_reloads_gracefully(tmp_path):
     url = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
     app = create_app(base_config(tmp_path, url))
     with app.app_context():
         migrate.upgrade(db.engine)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "GUICHET_SQLALCHEMY_DATABASE_URI": url,
-        "GUICHET_INSTANCE_PATH": str(tmp_path / "instance"),
-        "GUICHET_SECRET_KEY": "test-secret-key",
-        "GUICHET_LOG_FORMAT": "json",
-        "GUICHET_SCHEDULER_ENABLED": "false",
-    }
     pidfile = tmp_path / "guichet.pid"
-    guichet = Path(sys.executable).parent / "guichet"
-    args = [str(guichet), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--pid", str(pidfile)]
-    server = subprocess.Popen(args, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    options = ("--workers", "2", "--pid", str(pidfile))
+    server, port, (status, body) = _serve(tmp_path, url, *options, GUICHET_LOG_FORMAT="json")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            try:
-                status, body = _get(f"http://127.0.0.1:{port}/sante")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
         assert status == 200
         assert json.loads(body)["statut"] == "ok"
         assert _get(f"http://127.0.0.1:{port}/demarches")[0] == 200
@@ -216,28 +227,9 @@ def test_guichet_serve_keeps_each_visitor_to_themselves(tmp_path, threads):
         migrate.upgrade(db.engine)
         create_user(db.session(), username="camille", password=PASSWORD, email="camille@example.test")
         db.session.commit()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "GUICHET_SQLALCHEMY_DATABASE_URI": url,
-        "GUICHET_INSTANCE_PATH": str(tmp_path / "instance"),
-        "GUICHET_SECRET_KEY": "test-secret-key",
-        "GUICHET_SCHEDULER_ENABLED": "false",
-    }
-    guichet = Path(sys.executable).parent / "guichet"
-    args = [str(guichet), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", str(threads)]
-    server = subprocess.Popen(args, env=env, cwd=tmp_path, stderr=subprocess.DEVNULL)
+    server, port, _ = _serve(tmp_path, url, "--workers", "1", "--threads", str(threads))
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert server.poll() is None
-            try:
-                _get(f"{base}/sante")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
         family, family_cookies = _visitor()
         status, _, page = _open(family, f"{base}/connexion")
         token = CSRF_FIELD.search(page).group(1)
@@ -254,7 +246,7 @@ def test_guichet_serve_keeps_each_visitor_to_themselves(tmp_path, threads):
         assert {cookie.value for cookie in family_cookies} != {cookie.value for cookie in stranger_cookies}
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+        server.communicate(timeout=60)
 
 
 def test_the_request_line_never_holds_a_token_of_a_link(app, caplog):
