@@ -77,20 +77,15 @@ def filter_choices(session: Session, lanes: frozenset[str]) -> FilterChoices:
     for position, (definition_id, key, version, _title, digest) in enumerate(rows):
         if key not in latest or version > latest[key][0]:
             latest[key] = (version, position)
-        by_lane = _labels_by_lane(session, definition_id, digest)
-        for lane in lanes:
-            labels |= by_lane.get(lane, frozenset())
+        if lanes:  # « Mes demandes » asks for the démarches only
+            by_lane = _labels_by_lane(session, definition_id, digest)
+            labels |= {label for lane in lanes for label in by_lane.get(lane, frozenset())}
     demarches = []
     for _version, position in sorted(latest.values(), key=lambda found: found[1]):
         definition_id, key, _version, title, digest = rows[position]
         if entry_by_identity(session, definition_id, digest).followed:
             demarches.append((key, title))
     return FilterChoices(demarches, sorted(labels))
-
-
-def status_labels(session: Session, lanes: frozenset[str]) -> list[str]:
-    """The statuses a task of these lanes can have (choices of the « Statut » filter)."""
-    return filter_choices(session, lanes).statuses
 
 
 def demarche_choices(session: Session) -> list[tuple[str, str]]:

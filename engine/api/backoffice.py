@@ -13,7 +13,7 @@ from engine.autoassign import (
     set_directory,
 )
 from engine.closed import ClosedRow, iter_closed
-from engine.queue_choices import FilterChoices, filter_choices, status_labels
+from engine.queue_choices import FilterChoices, filter_choices
 from engine.queue_counts import COUNT_CAP as QUEUE_COUNT_CAP
 from engine.queue_counts import queue_counts
 from engine.queue_neighbour import neighbour
@@ -73,5 +73,4 @@ __all__ = [
     "queue_page",
     "release",
     "set_directory",
-    "status_labels",
 ]

@@ -12,7 +12,6 @@ from engine.service_requests import RequestRow, services_of
 __all__ = [
     "RequestRow",
     "TabCounts",
-    "count_waiting_for_family",
     "search_requests",
     "services_of",
     "tab_counts",
@@ -25,11 +24,6 @@ def waiting_for_family(
 ) -> tuple[list[RequestRow], int]:
     """Filed requests of these services waiting for the family's answer, and their count."""
     return service_requests.waiting_for_family(session, lanes, REQUESTER_LANE, limit)
-
-
-def count_waiting_for_family(session: Session, lanes: frozenset[str]) -> int:
-    """How many filed requests of these services wait for the family's answer."""
-    return service_requests.count_waiting_for_family(session, lanes, REQUESTER_LANE)
 
 
 def tab_counts(session: Session, lanes: frozenset[str], agent_id: int | None) -> TabCounts:
