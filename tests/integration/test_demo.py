@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from engine import api
@@ -9,6 +10,8 @@ from engine.models import HumanTask, HumanTaskState, InstanceStatus, ProcessInst
 from web.accounts.services import find_by_login
 from web.cli import main
 from web.extensions import db
+
+pytestmark = pytest.mark.usefixtures("clock")  # the demo's due dates, invoices and sessions around « today »
 
 
 def test_demo_loads_accounts_and_two_requests_and_a_second_run_changes_nothing(app):
