@@ -396,4 +396,18 @@ def field_labels(definition: dict[str, Any]) -> dict[str, str]:
     return labels
 
 
-__all__ = ["DataTaskForm", "field_labels", "form_class"]
+def value_labels(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Field name -> {stored value: label} of the choice and yes/no fields of a « saisie » definition:
+    the agents read « Voiture particulière », not the value « voiture » the form stores."""
+    if definition.get("kind") != "saisie":
+        return {}
+    labels: dict[str, dict[str, Any]] = {}
+    for spec in definition.get("fields") or []:
+        if spec["type"] == "yesno":
+            labels[spec["name"]] = {choice.value: choice.label for choice in YES_NO}
+        elif spec["type"] == "choice":
+            labels[spec["name"]] = {c["value"]: c["label"] for c in spec.get("choices") or []}
+    return labels
+
+
+__all__ = ["DataTaskForm", "field_labels", "form_class", "value_labels"]

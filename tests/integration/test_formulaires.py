@@ -163,7 +163,15 @@ def test_a_demarche_built_in_the_studio_runs_end_to_end(app, parking):
 
     agent = _client(app, parking["agent"])
     agent_task = _open_task(app, "Stationnement")
-    assert "AB-123-CD" in text(agent.get(f"/agents/dossiers/{instance_id}"))
+    dossier = html(agent.get(f"/agents/dossiers/{instance_id}"))
+    shown = {
+        " ".join(dt.text_content().split()): " ".join(dt.getnext().text_content().split())
+        for dt in dossier.xpath("//dl/dt")
+    }
+    assert shown["Immatriculation"] == "AB-123-CD"
+    # The choices by their labels, as the family read them, not the values the form stores.
+    assert shown["Type de véhicule"] == "Voiture particulière"
+    assert shown["Le véhicule est-il à votre nom ?"] == "Oui"
     response = post_form(agent, f"/taches/{agent_task}", {"decision": "complement", "motif": ""})
     assert response.status_code == 400
     assert "Écrivez le message à la famille pour « Demander des compléments à la famille »" in text(response)

@@ -14,7 +14,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from engine import form_definitions, form_storage, validation
 from engine.demarche_models import DemarcheModel, bpmn
 from engine.lint import LintContext
-from forms.data_forms import field_labels, form_class
+from forms.data_forms import field_labels, form_class, value_labels
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
 CHOICES = [{"value": "a", "label": "Choix A"}, {"value": "b", "label": "Choix B"}]
@@ -181,6 +181,26 @@ def test_labels_of_a_data_form_for_the_agents_dossier():
     assert labels["texte"] == "Texte"
     assert labels["adresse_code_postal"] == "Adresse – Code postal"
     assert "intro" not in labels
+
+
+def test_the_agents_dossier_shows_the_labels_of_the_answers_not_the_stored_values(form_app):
+    from web.core.presentation import submitted_data
+
+    _form, valid, data = _post(form_app, EVERY_TYPE, GOOD)
+    assert valid
+    assert (data["radio"], data["cases"], data["accord"]) == ("a", ["a", "b"], "oui")  # what is stored
+    with form_app.test_request_context("/"):
+        shown = dict(submitted_data(data, field_labels(EVERY_TYPE), value_labels(EVERY_TYPE)))
+    assert shown["Radio"] == "Choix A"
+    assert shown["Liste"] == "Choix B"
+    assert shown["Cases"] == "Choix A, Choix B"  # several answers: listed, not hidden as a document
+    assert shown["D'accord ?"] == "Oui"
+    assert shown["Texte"] == "ABC"
+    assert "Pièce" not in shown  # the documents are listed apart
+    # A value no longer among the choices (an older version's) is shown as stored.
+    assert dict(submitted_data({"radio": "z"}, field_labels(EVERY_TYPE), value_labels(EVERY_TYPE))) == {
+        "Radio": "z"
+    }
 
 
 @pytest.mark.parametrize(

@@ -104,7 +104,7 @@ def render_dossier(
         ),
         instance=instance,
         requester=requester,
-        data=submitted_data(instance_data(session, instance, current_user), data_labels(instance.id)),
+        data=submitted_data(instance_data(session, instance, current_user), *data_labels(instance.id)),
         events=api.history(session, instance, include_internal=True),
         open_tasks=tasks,
         my_tasks=mine,

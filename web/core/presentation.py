@@ -48,19 +48,29 @@ def decision_fields() -> set[str]:
     return names - family_fields
 
 
-def submitted_data(data: dict[str, Any], extra_labels: dict[str, str] | None = None) -> list[tuple[str, Any]]:
+def submitted_data(
+    data: dict[str, Any],
+    extra_labels: dict[str, str] | None = None,
+    value_labels: dict[str, dict[str, Any]] | None = None,
+) -> list[tuple[str, Any]]:
     """The family's answers as (label, value), for the agent's task page (`extra_labels`: the fields
-    of the démarche's data forms, web/tasks/data_forms.py)."""
+    of the démarche's data forms, web/tasks/data_forms.py; `value_labels`: their choices' labels,
+    shown instead of the stored values, several answers joined by commas)."""
     labels = {**field_labels(), **(extra_labels or {})}
     hidden = _HIDDEN_KEYS | decision_fields()
-    return [
-        (str(labels[key]), _shown(key, value))  # a lazy label: in the page's language, as text
-        for key, value in data.items()
-        if key in labels
-        and key not in hidden
-        and value not in (None, "")
-        and not isinstance(value, (dict, list))  # documents: listed by _macros/documents.html
-    ]
+    choices = value_labels or {}
+    shown = []
+    for key, value in data.items():
+        if key not in labels or key in hidden or value in (None, "", []):
+            continue
+        if key in choices and isinstance(value, (str, list)):
+            named = choices[key]
+            values = value if isinstance(value, list) else [value]
+            value = ", ".join(str(named.get(v, v)) for v in values)
+        elif isinstance(value, (dict, list)):  # documents: listed by _macros/documents.html
+            continue
+        shown.append((str(labels[key]), _shown(key, value)))  # a lazy label: in the page's language
+    return shown
 
 
 def _shown(key: str, value: Any) -> Any:

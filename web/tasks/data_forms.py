@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine import api
-from forms.data_forms import field_labels
+from forms.data_forms import field_labels, value_labels
 from forms.registry import DATA_FORM_RESOLVERS
 from web.extensions import db
 
@@ -19,12 +19,15 @@ def resolve(form_key: str, instance_id: int | None) -> dict[str, Any] | None:
     return api.data_form(db.session(), form_key, instance_id)
 
 
-def data_labels(instance_id: int) -> dict[str, str]:
-    """Labels of the fields of the data forms of a request's version (empty for a coded démarche)."""
+def data_labels(instance_id: int) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """Labels of the fields of the data forms of a request's version, and of their choices' values
+    (`forms.data_forms.value_labels`); both empty for a coded démarche."""
     labels: dict[str, str] = {}
+    choices: dict[str, dict[str, Any]] = {}
     for definition in api.instance_data_forms(db.session(), instance_id):
         labels.update(field_labels(definition))
-    return labels
+        choices.update(value_labels(definition))
+    return labels, choices
 
 
 if resolve not in DATA_FORM_RESOLVERS:
