@@ -42,6 +42,8 @@ FAMILIES = 50
 AGENTS = 10  # each agent user its own account: concurrent logins of one account are throttled
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 STEPS = ("famille: commencer", "famille: formulaire", "agent: décision")
+#: Decisions another agent made first (French 409): reported apart by the locustfile, not steps.
+CONFLICT = "agent: décision déjà prise (409)"
 
 
 def free_port() -> int:
@@ -162,7 +164,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
     print(f"{'database':10} {'server':10} {'users':>5} {'req':>6} {'err':>4} {'req/s':>6} {'steps/s':>7} "
-          f"{'p50':>5} {'p95':>5} {'p99':>5} {'step p95':>8} {'CPU s':>6} {'locust':>6} {'PG':>5} "
+          f"{'p50':>5} {'p95':>5} {'p99':>5} {'step p95':>8} {'409':>5} {'CPU s':>6} {'locust':>6} {'PG':>5} "
           "server RSS MiB per process")  # fmt: skip
     for database in args.databases.split(","):
         with tempfile.TemporaryDirectory(prefix="guichet-load-") as tmp:
@@ -222,11 +224,12 @@ def report(database, kind, users, stats, cpu, rss, args) -> None:  # type: ignor
     steps = [stats[name] for name in STEPS if name in stats]
     step_count = sum(int(row["Request Count"]) for row in steps)
     step_p95 = max((float(row["95%"]) for row in steps), default=float("nan"))
+    conflicts = int(stats[CONFLICT]["Request Count"]) if CONFLICT in stats else 0
     print(
         f"{database:10} {kind:10} {users:5d} {int(total['Request Count']):6d} "
         f"{int(total['Failure Count']):4d} "
         f"{float(total['Requests/s']):6.1f} {step_count / args.duration:7.1f} {float(total['50%']):5.0f} "
-        f"{float(total['95%']):5.0f} {float(total['99%']):5.0f} {step_p95:8.0f} {cpu[0]:6.1f} "
+        f"{float(total['95%']):5.0f} {float(total['99%']):5.0f} {step_p95:8.0f} {conflicts:5d} {cpu[0]:6.1f} "
         f"{cpu[1]:6.1f} {cpu[2]:5.1f} " + " ".join(f"{value:.0f}" for value in rss),
         flush=True,
     )

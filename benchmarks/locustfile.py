@@ -2,7 +2,10 @@
 
 A family logs in once, then files address changes in a loop: « commencer », then the form with its
 justificatif (2 POSTs, redirects not followed). An agent of the Accueil service logs in once, then
-loops: the queue page (oldest first), the oldest task's decision. Families are `famille<N>` accounts
+loops: the queue page (oldest first), then the decision of the N-th oldest task for agent N (as
+agents of one service each take their own dossier; all taking the oldest made many decisions
+collide). A decision another agent made first gets the French 409: it is reported under its own
+name, « agent: décision déjà prise (409) », and is not counted as a step. Families are `famille<N>` accounts
 made by benchmarks/load.py (each family user its own account: a draft is its family's own), agents
 are `agent<N>` of the Accueil service (concurrent logins of one account would be throttled).
 GUICHET_LOAD_AGENTS sets how many agent users run (fixed count).
@@ -28,6 +31,8 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*na
 TASK = re.compile(r"/taches/(\d+)")
 _numbers = itertools.count(1)
 _agents = itertools.count(1)
+#: The name a decision answered « already decided » (409) is reported under: not a step.
+CONFLICT = "agent: décision déjà prise (409)"
 
 
 def csrf_of(body: str) -> str:
@@ -90,21 +95,22 @@ class Agent(_Logged):
     fixed_count = int(os.environ.get("GUICHET_LOAD_AGENTS", "1"))
 
     def on_start(self) -> None:
-        number = next(_agents)
-        self.login(f"agent{number}", f"Charge-{number}-Accueil")
+        self.number = next(_agents)
+        self.login(f"agent{self.number}", f"Charge-{self.number}-Accueil")
 
     @task
-    def decide_oldest(self) -> None:
+    def decide(self) -> None:
         page = self.client.get("/agents/?tri=recue&ordre=asc", name="agent: file")
-        ids = TASK.findall(page.text)
+        ids = list(dict.fromkeys(TASK.findall(page.text)))
         if not ids:
             return
         with self.client.post(
-            f"/taches/{ids[0]}",
+            f"/taches/{ids[(self.number - 1) % len(ids)]}",
             {**DECISION, "commentaire_interne": "", "csrf_token": self.csrf},
             allow_redirects=False,
             name="agent: décision",
             catch_response=True,
         ) as answer:
             if answer.status_code == 409:  # another agent decided it first: a French 409, not an error
+                answer.request_meta["name"] = CONFLICT
                 answer.success()
