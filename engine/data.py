@@ -21,7 +21,12 @@ def current_data(session: Any, instance: ProcessInstance, user: Actor) -> dict[s
     done = workflow.get_tasks(state=TaskState.COMPLETED)
     if not done:
         return {}
-    latest = max(done, key=lambda task: task.last_state_change)
+    # The latest change; among steps completed at the same instant (a clock's resolution, a frozen
+    # clock), the one met last in the task tree, which is walked depth first, parents before children.
+    latest = done[0]
+    for task in done:
+        if task.last_state_change >= latest.last_state_change:
+            latest = task
     return dict(latest.data)
 
 

@@ -83,6 +83,14 @@ def _errors(response) -> list[str]:
     return [" ".join(t.split()) for t in doc.xpath("//*[contains(@class, 'error')]//text()") if t.strip()]
 
 
+def _answers(response) -> dict[str, str]:
+    """The page's answers as label -> value (its `dl`: « Données de la demande », « Ma demande »)."""
+    return {
+        " ".join(dt.text_content().split()): " ".join(dt.getnext().text_content().split())
+        for dt in html(response).xpath("//dl/dt")
+    }
+
+
 def build_and_publish(client) -> None:
     """What an analyst does: model, fields of the family's form, publish."""
     response = post_form(client, "/studio/nouvelle-demarche", MODEL)
@@ -163,15 +171,16 @@ def test_a_demarche_built_in_the_studio_runs_end_to_end(app, parking):
 
     agent = _client(app, parking["agent"])
     agent_task = _open_task(app, "Stationnement")
-    dossier = html(agent.get(f"/agents/dossiers/{instance_id}"))
-    shown = {
-        " ".join(dt.text_content().split()): " ".join(dt.getnext().text_content().split())
-        for dt in dossier.xpath("//dl/dt")
-    }
-    assert shown["Immatriculation"] == "AB-123-CD"
-    # The choices by their labels, as the family read them, not the values the form stores.
-    assert shown["Type de véhicule"] == "Voiture particulière"
-    assert shown["Le véhicule est-il à votre nom ?"] == "Oui"
+    # The choices by their labels, as the family read them, not the values the form stores: in the
+    # agents' dossier and on the family's request page.
+    for client, page in (
+        (agent, f"/agents/dossiers/{instance_id}"),
+        (family, f"/mes-demandes/{instance_id}"),
+    ):
+        shown = _answers(client.get(page))
+        assert shown["Immatriculation"] == "AB-123-CD"
+        assert shown["Type de véhicule"] == "Voiture particulière"
+        assert shown["Le véhicule est-il à votre nom ?"] == "Oui"
     response = post_form(agent, f"/taches/{agent_task}", {"decision": "complement", "motif": ""})
     assert response.status_code == 400
     assert "Écrivez le message à la famille pour « Demander des compléments à la famille »" in text(response)

@@ -14,7 +14,8 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from engine import form_definitions, form_storage, validation
 from engine.demarche_models import DemarcheModel, bpmn
 from engine.lint import LintContext
-from forms.data_forms import field_labels, form_class, value_labels
+from forms.data_form_answers import field_labels, value_labels
+from forms.data_forms import form_class
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\nstartxref\n0\n%%EOF\n"
 CHOICES = [{"value": "a", "label": "Choix A"}, {"value": "b", "label": "Choix B"}]

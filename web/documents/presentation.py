@@ -9,6 +9,7 @@ from flask_babel.speaklater import LazyString
 
 from engine.api import REQUESTER_LANE, DocumentView, InstanceView, current_data, documents_of, lane_form_keys
 from forms.documents import size_text
+from forms.fields import PhoneField, national_phone
 from forms.registry import get_form_class
 from web.core.i18n import local_date
 from web.extensions import db
@@ -28,11 +29,26 @@ def size_fr(size: int) -> str:
     return size_text(size, tenths=True)
 
 
-def _shown(value: Any) -> str | None:
+def _shown(value: Any, unbound: Any) -> str | None:
+    """A stored answer as the family typed or read it: a choice by its label (« Voiture
+    particulière », not « voiture »; several joined by commas), a date as 27/11/2026, a phone number
+    as 06 12 34 56 78 (stored in E.164)."""
+    choices = {}
+    for choice in (
+        getattr(unbound, "kwargs", {}).get("choices") or []
+    ):  # SelectChoice, or (value, label) in coded forms
+        key, label = choice[:2] if isinstance(choice, tuple) else (choice.value, choice.label)
+        choices[key] = label
+    if choices and isinstance(value, (str, list)) and value not in ("", []):
+        return ", ".join(
+            str(choices.get(item, item)) for item in (value if isinstance(value, list) else [value])
+        )
     if value in (None, "") or isinstance(value, (dict, list)):
         return None  # documents are listed apart
     if isinstance(value, date):
         return local_date(value, with_time=False)
+    if isinstance(value, str) and issubclass(getattr(unbound, "field_class", object), PhoneField):
+        return national_phone(value)
     return str(value)
 
 
@@ -53,7 +69,7 @@ def family_answers(instance: InstanceView, user: Any) -> list[tuple[str, str]]:
                 continue
             if name == form_class.public_comment_field:
                 continue  # a message: the timeline shows each one, in order
-            value = _shown(data[name])
+            value = _shown(data[name], unbound)
             if value is not None:
                 seen.add(name)
                 rows.append((label, value))

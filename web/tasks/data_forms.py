@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine import api
-from forms.data_forms import field_labels, value_labels
+from forms.data_form_answers import field_labels, value_labels
 from forms.registry import DATA_FORM_RESOLVERS
 from web.extensions import db
 
