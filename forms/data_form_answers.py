@@ -7,7 +7,8 @@ from typing import Any
 
 from flask_babel.speaklater import LazyString
 
-from forms.data_forms import ADDRESS_PARTS, YES_NO, form_class
+from forms.data_forms import ADDRESS_PARTS, form_class
+from forms.fields import choice_labels
 
 
 def field_labels(definition: dict[str, Any]) -> dict[str, str]:
@@ -27,15 +28,10 @@ def field_labels(definition: dict[str, Any]) -> dict[str, str]:
     return labels
 
 
-def value_labels(definition: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def value_labels(definition: dict[str, Any]) -> dict[str, dict[Any, Any]]:
     """Field name -> {stored value: label} of the choice and yes/no fields of a « saisie » definition:
     the agents read « Voiture particulière », not the value « voiture » the form stores."""
     if definition.get("kind") != "saisie":
         return {}
-    labels: dict[str, dict[str, Any]] = {}
-    for spec in definition.get("fields") or []:
-        if spec["type"] == "yesno":
-            labels[spec["name"]] = {choice.value: choice.label for choice in YES_NO}
-        elif spec["type"] == "choice":
-            labels[spec["name"]] = {c["value"]: c["label"] for c in spec.get("choices") or []}
-    return labels
+    fields = vars(form_class(definition)).items()
+    return {name: labels for name, unbound in fields if (labels := choice_labels(unbound))}

@@ -25,6 +25,21 @@ CONTACT_FIELDS = ("telephone", "mobile", "fax", "contact_prefere")
 PHONE_FIELDS = ("telephone", "mobile")
 
 
+def choice_labels(unbound: Any) -> dict[Any, Any]:
+    """{value: label} of an unbound choice field of a form class ({} for any other attribute):
+    pages show an answer as the family read it (« Oui »), not as stored (« oui »)."""
+    labels = {}
+    for choice in getattr(unbound, "kwargs", {}).get("choices") or []:  # SelectChoice or (value, label)
+        value, label = choice[:2] if isinstance(choice, tuple) else (choice.value, choice.label)
+        labels[value] = label
+    return labels
+
+
+def answer_text(value: Any, labels: dict[Any, Any]) -> str:
+    """A choice answer by its label(s), several joined by commas (a value no longer offered: as stored)."""
+    return ", ".join(str(labels.get(item, item)) for item in (value if isinstance(value, list) else [value]))
+
+
 def national_phone(value: str | None) -> str:
     """How people read a stored E.164 number: 06 12 34 56 78 in France, +32 2 123 45 67 abroad.
 

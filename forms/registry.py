@@ -26,6 +26,9 @@ class TaskForm(FlaskForm):  # type: ignore[misc]
     navigation: tuple[str, ...] = ()
     #: Password fields: never in the task data; the web layer hands their hash to the engine as a secret.
     password_fields: tuple[str, ...] = ()
+    #: Answers not listed on the request and dossier pages: their stored value means nothing to a
+    #: reader (an id), another field says it in words.
+    unlisted_answers: tuple[str, ...] = ()
 
     def to_engine_data(self) -> dict[str, Any]:
         """The task data sent to the engine: every field but buttons, the CSRF token and comments."""

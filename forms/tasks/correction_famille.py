@@ -28,6 +28,7 @@ class CorrectionRequestForm(TaskForm):
     """
 
     submit_label = _l("Envoyer ma demande")
+    unlisted_answers = ("enfant",)  # the child's id: `resume_correction` names the child
 
     objet = RadioField(
         _l("Que faut-il corriger ?"),

@@ -210,8 +210,16 @@ def test_a_family_asks_for_a_correction_and_the_agent_accepts_it(app, people, cl
     assert sent.status_code == 302, text(sent)[:400]
     task = correction_task(app)
     agent = client_for(make_user("agent", groups=["Enfance"]))
-    dossier = text(agent.get(f"/taches/{task.id}", follow_redirects=True))
-    assert "Classe de Léa MARTIN : « CM1 »" in dossier
+    page = agent.get(f"/taches/{task.id}", follow_redirects=True)
+    assert "Classe de Léa MARTIN : « CM1 »" in text(page)
+    answers = {
+        " ".join(dt.text_content().split()): " ".join(dt.getnext().text_content().split())
+        for dt in html(page).xpath("//dl/dt")
+    }
+    # The answers by their labels; the child's id is not listed (« Correction demandée » names the child).
+    assert answers["Que faut-il corriger ?"] == "Une information sur un de mes enfants"
+    assert answers["Information à corriger"] == "Classe"
+    assert "Enfant concerné" not in answers
     decided = post_form(
         agent, f"/taches/{task.id}", {"decision": "acceptee", "motif": "", "commentaire_interne": ""}
     )
@@ -220,8 +228,11 @@ def test_a_family_asks_for_a_correction_and_the_agent_accepts_it(app, people, cl
         assert db.session.get(Child, lea).class_name == "CM1"
     assert "CM1" in text(martin.get("/ma-famille"))
     assert any("acceptée" in m.subject.lower() or "accept" in (m.body or "").lower() for m in outbox(app))
-    history = text(martin.get(sent.headers["Location"]))
-    assert "Acceptée" in history
+    request_page = martin.get(sent.headers["Location"])
+    assert "Acceptée" in text(request_page)
+    mine = {" ".join(dt.text_content().split()) for dt in html(request_page).xpath("//dl/dt")}
+    assert {"Que faut-il corriger ?", "Correction demandée"} <= mine
+    assert "Enfant concerné" not in mine
 
 
 XSS = {

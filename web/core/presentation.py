@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel.speaklater import LazyString
 
 from engine.api import parse_iso_duration
-from forms.fields import national_phone
+from forms.fields import answer_text, choice_labels, national_phone
 from forms.registry import load_all
 
 from .i18n import local_date, ngettext
@@ -29,6 +29,16 @@ def field_labels() -> dict[str, str | LazyString]:
             )
             if isinstance(label, str | LazyString):  # lazy: the form labels are translated at display
                 labels.setdefault(name, label)
+    return labels
+
+
+def coded_value_labels() -> dict[str, dict[Any, Any]]:
+    """{value: label} of the choice fields of every registered task form, by field name."""
+    labels: dict[str, dict[Any, Any]] = {}
+    for form_class in load_all().values():
+        for name, unbound in vars(form_class).items():
+            if choices := choice_labels(unbound):
+                labels.setdefault(name, choices)
     return labels
 
 
@@ -57,16 +67,14 @@ def submitted_data(
     of the démarche's data forms, web/tasks/data_forms.py; `value_labels`: their choices' labels,
     shown instead of the stored values, several answers joined by commas)."""
     labels = {**field_labels(), **(extra_labels or {})}
-    hidden = _HIDDEN_KEYS | decision_fields()
-    choices = value_labels or {}
+    hidden = _HIDDEN_KEYS | decision_fields() | {n for c in load_all().values() for n in c.unlisted_answers}
+    choices = {**coded_value_labels(), **(value_labels or {})}
     shown = []
     for key, value in data.items():
         if key not in labels or key in hidden or value in (None, "", []):
             continue
-        if key in choices and isinstance(value, (str, list)):
-            named = choices[key]
-            values = value if isinstance(value, list) else [value]
-            value = ", ".join(str(named.get(v, v)) for v in values)
+        if choices.get(key) and isinstance(value, (str, list)):
+            value = answer_text(value, choices[key])
         elif isinstance(value, (dict, list)):  # documents: listed by _macros/documents.html
             continue
         shown.append((str(labels[key]), _shown(key, value)))  # a lazy label: in the page's language

@@ -9,7 +9,7 @@ from flask_babel.speaklater import LazyString
 
 from engine.api import REQUESTER_LANE, DocumentView, InstanceView, current_data, documents_of, lane_form_keys
 from forms.documents import size_text
-from forms.fields import PhoneField, national_phone
+from forms.fields import PhoneField, answer_text, choice_labels, national_phone
 from forms.registry import get_form_class
 from web.core.i18n import local_date
 from web.extensions import db
@@ -33,16 +33,9 @@ def _shown(value: Any, unbound: Any) -> str | None:
     """A stored answer as the family typed or read it: a choice by its label (« Voiture
     particulière », not « voiture »; several joined by commas), a date as 27/11/2026, a phone number
     as 06 12 34 56 78 (stored in E.164)."""
-    choices = {}
-    for choice in (
-        getattr(unbound, "kwargs", {}).get("choices") or []
-    ):  # SelectChoice, or (value, label) in coded forms
-        key, label = choice[:2] if isinstance(choice, tuple) else (choice.value, choice.label)
-        choices[key] = label
+    choices = choice_labels(unbound)
     if choices and isinstance(value, (str, list)) and value not in ("", []):
-        return ", ".join(
-            str(choices.get(item, item)) for item in (value if isinstance(value, list) else [value])
-        )
+        return answer_text(value, choices)
     if value in (None, "") or isinstance(value, (dict, list)):
         return None  # documents are listed apart
     if isinstance(value, date):
@@ -67,8 +60,8 @@ def family_answers(instance: InstanceView, user: Any) -> list[tuple[str, str]]:
             label = getattr(unbound, "args", (None,))[0] if getattr(unbound, "args", None) else None
             if not isinstance(label, str | LazyString) or name in seen or name not in data:
                 continue
-            if name == form_class.public_comment_field:
-                continue  # a message: the timeline shows each one, in order
+            if name == form_class.public_comment_field or name in form_class.unlisted_answers:
+                continue  # a message: the timeline shows each one, in order; an id
             value = _shown(data[name], unbound)
             if value is not None:
                 seen.add(name)
