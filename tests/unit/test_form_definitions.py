@@ -202,6 +202,13 @@ def test_the_agents_dossier_shows_the_labels_of_the_answers_not_the_stored_value
     assert dict(submitted_data({"radio": "z"}, field_labels(EVERY_TYPE), value_labels(EVERY_TYPE))) == {
         "Radio": "z"
     }
+    # A coded form's choices apply to its own fields, not to a data form's field of the same name
+    # (the correction démarche's radio `objet`, here a data form's text field).
+    with form_app.test_request_context("/"):
+        assert dict(submitted_data({"objet": "enfant"})) == {
+            "Que faut-il corriger ?": "Une information sur un de mes enfants"
+        }
+        assert dict(submitted_data({"objet": "enfant"}, {"objet": "Objet"}, {})) == {"Objet": "enfant"}
 
 
 @pytest.mark.parametrize(

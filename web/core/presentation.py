@@ -68,7 +68,9 @@ def submitted_data(
     shown instead of the stored values, several answers joined by commas)."""
     labels = {**field_labels(), **(extra_labels or {})}
     hidden = _HIDDEN_KEYS | decision_fields() | {n for c in load_all().values() for n in c.unlisted_answers}
-    choices = {**coded_value_labels(), **(value_labels or {})}
+    # A data form's field takes the place of a coded one of the same name, choices included.
+    coded = {name: names for name, names in coded_value_labels().items() if name not in (extra_labels or {})}
+    choices = {**coded, **(value_labels or {})}
     shown = []
     for key, value in data.items():
         if key not in labels or key in hidden or value in (None, "", []):

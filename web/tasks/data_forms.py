@@ -21,7 +21,7 @@ def resolve(form_key: str, instance_id: int | None) -> dict[str, Any] | None:
 
 def data_labels(instance_id: int) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
     """Labels of the fields of the data forms of a request's version, and of their choices' values
-    (`forms.data_forms.value_labels`); both empty for a coded démarche."""
+    (`forms.data_form_answers.value_labels`); both empty for a coded démarche."""
     labels: dict[str, str] = {}
     choices: dict[str, dict[str, Any]] = {}
     for definition in api.instance_data_forms(db.session(), instance_id):
