@@ -14,7 +14,7 @@ from typing import Any
 
 from lxml import etree
 
-from .i18n import N_, _
+from .i18n import N_, _, reader_language
 from .models import REQUESTER_LANE
 from .runtime import BPMN_NS, SpecBundle
 
@@ -286,9 +286,23 @@ def _bundle_and_root(definition: Any) -> tuple[etree._Element, SpecBundle]:
     return parse_xml(definition.bpmn_xml.encode("utf-8")), bundle
 
 
+#: The steps of each published version, per reader's language: a version's diagram never changes
+#: (its id and hash are the key, as for the parsed spec), so the agents' dossier and the studio do
+#: not parse and walk it again at each page. Cleared when full (versions × languages is small).
+_described: dict[tuple[int, str, str], tuple[Step, ...]] = {}
+_DESCRIBED_MAX = 512
+
+
 def describe_definition(definition: Any) -> tuple[Step, ...]:
-    root, bundle = _bundle_and_root(definition)
-    return describe(root, bundle)
+    key = (definition.id, definition.sha256, reader_language())
+    steps = _described.get(key)
+    if steps is None:
+        root, bundle = _bundle_and_root(definition)
+        steps = describe(root, bundle)
+        if len(_described) >= _DESCRIBED_MAX:
+            _described.clear()
+        _described[key] = steps
+    return steps
 
 
 def diff_definitions(old: Any, new: Any) -> tuple[Change, ...]:

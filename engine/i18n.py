@@ -15,13 +15,24 @@ from collections.abc import Callable
 
 _translate: Callable[[str], str] = str
 _needed: Callable[[], bool] = lambda: False  # noqa: E731 (no translator: French, nothing to do)
+_language: Callable[[], str] = lambda: "fr"  # noqa: E731
 
 
-def install_translator(translate: Callable[[str], str], needed: Callable[[], bool] = lambda: True) -> None:
+def install_translator(
+    translate: Callable[[str], str],
+    needed: Callable[[], bool] = lambda: True,
+    language: Callable[[], str] = lambda: "fr",
+) -> None:
     """Route the engine's messages through `translate` (French text → the reader's language);
-    `needed()` says whether the reader's language is not French (else stored texts are shown as is)."""
-    global _translate, _needed
-    _translate, _needed = translate, needed
+    `needed()` says whether the reader's language is not French (else stored texts are shown as is);
+    `language()` names it (a key for what the engine keeps once per language)."""
+    global _translate, _needed, _language
+    _translate, _needed, _language = translate, needed, language
+
+
+def reader_language() -> str:
+    """The code of the current reader's language (« fr » without a translator)."""
+    return _language()
 
 
 def translation_needed() -> bool:

@@ -11,7 +11,7 @@ from engine.form_definitions import empty
 from engine.models import HumanTask, HumanTaskState, ProcessInstance
 from engine.stored_messages import translate_stored
 from forms.data_forms import form_class
-from tests.fixtures.integration import decide, post_form, start_demarche, text
+from tests.fixtures.integration import decide, html, post_form, start_demarche, text
 from tests.fixtures.runaway import LONG_LOOP, SOURCE, deploy, with_script
 from web.app import lint_context
 from web.extensions import db
@@ -146,3 +146,27 @@ def test_the_engines_default_labels_follow_the_reader_while_the_analyst_keeps_th
     with app.test_request_context():
         form = form_class(definition)(meta={"csrf": False})
         assert str(form.decision.choices[0].label) == "Accepter la demande"
+
+
+def test_the_diagram_as_text_is_in_the_readers_language_and_walked_once_per_language(
+    app, people, client_for, monkeypatch
+) -> None:
+    from engine import describe as describe_module
+    from tests.fixtures.integration import file_requests
+
+    calls = []
+    walk = describe_module.describe
+    monkeypatch.setattr(describe_module, "_described", {})
+    monkeypatch.setattr(describe_module, "describe", lambda *args: calls.append(1) or walk(*args))
+    (task_id,) = file_requests(app, people["famille"])
+    with app.app_context():
+        instance_id = db.session.get(HumanTask, task_id).instance_id
+    agent = client_for(people["accueil"])
+    page = f"/agents/dossiers/{instance_id}"
+    for headers, kind, other in ((None, "Début", "Start"), (ENGLISH, "Start", "Début")) * 2:
+        steps = " ".join(
+            html(agent.get(page, headers=headers or {})).xpath("//*[@id='diagramme-texte']")[0].itertext()
+        )
+        assert kind in steps, steps[:300]
+        assert other not in steps, steps[:300]
+    assert len(calls) == 2  # once in French, once in English: the other two pages reuse the steps

@@ -159,7 +159,7 @@ def register(app: Flask) -> None:
 
     # The engine's messages (engine/i18n.py) in the request's language; its stored French texts are
     # matched against its patterns only for a reader of another language.
-    install_translator(gettext, needed=lambda: current_language() != SOURCE)
+    install_translator(gettext, needed=lambda: current_language() != SOURCE, language=current_language)
     app.before_request(_share_wtforms_messages)
     app.jinja_env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace collapsed
 
