@@ -1,7 +1,8 @@
-"""The agents' queue page, in process: CPU milliseconds per GET and SQL statements per page.
+"""The agents' queue page and a dossier, in process: CPU milliseconds per GET and SQL statements.
 
 Issue 19's load test (benchmarks/locustfile.py) has each agent GET `/agents/?tri=recue&ordre=asc`
-before each decision: that page's server CPU is what this measures, without HTTP or gunicorn.
+before each decision: that page's server CPU is what this measures, without HTTP or gunicorn; then
+the oldest request's dossier (`/agents/dossiers/<id>`), the page an agent reads before deciding.
 An app on a temporary SQLite file (`make_site`), `--tasks` open tasks of the Accueil service
 (each a real démarche: `api.start` then the family's first task completed), the Accueil agent
 logged in through the login form; then `--n` GETs of each URL, in `--rounds` rounds, timed with
@@ -13,6 +14,7 @@ logged in through the login form; then `--n` GETs of each URL, in `--rounds` rou
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import tempfile
 import time
@@ -29,6 +31,7 @@ from .common import ADDRESS, DEMARCHE
 from .guichet_app import Site, close_site, logged_in, make_site
 
 URLS = ("/agents/", "/agents/?tri=recue&ordre=asc")
+DOSSIER = re.compile(r'href="(/agents/dossiers/\d+)\?')
 
 
 def open_tasks(site: Site, count: int) -> None:
@@ -86,12 +89,14 @@ def main(argv: list[str] | None = None) -> None:
         try:
             open_tasks(site, args.tasks)
             client = logged_in(site, site.agent)
-            for url in URLS:  # warm-up: templates compiled, bundles parsed, caches filled
+            oldest = DOSSIER.search(client.get(URLS[1]).get_data(as_text=True))
+            urls = (*URLS, oldest.group(1)) if oldest else URLS
+            for url in urls:  # warm-up: templates compiled, bundles parsed, caches filled
                 for _ in range(10):
                     client.get(url)
             size = site.app.config["PAGE_SIZE"]
             print(f"{args.tasks} open tasks, page size {size}, {args.n} GETs × {args.rounds} rounds")
-            for url in URLS:
+            for url in urls:
                 statements = statements_per_page(site, client, url)
                 ms = cpu_ms(client, url, args.n, args.rounds)
                 print(f"GET {url:32} {ms:6.2f} ms CPU   {statements} SQL statements")
