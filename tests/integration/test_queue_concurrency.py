@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 
 from engine import api
 from engine.errors import Conflict
-from engine.instances import start as live_start  # the row itself: these tests read it as it changes
 from engine.models import HistoryEvent, HumanTask, HumanTaskState
 from tests.fixtures.app import csrf_token, empty_tables, login
-from tests.fixtures.integration import ADDRESS, create_account, text
+from tests.fixtures.integration import create_account, file_requests, text
 from web.extensions import db
 
 ROUNDS = 20
@@ -46,25 +45,6 @@ def site(request, app):
     yield application, people
     if request.param == "postgresql":
         empty_tables(application)
-
-
-def file_requests(application, family, count) -> list[int]:
-    ids = []
-    with application.app_context():
-        session = db.session()
-        for _ in range(count):
-            instance = live_start(session, "changement_adresse", family)
-            (own,) = [t for t in api.tasks_for(session, family) if t.instance_id == instance.id]
-            api.complete(session, own.id, family, ADDRESS)
-            session.commit()
-            ids.append(
-                session.execute(
-                    select(HumanTask.id).where(
-                        HumanTask.instance_id == instance.id, HumanTask.state == HumanTaskState.OPEN
-                    )
-                ).scalar_one()
-            )
-    return ids
 
 
 def race(application, *actions: Callable[[Any], Any]) -> list[Any]:
