@@ -14,7 +14,7 @@ import click
 import pytest
 from flask import Flask, abort
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, insert, select
 
 from engine.db import utcnow
 from engine.models import OutboxMessage
@@ -37,11 +37,15 @@ def _write_row() -> None:
     session.flush()
 
 
+def _count_rows() -> int:
+    return db.session.execute(
+        select(func.count()).select_from(LoginAttempt).where(LoginAttempt.kind == MARK)
+    ).scalar_one()
+
+
 def _rows(app: Flask) -> int:
     with app.app_context():
-        return db.session.execute(
-            select(func.count()).select_from(LoginAttempt).where(LoginAttempt.kind == MARK)
-        ).scalar_one()
+        return _count_rows()
 
 
 def _outbox(app: Flask) -> int:
@@ -81,6 +85,16 @@ def _with_test_routes(application: Flask) -> Flask:
     def write_on_get() -> str:
         _write_row()
         return "ok"
+
+    @application.get("/_test/core-write-on-get")
+    def core_write_on_get() -> str:
+        row = {"kind": MARK, "login_key": "k", "ip": "127.0.0.1", "created_at": utcnow()}
+        db.session().connection().execute(insert(LoginAttempt.__table__), row)  # no ORM flush
+        return "ok"
+
+    @application.get("/_test/read")
+    def read() -> str:
+        return str(_count_rows())
 
     @application.post("/_test/keep-then-429")
     def keep_then_refuse() -> tuple[str, int]:
@@ -140,6 +154,39 @@ def test_a_get_never_writes(test_app: Flask, caplog: pytest.LogCaptureFixture) -
     assert test_app.test_client().get("/_test/write-on-get").status_code == 200
     assert _rows(test_app) == 0
     assert "A GET request tried to write: rolled back (/_test/write-on-get)" in caplog.text
+
+
+def test_a_get_that_writes_through_core_is_rolled_back_too(
+    test_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not only the ORM's flushes: any statement but a SELECT marks the transaction as one that wrote."""
+    assert test_app.test_client().get("/_test/core-write-on-get").status_code == 200
+    assert _rows(test_app) == 0
+    assert "A GET request tried to write: rolled back (/_test/core-write-on-get)" in caplog.text
+
+
+def test_a_get_that_only_read_ends_with_a_commit(test_app: Flask) -> None:
+    """On PostgreSQL a ROLLBACK makes psycopg drop the statements it prepared on the connection: a
+    read-only GET commits instead (the same outcome), so the next requests find them prepared."""
+    with test_app.app_context():
+        engine = db.engine
+    ends: list[str] = []
+    listeners = {
+        "commit": lambda connection: ends.append("commit"),
+        "rollback": lambda connection: ends.append("rollback"),
+    }
+    for name, listener in listeners.items():
+        event.listen(engine, name, listener)
+    try:
+        client = test_app.test_client()
+        assert client.get("/_test/read").get_data(as_text=True) == "0"
+        assert ends == ["commit"]
+        ends.clear()
+        assert client.get("/_test/write-on-get").status_code == 200
+        assert ends == ["rollback"]
+    finally:
+        for name, listener in listeners.items():
+            event.remove(engine, name, listener)
 
 
 def test_kept_writes_survive_a_refusal_but_not_a_crash(test_app: Flask) -> None:

@@ -3,8 +3,15 @@
 A request is one unit of work: `register` commits the request's session once after the view
 succeeded (any status below 400) and rolls it back otherwise, so a view never calls `commit()` (it
 only flushes) and a failing request leaves nothing half-written. A GET (or HEAD, OPTIONS) never
-writes: its session is rolled back whatever the view did. Mails written to the outbox are sent only
+writes: its session is rolled back if the view wrote anything. Mails written to the outbox are sent only
 after that commit (`wake_outbox`).
+
+A GET that read only ends with COMMIT rather than ROLLBACK (the same for a transaction that wrote
+nothing): on PostgreSQL a ROLLBACK makes psycopg forget the statements it had prepared on that
+connection (it cannot know what the rollback undid), so each GET made the server parse and plan
+again the statements of the requests after it. « Wrote » is known from the statements the
+connection actually sent (`_writes`), not only from the ORM's flushes, so a Core INSERT or UPDATE
+in a GET is still rolled back.
 
 A CLI command or a scheduled job is one unit of work too, committed once at the end and rolled back
 on error: `@in_unit_of_work` (or `with unit_of_work()`) for a command, on the app context's session;
@@ -29,7 +36,8 @@ from typing import ParamSpec, TypeVar
 
 from flask import Flask, Response, request
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection, Engine, ExecutionContext
+from sqlalchemy.orm import Session, SessionTransaction
 
 from engine.api import WRITTEN_CHANNELS
 from web.extensions import db
@@ -55,10 +63,71 @@ _KEEP = "keep_writes"
 _WROTE = "flushed_writes"
 
 
+_CONNECTIONS = "transaction_connections"
+
+
 @event.listens_for(Session, "after_flush")
 def _note_writes(session: Session, flush_context: object) -> None:
     """Remember that the unit of work wrote (a GET that did is reported, then rolled back)."""
     session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_begin")
+def _note_connection(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    """Keep the connections of the session's transaction, to ask them what they sent."""
+    connection.info.pop(_WROTE, None)
+    session.info.setdefault(_CONNECTIONS, []).append(connection)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_connections(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CONNECTIONS, None)
+
+
+#: The first words of a textual statement that reads (a PRAGMA that sets a value excepted).
+_READING_WORDS = frozenset({"SELECT", "WITH", "PRAGMA", "EXPLAIN", "SHOW"})
+
+
+def _writes(statement: str, context: ExecutionContext | None) -> bool:
+    """An INSERT, UPDATE, DELETE or DDL built with SQLAlchemy; for a textual statement (text(),
+    `exec_driver_sql`, the dialect's own reflection), anything that does not start with a reading word."""
+    if context is not None and getattr(context, "compiled", None) is not None and not context.is_text:
+        return bool(context.isinsert or context.isupdate or context.isdelete or context.isddl)
+    words = statement.split(None, 1)
+    first = words[0].upper() if words else ""
+    return first not in _READING_WORDS or (first == "PRAGMA" and "=" in statement)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_statement(
+    connection: Connection,
+    cursor: object,
+    statement: str,
+    parameters: object,
+    context: ExecutionContext | None,
+    many: bool,
+) -> None:
+    """A statement that writes marks the connection's transaction as one that wrote."""
+    if _writes(statement, context):
+        connection.info[_WROTE] = True
+
+
+def wrote(session: Session) -> bool:
+    """Whether the session's transaction wrote: flushed, holds changes, or sent a statement that writes."""
+    return bool(
+        session.info.get(_WROTE)
+        or session.new
+        or session.dirty
+        or session.deleted
+        or any(connection.info.get(_WROTE) for connection in session.info.get(_CONNECTIONS, ()))
+    )
+
+
+def _active(session: Session) -> bool:
+    """No transaction yet, or one that can still commit (not broken by a failed flush)."""
+    transaction = session.get_transaction()
+    return transaction is None or transaction.is_active
 
 
 def _commit(session: Session) -> None:
@@ -140,7 +209,7 @@ def in_unit_of_work(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def register(app: Flask) -> None:
-    """Commit each successful request once after its view; roll back a failed one, and every GET."""
+    """Commit each successful request once after its view; roll back a failed one and a GET that wrote."""
 
     @app.after_request
     def commit_unit_of_work(response: Response) -> Response:
@@ -151,9 +220,13 @@ def register(app: Flask) -> None:
         if kept and response.status_code < 500:
             _commit(session)
         elif request.method in SAFE_METHODS:
-            if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+            if wrote(session):
                 log.error("A %s request tried to write: rolled back (%s)", request.method, request.path)
-            _rollback(session)
+                _rollback(session)
+            elif response.status_code < 400 and _active(session):
+                _commit(session)  # read only: as a rollback, and psycopg keeps its prepared statements
+            else:
+                _rollback(session)
         elif response.status_code < 400:
             _commit(session)
         else:
