@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask
@@ -10,6 +11,7 @@ from flask_mail import Mail
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 
@@ -73,14 +75,46 @@ def _context_id() -> int:
         return threading.get_ident()
 
 
+#: A pooled connection unused for longer than this is pinged before it is handed out (seconds).
+PING_AFTER_IDLE = 5.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle, not at every request.
+
+    SQLAlchemy's `pool_pre_ping` sends a round trip at every checkout, about 1 in 14 of a request's
+    on PostgreSQL (docs/performance.md, « sixth pass »). A connection that sat in the pool for more
+    than `PING_AFTER_IDLE` seconds is pinged and replaced if the server went away (a restart during a
+    quiet night); one in steady use is not: if the server goes away between two requests, the first
+    request to meet it answers « service momentanément indisponible » (503) and SQLAlchemy throws the
+    whole pool away, so the next ones connect afresh.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE:
+            return  # a new connection, or one used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            lost = DisconnectionError(f"connection lost while idle: {error}")
+            lost.invalidate_pool = True  # the server went away: the other idle connections are gone too
+            raise lost from error
+
+
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets a busy timeout, WAL and foreign keys."""
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
-    else:
-        kwargs["pool_pre_ping"] = True
     engine = create_engine(url, **kwargs)
+    if not url.startswith("sqlite"):
+        _ping_after_idle(engine)
     if url.startswith("sqlite"):
 
         @event.listens_for(engine, "connect")

@@ -82,3 +82,39 @@ def test_pages_answer_503_in_french_nothing_is_half_written_and_the_app_recovers
     state, documents, events = written(app, task_id)
     assert (state, documents) == (HumanTaskState.COMPLETED, before[1] + 1)
     assert events > before[2]
+
+
+def test_a_connection_idle_while_the_server_restarted_is_replaced_before_use(
+    pg_down_app, own_postgres, monkeypatch
+):
+    """A restart during a quiet moment: the pooled connection that sat idle is pinged and replaced,
+    so the first request after it is served (no 503)."""
+    app = pg_down_app
+    client = app.test_client()
+    assert client.get("/demarches").status_code == 200  # a pooled connection, now dead after the restart
+    own_postgres.stop()
+    own_postgres.start()
+    monkeypatch.setattr("web.extensions.PING_AFTER_IDLE", 0.0)  # « idle for long enough », without waiting
+    assert client.get("/demarches").status_code == 200
+
+
+def test_a_connection_in_steady_use_is_not_pinged_at_each_request(pg_down_app, monkeypatch):
+    """The ping is a round trip: only a connection that sat idle gets one, not one per request."""
+    app = pg_down_app
+    with app.app_context():
+        dialect = db.engine.dialect  # type: ignore[union-attr]
+    pings: list[object] = []
+    real_ping = dialect.do_ping
+
+    def counted_ping(connection):
+        pings.append(connection)
+        return real_ping(connection)
+
+    monkeypatch.setattr(dialect, "do_ping", counted_ping)
+    client = app.test_client()
+    for _ in range(5):
+        assert client.get("/demarches").status_code == 200
+    assert pings == []
+    monkeypatch.setattr("web.extensions.PING_AFTER_IDLE", 0.0)
+    assert client.get("/demarches").status_code == 200
+    assert len(pings) == 1

@@ -54,7 +54,8 @@ RETRY_AFTER_SECONDS = 30
 def unavailable(exc: BaseException) -> Response:
     """« Service momentanément indisponible » (503): the request's writes are rolled back (nothing
     half-written), the page is drawn without the layout (which would read the account again), and
-    the pool reconnects by itself at a later request (`pool_pre_ping` on PostgreSQL)."""
+    the pool reconnects by itself at a later request (SQLAlchemy drops the pool on a lost connection;
+    a connection that sat idle is pinged first: web/extensions.py::_ping_after_idle)."""
     language = _language_without_database()
     with contextlib.suppress(SQLAlchemyError):
         db.session.rollback()
