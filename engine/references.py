@@ -5,10 +5,11 @@ RETURNING, so two concurrent starts never get the same number.
 
 - On SQLite the UPDATE runs inside the transaction that creates the instance (SQLite has one writer at
   a time anyway): a rolled-back start gives its number back with its transaction.
-- On PostgreSQL it runs in its own short transaction, on another connection of the pool, committed at
-  once: the counter row is locked for that UPDATE only, not until the start's commit, so the starts of
-  a busy town do not wait for each other (they did: every « Commencer » of every family queued behind
-  the one in progress). A start that fails after taking its number leaves a gap, as a discarded draft
+- On PostgreSQL it runs in its own short transaction, on another connection of the pool in
+  autocommit (the UPDATE … RETURNING is its own transaction, one round trip): the counter row is
+  locked for that UPDATE only, not until the start's commit, so the starts of a busy town do not
+  wait for each other (they did: every « Commencer » of every family queued behind the one in
+  progress). A start that fails after taking its number leaves a gap, as a discarded draft
   always did. Inside a savepoint (the studio's scenarios, rolled back) it stays in the transaction.
 """
 
@@ -61,9 +62,9 @@ def next_reference(session: Session, year: int) -> str:
     # Inside a savepoint (the studio's scenarios, rolled back) the number must go with it: in the
     # caller's transaction, as on SQLite.
     if bind.dialect.name == "postgresql" and isinstance(bind, Engine) and not session.in_nested_transaction():
-        with bind.connect() as apart:
+        # In autocommit: each statement is its own transaction, without BEGIN and COMMIT round trips.
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as apart:
             number = _bump(apart, year)
-            apart.commit()
     else:
         number = _bump(session.connection(), year)
     return format_reference(year, number)
