@@ -115,7 +115,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, **kwargs)
     if not url.startswith("sqlite"):
         _ping_after_idle(engine)
-    if url.startswith("sqlite"):
+    else:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, record: Any) -> None:

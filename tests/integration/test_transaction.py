@@ -23,7 +23,7 @@ from tests.fixtures.mail import SmtpServer
 from web.accounts import throttle
 from web.accounts.models import LoginAttempt, User
 from web.core.mail import queue_mail
-from web.core.transaction import in_unit_of_work, keep_writes
+from web.core.transaction import in_unit_of_work, keep_writes, statement_writes
 from web.extensions import db
 from web.scheduler import run_outbox
 
@@ -159,7 +159,7 @@ def test_a_get_never_writes(test_app: Flask, caplog: pytest.LogCaptureFixture) -
 def test_a_get_that_writes_through_core_is_rolled_back_too(
     test_app: Flask, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Not only the ORM's flushes: any statement but a SELECT marks the transaction as one that wrote."""
+    """Not only the ORM's flushes: any statement that writes marks the transaction as one that wrote."""
     assert test_app.test_client().get("/_test/core-write-on-get").status_code == 200
     assert _rows(test_app) == 0
     assert "A GET request tried to write: rolled back (/_test/core-write-on-get)" in caplog.text
@@ -187,6 +187,24 @@ def test_a_get_that_only_read_ends_with_a_commit(test_app: Flask) -> None:
     finally:
         for name, listener in listeners.items():
             event.remove(engine, name, listener)
+
+
+@pytest.mark.parametrize(
+    ("statement", "writes"),
+    [
+        ("SELECT 1", False),
+        ("  with recent as (select 1) select * from recent", False),
+        ('PRAGMA main.index_list("human_task")', False),
+        ("PRAGMA user_version = 3", True),
+        ("INSERT INTO t VALUES (1)", True),
+        ("\n update t set a = 1", True),
+        ("DELETE FROM t", True),
+        ("CREATE INDEX i ON t (a)", True),
+        ("", True),
+    ],
+)
+def test_a_textual_statement_is_judged_by_its_first_word(statement: str, writes: bool) -> None:
+    assert statement_writes(statement, None) is writes
 
 
 def test_kept_writes_survive_a_refusal_but_not_a_crash(test_app: Flask) -> None:

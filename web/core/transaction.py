@@ -3,15 +3,15 @@
 A request is one unit of work: `register` commits the request's session once after the view
 succeeded (any status below 400) and rolls it back otherwise, so a view never calls `commit()` (it
 only flushes) and a failing request leaves nothing half-written. A GET (or HEAD, OPTIONS) never
-writes: its session is rolled back if the view wrote anything. Mails written to the outbox are sent only
-after that commit (`wake_outbox`).
+writes: its session is rolled back if the view wrote anything. Mails written to the outbox are sent
+only after that commit (`wake_outbox`).
 
 A GET that read only ends with COMMIT rather than ROLLBACK (the same for a transaction that wrote
 nothing): on PostgreSQL a ROLLBACK makes psycopg forget the statements it had prepared on that
 connection (it cannot know what the rollback undid), so each GET made the server parse and plan
 again the statements of the requests after it. « Wrote » is known from the statements the
-connection actually sent (`_writes`), not only from the ORM's flushes, so a Core INSERT or UPDATE
-in a GET is still rolled back.
+connection actually sent (`statement_writes`), not only from the ORM's flushes, so a Core INSERT
+or UPDATE in a GET is still rolled back.
 
 A CLI command or a scheduled job is one unit of work too, committed once at the end and rolled back
 on error: `@in_unit_of_work` (or `with unit_of_work()`) for a command, on the app context's session;
@@ -89,7 +89,7 @@ def _forget_connections(session: Session, transaction: SessionTransaction) -> No
 _READING_WORDS = frozenset({"SELECT", "WITH", "PRAGMA", "EXPLAIN", "SHOW"})
 
 
-def _writes(statement: str, context: ExecutionContext | None) -> bool:
+def statement_writes(statement: str, context: ExecutionContext | None) -> bool:
     """An INSERT, UPDATE, DELETE or DDL built with SQLAlchemy; for a textual statement (text(),
     `exec_driver_sql`, the dialect's own reflection), anything that does not start with a reading word."""
     if context is not None and getattr(context, "compiled", None) is not None and not context.is_text:
@@ -109,7 +109,7 @@ def _note_statement(
     many: bool,
 ) -> None:
     """A statement that writes marks the connection's transaction as one that wrote."""
-    if _writes(statement, context):
+    if statement_writes(statement, context):
         connection.info[_WROTE] = True
 
 
