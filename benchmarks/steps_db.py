@@ -4,9 +4,10 @@ One démarche as `benchmarks/locustfile.py` makes it: the family's « commencer 
 with its justificatif (multipart), the agent's queue page (oldest first), the agent's decision —
 through Flask's test client (no HTTP, no gunicorn), CSRF off. For each request: the process's CPU
 milliseconds (`time.process_time`) and the SQL statements; per démarche: the CPU seconds PostgreSQL's
-processes spent (the postmaster and its backends, from /proc), since on one machine the database's
-work is CPU the server does not get. PostgreSQL is the temporary cluster of tests/fixtures/postgres.py
-(Debian's package). Median of `--rounds` rounds of `--n` démarches, after 30 to warm up:
+processes spent (`benchmarks.load.cluster_cpu_seconds`: the postmaster, its live backends and those
+it reaped), since on one machine the database's work is CPU the server does not get. PostgreSQL is
+the temporary cluster of tests/fixtures/postgres.py (Debian's package). Median of `--rounds` rounds
+of `--n` démarches, after 30 to warm up:
 
     GUICHET_LOG_LEVEL=WARNING .venv/bin/python -m benchmarks.steps_db [--database postgresql] [--n 200]
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import re
 import statistics
 import tempfile
@@ -30,27 +30,13 @@ from web.extensions import db
 
 from .common import ADDRESS, DECISION, PDF
 from .guichet_app import close_site, logged_in, make_site
+from .load import cluster_cpu_seconds
 
 TASK = re.compile(r"/taches/(\d+)")
 STEPS = ("commencer", "formulaire", "file de l'agent", "décision")
 
 
-def postgres_cpu_seconds() -> float:
-    """CPU seconds of every process named postgres (user and system), from /proc."""
-    ticks = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline, open(f"/proc/{pid}/stat") as stat:
-                if b"postgres" not in cmdline.read():
-                    continue
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def run(url: str | None, n: int, rounds: int) -> dict[str, Any]:
+def run(url: str | None, datadir: str | None, n: int, rounds: int) -> dict[str, Any]:
     overrides = {"SQLALCHEMY_DATABASE_URI": url} if url else {}
     folder = Path(tempfile.mkdtemp(prefix="guichet-steps-"))
     site = make_site(folder, "steps", WTF_CSRF_ENABLED=False, **overrides)
@@ -98,11 +84,11 @@ def run(url: str | None, n: int, rounds: int) -> dict[str, Any]:
         for _ in range(rounds):
             for step in STEPS:
                 cpu[step], counted[step] = 0.0, 0
-            database = postgres_cpu_seconds() if url else 0.0
+            database = cluster_cpu_seconds(datadir)
             for _ in range(n):
                 one()
             result = {step: 1000 * cpu[step] / n for step in STEPS}
-            result["database"] = 1000 * (postgres_cpu_seconds() - database) / n if url else 0.0
+            result["database"] = 1000 * (cluster_cpu_seconds(datadir) - database) / n
             result.update({f"{step} statements": counted[step] / n for step in STEPS})
             results.append(result)
     finally:
@@ -122,7 +108,7 @@ def main() -> None:
 
         server = PostgresServer()
     try:
-        figures = run(server.url if server else None, args.n, args.rounds)
+        figures = run(server.url if server else None, server.datadir if server else None, args.n, args.rounds)
     finally:
         if server is not None:
             server.remove()
